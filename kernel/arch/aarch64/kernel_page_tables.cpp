@@ -1,0 +1,149 @@
+// Kernel translation tables. boot_build_page_tables() runs with the MMU off
+// at the physical load address: this file is compiled with -mstrict-align
+// (with the MMU off every access is Device memory, where unaligned accesses
+// fault) and it must not use absolute addresses (code is PC-relative; no
+// vtables or pointer tables here). The page-table Env type has internal
+// linkage so no instance of the template is shared with other files.
+#include "kernel/arch/aarch64/kernel_page_tables.h"
+
+#include "kernel/mm/layout.h"
+
+extern "C" char __kernel_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[],
+    __kernel_end[];
+
+namespace akuma::arch {
+
+using mm::PhysAddr;
+using mm::VirtAddr;
+
+namespace {
+
+constexpr size_t k_pool_pages = 64;
+alignas(mm::k_page_size) uint8_t g_pool[k_pool_pages][mm::k_page_size];
+size_t g_pool_used;
+
+uint64_t g_kernel_phys;
+PhysAddr g_ttbr1_root;
+uint64_t g_dtb_virt;
+size_t g_dtb_size;
+uint64_t g_next_mmio = mm::k_mmio_base;
+
+// Tables come from g_pool; `delta` converts between the pool's address as
+// the running code sees it and its physical address (0 with the MMU off).
+struct BootTableEnv {
+    uint64_t delta;
+
+    std::optional<PhysAddr> allocate_table() {
+        if (g_pool_used == k_pool_pages)
+            return std::nullopt;
+        uint64_t* page = reinterpret_cast<uint64_t*>(g_pool[g_pool_used++]);
+        for (size_t i = 0; i < mm::k_entries_per_table; ++i)
+            page[i] = 0;
+        return reinterpret_cast<uint64_t>(page) + delta;
+    }
+    uint64_t* table_pointer(PhysAddr table) { return reinterpret_cast<uint64_t*>(table - delta); }
+};
+
+using BootPageTable = mm::PageTable<BootTableEnv>;
+
+uint32_t read_be32(uint64_t address) {
+    uint32_t v = *reinterpret_cast<volatile uint32_t*>(address);
+    return __builtin_bswap32(v);
+}
+
+BootTableEnv live_env() { return BootTableEnv { g_kernel_phys - mm::k_kernel_virtual_base }; }
+
+}  // namespace
+
+struct BootPageTables {
+    uint64_t ttbr1;
+    uint64_t ttbr0;
+};
+
+// Called from boot.S with the MMU off. Returns both table roots, or zeros
+// if the pool ran out (boot.S then stops).
+extern "C" BootPageTables boot_build_page_tables(uint64_t kernel_phys, uint64_t dtb_phys) {
+    BootTableEnv env { 0 };
+    g_kernel_phys = kernel_phys;
+    auto image_offset = [&](const char* symbol) { return static_cast<uint64_t>(symbol - __kernel_start); };
+    auto map_image = [&](BootPageTable& table, const char* start, const char* end, uint32_t flags) {
+        uint64_t offset = image_offset(start);
+        return table.map(mm::k_kernel_virtual_base + offset, kernel_phys + offset, end - start, flags, false);
+    };
+
+    auto high = BootPageTable::create(env);
+    if (high.is_error())
+        return { 0, 0 };
+    auto& ttbr1 = high.value();
+    using namespace mm;
+    if (map_image(ttbr1, __kernel_start, __text_end, k_page_read | k_page_execute).is_error()
+        || map_image(ttbr1, __rodata_start, __rodata_end, k_page_read).is_error()
+        || map_image(ttbr1, __data_start, __kernel_end, k_page_read | k_page_write).is_error())
+        return { 0, 0 };
+
+    // The DTB: the boot protocol puts it 8-byte aligned, at most 2 MiB.
+    constexpr uint32_t k_fdt_magic = 0xd00dfeed;
+    if (dtb_phys != 0 && (dtb_phys & 7) == 0 && read_be32(dtb_phys) == k_fdt_magic) {
+        uint64_t size = read_be32(dtb_phys + 4);
+        if (size > k_dtb_window_size - k_page_size)
+            size = k_dtb_window_size - k_page_size;
+        uint64_t first = dtb_phys & ~(k_page_size - 1);
+        uint64_t last = (dtb_phys + size + k_page_size - 1) & ~(k_page_size - 1);
+        if (ttbr1.map(k_dtb_window, first, last - first, k_page_read, false).is_error())
+            return { 0, 0 };
+        g_dtb_virt = k_dtb_window + (dtb_phys - first);
+        g_dtb_size = size;
+    }
+
+    // Identity map of the kernel text, only for the instructions between
+    // turning the MMU on and jumping to the upper half.
+    auto low = BootPageTable::create(env);
+    if (low.is_error())
+        return { 0, 0 };
+    uint64_t text_size = image_offset(__text_end);
+    if (low.value().map(kernel_phys, kernel_phys, text_size, k_page_read | k_page_execute, false).is_error())
+        return { 0, 0 };
+
+    g_ttbr1_root = ttbr1.root();
+    return { ttbr1.root(), low.value().root() };
+}
+
+uint64_t kernel_physical_base() { return g_kernel_phys; }
+uint64_t dtb_virtual_address() { return g_dtb_virt; }
+size_t dtb_size() { return g_dtb_size; }
+
+ErrorOr<void> map_kernel(VirtAddr va, PhysAddr pa, uint64_t size, uint32_t flags, bool allow_blocks) {
+    auto env = live_env();
+    BootPageTable table(env, g_ttbr1_root);
+    TRY(table.map(va, pa, size, flags, allow_blocks));
+    // New entries only: make the table writes visible to the walker.
+    asm volatile("dsb ishst\n isb" ::: "memory");
+    return {};
+}
+
+ErrorOr<void> map_linear_ram(PhysAddr base, uint64_t size) {
+    if (base + size > mm::k_linear_map_limit - mm::k_linear_map_base)
+        return Error::OutOfRange;
+    return map_kernel(mm::k_linear_map_base + base, base, size, mm::k_page_read | mm::k_page_write, true);
+}
+
+ErrorOr<uintptr_t> mmio_map(PhysAddr pa, uint64_t size) {
+    PhysAddr first = pa & ~(mm::k_page_size - 1);
+    uint64_t length = ((pa + size + mm::k_page_size - 1) & ~(mm::k_page_size - 1)) - first;
+    if (size == 0 || g_next_mmio + length > mm::k_mmio_limit)
+        return Error::NoMemory;
+    VirtAddr va = g_next_mmio;
+    TRY(map_kernel(va, first, length, mm::k_page_read | mm::k_page_write | mm::k_page_device, false));
+    g_next_mmio += length;
+    return va + (pa - first);
+}
+
+std::optional<mm::Translation> query_kernel(VirtAddr va) {
+    auto env = live_env();
+    BootPageTable table(env, g_ttbr1_root);
+    return table.query(va);
+}
+
+BootTablePoolStats boot_table_pool_stats() { return { g_pool_used, k_pool_pages }; }
+
+}  // namespace akuma::arch

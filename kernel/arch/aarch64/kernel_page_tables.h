@@ -1,0 +1,41 @@
+// The kernel's translation tables (TTBR1): built by the boot code before the
+// MMU is on, then extended at runtime (linear map of RAM, device windows).
+// Until the physical memory manager exists, table pages come from a fixed
+// pool inside .bss.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "kernel/lib/error_or.h"
+#include "kernel/mm/page_table.h"
+
+namespace akuma::arch {
+
+// Physical address the boot loader put the kernel at.
+uint64_t kernel_physical_base();
+
+// Where the boot code mapped the DTB (0 if x0 held no valid DTB), and its size.
+uint64_t dtb_virtual_address();
+size_t dtb_size();
+
+// Maps [va, va+size) -> [pa, ...) in the live kernel tables. Only new
+// mappings (invalid -> valid) so no break-before-make is needed.
+ErrorOr<void> map_kernel(mm::VirtAddr va, mm::PhysAddr pa, uint64_t size, uint32_t flags, bool allow_blocks);
+
+// Maps a RAM range into the linear map (PA + k_linear_map_base), RW+NX.
+ErrorOr<void> map_linear_ram(mm::PhysAddr base, uint64_t size);
+
+// Maps device registers; returns the virtual address of `pa`.
+ErrorOr<uintptr_t> mmio_map(mm::PhysAddr pa, uint64_t size);
+
+std::optional<mm::Translation> query_kernel(mm::VirtAddr va);
+
+struct BootTablePoolStats {
+    size_t used;
+    size_t capacity;
+};
+BootTablePoolStats boot_table_pool_stats();
+
+}  // namespace akuma::arch

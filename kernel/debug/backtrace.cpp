@@ -1,0 +1,38 @@
+#include "kernel/debug/backtrace.h"
+
+#include "kernel/arch/aarch64/kernel_page_tables.h"
+#include "kernel/debug/symbols.h"
+#include "kernel/lib/kprint.h"
+
+namespace akuma::debug {
+
+namespace {
+
+// A frame record must be 16-byte aligned and lie in mapped, writable kernel
+// memory (any kernel stack); checking the tables means a garbage frame
+// pointer ends the walk instead of faulting inside the crash report.
+bool is_plausible_frame(uint64_t fp) {
+    if (fp == 0 || (fp & 15) != 0)
+        return false;
+    auto translation = arch::query_kernel(fp);
+    return translation && (translation->flags & mm::k_page_write) && !(translation->flags & mm::k_page_device);
+}
+
+}  // namespace
+
+void print_backtrace(uint64_t fp, unsigned index, unsigned max_frames) {
+    for (unsigned count = 0; count < max_frames && is_plausible_frame(fp); ++count) {
+        auto* record = reinterpret_cast<const uint64_t*>(fp);
+        uint64_t return_address = record[1];
+        if (return_address == 0)
+            break;
+        // The return address points after the call; report the call itself.
+        kprintln("  #{:<2} {}", index++, SymbolizedAddress { return_address - 4 });
+        uint64_t caller_fp = record[0];
+        if (caller_fp <= fp)  // stacks grow down: callers live higher
+            break;
+        fp = caller_fp;
+    }
+}
+
+}  // namespace akuma::debug

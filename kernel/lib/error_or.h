@@ -1,0 +1,117 @@
+// ErrorOr<T>: a value or an error code, with TRY() to propagate errors.
+// Shared by the kernel and host tests, so it only uses header-only std parts.
+#pragma once
+
+#include <new>
+#include <type_traits>
+#include <utility>
+
+namespace akuma {
+
+// Error codes mirror Linux errno values so the syscall boundary can return
+// -static_cast<int>(error) directly.
+enum class Error : int {
+    NotPermitted = 1,     // EPERM
+    NotFound = 2,         // ENOENT
+    IoError = 5,          // EIO
+    TooBig = 7,           // E2BIG
+    BadExecutable = 8,    // ENOEXEC
+    TryAgain = 11,        // EAGAIN
+    NoMemory = 12,        // ENOMEM
+    AccessDenied = 13,    // EACCES
+    Fault = 14,           // EFAULT
+    Busy = 16,            // EBUSY
+    Exists = 17,          // EEXIST
+    Invalid = 22,         // EINVAL
+    OutOfRange = 34,      // ERANGE
+    NameTooLong = 36,     // ENAMETOOLONG
+    NotImplemented = 38,  // ENOSYS
+    Overflow = 75,        // EOVERFLOW
+};
+
+constexpr const char* error_name(Error error) {
+    switch (error) {
+    case Error::NotPermitted: return "EPERM";
+    case Error::NotFound: return "ENOENT";
+    case Error::IoError: return "EIO";
+    case Error::TooBig: return "E2BIG";
+    case Error::BadExecutable: return "ENOEXEC";
+    case Error::TryAgain: return "EAGAIN";
+    case Error::NoMemory: return "ENOMEM";
+    case Error::AccessDenied: return "EACCES";
+    case Error::Fault: return "EFAULT";
+    case Error::Busy: return "EBUSY";
+    case Error::Exists: return "EEXIST";
+    case Error::Invalid: return "EINVAL";
+    case Error::OutOfRange: return "ERANGE";
+    case Error::NameTooLong: return "ENAMETOOLONG";
+    case Error::NotImplemented: return "ENOSYS";
+    case Error::Overflow: return "EOVERFLOW";
+    }
+    return "E?";
+}
+
+template <typename T>
+class [[nodiscard]] ErrorOr {
+public:
+    ErrorOr(const T& value) : m_has_value(true) { new (&m_value) T(value); }
+    ErrorOr(T&& value) : m_has_value(true) { new (&m_value) T(std::move(value)); }
+    ErrorOr(Error error) : m_error(error), m_has_value(false) {}
+
+    ErrorOr(const ErrorOr& other) : m_has_value(other.m_has_value) {
+        if (m_has_value)
+            new (&m_value) T(other.m_value);
+        else
+            m_error = other.m_error;
+    }
+    ErrorOr(ErrorOr&& other) : m_has_value(other.m_has_value) {
+        if (m_has_value)
+            new (&m_value) T(std::move(other.m_value));
+        else
+            m_error = other.m_error;
+    }
+    ErrorOr& operator=(const ErrorOr&) = delete;
+    ~ErrorOr() {
+        if (m_has_value)
+            m_value.~T();
+    }
+
+    bool is_error() const { return !m_has_value; }
+    Error error() const { return m_error; }
+    T& value() { return m_value; }
+    const T& value() const { return m_value; }
+    T release_value() { return std::move(m_value); }
+
+private:
+    union {
+        T m_value;
+        Error m_error;
+    };
+    bool m_has_value;
+};
+
+template <>
+class [[nodiscard]] ErrorOr<void> {
+public:
+    ErrorOr() = default;
+    ErrorOr(Error error) : m_error(error), m_has_error(true) {}
+    bool is_error() const { return m_has_error; }
+    Error error() const { return m_error; }
+    void release_value() {}
+
+private:
+    Error m_error {};
+    bool m_has_error { false };
+};
+
+}  // namespace akuma
+
+// Evaluates an ErrorOr expression; returns its error from the enclosing
+// function, or yields the value. Uses a GNU statement expression (clang/gcc).
+#define TRY(expression)                                    \
+    ({                                                     \
+        auto _try_result = (expression);                   \
+        if (_try_result.is_error()) [[unlikely]]           \
+            return _try_result.error();                    \
+        _try_result.release_value();                       \
+    })

@@ -1,0 +1,73 @@
+// The C memory/string functions the compiler may call on its own
+// (struct copies, zeroing). Kernel-only: host builds use the C library.
+#include <cstddef>
+#include <cstdint>
+
+extern "C" {
+
+void* memcpy(void* __restrict destination, const void* __restrict source, size_t count) {
+    auto* d = static_cast<unsigned char*>(destination);
+    auto* s = static_cast<const unsigned char*>(source);
+    if (((reinterpret_cast<uintptr_t>(d) | reinterpret_cast<uintptr_t>(s)) & 7) == 0) {
+        for (; count >= 8; count -= 8, d += 8, s += 8)
+            *reinterpret_cast<uint64_t*>(d) = *reinterpret_cast<const uint64_t*>(s);
+    }
+    while (count--)
+        *d++ = *s++;
+    return destination;
+}
+
+void* memmove(void* destination, const void* source, size_t count) {
+    auto* d = static_cast<unsigned char*>(destination);
+    auto* s = static_cast<const unsigned char*>(source);
+    if (d == s || count == 0)
+        return destination;
+    if (d < s || d >= s + count)
+        return memcpy(destination, source, count);
+    while (count--)
+        d[count] = s[count];
+    return destination;
+}
+
+void* memset(void* destination, int value, size_t count) {
+    auto* d = static_cast<unsigned char*>(destination);
+    auto byte = static_cast<unsigned char>(value);
+    while (count > 0 && (reinterpret_cast<uintptr_t>(d) & 7) != 0) {
+        *d++ = byte;
+        --count;
+    }
+    uint64_t pattern = 0x0101010101010101ull * byte;
+    for (; count >= 8; count -= 8, d += 8)
+        *reinterpret_cast<uint64_t*>(d) = pattern;
+    while (count--)
+        *d++ = byte;
+    return destination;
+}
+
+int memcmp(const void* left, const void* right, size_t count) {
+    auto* a = static_cast<const unsigned char*>(left);
+    auto* b = static_cast<const unsigned char*>(right);
+    for (size_t i = 0; i < count; ++i) {
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
+    }
+    return 0;
+}
+
+void* memchr(const void* memory, int value, size_t count) {
+    auto* bytes = static_cast<const unsigned char*>(memory);
+    for (size_t i = 0; i < count; ++i) {
+        if (bytes[i] == static_cast<unsigned char>(value))
+            return const_cast<unsigned char*>(bytes + i);
+    }
+    return nullptr;
+}
+
+size_t strlen(const char* string) {
+    size_t length = 0;
+    while (string[length])
+        ++length;
+    return length;
+}
+
+}  // extern "C"

@@ -1,0 +1,134 @@
+// kernel_main: the one place that states Akuma's initialisation order.
+//
+// boot.S has already: dropped to EL1, zeroed .bss, mapped the kernel image
+// W^X and the DTB (kernel_page_tables.cpp), enabled the MMU and caches and
+// installed the exception vectors. From here:
+//   1. device tree   -> platform description and boot arguments
+//   2. console       -> the PL011 the DTB names (earlier output is replayed)
+//   3. linear map    -> all RAM ranges from the DTB
+//   4. then, by boot argument: crashtest=<kind>, test[=filter], or idle.
+#include <cstdint>
+
+#include "kernel/arch/aarch64/kernel_page_tables.h"
+#include "kernel/arch/aarch64/power.h"
+#include "kernel/boot/boot_state.h"
+#include "kernel/debug/symbols.h"
+#include "kernel/drivers/console.h"
+#include "kernel/lib/kprint.h"
+#include "kernel/mm/layout.h"
+#include "kernel/tests/crashtest.h"
+#include "kernel/tests/test_runner.h"
+
+namespace akuma {
+
+namespace {
+
+// Exit statuses when the kernel ends QEMU (see docs/DEBUGGING.md).
+constexpr int k_exit_tests_passed = 0;
+constexpr int k_exit_tests_failed = 1;
+constexpr int k_exit_no_device_tree = 4;
+constexpr int k_exit_no_console = 5;
+
+void print_platform(const boot::BootState& state) {
+    const auto& platform = state.platform;
+    kprintln("[DTB] at {:#x}, {} bytes; {} CPU(s), {}", state.dtb_physical, state.fdt.total_size(),
+             platform.cpu_count, platform.cpu_compatible);
+    for (auto& range : platform.memory())
+        kprintln("[DTB] RAM {:#012x}-{:#012x} ({} MiB)", range.base, range.base + range.size, range.size >> 20);
+    for (auto& range : platform.reserved())
+        kprintln("[DTB] reserved {:#012x}-{:#012x}", range.base, range.base + range.size);
+    if (platform.initrd)
+        kprintln("[DTB] initrd {:#x}-{:#x}", platform.initrd->start, platform.initrd->end);
+    kprintln("[DTB] bootargs \"{}\"", platform.bootargs);
+    if (platform.uart)
+        kprintln("[DTB] UART pl011 at {:#x} (INTID {})", platform.uart->range.base, platform.uart->interrupt.value_or(0));
+    if (platform.gic) {
+        auto& gic = *platform.gic;
+        bool v3 = gic.version == GicVersion::V3;
+        kprintln("[DTB] GICv{} distributor {:#x}, {} {:#x}", v3 ? 3 : 2, gic.distributor.base,
+                 v3 ? "redistributor" : "CPU interface", v3 ? gic.redistributor.base : gic.cpu_interface.base);
+    }
+    if (platform.timer)
+        kprintln("[DTB] timer PPIs: EL1 physical INTID {}, virtual INTID {}",
+                 platform.timer->nonsecure_physical.value_or(0), platform.timer->virtual_timer.value_or(0));
+    if (platform.rtc)
+        kprintln("[DTB] RTC pl031 at {:#x}", platform.rtc->range.base);
+    if (platform.virtio_slot_count > 0) {
+        auto slots = platform.virtio();
+        kprintln("[DTB] virtio-mmio: {} slots, {:#x}..{:#x}", slots.size(), slots.front().range.base,
+                 slots.back().range.base);
+    }
+    if (platform.psci_method)
+        kprintln("[DTB] PSCI via {}", *platform.psci_method == PsciMethod::Hvc ? "hvc" : "smc");
+}
+
+void map_all_ram(const PlatformInfo& platform) {
+    for (auto& range : platform.memory()) {
+        auto result = arch::map_linear_ram(range.base, range.size);
+        if (result.is_error())
+            kprintln("[MMU] cannot map RAM {:#x}+{:#x}: {}", range.base, range.size, error_name(result.error()));
+    }
+    auto pool = arch::boot_table_pool_stats();
+    kprintln("[MMU] kernel W^X, linear map of RAM at {:#x}; {} of {} boot table pages used", mm::k_linear_map_base,
+             pool.used, pool.capacity);
+}
+
+[[noreturn]] void idle() {
+    kprintln("[Kernel] boot complete; idle (no shell yet). Quit QEMU with Ctrl-A X.");
+    arch::halt_forever();
+}
+
+uint64_t read_virtual_counter() {
+    uint64_t value;
+    asm volatile("isb\n mrs %0, cntvct_el0" : "=r"(value));
+    return value;
+}
+
+uint64_t counter_frequency() {
+    uint64_t value;
+    asm volatile("mrs %0, cntfrq_el0" : "=r"(value));
+    return value;
+}
+
+}  // namespace
+
+}  // namespace akuma
+
+extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_physical, uint64_t entry_el) {
+    using namespace akuma;
+
+    // 1. Device tree. Without it there is no console to complain on.
+    if (boot::init_boot_state(dtb_physical, kernel_physical, static_cast<unsigned>(entry_el)).is_error())
+        arch::machine_exit(k_exit_no_device_tree);
+    const auto& state = boot::boot_state();
+    if (state.platform.psci_method)
+        arch::set_psci_conduit(*state.platform.psci_method == PsciMethod::Hvc ? arch::PsciConduit::Hvc
+                                                                                : arch::PsciConduit::Smc);
+
+    // 2. Console.
+    if (!state.platform.uart)
+        arch::machine_exit(k_exit_no_console);
+    auto uart = arch::mmio_map(state.platform.uart->range.base, state.platform.uart->range.size);
+    if (uart.is_error())
+        arch::machine_exit(k_exit_no_console);
+    console::start(uart.value());
+    kprintln("\nAkuma (aarch64) booting: kernel at {:#x}, entered at EL{}, {} symbols", kernel_physical, entry_el,
+             debug::kernel_symbol_count());
+    print_platform(state);
+
+    // 3. Linear map of RAM.
+    map_all_ram(state.platform);
+
+    // 4. What to do, from the boot arguments.
+    const auto& args = state.args;
+    if (auto kind = args.get("crashtest")) {
+        ktest::run_crashtest(*kind);
+        arch::machine_exit(k_exit_tests_failed);
+    }
+    if (args.has("test")) {
+        auto summary = ktest::run_tests(args.get("test").value_or(""));
+        kprintln("[Bench] virtual counter {} at frequency {} Hz", read_virtual_counter(), counter_frequency());
+        arch::machine_exit(summary.failed == 0 ? k_exit_tests_passed : k_exit_tests_failed);
+    }
+    idle();
+}

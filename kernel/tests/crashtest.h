@@ -1,0 +1,12 @@
+// `crashtest=<kind>` boot argument: fault on purpose so system tests can
+// check the crash report. Kinds: null, undef, brk, panic.
+#pragma once
+
+#include <string_view>
+
+namespace akuma::ktest {
+
+// Triggers the named crash. Returns only if the kind is unknown.
+void run_crashtest(std::string_view kind);
+
+}  // namespace akuma::ktest

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Boots Akuma through `./akuma run` and checks the result.
+#   boot_check.sh [--status N] [--expect REGEX]... [--reject REGEX]... -- [./akuma run options]
+# Passes when QEMU's exit status is N (default 0), every --expect regex
+# (grep -E) matches a line of the console log and no --reject regex does.
+# A hang is stopped by a generous timeout (status 124), which fails unless
+# expected.
+set -uo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+want_status=0 expects=() rejects=()
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --status) want_status=$2; shift 2 ;;
+        --expect) expects+=("$2"); shift 2 ;;
+        --reject) rejects+=("$2"); shift 2 ;;
+        --) shift; break ;;
+        *) echo "boot_check: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+timeout_s=${AKUMA_TEST_TIMEOUT:-120}
+log=$(mktemp); trap 'rm -f "$log"' EXIT
+"$root/akuma" run --no-build --timeout "$timeout_s" "$@" </dev/null >"$log" 2>&1
+status=$?
+tr -d '\r' <"$log" >"$log.clean" && mv "$log.clean" "$log"
+failed=0
+if [[ $status != "$want_status" ]]; then
+    echo "FAIL: exit status $status, expected $want_status"; failed=1
+fi
+for pattern in "${expects[@]}"; do
+    grep -Eq -- "$pattern" "$log" || { echo "FAIL: no line matches: $pattern"; failed=1; }
+done
+for pattern in "${rejects[@]}"; do
+    grep -Eq -- "$pattern" "$log" && { echo "FAIL: unexpected line matches: $pattern"; failed=1; }
+done
+if [[ $failed != 0 ]]; then
+    echo "---- console log (./akuma run $*) ----"; cat "$log"; exit 1
+fi
+echo "ok: ./akuma run $* (status $status)"
