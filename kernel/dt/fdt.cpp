@@ -19,12 +19,14 @@ constexpr size_t k_off_boot_cpuid_phys = 28;
 constexpr size_t k_off_size_dt_strings = 32;
 constexpr size_t k_off_size_dt_struct = 36;
 
-constexpr uint32_t k_oldest_version = 16;  // v16 lacks size_dt_struct
+constexpr uint32_t k_oldest_version = 16; // v16 lacks size_dt_struct
 constexpr uint32_t k_newest_compatible_version = 17;
 constexpr size_t k_v16_header_size = 36;
 constexpr size_t k_reservation_entry_size = 16;
 
-constexpr size_t align4(size_t value) { return (value + 3) & ~size_t(3); }
+constexpr size_t align4(size_t value) {
+    return (value + 3) & ~size_t(3);
+}
 
 // Index of the first NUL in bytes[start, end), if any.
 std::optional<size_t> find_nul(std::span<const uint8_t> bytes, size_t start) {
@@ -50,7 +52,7 @@ size_t index_of(std::string_view text, char c, size_t start = 0) {
     return text.size();
 }
 
-}  // namespace
+} // namespace
 
 // ---- FdtProperty ----
 
@@ -203,7 +205,7 @@ uint64_t read_cells(const uint8_t* p, uint32_t cells) {
     return cells == 1 ? load_be32(p) : load_be64(p);
 }
 
-}  // namespace
+} // namespace
 
 ErrorOr<size_t> FdtNode::reg_count() const {
     auto layout = TRY(reg_layout(*m_fdt, m_offset, m_parent_offset));
@@ -255,8 +257,9 @@ ErrorOr<Fdt> Fdt::from_bytes(std::span<const uint8_t> bytes) {
     uint64_t strings_offset = load_be32(header + k_off_dt_strings);
     uint64_t reservations_offset = load_be32(header + k_off_mem_rsvmap);
     uint64_t strings_size = load_be32(header + k_off_size_dt_strings);
-    uint64_t struct_size = version >= 17 ? load_be32(header + k_off_size_dt_struct)
-                                         : total_size - (struct_offset < total_size ? struct_offset : total_size);
+    uint64_t struct_size = version >= 17
+        ? load_be32(header + k_off_size_dt_struct)
+        : total_size - (struct_offset < total_size ? struct_offset : total_size);
 
     // Spec 5.1: the reservation block is 8-aligned, the structure block 4-aligned.
     if (struct_offset % 4 != 0 || reservations_offset % 8 != 0)
@@ -386,7 +389,7 @@ std::optional<size_t> Fdt::skip_node(size_t offset) const {
             return std::nullopt;
         }
         if (depth == 0)
-            return std::nullopt;  // `offset` was not a BEGIN_NODE
+            return std::nullopt; // `offset` was not a BEGIN_NODE
         offset = token->next;
     }
     return std::nullopt;
@@ -449,4 +452,4 @@ std::optional<FdtNode> Fdt::find_by_phandle(uint32_t phandle) const {
     return found;
 }
 
-}  // namespace akuma
+} // namespace akuma

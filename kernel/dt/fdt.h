@@ -32,8 +32,7 @@ constexpr uint64_t load_be64(const uint8_t* p) {
 }
 
 // Calls a visitor; a visitor may return bool (false stops the walk) or void.
-template <typename F, typename... Args>
-bool visit(F& f, Args&&... args) {
+template <typename F, typename... Args> bool visit(F& f, Args&&... args) {
     if constexpr (std::is_same_v<std::invoke_result_t<F&, Args...>, bool>) {
         return f(std::forward<Args>(args)...);
     } else {
@@ -42,7 +41,7 @@ bool visit(F& f, Args&&... args) {
     }
 }
 
-}  // namespace fdt_detail
+} // namespace fdt_detail
 
 struct MemoryReservation {
     uint64_t address;
@@ -73,8 +72,7 @@ public:
 
     // Visits each string of a NUL-separated list (`compatible`). An
     // unterminated tail is malformed and is not visited.
-    template <typename F>
-    void for_each_string(F&& f) const {
+    template <typename F> void for_each_string(F&& f) const {
         size_t start = 0;
         for (size_t i = 0; i < data.size(); ++i) {
             if (data[i] != 0)
@@ -93,10 +91,10 @@ public:
 struct FdtToken {
     enum class Kind : uint32_t { BeginNode = 1, EndNode = 2, Property = 3, Nop = 4, End = 9 };
     Kind kind;
-    size_t offset;                   // of the token, within the structure block
-    size_t next;                     // offset of the following token
-    std::string_view name;           // node name or property name
-    std::span<const uint8_t> data;   // property value
+    size_t offset; // of the token, within the structure block
+    size_t next; // offset of the following token
+    std::string_view name; // node name or property name
+    std::span<const uint8_t> data; // property value
 };
 
 // A handle to a node: its BEGIN_NODE offset plus its parent's (needed for
@@ -106,7 +104,9 @@ public:
     static constexpr size_t k_no_parent = SIZE_MAX;
 
     FdtNode(const Fdt& fdt, size_t offset, size_t parent_offset)
-        : m_fdt(&fdt), m_offset(offset), m_parent_offset(parent_offset) {}
+        : m_fdt(&fdt)
+        , m_offset(offset)
+        , m_parent_offset(parent_offset) { }
 
     size_t offset() const { return m_offset; }
     size_t parent_offset() const { return m_parent_offset; }
@@ -135,10 +135,8 @@ public:
     ErrorOr<size_t> reg_count() const;
     ErrorOr<RegEntry> reg(size_t index) const;
 
-    template <typename F>
-    void for_each_property(F&& f) const;
-    template <typename F>
-    void for_each_child(F&& f) const;
+    template <typename F> void for_each_property(F&& f) const;
+    template <typename F> void for_each_child(F&& f) const;
 
 private:
     size_t first_inner_offset() const;
@@ -151,8 +149,8 @@ private:
 class Fdt {
 public:
     static constexpr uint32_t k_magic = 0xd00dfeed;
-    static constexpr size_t k_header_size = 40;  // v17 header
-    static constexpr size_t k_max_depth = 64;    // root is depth 1
+    static constexpr size_t k_header_size = 40; // v17 header
+    static constexpr size_t k_max_depth = 64; // root is depth 1
 
     // Validates the header, the reservation block and the whole structure
     // block. The span may be longer than the tree (totalsize wins).
@@ -174,14 +172,11 @@ public:
 
     // Visits every node in document order as f(FdtNode, size_t depth),
     // root at depth 0.
-    template <typename F>
-    void for_each_node(F&& f) const;
+    template <typename F> void for_each_node(F&& f) const;
     // Visits every node whose `compatible` list contains the string.
-    template <typename F>
-    void find_compatible(std::string_view compatible, F&& f) const;
+    template <typename F> void find_compatible(std::string_view compatible, F&& f) const;
     // Visits the /memreserve/ entries.
-    template <typename F>
-    void for_each_memory_reservation(F&& f) const;
+    template <typename F> void for_each_memory_reservation(F&& f) const;
 
     // Low-level walking primitives used by the templates above.
     std::optional<FdtToken> token_at(size_t offset) const;
@@ -204,8 +199,7 @@ private:
     uint32_t m_boot_cpuid_phys { 0 };
 };
 
-template <typename F>
-void FdtNode::for_each_property(F&& f) const {
+template <typename F> void FdtNode::for_each_property(F&& f) const {
     // Properties precede subnodes (validated), so stop at the first non-property.
     size_t offset = first_inner_offset();
     while (auto token = m_fdt->token_at(offset)) {
@@ -219,8 +213,7 @@ void FdtNode::for_each_property(F&& f) const {
     }
 }
 
-template <typename F>
-void FdtNode::for_each_child(F&& f) const {
+template <typename F> void FdtNode::for_each_child(F&& f) const {
     size_t offset = first_inner_offset();
     while (auto token = m_fdt->token_at(offset)) {
         if (token->kind == FdtToken::Kind::BeginNode) {
@@ -238,8 +231,7 @@ void FdtNode::for_each_child(F&& f) const {
     }
 }
 
-template <typename F>
-void Fdt::for_each_node(F&& f) const {
+template <typename F> void Fdt::for_each_node(F&& f) const {
     // Offsets of the open BEGIN_NODEs, so each node knows its parent.
     std::array<size_t, k_max_depth> open {};
     size_t depth = 0;
@@ -254,7 +246,7 @@ void Fdt::for_each_node(F&& f) const {
                 return;
         } else if (token->kind == FdtToken::Kind::EndNode) {
             if (depth <= 1)
-                return;  // the root closed: the walk is complete
+                return; // the root closed: the walk is complete
             --depth;
         } else if (token->kind == FdtToken::Kind::End) {
             return;
@@ -263,8 +255,7 @@ void Fdt::for_each_node(F&& f) const {
     }
 }
 
-template <typename F>
-void Fdt::find_compatible(std::string_view compatible, F&& f) const {
+template <typename F> void Fdt::find_compatible(std::string_view compatible, F&& f) const {
     for_each_node([&](FdtNode node, size_t) {
         if (node.is_compatible(compatible))
             return fdt_detail::visit(f, node);
@@ -272,8 +263,7 @@ void Fdt::find_compatible(std::string_view compatible, F&& f) const {
     });
 }
 
-template <typename F>
-void Fdt::for_each_memory_reservation(F&& f) const {
+template <typename F> void Fdt::for_each_memory_reservation(F&& f) const {
     for (size_t index = 0;; ++index) {
         auto reservation = memory_reservation(index);
         if (!reservation || !fdt_detail::visit(f, *reservation))
@@ -281,4 +271,4 @@ void Fdt::for_each_memory_reservation(F&& f) const {
     }
 }
 
-}  // namespace akuma
+} // namespace akuma

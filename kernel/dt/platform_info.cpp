@@ -6,7 +6,7 @@ namespace {
 
 constexpr uint32_t k_spi_base = 32;
 constexpr uint32_t k_ppi_base = 16;
-constexpr uint32_t k_max_spi = 987;  // INTIDs 32..1019 (GIC arch spec 2.2.1)
+constexpr uint32_t k_max_spi = 987; // INTIDs 32..1019 (GIC arch spec 2.2.1)
 constexpr uint32_t k_max_ppi = 15;
 
 std::optional<std::string_view> string_property(FdtNode node, std::string_view name) {
@@ -36,8 +36,8 @@ bool has_identity_mapping(FdtNode node) {
 }
 
 bool is_gic(FdtNode node) {
-    return node.is_compatible("arm,gic-v3") || node.is_compatible("arm,cortex-a15-gic") ||
-           node.is_compatible("arm,gic-400");
+    return node.is_compatible("arm,gic-v3") || node.is_compatible("arm,cortex-a15-gic")
+        || node.is_compatible("arm,gic-400");
 }
 
 // What interrupt decoding needs: the phandle of the GIC found in the tree,
@@ -288,8 +288,8 @@ void parse_virtio(const Context& context, PlatformInfo& info) {
 
 void parse_psci(const Fdt& fdt, PlatformInfo& info) {
     fdt.for_each_node([&](FdtNode node, size_t) {
-        if (!node.is_compatible("arm,psci-1.0") && !node.is_compatible("arm,psci-0.2") &&
-            !node.is_compatible("arm,psci"))
+        if (!node.is_compatible("arm,psci-1.0") && !node.is_compatible("arm,psci-0.2")
+            && !node.is_compatible("arm,psci"))
             return true;
         auto method = string_property(node, "method");
         if (method == "hvc")
@@ -318,7 +318,7 @@ void parse_cpus(const Fdt& fdt, PlatformInfo& info) {
     });
 }
 
-}  // namespace
+} // namespace
 
 ErrorOr<PlatformInfo> parse_platform_info(const Fdt& fdt) {
     PlatformInfo info;
@@ -326,7 +326,7 @@ ErrorOr<PlatformInfo> parse_platform_info(const Fdt& fdt) {
     TRY(parse_reserved(fdt, info));
     parse_chosen(fdt, info);
     Context context { fdt, std::nullopt };
-    parse_gic(context, info);  // first: interrupt decoding needs the GIC
+    parse_gic(context, info); // first: interrupt decoding needs the GIC
     parse_uart(context, info);
     parse_timer(context, info);
     info.rtc = first_device(context, "arm,pl031");
@@ -336,4 +336,4 @@ ErrorOr<PlatformInfo> parse_platform_info(const Fdt& fdt) {
     return info;
 }
 
-}  // namespace akuma
+} // namespace akuma

@@ -35,8 +35,8 @@ enum class GicVersion : uint8_t { V2 = 2, V3 = 3 };
 struct GicInfo {
     GicVersion version;
     PhysicalRange distributor;
-    PhysicalRange cpu_interface;  // GICv2 only (GICC)
-    PhysicalRange redistributor;  // GICv3 only: the first GICR region
+    PhysicalRange cpu_interface; // GICv2 only (GICC)
+    PhysicalRange redistributor; // GICv3 only: the first GICR region
 };
 
 // The four PPIs of arm,armv8-timer, in binding order.
@@ -51,7 +51,7 @@ enum class PsciMethod : uint8_t { Hvc, Smc };
 
 struct InitrdRange {
     uint64_t start;
-    uint64_t end;  // exclusive
+    uint64_t end; // exclusive
 };
 
 struct PlatformInfo {
@@ -70,13 +70,13 @@ struct PlatformInfo {
     size_t reserved_range_count { 0 };
 
     std::string_view bootargs;
-    std::string_view stdout_path;  // as written, options (":115200") included
+    std::string_view stdout_path; // as written, options (":115200") included
     std::optional<InitrdRange> initrd;
 
-    std::optional<DeviceInfo> uart;  // arm,pl011
+    std::optional<DeviceInfo> uart; // arm,pl011
     std::optional<GicInfo> gic;
     std::optional<TimerInfo> timer;
-    std::optional<DeviceInfo> rtc;  // arm,pl031
+    std::optional<DeviceInfo> rtc; // arm,pl031
 
     std::array<DeviceInfo, k_max_virtio_slots> virtio_slots {};
     size_t virtio_slot_count { 0 };
@@ -85,10 +85,14 @@ struct PlatformInfo {
     std::optional<PsciMethod> psci_method;
 
     uint32_t cpu_count { 0 };
-    std::string_view cpu_compatible;  // first compatible string of the first cpu
+    std::string_view cpu_compatible; // first compatible string of the first cpu
 
-    std::span<const PhysicalRange> memory() const { return std::span(memory_ranges).first(memory_range_count); }
-    std::span<const PhysicalRange> reserved() const { return std::span(reserved_ranges).first(reserved_range_count); }
+    std::span<const PhysicalRange> memory() const {
+        return std::span(memory_ranges).first(memory_range_count);
+    }
+    std::span<const PhysicalRange> reserved() const {
+        return std::span(reserved_ranges).first(reserved_range_count);
+    }
     std::span<const DeviceInfo> virtio() const { return std::span(virtio_slots).first(virtio_slot_count); }
 };
 
@@ -97,4 +101,4 @@ struct PlatformInfo {
 // wraps, or total RAM does). Malformed optional devices are left out instead.
 ErrorOr<PlatformInfo> parse_platform_info(const Fdt& fdt);
 
-}  // namespace akuma
+} // namespace akuma

@@ -123,7 +123,8 @@ public:
 
     // Maps [va, va+size) to [pa, pa+size). With allow_blocks, 1 GiB and
     // 2 MiB blocks are used where alignment permits. An already-mapped
-    // page is an error (remapping needs break-before-make by the caller).
+    // page is an error (remapping needs break-before-make by the caller);
+    // on any error, the pages before the failing one stay mapped.
     ErrorOr<void> map(VirtAddr va, PhysAddr pa, uint64_t size, uint32_t flags, bool allow_blocks) {
         if ((va | pa | size) & (k_page_size - 1))
             return Error::Invalid;
@@ -142,7 +143,14 @@ public:
                     }
                 }
             }
-            auto* slot = TRY(walk_to(va, level, true));
+            uint64_t* slot;
+            for (;; ++level) {
+                slot = TRY(walk_to(va, level, true));
+                // A table already below this block slot: map at a finer level.
+                if (level < 3 && (*slot & descriptor::k_valid) && (*slot & descriptor::k_table))
+                    continue;
+                break;
+            }
             if (*slot & descriptor::k_valid)
                 return Error::Exists;
             uint64_t type_bits = descriptor::k_valid | (level == 3 ? descriptor::k_table : 0);

@@ -77,8 +77,12 @@ public:
     FdtWriter& prop(const std::string& name, const Bytes& value) {
         return raw_prop(string_offset(name), uint32_t(value.size()), value);
     }
-    FdtWriter& prop(const std::string& name, std::initializer_list<uint32_t> values) { return prop(name, cells(values)); }
-    FdtWriter& prop_string(const std::string& name, const std::string& value) { return prop(name, strings({ value })); }
+    FdtWriter& prop(const std::string& name, std::initializer_list<uint32_t> values) {
+        return prop(name, cells(values));
+    }
+    FdtWriter& prop_string(const std::string& name, const std::string& value) {
+        return prop(name, strings({ value }));
+    }
     // A property with arbitrary length/nameoff fields (for malformed trees).
     FdtWriter& raw_prop(uint32_t name_offset, uint32_t length, const Bytes& value) {
         token(3);
@@ -111,8 +115,8 @@ public:
         uint32_t struct_offset = reservations_offset + uint32_t(16 * (m_reservations.size() + 1));
         uint32_t strings_offset = struct_offset + uint32_t(m_struct.size());
         uint32_t total = strings_offset + uint32_t(m_strings.size());
-        for (uint32_t field : { Fdt::k_magic, total, struct_offset, strings_offset, reservations_offset, 17u, 16u,
-                                0u, uint32_t(m_strings.size()), uint32_t(m_struct.size()) })
+        for (uint32_t field : { Fdt::k_magic, total, struct_offset, strings_offset, reservations_offset, 17u,
+                 16u, 0u, uint32_t(m_strings.size()), uint32_t(m_struct.size()) })
             put_be32(out, field);
         for (auto [address, size] : m_reservations) {
             put_be64(out, address);
@@ -146,7 +150,9 @@ Bytes minimal_tree() {
     return writer.build();
 }
 
-bool parses(const Bytes& bytes) { return !Fdt::from_bytes(bytes).is_error(); }
+bool parses(const Bytes& bytes) {
+    return !Fdt::from_bytes(bytes).is_error();
+}
 
 Bytes load_fixture(const std::string& name) {
     std::ifstream file(std::string(AKUMA_TEST_DATA_DIR) + "/" + name, std::ios::binary);
@@ -230,7 +236,7 @@ TEST(FdtHeader, EachCorruptedFieldIsRejected) {
     EXPECT_EQ(Fdt::from_bytes(with(k_totalsize, total + 1)).error(), Error::OutOfRange);
     EXPECT_EQ(Fdt::from_bytes(with(k_totalsize, 0xffffffff)).error(), Error::OutOfRange);
     EXPECT_EQ(Fdt::from_bytes(with(k_totalsize, 39)).error(), Error::OutOfRange);
-    EXPECT_TRUE(Fdt::from_bytes(with(k_totalsize, total - 1)).is_error());  // strings block sticks out
+    EXPECT_TRUE(Fdt::from_bytes(with(k_totalsize, total - 1)).is_error()); // strings block sticks out
     EXPECT_EQ(Fdt::from_bytes(with(k_version, 15)).error(), Error::NotImplemented);
     EXPECT_EQ(Fdt::from_bytes(with(k_last_comp, 18)).error(), Error::NotImplemented);
     EXPECT_EQ(Fdt::from_bytes(with(k_off_struct, struct_offset + 2)).error(), Error::Invalid);
@@ -246,7 +252,8 @@ TEST(FdtHeader, EachCorruptedFieldIsRejected) {
     EXPECT_EQ(Fdt::from_bytes(with(k_off_rsvmap, 8)).error(), Error::Invalid);
     EXPECT_EQ(Fdt::from_bytes(with(k_off_rsvmap, 0xfffffff8)).error(), Error::OutOfRange);
     // A struct block shorter than the tree loses FDT_END.
-    EXPECT_EQ(Fdt::from_bytes(with(k_size_struct, get_be32(good, k_size_struct) - 4)).error(), Error::Invalid);
+    EXPECT_EQ(
+        Fdt::from_bytes(with(k_size_struct, get_be32(good, k_size_struct) - 4)).error(), Error::Invalid);
 }
 
 TEST(FdtHeader, ShortSpansAreRejected) {
@@ -269,7 +276,7 @@ TEST(FdtHeader, ReservationBlockNeedsItsTerminator) {
 TEST(FdtHeader, Version16IsAccepted) {
     Bytes bytes = minimal_tree();
     set_be32(bytes, k_version, 16);
-    set_be32(bytes, k_size_struct, 0xdeadbeef);  // not a v16 field
+    set_be32(bytes, k_size_struct, 0xdeadbeef); // not a v16 field
     auto fdt = Fdt::from_bytes(bytes);
     ASSERT_FALSE(fdt.is_error());
     EXPECT_EQ(fdt.value().version(), 16u);
@@ -303,11 +310,18 @@ Bytes sample_tree() {
         .prop("phandle", { 7 })
         .end();
     w.begin("timer@3000").nop().prop("reg", { 0x3000, 0x20 }).prop_string("status", "disabled").end();
-    w.end();  // soc
-    w.begin("memory@40000000").prop_string("device_type", "memory").prop("reg", { 0, 0x40000000, 0, 0x8000000 }).end();
+    w.end(); // soc
+    w.begin("memory@40000000")
+        .prop_string("device_type", "memory")
+        .prop("reg", { 0, 0x40000000, 0, 0x8000000 })
+        .end();
     w.begin("defaults").begin("dev@5").prop("reg", { 0, 5, 6 }).end().end();
     w.begin("wide").prop("#address-cells", { 3 }).begin("dev@1").prop("reg", { 0, 0, 1, 2 }).end().end();
-    w.begin("empty-data").prop("flag", Bytes {}).prop("raw", Bytes { 'a', 'b' }).prop("u64", cells({ 1, 2 })).end();
+    w.begin("empty-data")
+        .prop("flag", Bytes {})
+        .prop("raw", Bytes { 'a', 'b' })
+        .prop("u64", cells({ 1, 2 }))
+        .end();
     w.end().finish();
     return w.build();
 }
@@ -318,7 +332,7 @@ TEST(FdtWalk, ChildrenAndNames) {
     ASSERT_FALSE(parsed.is_error());
     const Fdt& fdt = parsed.value();
     EXPECT_EQ(child_names(fdt.root()),
-              (std::vector<std::string> { "chosen", "soc", "memory@40000000", "defaults", "wide", "empty-data" }));
+        (std::vector<std::string> { "chosen", "soc", "memory@40000000", "defaults", "wide", "empty-data" }));
     auto soc = fdt.find_node("/soc");
     ASSERT_TRUE(soc);
     EXPECT_EQ(child_names(*soc), (std::vector<std::string> { "uart@1000", "timer@3000" }));
@@ -348,7 +362,7 @@ TEST(FdtWalk, FindNodeAndParent) {
     const Fdt& fdt = parsed.value();
     EXPECT_EQ(fdt.find_node("/")->offset(), fdt.root().offset());
     EXPECT_EQ(fdt.find_node("/soc/uart@1000")->name(), "uart@1000");
-    EXPECT_EQ(fdt.find_node("/soc/uart")->name(), "uart@1000");  // unit address omitted
+    EXPECT_EQ(fdt.find_node("/soc/uart")->name(), "uart@1000"); // unit address omitted
     EXPECT_EQ(fdt.find_node("/memory")->name(), "memory@40000000");
     EXPECT_EQ(fdt.find_node("/soc/uart/"), fdt.find_node("/soc/uart@1000"));
     EXPECT_FALSE(fdt.find_node("/soc/uart@2000"));
@@ -387,7 +401,7 @@ TEST(FdtWalk, Properties) {
     EXPECT_TRUE(flag->data.empty());
     EXPECT_FALSE(flag->as_string());
     EXPECT_FALSE(flag->as_u32());
-    EXPECT_FALSE(node.property("raw")->as_string());  // no NUL
+    EXPECT_FALSE(node.property("raw")->as_string()); // no NUL
     auto u64 = node.property("u64");
     EXPECT_EQ(u64->as_u64(), 0x100000002u);
     EXPECT_EQ(u64->as_u32_or_u64(), 0x100000002u);
@@ -404,7 +418,7 @@ TEST(FdtWalk, Properties) {
     EXPECT_EQ(compatibles, (std::vector<std::string> { "vendor,uart", "arm,pl011" }));
     EXPECT_TRUE(uart.is_compatible("arm,pl011"));
     EXPECT_FALSE(uart.is_compatible("arm,pl01"));
-    EXPECT_FALSE(uart.property("compatible")->as_string());  // two strings
+    EXPECT_FALSE(uart.property("compatible")->as_string()); // two strings
     EXPECT_TRUE(uart.is_enabled());
     EXPECT_FALSE(fdt.find_node("/soc/timer")->is_enabled());
 }
@@ -444,7 +458,7 @@ TEST(FdtWalk, Reg) {
     ASSERT_FALSE(parsed.is_error());
     const Fdt& fdt = parsed.value();
 
-    auto uart = *fdt.find_node("/soc/uart");  // 1 + 1 cells
+    auto uart = *fdt.find_node("/soc/uart"); // 1 + 1 cells
     ASSERT_EQ(uart.reg_count().value(), 2u);
     EXPECT_EQ(uart.reg(0).value().address, 0x1000u);
     EXPECT_EQ(uart.reg(0).value().size, 0x100u);
@@ -452,16 +466,16 @@ TEST(FdtWalk, Reg) {
     EXPECT_EQ(uart.reg(1).value().size, 0x10u);
     EXPECT_EQ(uart.reg(2).error(), Error::OutOfRange);
 
-    auto memory = *fdt.find_node("/memory");  // 2 + 2 cells
+    auto memory = *fdt.find_node("/memory"); // 2 + 2 cells
     EXPECT_EQ(memory.reg(0).value().address, 0x40000000u);
     EXPECT_EQ(memory.reg(0).value().size, 0x8000000u);
 
-    auto defaults = *fdt.find_node("/defaults/dev@5");  // parent without cells: 2 + 1
+    auto defaults = *fdt.find_node("/defaults/dev@5"); // parent without cells: 2 + 1
     ASSERT_EQ(defaults.reg_count().value(), 1u);
     EXPECT_EQ(defaults.reg(0).value().address, 5u);
     EXPECT_EQ(defaults.reg(0).value().size, 6u);
 
-    EXPECT_EQ(fdt.find_node("/wide/dev")->reg(0).error(), Error::NotImplemented);  // 3 address cells
+    EXPECT_EQ(fdt.find_node("/wide/dev")->reg(0).error(), Error::NotImplemented); // 3 address cells
     EXPECT_EQ(fdt.find_node("/chosen")->reg_count().error(), Error::NotFound);
     EXPECT_EQ(fdt.root().reg(0).error(), Error::NotFound);
 }
@@ -488,7 +502,8 @@ TEST(FdtWalk, MemoryReservations) {
     std::vector<std::pair<uint64_t, uint64_t>> seen;
     parsed.value().for_each_memory_reservation(
         [&](MemoryReservation r) { seen.emplace_back(r.address, r.size); });
-    EXPECT_EQ(seen, (std::vector<std::pair<uint64_t, uint64_t>> { { 0x48000000, 0x100000 }, { 0x49000000, 0x2000 } }));
+    EXPECT_EQ(seen,
+        (std::vector<std::pair<uint64_t, uint64_t>> { { 0x48000000, 0x100000 }, { 0x49000000, 0x2000 } }));
 }
 
 TEST(FdtWalk, WorksOnUnalignedBytes) {
@@ -513,7 +528,7 @@ TEST(FdtMalformed, TruncatedToken) {
     FdtWriter w;
     w.begin("").end().finish();
     Bytes bytes = w.build();
-    set_be32(bytes, k_size_struct, get_be32(bytes, k_size_struct) - 2);  // FDT_END cut in half
+    set_be32(bytes, k_size_struct, get_be32(bytes, k_size_struct) - 2); // FDT_END cut in half
     EXPECT_EQ(Fdt::from_bytes(bytes).error(), Error::Invalid);
 }
 
@@ -521,7 +536,7 @@ TEST(FdtMalformed, UnterminatedNodeName) {
     FdtWriter w;
     w.begin("");
     w.token(1);
-    for (char c : std::string("abcdefgh"))  // name running to the end of the block
+    for (char c : std::string("abcdefgh")) // name running to the end of the block
         w.token(uint32_t(c) * 0x01010101u);
     EXPECT_EQ(Fdt::from_bytes(w.build()).error(), Error::Invalid);
 }
@@ -539,7 +554,7 @@ TEST(FdtMalformed, PropertyLengthOverflowsBlock) {
 TEST(FdtMalformed, NameOffsetOutsideStrings) {
     for (uint32_t name_offset : { 2u, 3u, 1000u, 0xffffffffu }) {
         FdtWriter w;
-        w.string_offset("a");  // strings block: "a\0" (2 bytes)
+        w.string_offset("a"); // strings block: "a\0" (2 bytes)
         w.begin("");
         w.raw_prop(name_offset, 0, {});
         w.end().finish();
@@ -550,7 +565,7 @@ TEST(FdtMalformed, NameOffsetOutsideStrings) {
 TEST(FdtMalformed, UnterminatedPropertyName) {
     FdtWriter w;
     w.string_offset("a");
-    w.append_strings_raw({ 'x', 'y' });  // a name at offset 2 that never ends
+    w.append_strings_raw({ 'x', 'y' }); // a name at offset 2 that never ends
     w.begin("");
     w.raw_prop(2, 0, {});
     w.end().finish();
@@ -585,57 +600,57 @@ TEST(FdtMalformed, NestingLimit) {
 TEST(FdtMalformed, StructuralErrors) {
     auto rejected = [](FdtWriter& w) { return Fdt::from_bytes(w.build()).error() == Error::Invalid; };
     {
-        FdtWriter w;  // END_NODE without BEGIN_NODE
+        FdtWriter w; // END_NODE without BEGIN_NODE
         w.end().finish();
         EXPECT_TRUE(rejected(w));
     }
     {
-        FdtWriter w;  // extra END_NODE after the root
+        FdtWriter w; // extra END_NODE after the root
         w.begin("").end().end().finish();
         EXPECT_TRUE(rejected(w));
     }
     {
-        FdtWriter w;  // missing FDT_END
+        FdtWriter w; // missing FDT_END
         w.begin("").end();
         EXPECT_TRUE(rejected(w));
     }
     {
-        FdtWriter w;  // missing FDT_END, followed by NOPs only
+        FdtWriter w; // missing FDT_END, followed by NOPs only
         w.begin("").end().nop().nop();
         EXPECT_TRUE(rejected(w));
     }
     {
-        FdtWriter w;  // FDT_END inside a node
+        FdtWriter w; // FDT_END inside a node
         w.begin("").begin("a").finish();
         EXPECT_TRUE(rejected(w));
     }
     {
-        FdtWriter w;  // no root at all
+        FdtWriter w; // no root at all
         w.finish();
         EXPECT_TRUE(rejected(w));
     }
     {
-        FdtWriter w;  // two roots
+        FdtWriter w; // two roots
         w.begin("").end().begin("").end().finish();
         EXPECT_TRUE(rejected(w));
     }
     {
-        FdtWriter w;  // property outside any node
+        FdtWriter w; // property outside any node
         w.prop("x", { 1 }).begin("").end().finish();
         EXPECT_TRUE(rejected(w));
     }
     {
-        FdtWriter w;  // property after a subnode
+        FdtWriter w; // property after a subnode
         w.begin("").begin("a").end().prop("x", { 1 }).end().finish();
         EXPECT_TRUE(rejected(w));
     }
     {
-        FdtWriter w;  // unknown token
+        FdtWriter w; // unknown token
         w.begin("").token(5).end().finish();
         EXPECT_TRUE(rejected(w));
     }
     {
-        FdtWriter w;  // NOPs anywhere are fine
+        FdtWriter w; // NOPs anywhere are fine
         w.nop().begin("").nop().prop("x", { 1 }).nop().begin("a").nop().end().nop().end().nop().finish();
         auto bytes = w.build();
         auto parsed = Fdt::from_bytes(bytes);
@@ -673,7 +688,7 @@ void expect_common_virt(const PlatformInfo& info) {
     ASSERT_TRUE(info.uart);
     EXPECT_EQ(info.uart->range.base, 0x9000000u);
     EXPECT_EQ(info.uart->range.size, 0x1000u);
-    EXPECT_EQ(info.uart->interrupt, 33u);  // SPI 1
+    EXPECT_EQ(info.uart->interrupt, 33u); // SPI 1
 
     ASSERT_TRUE(info.rtc);
     EXPECT_EQ(info.rtc->range.base, 0x9010000u);
@@ -690,7 +705,7 @@ void expect_common_virt(const PlatformInfo& info) {
     for (size_t i = 0; i < 32; ++i) {
         EXPECT_EQ(info.virtio_slots[i].range.base, 0xa000000u + 0x200 * i);
         EXPECT_EQ(info.virtio_slots[i].range.size, 0x200u);
-        EXPECT_EQ(info.virtio_slots[i].interrupt, 48u + i);  // SPIs 16..47
+        EXPECT_EQ(info.virtio_slots[i].interrupt, 48u + i); // SPIs 16..47
     }
     EXPECT_EQ(info.psci_method, PsciMethod::Hvc);
     EXPECT_EQ(info.cpu_count, 1u);
@@ -739,7 +754,7 @@ TEST(FdtQemu, VirtA53WithInitrd) {
     EXPECT_EQ(f.info.bootargs, "test crashtest=null msg=\"a b\"");
     ASSERT_TRUE(f.info.initrd);
     EXPECT_EQ(f.info.initrd->start, 0x40800000u);
-    EXPECT_EQ(f.info.initrd->end, 0x40800000u + 26);  // the 26-byte initrd file
+    EXPECT_EQ(f.info.initrd->end, 0x40800000u + 26); // the 26-byte initrd file
     // The strings point into the blob itself.
     EXPECT_GE(f.info.bootargs.data(), reinterpret_cast<const char*>(f.bytes.data()));
     EXPECT_LT(f.info.bootargs.data(), reinterpret_cast<const char*>(f.bytes.data() + f.bytes.size()));
@@ -799,7 +814,8 @@ FdtWriter& virt_like_root(FdtWriter& w) {
 }
 
 FdtWriter& memory_node(FdtWriter& w, uint64_t base, uint64_t size) {
-    return w.begin("memory").prop_string("device_type", "memory")
+    return w.begin("memory")
+        .prop_string("device_type", "memory")
         .prop("reg", { uint32_t(base >> 32), uint32_t(base), uint32_t(size >> 32), uint32_t(size) })
         .end();
 }
@@ -823,9 +839,12 @@ TEST(PlatformInfo, MemoryRangesAndOverflow) {
     for (uint32_t cell : reg)
         put_be32(reg_bytes, cell);
     w.prop("reg", reg_bytes).end();
-    memory_node(w, 0x80000000, 0);  // empty ranges are skipped
-    w.begin("memory@disabled").prop_string("device_type", "memory").prop_string("status", "disabled")
-        .prop("reg", { 0, 0, 0, 0x1000 }).end();
+    memory_node(w, 0x80000000, 0); // empty ranges are skipped
+    w.begin("memory@disabled")
+        .prop_string("device_type", "memory")
+        .prop_string("status", "disabled")
+        .prop("reg", { 0, 0, 0, 0x1000 })
+        .end();
     w.end().finish();
     Bytes bytes = w.build();
     auto info = info_of(bytes);
@@ -857,9 +876,12 @@ TEST(PlatformInfo, ReservedMemory) {
     w.reserve(0x40000000, 0x1000).reserve(0x41000000, 0);
     virt_like_root(w);
     memory_node(w, 0x40000000, 0x10000000);
-    w.begin("reserved-memory").prop("#address-cells", { 1 }).prop("#size-cells", { 1 }).prop("ranges", Bytes {});
+    w.begin("reserved-memory")
+        .prop("#address-cells", { 1 })
+        .prop("#size-cells", { 1 })
+        .prop("ranges", Bytes {});
     w.begin("fw@48000000").prop("reg", { 0x48000000, 0x200000, 0x49000000, 0x1000 }).end();
-    w.begin("pool").prop("size", { 0x100000 }).end();  // dynamic: no reg
+    w.begin("pool").prop("size", { 0x100000 }).end(); // dynamic: no reg
     w.end();
     w.end().finish();
     Bytes bytes = w.build();
@@ -895,10 +917,16 @@ TEST(PlatformInfo, ChosenAndUartSelection) {
         .prop("linux,initrd-end", { 0x48001000 })
         .prop_string("bootargs", "a=b")
         .end();
-    w.begin("uart@9000000").prop("compatible", strings({ "arm,pl011" })).prop("reg", { 0, 0x9000000, 0, 0x1000 })
-        .prop("interrupts", { 0, 1, 4 }).end();
-    w.begin("uart@9100000").prop("compatible", strings({ "arm,pl011" })).prop("reg", { 0, 0x9100000, 0, 0x1000 })
-        .prop("interrupts", { 0, 2, 4 }).end();
+    w.begin("uart@9000000")
+        .prop("compatible", strings({ "arm,pl011" }))
+        .prop("reg", { 0, 0x9000000, 0, 0x1000 })
+        .prop("interrupts", { 0, 1, 4 })
+        .end();
+    w.begin("uart@9100000")
+        .prop("compatible", strings({ "arm,pl011" }))
+        .prop("reg", { 0, 0x9100000, 0, 0x1000 })
+        .prop("interrupts", { 0, 2, 4 })
+        .end();
     w.end().finish();
     Bytes bytes = w.build();
     auto info = info_of(bytes);
@@ -917,48 +945,82 @@ TEST(PlatformInfo, FallsBackToFirstEnabledUart) {
     FdtWriter w;
     virt_like_root(w);
     memory_node(w, 0x40000000, 0x1000000);
-    w.begin("chosen").prop_string("stdout-path", "/nowhere").prop("linux,initrd-start", { 9 })
-        .prop("linux,initrd-end", { 8 }).end();
-    w.begin("uart@1").prop("compatible", strings({ "arm,pl011" })).prop_string("status", "disabled")
-        .prop("reg", { 0, 0x1000, 0, 0x1000 }).end();
-    w.begin("uart@2").prop("compatible", strings({ "arm,pl011" })).prop("reg", { 0, 0x2000, 0, 0x1000 }).end();
+    w.begin("chosen")
+        .prop_string("stdout-path", "/nowhere")
+        .prop("linux,initrd-start", { 9 })
+        .prop("linux,initrd-end", { 8 })
+        .end();
+    w.begin("uart@1")
+        .prop("compatible", strings({ "arm,pl011" }))
+        .prop_string("status", "disabled")
+        .prop("reg", { 0, 0x1000, 0, 0x1000 })
+        .end();
+    w.begin("uart@2")
+        .prop("compatible", strings({ "arm,pl011" }))
+        .prop("reg", { 0, 0x2000, 0, 0x1000 })
+        .end();
     w.end().finish();
     Bytes bytes = w.build();
     auto info = info_of(bytes);
     ASSERT_FALSE(info.is_error());
-    EXPECT_FALSE(info.value().initrd);  // end before start
+    EXPECT_FALSE(info.value().initrd); // end before start
     ASSERT_TRUE(info.value().uart);
     EXPECT_EQ(info.value().uart->range.base, 0x2000u);
-    EXPECT_FALSE(info.value().uart->interrupt);  // no interrupts property
+    EXPECT_FALSE(info.value().uart->interrupt); // no interrupts property
 }
 
 TEST(PlatformInfo, InterruptsNeedAGicParent) {
     FdtWriter w;
     w.begin("").prop("#address-cells", { 1 }).prop("#size-cells", { 1 }).prop("interrupt-parent", { 2 });
     w.begin("memory").prop_string("device_type", "memory").prop("reg", { 0x40000000, 0x1000000 }).end();
-    w.begin("other-intc").prop("compatible", strings({ "vendor,intc" })).prop("#interrupt-cells", { 3 })
-        .prop("phandle", { 2 }).end();
-    w.begin("gic").prop("compatible", strings({ "arm,gic-v3" })).prop("#interrupt-cells", { 3 })
-        .prop("phandle", { 3 }).prop("reg", { 0x8000000, 0x10000, 0x80a0000, 0xf60000 }).end();
-    w.begin("rtc").prop("compatible", strings({ "arm,pl031" })).prop("reg", { 0x9010000, 0x1000 })
-        .prop("interrupts", { 0, 2, 4 }).end();
-    w.begin("virtio@a").prop("compatible", strings({ "virtio,mmio" })).prop("reg", { 0xa000000, 0x200 })
-        .prop("interrupt-parent", { 3 }).prop("interrupts", { 1, 5, 4 }).end();
-    w.begin("virtio@b").prop("compatible", strings({ "virtio,mmio" })).prop("reg", { 0xa000200, 0x200 })
-        .prop("interrupt-parent", { 3 }).prop("interrupts", { 2, 5, 4 }).end();  // bad type
-    w.begin("virtio@c").prop("compatible", strings({ "virtio,mmio" })).prop("reg", { 0xa000400, 0x200 })
-        .prop("interrupt-parent", { 3 }).prop("interrupts", { 0, 5 }).end();  // short specifier
-    w.begin("timer").prop("compatible", strings({ "arm,armv8-timer" })).prop("interrupt-parent", { 3 })
-        .prop("interrupts", { 1, 13, 4, 1, 14, 4, 1, 16, 4 }).end();  // PPI 16 does not exist
+    w.begin("other-intc")
+        .prop("compatible", strings({ "vendor,intc" }))
+        .prop("#interrupt-cells", { 3 })
+        .prop("phandle", { 2 })
+        .end();
+    w.begin("gic")
+        .prop("compatible", strings({ "arm,gic-v3" }))
+        .prop("#interrupt-cells", { 3 })
+        .prop("phandle", { 3 })
+        .prop("reg", { 0x8000000, 0x10000, 0x80a0000, 0xf60000 })
+        .end();
+    w.begin("rtc")
+        .prop("compatible", strings({ "arm,pl031" }))
+        .prop("reg", { 0x9010000, 0x1000 })
+        .prop("interrupts", { 0, 2, 4 })
+        .end();
+    w.begin("virtio@a")
+        .prop("compatible", strings({ "virtio,mmio" }))
+        .prop("reg", { 0xa000000, 0x200 })
+        .prop("interrupt-parent", { 3 })
+        .prop("interrupts", { 1, 5, 4 })
+        .end();
+    w.begin("virtio@b")
+        .prop("compatible", strings({ "virtio,mmio" }))
+        .prop("reg", { 0xa000200, 0x200 })
+        .prop("interrupt-parent", { 3 })
+        .prop("interrupts", { 2, 5, 4 })
+        .end(); // bad type
+    w.begin("virtio@c")
+        .prop("compatible", strings({ "virtio,mmio" }))
+        .prop("reg", { 0xa000400, 0x200 })
+        .prop("interrupt-parent", { 3 })
+        .prop("interrupts", { 0, 5 })
+        .end(); // short specifier
+    w.begin("timer")
+        .prop("compatible", strings({ "arm,armv8-timer" }))
+        .prop("interrupt-parent", { 3 })
+        .prop("interrupts", { 1, 13, 4, 1, 14, 4, 1, 16, 4 })
+        .end(); // PPI 16 does not exist
     w.end().finish();
     Bytes bytes = w.build();
     auto info = info_of(bytes);
     ASSERT_FALSE(info.is_error());
     EXPECT_EQ(info.value().memory()[0].size, 0x1000000u);
     ASSERT_TRUE(info.value().rtc);
-    EXPECT_FALSE(info.value().rtc->interrupt);  // parent is not a GIC
+    EXPECT_FALSE(info.value().rtc->interrupt); // parent is not a GIC
     ASSERT_EQ(info.value().virtio_slot_count, 3u);
-    EXPECT_EQ(info.value().virtio()[0].interrupt, 21u);  // PPI 5
+    EXPECT_EQ(info.value().virtio()[0].interrupt, 21u); // PPI 5
     EXPECT_FALSE(info.value().virtio()[1].interrupt);
     EXPECT_FALSE(info.value().virtio()[2].interrupt);
     ASSERT_TRUE(info.value().timer);
@@ -979,10 +1041,15 @@ TEST(PlatformInfo, OnlyIdentityMappedBusesAreUsed) {
     virt_like_root(w);
     memory_node(w, 0x40000000, 0x1000000);
     w.begin("flat-bus").prop("#address-cells", { 1 }).prop("#size-cells", { 1 }).prop("ranges", Bytes {});
-    w.begin("virtio@100").prop("compatible", strings({ "virtio,mmio" })).prop("reg", { 0x100, 0x200 })
-        .prop("interrupts", { 0, 3, 1 }).end();
+    w.begin("virtio@100")
+        .prop("compatible", strings({ "virtio,mmio" }))
+        .prop("reg", { 0x100, 0x200 })
+        .prop("interrupts", { 0, 3, 1 })
+        .end();
     w.end();
-    w.begin("mapped-bus").prop("#address-cells", { 1 }).prop("#size-cells", { 1 })
+    w.begin("mapped-bus")
+        .prop("#address-cells", { 1 })
+        .prop("#size-cells", { 1 })
         .prop("ranges", { 0, 0, 0x10000000, 0x1000000 });
     w.begin("virtio@0").prop("compatible", strings({ "virtio,mmio" })).prop("reg", { 0, 0x200 }).end();
     w.end();
@@ -992,7 +1059,7 @@ TEST(PlatformInfo, OnlyIdentityMappedBusesAreUsed) {
     ASSERT_FALSE(info.is_error());
     ASSERT_EQ(info.value().virtio_slot_count, 1u);
     EXPECT_EQ(info.value().virtio()[0].range.base, 0x100u);
-    EXPECT_EQ(info.value().virtio()[0].interrupt, 35u);  // inherited interrupt-parent
+    EXPECT_EQ(info.value().virtio()[0].interrupt, 35u); // inherited interrupt-parent
 }
 
 TEST(PlatformInfo, VirtioOverflowAndPsciSmcAndCpus) {
@@ -1000,16 +1067,23 @@ TEST(PlatformInfo, VirtioOverflowAndPsciSmcAndCpus) {
     virt_like_root(w);
     memory_node(w, 0x40000000, 0x1000000);
     for (uint32_t i = 0; i < PlatformInfo::k_max_virtio_slots + 3; ++i) {
-        w.begin("virtio_mmio@" + std::to_string(i)).prop("compatible", strings({ "virtio,mmio" }))
-            .prop("reg", { 0, 0xa000000 + i * 0x200, 0, 0x200 }).end();
+        w.begin("virtio_mmio@" + std::to_string(i))
+            .prop("compatible", strings({ "virtio,mmio" }))
+            .prop("reg", { 0, 0xa000000 + i * 0x200, 0, 0x200 })
+            .end();
     }
-    w.begin("psci").prop("compatible", strings({ "arm,psci-0.2", "arm,psci" })).prop_string("method", "smc").end();
+    w.begin("psci")
+        .prop("compatible", strings({ "arm,psci-0.2", "arm,psci" }))
+        .prop_string("method", "smc")
+        .end();
     w.begin("cpus").prop("#address-cells", { 1 }).prop("#size-cells", { 0 });
     w.begin("cpu-map").end();
     for (uint32_t i = 0; i < 4; ++i) {
-        w.begin("cpu@" + std::to_string(i)).prop_string("device_type", "cpu")
+        w.begin("cpu@" + std::to_string(i))
+            .prop_string("device_type", "cpu")
             .prop("compatible", strings({ i == 0 ? "arm,cortex-a72" : "arm,cortex-a53", "arm,armv8" }))
-            .prop("reg", { i }).end();
+            .prop("reg", { i })
+            .end();
     }
     w.end();
     w.end().finish();
@@ -1024,5 +1098,5 @@ TEST(PlatformInfo, VirtioOverflowAndPsciSmcAndCpus) {
     EXPECT_EQ(info.value().cpu_compatible, "arm,cortex-a72");
 }
 
-}  // namespace
-}  // namespace akuma
+} // namespace
+} // namespace akuma

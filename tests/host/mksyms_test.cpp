@@ -103,6 +103,7 @@ TestElf build_elf(const std::vector<TestSymbol>& symbols) {
 std::vector<TestSymbol> kernel_like_symbols() {
     return {
         { "$x", 0x1000, 0, k_notype, k_local, k_text },
+        { "__kernel_start", 0x1000, 0, k_notype, k_global, k_text },  // linker-script marker
         { "_start", 0x1000, 0, k_notype, k_global, k_text },
         { ".Ltmp3", 0x1008, 0, k_notype, k_local, k_text },
         { "el1_sync_vector", 0x1040, 0, k_notype, k_local, k_text },
@@ -144,14 +145,15 @@ TEST(ElfSymbols, KeepsOnlyCodeSymbols) {
     auto result = read_code_symbols(elf.bytes, error);
     ASSERT_TRUE(result.has_value()) << error;
     EXPECT_EQ(result->entry, 0x1000u);
-    std::vector<std::string> expected = { "_start", "el1_sync_vector", "kernel_main_alias", "local_copy",
+    std::vector<std::string> expected = { "__kernel_start", "_start", "el1_sync_vector", "kernel_main_alias", "local_copy",
         "kernel_main", "_ZN5akuma7Console5writeEPKcm", "_ZL6helperi" };
     EXPECT_EQ(names_of(result->symbols), expected);
-    EXPECT_TRUE(result->symbols[4].is_function);
-    EXPECT_TRUE(result->symbols[4].is_global);
-    EXPECT_FALSE(result->symbols[3].is_global);
-    EXPECT_FALSE(result->symbols[0].is_function);
-    EXPECT_EQ(result->symbols[4].size, 0x40u);
+    EXPECT_TRUE(result->symbols[5].is_function);
+    EXPECT_TRUE(result->symbols[5].is_global);
+    EXPECT_FALSE(result->symbols[4].is_global);
+    EXPECT_FALSE(result->symbols[1].is_function);
+    EXPECT_EQ(result->symbols[5].size, 0x40u);
+    EXPECT_EQ(result->symbols[5].section_end, 0x1100u);
 }
 
 TEST(ElfSymbols, GeneratesLookupableBlob) {
@@ -169,7 +171,7 @@ TEST(ElfSymbols, GeneratesLookupableBlob) {
         EXPECT_EQ(found->name, name);
         EXPECT_EQ(found->offset, offset);
     };
-    expect(0x1000, "_start", 0);
+    expect(0x1000, "_start", 0);  // beats __kernel_start
     expect(0x1008, "_start", 8);  // .Ltmp3 is not a symbol of its own
     expect(0x1044, "el1_sync_vector", 4);
     expect(0x1080, "kernel_main", 0);  // global function beats label and local
@@ -286,7 +288,7 @@ TEST(ElfSymbolsMalformed, AcceptsExtendedSectionCount) {
     std::string error;
     auto result = read_code_symbols(elf, error);
     ASSERT_TRUE(result.has_value()) << error;
-    EXPECT_EQ(result->symbols.size(), 7u);
+    EXPECT_EQ(result->symbols.size(), 8u);
 }
 
 TEST(ElfSymbolsMalformed, RejectsBadSymbolTables) {

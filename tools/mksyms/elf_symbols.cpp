@@ -200,10 +200,12 @@ std::vector<SymbolBlobEntry> prepare_symbols(std::span<const ElfSymbol> symbols)
     std::vector<const ElfSymbol*> ordered;
     for (const auto& symbol : symbols)
         ordered.push_back(&symbol);
-    // Best candidate first within each address; the full key keeps the
-    // output independent of .symtab order.
+    // Best candidate first within each address; `__` names (linker-script
+    // markers such as __kernel_start) lose to real code names. The full key
+    // keeps the output independent of .symtab order.
     auto key = [](const ElfSymbol* s) {
-        return std::tuple(s->address, !s->is_function, !s->is_global, s->name, s->size, s->section_end);
+        return std::tuple(s->address, !s->is_function, !s->is_global, s->name.starts_with("__"), s->name,
+            s->size, s->section_end);
     };
     std::sort(ordered.begin(), ordered.end(), [&](auto* a, auto* b) { return key(a) < key(b); });
     ordered.erase(std::unique(ordered.begin(), ordered.end(),

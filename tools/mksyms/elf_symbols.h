@@ -39,7 +39,7 @@ std::optional<ElfCodeSymbols> read_code_symbols(std::span<const uint8_t> elf, st
 std::string demangle(std::string_view name);
 
 // One entry per address, sorted: prefers a function over a label, a global
-// over a local, then the smaller name; names demangled, sizes clamped to 32
+// over a local, a name not starting with "__", then the smaller name; names demangled, sizes clamped to 32
 // bits. Size-0 symbols stay size 0 (the lookup extends them to the next
 // symbol), except the last one, which has no next symbol: it is sized up to
 // its section's end.
