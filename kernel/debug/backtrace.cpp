@@ -21,18 +21,33 @@ bool is_plausible_frame(uint64_t fp) {
 }  // namespace
 
 void print_backtrace(uint64_t fp, unsigned index, unsigned max_frames) {
+    uint64_t previous = 0;
+    unsigned repeats = 0;  // deep recursion prints one line, not 32 identical ones
+    auto flush_repeats = [&] {
+        if (repeats > 0)
+            kprintln("  ... the same frame {} more time(s)", repeats);
+        repeats = 0;
+    };
     for (unsigned count = 0; count < max_frames && is_plausible_frame(fp); ++count) {
         auto* record = reinterpret_cast<const uint64_t*>(fp);
         uint64_t return_address = record[1];
         if (return_address == 0)
             break;
-        // The return address points after the call; report the call itself.
-        kprintln("  #{:<2} {}", index++, SymbolizedAddress { return_address - 4 });
+        if (return_address == previous) {
+            ++repeats;
+            ++index;
+        } else {
+            flush_repeats();
+            // The return address points after the call; report the call itself.
+            kprintln("  #{:<2} {}", index++, SymbolizedAddress { return_address - 4 });
+            previous = return_address;
+        }
         uint64_t caller_fp = record[0];
         if (caller_fp <= fp)  // stacks grow down: callers live higher
             break;
         fp = caller_fp;
     }
+    flush_repeats();
 }
 
 }  // namespace akuma::debug

@@ -182,7 +182,131 @@ public:
         return std::nullopt;
     }
 
+    // Removes every mapping in [va, va+size); holes are skipped. Blocks that
+    // are only partly covered are split first. Tables left empty are freed
+    // (never the root). on_unmapped(va, pa, bytes) is called per removed leaf.
+    template <typename OnUnmapped>
+    ErrorOr<void> unmap(VirtAddr va, uint64_t size, OnUnmapped&& on_unmapped) {
+        if (((va | size) & (k_page_size - 1)) || va + size < va)
+            return Error::Invalid;
+        VirtAddr cursor = va;
+        TRY(unmap_in(m_root, 0, cursor, va + size, on_unmapped));
+        return {};
+    }
+    ErrorOr<void> unmap(VirtAddr va, uint64_t size) {
+        return unmap(va, size, [](VirtAddr, PhysAddr, uint64_t) {});
+    }
+
+    // Changes the permissions of every page in [va, va+size). A hole is
+    // Error::NotFound (pages before it are already changed), W+X is refused.
+    ErrorOr<void> protect(VirtAddr va, uint64_t size, uint32_t flags) {
+        if (((va | size) & (k_page_size - 1)) || va + size < va)
+            return Error::Invalid;
+        if ((flags & k_page_write) && (flags & k_page_execute))
+            return Error::Invalid;
+        VirtAddr end = va + size;
+        while (va < end) {
+            unsigned level = 0;
+            uint64_t* slot = nullptr;
+            PhysAddr table = m_root;
+            for (;; ++level) {
+                slot = &m_env.table_pointer(table)[level_index(va, level)];
+                if (!(*slot & descriptor::k_valid))
+                    return Error::NotFound;
+                if (level < 3 && (*slot & descriptor::k_table)) {
+                    table = *slot & descriptor::k_address_mask;
+                    continue;
+                }
+                break;
+            }
+            if (level == 0)
+                return Error::NotFound;
+            uint64_t entry_size = level_entry_size(level);
+            VirtAddr entry_start = va & ~(entry_size - 1);
+            if (va != entry_start || end - entry_start < entry_size) {
+                TRY(split_block(*slot, level, entry_start));
+                continue;  // walk again, now one level finer
+            }
+            uint64_t type_bits = descriptor::k_valid | (level == 3 ? descriptor::k_table : 0);
+            uint64_t updated = (*slot & descriptor::k_address_mask) | encode_leaf_attributes(flags) | type_bits;
+            if (updated != *slot)
+                replace_live_entry(*slot, updated, entry_start);
+            va = entry_start + entry_size;
+        }
+        return {};
+    }
+
 private:
+    static bool is_table_entry(uint64_t entry, unsigned level) {
+        return (entry & descriptor::k_valid) && (entry & descriptor::k_table) && level < 3;
+    }
+
+    void replace_live_entry(uint64_t& slot, uint64_t new_entry, VirtAddr va) {
+        slot = 0;
+        m_env.invalidate_tlb(va);
+        slot = new_entry;
+    }
+
+    // Replaces a block with a table of next-level entries mapping the same
+    // memory with the same attributes.
+    ErrorOr<void> split_block(uint64_t& slot, unsigned level, VirtAddr block_va) {
+        auto table = m_env.allocate_table();
+        if (!table)
+            return Error::NoMemory;
+        unsigned child_level = level + 1;
+        uint64_t child_size = level_entry_size(child_level);
+        uint64_t attributes = slot & ~descriptor::k_address_mask & ~(descriptor::k_valid | descriptor::k_table);
+        uint64_t child_type = descriptor::k_valid | (child_level == 3 ? descriptor::k_table : 0);
+        PhysAddr base = slot & descriptor::k_address_mask & ~(level_entry_size(level) - 1);
+        uint64_t* entries = m_env.table_pointer(*table);
+        for (size_t i = 0; i < k_entries_per_table; ++i)
+            entries[i] = ((base + i * child_size) & descriptor::k_address_mask) | attributes | child_type;
+        replace_live_entry(slot, (*table & descriptor::k_address_mask) | descriptor::k_valid | descriptor::k_table,
+                           block_va);
+        return {};
+    }
+
+    bool table_is_empty(PhysAddr table) {
+        uint64_t* entries = m_env.table_pointer(table);
+        for (size_t i = 0; i < k_entries_per_table; ++i) {
+            if (entries[i] & descriptor::k_valid)
+                return false;
+        }
+        return true;
+    }
+
+    // Unmaps [va, end) inside the table at `level`; `va` advances. Returns
+    // whether the table is empty afterwards.
+    template <typename OnUnmapped>
+    ErrorOr<bool> unmap_in(PhysAddr table, unsigned level, VirtAddr& va, VirtAddr end, OnUnmapped& on_unmapped) {
+        while (va < end) {
+            uint64_t& slot = m_env.table_pointer(table)[level_index(va, level)];
+            uint64_t entry_size = level_entry_size(level);
+            VirtAddr entry_start = va & ~(entry_size - 1);
+            VirtAddr entry_end = entry_start + entry_size;
+            VirtAddr stop = (entry_end == 0 || entry_end > end) ? end : entry_end;  // entry_end 0: top of VA
+            if (!(slot & descriptor::k_valid)) {
+                va = stop;
+            } else if (is_table_entry(slot, level)) {
+                PhysAddr child = slot & descriptor::k_address_mask;
+                if (TRY(unmap_in(child, level + 1, va, stop, on_unmapped))) {
+                    slot = 0;
+                    m_env.invalidate_tlb(entry_start);
+                    m_env.free_table(child);
+                }
+            } else if (va == entry_start && stop == entry_end) {
+                PhysAddr pa = slot & descriptor::k_address_mask & ~(entry_size - 1);
+                slot = 0;
+                m_env.invalidate_tlb(entry_start);
+                on_unmapped(entry_start, pa, entry_size);
+                va = entry_end;
+            } else {
+                TRY(split_block(slot, level, entry_start));  // then handle the table
+            }
+        }
+        return table_is_empty(table);
+    }
+
     // Returns the entry for va at target_level, creating tables on the way.
     ErrorOr<uint64_t*> walk_to(VirtAddr va, unsigned target_level, bool create) {
         PhysAddr table = m_root;

@@ -23,6 +23,25 @@ extern "C" {
     asm volatile("brk #0x4b4d");
 }
 
+// Recurses with a frame big enough that the guard page is reached quickly.
+[[gnu::noinline]] uint64_t crashtest_stack_recurse(uint64_t depth) {
+    volatile uint8_t frame[512];
+    frame[0] = static_cast<uint8_t>(depth);
+    if (depth == UINT64_MAX)  // never: keeps the recursion formally finite
+        return frame[0];
+    return crashtest_stack_recurse(depth + 1) + frame[0];
+}
+
+[[gnu::noinline]] void crashtest_stack() {
+    crashtest_stack_recurse(0);
+}
+
+[[gnu::noinline]] void crashtest_wx() {
+    // Writing to our own code must fault: text is mapped read-only.
+    auto* text = reinterpret_cast<volatile uint32_t*>(&crashtest_wx);
+    *text = 0xd503201f;  // NOP
+}
+
 [[gnu::noinline]] void crashtest_panic() {
     akuma::panic("crashtest: deliberate panic ({})", 42);
 }
@@ -41,6 +60,8 @@ void run_crashtest(std::string_view kind) {
         { "undef", crashtest_undef },
         { "brk", crashtest_brk },
         { "panic", crashtest_panic },
+        { "stack", crashtest_stack },
+        { "wx", crashtest_wx },
     };
     for (auto& crash : crashes) {
         if (crash.name == kind) {

@@ -1,5 +1,5 @@
 // `crashtest=<kind>` boot argument: fault on purpose so system tests can
-// check the crash report. Kinds: null, undef, brk, panic.
+// check the crash report. Kinds: null, undef, brk, panic, stack, wx.
 #pragma once
 
 #include <string_view>

@@ -4,7 +4,9 @@
 
 #include <map>
 #include <memory>
+#include <functional>
 #include <random>
+#include <vector>
 
 #include "kernel/mm/page_table.h"
 
@@ -33,7 +35,32 @@ struct SimulatedMemory {
         EXPECT_NE(it, pages.end()) << "walk reached a non-table address " << std::hex << pa;
         return it->second.get();
     }
+    void free_table(PhysAddr pa) {
+        auto it = pages.find(pa);
+        ASSERT_NE(it, pages.end());
+        for (size_t i = 0; i < k_entries_per_table; ++i)
+            EXPECT_EQ(it->second[i], 0u) << "freed a table that still has entries";
+        pages.erase(it);
+        ++tables_freed;
+    }
+    void invalidate_tlb(VirtAddr va) {
+        invalidations.push_back(va);
+        // Break-before-make: when the TLB is invalidated, no valid entry may
+        // translate va any more.
+        if (checker)
+            EXPECT_FALSE(checker(va)) << "TLB invalidated while va " << std::hex << va << " is still mapped";
+    }
+
+    size_t tables_freed = 0;
+    std::vector<VirtAddr> invalidations;
+    std::function<bool(VirtAddr)> checker;
 };
+
+using Table = PageTable<SimulatedMemory>;
+
+void enable_bbm_check(SimulatedMemory& memory, Table& table) {
+    memory.checker = [&table](VirtAddr va) { return table.query(va).has_value(); };
+}
 
 constexpr uint32_t k_rw = k_page_read | k_page_write;
 constexpr uint32_t k_rx = k_page_read | k_page_execute;
@@ -164,4 +191,154 @@ TEST(PageTable, RandomizedAgainstModel) {
         auto translation = table.query(va);
         EXPECT_EQ(bool(translation), bool(model.count(va)));
     }
+}
+
+TEST(PageTable, UnmapFreesEmptyTablesAndReportsLeaves) {
+    SimulatedMemory memory;
+    auto table = Table::create(memory).release_value();
+    enable_bbm_check(memory, table);
+    ASSERT_FALSE(table.map(0x400000, 0x80000000, 16 * k_page_size, k_rw, false).is_error());
+    ASSERT_EQ(memory.pages.size(), 4u);
+    std::vector<std::pair<VirtAddr, PhysAddr>> removed;
+    auto record = [&](VirtAddr va, PhysAddr pa, uint64_t bytes) {
+        EXPECT_EQ(bytes, k_page_size);
+        removed.emplace_back(va, pa);
+    };
+    ASSERT_FALSE(table.unmap(0x402000, 2 * k_page_size, record).is_error());
+    ASSERT_EQ(removed.size(), 2u);
+    EXPECT_EQ(removed[0], std::make_pair(VirtAddr(0x402000), PhysAddr(0x80002000)));
+    EXPECT_FALSE(table.query(0x402000));
+    EXPECT_FALSE(table.query(0x403000));
+    EXPECT_TRUE(table.query(0x401000));
+    EXPECT_TRUE(table.query(0x404000));
+    EXPECT_EQ(memory.pages.size(), 4u);  // the L3 table still holds pages
+    // Unmapping a range wider than what is mapped skips the holes and frees
+    // every table but the root.
+    ASSERT_FALSE(table.unmap(0, 1ull << 30).is_error());
+    EXPECT_EQ(memory.pages.size(), 1u);
+    EXPECT_EQ(memory.tables_freed, 3u);
+    EXPECT_FALSE(table.query(0x400000));
+}
+
+TEST(PageTable, UnmapSplitsPartlyCoveredBlocks) {
+    SimulatedMemory memory;
+    auto table = Table::create(memory).release_value();
+    enable_bbm_check(memory, table);
+    ASSERT_FALSE(table.map(0x40000000, 0x40000000, 1ull << 30, k_rw, true).is_error());
+    ASSERT_EQ(table.query(0x40000000)->level, 1u);
+    // Punch one page out of the middle of the 1 GiB block.
+    ASSERT_FALSE(table.unmap(0x40201000, k_page_size).is_error());
+    EXPECT_FALSE(table.query(0x40201000));
+    auto before = table.query(0x40200fff);
+    ASSERT_TRUE(before);
+    EXPECT_EQ(before->physical, 0x40200fffu);
+    EXPECT_EQ(before->level, 3u);
+    EXPECT_EQ(before->flags, k_rw);
+    auto after = table.query(0x40202000);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->physical, 0x40202000u);
+    // The rest of the gigabyte stays in 2 MiB blocks.
+    EXPECT_EQ(table.query(0x40400000)->level, 2u);
+    EXPECT_EQ(table.query(0x7fffffff)->physical, 0x7fffffffu);
+}
+
+TEST(PageTable, ProtectFollowsBreakBeforeMake) {
+    SimulatedMemory memory;
+    auto table = Table::create(memory).release_value();
+    enable_bbm_check(memory, table);
+    ASSERT_FALSE(table.map(0x10000, 0x90000, 4 * k_page_size, k_rw, false).is_error());
+    memory.invalidations.clear();
+    ASSERT_FALSE(table.protect(0x11000, 2 * k_page_size, k_page_read).is_error());
+    EXPECT_EQ(memory.invalidations, (std::vector<VirtAddr> { 0x11000, 0x12000 }));
+    EXPECT_EQ(table.query(0x10000)->flags, k_rw);
+    EXPECT_EQ(table.query(0x11000)->flags, k_page_read);
+    EXPECT_EQ(table.query(0x12000)->flags, k_page_read);
+    EXPECT_EQ(table.query(0x13000)->flags, k_rw);
+    EXPECT_EQ(table.query(0x12000)->physical, 0x92000u);
+    // Same permissions again: no entry changes, no invalidation.
+    memory.invalidations.clear();
+    ASSERT_FALSE(table.protect(0x11000, 2 * k_page_size, k_page_read).is_error());
+    EXPECT_TRUE(memory.invalidations.empty());
+    EXPECT_EQ(table.protect(0x10000, k_page_size, k_page_write | k_page_execute).error(), Error::Invalid);
+    EXPECT_EQ(table.protect(0x13000, 2 * k_page_size, k_page_read).error(), Error::NotFound);
+}
+
+TEST(PageTable, ProtectSplitsBlocks) {
+    SimulatedMemory memory;
+    auto table = Table::create(memory).release_value();
+    enable_bbm_check(memory, table);
+    ASSERT_FALSE(table.map(0x200000, 0x600000, 2ull << 20, k_rw, true).is_error());
+    ASSERT_FALSE(table.protect(0x3ff000, k_page_size, k_page_read | k_page_execute).is_error());
+    EXPECT_EQ(table.query(0x3ff000)->flags, k_rx);
+    EXPECT_EQ(table.query(0x3ff000)->physical, 0x7ff000u);
+    EXPECT_EQ(table.query(0x3fe000)->flags, k_rw);
+    EXPECT_EQ(table.query(0x200000)->level, 3u);
+}
+
+// Random map / unmap / protect against a page-granular model; at the end
+// everything is unmapped and only the root table remains.
+TEST(PageTable, RandomizedMapUnmapProtect) {
+    SimulatedMemory memory;
+    auto table = Table::create(memory).release_value();
+    std::mt19937_64 random(99);
+    std::map<uint64_t, std::pair<uint64_t, uint32_t>> model;
+    const uint32_t flag_choices[] = { k_page_read, k_rw, k_rx, k_rw | k_page_user };
+    constexpr uint64_t k_space_pages = 1ull << 20;  // 4 GiB of VA
+    for (int round = 0; round < 4000; ++round) {
+        uint64_t va = (random() % k_space_pages) << 12;
+        uint64_t pages = 1 + random() % 1100;
+        if (va + pages * k_page_size > (k_space_pages << 12))
+            continue;
+        uint32_t flags = flag_choices[random() % std::size(flag_choices)];
+        switch (random() % 3) {
+        case 0: {
+            if (random() % 3 == 0)
+                va &= ~((2ull << 20) - 1);
+            uint64_t pa = va + 0x1000000000;  // blocks possible when va is aligned
+            bool free_range = true;
+            for (uint64_t i = 0; i < pages && free_range; ++i)
+                free_range = !model.count(va + i * k_page_size);
+            if (!free_range)
+                break;
+            ASSERT_FALSE(table.map(va, pa, pages * k_page_size, flags, true).is_error());
+            for (uint64_t i = 0; i < pages; ++i)
+                model[va + i * k_page_size] = { pa + i * k_page_size, flags };
+            break;
+        }
+        case 1: {
+            uint64_t unmapped = 0;
+            ASSERT_FALSE(table.unmap(va, pages * k_page_size, [&](VirtAddr, PhysAddr, uint64_t bytes) {
+                                 unmapped += bytes;
+                             }).is_error());
+            uint64_t expected = 0;
+            for (uint64_t i = 0; i < pages; ++i)
+                expected += model.erase(va + i * k_page_size) * k_page_size;
+            EXPECT_EQ(unmapped, expected);
+            break;
+        }
+        case 2: {
+            bool all_mapped = true;
+            for (uint64_t i = 0; i < pages && all_mapped; ++i)
+                all_mapped = model.count(va + i * k_page_size);
+            if (!all_mapped)
+                break;
+            ASSERT_FALSE(table.protect(va, pages * k_page_size, flags).is_error());
+            for (uint64_t i = 0; i < pages; ++i)
+                model[va + i * k_page_size].second = flags;
+            break;
+        }
+        }
+    }
+    for (int probe = 0; probe < 200000; ++probe) {
+        uint64_t va = (random() % k_space_pages) << 12;
+        auto translation = table.query(va);
+        auto it = model.find(va);
+        ASSERT_EQ(bool(translation), it != model.end()) << std::hex << va;
+        if (translation) {
+            EXPECT_EQ(translation->physical, it->second.first);
+            EXPECT_EQ(translation->flags, it->second.second);
+        }
+    }
+    ASSERT_FALSE(table.unmap(0, k_space_pages << 12).is_error());
+    EXPECT_EQ(memory.pages.size(), 1u);
 }

@@ -165,9 +165,13 @@ kernel_high_entry:
     b       5b
     .ltorg
 
+    // The boot stack follows the kernel stack layout (sysregs.h): the guard
+    // half is left out of the kernel mapping by boot_build_page_tables().
     .section .bss.boot_stack, "aw", %nobits
-    .balign 16
-    .globl boot_stack_bottom, boot_stack_top
+    .balign (2 * KERNEL_STACK_SIZE)
+    .globl boot_stack_guard, boot_stack_bottom, boot_stack_top
+boot_stack_guard:
+    .space  KERNEL_STACK_SIZE
 boot_stack_bottom:
-    .space  BOOT_STACK_SIZE
+    .space  KERNEL_STACK_SIZE
 boot_stack_top:

@@ -1,8 +1,11 @@
 // C++ side of the exception vectors: fixups for expected faults, and a
 // decoded crash report for everything else.
+#include <iterator>
+
 #include "kernel/arch/aarch64/esr.h"
 #include "kernel/arch/aarch64/exception_table.h"
 #include "kernel/arch/aarch64/power.h"
+#include "kernel/arch/aarch64/sysregs.h"
 #include "kernel/arch/aarch64/trap_frame.h"
 #include "kernel/debug/backtrace.h"
 #include "kernel/debug/symbols.h"
@@ -46,7 +49,13 @@ void print_registers(const TrapFrame& frame) {
     g_reporting = true;
 
     uint32_t ec = esr_exception_class(frame.esr);
-    kprintln("\n[PANIC] Unhandled exception: {} ({})", exception_class_name(ec), vector_kind_name(kind));
+    if (kind == VectorKind::KernelStackOverflow) {
+        uint64_t guard = frame.sp & ~((2ull << KERNEL_STACK_SHIFT) - 1);
+        kprintln("\n[PANIC] Kernel stack overflow: SP {:#x} is in the guard page(s) {:#x}-{:#x} below the stack",
+                 frame.sp, guard, guard + KERNEL_STACK_SIZE);
+    }
+    kprintln("{}[PANIC] Unhandled exception: {} ({})", kind == VectorKind::KernelStackOverflow ? "" : "\n",
+             exception_class_name(ec), vector_kind_name(kind));
     kprintln("  ESR_EL1 {:#010x}: EC={:#04x} IL={} ISS={:#x}", frame.esr, ec, (frame.esr >> 25) & 1,
              esr_iss(frame.esr));
     if (is_abort_class(ec)) {
@@ -81,9 +90,10 @@ const char* vector_kind_name(VectorKind kind) {
         "EL1t sync", "EL1t IRQ", "EL1t FIQ", "EL1t SError", "EL1h sync", "EL1h IRQ", "EL1h FIQ", "EL1h SError",
         "EL0 (AArch64) sync", "EL0 (AArch64) IRQ", "EL0 (AArch64) FIQ", "EL0 (AArch64) SError",
         "EL0 (AArch32) sync", "EL0 (AArch32) IRQ", "EL0 (AArch32) FIQ", "EL0 (AArch32) SError",
+        "EL1h sync on the overflow stack",
     };
     auto index = static_cast<uint64_t>(kind);
-    return index < 16 ? names[index] : "?";
+    return index < std::size(names) ? names[index] : "?";
 }
 
 std::optional<uint64_t> find_exception_fixup(uint64_t fault_pc) {
@@ -99,6 +109,12 @@ std::optional<uint64_t> find_exception_fixup(uint64_t fault_pc) {
 extern "C" void exception_dispatch(akuma::arch::TrapFrame* frame, uint64_t kind_index) {
     using namespace akuma::arch;
     auto kind = static_cast<VectorKind>(kind_index);
+    if (kind == VectorKind::KernelStackOverflow) {
+        // vectors.S parked the overflowing SP (after reserving the frame).
+        uint64_t sp;
+        asm volatile("mrs %0, tpidr_el1" : "=r"(sp));
+        frame->sp = sp + sizeof(TrapFrame);
+    }
     if (kind == VectorKind::CurrentSpxSync) {
         if (auto fixup = find_exception_fixup(frame->elr)) {
             frame->elr = *fixup;

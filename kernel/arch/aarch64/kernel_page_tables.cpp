@@ -9,7 +9,7 @@
 #include "kernel/mm/layout.h"
 
 extern "C" char __kernel_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[],
-    __kernel_end[];
+    __kernel_end[], boot_stack_guard[], boot_stack_bottom[];
 
 namespace akuma::arch {
 
@@ -60,7 +60,8 @@ struct BootPageTables {
     uint64_t ttbr0;
 };
 
-// Called from boot.S with the MMU off. Returns both table roots, or zeros
+// Called from boot.S with the MMU off. The boot stack's guard half stays
+// unmapped so an overflow faults (and is reported, see vectors.S). Returns both table roots, or zeros
 // if the pool ran out (boot.S then stops).
 extern "C" BootPageTables boot_build_page_tables(uint64_t kernel_phys, uint64_t dtb_phys) {
     BootTableEnv env { 0 };
@@ -78,7 +79,8 @@ extern "C" BootPageTables boot_build_page_tables(uint64_t kernel_phys, uint64_t 
     using namespace mm;
     if (map_image(ttbr1, __kernel_start, __text_end, k_page_read | k_page_execute).is_error()
         || map_image(ttbr1, __rodata_start, __rodata_end, k_page_read).is_error()
-        || map_image(ttbr1, __data_start, __kernel_end, k_page_read | k_page_write).is_error())
+        || map_image(ttbr1, __data_start, boot_stack_guard, k_page_read | k_page_write).is_error()
+        || map_image(ttbr1, boot_stack_bottom, __kernel_end, k_page_read | k_page_write).is_error())
         return { 0, 0 };
 
     // The DTB: the boot protocol puts it 8-byte aligned, at most 2 MiB.

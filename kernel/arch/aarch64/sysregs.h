@@ -5,7 +5,12 @@
 // arm64 Image header flags: little-endian, 4 KiB pages, placement anywhere.
 #define IMAGE_FLAGS ((1 << 1) | (1 << 3))
 
-#define BOOT_STACK_SIZE (16 * 1024)
+// Every kernel stack is KERNEL_STACK_SIZE bytes in the upper half of a
+// 2 * KERNEL_STACK_SIZE aligned slot whose lower half is an unmapped guard.
+// So "SP is inside a stack" is one bit test (bit KERNEL_STACK_SHIFT set),
+// which the exception vectors use to catch overflows without touching memory.
+#define KERNEL_STACK_SHIFT 14
+#define KERNEL_STACK_SIZE (1 << KERNEL_STACK_SHIFT)
 
 // SCTLR_EL1. RES1 bits of ARMv8.0 (29, 28, 23, 22, 20, 11), plus:
 // M (MMU), C (data cache), SA/SA0 (stack alignment checks), I (icache),

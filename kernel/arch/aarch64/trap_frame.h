@@ -24,6 +24,8 @@ enum class VectorKind : uint64_t {
     CurrentSpxSync, CurrentSpxIrq, CurrentSpxFiq, CurrentSpxSError,
     Lower64Sync, Lower64Irq, Lower64Fiq, Lower64SError,
     Lower32Sync, Lower32Irq, Lower32Fiq, Lower32SError,
+    // Not a hardware entry: the EL1h sync entry found SP in a guard page.
+    KernelStackOverflow,
 };
 
 const char* vector_kind_name(VectorKind kind);

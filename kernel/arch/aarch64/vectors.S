@@ -3,11 +3,31 @@
 // exception_dispatch(frame, kind); if that returns, the frame is restored
 // (possibly modified, e.g. by an exception-table fixup) and we ERET.
 
+#include "kernel/arch/aarch64/sysregs.h"
+
 #define FRAME_SIZE 288
+#define KIND_KERNEL_STACK_OVERFLOW 16
 
 .macro vector_entry kind
     .balign 0x80
     sub     sp, sp, #FRAME_SIZE
+    stp     x0, x1, [sp, #0]
+    mov     x0, #\kind
+    b       exception_common
+.endm
+
+// EL1h synchronous entry: first check that the frame still fits in the
+// current kernel stack. If SP ran into a guard page, pushing the frame
+// would fault again forever; instead we switch to the overflow stack.
+// The test needs a register, so x0 is exchanged through SP (no memory).
+.macro vector_entry_stack_checked kind
+    .balign 0x80
+    sub     sp, sp, #FRAME_SIZE
+    add     sp, sp, x0               // sp = new_sp + x0
+    sub     x0, sp, x0               // x0 = new_sp
+    tbz     x0, #KERNEL_STACK_SHIFT, kernel_stack_overflow
+    sub     x0, sp, x0               // x0 = original x0
+    sub     sp, sp, x0               // sp = new_sp
     stp     x0, x1, [sp, #0]
     mov     x0, #\kind
     b       exception_common
@@ -21,7 +41,7 @@ exception_vectors:
     vector_entry 1
     vector_entry 2
     vector_entry 3
-    vector_entry 4
+    vector_entry_stack_checked 4
     vector_entry 5
     vector_entry 6
     vector_entry 7
@@ -33,6 +53,24 @@ exception_vectors:
     vector_entry 13
     vector_entry 14
     vector_entry 15
+
+// Entered with x0 = the overflowing SP, sp = that SP + original x0.
+// The overflowing SP and x0 are parked in TPIDR_EL1 / TPIDRRO_EL0 (the
+// kernel is about to stop, nothing else needs them) while we move to the
+// overflow stack and build a normal frame; exception_dispatch reports it.
+kernel_stack_overflow:
+    sub     sp, sp, x0               // sp = original x0
+    msr     tpidr_el1, x0
+    mov     x0, sp
+    msr     tpidrro_el0, x0
+    adrp    x0, overflow_stack_top
+    add     x0, x0, :lo12:overflow_stack_top
+    mov     sp, x0
+    sub     sp, sp, #FRAME_SIZE
+    mrs     x0, tpidrro_el0
+    stp     x0, x1, [sp, #0]
+    mov     x0, #KIND_KERNEL_STACK_OVERFLOW
+    b       exception_common
 
     .type exception_common, %function
 exception_common:
@@ -90,3 +128,10 @@ exception_common:
     add     sp, sp, #FRAME_SIZE
     eret
     .size exception_common, . - exception_common
+
+    .section .bss.overflow_stack, "aw", %nobits
+    .balign 16
+overflow_stack:
+    .space  8192
+    .globl overflow_stack_top
+overflow_stack_top:
