@@ -28,7 +28,11 @@ void print_backtrace(uint64_t fp, unsigned index, unsigned max_frames) {
             kprintln("  ... the same frame {} more time(s)", repeats);
         repeats = 0;
     };
-    for (unsigned count = 0; count < max_frames && is_plausible_frame(fp); ++count) {
+    // Frame pointers strictly increase inside mapped memory, so the walk ends;
+    // the raw-frame cap only bounds the time spent on a pathological chain.
+    constexpr unsigned k_max_raw_frames = 8192;
+    unsigned printed = 0;
+    for (unsigned count = 0; count < k_max_raw_frames && printed < max_frames && is_plausible_frame(fp); ++count) {
         auto* record = reinterpret_cast<const uint64_t*>(fp);
         uint64_t return_address = record[1];
         if (return_address == 0)
@@ -40,6 +44,7 @@ void print_backtrace(uint64_t fp, unsigned index, unsigned max_frames) {
             flush_repeats();
             // The return address points after the call; report the call itself.
             kprintln("  #{:<2} {}", index++, SymbolizedAddress { return_address - 4 });
+            ++printed;
             previous = return_address;
         }
         uint64_t caller_fp = record[0];

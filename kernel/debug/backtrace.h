@@ -9,6 +9,6 @@ namespace akuma::debug {
 // Prints (one line each, no header) up to `max_frames` return addresses, symbolized, starting from the
 // frame record at `frame_pointer`. Stops at a null, misaligned, unmapped or
 // non-increasing frame pointer, so a corrupted stack cannot fault here.
-void print_backtrace(uint64_t frame_pointer, unsigned first_index = 0, unsigned max_frames = 256);
+void print_backtrace(uint64_t frame_pointer, unsigned first_index = 0, unsigned max_frames = 64);
 
 }  // namespace akuma::debug
