@@ -6,18 +6,23 @@
 //   1. device tree   -> platform description and boot arguments
 //   2. console       -> the PL011 the DTB names (earlier output is replayed)
 //   3. linear map    -> all RAM ranges from the DTB
-//   4. then, by boot argument: crashtest=<kind>, test[=filter], or idle.
+//   4. PMM           -> buddy arenas over RAM minus every reservation
+//   5. then, by boot argument: crashtest=<kind>, test[=filter], or idle.
 #include <cstdint>
 
 #include "kernel/arch/aarch64/kernel_page_tables.h"
 #include "kernel/arch/aarch64/power.h"
 #include "kernel/boot/boot_state.h"
+#include "kernel/debug/panic.h"
 #include "kernel/debug/symbols.h"
 #include "kernel/drivers/console.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/mm/layout.h"
+#include "kernel/mm/pmm.h"
 #include "kernel/tests/crashtest.h"
 #include "kernel/tests/test_runner.h"
+
+extern "C" char __kernel_size[];  // linker-script constant (kernel.ld)
 
 namespace akuma {
 
@@ -28,6 +33,13 @@ constexpr int k_exit_tests_passed = 0;
 constexpr int k_exit_tests_failed = 1;
 constexpr int k_exit_no_device_tree = 4;
 constexpr int k_exit_no_console = 5;
+
+#ifndef AKUMA_DEBUG_MEMORY
+#define AKUMA_DEBUG_MEMORY 0
+#endif
+// Memory debugging (page poisoning, heap redzones/poisoning) defaults on in
+// test builds; the boot argument overrides it either way.
+constexpr bool k_debug_memory_default = AKUMA_DEBUG_MEMORY;
 
 void print_platform(const boot::BootState& state) {
     const auto& platform = state.platform;
@@ -119,8 +131,15 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
     // 3. Linear map of RAM.
     map_all_ram(state.platform);
 
-    // 4. What to do, from the boot arguments.
+    // 4. Physical memory manager.
     const auto& args = state.args;
+    mm::PmmConfig pmm_config { kernel_physical, reinterpret_cast<uint64_t>(__kernel_size), dtb_physical,
+                               state.fdt.total_size(), args.get_bool("page_poison", k_debug_memory_default) };
+    if (auto result = mm::pmm_init(state.platform, pmm_config); result.is_error())
+        panic("[PMM] initialisation failed: {}", error_name(result.error()));
+    mm::print_memory_table();
+
+    // 5. What to do, from the boot arguments.
     if (auto kind = args.get("crashtest")) {
         ktest::run_crashtest(*kind);
         arch::machine_exit(k_exit_tests_failed);

@@ -7,6 +7,7 @@
 #include "kernel/arch/aarch64/kernel_page_tables.h"
 
 #include "kernel/mm/layout.h"
+#include "kernel/mm/pmm.h"
 
 extern "C" char __kernel_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[],
     __kernel_end[], boot_stack_guard[], boot_stack_bottom[];
@@ -46,12 +47,57 @@ struct BootTableEnv {
 
 using BootPageTable = mm::PageTable<BootTableEnv>;
 
+// The live kernel tables (MMU on): new tables come from the boot pool until
+// the PMM is ready, then from the PMM; tables in the kernel image (the pool)
+// are reached through the image mapping, all others through the linear map.
+struct KernelTableEnv {
+    uint64_t image_delta;  // physical - virtual for addresses in the image
+
+    bool in_image(PhysAddr pa) const {
+        return pa >= g_kernel_phys && pa < g_kernel_phys + static_cast<uint64_t>(__kernel_end - __kernel_start);
+    }
+    std::optional<PhysAddr> allocate_table() {
+        if (!mm::pmm_ready())
+            return BootTableEnv { image_delta }.allocate_table();
+        auto page = mm::allocate_pages(0, mm::PageOwner::PageTable);
+        if (page.is_error())
+            return std::nullopt;
+        auto* entries = static_cast<uint64_t*>(mm::phys_to_virt(page.value()));
+        for (size_t i = 0; i < mm::k_entries_per_table; ++i)
+            entries[i] = 0;
+        return page.value();
+    }
+    uint64_t* table_pointer(PhysAddr table) const {
+        if (in_image(table))
+            return reinterpret_cast<uint64_t*>(table - image_delta);
+        return static_cast<uint64_t*>(mm::phys_to_virt(table));
+    }
+    void free_table(PhysAddr table) {
+        if (in_image(table)) {
+            ++g_pool_tables_abandoned;  // the boot pool is not recycled
+            return;
+        }
+        mm::free_pages(table);
+    }
+    void invalidate_tlb(VirtAddr va) {
+        // Make the cleared entry visible to the walker, then drop any cached
+        // translation (and walk-cache entry) for va on every CPU.
+        // TLBI operand: VA[55:12] in bits [43:0] (ARM ARM D8.13.5).
+        uint64_t operand = (va >> 12) & ((1ull << 44) - 1);
+        asm volatile("dsb ishst\n tlbi vaae1is, %0\n dsb ish\n isb" ::"r"(operand) : "memory");
+    }
+
+    static inline size_t g_pool_tables_abandoned = 0;
+};
+
+using KernelPageTable = mm::PageTable<KernelTableEnv>;
+
 uint32_t read_be32(uint64_t address) {
     uint32_t v = *reinterpret_cast<volatile uint32_t*>(address);
     return __builtin_bswap32(v);
 }
 
-BootTableEnv live_env() { return BootTableEnv { g_kernel_phys - mm::k_kernel_virtual_base }; }
+KernelTableEnv live_env() { return KernelTableEnv { g_kernel_phys - mm::k_kernel_virtual_base }; }
 
 }  // namespace
 
@@ -116,7 +162,7 @@ size_t dtb_size() { return g_dtb_size; }
 
 ErrorOr<void> map_kernel(VirtAddr va, PhysAddr pa, uint64_t size, uint32_t flags, bool allow_blocks) {
     auto env = live_env();
-    BootPageTable table(env, g_ttbr1_root);
+    KernelPageTable table(env, g_ttbr1_root);
     TRY(table.map(va, pa, size, flags, allow_blocks));
     // New entries only: make the table writes visible to the walker.
     asm volatile("dsb ishst\n isb" ::: "memory");
@@ -142,8 +188,23 @@ ErrorOr<uintptr_t> mmio_map(PhysAddr pa, uint64_t size) {
 
 std::optional<mm::Translation> query_kernel(VirtAddr va) {
     auto env = live_env();
-    BootPageTable table(env, g_ttbr1_root);
+    KernelPageTable table(env, g_ttbr1_root);
     return table.query(va);
+}
+
+ErrorOr<void> unmap_kernel(VirtAddr va, uint64_t size, void (*on_unmapped)(PhysAddr pa, uint64_t size)) {
+    auto env = live_env();
+    KernelPageTable table(env, g_ttbr1_root);
+    return table.unmap(va, size, [&](VirtAddr, PhysAddr pa, uint64_t bytes) {
+        if (on_unmapped)
+            on_unmapped(pa, bytes);
+    });
+}
+
+ErrorOr<void> protect_kernel(VirtAddr va, uint64_t size, uint32_t flags) {
+    auto env = live_env();
+    KernelPageTable table(env, g_ttbr1_root);
+    return table.protect(va, size, flags);
 }
 
 BootTablePoolStats boot_table_pool_stats() { return { g_pool_used, k_pool_pages }; }

@@ -1,7 +1,8 @@
 // The kernel's translation tables (TTBR1): built by the boot code before the
 // MMU is on, then extended at runtime (linear map of RAM, device windows).
 // Until the physical memory manager exists, table pages come from a fixed
-// pool inside .bss.
+// pool inside .bss; after that from the PMM. Not yet locked: callers run
+// before other CPUs and threads exist (the scheduler issue adds a lock).
 #pragma once
 
 #include <cstddef>
@@ -31,6 +32,13 @@ ErrorOr<void> map_linear_ram(mm::PhysAddr base, uint64_t size);
 ErrorOr<uintptr_t> mmio_map(mm::PhysAddr pa, uint64_t size);
 
 std::optional<mm::Translation> query_kernel(mm::VirtAddr va);
+
+// Removes mappings (break-before-make, TLB invalidated, empty tables freed);
+// on_unmapped (may be null) gets each removed physical range, e.g. to free it.
+ErrorOr<void> unmap_kernel(mm::VirtAddr va, uint64_t size, void (*on_unmapped)(mm::PhysAddr pa, uint64_t size));
+
+// Changes permissions of mapped pages (break-before-make).
+ErrorOr<void> protect_kernel(mm::VirtAddr va, uint64_t size, uint32_t flags);
 
 struct BootTablePoolStats {
     size_t used;

@@ -1,0 +1,72 @@
+// The physical memory manager: one buddy arena (kernel/mm/buddy_allocator.h)
+// per RAM range of the device tree, minus everything reserved (kernel image,
+// DTB, initrd, /memreserve/, /reserved-memory, the descriptor arrays).
+// IRQ-safe. Misuse (double free, freeing a reserved page) and writes to
+// free pages (with poisoning on) end in a decoded panic: they are kernel
+// bugs, and carrying on would corrupt memory further.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernel/dt/platform_info.h"
+#include "kernel/lib/error_or.h"
+#include "kernel/mm/buddy_allocator.h"
+#include "kernel/mm/layout.h"
+#include "kernel/mm/page_table.h"
+
+namespace akuma::mm {
+
+// Who owns an allocated page (PageDescriptor::owner), for reports and leak checks.
+enum class PageOwner : uint8_t {
+    Unspecified = 0,
+    HeapSlab,
+    HeapLarge,
+    HeapArena,
+    PageTable,
+    KernelStack,
+    KernelVm,
+    Test,
+};
+const char* page_owner_name(PageOwner owner);
+
+struct PmmConfig {
+    PhysAddr kernel_base;
+    uint64_t kernel_size;
+    PhysAddr dtb_base;
+    uint64_t dtb_size;
+    bool poisoning;
+};
+
+ErrorOr<void> pmm_init(const PlatformInfo& platform, const PmmConfig& config);
+bool pmm_ready();
+
+// A naturally aligned block of 2^order pages.
+ErrorOr<PhysAddr> allocate_pages(unsigned order, PageOwner owner);
+void free_pages(PhysAddr block);
+
+// Exactly `count` pages aligned to `alignment_pages` (a power of two).
+ErrorOr<PhysAddr> allocate_contiguous(uint64_t count, uint64_t alignment_pages, PageOwner owner);
+void free_contiguous(PhysAddr base, uint64_t count);
+
+// The descriptor of the page holding `address`, or nullptr if it is not RAM.
+const PageDescriptor* page_descriptor(PhysAddr address);
+void set_page_owner_data(PhysAddr address, uint32_t data);
+
+struct PmmStats {
+    uint64_t total_pages;
+    uint64_t free_pages;
+    uint64_t reserved_pages;
+    uint64_t allocated_pages;
+    uint64_t free_blocks[BuddyArena::k_max_order + 1];
+};
+PmmStats pmm_stats();
+
+// Boot log: RAM ranges, reservations, descriptor arrays, free pages.
+void print_memory_table();
+
+// Every RAM page is reachable through the linear map.
+inline void* phys_to_virt(PhysAddr pa) { return reinterpret_cast<void*>(pa + k_linear_map_base); }
+inline PhysAddr linear_virt_to_phys(const void* va) { return reinterpret_cast<uint64_t>(va) - k_linear_map_base; }
+
+}  // namespace akuma::mm
