@@ -4,10 +4,12 @@
 // W^X and the DTB (kernel_page_tables.cpp), enabled the MMU and caches and
 // installed the exception vectors. From here:
 //   1. device tree   -> platform description and boot arguments
-//   2. console       -> the PL011 the DTB names (earlier output is replayed)
-//   3. linear map    -> all RAM ranges from the DTB
-//   4. PMM           -> buddy arenas over RAM minus every reservation
-//   5. then, by boot argument: crashtest=<kind>, test[=filter], or idle.
+//   2. heap (early)  -> arena inside the kernel image
+//   3. console       -> the PL011 the DTB names (earlier output is replayed)
+//   4. linear map    -> all RAM ranges from the DTB
+//   5. PMM           -> buddy arenas over RAM minus every reservation; the
+//                       heap switches to page mode; kernel VM ready
+//   6. then, by boot argument: crashtest=<kind>, test[=filter], or idle.
 #include <cstdint>
 
 #include "kernel/arch/aarch64/kernel_page_tables.h"
@@ -17,6 +19,8 @@
 #include "kernel/debug/symbols.h"
 #include "kernel/drivers/console.h"
 #include "kernel/lib/kprint.h"
+#include "kernel/mm/kernel_vm.h"
+#include "kernel/mm/kmalloc.h"
 #include "kernel/mm/layout.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/tests/crashtest.h"
@@ -113,33 +117,44 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
     if (boot::init_boot_state(dtb_physical, kernel_physical, static_cast<unsigned>(entry_el)).is_error())
         arch::machine_exit(k_exit_no_device_tree);
     const auto& state = boot::boot_state();
+    const auto& args = state.args;
     if (state.platform.psci_method)
         arch::set_psci_conduit(*state.platform.psci_method == PsciMethod::Hvc ? arch::PsciConduit::Hvc
                                                                                 : arch::PsciConduit::Smc);
+    // Printed into the early console buffer until step 3 starts the UART.
+    kprintln("\nAkuma (aarch64) booting: kernel at {:#x}, entered at EL{}, {} symbols", kernel_physical, entry_el,
+             debug::kernel_symbol_count());
 
-    // 2. Console.
+    // 2. Kernel heap, early mode: an arena inside the kernel image.
+    bool debug_memory = args.get_bool("memory_debug", k_debug_memory_default);
+    mm::heap_init_early({ args.get_bool("heap_debug", debug_memory), args.get("heap").value_or("") == "arena" });
+
+    // 3. Console.
     if (!state.platform.uart)
         arch::machine_exit(k_exit_no_console);
     auto uart = arch::mmio_map(state.platform.uart->range.base, state.platform.uart->range.size);
     if (uart.is_error())
         arch::machine_exit(k_exit_no_console);
     console::start(uart.value());
-    kprintln("\nAkuma (aarch64) booting: kernel at {:#x}, entered at EL{}, {} symbols", kernel_physical, entry_el,
-             debug::kernel_symbol_count());
     print_platform(state);
 
-    // 3. Linear map of RAM.
+    // 4. Linear map of RAM.
     map_all_ram(state.platform);
 
-    // 4. Physical memory manager.
-    const auto& args = state.args;
+    // 5. Physical memory manager, then the heap leaves early mode.
     mm::PmmConfig pmm_config { kernel_physical, reinterpret_cast<uint64_t>(__kernel_size), dtb_physical,
-                               state.fdt.total_size(), args.get_bool("page_poison", k_debug_memory_default) };
+                               state.fdt.total_size(), args.get_bool("page_poison", debug_memory) };
     if (auto result = mm::pmm_init(state.platform, pmm_config); result.is_error())
         panic("[PMM] initialisation failed: {}", error_name(result.error()));
-    mm::print_memory_table();
+    auto arena = mm::heap_early_arena();
+    mm::MemoryTableRow arena_row { "early heap arena",
+                                   arch::query_kernel(reinterpret_cast<uint64_t>(arena.base))->physical, arena.size,
+                                   "in the kernel image" };
+    mm::print_memory_table({ &arena_row, 1 });
+    mm::heap_mark_pmm_ready();
+    mm::kernel_vm_init();
 
-    // 5. What to do, from the boot arguments.
+    // 6. What to do, from the boot arguments.
     if (auto kind = args.get("crashtest")) {
         ktest::run_crashtest(*kind);
         arch::machine_exit(k_exit_tests_failed);

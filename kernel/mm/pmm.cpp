@@ -215,7 +215,7 @@ PmmStats pmm_stats() {
     return stats;
 }
 
-void print_memory_table() {
+void print_memory_table(std::span<const MemoryTableRow> extra_regions) {
     kprintln("[Memory] {:<18} {:<14} {:>10}", "region", "physical", "size");
     for (size_t i = 0; i < g_pmm.arena_count; ++i) {
         auto& arena = g_pmm.arenas[i];
@@ -226,6 +226,9 @@ void print_memory_table() {
         auto& r = g_pmm.reservations[i];
         kprintln("[Memory] {:<18} {:#012x}   {:>7} KiB", r.what, r.span.base, (r.span.size + 1023) / 1024);
     }
+    for (auto& region : extra_regions)
+        kprintln("[Memory] {:<18} {:#012x}   {:>7} KiB ({})", region.name, region.base, (region.size + 1023) / 1024,
+                 region.note);
     auto stats = pmm_stats();
     kprintln("[Memory] {} pages total, {} free ({} MiB), {} reserved, {} allocated; poisoning {}", stats.total_pages,
              stats.free_pages, stats.free_pages / 256, stats.reserved_pages, stats.allocated_pages,

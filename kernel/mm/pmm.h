@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "kernel/dt/platform_info.h"
 #include "kernel/lib/error_or.h"
@@ -62,8 +63,15 @@ struct PmmStats {
 };
 PmmStats pmm_stats();
 
-// Boot log: RAM ranges, reservations, descriptor arrays, free pages.
-void print_memory_table();
+// Boot log: RAM ranges, reservations, descriptor arrays, the extra rows
+// (regions inside reservations, e.g. the early heap arena), free pages.
+struct MemoryTableRow {
+    const char* name;
+    PhysAddr base;
+    uint64_t size;
+    const char* note;
+};
+void print_memory_table(std::span<const MemoryTableRow> extra_regions);
 
 // Every RAM page is reachable through the linear map.
 inline void* phys_to_virt(PhysAddr pa) { return reinterpret_cast<void*>(pa + k_linear_map_base); }

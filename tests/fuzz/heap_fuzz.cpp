@@ -30,13 +30,13 @@ public:
     }
     void* allocate_block(unsigned order, BlockKind kind) override {
         size_t pages = size_t(1) << order;
-        if (order > 12 || m_pages + pages > 4096)  // 16 MiB in all
+        if (order > 12 || m_pages + pages > 4096) // 16 MiB in all
             return nullptr;
         size_t bytes = k_heap_page_size << order;
         void* block = std::aligned_alloc(bytes, bytes);
         require(block != nullptr);
         std::memset(block, 0xEE, bytes);
-        m_blocks[reinterpret_cast<uintptr_t>(block)] = {kind, order};
+        m_blocks[reinterpret_cast<uintptr_t>(block)] = { kind, order };
         m_pages += pages;
         return block;
     }
@@ -55,7 +55,7 @@ public:
         --it;
         if (key >= it->first + (k_heap_page_size << it->second.order))
             return std::nullopt;
-        return BlockInfo {it->second.kind, reinterpret_cast<void*>(it->first), it->second.order};
+        return BlockInfo { it->second.kind, reinterpret_cast<void*>(it->first), it->second.order };
     }
     size_t live_blocks() const { return m_blocks.size(); }
 
@@ -69,7 +69,9 @@ private:
 };
 
 size_t g_reports = 0;
-void on_corruption(const HeapCorruption&) { g_reports++; }
+void on_corruption(const HeapCorruption&) {
+    g_reports++;
+}
 
 struct Live {
     size_t size;
@@ -78,7 +80,9 @@ struct Live {
 
 class Input {
 public:
-    Input(const uint8_t* data, size_t size) : m_data(data), m_size(size) {}
+    Input(const uint8_t* data, size_t size)
+        : m_data(data)
+        , m_size(size) { }
     bool empty() const { return m_offset >= m_size; }
     uint8_t byte() { return m_offset < m_size ? m_data[m_offset++] : 0; }
     uint16_t u16() { return uint16_t(byte() | byte() << 8); }
@@ -103,7 +107,9 @@ void verify(const void* pointer, size_t size, uint8_t seed) {
 
 class Model {
 public:
-    Model(Heap& heap, FuzzBackend& backend) : m_heap(heap), m_backend(backend) {}
+    Model(Heap& heap, FuzzBackend& backend)
+        : m_heap(heap)
+        , m_backend(backend) { }
 
     void add(void* pointer, size_t size, size_t alignment, uint8_t seed) {
         require(reinterpret_cast<uintptr_t>(pointer) % alignment == 0);
@@ -117,7 +123,7 @@ public:
             require(before->first + std::max<size_t>(before->second.size, 1) <= address);
         }
         fill(pointer, size, seed);
-        m_live[address] = {size, seed};
+        m_live[address] = { size, seed };
     }
 
     std::map<uintptr_t, Live>::iterator pick(uint8_t selector) {
@@ -144,7 +150,7 @@ private:
     FuzzBackend& m_backend;
 };
 
-}  // namespace
+} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Input input(data, size);
@@ -173,9 +179,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             size_t alignment = op & 0x40 ? size_t(1) << (input.byte() % 14) : k_heap_default_alignment;
             if (model.m_live.size() >= 512)
                 break;
-            void* pointer = op % 8 == 2 ? heap.allocate_zeroed(bytes, alignment) : heap.allocate(bytes, alignment);
+            void* pointer
+                = op % 8 == 2 ? heap.allocate_zeroed(bytes, alignment) : heap.allocate(bytes, alignment);
             if (!pointer)
-                break;  // out of memory is legal; corruption is not
+                break; // out of memory is legal; corruption is not
             if (op % 8 == 2) {
                 auto* zero = static_cast<uint8_t*>(pointer);
                 require(std::all_of(zero, zero + bytes, [](uint8_t b) { return b == 0; }));
@@ -202,7 +209,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             Live live = it->second;
             void* moved = heap.reallocate(old, bytes);
             if (!moved) {
-                verify(old, live.size, live.seed);  // left intact
+                verify(old, live.size, live.seed); // left intact
                 break;
             }
             size_t kept = std::min(bytes, live.size);
@@ -211,8 +218,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             model.add(moved, bytes, k_heap_default_alignment, seed);
             break;
         }
-        case 6: heap.mark_pages_ready(backend); break;
-        case 7: model.check_stats(); break;
+        case 6:
+            heap.mark_pages_ready(backend);
+            break;
+        case 7:
+            model.check_stats();
+            break;
         }
         require(g_reports == 0);
     }

@@ -35,7 +35,7 @@ public:
         if (!block)
             return nullptr;
         std::memset(block, 0xEE, bytes);
-        m_blocks[reinterpret_cast<uintptr_t>(block)] = {kind, order};
+        m_blocks[reinterpret_cast<uintptr_t>(block)] = { kind, order };
         m_pages += size_t(1) << order;
         allocations++;
         return block;
@@ -60,13 +60,13 @@ public:
         --it;
         if (key >= it->first + (k_heap_page_size << it->second.order))
             return std::nullopt;
-        return BlockInfo {it->second.kind, reinterpret_cast<void*>(it->first), it->second.order};
+        return BlockInfo { it->second.kind, reinterpret_cast<void*>(it->first), it->second.order };
     }
 
     size_t live_blocks() const { return m_blocks.size(); }
     size_t live_blocks(BlockKind kind) const {
         return size_t(std::count_if(m_blocks.begin(), m_blocks.end(),
-                                    [kind](const auto& entry) { return entry.second.kind == kind; }));
+            [kind](const auto& entry) { return entry.second.kind == kind; }));
     }
     size_t live_pages() const { return m_pages; }
 
@@ -83,17 +83,19 @@ private:
 };
 
 std::vector<HeapCorruption> g_reports;
-void record_report(const HeapCorruption& report) { g_reports.push_back(report); }
+void record_report(const HeapCorruption& report) {
+    g_reports.push_back(report);
+}
 
 struct Config {
-    HeapMode mode;  // Early, Page or ArenaOnly
+    HeapMode mode; // Early, Page or ArenaOnly
     bool debug;
 };
 
 std::string config_name(const testing::TestParamInfo<Config>& info) {
     const char* mode = info.param.mode == HeapMode::Early ? "Early"
-                       : info.param.mode == HeapMode::Page ? "Page"
-                                                           : "ArenaOnly";
+        : info.param.mode == HeapMode::Page               ? "Page"
+                                                          : "ArenaOnly";
     return std::string(mode) + (info.param.debug ? "Debug" : "");
 }
 
@@ -101,7 +103,8 @@ std::string config_name(const testing::TestParamInfo<Config>& info) {
 struct Harness {
     // With switch_now false the heap stays in early mode until the test
     // calls mark_pages_ready.
-    explicit Harness(Config config, size_t early_bytes = 4 << 20, unsigned grow_order = 6, bool switch_now = true)
+    explicit Harness(
+        Config config, size_t early_bytes = 4 << 20, unsigned grow_order = 6, bool switch_now = true)
         : early(early_bytes, 0xEE) {
         g_reports.clear();
         HeapOptions options;
@@ -147,19 +150,18 @@ bool aligned(const void* pointer, size_t alignment) {
 // ---------------------------------------------------------------------------
 // Every mode, with and without debug mode.
 
-class HeapModes : public testing::TestWithParam<Config> {};
+class HeapModes : public testing::TestWithParam<Config> { };
 
 INSTANTIATE_TEST_SUITE_P(All, HeapModes,
-                         testing::Values(Config {HeapMode::Early, false}, Config {HeapMode::Early, true},
-                                         Config {HeapMode::Page, false}, Config {HeapMode::Page, true},
-                                         Config {HeapMode::ArenaOnly, false},
-                                         Config {HeapMode::ArenaOnly, true}),
-                         config_name);
+    testing::Values(Config { HeapMode::Early, false }, Config { HeapMode::Early, true },
+        Config { HeapMode::Page, false }, Config { HeapMode::Page, true },
+        Config { HeapMode::ArenaOnly, false }, Config { HeapMode::ArenaOnly, true }),
+    config_name);
 
 TEST_P(HeapModes, AllAlignmentsAndSizes) {
     Harness h(GetParam());
     std::vector<std::pair<void*, size_t>> live;
-    const size_t sizes[] = {0, 1, 7, 16, 17, 100, 2032, 2048, 3000, 4096, 5000};
+    const size_t sizes[] = { 0, 1, 7, 16, 17, 100, 2032, 2048, 3000, 4096, 5000 };
     uint8_t seed = 1;
     for (size_t alignment = 1; alignment <= 4096; alignment *= 2) {
         for (size_t size : sizes) {
@@ -170,7 +172,7 @@ TEST_P(HeapModes, AllAlignmentsAndSizes) {
             if (GetParam().debug)
                 EXPECT_EQ(h.heap.usable_size(p), size);
             fill(p, size, seed++);
-            live.push_back({p, size});
+            live.push_back({ p, size });
         }
     }
     seed = 1;
@@ -191,14 +193,14 @@ TEST_P(HeapModes, SizesUpTo64KiB) {
         ASSERT_NE(p, nullptr) << size;
         EXPECT_TRUE(aligned(p, 16));
         fill(p, size, uint8_t(size));
-        live.push_back({p, size});
+        live.push_back({ p, size });
     }
     // Non-overlapping: sorted, each ends before the next begins.
     auto sorted = live;
     std::sort(sorted.begin(), sorted.end());
     for (size_t i = 1; i < sorted.size(); ++i)
         EXPECT_LE(static_cast<uint8_t*>(sorted[i - 1].first) + std::max<size_t>(sorted[i - 1].second, 1),
-                  static_cast<uint8_t*>(sorted[i].first));
+            static_cast<uint8_t*>(sorted[i].first));
     for (auto [p, size] : live) {
         EXPECT_EQ(check(p, size, uint8_t(size)), size);
         h.heap.free(p);
@@ -221,8 +223,8 @@ TEST_P(HeapModes, ZeroSizeAllocationsAreUnique) {
 
 TEST_P(HeapModes, ReallocateGrowAndShrinkKeepData) {
     Harness h(GetParam(), 8 << 20);
-    const size_t steps[] = {1, 10, 16, 40, 100, 300, 1000, 2040, 2100, 5000, 20000, 70000,
-                            30000, 4000, 2000, 500, 33, 8, 0, 64};
+    const size_t steps[] = { 1, 10, 16, 40, 100, 300, 1000, 2040, 2100, 5000, 20000, 70000, 30000, 4000, 2000,
+        500, 33, 8, 0, 64 };
     void* p = h.heap.reallocate(nullptr, 5);
     ASSERT_NE(p, nullptr);
     size_t size = 5;
@@ -256,7 +258,7 @@ TEST_P(HeapModes, ReallocateInPlaceWhenRoomFollows) {
     if (GetParam().mode != HeapMode::Page) {
         // The arena grows into the free space after the block.
         EXPECT_EQ(h.heap.reallocate(p, 1000), p);
-        EXPECT_EQ(check(p, 90, 3), 90u);  // the shrink to 90 dropped the rest
+        EXPECT_EQ(check(p, 90, 3), 90u); // the shrink to 90 dropped the rest
     }
     h.heap.free(p);
     EXPECT_TRUE(g_reports.empty());
@@ -264,7 +266,7 @@ TEST_P(HeapModes, ReallocateInPlaceWhenRoomFollows) {
 
 TEST_P(HeapModes, ZeroedAllocationAfterDirtyMemory) {
     Harness h(GetParam());
-    for (size_t size : {8u, 64u, 1000u, 2048u, 9000u}) {
+    for (size_t size : { 8u, 64u, 1000u, 2048u, 9000u }) {
         void* dirty = h.heap.allocate(size);
         ASSERT_NE(dirty, nullptr);
         std::memset(dirty, 0xFF, size);
@@ -287,7 +289,7 @@ TEST_P(HeapModes, InvalidArgumentsFailCleanly) {
     void* p = h.heap.allocate(40);
     fill(p, 40, 5);
     EXPECT_EQ(h.heap.reallocate(p, SIZE_MAX), nullptr);
-    EXPECT_EQ(check(p, 40, 5), 40u);  // the old object is intact
+    EXPECT_EQ(check(p, 40, 5), 40u); // the old object is intact
     h.heap.free(p);
     h.heap.free(nullptr);
     EXPECT_TRUE(g_reports.empty());
@@ -333,15 +335,15 @@ TEST_P(HeapModes, DoubleFreeIsDetectedAndRefused) {
 
 TEST_P(HeapModes, PointerInsideAnObjectIsRefused) {
     Harness h(GetParam());
-    for (size_t size : {24u, 200u, 3000u, 9000u}) {
+    for (size_t size : { 24u, 200u, 3000u, 9000u }) {
         g_reports.clear();
         auto* p = static_cast<uint8_t*>(h.heap.allocate(size));
         ASSERT_NE(p, nullptr);
         fill(p, size, 1);
         h.heap.free(p + 16);
         ASSERT_EQ(g_reports.size(), 1u) << size;
-        EXPECT_TRUE(g_reports[0].kind == HeapCorruptionKind::InvalidFree ||
-                    g_reports[0].kind == HeapCorruptionKind::HeaderCorrupt)
+        EXPECT_TRUE(g_reports[0].kind == HeapCorruptionKind::InvalidFree
+            || g_reports[0].kind == HeapCorruptionKind::HeaderCorrupt)
             << heap_corruption_name(g_reports[0].kind);
         EXPECT_EQ(g_reports[0].address, p + 16);
         EXPECT_EQ(check(p, size, 1), size);
@@ -360,11 +362,11 @@ TEST_P(HeapModes, StatsAreExact) {
     EXPECT_EQ(stats.allocations, 3u);
     EXPECT_EQ(stats.bytes_in_use, 1110u);
     if (GetParam().mode == HeapMode::Page) {
-        size_t small = GetParam().debug ? 32 : 16;  // 10 (+16 redzone)
+        size_t small = GetParam().debug ? 32 : 16; // 10 (+16 redzone)
         EXPECT_EQ(stats.classes[__builtin_ctzll(small) - 4].objects, 1u);
         EXPECT_EQ(stats.classes[__builtin_ctzll(small) - 4].bytes_in_use, 10u);
-        EXPECT_EQ(stats.classes[3].bytes_in_use, 100u);  // 128
-        EXPECT_EQ(stats.classes[6].bytes_in_use, 1000u);  // 1024
+        EXPECT_EQ(stats.classes[3].bytes_in_use, 100u); // 128
+        EXPECT_EQ(stats.classes[6].bytes_in_use, 1000u); // 1024
         EXPECT_EQ(stats.classes[6].slabs, 1u);
         EXPECT_EQ(stats.arena.allocations, 0u);
     } else {
@@ -377,12 +379,12 @@ TEST_P(HeapModes, StatsAreExact) {
     stats = h.heap.stats();
     if (GetParam().mode == HeapMode::Page) {
         EXPECT_EQ(stats.large.allocations, 1u);
-        EXPECT_EQ(stats.large.pages, 4u);  // 10000 (+32) -> 16 KiB
+        EXPECT_EQ(stats.large.pages, 4u); // 10000 (+32) -> 16 KiB
         EXPECT_EQ(stats.bytes_in_use, 1130u + 4 * 4096);
     } else {
         EXPECT_EQ(stats.bytes_in_use, 11130u);
     }
-    for (void* p : {a, b, c, large})
+    for (void* p : { a, b, c, large })
         h.heap.free(p);
     stats = h.heap.stats();
     EXPECT_EQ(stats.allocations, 0u);
@@ -410,15 +412,15 @@ TEST(Heap, InitTwiceOrTooSmallFails) {
 }
 
 TEST(Heap, EarlyPointersSurviveTheSwitch) {
-    for (bool debug : {false, true}) {
-        Harness h({HeapMode::Page, debug}, 4 << 20, 6, false);
+    for (bool debug : { false, true }) {
+        Harness h({ HeapMode::Page, debug }, 4 << 20, 6, false);
         std::vector<std::pair<void*, size_t>> early;
         for (size_t i = 0; i < 40; ++i) {
             size_t size = 1 + i * 37;
             void* p = h.heap.allocate(size);
             ASSERT_NE(p, nullptr);
             fill(p, size, uint8_t(i));
-            early.push_back({p, size});
+            early.push_back({ p, size });
         }
         h.heap.mark_pages_ready(h.backend);
         EXPECT_EQ(h.heap.mode(), HeapMode::Page);
@@ -451,9 +453,9 @@ TEST(Heap, EarlyPointersSurviveTheSwitch) {
 }
 
 TEST(Heap, ArenaOnlyModeGrowsThroughTheBackend) {
-    for (bool debug : {false, true}) {
+    for (bool debug : { false, true }) {
         // A small early arena: everything else must come from the backend.
-        Harness h({HeapMode::ArenaOnly, debug}, 64 << 10, 4, false);
+        Harness h({ HeapMode::ArenaOnly, debug }, 64 << 10, 4, false);
         void* early = h.heap.allocate(1000);
         ASSERT_NE(early, nullptr);
         h.heap.mark_pages_ready(h.backend);
@@ -466,7 +468,7 @@ TEST(Heap, ArenaOnlyModeGrowsThroughTheBackend) {
             fill(p, 5000 + i, uint8_t(i));
             live.push_back(p);
         }
-        void* huge = h.heap.allocate(3 << 20);  // bigger than the grow size
+        void* huge = h.heap.allocate(3 << 20); // bigger than the grow size
         ASSERT_NE(huge, nullptr);
         EXPECT_GT(h.backend.live_blocks(BlockKind::Arena), 2u);
         EXPECT_EQ(h.backend.live_blocks(BlockKind::Slab), 0u);
@@ -486,7 +488,7 @@ TEST(Heap, ArenaOnlyModeGrowsThroughTheBackend) {
 }
 
 TEST(Heap, EarlyModeRunsOutWithoutPanicking) {
-    Harness h({HeapMode::Early, false}, 64 << 10);
+    Harness h({ HeapMode::Early, false }, 64 << 10);
     std::vector<void*> live;
     while (void* p = h.heap.allocate(1000))
         live.push_back(p);
@@ -502,8 +504,8 @@ TEST(Heap, EarlyModeRunsOutWithoutPanicking) {
 }
 
 TEST(Heap, EmptySlabsGoBackToTheBackend) {
-    Harness h({HeapMode::Page, false});
-    size_t per_slab = SlabAllocator::objects_per_slab(2);  // 64-byte class
+    Harness h({ HeapMode::Page, false });
+    size_t per_slab = SlabAllocator::objects_per_slab(2); // 64-byte class
     std::vector<void*> live;
     for (size_t i = 0; i < per_slab * 4; ++i)
         live.push_back(h.heap.allocate(64));
@@ -522,7 +524,7 @@ TEST(Heap, EmptySlabsGoBackToTheBackend) {
     EXPECT_EQ(h.backend.live_blocks(), 1u);
     size_t before = h.backend.allocations;
     void* again = h.heap.allocate(50);
-    EXPECT_EQ(h.backend.allocations, before);  // served from the cached slab
+    EXPECT_EQ(h.backend.allocations, before); // served from the cached slab
     h.heap.free(again);
     h.heap.release_cached_memory();
     EXPECT_EQ(h.heap.stats().classes[2].slabs, 0u);
@@ -530,7 +532,7 @@ TEST(Heap, EmptySlabsGoBackToTheBackend) {
 }
 
 TEST(Heap, SlabObjectsAreAlignedToTheirClass) {
-    Harness h({HeapMode::Page, false});
+    Harness h({ HeapMode::Page, false });
     for (unsigned index = 0; index < SlabAllocator::k_class_count; ++index) {
         size_t size = SlabAllocator::class_size(index);
         std::vector<void*> live;
@@ -546,11 +548,11 @@ TEST(Heap, SlabObjectsAreAlignedToTheirClass) {
 }
 
 TEST(Heap, LargeAllocationsArePageBlocks) {
-    Harness h({HeapMode::Page, false});
+    Harness h({ HeapMode::Page, false });
     void* a = h.heap.allocate(2049);
     void* b = h.heap.allocate(16, 4096);
     void* c = h.heap.allocate(100, 8192);
-    for (void* p : {a, b, c}) {
+    for (void* p : { a, b, c }) {
         ASSERT_NE(p, nullptr);
         auto info = h.backend.block_info(p);
         ASSERT_TRUE(info);
@@ -561,7 +563,7 @@ TEST(Heap, LargeAllocationsArePageBlocks) {
     EXPECT_EQ(h.heap.usable_size(a), 4096u);
     EXPECT_EQ(h.heap.stats().large.allocations, 3u);
     EXPECT_EQ(h.heap.stats().large.pages, 4u);
-    for (void* p : {a, b, c})
+    for (void* p : { a, b, c })
         h.heap.free(p);
     EXPECT_EQ(h.backend.live_blocks(), 0u);
     // A second free of a released block: the backend no longer knows it.
@@ -571,7 +573,7 @@ TEST(Heap, LargeAllocationsArePageBlocks) {
 }
 
 TEST(Heap, BackendExhaustionReturnsNull) {
-    Harness h({HeapMode::Page, false});
+    Harness h({ HeapMode::Page, false });
     h.backend.page_limit = 8;
     EXPECT_EQ(h.heap.allocate(64 << 10), nullptr);
     std::vector<void*> live;
@@ -579,14 +581,14 @@ TEST(Heap, BackendExhaustionReturnsNull) {
         live.push_back(p);
     EXPECT_EQ(live.size(), 2 * SlabAllocator::objects_per_slab(6));
     void* p = live.back();
-    EXPECT_EQ(h.heap.reallocate(p, 2000), nullptr);  // class 2048 needs a new slab
+    EXPECT_EQ(h.heap.reallocate(p, 2000), nullptr); // class 2048 needs a new slab
     for (void* q : live)
         h.heap.free(q);
     EXPECT_TRUE(g_reports.empty());
 }
 
 TEST(Heap, DoubleFreeWithoutDebugModeInEverySlabClass) {
-    Harness h({HeapMode::Page, false});
+    Harness h({ HeapMode::Page, false });
     for (unsigned index = 0; index < SlabAllocator::k_class_count; ++index) {
         g_reports.clear();
         size_t size = SlabAllocator::class_size(index);
@@ -608,21 +610,21 @@ TEST(Heap, DoubleFreeWithoutDebugModeInEverySlabClass) {
 // ---------------------------------------------------------------------------
 // Debug mode: every corruption kind, reported precisely and refused.
 
-class HeapDebugModes : public testing::TestWithParam<Config> {};
+class HeapDebugModes : public testing::TestWithParam<Config> { };
 
 INSTANTIATE_TEST_SUITE_P(Debug, HeapDebugModes,
-                         testing::Values(Config {HeapMode::Early, true}, Config {HeapMode::Page, true},
-                                         Config {HeapMode::ArenaOnly, true}),
-                         config_name);
+    testing::Values(Config { HeapMode::Early, true }, Config { HeapMode::Page, true },
+        Config { HeapMode::ArenaOnly, true }),
+    config_name);
 
 TEST_P(HeapDebugModes, RedzoneOverwriteOnFree) {
     Harness h(GetParam());
-    for (size_t size : {1u, 30u, 100u, 2000u, 5000u}) {
+    for (size_t size : { 1u, 30u, 100u, 2000u, 5000u }) {
         g_reports.clear();
         auto* p = static_cast<uint8_t*>(h.heap.allocate(size));
         ASSERT_NE(p, nullptr);
         size_t objects = h.heap.stats().allocations;
-        p[size + 3] = 0x11;  // three bytes past the end
+        p[size + 3] = 0x11; // three bytes past the end
         h.heap.free(p);
         ASSERT_EQ(g_reports.size(), 1u) << size;
         EXPECT_EQ(g_reports[0].kind, HeapCorruptionKind::RedzoneOverwrite);
@@ -630,7 +632,7 @@ TEST_P(HeapDebugModes, RedzoneOverwriteOnFree) {
         EXPECT_EQ(g_reports[0].offset, ptrdiff_t(size + 3));
         EXPECT_EQ(g_reports[0].expected, k_heap_redzone_byte);
         EXPECT_EQ(g_reports[0].found, 0x11);
-        EXPECT_EQ(h.heap.stats().allocations, objects);  // refused
+        EXPECT_EQ(h.heap.stats().allocations, objects); // refused
         // Reallocation checks too.
         EXPECT_EQ(h.heap.reallocate(p, size + 1), nullptr);
         EXPECT_EQ(g_reports.size(), 2u);
@@ -645,7 +647,7 @@ TEST_P(HeapDebugModes, RedzoneAfterInPlaceReallocation) {
     Harness h(GetParam());
     auto* p = static_cast<uint8_t*>(h.heap.allocate(40));
     ASSERT_EQ(h.heap.reallocate(p, 20), p);
-    p[20] = 0;  // was inside the object, now the redzone
+    p[20] = 0; // was inside the object, now the redzone
     h.heap.free(p);
     ASSERT_EQ(g_reports.size(), 1u);
     EXPECT_EQ(g_reports[0].kind, HeapCorruptionKind::RedzoneOverwrite);
@@ -654,14 +656,14 @@ TEST_P(HeapDebugModes, RedzoneAfterInPlaceReallocation) {
 
 TEST_P(HeapDebugModes, WriteAfterFreeIsFoundAtReuse) {
     Harness h(GetParam());
-    for (size_t size : {24u, 200u, 1500u}) {
+    for (size_t size : { 24u, 200u, 1500u }) {
         g_reports.clear();
         auto* guard = h.heap.allocate(size);
         auto* p = static_cast<uint8_t*>(h.heap.allocate(size));
         auto* guard2 = h.heap.allocate(size);
         h.heap.free(p);
         EXPECT_EQ(p[5], k_heap_free_poison);
-        p[5] = 0x42;  // through a dangling pointer
+        p[5] = 0x42; // through a dangling pointer
         EXPECT_TRUE(g_reports.empty());
         auto* q = static_cast<uint8_t*>(h.heap.allocate(size));
         ASSERT_EQ(q, p) << "the freed slot is handed out again";
@@ -732,21 +734,21 @@ TEST_P(HeapDebugModes, HeaderCorruptionIsReported) {
 }
 
 TEST(HeapDebug, LargeBlockTrailerAndRedzone) {
-    Harness h({HeapMode::Page, true});
+    Harness h({ HeapMode::Page, true });
     auto* p = static_cast<uint8_t*>(h.heap.allocate(4096));
     ASSERT_NE(p, nullptr);
     auto info = h.backend.block_info(p);
     ASSERT_TRUE(info);
     EXPECT_EQ(info->kind, BlockKind::Large);
-    EXPECT_EQ(info->order, 1u);  // 4096 + redzone + trailer
+    EXPECT_EQ(info->order, 1u); // 4096 + redzone + trailer
     size_t block_bytes = 8192;
-    p[block_bytes - 1] ^= 0xFF;  // the trailer
+    p[block_bytes - 1] ^= 0xFF; // the trailer
     h.heap.free(p);
     ASSERT_EQ(g_reports.size(), 1u);
     EXPECT_EQ(g_reports[0].kind, HeapCorruptionKind::HeaderCorrupt);
     EXPECT_EQ(g_reports[0].offset, ptrdiff_t(block_bytes - 16));
     p[block_bytes - 1] ^= 0xFF;
-    p[5000] = 0;  // redzone beyond the 4096 requested bytes
+    p[5000] = 0; // redzone beyond the 4096 requested bytes
     h.heap.free(p);
     ASSERT_EQ(g_reports.size(), 2u);
     EXPECT_EQ(g_reports[1].kind, HeapCorruptionKind::RedzoneOverwrite);
@@ -758,25 +760,25 @@ TEST(HeapDebug, LargeBlockTrailerAndRedzone) {
 }
 
 TEST(HeapDebug, FreshObjectsAreFilledAndFreedOnesPoisoned) {
-    Harness h({HeapMode::Page, true});
+    Harness h({ HeapMode::Page, true });
     auto* p = static_cast<uint8_t*>(h.heap.allocate(20));
     EXPECT_EQ(p[0], k_heap_fresh_byte);
     EXPECT_EQ(p[19], k_heap_fresh_byte);
     EXPECT_EQ(p[20], k_heap_redzone_byte);
-    EXPECT_EQ(p[35], k_heap_redzone_byte);  // class 64: redzone up to the slot end
+    EXPECT_EQ(p[35], k_heap_redzone_byte); // class 64: redzone up to the slot end
     h.heap.free(p);
     EXPECT_EQ(p[0], k_heap_free_poison);
     EXPECT_EQ(p[63], k_heap_free_poison);
 }
 
 TEST(HeapDebug, ArenaWriteAfterFreeInCoalescedSpace) {
-    Harness h({HeapMode::Early, true});
+    Harness h({ HeapMode::Early, true });
     auto* a = static_cast<uint8_t*>(h.heap.allocate(100));
     auto* b = static_cast<uint8_t*>(h.heap.allocate(100));
     auto* c = static_cast<uint8_t*>(h.heap.allocate(100));
     h.heap.free(a);
-    h.heap.free(b);  // merges with a
-    b[-30] = 1;      // inside b's former header, now free space
+    h.heap.free(b); // merges with a
+    b[-30] = 1; // inside b's former header, now free space
     auto* d = static_cast<uint8_t*>(h.heap.allocate(250));
     ASSERT_EQ(d, a);
     ASSERT_EQ(g_reports.size(), 1u);
@@ -798,7 +800,9 @@ struct Live {
 
 class Stress {
 public:
-    Stress(Config config, uint32_t seed) : m_config(config), m_random(seed) {
+    Stress(Config config, uint32_t seed)
+        : m_config(config)
+        , m_random(seed) {
         m_harness = std::make_unique<Harness>(config, 32 << 20, 6, false);
     }
 
@@ -860,7 +864,7 @@ private:
         }
         uint8_t seed = uint8_t(next());
         fill(pointer, size, seed);
-        m_live[address] = {size, seed};
+        m_live[address] = { size, seed };
     }
 
     void step() {
@@ -869,7 +873,8 @@ private:
         if (m_live.empty() || (grow && roll < 45) || (!grow && roll < 25)) {
             size_t size = random_size();
             size_t alignment = next() % 5 ? k_heap_default_alignment : size_t(1) << (next() % 13);
-            void* pointer = next() % 8 ? heap().allocate(size, alignment) : heap().allocate_zeroed(size, alignment);
+            void* pointer
+                = next() % 8 ? heap().allocate(size, alignment) : heap().allocate_zeroed(size, alignment);
             add(pointer, size, alignment);
             return;
         }
@@ -899,8 +904,8 @@ private:
         size_t bytes = 0;
         for (auto& [address, live] : m_live) {
             auto info = heap().mode() == HeapMode::Page
-                            ? m_harness->backend.block_info(reinterpret_cast<void*>(address))
-                            : std::nullopt;
+                ? m_harness->backend.block_info(reinterpret_cast<void*>(address))
+                : std::nullopt;
             bytes += info && info->kind == BlockKind::Large ? k_heap_page_size << info->order : live.size;
         }
         ASSERT_EQ(stats.bytes_in_use, bytes);
@@ -913,11 +918,23 @@ private:
     std::map<uintptr_t, Live> m_live;
 };
 
-TEST(HeapStress, EarlyMode) { Stress({HeapMode::Early, false}, 1).run(150000); }
-TEST(HeapStress, EarlyModeDebug) { Stress({HeapMode::Early, true}, 2).run(100000); }
-TEST(HeapStress, PageMode) { Stress({HeapMode::Page, false}, 3).run(300000); }
-TEST(HeapStress, PageModeDebug) { Stress({HeapMode::Page, true}, 4).run(150000); }
-TEST(HeapStress, ArenaOnlyMode) { Stress({HeapMode::ArenaOnly, false}, 5).run(200000); }
-TEST(HeapStress, ArenaOnlyModeDebug) { Stress({HeapMode::ArenaOnly, true}, 6).run(100000); }
+TEST(HeapStress, EarlyMode) {
+    Stress({ HeapMode::Early, false }, 1).run(150000);
+}
+TEST(HeapStress, EarlyModeDebug) {
+    Stress({ HeapMode::Early, true }, 2).run(100000);
+}
+TEST(HeapStress, PageMode) {
+    Stress({ HeapMode::Page, false }, 3).run(300000);
+}
+TEST(HeapStress, PageModeDebug) {
+    Stress({ HeapMode::Page, true }, 4).run(150000);
+}
+TEST(HeapStress, ArenaOnlyMode) {
+    Stress({ HeapMode::ArenaOnly, false }, 5).run(200000);
+}
+TEST(HeapStress, ArenaOnlyModeDebug) {
+    Stress({ HeapMode::ArenaOnly, true }, 6).run(100000);
+}
 
-}  // namespace
+} // namespace

@@ -9,25 +9,27 @@ namespace {
 constexpr uint32_t k_state_used = 0xA110C8ED;
 constexpr uint32_t k_state_free = 0xF4EEB10C;
 constexpr uint32_t k_state_sentinel = 0xE0DC4A2C;
-constexpr uint64_t k_chunk_magic = 0x4B4E554843414E41ull;  // "ANACHUNK"
+constexpr uint64_t k_chunk_magic = 0x4B4E554843414E41ull; // "ANACHUNK"
 constexpr size_t k_chunk_header_bytes = 48;
 // Larger alignments are the slab allocator's (large blocks) business.
 constexpr size_t k_max_alignment = size_t(1) << 20;
 
-uintptr_t address_of(const void* pointer) { return reinterpret_cast<uintptr_t>(pointer); }
+uintptr_t address_of(const void* pointer) {
+    return reinterpret_cast<uintptr_t>(pointer);
+}
 
 unsigned bin_index(size_t block_size) {
     unsigned log2 = 63 - unsigned(__builtin_clzll(block_size));
-    unsigned bin = log2 - 6;  // block_size >= k_min_block = 64
+    unsigned bin = log2 - 6; // block_size >= k_min_block = 64
     return bin < 48 ? bin : 47;
 }
 
-}  // namespace
+} // namespace
 
 struct ArenaAllocator::Block {
-    size_t size;       // the whole block, header included; 0 for the sentinel
-    size_t prev_size;  // the block physically before this one; 0 if first
-    size_t requested;  // bytes asked for (used blocks)
+    size_t size; // the whole block, header included; 0 for the sentinel
+    size_t prev_size; // the block physically before this one; 0 if first
+    size_t requested; // bytes asked for (used blocks)
     uint32_t state;
     uint32_t seal;
     Block* next_free;
@@ -59,12 +61,14 @@ struct ArenaAllocator::Block {
 struct ArenaAllocator::Chunk {
     uint64_t magic;
     Chunk* next;
-    uint8_t* memory;  // the span as given, for release
+    uint8_t* memory; // the span as given, for release
     size_t memory_bytes;
-    Block* sentinel;  // zero-sized "used" block ending the chunk
+    Block* sentinel; // zero-sized "used" block ending the chunk
     bool releasable;
 
-    Block* first() { return reinterpret_cast<Block*>(reinterpret_cast<uint8_t*>(this) + k_chunk_header_bytes); }
+    Block* first() {
+        return reinterpret_cast<Block*>(reinterpret_cast<uint8_t*>(this) + k_chunk_header_bytes);
+    }
 };
 
 ErrorOr<void> ArenaAllocator::add_chunk(std::span<uint8_t> memory, bool releasable) {
@@ -82,11 +86,11 @@ ErrorOr<void> ArenaAllocator::add_chunk(std::span<uint8_t> memory, bool releasab
 
     auto* chunk = reinterpret_cast<Chunk*>(begin);
     auto* sentinel = reinterpret_cast<Block*>(end - k_header_bytes);
-    *chunk = Chunk {k_chunk_magic, m_chunks, memory.data(), memory.size(), sentinel, releasable};
+    *chunk = Chunk { k_chunk_magic, m_chunks, memory.data(), memory.size(), sentinel, releasable };
     Block* first = chunk->first();
     first->size = address_of(sentinel) - address_of(first);
     first->prev_size = 0;
-    *sentinel = Block {0, first->size, 0, k_state_sentinel, 0, nullptr, nullptr};
+    *sentinel = Block { 0, first->size, 0, k_state_sentinel, 0, nullptr, nullptr };
     sentinel->reseal();
     if (m_debug.enabled)
         __builtin_memset(first->payload(), k_heap_free_poison, first->capacity());
@@ -126,10 +130,12 @@ ArenaAllocator::Chunk* ArenaAllocator::find_chunk(const void* pointer) const {
     return nullptr;
 }
 
-bool ArenaAllocator::header_ok(const Block* block) const { return block->seal == block->compute_seal(); }
+bool ArenaAllocator::header_ok(const Block* block) const {
+    return block->seal == block->compute_seal();
+}
 
-ArenaAllocator::Block* ArenaAllocator::checked_used_block(const void* pointer, Chunk** chunk_out,
-                                                          bool report) const {
+ArenaAllocator::Block* ArenaAllocator::checked_used_block(
+    const void* pointer, Chunk** chunk_out, bool report) const {
     auto refuse = [&](HeapCorruptionKind kind) -> Block* {
         if (report)
             m_debug.report(kind, pointer);
@@ -158,8 +164,8 @@ ArenaAllocator::Block* ArenaAllocator::checked_used_block(const void* pointer, C
     uintptr_t start = address_of(block);
     bool size_ok = block->size >= k_min_block && (block->size & 15) == 0 && block->size <= sentinel - start;
     bool prev_ok = block->prev_size == 0 ? start == first
-                                         : (block->prev_size & 15) == 0 && block->prev_size <= start - first &&
-                                               header_ok(block->prev()) && block->prev()->size == block->prev_size;
+                                         : (block->prev_size & 15) == 0 && block->prev_size <= start - first
+            && header_ok(block->prev()) && block->prev()->size == block->prev_size;
     if (!size_ok || !prev_ok || !header_ok(block->next()) || block->next()->prev_size != block->size)
         return refuse(HeapCorruptionKind::HeaderCorrupt);
     if (chunk_out)
@@ -256,7 +262,7 @@ void ArenaAllocator::verify_free_poison(const uint8_t* from, const uint8_t* to, 
     size_t bad = find_mismatch(from, count, k_heap_free_poison);
     if (bad < count)
         m_debug.report(HeapCorruptionKind::WriteAfterFree, object->payload(), 0,
-                       (from + bad) - object->payload(), k_heap_free_poison, from[bad]);
+            (from + bad) - object->payload(), k_heap_free_poison, from[bad]);
 }
 
 ArenaAllocator::Block* ArenaAllocator::carve(Block* block, size_t gap, size_t need, size_t requested) {
@@ -268,7 +274,7 @@ ArenaAllocator::Block* ArenaAllocator::carve(Block* block, size_t gap, size_t ne
     // Every byte about to be handed out or overwritten by a new header was
     // poisoned when freed; a difference is a write through a stale pointer.
     verify_free_poison(gap ? object->bytes() : block->payload(),
-                       object->bytes() + object_size + (split ? k_header_bytes : 0), object);
+        object->bytes() + object_size + (split ? k_header_bytes : 0), object);
 
     unlink_free(block);
     if (gap) {
@@ -335,7 +341,7 @@ ArenaAllocator::Block* ArenaAllocator::coalesce_and_insert(Block* block, Chunk* 
         m_stats.chunks--;
         m_stats.chunk_bytes -= chunk->memory_bytes;
         chunk->magic = 0;
-        m_source.release(m_source.context, {chunk->memory, chunk->memory_bytes});
+        m_source.release(m_source.context, { chunk->memory, chunk->memory_bytes });
         return nullptr;
     }
     insert_free(block);
@@ -358,7 +364,8 @@ void ArenaAllocator::dress_object(Block* block, size_t from) {
         return;
     if (block->requested > from)
         __builtin_memset(block->payload() + from, k_heap_fresh_byte, block->requested - from);
-    __builtin_memset(block->payload() + block->requested, k_heap_redzone_byte, block->capacity() - block->requested);
+    __builtin_memset(
+        block->payload() + block->requested, k_heap_redzone_byte, block->capacity() - block->requested);
 }
 
 bool ArenaAllocator::redzone_intact(Block* block) const {
@@ -368,8 +375,8 @@ bool ArenaAllocator::redzone_intact(Block* block) const {
     size_t bad = find_mismatch(block->payload() + block->requested, count, k_heap_redzone_byte);
     if (bad == count)
         return true;
-    m_debug.report(HeapCorruptionKind::RedzoneOverwrite, block->payload(), 0, ptrdiff_t(block->requested + bad),
-                   k_heap_redzone_byte, block->payload()[block->requested + bad]);
+    m_debug.report(HeapCorruptionKind::RedzoneOverwrite, block->payload(), 0,
+        ptrdiff_t(block->requested + bad), k_heap_redzone_byte, block->payload()[block->requested + bad]);
     return false;
 }
 
@@ -456,4 +463,4 @@ size_t ArenaAllocator::requested_size(const void* pointer) const {
     return block ? block->requested : 0;
 }
 
-}  // namespace akuma
+} // namespace akuma

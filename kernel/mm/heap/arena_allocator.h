@@ -33,14 +33,14 @@ public:
     };
 
     struct Stats {
-        size_t allocations = 0;     // live blocks
-        size_t bytes_in_use = 0;    // sum of requested sizes of live blocks
+        size_t allocations = 0; // live blocks
+        size_t bytes_in_use = 0; // sum of requested sizes of live blocks
         size_t chunks = 0;
-        size_t chunk_bytes = 0;     // total bytes of all chunks
+        size_t chunk_bytes = 0; // total bytes of all chunks
     };
 
     static constexpr size_t k_header_bytes = 48;
-    static constexpr size_t k_min_block = 64;  // header + 16 bytes of payload
+    static constexpr size_t k_min_block = 64; // header + 16 bytes of payload
     // Smallest chunk add_chunk accepts (chunk header, one block, sentinel).
     static constexpr size_t k_min_chunk = 48 + k_min_block + k_header_bytes + 16;
 
@@ -103,4 +103,4 @@ private:
     Stats m_stats {};
 };
 
-}  // namespace akuma
+} // namespace akuma

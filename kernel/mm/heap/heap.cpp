@@ -6,7 +6,7 @@ ErrorOr<void> Heap::init(std::span<uint8_t> early_arena, const HeapOptions& opti
     if (m_mode != HeapMode::Uninitialized)
         return Error::Exists;
     m_options = options;
-    m_debug = HeapDebug {options.debug, options.on_corruption};
+    m_debug = HeapDebug { options.debug, options.on_corruption };
     m_arena.set_debug(m_debug);
     m_slabs.set_debug(m_debug);
     TRY(m_arena.add_chunk(early_arena));
@@ -20,7 +20,7 @@ void Heap::mark_pages_ready(HeapBackend& backend) {
     m_backend = &backend;
     m_slabs.set_backend(&backend);
     if (m_options.arena_only) {
-        m_arena.set_chunk_source({grow_arena, release_arena_chunk, this});
+        m_arena.set_chunk_source({ grow_arena, release_arena_chunk, this });
         m_mode = HeapMode::ArenaOnly;
     } else {
         m_mode = HeapMode::Page;
@@ -36,7 +36,7 @@ std::span<uint8_t> Heap::grow_arena(void* context, size_t min_bytes) {
     void* block = heap->m_backend->allocate_block(order, BlockKind::Arena);
     if (!block)
         return {};
-    return {static_cast<uint8_t*>(block), k_heap_page_size << order};
+    return { static_cast<uint8_t*>(block), k_heap_page_size << order };
 }
 
 void Heap::release_arena_chunk(void* context, std::span<uint8_t> chunk) {
@@ -47,22 +47,25 @@ Heap::Location Heap::locate(const void* pointer) const {
     // The arena first: its chunks are few (the early one, plus the grown
     // ones in arena-only mode), and early pointers live there for ever.
     if (m_arena.owns(pointer))
-        return {Owner::Arena, {}};
+        return { Owner::Arena, {} };
     if (m_backend) {
         auto block = m_backend->block_info(pointer);
         // An Arena block the arena does not own is a released chunk.
         if (block && block->kind != BlockKind::Arena)
-            return {Owner::Backend, *block};
+            return { Owner::Backend, *block };
     }
-    return {Owner::None, {}};
+    return { Owner::None, {} };
 }
 
 void* Heap::allocate(size_t size, size_t alignment) {
     switch (m_mode) {
     case HeapMode::Early:
-    case HeapMode::ArenaOnly: return m_arena.allocate(size, alignment);
-    case HeapMode::Page: return m_slabs.allocate(size, alignment);
-    case HeapMode::Uninitialized: break;
+    case HeapMode::ArenaOnly:
+        return m_arena.allocate(size, alignment);
+    case HeapMode::Page:
+        return m_slabs.allocate(size, alignment);
+    case HeapMode::Uninitialized:
+        break;
     }
     return nullptr;
 }
@@ -79,9 +82,15 @@ void Heap::free(void* pointer) {
         return;
     Location location = locate(pointer);
     switch (location.owner) {
-    case Owner::Arena: m_arena.free(pointer); return;
-    case Owner::Backend: m_slabs.free(pointer, location.block); return;
-    case Owner::None: m_debug.report(HeapCorruptionKind::InvalidFree, pointer); return;
+    case Owner::Arena:
+        m_arena.free(pointer);
+        return;
+    case Owner::Backend:
+        m_slabs.free(pointer, location.block);
+        return;
+    case Owner::None:
+        m_debug.report(HeapCorruptionKind::InvalidFree, pointer);
+        return;
     }
 }
 
@@ -105,8 +114,10 @@ void* Heap::reallocate(void* pointer, size_t new_size) {
         }
         return moved;
     }
-    case Owner::Backend: return m_slabs.reallocate(pointer, location.block, new_size);
-    case Owner::None: break;
+    case Owner::Backend:
+        return m_slabs.reallocate(pointer, location.block, new_size);
+    case Owner::None:
+        break;
     }
     m_debug.report(HeapCorruptionKind::InvalidFree, pointer);
     return nullptr;
@@ -115,9 +126,12 @@ void* Heap::reallocate(void* pointer, size_t new_size) {
 size_t Heap::usable_size(const void* pointer) const {
     Location location = locate(pointer);
     switch (location.owner) {
-    case Owner::Arena: return m_arena.usable_size(pointer);
-    case Owner::Backend: return m_slabs.usable_size(pointer, location.block);
-    case Owner::None: break;
+    case Owner::Arena:
+        return m_arena.usable_size(pointer);
+    case Owner::Backend:
+        return m_slabs.usable_size(pointer, location.block);
+    case Owner::None:
+        break;
     }
     return 0;
 }
@@ -142,4 +156,4 @@ HeapStats Heap::stats() const {
     return stats;
 }
 
-}  // namespace akuma
+} // namespace akuma

@@ -39,9 +39,9 @@ struct HeapStats {
     SlabAllocator::ClassStats classes[SlabAllocator::k_class_count];
     SlabAllocator::LargeStats large;
     ArenaAllocator::Stats arena;
-    size_t allocations = 0;   // live objects, all allocators
-    size_t bytes_in_use = 0;  // requested bytes of slab and arena objects,
-                              // plus the whole pages of large blocks
+    size_t allocations = 0; // live objects, all allocators
+    size_t bytes_in_use = 0; // requested bytes of slab and arena objects,
+                             // plus the whole pages of large blocks
 };
 
 class Heap {
@@ -98,4 +98,4 @@ private:
     SlabAllocator m_slabs;
 };
 
-}  // namespace akuma
+} // namespace akuma

@@ -11,15 +11,15 @@ namespace akuma {
 
 // Who owns a backend block, recorded by the backend for every page of it.
 enum class BlockKind : uint8_t {
-    Slab,   // one slab of the size-class allocator
-    Large,  // one large allocation (object at the block base)
-    Arena,  // a chunk of the arena allocator (arena-only mode)
+    Slab, // one slab of the size-class allocator
+    Large, // one large allocation (object at the block base)
+    Arena, // a chunk of the arena allocator (arena-only mode)
 };
 
 struct BlockInfo {
     BlockKind kind;
-    void* base;      // first byte of the block
-    unsigned order;  // the block is 2^order pages, naturally aligned
+    void* base; // first byte of the block
+    unsigned order; // the block is 2^order pages, naturally aligned
 };
 
 class HeapBackend {
@@ -39,4 +39,4 @@ protected:
     ~HeapBackend() = default;
 };
 
-}  // namespace akuma
+} // namespace akuma

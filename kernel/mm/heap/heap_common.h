@@ -22,32 +22,37 @@ inline constexpr uint8_t k_heap_fresh_byte = 0xA5;
 inline constexpr size_t k_heap_min_redzone = 16;
 
 enum class HeapCorruptionKind : uint8_t {
-    DoubleFree,        // the object is already free
-    InvalidFree,       // not the start of a live object (or not heap memory)
-    RedzoneOverwrite,  // a byte after the requested size was changed
-    WriteAfterFree,    // a poisoned free byte was changed before reuse
-    HeaderCorrupt,     // allocator metadata failed its consistency check
+    DoubleFree, // the object is already free
+    InvalidFree, // not the start of a live object (or not heap memory)
+    RedzoneOverwrite, // a byte after the requested size was changed
+    WriteAfterFree, // a poisoned free byte was changed before reuse
+    HeaderCorrupt, // allocator metadata failed its consistency check
 };
 
 constexpr const char* heap_corruption_name(HeapCorruptionKind kind) {
     switch (kind) {
-    case HeapCorruptionKind::DoubleFree: return "double free";
-    case HeapCorruptionKind::InvalidFree: return "invalid free";
-    case HeapCorruptionKind::RedzoneOverwrite: return "redzone overwrite";
-    case HeapCorruptionKind::WriteAfterFree: return "write after free";
-    case HeapCorruptionKind::HeaderCorrupt: return "header corrupt";
+    case HeapCorruptionKind::DoubleFree:
+        return "double free";
+    case HeapCorruptionKind::InvalidFree:
+        return "invalid free";
+    case HeapCorruptionKind::RedzoneOverwrite:
+        return "redzone overwrite";
+    case HeapCorruptionKind::WriteAfterFree:
+        return "write after free";
+    case HeapCorruptionKind::HeaderCorrupt:
+        return "header corrupt";
     }
     return "?";
 }
 
 struct HeapCorruption {
     HeapCorruptionKind kind;
-    const void* address;  // the object (or the pointer passed to free)
-    size_t size_class;    // slab slot size, 0 for arena/large objects
-    ptrdiff_t offset;     // first bad byte relative to address (may be < 0
-                          // for arena metadata in front of the object)
-    uint8_t expected;     // pattern byte expected there (0 if not a pattern)
-    uint8_t found;        // the byte found
+    const void* address; // the object (or the pointer passed to free)
+    size_t size_class; // slab slot size, 0 for arena/large objects
+    ptrdiff_t offset; // first bad byte relative to address (may be < 0
+                      // for arena metadata in front of the object)
+    uint8_t expected; // pattern byte expected there (0 if not a pattern)
+    uint8_t found; // the byte found
 };
 
 using HeapCorruptionHandler = void (*)(const HeapCorruption&);
@@ -57,14 +62,16 @@ struct HeapDebug {
     bool enabled = false;
     HeapCorruptionHandler on_corruption = nullptr;
 
-    void report(HeapCorruptionKind kind, const void* address, size_t size_class = 0,
-                ptrdiff_t offset = 0, uint8_t expected = 0, uint8_t found = 0) const {
+    void report(HeapCorruptionKind kind, const void* address, size_t size_class = 0, ptrdiff_t offset = 0,
+        uint8_t expected = 0, uint8_t found = 0) const {
         if (on_corruption)
-            on_corruption(HeapCorruption {kind, address, size_class, offset, expected, found});
+            on_corruption(HeapCorruption { kind, address, size_class, offset, expected, found });
     }
 };
 
-constexpr bool is_power_of_two(size_t value) { return value && !(value & (value - 1)); }
+constexpr bool is_power_of_two(size_t value) {
+    return value && !(value & (value - 1));
+}
 
 // Rounds up to a power-of-two multiple; false on overflow.
 constexpr bool align_up_checked(size_t value, size_t alignment, size_t& out) {
@@ -113,4 +120,4 @@ inline size_t find_mismatch(const uint8_t* bytes, size_t count, uint8_t pattern)
     return count;
 }
 
-}  // namespace akuma
+} // namespace akuma

@@ -4,9 +4,9 @@ namespace akuma {
 
 namespace {
 
-constexpr uint64_t k_slab_magic = 0x42414C53414D554Bull;    // "KUMASLAB"
-constexpr uint64_t k_canary_magic = 0x5952414E41434C53ull;  // "SLCANARY"
-constexpr uint64_t k_large_magic = 0x454752414C414B55ull;   // "UKALARGE"
+constexpr uint64_t k_slab_magic = 0x42414C53414D554Bull; // "KUMASLAB"
+constexpr uint64_t k_canary_magic = 0x5952414E41434C53ull; // "SLCANARY"
+constexpr uint64_t k_large_magic = 0x454752414C414B55ull; // "UKALARGE"
 constexpr size_t k_large_trailer_bytes = 16;
 
 using SlabHeader = SlabAllocator::SlabHeader;
@@ -28,14 +28,20 @@ constexpr ClassLayout make_layout(uint32_t object_size) {
         uint32_t canary_offset = uint32_t(align_up(sizes_offset + 2 * capacity, 8));
         uint32_t first_offset = uint32_t(align_up(canary_offset + 8, object_size));
         if (first_offset + capacity * object_size <= SlabAllocator::k_slab_bytes)
-            return {object_size, capacity, words, sizes_offset, canary_offset, first_offset};
+            return { object_size, capacity, words, sizes_offset, canary_offset, first_offset };
     }
     return {};
 }
 
 constexpr ClassLayout k_layouts[SlabAllocator::k_class_count] = {
-    make_layout(16),  make_layout(32),  make_layout(64),   make_layout(128),
-    make_layout(256), make_layout(512), make_layout(1024), make_layout(2048),
+    make_layout(16),
+    make_layout(32),
+    make_layout(64),
+    make_layout(128),
+    make_layout(256),
+    make_layout(512),
+    make_layout(1024),
+    make_layout(2048),
 };
 static_assert(k_layouts[0].capacity > 0 && k_layouts[0].capacity <= 0xFFFF);
 static_assert(k_layouts[SlabAllocator::k_class_count - 1].capacity >= 2);
@@ -52,22 +58,26 @@ uint16_t* sizes_of(const SlabHeader* slab) {
 uint64_t& canary_of(const SlabHeader* slab) {
     return *reinterpret_cast<uint64_t*>(bytes_of(slab) + k_layouts[slab->class_index].canary_offset);
 }
-uint64_t address_key(const void* pointer) { return reinterpret_cast<uintptr_t>(pointer); }
+uint64_t address_key(const void* pointer) {
+    return reinterpret_cast<uintptr_t>(pointer);
+}
 
 unsigned class_index_for(size_t bytes) {
     if (bytes <= SlabAllocator::k_min_class)
         return 0;
-    return unsigned(64 - __builtin_clzll(bytes - 1)) - 4;  // ceil(log2) - log2(16)
+    return unsigned(64 - __builtin_clzll(bytes - 1)) - 4; // ceil(log2) - log2(16)
 }
 
-}  // namespace
+} // namespace
 
-size_t SlabAllocator::objects_per_slab(unsigned index) { return k_layouts[index].capacity; }
+size_t SlabAllocator::objects_per_slab(unsigned index) {
+    return k_layouts[index].capacity;
+}
 
 bool SlabAllocator::slab_ok(const SlabHeader* slab) const {
-    return slab->magic == (k_slab_magic ^ address_key(slab)) && slab->class_index < k_class_count &&
-           slab->in_use <= k_layouts[slab->class_index].capacity &&
-           canary_of(slab) == (k_canary_magic ^ address_key(slab));
+    return slab->magic == (k_slab_magic ^ address_key(slab)) && slab->class_index < k_class_count
+        && slab->in_use <= k_layouts[slab->class_index].capacity
+        && canary_of(slab) == (k_canary_magic ^ address_key(slab));
 }
 
 SlabHeader* SlabAllocator::new_slab(unsigned class_index) {
@@ -77,7 +87,8 @@ SlabHeader* SlabAllocator::new_slab(unsigned class_index) {
     if (!slab)
         return nullptr;
     const ClassLayout& layout = k_layouts[class_index];
-    *slab = SlabHeader {k_slab_magic ^ address_key(slab), nullptr, nullptr, uint16_t(class_index), 0, 0, Partial, 0};
+    *slab = SlabHeader { k_slab_magic ^ address_key(slab), nullptr, nullptr, uint16_t(class_index), 0, 0,
+        Partial, 0 };
     uint64_t* bitmap = bitmap_of(slab);
     __builtin_memset(bitmap, 0, 8 * layout.bitmap_words);
     // Bits past the capacity read as "in use" so the search never finds them.
@@ -86,7 +97,8 @@ SlabHeader* SlabAllocator::new_slab(unsigned class_index) {
     __builtin_memset(sizes_of(slab), 0, 2 * layout.capacity);
     canary_of(slab) = k_canary_magic ^ address_key(slab);
     if (m_debug.enabled)
-        __builtin_memset(bytes_of(slab) + layout.first_offset, k_heap_free_poison, k_slab_bytes - layout.first_offset);
+        __builtin_memset(
+            bytes_of(slab) + layout.first_offset, k_heap_free_poison, k_slab_bytes - layout.first_offset);
     return slab;
 }
 
@@ -181,7 +193,7 @@ void* SlabAllocator::allocate_small(unsigned class_index, size_t size) {
             size_t bad = find_mismatch(object, layout.object_size, k_heap_free_poison);
             if (bad < layout.object_size)
                 m_debug.report(HeapCorruptionKind::WriteAfterFree, object, layout.object_size, ptrdiff_t(bad),
-                               k_heap_free_poison, object[bad]);
+                    k_heap_free_poison, object[bad]);
             dress(object, 0, size, layout.object_size);
         }
         return object;
@@ -197,7 +209,7 @@ void* SlabAllocator::allocate_large(size_t size, size_t alignment) {
     if (m_debug.enabled && __builtin_add_overflow(size, k_heap_min_redzone + k_large_trailer_bytes, &bytes))
         return nullptr;
     if (bytes < alignment)
-        bytes = alignment;  // blocks are aligned to their own size
+        bytes = alignment; // blocks are aligned to their own size
     unsigned order = page_order_for(bytes);
     if (order > k_heap_max_order || !m_backend)
         return nullptr;
@@ -206,7 +218,7 @@ void* SlabAllocator::allocate_large(size_t size, size_t alignment) {
         return nullptr;
     size_t block_bytes = k_heap_page_size << order;
     if (m_debug.enabled) {
-        uint64_t trailer[2] = {size, size ^ k_large_magic ^ address_key(block)};
+        uint64_t trailer[2] = { size, size ^ k_large_magic ^ address_key(block) };
         __builtin_memcpy(block + block_bytes - k_large_trailer_bytes, trailer, sizeof(trailer));
         dress(block, 0, size, large_payload_bytes(block_bytes));
     }
@@ -231,11 +243,12 @@ bool SlabAllocator::locate(const void* pointer, const BlockInfo& block, bool rep
             uint64_t trailer[2];
             __builtin_memcpy(trailer, address + block_bytes - k_large_trailer_bytes, sizeof(trailer));
             requested = trailer[0];
-            if (trailer[1] != (trailer[0] ^ k_large_magic ^ address_key(address)) ||
-                requested > block_bytes - k_large_trailer_bytes)
-                return refuse(HeapCorruptionKind::HeaderCorrupt, 0, ptrdiff_t(block_bytes - k_large_trailer_bytes));
+            if (trailer[1] != (trailer[0] ^ k_large_magic ^ address_key(address))
+                || requested > block_bytes - k_large_trailer_bytes)
+                return refuse(
+                    HeapCorruptionKind::HeaderCorrupt, 0, ptrdiff_t(block_bytes - k_large_trailer_bytes));
         }
-        out = Object {address, nullptr, 0, block_bytes, requested};
+        out = Object { address, nullptr, 0, block_bytes, requested };
         return true;
     }
     if (block.kind != BlockKind::Slab)
@@ -254,7 +267,7 @@ bool SlabAllocator::locate(const void* pointer, const BlockInfo& block, bool rep
         return refuse(HeapCorruptionKind::InvalidFree, layout.object_size);
     if (!(bitmap_of(slab)[index / 64] & (uint64_t(1) << (index % 64))))
         return refuse(HeapCorruptionKind::DoubleFree, layout.object_size);
-    out = Object {address, slab, index, layout.object_size, sizes_of(slab)[index]};
+    out = Object { address, slab, index, layout.object_size, sizes_of(slab)[index] };
     return true;
 }
 
@@ -267,7 +280,7 @@ bool SlabAllocator::redzone_intact(const Object& object) const {
     if (bad == count)
         return true;
     m_debug.report(HeapCorruptionKind::RedzoneOverwrite, object.address, object.slab ? object.slot_bytes : 0,
-                   ptrdiff_t(object.requested + bad), k_heap_redzone_byte, object.address[object.requested + bad]);
+        ptrdiff_t(object.requested + bad), k_heap_redzone_byte, object.address[object.requested + bad]);
     return false;
 }
 
@@ -301,7 +314,7 @@ void SlabAllocator::release(const Object& object) {
             state.empty = slab;
         } else {
             state.slabs--;
-            slab->magic = 0;  // a stale pointer into it must not pass as a slab
+            slab->magic = 0; // a stale pointer into it must not pass as a slab
             m_backend->free_block(slab);
         }
     }
@@ -355,8 +368,9 @@ void* SlabAllocator::reallocate(void* pointer, const BlockInfo& block, size_t ne
         sizes_of(object.slab)[object.index] = uint16_t(new_size);
         state.bytes_in_use = state.bytes_in_use - object.requested + new_size;
     } else if (m_debug.enabled) {
-        uint64_t trailer[2] = {new_size, new_size ^ k_large_magic ^ address_key(object.address)};
-        __builtin_memcpy(object.address + object.slot_bytes - k_large_trailer_bytes, trailer, sizeof(trailer));
+        uint64_t trailer[2] = { new_size, new_size ^ k_large_magic ^ address_key(object.address) };
+        __builtin_memcpy(
+            object.address + object.slot_bytes - k_large_trailer_bytes, trailer, sizeof(trailer));
     }
     dress(object.address, object.requested, new_size, redzone_end);
     return pointer;
@@ -385,11 +399,11 @@ void SlabAllocator::release_cached_slabs() {
 SlabAllocator::Stats SlabAllocator::stats() const {
     Stats stats {};
     for (unsigned i = 0; i < k_class_count; ++i) {
-        stats.classes[i] = ClassStats {class_size(i), m_classes[i].objects, m_classes[i].bytes_in_use,
-                                       m_classes[i].slabs};
+        stats.classes[i] = ClassStats { class_size(i), m_classes[i].objects, m_classes[i].bytes_in_use,
+            m_classes[i].slabs };
     }
     stats.large = m_large;
     return stats;
 }
 
-}  // namespace akuma
+} // namespace akuma

@@ -38,21 +38,21 @@ public:
     static constexpr size_t k_slab_bytes = k_heap_page_size << k_slab_order;
 
     struct SlabHeader {
-        uint64_t magic;  // k_slab_magic ^ address: a stale copy elsewhere fails
+        uint64_t magic; // k_slab_magic ^ address: a stale copy elsewhere fails
         SlabHeader* prev;
         SlabHeader* next;
         uint16_t class_index;
         uint16_t in_use;
-        uint16_t hint;  // lowest bitmap word that may have a clear bit
-        uint8_t list;   // which per-class list holds it (SlabList)
+        uint16_t hint; // lowest bitmap word that may have a clear bit
+        uint8_t list; // which per-class list holds it (SlabList)
         uint8_t reserved;
     };
 
     struct ClassStats {
         size_t object_size = 0;
-        size_t objects = 0;       // live objects
-        size_t bytes_in_use = 0;  // sum of their requested sizes
-        size_t slabs = 0;         // slabs held, including the cached empty one
+        size_t objects = 0; // live objects
+        size_t bytes_in_use = 0; // sum of their requested sizes
+        size_t slabs = 0; // slabs held, including the cached empty one
     };
     struct LargeStats {
         size_t allocations = 0;
@@ -98,8 +98,8 @@ private:
     enum SlabList : uint8_t { Partial, Full, EmptyCache };
 
     struct ClassState {
-        SlabHeader* partial = nullptr;  // slabs with free and used objects
-        SlabHeader* empty = nullptr;    // at most one cached empty slab
+        SlabHeader* partial = nullptr; // slabs with free and used objects
+        SlabHeader* empty = nullptr; // at most one cached empty slab
         size_t slabs = 0;
         size_t objects = 0;
         size_t bytes_in_use = 0;
@@ -108,10 +108,10 @@ private:
     // A live object as found by locate().
     struct Object {
         uint8_t* address;
-        SlabHeader* slab;  // nullptr for a large block
-        unsigned index;    // slot index in the slab
+        SlabHeader* slab; // nullptr for a large block
+        unsigned index; // slot index in the slab
         size_t slot_bytes; // class size, or the large block size
-        size_t requested;  // debug-mode large: from the trailer
+        size_t requested; // debug-mode large: from the trailer
     };
 
     bool locate(const void* pointer, const BlockInfo& block, bool report, Object& out) const;
@@ -132,4 +132,4 @@ private:
     LargeStats m_large {};
 };
 
-}  // namespace akuma
+} // namespace akuma
