@@ -71,9 +71,20 @@ public:
 constinit PmmHeapBackend g_backend {};
 
 void report_corruption(const HeapCorruption& corruption) {
+    auto address = reinterpret_cast<uint64_t>(corruption.address);
+    switch (corruption.kind) {
+    case HeapCorruptionKind::DoubleFree:
+    case HeapCorruptionKind::InvalidFree:
+        panic("[Heap] {}: {:#x} (size class {})", heap_corruption_name(corruption.kind), address,
+              corruption.size_class);
+    case HeapCorruptionKind::RedzoneOverwrite:
+    case HeapCorruptionKind::WriteAfterFree:
+    case HeapCorruptionKind::HeaderCorrupt:
+        break;
+    }
     panic("[Heap] {} at object {:#x} (size class {}): byte offset {} expected {:#04x}, found {:#04x}",
-          heap_corruption_name(corruption.kind), reinterpret_cast<uint64_t>(corruption.address),
-          corruption.size_class, static_cast<int64_t>(corruption.offset), corruption.expected, corruption.found);
+          heap_corruption_name(corruption.kind), address, corruption.size_class,
+          static_cast<int64_t>(corruption.offset), corruption.expected, corruption.found);
 }
 
 }  // namespace

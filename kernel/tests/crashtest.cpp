@@ -4,6 +4,8 @@
 
 #include "kernel/debug/panic.h"
 #include "kernel/lib/kprint.h"
+#include "kernel/mm/kmalloc.h"
+#include "kernel/mm/pmm.h"
 
 // Each crash lives in its own non-inlined function so the report can be
 // checked for the function's name. extern "C" keeps the names simple.
@@ -42,6 +44,48 @@ extern "C" {
     *text = 0xd503201f;  // NOP
 }
 
+// A page written after it was freed: page poisoning catches it when the
+// page is handed out again.
+[[gnu::noinline]] void crashtest_uaf_page() {
+    using namespace akuma::mm;
+    auto page = allocate_pages(0, PageOwner::Test);
+    if (page.is_error())
+        akuma::panic("crashtest: no page");
+    free_pages(page.value());
+    static_cast<volatile uint64_t*>(phys_to_virt(page.value()))[3] = 0x4b4d;  // the bug
+    // Allocate until the freed page comes back (normally at once: the buddy
+    // free lists are LIFO); the allocation that hands it out must panic.
+    akuma::kprintln("[Crashtest] wrote to freed page {:#x}; allocating it again", page.value());
+    for (int i = 0; i < 4096; ++i) {
+        auto again = allocate_pages(0, PageOwner::Test);
+        if (!again.is_error() && again.value() == page.value())
+            break;
+    }
+}
+
+// A heap object written after kfree: heap poisoning catches it when the
+// slot is allocated again.
+[[gnu::noinline]] void crashtest_uaf_heap() {
+    using namespace akuma::mm;
+    auto* object = static_cast<volatile uint8_t*>(kmalloc(64));
+    kfree(const_cast<uint8_t*>(object));
+    object[10] = 0x41;  // the bug
+    akuma::kprintln("[Crashtest] wrote to freed heap object {:#x}; allocating its slot again",
+                    reinterpret_cast<uint64_t>(object));
+    for (int i = 0; i < 4096; ++i) {
+        if (kmalloc(64) == const_cast<uint8_t*>(object))
+            break;
+    }
+}
+
+[[gnu::noinline]] void crashtest_double_free() {
+    using namespace akuma::mm;
+    void* object = kmalloc(32);
+    kfree(object);
+    kfree(object);  // the bug
+    asm volatile("" ::: "memory");  // no tail call: keep this frame in the backtrace
+}
+
 [[gnu::noinline]] void crashtest_panic() {
     akuma::panic("crashtest: deliberate panic ({})", 42);
 }
@@ -62,6 +106,9 @@ void run_crashtest(std::string_view kind) {
         { "panic", crashtest_panic },
         { "stack", crashtest_stack },
         { "wx", crashtest_wx },
+        { "uaf-page", crashtest_uaf_page },
+        { "uaf-heap", crashtest_uaf_heap },
+        { "double-free", crashtest_double_free },
     };
     for (auto& crash : crashes) {
         if (crash.name == kind) {
