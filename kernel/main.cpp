@@ -23,6 +23,7 @@
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/layout.h"
 #include "kernel/mm/pmm.h"
+#include "kernel/mm/tests/heap_early_probe.h"
 #include "kernel/tests/crashtest.h"
 #include "kernel/tests/test_runner.h"
 
@@ -128,6 +129,8 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
     // 2. Kernel heap, early mode: an arena inside the kernel image.
     bool debug_memory = args.get_bool("memory_debug", k_debug_memory_default);
     mm::heap_init_early({ args.get_bool("heap_debug", debug_memory), args.get("heap").value_or("") == "arena" });
+    if (args.has("test"))
+        mm::heap_early_probe_allocate();  // checked by a test after the switch to page mode
 
     // 3. Console.
     if (!state.platform.uart)

@@ -40,6 +40,10 @@ private:
 struct TestCase {
     const char* name;
     void (*function)(TestContext&);
+    // The runner checks that the test leaves PMM free pages and heap bytes
+    // in use as it found them; only tests that deliberately release memory
+    // allocated before the suite opt out (KTEST_NO_LEAK_CHECK).
+    bool check_leaks;
 };
 
 }  // namespace akuma::ktest
@@ -47,12 +51,15 @@ struct TestCase {
 #define KTEST_CONCAT_INNER(a, b) a##b
 #define KTEST_CONCAT(a, b) KTEST_CONCAT_INNER(a, b)
 
-#define KTEST(id, name)                                                                                  \
+#define KTEST_DEFINE(id, name, check_leaks)                                                              \
     static void ktest_function_##id(::akuma::ktest::TestContext&);                                         \
     [[gnu::used, gnu::section(".ktests")]] static constexpr ::akuma::ktest::TestCase ktest_case_##id { \
-        name, ktest_function_##id                                                                       \
+        name, ktest_function_##id, check_leaks                                                          \
     };                                                                                                  \
     static void ktest_function_##id([[maybe_unused]] ::akuma::ktest::TestContext& ktest_context)
+
+#define KTEST(id, name) KTEST_DEFINE(id, name, true)
+#define KTEST_NO_LEAK_CHECK(id, name) KTEST_DEFINE(id, name, false)
 
 #define KEXPECT(condition)                                                        \
     do {                                                                          \
