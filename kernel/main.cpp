@@ -25,6 +25,7 @@
 #include "kernel/mm/pmm.h"
 #include "kernel/mm/tests/heap_early_probe.h"
 #include "kernel/tests/crashtest.h"
+#include "kernel/tests/kbench.h"
 #include "kernel/tests/test_runner.h"
 
 extern "C" char __kernel_size[];  // linker-script constant (kernel.ld)
@@ -161,6 +162,10 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
     if (auto kind = args.get("crashtest")) {
         ktest::run_crashtest(*kind);
         arch::machine_exit(k_exit_tests_failed);
+    }
+    if (args.has("bench")) {
+        kbench::run_benchmarks(args.get("bench").value_or(""));
+        arch::machine_exit(k_exit_tests_passed);
     }
     if (args.has("test")) {
         auto summary = ktest::run_tests(args.get("test").value_or(""));
