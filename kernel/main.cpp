@@ -24,6 +24,7 @@
 #include "kernel/mm/layout.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/mm/tests/heap_early_probe.h"
+#include "kernel/sched/scheduler.h"
 #include "kernel/tests/crashtest.h"
 #include "kernel/tests/kbench.h"
 #include "kernel/tests/test_runner.h"
@@ -158,7 +159,12 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
     mm::heap_mark_pmm_ready();
     mm::kernel_vm_init();
 
-    // 6. What to do, from the boot arguments.
+    // 6. Threads: the boot flow becomes thread "main"; an idle thread exists.
+    if (auto result = sched::scheduler_init(static_cast<unsigned>(args.get_u64("tick_hz").value_or(100)));
+        result.is_error())
+        panic("[Sched] initialisation failed: {}", error_name(result.error()));
+
+    // 7. What to do, from the boot arguments.
     if (auto kind = args.get("crashtest")) {
         ktest::run_crashtest(*kind);
         arch::machine_exit(k_exit_tests_failed);

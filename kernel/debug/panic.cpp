@@ -28,3 +28,7 @@ void panic_end(uint64_t frame_pointer) {
 }
 
 }  // namespace akuma::debug
+
+namespace akuma {
+void report_spinlock_misuse(const char* what) { panic("spinlock misuse: {}", what); }
+}  // namespace akuma

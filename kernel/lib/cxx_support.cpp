@@ -18,3 +18,10 @@ void __throw_out_of_range_fmt(const char* format, ...) {
 }
 void __throw_length_error(const char* message) { akuma::panic("std length_error: {}", message); }
 }  // namespace std
+
+#include <new>
+
+namespace std {
+// The tag object of new (std::nothrow); normally defined by libstdc++.
+const nothrow_t nothrow {};
+}  // namespace std

@@ -9,6 +9,13 @@
 
 namespace akuma {
 
+// Spinlocks held on this CPU (one CPU for now). The scheduler uses it to
+// catch a thread that would block while holding a spinlock.
+inline constinit unsigned g_spinlock_depth = 0;
+inline unsigned spinlocks_held() { return g_spinlock_depth; }
+
+[[noreturn]] void report_spinlock_misuse(const char* what);
+
 class IrqSpinLock {
 public:
     constexpr IrqSpinLock() = default;
@@ -21,10 +28,14 @@ public:
             while (m_locked.load(std::memory_order_relaxed))
                 asm volatile("yield");
         }
+        ++g_spinlock_depth;
         return saved;
     }
 
     void unlock(uint64_t saved_interrupt_state) {
+        if (!m_locked.load(std::memory_order_relaxed))
+            report_spinlock_misuse("unlock of a spinlock that is not held");
+        --g_spinlock_depth;
         m_locked.store(false, std::memory_order_release);
         arch::restore_interrupts(saved_interrupt_state);
     }

@@ -1,0 +1,161 @@
+#include "kernel/sched/scheduler.h"
+
+#include <new>
+
+#include "kernel/arch/aarch64/interrupts.h"
+#include "kernel/debug/panic.h"
+#include "kernel/lib/intrusive_list.h"
+#include "kernel/lib/kprint.h"
+#include "kernel/mm/kmalloc.h"
+#include "kernel/sched/scheduler_internal.h"
+
+extern "C" char boot_stack_bottom[], boot_stack_top[];
+
+namespace akuma::sched {
+
+namespace {
+
+constexpr unsigned k_slice_ms = 10;
+
+constinit IrqSpinLock g_lock {};
+constinit IntrusiveList<Thread, &Thread::queue_link> g_run_queue {};
+constinit Thread* g_current = nullptr;
+constinit Thread* g_idle = nullptr;
+constinit bool g_need_resched = false;
+constinit SchedulerStats g_stats {};
+
+uint64_t idle_loop(void*) {
+    for (;;) {
+        reap_detached_threads();
+        // WFI with IRQs enabled: the next interrupt (the tick at the latest)
+        // wakes us; then let whatever became runnable run.
+        asm volatile("dsb sy\n wfi");
+        yield();
+    }
+}
+
+// Picks the next thread and switches to it. Lock held; the current thread's
+// state has been set by the caller (Runnable ones are already queued).
+void schedule_locked() {
+    Thread* previous = g_current;
+    Thread* next = g_run_queue.pop_front();
+    if (!next)
+        next = g_idle;
+    if (next == previous) {
+        previous->state = ThreadState::Running;
+        return;
+    }
+    next->state = ThreadState::Running;
+    next->slice_remaining = g_stats.slice_ticks;
+    ++next->switches_in;
+    ++g_stats.context_switches;
+    g_current = next;
+    if (previous->fp_state)
+        fp_state_save(previous->fp_state);
+    if (next->fp_state)
+        fp_state_restore(next->fp_state);
+    switch_context(&previous->context, &next->context);
+    // Running again (possibly on another thread's behalf of the lock: every
+    // thread that switches away holds the lock, so it is still held here).
+}
+
+}  // namespace
+
+SchedulerLockGuard::SchedulerLockGuard() : m_saved(g_lock.lock()) {}
+SchedulerLockGuard::~SchedulerLockGuard() { g_lock.unlock(m_saved); }
+
+void make_runnable_locked(Thread* thread) {
+    thread->state = ThreadState::Runnable;
+    if (thread != g_idle)
+        g_run_queue.push_back(*thread);
+}
+
+void switch_away_locked() {
+    // Blocking with any other spinlock held would deadlock or run with IRQs
+    // masked for an unbounded time: report it.
+    if (spinlocks_held() != 1)
+        panic("thread '{}' would sleep while holding {} spinlock(s) besides the scheduler lock",
+              g_current->name, spinlocks_held() - 1);
+    schedule_locked();
+}
+
+ErrorOr<void> scheduler_init(unsigned tick_hz) {
+    g_stats.tick_hz = tick_hz;
+    g_stats.slice_ticks = (k_slice_ms * tick_hz + 999) / 1000;
+    if (g_stats.slice_ticks == 0)
+        g_stats.slice_ticks = 1;
+    // The boot flow becomes the thread "main".
+    auto* main = TRY(allocate_thread_record("main"));
+    main->stack = { reinterpret_cast<uintptr_t>(boot_stack_bottom), reinterpret_cast<uintptr_t>(boot_stack_top) };
+    main->owns_stack = false;
+    main->state = ThreadState::Running;
+    main->slice_remaining = g_stats.slice_ticks;
+    g_current = main;
+    auto* idle = TRY(spawn("idle", idle_loop, nullptr));
+    {
+        SchedulerLockGuard guard;
+        g_run_queue.remove(*idle);  // the idle thread only runs when nothing else can
+        idle->state = ThreadState::Runnable;
+        g_idle = idle;
+    }
+    detach(idle);
+    return {};
+}
+
+bool scheduler_running() { return g_current != nullptr; }
+
+Thread* current_thread() { return g_current; }
+const char* current_thread_name() { return g_current ? g_current->name : "boot"; }
+
+void yield() {
+    if (!g_current)
+        return;
+    SchedulerLockGuard guard;
+    if (g_current != g_idle)
+        make_runnable_locked(g_current);
+    else
+        g_current->state = ThreadState::Runnable;
+    switch_away_locked();
+}
+
+void on_tick() {
+    ++g_stats.ticks;
+    if (!g_current)
+        return;
+    if (g_current == g_idle) {
+        g_need_resched = !g_run_queue.is_empty();
+        return;
+    }
+    if (g_current->slice_remaining > 0)
+        --g_current->slice_remaining;
+    if (g_current->slice_remaining == 0)
+        g_need_resched = true;
+}
+
+void preempt_if_needed() {
+    if (!g_need_resched || !g_current)
+        return;
+    g_need_resched = false;
+    SchedulerLockGuard guard;
+    if (g_run_queue.is_empty()) {
+        g_current->slice_remaining = g_stats.slice_ticks;  // nobody else wants the CPU
+        return;
+    }
+    ++g_stats.preemptions;
+    if (g_current != g_idle)
+        make_runnable_locked(g_current);
+    else
+        g_current->state = ThreadState::Runnable;
+    schedule_locked();
+}
+
+void release_scheduler_lock_in_new_thread() { g_lock.unlock(0); }  // DAIF 0: interrupts enabled
+
+SchedulerStats scheduler_stats() {
+    SchedulerLockGuard guard;
+    return g_stats;
+}
+
+SchedulerStats& stats_locked() { return g_stats; }
+
+}  // namespace akuma::sched

@@ -1,0 +1,66 @@
+// Kernel threads: each runs on its own guarded kernel stack
+// (mm::allocate_kernel_stack) and is scheduled preemptively
+// (kernel/sched/scheduler.h). The number of threads is limited only by memory.
+#pragma once
+
+#include <cstdint>
+
+#include "kernel/lib/error_or.h"
+#include "kernel/lib/intrusive_list.h"
+#include "kernel/mm/kernel_vm.h"
+#include "kernel/sched/cpu_context.h"
+#include "kernel/sched/wait_queue.h"
+
+namespace akuma::sched {
+
+enum class ThreadState : uint8_t {
+    Runnable,  // in the run queue
+    Running,   // the current thread
+    Blocked,   // in a wait queue (or sleeping on a timer)
+    Dead,      // exited; its joiner (or the idle thread, if detached) frees it
+};
+const char* thread_state_name(ThreadState state);
+
+using ThreadEntry = uint64_t (*)(void* argument);
+
+struct Thread {
+    static constexpr size_t k_name_size = 32;
+
+    uint64_t id;
+    char name[k_name_size];
+    ThreadState state;
+    CpuContext context;
+    mm::KernelStack stack;
+    bool owns_stack;  // false for the boot thread, which runs on the boot stack
+    bool detached;
+    bool joined;
+    uint64_t exit_value;
+    unsigned slice_remaining;  // ticks left in the current time slice
+    uint64_t switches_in;      // how often it was switched to
+    WaitQueue joiners;
+    ListNode queue_link;  // run queue or a wait queue
+    ListNode all_link;    // the list of all threads
+    FpState* fp_state;    // non-null for threads whose FP/SIMD state is switched
+};
+
+// Creates a runnable thread that calls entry(argument); its return value is
+// the exit value. Errors: NoMemory.
+ErrorOr<Thread*> spawn(const char* name, ThreadEntry entry, void* argument);
+
+// Waits for `thread` to exit, frees it and returns its exit value. Errors:
+// Invalid (joining oneself, a detached thread, or one already joined).
+ErrorOr<uint64_t> join(Thread* thread);
+
+// The thread will be freed by the idle thread when it exits; no join.
+void detach(Thread* thread);
+
+[[noreturn]] void exit_thread(uint64_t exit_value);
+
+Thread* current_thread();
+const char* current_thread_name();
+
+// Gives this thread FP/SIMD state that is saved and restored on every
+// switch (user threads; tests). Errors: NoMemory.
+ErrorOr<void> enable_fp_state(Thread* thread);
+
+}  // namespace akuma::sched
