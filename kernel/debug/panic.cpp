@@ -2,6 +2,7 @@
 
 #include "kernel/arch/aarch64/power.h"
 #include "kernel/debug/backtrace.h"
+#include "kernel/sched/thread.h"
 
 namespace akuma::debug {
 
@@ -16,7 +17,8 @@ void panic_begin(const FormatWithLocation& where) {
         arch::machine_exit(3);
     }
     g_panicking = true;
-    kprint("\n[PANIC] at {}:{} in {}: ", where.file, where.line, where.function);
+    kprint("\n[PANIC] at {}:{} in {} (thread {}): ", where.file, where.line, where.function,
+           sched::current_thread_name());
 }
 
 void panic_end(uint64_t frame_pointer) {

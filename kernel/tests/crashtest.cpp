@@ -6,6 +6,8 @@
 #include "kernel/lib/kprint.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmm.h"
+#include "kernel/sched/mutex.h"
+#include "kernel/sched/scheduler.h"
 
 // Each crash lives in its own non-inlined function so the report can be
 // checked for the function's name. extern "C" keeps the names simple.
@@ -86,6 +88,18 @@ extern "C" {
     asm volatile("" ::: "memory");  // no tail call: keep this frame in the backtrace
 }
 
+[[gnu::noinline]] void crashtest_mutex_unlock() {
+    static akuma::sched::Mutex mutex;
+    mutex.unlock();  // the bug: not held
+    asm volatile("" ::: "memory");  // no tail call: keep this frame in the backtrace
+}
+
+[[gnu::noinline]] void crashtest_sleep_in_spinlock() {
+    static constinit akuma::IrqSpinLock lock {};
+    akuma::SpinLockGuard guard(lock);
+    akuma::sched::yield();  // the bug: blocking with a spinlock held
+}
+
 [[gnu::noinline]] void crashtest_panic() {
     akuma::panic("crashtest: deliberate panic ({})", 42);
 }
@@ -109,6 +123,8 @@ void run_crashtest(std::string_view kind) {
         { "uaf-page", crashtest_uaf_page },
         { "uaf-heap", crashtest_uaf_heap },
         { "double-free", crashtest_double_free },
+        { "mutex-unlock", crashtest_mutex_unlock },
+        { "sleep-in-spinlock", crashtest_sleep_in_spinlock },
     };
     for (auto& crash : crashes) {
         if (crash.name == kind) {

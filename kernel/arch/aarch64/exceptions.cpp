@@ -10,6 +10,7 @@
 #include "kernel/debug/backtrace.h"
 #include "kernel/debug/symbols.h"
 #include "kernel/lib/kprint.h"
+#include "kernel/sched/thread.h"
 
 extern "C" const akuma::arch::ExceptionTableEntry __ex_table_start[], __ex_table_end[];
 
@@ -73,6 +74,7 @@ void print_registers(const TrapFrame& frame) {
     } else if (ec == exception_class::k_brk64) {
         kprintln("  BRK immediate {:#x}", esr_iss(frame.esr) & 0xffff);
     }
+    kprintln("  Thread: {}", sched::current_thread_name());
     kprintln("  ELR_EL1 {}", debug::SymbolizedAddress { frame.elr });
     kprintln("  SPSR_EL1 {:#x} ({}, DAIF={:04b})", frame.spsr, spsr_mode_name(frame.spsr), (frame.spsr >> 6) & 0xf);
     print_registers(frame);
