@@ -45,6 +45,14 @@ void add_reservation(PhysicalSpan span, const char* what) {
     g_pmm.reservations[g_pmm.reservation_count++] = { span, what };
 }
 
+// The reservations as plain spans, for the range arithmetic.
+std::span<const PhysicalSpan> reserved_spans() {
+    static PhysicalSpan spans[k_max_reservations];
+    for (size_t i = 0; i < g_pmm.reservation_count; ++i)
+        spans[i] = g_pmm.reservations[i].span;
+    return { spans, g_pmm.reservation_count };
+}
+
 BuddyArena* arena_for(uint64_t pfn) {
     for (size_t i = 0; i < g_pmm.arena_count; ++i) {
         if (g_pmm.arenas[i].contains(pfn))
@@ -109,15 +117,9 @@ ErrorOr<void> pmm_init(const PlatformInfo& platform, const PmmConfig& config) {
             continue;
         uint64_t page_count = end_pfn - first_pfn;
 
-        PhysicalSpan reserved_spans[k_max_reservations];
-        for (size_t i = 0; i < g_pmm.reservation_count; ++i)
-            reserved_spans[i] = g_pmm.reservations[i].span;
-        std::span<const PhysicalSpan> reserved(reserved_spans, g_pmm.reservation_count);
-
-        auto descriptors = TRY(place_descriptors(span, page_count * sizeof(PageDescriptor), reserved));
+        auto descriptors = TRY(place_descriptors(span, page_count * sizeof(PageDescriptor), reserved_spans()));
         add_reservation(descriptors, "page descriptors");
-        reserved = std::span<const PhysicalSpan>(reserved_spans, g_pmm.reservation_count);
-        reserved_spans[g_pmm.reservation_count - 1] = descriptors;
+        auto reserved = reserved_spans();
 
         size_t index = g_pmm.arena_count++;
         auto* array = static_cast<PageDescriptor*>(phys_to_virt(descriptors.base));
@@ -140,11 +142,15 @@ ErrorOr<void> pmm_init(const PlatformInfo& platform, const PmmConfig& config) {
 
 bool pmm_ready() { return g_pmm.ready; }
 
-ErrorOr<PhysAddr> allocate_pages(unsigned order, PageOwner owner) {
+namespace {
+// Tries each arena in turn; a poison mismatch is a kernel bug (panic), any
+// error other than exhaustion is returned as is.
+template <typename Allocate>
+ErrorOr<PhysAddr> allocate_from_arenas(Allocate&& allocate) {
     SpinLockGuard guard(g_lock);
     for (size_t i = 0; i < g_pmm.arena_count; ++i) {
         auto& arena = g_pmm.arenas[i];
-        auto result = arena.allocate(order, static_cast<uint8_t>(owner));
+        auto result = allocate(arena);
         if (!result.is_error())
             return result.value() * k_page_size;
         if (result.error() == Error::Fault)
@@ -154,20 +160,16 @@ ErrorOr<PhysAddr> allocate_pages(unsigned order, PageOwner owner) {
     }
     return Error::NoMemory;
 }
+}  // namespace
+
+ErrorOr<PhysAddr> allocate_pages(unsigned order, PageOwner owner) {
+    return allocate_from_arenas([&](BuddyArena& arena) { return arena.allocate(order, static_cast<uint8_t>(owner)); });
+}
 
 ErrorOr<PhysAddr> allocate_contiguous(uint64_t count, uint64_t alignment_pages, PageOwner owner) {
-    SpinLockGuard guard(g_lock);
-    for (size_t i = 0; i < g_pmm.arena_count; ++i) {
-        auto& arena = g_pmm.arenas[i];
-        auto result = arena.allocate_contiguous(count, alignment_pages, static_cast<uint8_t>(owner));
-        if (!result.is_error())
-            return result.value() * k_page_size;
-        if (result.error() == Error::Fault)
-            report_misuse("allocation", 0, arena.last_error());
-        if (result.error() != Error::NoMemory)
-            return result.error();
-    }
-    return Error::NoMemory;
+    return allocate_from_arenas([&](BuddyArena& arena) {
+        return arena.allocate_contiguous(count, alignment_pages, static_cast<uint8_t>(owner));
+    });
 }
 
 void free_pages(PhysAddr block) {
