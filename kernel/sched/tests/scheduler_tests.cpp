@@ -230,3 +230,45 @@ KTEST(sched_fp_state, "Scheduler: FP/SIMD state is saved and restored per thread
         KEXPECT_EQ(failures.value(), 0u);
     }
 }
+
+namespace {
+struct Gate {
+    Semaphore open { 0 };
+    uint64_t arrived = 0;
+};
+
+uint64_t wait_at_gate(void* argument) {
+    auto* gate = static_cast<Gate*>(argument);
+    ++gate->arrived;  // single CPU: only the running thread touches it
+    gate->open.down();
+    return 1;
+}
+}  // namespace
+
+KTEST(sched_many_threads, "Scheduler: 200 threads alive at once (no fixed thread pool)") {
+    constexpr int k_threads = 200;
+    Gate gate;
+    auto* threads = static_cast<Thread**>(mm::kmalloc(k_threads * sizeof(Thread*)));
+    KEXPECT(threads != nullptr);
+    int spawned = 0;
+    for (; spawned < k_threads; ++spawned) {
+        auto thread = spawn("gate", wait_at_gate, &gate);
+        if (thread.is_error())
+            break;
+        threads[spawned] = thread.value();
+    }
+    while (gate.arrived < static_cast<uint64_t>(spawned))
+        yield();
+    uint64_t alive = scheduler_stats().threads_alive;
+    for (int i = 0; i < spawned; ++i)
+        gate.open.up();
+    uint64_t sum = 0;
+    for (int i = 0; i < spawned; ++i) {
+        auto value = join(threads[i]);
+        sum += value.is_error() ? 0 : value.value();
+    }
+    mm::kfree(threads);
+    KEXPECT_EQ(spawned, k_threads);
+    KEXPECT(alive >= static_cast<uint64_t>(k_threads) + 2);
+    KEXPECT_EQ(sum, static_cast<uint64_t>(k_threads));
+}
