@@ -9,15 +9,21 @@
 //   4. linear map    -> all RAM ranges from the DTB
 //   5. PMM           -> buddy arenas over RAM minus every reservation; the
 //                       heap switches to page mode; kernel VM ready
-//   6. then, by boot argument: crashtest=<kind>, test[=filter], or idle.
+//   6. interrupts    -> GIC (v2/v3 from the DTB), generic timer tick, PL031
+//   7. threads       -> scheduler; IRQs enabled, preemption on
+//   8. then, by boot argument: crashtest=<kind>, bench, test[=filter], or idle.
 #include <cstdint>
 
+#include "kernel/arch/aarch64/interrupts.h"
+#include "kernel/arch/aarch64/irq.h"
 #include "kernel/arch/aarch64/kernel_page_tables.h"
+#include "kernel/arch/aarch64/timer.h"
 #include "kernel/arch/aarch64/power.h"
 #include "kernel/boot/boot_state.h"
 #include "kernel/debug/panic.h"
 #include "kernel/debug/symbols.h"
 #include "kernel/drivers/console.h"
+#include "kernel/drivers/pl031.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/mm/kernel_vm.h"
 #include "kernel/mm/kmalloc.h"
@@ -94,7 +100,10 @@ void map_all_ram(const PlatformInfo& platform) {
 
 [[noreturn]] void idle() {
     kprintln("[Kernel] boot complete; idle (no shell yet). Quit QEMU with Ctrl-A X.");
-    arch::halt_forever();
+    // The main thread has nothing left to do: let the idle thread (and
+    // anything else runnable) have the CPU for good.
+    for (;;)
+        sched::sleep_ns(1'000'000'000ull);
 }
 
 uint64_t read_virtual_counter() {
@@ -159,12 +168,28 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
     mm::heap_mark_pmm_ready();
     mm::kernel_vm_init();
 
-    // 6. Threads: the boot flow becomes thread "main"; an idle thread exists.
-    if (auto result = sched::scheduler_init(static_cast<unsigned>(args.get_u64("tick_hz").value_or(100)));
-        result.is_error())
-        panic("[Sched] initialisation failed: {}", error_name(result.error()));
+    // 6. Interrupts and time (IRQs stay masked until the scheduler exists).
+    if (!state.platform.gic)
+        panic("[IRQ] no GIC in the device tree");
+    if (auto result = arch::irq_init(*state.platform.gic); result.is_error())
+        panic("[IRQ] GIC initialisation failed: {}", error_name(result.error()));
+    if (!state.platform.timer)
+        panic("[Time] no generic timer in the device tree");
+    auto tick_hz = static_cast<unsigned>(args.get_u64("tick_hz").value_or(arch::k_default_tick_hz));
+    if (auto result = arch::timer_init(*state.platform.timer, tick_hz, sched::on_tick); result.is_error())
+        panic("[Time] timer initialisation failed: {}", error_name(result.error()));
+    if (state.platform.rtc) {
+        if (auto result = drivers::pl031_init(*state.platform.rtc); result.is_error())
+            kprintln("[Time] PL031 RTC unusable: {}", error_name(result.error()));
+    }
 
-    // 7. What to do, from the boot arguments.
+    // 7. Threads: the boot flow becomes thread "main"; an idle thread exists;
+    //    from here on interrupts are enabled and threads are preempted.
+    if (auto result = sched::scheduler_init(tick_hz); result.is_error())
+        panic("[Sched] initialisation failed: {}", error_name(result.error()));
+    arch::enable_interrupts();
+
+    // 8. What to do, from the boot arguments.
     if (auto kind = args.get("crashtest")) {
         ktest::run_crashtest(*kind);
         arch::machine_exit(k_exit_tests_failed);

@@ -132,8 +132,18 @@ void on_tick() {
         g_need_resched = true;
 }
 
+PreemptionDisabled::PreemptionDisabled() {
+    if (g_current)
+        ++g_current->preempt_disabled;
+}
+
+PreemptionDisabled::~PreemptionDisabled() {
+    if (g_current)
+        --g_current->preempt_disabled;
+}
+
 void preempt_if_needed() {
-    if (!g_need_resched || !g_current)
+    if (!g_need_resched || !g_current || g_current->preempt_disabled > 0)
         return;
     g_need_resched = false;
     SchedulerLockGuard guard;

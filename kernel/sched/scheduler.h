@@ -33,6 +33,16 @@ private:
 // Gives up the CPU to the next runnable thread (if any).
 void yield();
 
+// While alive, the current thread is not preempted by the tick (it may
+// still block or yield). Nests.
+class PreemptionDisabled {
+public:
+    PreemptionDisabled();
+    ~PreemptionDisabled();
+    PreemptionDisabled(const PreemptionDisabled&) = delete;
+    PreemptionDisabled& operator=(const PreemptionDisabled&) = delete;
+};
+
 // Sleeps for at least `nanoseconds` of monotonic time.
 void sleep_ns(uint64_t nanoseconds);
 

@@ -36,6 +36,7 @@ struct Thread {
     bool joined;
     uint64_t exit_value;
     unsigned slice_remaining;  // ticks left in the current time slice
+    unsigned preempt_disabled; // > 0: the tick does not switch away (yield still does)
     uint64_t switches_in;      // how often it was switched to
     WaitQueue joiners;
     ListNode queue_link;  // run queue or a wait queue

@@ -4,12 +4,14 @@
 
 #include "kernel/arch/aarch64/esr.h"
 #include "kernel/arch/aarch64/exception_table.h"
+#include "kernel/arch/aarch64/irq.h"
 #include "kernel/arch/aarch64/power.h"
 #include "kernel/arch/aarch64/sysregs.h"
 #include "kernel/arch/aarch64/trap_frame.h"
 #include "kernel/debug/backtrace.h"
 #include "kernel/debug/symbols.h"
 #include "kernel/lib/kprint.h"
+#include "kernel/sched/scheduler.h"
 #include "kernel/sched/thread.h"
 
 extern "C" const akuma::arch::ExceptionTableEntry __ex_table_start[], __ex_table_end[];
@@ -111,6 +113,13 @@ std::optional<uint64_t> find_exception_fixup(uint64_t fault_pc) {
 extern "C" void exception_dispatch(akuma::arch::TrapFrame* frame, uint64_t kind_index) {
     using namespace akuma::arch;
     auto kind = static_cast<VectorKind>(kind_index);
+    if (kind == VectorKind::CurrentSpxIrq || kind == VectorKind::Lower64Irq) {
+        irq_handle();
+        // Switch threads only now, after every interrupt has been ended:
+        // the time slice may have run out during this IRQ.
+        akuma::sched::preempt_if_needed();
+        return;
+    }
     if (kind == VectorKind::KernelStackOverflow) {
         // vectors.S parked the overflowing SP (after reserving the frame).
         uint64_t sp;

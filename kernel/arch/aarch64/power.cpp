@@ -18,6 +18,9 @@ PsciConduit g_psci_conduit = PsciConduit::None;
 void set_psci_conduit(PsciConduit conduit) { g_psci_conduit = conduit; }
 
 void halt_forever() {
+    // Stop the tick first: a pending timer interrupt would end every WFI at
+    // once (even with IRQs masked) and keep the host CPU busy.
+    asm volatile("msr cntv_ctl_el0, xzr\n msr cntp_ctl_el0, xzr\n isb");
     for (;;)
         asm volatile("msr daifset, #0xf\n wfi");
 }

@@ -42,6 +42,7 @@ struct PingPong {
 };
 
 uint64_t ping_pong_worker(void* argument) {
+    PreemptionDisabled no_preemption;  // only the yields may switch
     auto* state = static_cast<PingPong*>(argument);
     for (int i = 0; i < 4; ++i) {
         state->log[state->length++] = 1;
@@ -52,6 +53,7 @@ uint64_t ping_pong_worker(void* argument) {
 }  // namespace
 
 KTEST(sched_yield, "Scheduler: yield alternates between runnable threads") {
+    PreemptionDisabled no_preemption;
     PingPong state;
     auto thread = spawn("pong", ping_pong_worker, &state);
     KEXPECT(!thread.is_error());
@@ -239,7 +241,7 @@ struct Gate {
 
 uint64_t wait_at_gate(void* argument) {
     auto* gate = static_cast<Gate*>(argument);
-    ++gate->arrived;  // single CPU: only the running thread touches it
+    __atomic_fetch_add(&gate->arrived, 1, __ATOMIC_RELAXED);  // threads may be preempted mid-update
     gate->open.down();
     return 1;
 }
@@ -257,7 +259,7 @@ KTEST(sched_many_threads, "Scheduler: 200 threads alive at once (no fixed thread
             break;
         threads[spawned] = thread.value();
     }
-    while (gate.arrived < static_cast<uint64_t>(spawned))
+    while (__atomic_load_n(&gate.arrived, __ATOMIC_RELAXED) < static_cast<uint64_t>(spawned))
         yield();
     uint64_t alive = scheduler_stats().threads_alive;
     for (int i = 0; i < spawned; ++i)
