@@ -6,10 +6,9 @@ set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 elf="$root/build/kernel/akuma.elf"
 port=$(( 20000 + RANDOM % 20000 ))
-log=$(mktemp); out=$(mktemp); trap 'rm -f "$log" "$out"; kill $qemu_pid 2>/dev/null' EXIT
-qemu-system-aarch64 -M virt -cpu cortex-a76 -m 128M -nographic -no-reboot \
-    -semihosting-config enable=on,target=native -kernel "$root/build/kernel/akuma.img" \
-    -S -gdb "tcp:127.0.0.1:$port" </dev/null >"$log" 2>&1 &
+log=$(mktemp); out=$(mktemp); trap 'rm -f "$log" "$out"; kill -- -$qemu_pid 2>/dev/null' EXIT
+# The documented entry point: ./akuma debug (here without its own gdb).
+setsid "$root/akuma" debug --no-build --no-gdb --port "$port" </dev/null >"$log" 2>&1 &
 qemu_pid=$!
 sleep 1
 timeout 120 gdb-multiarch -q -batch -nx "$elf" \
