@@ -24,16 +24,23 @@ public:
     bool is_empty() const { return m_head == nullptr; }
     size_t size() const { return m_size; }
     ListNode* front() const { return m_head; }
+    ListNode* back() const { return m_tail; }
 
-    void push_back(ListNode& node) {
-        node.prev = m_tail;
-        node.next = nullptr;
+    void push_back(ListNode& node) { insert_after(m_tail, node); }
+
+    // Links `node` after `position`, or at the front when position is null.
+    void insert_after(ListNode* position, ListNode& node) {
+        node.prev = position;
+        node.next = position ? position->next : m_head;
         node.linked = true;
-        if (m_tail)
-            m_tail->next = &node;
+        if (node.next)
+            node.next->prev = &node;
+        else
+            m_tail = &node;
+        if (position)
+            position->next = &node;
         else
             m_head = &node;
-        m_tail = &node;
         ++m_size;
     }
 

@@ -2,56 +2,40 @@
 
 namespace akuma::time {
 
+namespace {
+TimerEvent* event_of(ListNode* node) { return list_owner<TimerEvent, &TimerEvent::link>(node); }
+}  // namespace
+
 void TimerList::insert(TimerEvent& event) {
-    if (event.queued)
+    if (event.queued())
         remove(event);
     // New deadlines are usually the latest, so search from the tail.
-    TimerEvent* before = m_tail;
-    while (before && before->deadline_ns > event.deadline_ns)
+    ListNode* before = m_events.back();
+    while (before && event_of(before)->deadline_ns > event.deadline_ns)
         before = before->prev;
-    event.prev = before;
-    event.next = before ? before->next : m_head;
-    if (event.next)
-        event.next->prev = &event;
-    else
-        m_tail = &event;
-    if (before)
-        before->next = &event;
-    else
-        m_head = &event;
-    event.queued = true;
-    ++m_size;
+    m_events.insert_after(before, event.link);
 }
 
 bool TimerList::remove(TimerEvent& event) {
-    if (!event.queued)
+    if (!event.queued())
         return false;
-    if (event.prev)
-        event.prev->next = event.next;
-    else
-        m_head = event.next;
-    if (event.next)
-        event.next->prev = event.prev;
-    else
-        m_tail = event.prev;
-    event.prev = event.next = nullptr;
-    event.queued = false;
-    --m_size;
+    m_events.remove(event.link);
     return true;
 }
 
 TimerEvent* TimerList::pop_expired(uint64_t now_ns) {
-    if (!m_head || m_head->deadline_ns > now_ns)
+    TimerEvent* first = event_of(m_events.front());
+    if (!first || first->deadline_ns > now_ns)
         return nullptr;
-    TimerEvent* event = m_head;
-    remove(*event);
-    return event;
+    m_events.remove(first->link);
+    return first;
 }
 
 std::optional<uint64_t> TimerList::next_deadline() const {
-    if (!m_head)
+    TimerEvent* first = event_of(m_events.front());
+    if (!first)
         return std::nullopt;
-    return m_head->deadline_ns;
+    return first->deadline_ns;
 }
 
 }  // namespace akuma::time

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "kernel/lib/intrusive_list.h"
+
 namespace akuma::time {
 
 struct TimerEvent {
@@ -14,10 +16,9 @@ struct TimerEvent {
     void (*callback)(void* context) { nullptr };
     void* context { nullptr };
 
-    // Intrusive link, owned by the list.
-    TimerEvent* prev { nullptr };
-    TimerEvent* next { nullptr };
-    bool queued { false };
+    ListNode link;  // owned by the list
+
+    bool queued() const { return link.linked; }
 };
 
 class TimerList {
@@ -38,13 +39,11 @@ public:
     TimerEvent* pop_expired(uint64_t now_ns);
 
     std::optional<uint64_t> next_deadline() const;
-    bool is_empty() const { return m_head == nullptr; }
-    size_t size() const { return m_size; }
+    bool is_empty() const { return m_events.is_empty(); }
+    size_t size() const { return m_events.size(); }
 
 private:
-    TimerEvent* m_head { nullptr };
-    TimerEvent* m_tail { nullptr };
-    size_t m_size { 0 };
+    NodeQueue m_events;  // sorted by deadline
 };
 
 }  // namespace akuma::time

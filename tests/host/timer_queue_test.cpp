@@ -43,7 +43,7 @@ TEST(TimerList, PopsInDeadlineOrderOnlyWhenDue) {
     EXPECT_EQ(list.pop_expired(250), nullptr);
     EXPECT_EQ(list.pop_expired(1000), &late);
     EXPECT_TRUE(list.is_empty());
-    EXPECT_FALSE(late.queued);
+    EXPECT_FALSE(late.queued());
 }
 
 TEST(TimerList, EqualDeadlinesKeepInsertionOrder) {
@@ -127,7 +127,7 @@ TEST(TimerList, MatchesReferenceModel) {
                 ASSERT_FALSE(model.empty());
                 ASSERT_LE(model.front().deadline, now);
                 ASSERT_EQ(fired, &events[model.front().index]);
-                ASSERT_FALSE(fired->queued);
+                ASSERT_FALSE(fired->queued());
                 model.erase(model.begin());
             }
             ASSERT_TRUE(model.empty() || model.front().deadline > now);

@@ -105,9 +105,9 @@ KTEST(time_event_cancelled, "Time: a cancelled timer event never fires; events f
     InterruptsMasked masked;  // these tests unmask IRQs only where they say so
     Firing cancelled {}, first {}, second {};
     uint64_t now = monotonic_ns();
-    time::TimerEvent cancelled_event { now + 10 * k_ns_per_ms, record_firing, &cancelled };
-    time::TimerEvent second_event { now + 40 * k_ns_per_ms, record_firing, &second };
-    time::TimerEvent first_event { now + 20 * k_ns_per_ms, record_firing, &first };
+    time::TimerEvent cancelled_event { now + 10 * k_ns_per_ms, record_firing, &cancelled, {} };
+    time::TimerEvent second_event { now + 40 * k_ns_per_ms, record_firing, &second, {} };
+    time::TimerEvent first_event { now + 20 * k_ns_per_ms, record_firing, &first, {} };
     time::timer_queue_add(cancelled_event);
     time::timer_queue_add(second_event);
     time::timer_queue_add(first_event);
