@@ -40,6 +40,19 @@ extern "C" {
     crashtest_stack_recurse(0);
 }
 
+// The same overflow on a thread's own stack (allocated with a guard by
+// mm::allocate_kernel_stack): the report names that thread.
+uint64_t overflow_thread_entry(void*) {
+    return crashtest_stack_recurse(0);
+}
+
+[[gnu::noinline]] void crashtest_stack_thread() {
+    auto thread = akuma::sched::spawn("overflower", overflow_thread_entry, nullptr);
+    if (thread.is_error())
+        akuma::panic("crashtest: cannot spawn");
+    (void)akuma::sched::join(thread.value());
+}
+
 [[gnu::noinline]] void crashtest_wx() {
     // Writing to our own code must fault: text is mapped read-only.
     auto* text = reinterpret_cast<volatile uint32_t*>(&crashtest_wx);
@@ -119,6 +132,7 @@ void run_crashtest(std::string_view kind) {
         { "brk", crashtest_brk },
         { "panic", crashtest_panic },
         { "stack", crashtest_stack },
+        { "stack-thread", crashtest_stack_thread },
         { "wx", crashtest_wx },
         { "uaf-page", crashtest_uaf_page },
         { "uaf-heap", crashtest_uaf_heap },

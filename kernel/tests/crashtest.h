@@ -1,5 +1,6 @@
 // `crashtest=<kind>` boot argument: fault on purpose so system tests can
-// check the crash report. Kinds: null, undef, brk, panic, stack, wx,
+// check the crash report. Kinds: null, undef, brk, panic, stack,
+// stack-thread, wx,
 // uaf-page, uaf-heap, double-free, mutex-unlock, sleep-in-spinlock.
 #pragma once
 
