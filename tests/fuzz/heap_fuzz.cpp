@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernel/mm/heap/heap.h"
+#include "tests/host/host_heap_backend.h"
 
 using namespace akuma;
 
@@ -22,50 +23,13 @@ void require(bool condition) {
         __builtin_trap();
 }
 
-class FuzzBackend final : public HeapBackend {
-public:
-    ~FuzzBackend() {
-        for (auto& [base, order] : m_blocks)
-            std::free(reinterpret_cast<void*>(base));
+// The backend's capacity is small (16 MiB, blocks up to 2^12 pages) so the
+// fuzzer reaches exhaustion paths too.
+struct FuzzBackend : HostHeapBackend {
+    FuzzBackend() : HostHeapBackend([](void*) { __builtin_trap(); }) {
+        max_order = 12;
+        page_limit = 4096;
     }
-    void* allocate_block(unsigned order, BlockKind kind) override {
-        size_t pages = size_t(1) << order;
-        if (order > 12 || m_pages + pages > 4096) // 16 MiB in all
-            return nullptr;
-        size_t bytes = k_heap_page_size << order;
-        void* block = std::aligned_alloc(bytes, bytes);
-        require(block != nullptr);
-        std::memset(block, 0xEE, bytes);
-        m_blocks[reinterpret_cast<uintptr_t>(block)] = { kind, order };
-        m_pages += pages;
-        return block;
-    }
-    void free_block(void* block) override {
-        auto it = m_blocks.find(reinterpret_cast<uintptr_t>(block));
-        require(it != m_blocks.end());
-        m_pages -= size_t(1) << it->second.order;
-        m_blocks.erase(it);
-        std::free(block);
-    }
-    std::optional<BlockInfo> block_info(const void* address) const override {
-        auto key = reinterpret_cast<uintptr_t>(address);
-        auto it = m_blocks.upper_bound(key);
-        if (it == m_blocks.begin())
-            return std::nullopt;
-        --it;
-        if (key >= it->first + (k_heap_page_size << it->second.order))
-            return std::nullopt;
-        return BlockInfo { it->second.kind, reinterpret_cast<void*>(it->first), it->second.order };
-    }
-    size_t live_blocks() const { return m_blocks.size(); }
-
-private:
-    struct Block {
-        BlockKind kind;
-        unsigned order;
-    };
-    std::map<uintptr_t, Block> m_blocks;
-    size_t m_pages = 0;
 };
 
 size_t g_reports = 0;

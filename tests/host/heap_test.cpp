@@ -13,73 +13,17 @@
 #include <vector>
 
 #include "kernel/mm/heap/heap.h"
+#include "tests/host/host_heap_backend.h"
 
 using namespace akuma;
 
 namespace {
 
-// Blocks from aligned_alloc, filled with garbage like reused PMM pages; a map
-// from block base to {kind, order} answers block_info.
-class TestBackend final : public HeapBackend {
-public:
-    ~TestBackend() {
-        for (auto& [base, block] : m_blocks)
-            std::free(reinterpret_cast<void*>(base));
-    }
+void report_invalid_free(void* block) { ADD_FAILURE() << "free_block of a block not allocated: " << block; }
 
-    void* allocate_block(unsigned order, BlockKind kind) override {
-        size_t bytes = k_heap_page_size << order;
-        if (m_pages + (size_t(1) << order) > page_limit)
-            return nullptr;
-        void* block = std::aligned_alloc(bytes, bytes);
-        if (!block)
-            return nullptr;
-        std::memset(block, 0xEE, bytes);
-        m_blocks[reinterpret_cast<uintptr_t>(block)] = { kind, order };
-        m_pages += size_t(1) << order;
-        allocations++;
-        return block;
-    }
-
-    void free_block(void* block) override {
-        auto it = m_blocks.find(reinterpret_cast<uintptr_t>(block));
-        if (it == m_blocks.end()) {
-            ADD_FAILURE() << "free_block of a block not allocated: " << block;
-            return;
-        }
-        m_pages -= size_t(1) << it->second.order;
-        m_blocks.erase(it);
-        std::free(block);
-    }
-
-    std::optional<BlockInfo> block_info(const void* address) const override {
-        auto key = reinterpret_cast<uintptr_t>(address);
-        auto it = m_blocks.upper_bound(key);
-        if (it == m_blocks.begin())
-            return std::nullopt;
-        --it;
-        if (key >= it->first + (k_heap_page_size << it->second.order))
-            return std::nullopt;
-        return BlockInfo { it->second.kind, reinterpret_cast<void*>(it->first), it->second.order };
-    }
-
-    size_t live_blocks() const { return m_blocks.size(); }
-    size_t live_blocks(BlockKind kind) const {
-        return size_t(std::count_if(m_blocks.begin(), m_blocks.end(),
-            [kind](const auto& entry) { return entry.second.kind == kind; }));
-    }
-    size_t live_pages() const { return m_pages; }
-
-    size_t page_limit = SIZE_MAX;
-    size_t allocations = 0;
-
-private:
-    struct Block {
-        BlockKind kind;
-        unsigned order;
-    };
-    std::map<uintptr_t, Block> m_blocks;
-    size_t m_pages = 0;
+// The heap's pages in these tests.
+struct TestBackend : HostHeapBackend {
+    TestBackend() : HostHeapBackend(report_invalid_free) {}
 };
 
 std::vector<HeapCorruption> g_reports;
