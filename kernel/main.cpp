@@ -22,7 +22,12 @@
 #include "kernel/boot/boot_state.h"
 #include "kernel/debug/panic.h"
 #include "kernel/debug/symbols.h"
+#include "kernel/arch/aarch64/user_mode.h"
 #include "kernel/drivers/console.h"
+#include "kernel/drivers/console_tty.h"
+#include "kernel/fs/vfs.h"
+#include "kernel/lib/random.h"
+#include "kernel/proc/program_runner.h"
 #include "kernel/drivers/pl031.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/mm/kernel_vm.h"
@@ -46,6 +51,10 @@ constexpr int k_exit_tests_passed = 0;
 constexpr int k_exit_tests_failed = 1;
 constexpr int k_exit_no_device_tree = 4;
 constexpr int k_exit_no_console = 5;
+
+// Files the build puts into the initrd (cmake/initrd.cmake).
+constexpr std::string_view k_default_program_list = "/etc/akuma/tests";
+constexpr std::string_view k_exec_spec_path = "/etc/akuma/exec";
 
 #ifndef AKUMA_DEBUG_MEMORY
 #define AKUMA_DEBUG_MEMORY 0
@@ -177,11 +186,27 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
         panic("[Sched] initialisation failed: {}", error_name(result.error()));
     arch::enable_interrupts();
 
+    // 8. Processes: user translation tables, the root file system from the
+    //    initrd, console input.
+    if (auto result = arch::user_mode_init(); result.is_error())
+        panic("[Proc] cannot set up user translation: {}", error_name(result.error()));
+    std::span<const uint8_t> initrd;
+    if (state.platform.initrd) {
+        auto& range = *state.platform.initrd;
+        initrd = { static_cast<const uint8_t*>(mm::phys_to_virt(range.start)), range.end - range.start };
+    }
+    mix_entropy(arch::read_counter() ^ (drivers::wall_clock_seconds_at_boot() << 20));
+    (void)fs::vfs_init(initrd);  // a malformed initrd is reported; the kernel goes on
+    if (auto intid = state.platform.uart->interrupt) {
+        if (auto result = console::tty_init(*intid); result.is_error())
+            kprintln("[Console] no input: {}", error_name(result.error()));
+    }
+
     // Under QEMU -icount shift=0 this is the guest instruction count of the
     // whole boot (./akuma bench reads it).
     kprintln("[Boot] complete at {} ns of virtual time", arch::monotonic_ns());
 
-    // 8. What to do, from the boot arguments.
+    // 9. What to do, from the boot arguments.
     if (auto kind = args.get("crashtest")) {
         ktest::run_crashtest(*kind);
         arch::machine_exit(k_exit_tests_failed);
@@ -190,10 +215,23 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
         kbench::run_benchmarks(args.get("bench").value_or(""));
         arch::machine_exit(k_exit_tests_passed);
     }
+    if (args.has("exec")) {
+        // ./akuma exec: one program, the kernel stays silent unless it panics.
+        console::set_quiet(!args.get_bool("verbose", false));
+        arch::machine_exit(proc::run_exec_spec(k_exec_spec_path));
+    }
     if (args.has("test")) {
-        auto summary = ktest::run_tests(args.get("test").value_or(""));
+        auto filter = args.get("test").value_or("");
+        unsigned failed = 0;
+        if (filter != "none")
+            failed += ktest::run_tests(filter).failed;
+        // User programs: the list named by programs=, by default the
+        // initrd's test list (when the initrd has one).
+        auto programs = args.get("programs").value_or(k_default_program_list);
+        if (programs != "none" && (args.has("programs") || !fs::resolve_path(fs::root_directory(), programs, true).is_error()))
+            failed += proc::run_program_list(programs);
         kprintln("[Bench] tests ended at {} ns of virtual time", arch::monotonic_ns());
-        arch::machine_exit(summary.failed == 0 ? k_exit_tests_passed : k_exit_tests_failed);
+        arch::machine_exit(failed == 0 ? k_exit_tests_passed : k_exit_tests_failed);
     }
     idle();
 }

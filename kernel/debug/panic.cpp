@@ -2,6 +2,7 @@
 
 #include "kernel/arch/aarch64/power.h"
 #include "kernel/debug/backtrace.h"
+#include "kernel/drivers/console.h"
 #include "kernel/sched/thread.h"
 
 namespace akuma::debug {
@@ -12,6 +13,7 @@ bool g_panicking = false;
 
 void panic_begin(const FormatWithLocation& where) {
     asm volatile("msr daifset, #0xf");
+    console::set_quiet(false);
     if (g_panicking) {
         kprintln("\n[PANIC] panic while panicking at {}:{}", where.file, where.line);
         arch::machine_exit(3);

@@ -18,6 +18,7 @@ drivers::Pl011 g_uart;
 constexpr size_t k_early_buffer_size = 4096;
 char g_early_buffer[k_early_buffer_size];
 size_t g_early_length = 0;
+bool g_quiet = false;
 bool g_early_truncated = false;
 
 void emit(char c) {
@@ -30,6 +31,8 @@ void emit(char c) {
 class ConsoleSink final : public FormatSink {
 public:
     void write(const char* data, size_t length) override {
+        if (g_quiet)
+            return;
         if (!g_uart.is_ready()) {
             for (size_t i = 0; i < length; ++i) {
                 if (g_early_length == k_early_buffer_size) {
@@ -58,6 +61,18 @@ void start(uintptr_t mmio_base) {
 }
 
 bool is_started() { return g_uart.is_ready(); }
+
+void set_quiet(bool quiet) { g_quiet = quiet; }
+
+void raw_write(std::span<const char> bytes) {
+    g_bytes_written += bytes.size();
+    for (char c : bytes)
+        g_uart.put_char(c);
+}
+
+int uart_try_get_char() { return g_uart.try_get_char(); }
+
+void uart_enable_receive_interrupts() { g_uart.enable_receive_interrupts(); }
 
 }  // namespace akuma::console
 

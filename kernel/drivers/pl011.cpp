@@ -9,6 +9,9 @@ constexpr size_t k_line_control = 0x2c;
 constexpr size_t k_control = 0x30;
 constexpr size_t k_interrupt_mask = 0x38;
 
+constexpr size_t k_interrupt_clear = 0x44;
+constexpr uint32_t k_interrupt_rx = 1u << 4;
+constexpr uint32_t k_interrupt_rx_timeout = 1u << 6;
 constexpr uint32_t k_flag_rx_empty = 1u << 4;
 constexpr uint32_t k_flag_tx_full = 1u << 5;
 constexpr uint32_t k_flag_busy = 1u << 3;
@@ -42,6 +45,11 @@ int Pl011::try_get_char() {
     if (reg(k_flags) & k_flag_rx_empty)
         return -1;
     return static_cast<int>(reg(k_data) & 0xff);
+}
+
+void Pl011::enable_receive_interrupts() {
+    reg(k_interrupt_clear) = k_interrupt_rx | k_interrupt_rx_timeout;
+    reg(k_interrupt_mask) = k_interrupt_rx | k_interrupt_rx_timeout;
 }
 
 }  // namespace akuma::drivers

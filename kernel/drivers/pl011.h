@@ -14,6 +14,9 @@ public:
     void put_char(char c);
     // Returns -1 when no character is waiting.
     int try_get_char();
+    // Receive (and receive-timeout) interrupts on/off; reading the data
+    // register until the FIFO is empty clears them.
+    void enable_receive_interrupts();
 
 private:
     volatile uint32_t& reg(size_t offset) const { return *reinterpret_cast<volatile uint32_t*>(m_base + offset); }

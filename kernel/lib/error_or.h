@@ -11,42 +11,82 @@ namespace akuma {
 // Error codes mirror Linux errno values so the syscall boundary can return
 // -static_cast<int>(error) directly.
 enum class Error : int {
-    NotPermitted = 1,     // EPERM
-    NotFound = 2,         // ENOENT
-    IoError = 5,          // EIO
-    TooBig = 7,           // E2BIG
-    BadExecutable = 8,    // ENOEXEC
-    TryAgain = 11,        // EAGAIN
-    NoMemory = 12,        // ENOMEM
-    AccessDenied = 13,    // EACCES
-    Fault = 14,           // EFAULT
-    Busy = 16,            // EBUSY
-    Exists = 17,          // EEXIST
-    Invalid = 22,         // EINVAL
-    OutOfRange = 34,      // ERANGE
-    NameTooLong = 36,     // ENAMETOOLONG
-    NotImplemented = 38,  // ENOSYS
-    Overflow = 75,        // EOVERFLOW
+    NotPermitted = 1,         // EPERM
+    NotFound = 2,             // ENOENT
+    NoSuchProcess = 3,        // ESRCH
+    Interrupted = 4,          // EINTR
+    IoError = 5,              // EIO
+    NoDevice = 6,             // ENXIO
+    TooBig = 7,               // E2BIG
+    BadExecutable = 8,        // ENOEXEC
+    BadFd = 9,                // EBADF
+    NoChild = 10,             // ECHILD
+    TryAgain = 11,            // EAGAIN
+    NoMemory = 12,            // ENOMEM
+    AccessDenied = 13,        // EACCES
+    Fault = 14,               // EFAULT
+    Busy = 16,                // EBUSY
+    Exists = 17,              // EEXIST
+    CrossDevice = 18,         // EXDEV
+    NotADirectory = 20,       // ENOTDIR
+    IsADirectory = 21,        // EISDIR
+    Invalid = 22,             // EINVAL
+    TooManyOpenFiles = 24,    // EMFILE
+    NotATty = 25,             // ENOTTY
+    FileTooBig = 27,          // EFBIG
+    NoSpace = 28,             // ENOSPC
+    IllegalSeek = 29,         // ESPIPE
+    ReadOnlyFs = 30,          // EROFS
+    TooManyLinks = 31,        // EMLINK
+    BrokenPipe = 32,          // EPIPE
+    OutOfRange = 34,          // ERANGE
+    NameTooLong = 36,         // ENAMETOOLONG
+    NotImplemented = 38,      // ENOSYS
+    NotEmpty = 39,            // ENOTEMPTY
+    SymlinkLoop = 40,         // ELOOP
+    Overflow = 75,            // EOVERFLOW
+    NotSupported = 95,        // EOPNOTSUPP
+    TimedOut = 110,           // ETIMEDOUT
 };
 
 constexpr const char* error_name(Error error) {
     switch (error) {
     case Error::NotPermitted: return "EPERM";
     case Error::NotFound: return "ENOENT";
+    case Error::NoSuchProcess: return "ESRCH";
+    case Error::Interrupted: return "EINTR";
     case Error::IoError: return "EIO";
+    case Error::NoDevice: return "ENXIO";
     case Error::TooBig: return "E2BIG";
     case Error::BadExecutable: return "ENOEXEC";
+    case Error::BadFd: return "EBADF";
+    case Error::NoChild: return "ECHILD";
     case Error::TryAgain: return "EAGAIN";
     case Error::NoMemory: return "ENOMEM";
     case Error::AccessDenied: return "EACCES";
     case Error::Fault: return "EFAULT";
     case Error::Busy: return "EBUSY";
     case Error::Exists: return "EEXIST";
+    case Error::CrossDevice: return "EXDEV";
+    case Error::NotADirectory: return "ENOTDIR";
+    case Error::IsADirectory: return "EISDIR";
     case Error::Invalid: return "EINVAL";
+    case Error::TooManyOpenFiles: return "EMFILE";
+    case Error::NotATty: return "ENOTTY";
+    case Error::FileTooBig: return "EFBIG";
+    case Error::NoSpace: return "ENOSPC";
+    case Error::IllegalSeek: return "ESPIPE";
+    case Error::ReadOnlyFs: return "EROFS";
+    case Error::TooManyLinks: return "EMLINK";
+    case Error::BrokenPipe: return "EPIPE";
     case Error::OutOfRange: return "ERANGE";
     case Error::NameTooLong: return "ENAMETOOLONG";
     case Error::NotImplemented: return "ENOSYS";
+    case Error::NotEmpty: return "ENOTEMPTY";
+    case Error::SymlinkLoop: return "ELOOP";
     case Error::Overflow: return "EOVERFLOW";
+    case Error::NotSupported: return "EOPNOTSUPP";
+    case Error::TimedOut: return "ETIMEDOUT";
     }
     return "E?";
 }

@@ -97,6 +97,8 @@ const char* page_owner_name(PageOwner owner) {
     case PageOwner::KernelStack: return "kernel stack";
     case PageOwner::KernelVm: return "kernel vm";
     case PageOwner::Test: return "test";
+    case PageOwner::UserPage: return "user page";
+    case PageOwner::UserTable: return "user table";
     }
     return "?";
 }

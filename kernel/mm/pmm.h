@@ -28,6 +28,8 @@ enum class PageOwner : uint8_t {
     KernelStack,
     KernelVm,
     Test,
+    UserPage,    // memory of a user address space
+    UserTable,   // translation table of a user address space
 };
 const char* page_owner_name(PageOwner owner);
 

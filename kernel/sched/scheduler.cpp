@@ -3,6 +3,7 @@
 #include <new>
 
 #include "kernel/arch/aarch64/interrupts.h"
+#include "kernel/arch/aarch64/user_mode.h"
 #include "kernel/debug/panic.h"
 #include "kernel/lib/intrusive_list.h"
 #include "kernel/lib/kprint.h"
@@ -54,6 +55,11 @@ void schedule_locked() {
         fp_state_save(previous->fp_state);
     if (next->fp_state)
         fp_state_restore(next->fp_state);
+    if (previous->process)
+        previous->tpidr_el0 = arch::read_tpidr_el0();
+    if (next->process)
+        arch::write_tpidr_el0(next->tpidr_el0);
+    arch::switch_user_translation(next->user_ttbr0);
     switch_context(&previous->context, &next->context);
     // Running again (possibly on another thread's behalf of the lock: every
     // thread that switches away holds the lock, so it is still held here).

@@ -11,6 +11,10 @@
 #include "kernel/sched/cpu_context.h"
 #include "kernel/sched/wait_queue.h"
 
+namespace akuma::proc {
+struct Process;
+}
+
 namespace akuma::sched {
 
 enum class ThreadState : uint8_t {
@@ -42,6 +46,11 @@ struct Thread {
     ListNode queue_link;  // run queue or a wait queue
     ListNode all_link;    // the list of all threads
     FpState* fp_state;    // non-null for threads whose FP/SIMD state is switched
+    // User threads: the process, its TTBR0 (0 for kernel threads: the
+    // empty table) and the user TLS register.
+    proc::Process* process;
+    uint64_t user_ttbr0;
+    uint64_t tpidr_el0;
 };
 
 // Creates a runnable thread that calls entry(argument); its return value is

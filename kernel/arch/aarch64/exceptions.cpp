@@ -10,7 +10,9 @@
 #include "kernel/arch/aarch64/trap_frame.h"
 #include "kernel/debug/backtrace.h"
 #include "kernel/debug/symbols.h"
+#include "kernel/drivers/console.h"
 #include "kernel/lib/kprint.h"
+#include "kernel/proc/user_exceptions.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/sched/thread.h"
 
@@ -45,6 +47,7 @@ void print_registers(const TrapFrame& frame) {
 
 [[noreturn]] void report_and_stop(const TrapFrame& frame, VectorKind kind) {
     asm volatile("msr daifset, #0xf");
+    console::set_quiet(false);
     if (g_reporting) {
         kprintln("\n[PANIC] fault while reporting a fault (ELR {:#x}, ESR {:#x})", frame.elr, frame.esr);
         machine_exit(3);
@@ -118,6 +121,13 @@ extern "C" void exception_dispatch(akuma::arch::TrapFrame* frame, uint64_t kind_
         // Switch threads only now, after every interrupt has been ended:
         // the time slice may have run out during this IRQ.
         akuma::sched::preempt_if_needed();
+        if (kind == VectorKind::Lower64Irq)
+            akuma::proc::prepare_return_to_user();
+        return;
+    }
+    if (kind == VectorKind::Lower64Sync) {
+        akuma::proc::handle_user_sync_exception(*frame);
+        akuma::proc::prepare_return_to_user();
         return;
     }
     if (kind == VectorKind::KernelStackOverflow) {
@@ -127,6 +137,9 @@ extern "C" void exception_dispatch(akuma::arch::TrapFrame* frame, uint64_t kind_
         frame->sp = sp + sizeof(TrapFrame);
     }
     if (kind == VectorKind::CurrentSpxSync) {
+        // Kernel access to user memory (copy_to_user...): demand paging first.
+        if (akuma::proc::handle_kernel_fault_on_user_address(*frame))
+            return;
         if (auto fixup = find_exception_fixup(frame->elr)) {
             frame->elr = *fixup;
             return;

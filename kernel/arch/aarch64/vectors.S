@@ -106,9 +106,19 @@ exception_common:
     mov     x29, xzr                 // backtraces start from the frame's x29
     bl      exception_dispatch
 
+// Restores the TrapFrame at SP and returns from the exception. Also the
+// way into user mode for a new process (enter_user_mode).
+    .globl exception_return
+exception_return:
     ldp     x2, x3, [sp, #256]
     msr     elr_el1, x2
     msr     spsr_el1, x3
+    // Returning to EL0 (SPSR.M[3:2] == 0): the frame holds its SP_EL0.
+    tst     x3, #0xc
+    b.ne    1f
+    ldr     x2, [sp, #248]
+    msr     sp_el0, x2
+1:
     ldp     x0, x1, [sp, #0]
     ldp     x2, x3, [sp, #16]
     ldp     x4, x5, [sp, #32]

@@ -1,0 +1,94 @@
+#include "kernel/fs/fd_table.h"
+
+#include <new>
+
+#include "kernel/syscalls/linux_abi.h"
+
+namespace akuma::fs {
+
+ErrorOr<FdTable*> FdTable::create_with_console() {
+    auto* table = new (std::nothrow) FdTable();
+    if (!table)
+        return Error::NoMemory;
+    auto console = open_file_object(FileKind::Console, linux_abi::k_o_rdwr, {});
+    if (console.is_error()) {
+        delete table;
+        return console.error();
+    }
+    for (int fd = 0; fd < 3; ++fd) {
+        if (fd > 0)
+            retain(console.value());
+        table->m_slots[fd] = { console.value(), false };
+    }
+    return table;
+}
+
+void FdTable::destroy(FdTable* table) {
+    for (auto& slot : table->m_slots) {
+        if (slot.file)
+            release(slot.file);
+    }
+    delete table;
+}
+
+ErrorOr<int> FdTable::install(OpenFile* file, bool close_on_exec, int minimum) {
+    if (minimum < 0 || minimum >= k_max_fds)
+        return Error::Invalid;
+    for (int fd = minimum; fd < k_max_fds; ++fd) {
+        if (!m_slots[fd].file) {
+            m_slots[fd] = { file, close_on_exec };
+            return fd;
+        }
+    }
+    return Error::TooManyOpenFiles;
+}
+
+ErrorOr<OpenFile*> FdTable::get(int fd) const {
+    if (!valid(fd))
+        return Error::BadFd;
+    retain(m_slots[fd].file);
+    return m_slots[fd].file;
+}
+
+ErrorOr<void> FdTable::close(int fd) {
+    if (!valid(fd))
+        return Error::BadFd;
+    OpenFile* file = m_slots[fd].file;
+    m_slots[fd] = {};
+    release(file);
+    return {};
+}
+
+ErrorOr<int> FdTable::duplicate_to(int old_fd, int new_fd, bool close_on_exec) {
+    if (!valid(old_fd) || new_fd < 0 || new_fd >= k_max_fds)
+        return Error::BadFd;
+    OpenFile* file = m_slots[old_fd].file;
+    retain(file);
+    OpenFile* previous = m_slots[new_fd].file;
+    m_slots[new_fd] = { file, close_on_exec };
+    if (previous)
+        release(previous);
+    return new_fd;
+}
+
+ErrorOr<bool> FdTable::close_on_exec(int fd) const {
+    if (!valid(fd))
+        return Error::BadFd;
+    return m_slots[fd].close_on_exec;
+}
+
+ErrorOr<void> FdTable::set_close_on_exec(int fd, bool value) {
+    if (!valid(fd))
+        return Error::BadFd;
+    m_slots[fd].close_on_exec = value;
+    return {};
+}
+
+int FdTable::open_count() const {
+    int count = 0;
+    for (auto& slot : m_slots)
+        count += slot.file ? 1 : 0;
+    return count;
+}
+
+}  // namespace akuma::fs

@@ -1,0 +1,85 @@
+// The kernel's one file system: the ramfs root unpacked from the initrd,
+// device nodes for the console and the memory devices, and the open-file
+// objects that file descriptors refer to. All ramfs access goes through
+// here, under one lock.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "kernel/fs/ramfs.h"
+#include "kernel/lib/error_or.h"
+
+namespace akuma::fs {
+
+// Mounts an empty ramfs, creates /dev with its nodes, /tmp, and unpacks the
+// initrd (if any) on top. Errors from a malformed archive are reported
+// (with the reason) but what was unpacked stays usable.
+ErrorOr<void> vfs_init(std::span<const uint8_t> initrd);
+
+Ramfs& root_fs();
+InodeRef root_directory();
+
+ErrorOr<InodeRef> resolve_path(const InodeRef& base, std::string_view path, bool follow_final_symlink);
+
+// The bytes of a regular file (for the ELF loader): no copy.
+std::span<const uint8_t> file_contents(const InodeRef& file);
+
+enum class FileKind : uint8_t {
+    Inode,    // regular file, directory, or an O_PATH handle
+    Console,  // /dev/console, /dev/tty (and the inherited stdio)
+    Null,     // /dev/null
+    Zero,     // /dev/zero
+    Random,   // /dev/random, /dev/urandom
+};
+
+// An open file description (shared by dup'ed descriptors).
+struct OpenFile {
+    uint32_t ref_count;
+    FileKind kind;
+    uint32_t flags;  // O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH | ...
+    uint64_t offset; // bytes for files, entry index for directories
+    InodeRef inode;  // null for the inherited console
+};
+
+ErrorOr<OpenFile*> open_file_object(FileKind kind, uint32_t flags, InodeRef inode);
+void retain(OpenFile* file);
+void release(OpenFile* file);
+
+// openat(2) on a resolved base directory: O_CREAT/O_EXCL/O_TRUNC/
+// O_DIRECTORY/O_NOFOLLOW/O_PATH handled. Errors as Linux.
+ErrorOr<OpenFile*> open_path(const InodeRef& base, std::string_view path, uint32_t flags, uint32_t mode,
+                             uint32_t umask);
+
+bool is_readable(const OpenFile& file);
+bool is_writable(const OpenFile& file);
+
+// Read/write through a kernel buffer at the file's offset (advancing it).
+ErrorOr<size_t> read(OpenFile& file, std::span<uint8_t> buffer);
+ErrorOr<size_t> write(OpenFile& file, std::span<const uint8_t> data);
+ErrorOr<size_t> pread(OpenFile& file, std::span<uint8_t> buffer, uint64_t offset);
+ErrorOr<size_t> pwrite(OpenFile& file, std::span<const uint8_t> data, uint64_t offset);
+ErrorOr<uint64_t> seek(OpenFile& file, int64_t offset, int whence);
+// Fills `buffer` with linux_dirent64 records; returns bytes used (0 at end).
+ErrorOr<size_t> read_directory(OpenFile& file, std::span<uint8_t> buffer);
+ErrorOr<InodeStat> stat(const OpenFile& file);
+ErrorOr<void> truncate(OpenFile& file, uint64_t size);
+
+// File operations on paths (the *at syscalls).
+ErrorOr<void> make_directory(const InodeRef& base, std::string_view path, uint32_t mode);
+ErrorOr<void> remove(const InodeRef& base, std::string_view path, bool directory);
+ErrorOr<void> make_symlink(const InodeRef& base, std::string_view path, std::string_view target);
+ErrorOr<void> make_link(const InodeRef& old_base, std::string_view old_path, const InodeRef& new_base,
+                        std::string_view new_path, bool follow);
+ErrorOr<void> rename(const InodeRef& old_base, std::string_view old_path, const InodeRef& new_base,
+                     std::string_view new_path);
+// readlink(2): copies the target (not NUL-terminated); returns its length.
+ErrorOr<size_t> read_link(const InodeRef& base, std::string_view path, std::span<char> buffer);
+InodeStat stat(const InodeRef& inode);
+ErrorOr<size_t> directory_path(const InodeRef& directory, std::span<char> buffer);
+
+// Mapped files (AddressSpace): read a page's worth, pin and unpin.
+void register_mapped_file_ops();
+
+}  // namespace akuma::fs

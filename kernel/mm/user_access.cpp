@@ -1,0 +1,52 @@
+#include "kernel/mm/user_access.h"
+
+extern "C" size_t user_copy_bytes(void* to, const void* from, size_t count);
+extern "C" size_t user_fill_zero(void* to, size_t count);
+extern "C" int64_t user_string_length(const char* string, size_t limit);
+
+namespace akuma::mm {
+
+ErrorOr<void> copy_from_user(void* to, UserPtr<const void> from, size_t size) {
+    if (!is_user_range(from.address(), size))
+        return Error::Fault;
+    if (user_copy_bytes(to, reinterpret_cast<const void*>(from.address()), size) != 0)
+        return Error::Fault;
+    return {};
+}
+
+ErrorOr<void> copy_to_user(UserPtr<void> to, const void* from, size_t size) {
+    if (!is_user_range(to.address(), size))
+        return Error::Fault;
+    if (user_copy_bytes(reinterpret_cast<void*>(to.address()), from, size) != 0)
+        return Error::Fault;
+    return {};
+}
+
+ErrorOr<void> clear_user(UserPtr<void> to, size_t size) {
+    if (!is_user_range(to.address(), size))
+        return Error::Fault;
+    if (user_fill_zero(reinterpret_cast<void*>(to.address()), size) != 0)
+        return Error::Fault;
+    return {};
+}
+
+ErrorOr<size_t> copy_string_from_user(char* buffer, size_t capacity, UserPtr<const char> from) {
+    if (capacity == 0 || from.address() >= k_user_space_end)
+        return Error::Fault;
+    // Never scan past the end of the user half.
+    uint64_t limit = k_user_space_end - from.address();
+    if (limit > capacity)
+        limit = capacity;
+    int64_t length = user_string_length(reinterpret_cast<const char*>(from.address()), limit);
+    if (length < 0)
+        return Error::Fault;
+    if (static_cast<uint64_t>(length) >= capacity)
+        return Error::NameTooLong;
+    if (static_cast<uint64_t>(length) == limit)
+        return Error::Fault;  // ran into the end of the user half
+    TRY(copy_from_user(buffer, UserPtr<const void>(from.address()), static_cast<size_t>(length)));
+    buffer[length] = '\0';
+    return static_cast<size_t>(length);
+}
+
+}  // namespace akuma::mm

@@ -1,0 +1,83 @@
+#include "kernel/proc/futex.h"
+
+#include "kernel/arch/aarch64/timer.h"
+#include "kernel/lib/intrusive_list.h"
+#include "kernel/mm/user_access.h"
+#include "kernel/proc/process.h"
+#include "kernel/sched/scheduler.h"
+#include "kernel/sched/wait_queue.h"
+
+namespace akuma::proc {
+
+namespace {
+
+// One record per waiting thread, on its kernel stack. The list is short
+// (one entry per blocked thread) and guarded by the scheduler lock.
+struct Waiter {
+    AddressSpace* space;
+    uint64_t address;
+    bool woken;
+    sched::WaitQueue queue;
+    ListNode link;
+};
+
+constinit IntrusiveList<Waiter, &Waiter::link> g_waiters {};
+
+bool fatal_signal_pending() {
+    auto* process = current_process();
+    return process && process->fatal_signal;
+}
+
+}  // namespace
+
+ErrorOr<void> futex_wait(AddressSpace* space, uint64_t address, uint32_t expected, std::optional<uint64_t> timeout_ns) {
+    Waiter waiter { space, address, false, {}, {} };
+    uint64_t deadline = timeout_ns ? arch::monotonic_ns() + *timeout_ns : 0;
+    {
+        // Read the word and enqueue under the lock: a waker that changes the
+        // word and calls wake after this point finds us in the list.
+        auto value = mm::read_user(mm::UserPtr<const uint32_t>(address));
+        if (value.is_error())
+            return value.error();
+        sched::SchedulerLockGuard guard;
+        if (value.value() != expected)
+            return Error::TryAgain;
+        g_waiters.push_back(waiter);
+        if (!timeout_ns) {
+            while (!waiter.woken && !fatal_signal_pending())
+                waiter.queue.wait(guard);
+        }
+    }
+    // Timed waits poll in short sleeps (the scheduler has no timed wait).
+    while (timeout_ns) {
+        {
+            sched::SchedulerLockGuard guard;
+            if (waiter.woken || fatal_signal_pending() || arch::monotonic_ns() >= deadline)
+                break;
+        }
+        sched::sleep_ns(1'000'000);
+    }
+    sched::SchedulerLockGuard guard;
+    if (waiter.woken)
+        return {};
+    g_waiters.remove(waiter);
+    return fatal_signal_pending() ? Error::Interrupted : Error::TimedOut;
+}
+
+uint64_t futex_wake(AddressSpace* space, uint64_t address, uint64_t count) {
+    sched::SchedulerLockGuard guard;
+    uint64_t woken = 0;
+    for (Waiter* waiter = g_waiters.front(); waiter && woken < count;) {
+        Waiter* next = list_owner<Waiter, &Waiter::link>(waiter->link.next);
+        if (waiter->space == space && waiter->address == address) {
+            g_waiters.remove(*waiter);
+            waiter->woken = true;
+            waiter->queue.wake_one(guard);
+            ++woken;
+        }
+        waiter = next;
+    }
+    return woken;
+}
+
+}  // namespace akuma::proc

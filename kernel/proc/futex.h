@@ -1,0 +1,23 @@
+// Futexes: threads wait on a 32-bit user word until another thread wakes
+// them (FUTEX_WAIT / FUTEX_WAKE). Keyed by address space and address, so
+// both private and shared futexes work within one process.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "kernel/lib/error_or.h"
+
+namespace akuma::proc {
+
+class AddressSpace;
+
+// Blocks while *address == expected (checked atomically with respect to
+// wakers). Errors: TryAgain (value differs), Fault, TimedOut, Interrupted
+// (a fatal signal is pending).
+ErrorOr<void> futex_wait(AddressSpace* space, uint64_t address, uint32_t expected, std::optional<uint64_t> timeout_ns);
+
+// Wakes up to `count` waiters; returns how many were woken.
+uint64_t futex_wake(AddressSpace* space, uint64_t address, uint64_t count);
+
+}  // namespace akuma::proc

@@ -1,0 +1,127 @@
+#include "kernel/proc/loader.h"
+
+#include "kernel/arch/aarch64/user_mode.h"
+#include "kernel/fs/vfs.h"
+#include "kernel/lib/kprint.h"
+#include "kernel/lib/random.h"
+#include "kernel/mm/kmalloc.h"
+#include "kernel/mm/user_access.h"
+#include "kernel/proc/elf.h"
+#include "kernel/proc/initial_stack.h"
+#include "kernel/proc/process.h"
+#include "kernel/proc/user_layout.h"
+#include "kernel/syscalls/linux_abi.h"
+
+namespace akuma::proc {
+
+namespace {
+
+using mm::k_page_size;
+
+constexpr uint64_t page_down(uint64_t address) { return address & ~(k_page_size - 1); }
+constexpr uint64_t page_up(uint64_t address) { return (address + k_page_size - 1) & ~(k_page_size - 1); }
+
+// The argument block (strings, pointer arrays, auxv) is built in a kernel
+// buffer of this size, then copied to the top of the new stack.
+constexpr size_t k_argument_block_limit = k_user_stack_initial;
+
+uint32_t segment_prot(const LoadSegment& segment) {
+    return (segment.readable ? mm::k_prot_read : 0) | (segment.writable ? mm::k_prot_write : 0) |
+           (segment.executable ? mm::k_prot_exec : 0);
+}
+
+ErrorOr<void> map_segments(AddressSpace& space, const ElfImage& image, const fs::InodeRef& file, uint64_t bias) {
+    for (const LoadSegment& segment : image.segments()) {
+        uint64_t start = page_down(segment.vaddr + bias);
+        uint64_t lead = segment.vaddr + bias - start;  // the file page holds these bytes before the segment
+        uint64_t end = page_up(segment.vaddr + bias + segment.memsz);
+        // Adjacent segments may share a page; the later one replaces it,
+        // as Linux's MAP_FIXED does (the file page holds both parts).
+        MapRequest request { start, end - start, segment_prot(segment), MapPlacement::Fixed, mm::VmaKind::Image,
+                             segment.filesz ? file.get() : nullptr, segment.offset - lead,
+                             segment.filesz ? lead + segment.filesz : 0 };
+        TRY(space.map(request));
+    }
+    return {};
+}
+
+}  // namespace
+
+ErrorOr<void> check_executable(const fs::InodeRef& file) {
+    if (file->type() != fs::InodeType::Regular || (file->mode() & 0111) == 0)
+        return Error::AccessDenied;
+    return {};
+}
+
+ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, std::string_view path,
+                                  std::span<const std::string_view> argv, std::span<const std::string_view> envp) {
+    const char* reason = nullptr;
+    auto parsed = ElfImage::parse(fs::file_contents(file), &reason);
+    if (parsed.is_error()) {
+        kprintln("[Loader] {}: not a runnable executable: {}", path, reason ? reason : error_name(parsed.error()));
+        return parsed.error() == Error::NoMemory ? Error::NoMemory : Error::BadExecutable;
+    }
+    const ElfImage& image = parsed.value();
+    if (image.has_writable_executable_segment() || image.stack_executable()) {
+        kprintln("[Loader] {}: refused: it asks for memory that is writable and executable (W^X)", path);
+        return Error::AccessDenied;
+    }
+    uint64_t bias = 0;
+    if (image.is_position_independent()) {
+        uint64_t align = image.max_align();
+        bias = ((k_user_pie_base + align - 1) & ~(align - 1)) - page_down(image.lowest_vaddr());
+    }
+    AddressSpace& space = *process.space;
+    TRY(map_segments(space, image, file, bias));
+    space.set_break_start(page_up(image.highest_vaddr_end() + bias));
+
+    // The stack: an initial VMA that grows down on demand within its reserve.
+    TRY(space.map({ k_user_stack_top - k_user_stack_initial, k_user_stack_initial, mm::k_prot_read | mm::k_prot_write,
+                    MapPlacement::Fixed, mm::VmaKind::Stack, nullptr, 0, 0 }));
+    space.set_stack_region(k_user_stack_top, k_user_stack_reserve);
+
+    // AT_PHDR: where the program headers are in memory (0 if not loaded).
+    uint64_t phdr = image.phdr_vaddr() ? *image.phdr_vaddr() + bias : 0;
+    using namespace linux_abi;
+    const AuxEntry auxv[] = {
+        { k_at_hwcap, arch::user_hwcap() },
+        { k_at_pagesz, k_page_size },
+        { k_at_clktck, 100 },
+        { k_at_phdr, phdr },
+        { k_at_phent, image.phentsize() },
+        { k_at_phnum, image.phnum() },
+        { k_at_base, 0 },
+        { k_at_flags, 0 },
+        { k_at_entry, image.entry() + bias },
+        { k_at_uid, 0 },
+        { k_at_euid, 0 },
+        { k_at_gid, 0 },
+        { k_at_egid, 0 },
+        { k_at_secure, 0 },
+        { k_at_hwcap2, 0 },
+    };
+    InitialStackInput input {};
+    input.argv = argv;
+    input.envp = envp;
+    input.auxv = auxv;
+    input.execfn = path;
+    input.platform = "aarch64";
+    random_fill(input.random);
+
+    auto* block = static_cast<uint8_t*>(mm::kmalloc(k_argument_block_limit));
+    if (!block)
+        return Error::NoMemory;
+    auto stack = build_initial_stack({ block, k_argument_block_limit }, k_user_stack_top, input);
+    if (stack.is_error()) {
+        mm::kfree(block);
+        return stack.error();
+    }
+    uint64_t used = stack.value().bytes_used;
+    auto copied = mm::copy_to_user(mm::UserPtr<void>(k_user_stack_top - used),
+                                   block + k_argument_block_limit - used, used);
+    mm::kfree(block);
+    TRY(copied);
+    return LoadedImage { image.entry() + bias, stack.value().sp };
+}
+
+}  // namespace akuma::proc

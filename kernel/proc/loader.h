@@ -1,0 +1,31 @@
+// The program loader: maps a static ELF executable (ET_EXEC or static-PIE)
+// into the current process's (empty, active) address space and builds the
+// initial stack the way Linux does. Segments are demand-paged from the
+// file; nothing is copied up front except the stack's argument block.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "kernel/fs/ramfs.h"
+#include "kernel/lib/error_or.h"
+
+namespace akuma::proc {
+
+struct Process;
+
+struct LoadedImage {
+    uint64_t entry;
+    uint64_t stack_pointer;
+};
+
+// Whether `file` may be executed at all (regular file with an x bit).
+// Errors: AccessDenied.
+ErrorOr<void> check_executable(const fs::InodeRef& file);
+
+// Errors: BadExecutable (with the reason logged), AccessDenied, NoMemory,
+// TooBig (arguments), Fault.
+ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, std::string_view path,
+                                  std::span<const std::string_view> argv, std::span<const std::string_view> envp);
+
+}  // namespace akuma::proc

@@ -1,0 +1,82 @@
+#include "kernel/proc/user_exceptions.h"
+
+#include "kernel/arch/aarch64/esr.h"
+#include "kernel/arch/aarch64/interrupts.h"
+#include "kernel/mm/user_access.h"
+#include "kernel/proc/process.h"
+#include "kernel/syscalls/linux_abi.h"
+#include "kernel/syscalls/syscall.h"
+
+namespace akuma::proc {
+
+namespace abi = linux_abi;
+
+namespace {
+
+FaultAccess access_of(uint64_t esr) {
+    uint32_t ec = arch::esr_exception_class(esr);
+    if (ec == arch::exception_class::k_instruction_abort_lower || ec == arch::exception_class::k_instruction_abort_same)
+        return FaultAccess::Execute;
+    return arch::decode_abort(esr).is_write ? FaultAccess::Write : FaultAccess::Read;
+}
+
+// Translation and permission faults are what demand paging handles;
+// anything else (alignment, external aborts...) is the program's problem.
+bool is_paging_fault(uint64_t esr) {
+    auto kind = arch::decode_abort(esr).kind;
+    return kind == arch::FaultKind::Translation || kind == arch::FaultKind::Permission ||
+           kind == arch::FaultKind::AccessFlag;
+}
+
+}  // namespace
+
+void handle_user_sync_exception(arch::TrapFrame& frame) {
+    uint32_t ec = arch::esr_exception_class(frame.esr);
+    switch (ec) {
+    case arch::exception_class::k_svc64:
+        sys::dispatch_syscall(frame);
+        return;
+    case arch::exception_class::k_data_abort_lower:
+    case arch::exception_class::k_instruction_abort_lower: {
+        const char* reason = "fault";
+        if (is_paging_fault(frame.esr)) {
+            arch::enable_interrupts();  // reading a file page may take a while
+            auto result = current_process()->space->handle_fault(frame.far, access_of(frame.esr), &reason);
+            arch::disable_interrupts();
+            if (!result.is_error())
+                return;
+        } else {
+            reason = arch::fault_kind_name(arch::decode_abort(frame.esr).kind);
+        }
+        int signal = arch::decode_abort(frame.esr).kind == arch::FaultKind::Alignment ? abi::k_sigbus : abi::k_sigsegv;
+        kill_current_for_fault(signal, frame.far, frame.elr, reason);
+    }
+    case arch::exception_class::k_pc_alignment:
+        kill_current_for_fault(abi::k_sigbus, frame.elr, frame.elr, "misaligned PC");
+    case arch::exception_class::k_sp_alignment:
+        kill_current_for_fault(abi::k_sigbus, frame.sp, frame.elr, "misaligned SP");
+    case arch::exception_class::k_brk64:
+        kill_current_for_fault(abi::k_sigtrap, frame.elr, frame.elr, "BRK instruction");
+    default:
+        kill_current_for_fault(abi::k_sigill, frame.elr, frame.elr, arch::exception_class_name(ec));
+    }
+}
+
+bool handle_kernel_fault_on_user_address(arch::TrapFrame& frame) {
+    Process* process = current_process();
+    if (!process || !process->space || frame.far >= mm::k_user_space_end || !is_paging_fault(frame.esr))
+        return false;
+    const char* reason = nullptr;
+    // Like the interrupted code: interrupts on if they were (file reads may block).
+    bool irqs_were_on = !(frame.spsr & (1u << 7));
+    if (irqs_were_on)
+        arch::enable_interrupts();
+    bool resolved = !process->space->handle_fault(frame.far, access_of(frame.esr), &reason).is_error();
+    if (irqs_were_on)
+        arch::disable_interrupts();
+    return resolved;
+}
+
+void prepare_return_to_user() { act_on_pending_signals(); }
+
+}  // namespace akuma::proc

@@ -1,0 +1,101 @@
+// brk, mmap, munmap, mprotect, madvise: argument checking as Linux does it,
+// then the address space (kernel/proc/address_space.h).
+#include "kernel/proc/user_layout.h"
+#include "kernel/syscalls/file_helpers.h"
+#include "kernel/syscalls/linux_abi.h"
+
+namespace akuma::sys {
+
+namespace abi = linux_abi;
+
+int64_t sys_brk(const SyscallArgs& args) { return static_cast<int64_t>(current().space->set_break(args.a[0])); }
+
+int64_t sys_mmap(const SyscallArgs& args) {
+    uint64_t address = args.a[0];
+    uint64_t length = args.a[1];
+    uint32_t prot = static_cast<uint32_t>(args.a[2]);
+    uint32_t flags = static_cast<uint32_t>(args.a[3]);
+    int fd = args.fd(4);
+    uint64_t offset = args.a[5];
+
+    constexpr uint32_t supported = abi::k_map_shared | abi::k_map_private | abi::k_map_fixed | abi::k_map_anonymous |
+                                   abi::k_map_noreserve | abi::k_map_stack | abi::k_map_fixed_noreplace |
+                                   abi::k_map_populate | abi::k_map_denywrite | abi::k_map_executable |
+                                   abi::k_map_growsdown | abi::k_map_locked | abi::k_map_nonblock;
+    uint32_t type = flags & abi::k_map_type;
+    if (type != abi::k_map_private && type != abi::k_map_shared)
+        return error_result(Error::Invalid);
+    if (flags & ~supported & ~abi::k_map_type)
+        return error_result(Error::Invalid);
+    if (length == 0 || (offset & (mm::k_page_size - 1)))
+        return error_result(Error::Invalid);
+
+    proc::MapRequest request {};
+    request.address = address;
+    request.length = length;
+    request.prot = prot;
+    request.placement = (flags & abi::k_map_fixed_noreplace) ? proc::MapPlacement::FixedNoReplace
+                        : (flags & abi::k_map_fixed)         ? proc::MapPlacement::Fixed
+                                                             : proc::MapPlacement::Anywhere;
+    if (request.placement != proc::MapPlacement::Anywhere && (address & (mm::k_page_size - 1)))
+        return error_result(Error::Invalid);
+    request.kind = mm::VmaKind::Anonymous;
+
+    if (!(flags & abi::k_map_anonymous)) {
+        auto file = FileRef::from_fd(fd);
+        if (file.is_error())
+            return error_result(file.error());
+        auto& open = *file.value();
+        if (open.kind != fs::FileKind::Inode || !fs::is_readable(open))
+            return error_result(open.kind == fs::FileKind::Inode ? Error::AccessDenied : Error::NoDevice);
+        if (open.inode->type() != fs::InodeType::Regular)
+            return error_result(Error::NoDevice);
+        // Shared file mappings would need write-back to the file: not
+        // supported; a read-only shared mapping is the same as a private one.
+        if (type == abi::k_map_shared && (prot & abi::k_prot_write))
+            return error_result(Error::NoDevice);
+        uint64_t size = open.inode->size();
+        request.kind = mm::VmaKind::File;
+        request.file = open.inode.get();
+        request.file_offset = offset;
+        request.file_bytes = offset < size ? size - offset : 0;
+        if (request.file_bytes == 0)
+            request.file = nullptr;  // beyond the end: zeros (Linux would give SIGBUS on access)
+        return to_result(current().space->map(request));
+    }
+    // Without fork, MAP_SHARED|MAP_ANONYMOUS has no one to share with and
+    // behaves exactly like a private mapping.
+    return to_result(current().space->map(request));
+}
+
+int64_t sys_munmap(const SyscallArgs& args) { return to_result(current().space->unmap(args.a[0], args.a[1])); }
+
+int64_t sys_mprotect(const SyscallArgs& args) {
+    return to_result(current().space->protect(args.a[0], args.a[1], static_cast<uint32_t>(args.a[2])));
+}
+
+int64_t sys_madvise(const SyscallArgs& args) {
+    uint64_t start = args.a[0];
+    uint64_t length = args.a[1];
+    if (start & (mm::k_page_size - 1))
+        return error_result(Error::Invalid);
+    switch (static_cast<int>(args.a[2])) {
+    case abi::k_madv_dontneed:
+    case abi::k_madv_free:  // may free: dropping now is allowed
+        if (length == 0)
+            return 0;
+        return to_result(current().space->discard(start, length));
+    case abi::k_madv_normal:
+    case abi::k_madv_random:
+    case abi::k_madv_sequential:
+    case abi::k_madv_willneed:
+    case abi::k_madv_hugepage:
+    case abi::k_madv_nohugepage:
+    case abi::k_madv_dontdump:
+    case abi::k_madv_dodump:
+        return 0;  // hints about paging policy that Akuma has no use for
+    default: return error_result(Error::Invalid);
+    }
+}
+
+}  // namespace akuma::sys

@@ -1,0 +1,56 @@
+// The system call layer: Linux AArch64 numbers and semantics. A handler
+// gets the six argument registers and returns the value for x0: a result
+// or a negative errno (ErrorOr results are converted by to_result()).
+#pragma once
+
+#include <cstdint>
+
+#include "kernel/arch/aarch64/trap_frame.h"
+#include "kernel/lib/error_or.h"
+#include "kernel/mm/user_access.h"
+#include "kernel/proc/process.h"
+
+namespace akuma::sys {
+
+struct SyscallArgs {
+    uint64_t a[6];
+    template <typename T>
+    mm::UserPtr<T> ptr(unsigned index) const { return mm::UserPtr<T>(a[index]); }
+    int fd(unsigned index) const { return static_cast<int>(a[index]); }
+};
+
+using SyscallHandler = int64_t (*)(const SyscallArgs& args);
+
+// Runs the system call in frame->x[8] and stores the result in x0.
+void dispatch_syscall(arch::TrapFrame& frame);
+
+inline int64_t error_result(Error error) { return -static_cast<int64_t>(error); }
+
+template <typename T>
+int64_t to_result(ErrorOr<T>&& result) {
+    if (result.is_error())
+        return error_result(result.error());
+    if constexpr (std::is_void_v<T>)
+        return 0;
+    else
+        return static_cast<int64_t>(result.value());
+}
+
+inline proc::Process& current() { return *proc::current_process(); }
+
+// Each file defines its handlers and registers them here (dispatch.cpp).
+#define AKUMA_SYSCALL_HANDLERS(X)                                                                                  \
+    X(read) X(write) X(readv) X(writev) X(pread64) X(pwrite64) X(openat) X(close) X(lseek) X(fstat) X(newfstatat) \
+    X(getdents64) X(readlinkat) X(faccessat) X(faccessat2) X(getcwd) X(chdir) X(fchdir) X(dup) X(dup3) X(fcntl)     \
+    X(ioctl) X(mkdirat) X(unlinkat) X(symlinkat) X(linkat) X(renameat) X(renameat2) X(ftruncate) X(umask)         \
+    X(exit) X(exit_group) X(getpid) X(getppid) X(gettid) X(set_tid_address) X(set_robust_list) X(uname)          \
+    X(clock_gettime) X(clock_getres) X(gettimeofday) X(nanosleep) X(clock_nanosleep) X(getrandom) X(brk) X(mmap) \
+    X(munmap) X(mprotect) X(madvise) X(prlimit64) X(getuid) X(geteuid) X(getgid) X(getegid) X(sched_yield)       \
+    X(rt_sigaction) X(rt_sigprocmask) X(kill) X(tkill) X(tgkill) X(futex) X(sigaltstack) X(getresuid)           \
+    X(getresgid) X(rseq)
+
+#define AKUMA_DECLARE_SYSCALL(name) int64_t sys_##name(const SyscallArgs& args);
+AKUMA_SYSCALL_HANDLERS(AKUMA_DECLARE_SYSCALL)
+#undef AKUMA_DECLARE_SYSCALL
+
+}  // namespace akuma::sys

@@ -1,0 +1,117 @@
+// Clocks and sleeping. CLOCK_MONOTONIC is the generic timer; CLOCK_REALTIME
+// is the PL031 time at boot plus the monotonic time since.
+#include "kernel/arch/aarch64/timer.h"
+#include "kernel/drivers/pl031.h"
+#include "kernel/sched/scheduler.h"
+#include "kernel/syscalls/linux_abi.h"
+#include "kernel/syscalls/syscall.h"
+
+namespace akuma::sys {
+
+namespace abi = linux_abi;
+
+namespace {
+
+constexpr uint64_t k_ns_per_second = 1'000'000'000;
+
+ErrorOr<uint64_t> clock_now_ns(int clock) {
+    switch (clock) {
+    case abi::k_clock_realtime:
+    case abi::k_clock_realtime_coarse:
+    case abi::k_clock_tai:
+        return drivers::wall_clock_seconds_at_boot() * k_ns_per_second + arch::monotonic_ns();
+    case abi::k_clock_monotonic:
+    case abi::k_clock_monotonic_raw:
+    case abi::k_clock_monotonic_coarse:
+    case abi::k_clock_boottime:
+    // One thread per process, never descheduled by another of its own:
+    // until CPU time is accounted, its CPU clocks are approximated by the
+    // monotonic clock (an over-estimate).
+    case abi::k_clock_process_cputime_id:
+    case abi::k_clock_thread_cputime_id:
+        return arch::monotonic_ns();
+    default: return Error::Invalid;
+    }
+}
+
+abi::Timespec to_timespec(uint64_t ns) {
+    return { static_cast<int64_t>(ns / k_ns_per_second), static_cast<int64_t>(ns % k_ns_per_second) };
+}
+
+ErrorOr<uint64_t> read_duration(mm::UserPtr<const abi::Timespec> pointer) {
+    auto value = TRY(mm::read_user(pointer));
+    if (value.sec < 0 || value.nsec < 0 || value.nsec >= static_cast<int64_t>(k_ns_per_second))
+        return Error::Invalid;
+    return static_cast<uint64_t>(value.sec) * k_ns_per_second + static_cast<uint64_t>(value.nsec);
+}
+
+// Sleeps; a fatal signal (the only kind delivered yet) cuts it short.
+void sleep_for(uint64_t nanoseconds) {
+    uint64_t deadline = arch::monotonic_ns() + nanoseconds;
+    for (uint64_t now = arch::monotonic_ns(); now < deadline; now = arch::monotonic_ns()) {
+        if (current().fatal_signal)
+            return;
+        uint64_t step = deadline - now < 10'000'000 ? deadline - now : 10'000'000;
+        sched::sleep_ns(step);
+    }
+}
+
+}  // namespace
+
+int64_t sys_clock_gettime(const SyscallArgs& args) {
+    auto now = clock_now_ns(static_cast<int>(args.a[0]));
+    if (now.is_error())
+        return error_result(now.error());
+    return to_result(mm::write_user(args.ptr<abi::Timespec>(1), to_timespec(now.value())));
+}
+
+int64_t sys_clock_getres(const SyscallArgs& args) {
+    auto now = clock_now_ns(static_cast<int>(args.a[0]));
+    if (now.is_error())
+        return error_result(now.error());
+    if (args.a[1] == 0)
+        return 0;
+    uint64_t frequency = arch::counter_frequency();
+    uint64_t resolution = (k_ns_per_second + frequency - 1) / frequency;
+    return to_result(mm::write_user(args.ptr<abi::Timespec>(1), to_timespec(resolution)));
+}
+
+int64_t sys_gettimeofday(const SyscallArgs& args) {
+    if (args.a[0] != 0) {
+        uint64_t now = clock_now_ns(abi::k_clock_realtime).value();
+        abi::Timeval value { static_cast<int64_t>(now / k_ns_per_second),
+                             static_cast<int64_t>((now % k_ns_per_second) / 1000) };
+        if (mm::write_user(args.ptr<abi::Timeval>(0), value).is_error())
+            return error_result(Error::Fault);
+    }
+    if (args.a[1] != 0 && mm::write_user(args.ptr<abi::Timezone>(1), abi::Timezone {}).is_error())
+        return error_result(Error::Fault);
+    return 0;
+}
+
+int64_t sys_nanosleep(const SyscallArgs& args) {
+    auto duration = read_duration(args.ptr<const abi::Timespec>(0));
+    if (duration.is_error())
+        return error_result(duration.error());
+    sleep_for(duration.value());
+    return 0;
+}
+
+int64_t sys_clock_nanosleep(const SyscallArgs& args) {
+    int clock = static_cast<int>(args.a[0]);
+    auto now = clock_now_ns(clock);
+    if (now.is_error())
+        return error_result(now.error());
+    if (clock == abi::k_clock_thread_cputime_id)
+        return error_result(Error::Invalid);
+    auto value = read_duration(args.ptr<const abi::Timespec>(2));
+    if (value.is_error())
+        return error_result(value.error());
+    uint64_t duration = value.value();
+    if (args.a[1] & abi::k_timer_abstime)
+        duration = value.value() > now.value() ? value.value() - now.value() : 0;
+    sleep_for(duration);
+    return 0;
+}
+
+}  // namespace akuma::sys
