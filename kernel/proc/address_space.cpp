@@ -121,9 +121,19 @@ ErrorOr<void> AddressSpace::pin_file(const void* file) {
     return {};
 }
 
+namespace {
+
+// Linux's default overcommit heuristic: one request for more memory than
+// the machine has fails at once instead of succeeding lazily.
+bool exceeds_physical_memory(uint64_t bytes) { return bytes / k_page_size > mm::pmm_stats().total_pages; }
+
+}  // namespace
+
 ErrorOr<VirtAddr> AddressSpace::map(const MapRequest& request) {
     if (!valid_prot(request.prot))
         return Error::Invalid;
+    if (!request.no_reserve && (request.prot & mm::k_prot_write) && exceeds_physical_memory(request.length))
+        return Error::NoMemory;
     if ((request.prot & mm::k_prot_write) && (request.prot & mm::k_prot_exec))
         return Error::AccessDenied;  // W^X: no page is ever writable and executable
     uint64_t length = page_up(request.length);
@@ -202,6 +212,8 @@ VirtAddr AddressSpace::set_break(VirtAddr requested) {
     VirtAddr old_end = page_up(m_break);
     VirtAddr new_end = page_up(requested);
     if (new_end > old_end) {
+        if (exceeds_physical_memory(new_end - old_end))
+            return m_break;
         // The new part merges with the heap VMA below it (if any).
         Vma grown { old_end, new_end, mm::k_prot_read | mm::k_prot_write, mm::VmaKind::Heap, nullptr, 0, 0 };
         if (!m_vmas.is_free(old_end, new_end) || m_vmas.insert(grown).is_error())
@@ -282,10 +294,10 @@ ErrorOr<void> AddressSpace::handle_fault(VirtAddr address, FaultAccess access, c
     return {};
 }
 
-bool AddressSpace::allows(VirtAddr address, uint64_t size, bool write) const {
-    if (size == 0)
-        return true;
-    VirtAddr end = address + size;
+uint64_t AddressSpace::accessible_prefix(VirtAddr address, uint64_t size, bool write) const {
+    if (address >= mm::k_user_space_end)
+        return 0;
+    VirtAddr end = size > mm::k_user_space_end - address ? mm::k_user_space_end : address + size;
     VirtAddr cursor = address;
     while (cursor < end) {
         const Vma* vma = m_vmas.find(cursor);
@@ -295,13 +307,17 @@ bool AddressSpace::allows(VirtAddr address, uint64_t size, bool write) const {
                 cursor = page_down(cursor) + k_page_size;
                 continue;
             }
-            return false;
+            break;
         }
         if (write ? !(vma->prot & mm::k_prot_write) : (vma->prot == mm::k_prot_none))
-            return false;
+            break;
         cursor = vma->end;
     }
-    return true;
+    return (cursor < end ? cursor : end) - address;
+}
+
+bool AddressSpace::allows(VirtAddr address, uint64_t size, bool write) const {
+    return size == 0 || accessible_prefix(address, size, write) == size;
 }
 
 void AddressSpace::print_map() const {

@@ -53,6 +53,7 @@ struct MapRequest {
     const void* file;      // nullptr for anonymous memory
     uint64_t file_offset;
     uint64_t file_bytes;   // bytes of the file visible from `address` (rest zero)
+    bool no_reserve = false;  // MAP_NORESERVE: exempt from the overcommit check
 };
 
 class AddressSpace {
@@ -87,6 +88,10 @@ public:
     // according to its VMAs; used by the user-copy routines, since the kernel
     // itself could access PROT_NONE pages.
     bool allows(mm::VirtAddr address, uint64_t size, bool write) const;
+    // How many bytes from `address` on (at most `size`) the process may
+    // access: read(2) into a buffer that runs into an unmapped page
+    // transfers this much, as on Linux.
+    uint64_t accessible_prefix(mm::VirtAddr address, uint64_t size, bool write) const;
 
     uint64_t resident_pages() const { return m_resident_pages; }
     void print_map() const;

@@ -65,6 +65,7 @@ bool status_matches(int status, std::string_view expected) {
     return (status & 0x7f) == 0 && ((status >> 8) & 0xff) == code;
 }
 
+// Words are separated by blanks; "a quoted word" may contain blanks.
 std::string_view next_word(std::string_view& line) {
     size_t start = line.find_first_not_of(" \t");
     if (start == std::string_view::npos) {
@@ -72,6 +73,12 @@ std::string_view next_word(std::string_view& line) {
         return {};
     }
     line.remove_prefix(start);
+    if (line[0] == '"') {
+        size_t close = line.find('"', 1);
+        auto word = line.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1);
+        line.remove_prefix(close == std::string_view::npos ? line.size() : close + 1);
+        return word;
+    }
     size_t end = line.find_first_of(" \t");
     auto word = line.substr(0, end);
     line.remove_prefix(end == std::string_view::npos ? line.size() : end);
@@ -131,7 +138,9 @@ unsigned run_program_list(std::string_view list_path) {
             continue;
         }
         auto status = run(argv[0], { argv, arg_count }, { environment, env_count });
-        bool passed = !status.is_error() && status_matches(status.value(), expected);
+        // expect=E<NAME>: the program must be refused with that error.
+        bool passed = status.is_error() ? expected == error_name(status.error())
+                                        : status_matches(status.value(), expected);
         if (status.is_error())
             kprintln("[Test] {}: cannot start {}: {}", label, argv[0], error_name(status.error()));
         kprintln("[Test] {} {}", label, passed ? "PASSED" : "FAILED");

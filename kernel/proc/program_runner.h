@@ -7,8 +7,9 @@
 namespace akuma::proc {
 
 // Runs every program listed in the file at `list_path` (one per line:
-//   <label> [expect=<exit code>|expect=<SIGNAME>] [NAME=value]... <path> [args]...
-// '#' starts a comment) and prints "[Test] <label> PASSED|FAILED" for each,
+//   <label> [expect=<exit code>|<SIGNAME>|<ERRNO>] [NAME=value]... <path> [args]...
+// (expect=ENOEXEC: starting it must fail with that error)
+// '#' starts a comment, "double quotes" group words) and prints "[Test] <label> PASSED|FAILED" for each,
 // then checks that the PMM got every page back. Returns the failure count.
 unsigned run_program_list(std::string_view list_path);
 

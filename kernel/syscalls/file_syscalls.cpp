@@ -34,11 +34,19 @@ private:
 };
 
 // read(2) into user memory; `offset` set means pread.
+// The accessible part of [address, address + count); 0 if none.
+size_t clamp_to_accessible(uint64_t address, size_t count, bool write) {
+    return static_cast<size_t>(current().space->accessible_prefix(address, count, write));
+}
+
 ErrorOr<size_t> read_to_user(fs::OpenFile& file, mm::UserPtr<void> buffer, size_t count,
                              std::optional<uint64_t> offset) {
+    bool buffer_requested = count > 0;
     if (count > k_max_transfer)
         count = k_max_transfer;
-    if (!mm::is_user_range(buffer.address(), count) || !current().space->allows(buffer.address(), count, true))
+    // Like Linux, a buffer that runs into an unmapped page gets what fits.
+    count = clamp_to_accessible(buffer.address(), count, true);
+    if (count == 0 && buffer_requested)
         return Error::Fault;
     Bounce bounce(count);
     if (!bounce.data())
@@ -64,9 +72,11 @@ ErrorOr<size_t> read_to_user(fs::OpenFile& file, mm::UserPtr<void> buffer, size_
 
 ErrorOr<size_t> write_from_user(fs::OpenFile& file, mm::UserPtr<const void> buffer, size_t count,
                                 std::optional<uint64_t> offset) {
+    bool buffer_requested = count > 0;
     if (count > k_max_transfer)
         count = k_max_transfer;
-    if (!mm::is_user_range(buffer.address(), count) || !current().space->allows(buffer.address(), count, false))
+    count = clamp_to_accessible(buffer.address(), count, false);
+    if (count == 0 && buffer_requested)
         return Error::Fault;
     Bounce bounce(count);
     if (!bounce.data())

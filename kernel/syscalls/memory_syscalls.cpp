@@ -40,6 +40,7 @@ int64_t sys_mmap(const SyscallArgs& args) {
     if (request.placement != proc::MapPlacement::Anywhere && (address & (mm::k_page_size - 1)))
         return error_result(Error::Invalid);
     request.kind = mm::VmaKind::Anonymous;
+    request.no_reserve = flags & abi::k_map_noreserve;
 
     if (!(flags & abi::k_map_anonymous)) {
         auto file = FileRef::from_fd(fd);

@@ -84,8 +84,14 @@ int64_t sys_prlimit64(const SyscallArgs& args) {
     unsigned resource = static_cast<unsigned>(args.a[1]);
     if (resource >= abi::k_rlim_nlimits)
         return error_result(Error::Invalid);
-    if (args.a[2] != 0)
+    if (args.a[2] != 0) {
+        auto requested = mm::read_user(args.ptr<const abi::Rlimit>(2));
+        if (requested.is_error())
+            return error_result(Error::Fault);
+        if (requested.value().cur > requested.value().max)
+            return error_result(Error::Invalid);
         return error_result(Error::NotPermitted);  // limits are fixed for now (no setrlimit)
+    }
     abi::Rlimit limit { abi::k_rlim_infinity, abi::k_rlim_infinity };
     switch (resource) {
     case abi::k_rlimit_stack: limit = { 8ull << 20, abi::k_rlim_infinity }; break;
@@ -108,6 +114,12 @@ int64_t sys_getrandom(const SyscallArgs& args) {
     if (flags & ~(abi::k_grnd_nonblock | abi::k_grnd_random | abi::k_grnd_insecure))
         return error_result(Error::Invalid);
     size_t count = args.a[1] < 0x2000000 ? args.a[1] : 0x2000000;  // Linux caps one call at 32 MiB
+    if (count > 0) {
+        // A buffer running into an unmapped page gets what fits (as Linux).
+        count = current().space->accessible_prefix(args.a[0], count, true);
+        if (count == 0)
+            return error_result(Error::Fault);
+    }
     uint8_t chunk[256];
     size_t done = 0;
     while (done < count) {

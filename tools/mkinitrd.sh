@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# mkinitrd.sh OUTPUT [SOURCE=DEST]...
+# Builds a cpio "newc" initrd: every SOURCE file (or directory, copied
+# recursively) is placed at DEST inside the archive (DEST is an absolute
+# path in the guest). A DEST ending in "@" makes a symlink: "target=/bin/sh@"
+# creates /bin/sh -> target. Entries are sorted and owned by root, so the
+# archive depends only on its inputs.
+set -euo pipefail
+output=$1; shift
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/bin" "$stage/etc" "$stage/tmp" "$stage/dev"
+chmod 1777 "$stage/tmp"
+for pair in "$@"; do
+    source=${pair%%=*}
+    dest=${pair#*=}
+    if [[ $dest == *@ ]]; then
+        dest=${dest%@}
+        mkdir -p "$stage$(dirname "$dest")"
+        ln -sfn "$source" "$stage$dest"
+        continue
+    fi
+    [[ -e $source ]] || { echo "mkinitrd: missing input $source" >&2; exit 1; }
+    mkdir -p "$stage$(dirname "$dest")"
+    if [[ -d $source ]]; then
+        mkdir -p "$stage$dest"
+        cp -a "$source/." "$stage$dest/"
+    else
+        cp -a "$source" "$stage$dest"
+    fi
+done
+tmp_output="$output.tmp"
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc --owner=0:0 --reproducible) > "$tmp_output"
+mv "$tmp_output" "$output"

@@ -1,0 +1,378 @@
+/* files: file-system syscalls on /tmp behave as on Linux.
+ *
+ * Everything lives under /tmp/files_test, removed at start and end so a
+ * previous failed run does not matter.
+ *
+ * Linux facts checked here:
+ *   - readlinkat does not NUL-terminate and silently truncates to bufsiz.
+ *   - getcwd (raw syscall) returns the length including the NUL.
+ *   - unlinkat of a directory without AT_REMOVEDIR is EISDIR; of a
+ *     non-empty directory with it, ENOTEMPTY.
+ *   - opening a directory with O_WRONLY or O_RDWR is EISDIR.
+ *   - a path that goes through a regular file is ENOTDIR.
+ */
+#define _GNU_SOURCE
+#include "check.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define DIR_ "/tmp/files_test"
+
+static const char *cleanup_files[] = {
+    DIR_ "/f", DIR_ "/g", DIR_ "/renamed", DIR_ "/link", DIR_ "/app",
+    DIR_ "/sub/a", DIR_ "/sub/b", DIR_ "/sub/c",
+};
+static const char *cleanup_dirs[] = {DIR_ "/sub", DIR_ "/empty", DIR_};
+
+static void cleanup(void) {
+    for (size_t i = 0; i < sizeof cleanup_files / sizeof *cleanup_files; i++)
+        unlink(cleanup_files[i]);
+    for (size_t i = 0; i < sizeof cleanup_dirs / sizeof *cleanup_dirs; i++)
+        rmdir(cleanup_dirs[i]);
+}
+
+static void write_file(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    CHECK(fd >= 0);
+    CHECK_EQ(write(fd, text, strlen(text)), strlen(text));
+    close(fd);
+}
+
+static void test_basic_io(void) {
+    check_begin("open O_CREAT|O_EXCL, write, read, lseek");
+    int fd = open(DIR_ "/f", O_RDWR | O_CREAT | O_EXCL, 0600);
+    CHECK(fd >= 0);
+    CHECK_ERR(open(DIR_ "/f", O_RDWR | O_CREAT | O_EXCL, 0600), EEXIST);
+    CHECK_EQ(write(fd, "hello world", 11), 11);
+    CHECK_EQ(lseek(fd, 0, SEEK_CUR), 11);
+    CHECK_EQ(lseek(fd, 6, SEEK_SET), 6);
+    char buf[32] = {0};
+    CHECK_EQ(read(fd, buf, sizeof buf), 5);
+    CHECK(memcmp(buf, "world", 5) == 0);
+    CHECK_EQ(read(fd, buf, sizeof buf), 0); /* at EOF */
+    CHECK_EQ(lseek(fd, -5, SEEK_END), 6);
+    CHECK_EQ(lseek(fd, -2, SEEK_CUR), 4);
+    CHECK_ERR(lseek(fd, -1, SEEK_SET), EINVAL);
+    CHECK_ERR(lseek(fd, -100, SEEK_CUR), EINVAL);
+    CHECK_EQ(lseek(fd, 0, SEEK_CUR), 4); /* failed seeks do not move it */
+    CHECK_ERR(lseek(fd, 0, 42), EINVAL);
+
+    /* pread/pwrite use their own offset and leave the file offset alone. */
+    CHECK_EQ(pwrite(fd, "W", 1, 6), 1);
+    memset(buf, 0, sizeof buf);
+    CHECK_EQ(pread(fd, buf, 5, 6), 5);
+    CHECK(memcmp(buf, "World", 5) == 0);
+    CHECK_EQ(lseek(fd, 0, SEEK_CUR), 4);
+    CHECK_EQ(pread(fd, buf, 5, 100), 0);
+
+    /* Seeking past the end then writing leaves a zero-filled gap. */
+    CHECK_EQ(lseek(fd, 20, SEEK_SET), 20);
+    CHECK_EQ(write(fd, "!", 1), 1);
+    memset(buf, 1, sizeof buf);
+    CHECK_EQ(pread(fd, buf, sizeof buf, 0), 21);
+    CHECK(buf[11] == 0 && buf[19] == 0 && buf[20] == '!');
+    close(fd);
+    check_end();
+}
+
+static void test_append_truncate_stat(void) {
+    check_begin("O_APPEND, ftruncate, fstat");
+    write_file(DIR_ "/app", "abc");
+    int fd = open(DIR_ "/app", O_RDWR | O_APPEND);
+    CHECK(fd >= 0);
+    CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
+    CHECK_EQ(write(fd, "de", 2), 2); /* goes to the end regardless */
+    CHECK_EQ(lseek(fd, 0, SEEK_CUR), 5);
+    char buf[16] = {0};
+    CHECK_EQ(pread(fd, buf, sizeof buf, 0), 5);
+    CHECK(memcmp(buf, "abcde", 5) == 0);
+
+    struct stat st;
+    CHECK_EQ(fstat(fd, &st), 0);
+    CHECK(S_ISREG(st.st_mode));
+    CHECK((st.st_mode & 0777) == 0600);
+    CHECK_EQ(st.st_size, 5);
+
+    CHECK_EQ(ftruncate(fd, 2), 0);
+    CHECK_EQ(fstat(fd, &st), 0);
+    CHECK_EQ(st.st_size, 2);
+    CHECK_EQ(ftruncate(fd, 10), 0); /* growing reads back as zeros */
+    memset(buf, 1, sizeof buf);
+    CHECK_EQ(pread(fd, buf, sizeof buf, 0), 10);
+    CHECK(buf[0] == 'a' && buf[1] == 'b' && buf[2] == 0 && buf[9] == 0);
+    CHECK_ERR(ftruncate(fd, -1), EINVAL);
+    close(fd);
+
+    /* ftruncate needs a writable descriptor. */
+    fd = open(DIR_ "/app", O_RDONLY);
+    CHECK_ERR(ftruncate(fd, 0), EINVAL);
+    close(fd);
+    check_end();
+}
+
+static void test_dup_fcntl(void) {
+    check_begin("dup, dup3, fcntl");
+    int fd = open(DIR_ "/f", O_RDWR);
+    CHECK(fd >= 0);
+    int d = dup(fd);
+    CHECK(d > fd);
+    /* Duplicates share one file offset. */
+    CHECK_EQ(lseek(fd, 3, SEEK_SET), 3);
+    CHECK_EQ(lseek(d, 0, SEEK_CUR), 3);
+    CHECK_EQ(fcntl(d, F_GETFD), 0); /* dup clears close-on-exec */
+
+    CHECK_EQ(dup3(fd, 50, O_CLOEXEC), 50);
+    CHECK_EQ(fcntl(50, F_GETFD), FD_CLOEXEC);
+    CHECK_ERR(dup3(fd, fd, 0), EINVAL);
+    CHECK_ERR(dup3(fd, 51, O_APPEND), EINVAL);
+    CHECK_ERR(dup3(999, 51, 0), EBADF);
+
+    int hi = fcntl(fd, F_DUPFD, 100);
+    CHECK(hi >= 100);
+    CHECK_EQ(fcntl(hi, F_GETFD), 0);
+    int hc = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+    CHECK(hc >= 100 && hc != hi);
+    CHECK_EQ(fcntl(hc, F_GETFD), FD_CLOEXEC);
+    CHECK_EQ(fcntl(hc, F_SETFD, 0), 0);
+    CHECK_EQ(fcntl(hc, F_GETFD), 0);
+    CHECK_EQ(fcntl(hi, F_SETFD, FD_CLOEXEC), 0);
+    CHECK_EQ(fcntl(hi, F_GETFD), FD_CLOEXEC);
+
+    /* Status flags live on the open file, so duplicates see changes. */
+    int fl = fcntl(fd, F_GETFL);
+    CHECK((fl & O_ACCMODE) == O_RDWR);
+    CHECK(!(fl & O_APPEND));
+    CHECK_EQ(fcntl(fd, F_SETFL, fl | O_APPEND), 0);
+    CHECK(fcntl(d, F_GETFL) & O_APPEND);
+    struct stat st;
+    fstat(fd, &st);
+    CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
+    CHECK_EQ(write(d, "Z", 1), 1);
+    CHECK_EQ(lseek(fd, 0, SEEK_CUR), st.st_size + 1);
+    CHECK_ERR(fcntl(999, F_GETFD), EBADF);
+
+    close(fd);
+    close(d);
+    close(50);
+    close(hi);
+    close(hc);
+    check_end();
+}
+
+static void test_dirs(void) {
+    check_begin("mkdirat, getdents64");
+    CHECK_EQ(mkdirat(AT_FDCWD, DIR_ "/sub", 0755), 0);
+    CHECK_ERR(mkdirat(AT_FDCWD, DIR_ "/sub", 0755), EEXIST);
+    CHECK_ERR(mkdirat(AT_FDCWD, DIR_ "/nope/x", 0755), ENOENT);
+    CHECK_ERR(mkdirat(AT_FDCWD, DIR_ "/f/x", 0755), ENOTDIR);
+    write_file(DIR_ "/sub/a", "1");
+    write_file(DIR_ "/sub/b", "2");
+    /* A relative path resolves against the directory fd. */
+    int dfd = open(DIR_ "/sub", O_RDONLY | O_DIRECTORY);
+    CHECK(dfd >= 0);
+    int cfd = openat(dfd, "c", O_WRONLY | O_CREAT, 0600);
+    CHECK(cfd >= 0);
+    close(cfd);
+
+    /* Names: ".", "..", a, b, c -> bits 0..4. */
+    const char *want[] = {".", "..", "a", "b", "c"};
+    int seen = 0, others = 0;
+    char buf[512];
+    long n;
+    while ((n = syscall(SYS_getdents64, dfd, buf, sizeof buf)) > 0) {
+        for (long off = 0; off < n;) {
+            struct {
+                uint64_t ino;
+                int64_t off;
+                unsigned short reclen;
+                unsigned char type;
+                char name[];
+            } *de = (void *)(buf + off);
+            int known = 0;
+            for (int i = 0; i < 5; i++)
+                if (strcmp(de->name, want[i]) == 0) {
+                    seen |= 1 << i;
+                    known = 1;
+                    if (i >= 2) CHECK(de->type == DT_REG);
+                }
+            if (!known) others++;
+            CHECK(de->reclen > 0 && de->reclen % 8 == 0);
+            off += de->reclen ? de->reclen : n;
+        }
+    }
+    CHECK_EQ(n, 0);
+    CHECK_EQ(seen, 0x1f);
+    CHECK_EQ(others, 0);
+    /* A buffer too small for even one entry is EINVAL. */
+    lseek(dfd, 0, SEEK_SET);
+    CHECK_ERR(syscall(SYS_getdents64, dfd, buf, 8), EINVAL);
+    close(dfd);
+    int ffd = open(DIR_ "/f", O_RDONLY);
+    CHECK_ERR(syscall(SYS_getdents64, ffd, buf, sizeof buf), ENOTDIR);
+    close(ffd);
+    check_end();
+}
+
+static void test_rename_unlink(void) {
+    check_begin("renameat, unlinkat");
+    write_file(DIR_ "/g", "gee");
+    CHECK_EQ(renameat(AT_FDCWD, DIR_ "/g", AT_FDCWD, DIR_ "/renamed"), 0);
+    CHECK_ERR(access(DIR_ "/g", F_OK), ENOENT);
+    char buf[8] = {0};
+    int fd = open(DIR_ "/renamed", O_RDONLY);
+    CHECK_EQ(read(fd, buf, sizeof buf), 3);
+    CHECK(memcmp(buf, "gee", 3) == 0);
+    close(fd);
+    CHECK_ERR(renameat(AT_FDCWD, DIR_ "/g", AT_FDCWD, DIR_ "/h"), ENOENT);
+
+    CHECK_EQ(unlinkat(AT_FDCWD, DIR_ "/renamed", 0), 0);
+    CHECK_ERR(unlinkat(AT_FDCWD, DIR_ "/renamed", 0), ENOENT);
+    CHECK_ERR(unlinkat(AT_FDCWD, DIR_ "/sub", 0), EISDIR);
+    CHECK_ERR(unlinkat(AT_FDCWD, DIR_ "/sub", AT_REMOVEDIR), ENOTEMPTY);
+    CHECK_ERR(unlinkat(AT_FDCWD, DIR_ "/f", AT_REMOVEDIR), ENOTDIR);
+    CHECK_EQ(mkdirat(AT_FDCWD, DIR_ "/empty", 0755), 0);
+    CHECK_EQ(unlinkat(AT_FDCWD, DIR_ "/empty", AT_REMOVEDIR), 0);
+    CHECK_ERR(access(DIR_ "/empty", F_OK), ENOENT);
+    check_end();
+}
+
+static void test_symlink(void) {
+    check_begin("symlinkat, readlinkat, newfstatat AT_SYMLINK_NOFOLLOW");
+    const char *target = DIR_ "/f";
+    CHECK_EQ(symlinkat(target, AT_FDCWD, DIR_ "/link"), 0);
+    CHECK_ERR(symlinkat(target, AT_FDCWD, DIR_ "/link"), EEXIST);
+    char buf[64];
+    memset(buf, '#', sizeof buf);
+    long len = (long)strlen(target);
+    CHECK_EQ(readlinkat(AT_FDCWD, DIR_ "/link", buf, sizeof buf), len);
+    CHECK(memcmp(buf, target, len) == 0);
+    CHECK(buf[len] == '#'); /* no NUL terminator written */
+    memset(buf, '#', sizeof buf);
+    CHECK_EQ(readlinkat(AT_FDCWD, DIR_ "/link", buf, 4), 4); /* truncated */
+    CHECK(memcmp(buf, target, 4) == 0 && buf[4] == '#');
+    CHECK_ERR(readlinkat(AT_FDCWD, DIR_ "/f", buf, sizeof buf), EINVAL);
+    CHECK_ERR(readlinkat(AT_FDCWD, DIR_ "/none", buf, sizeof buf), ENOENT);
+
+    struct stat st;
+    CHECK_EQ(fstatat(AT_FDCWD, DIR_ "/link", &st, AT_SYMLINK_NOFOLLOW), 0);
+    CHECK(S_ISLNK(st.st_mode));
+    CHECK_EQ(st.st_size, len);
+    CHECK_EQ(fstatat(AT_FDCWD, DIR_ "/link", &st, 0), 0);
+    CHECK(S_ISREG(st.st_mode));
+    /* Opening through the link reaches the target. */
+    int fd = open(DIR_ "/link", O_RDONLY);
+    CHECK(fd >= 0);
+    CHECK_EQ(read(fd, buf, 5), 5);
+    CHECK(memcmp(buf, "hello", 5) == 0);
+    close(fd);
+    check_end();
+}
+
+static void test_cwd(void) {
+    check_begin("chdir, getcwd");
+    char buf[256];
+    CHECK_EQ(chdir(DIR_ "/sub"), 0);
+    long n = syscall(SYS_getcwd, buf, sizeof buf);
+    CHECK_EQ(n, strlen(DIR_ "/sub") + 1); /* length includes the NUL */
+    CHECK(strcmp(buf, DIR_ "/sub") == 0);
+    CHECK_ERR(syscall(SYS_getcwd, buf, 4), ERANGE);
+    /* Relative paths now resolve in the new directory. */
+    CHECK_EQ(access("a", F_OK), 0);
+    CHECK_EQ(chdir(".."), 0);
+    CHECK(getcwd(buf, sizeof buf) && strcmp(buf, DIR_) == 0);
+    CHECK_ERR(chdir(DIR_ "/f"), ENOTDIR);
+    CHECK_ERR(chdir(DIR_ "/none"), ENOENT);
+    CHECK_EQ(chdir("/"), 0);
+    CHECK(getcwd(buf, sizeof buf) && strcmp(buf, "/") == 0);
+    check_end();
+}
+
+static void test_errors(void) {
+    check_begin("open errors (EISDIR, ENOTDIR, ENOENT), EBADF, ENOTTY");
+    CHECK_ERR(open(DIR_, O_WRONLY), EISDIR);
+    CHECK_ERR(open(DIR_, O_RDWR), EISDIR);
+    CHECK_ERR(open(DIR_ "/f", O_RDONLY | O_DIRECTORY), ENOTDIR);
+    CHECK_ERR(open(DIR_ "/none", O_RDONLY), ENOENT);
+    CHECK_ERR(open(DIR_ "/none/x", O_RDONLY | O_CREAT, 0600), ENOENT);
+    CHECK_ERR(open(DIR_ "/f/x", O_RDONLY), ENOTDIR);
+    CHECK_ERR(open("", O_RDONLY), ENOENT);
+    int fd = open(DIR_, O_RDONLY | O_DIRECTORY);
+    CHECK(fd >= 0);
+    char c;
+    CHECK_ERR(read(fd, &c, 1), EISDIR);
+    close(fd);
+
+    CHECK_ERR(close(999), EBADF);
+    CHECK_ERR(close(-1), EBADF);
+    fd = open(DIR_ "/f", O_RDONLY);
+    close(fd);
+    CHECK_ERR(read(fd, &c, 1), EBADF);
+    CHECK_ERR(write(fd, "x", 1), EBADF);
+    fd = open(DIR_ "/f", O_RDONLY);
+    CHECK_ERR(write(fd, "x", 1), EBADF); /* not open for writing */
+    struct termios t;
+    CHECK_ERR(ioctl(fd, TCGETS, &t), ENOTTY);
+    close(fd);
+    check_end();
+}
+
+static void test_dev(void) {
+    check_begin("/dev/null, /dev/zero");
+    char buf[64];
+    int fd = open("/dev/null", O_RDWR);
+    CHECK(fd >= 0);
+    CHECK_EQ(read(fd, buf, sizeof buf), 0);
+    CHECK_EQ(write(fd, "discard", 7), 7);
+    close(fd);
+    fd = open("/dev/zero", O_RDONLY);
+    CHECK(fd >= 0);
+    memset(buf, 0xff, sizeof buf);
+    CHECK_EQ(read(fd, buf, sizeof buf), sizeof buf);
+    int zero = 1;
+    for (size_t i = 0; i < sizeof buf; i++)
+        if (buf[i]) zero = 0;
+    CHECK(zero);
+    close(fd);
+    check_end();
+}
+
+static void test_access(void) {
+    check_begin("faccessat");
+    CHECK_EQ(faccessat(AT_FDCWD, DIR_ "/f", F_OK, 0), 0);
+    CHECK_EQ(faccessat(AT_FDCWD, DIR_ "/f", R_OK | W_OK, 0), 0);
+    CHECK_EQ(faccessat(AT_FDCWD, DIR_, R_OK | X_OK, 0), 0);
+    CHECK_ERR(faccessat(AT_FDCWD, DIR_ "/none", F_OK, 0), ENOENT);
+    CHECK_ERR(faccessat(AT_FDCWD, DIR_ "/f/x", F_OK, 0), ENOTDIR);
+    int dfd = open(DIR_, O_RDONLY | O_DIRECTORY);
+    CHECK_EQ(faccessat(dfd, "f", F_OK, 0), 0);
+    close(dfd);
+    check_end();
+}
+
+int main(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    cleanup();
+    if (mkdir(DIR_, 0755) != 0) {
+        printf("cannot create " DIR_ ": %s\n", strerror(errno));
+        return 1;
+    }
+    test_basic_io();
+    test_append_truncate_stat();
+    test_dup_fcntl();
+    test_dirs();
+    test_rename_unlink();
+    test_symlink();
+    test_cwd();
+    test_errors();
+    test_dev();
+    test_access();
+    cleanup();
+    check_exit();
+}

@@ -1,0 +1,215 @@
+/* misc: process identity, uname, clocks, randomness, limits, signal masks
+ * and dispositions, ENOSYS, sched_yield and futex basics, as on Linux.
+ *
+ * Linux facts checked here:
+ *   - a single-threaded process has gettid() == getpid().
+ *   - SIGKILL and SIGSTOP are silently dropped from a blocked set; changing
+ *     their action is EINVAL.
+ *   - an ignored signal sent to yourself has no effect at all.
+ *   - FUTEX_WAIT's timeout is relative and expires with ETIMEDOUT.
+ */
+#define _GNU_SOURCE
+#include "check.h"
+
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t ns_of(const struct timespec *t) { return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec; }
+
+static int64_t mono_ns(void) {
+    struct timespec t;
+    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t);
+    return ns_of(&t);
+}
+
+static void test_ids(void) {
+    check_begin("getpid, getppid, gettid");
+    long pid = syscall(SYS_getpid);
+    CHECK(pid > 0);
+    CHECK_EQ(syscall(SYS_getpid), pid); /* stable */
+    CHECK_EQ(getpid(), pid);
+    CHECK_EQ(syscall(SYS_gettid), pid); /* only one thread */
+    long ppid = syscall(SYS_getppid);
+    /* The first process may have no parent (0); otherwise it differs. */
+    CHECK(ppid >= 0 && ppid != pid);
+    check_end();
+}
+
+static void test_uname(void) {
+    check_begin("uname");
+    struct utsname u;
+    memset(&u, 0xff, sizeof u);
+    CHECK_EQ(syscall(SYS_uname, &u), 0);
+    /* Every field must be a NUL-terminated string within its array. */
+    CHECK(memchr(u.sysname, 0, sizeof u.sysname) && memchr(u.release, 0, sizeof u.release));
+    CHECK(memchr(u.machine, 0, sizeof u.machine) && memchr(u.nodename, 0, sizeof u.nodename));
+    CHECK(u.sysname[0] != 0 && u.release[0] != 0);
+    CHECK(strcmp(u.sysname, "Linux") == 0 || strcmp(u.sysname, "Akuma") == 0);
+    CHECK(strcmp(u.machine, "aarch64") == 0);
+    printf("  uname: %s %s %s\n", u.sysname, u.release, u.machine);
+    check_end();
+}
+
+static void test_clocks(void) {
+    check_begin("clock_gettime MONOTONIC non-decreasing, nanosleep advances it");
+    int64_t prev = mono_ns(), bad = 0;
+    for (int i = 0; i < 1000; i++) {
+        int64_t now = mono_ns();
+        if (now < prev) bad++;
+        prev = now;
+    }
+    CHECK_EQ(bad, 0);
+    int64_t before = mono_ns();
+    struct timespec req = {0, 20 * 1000 * 1000};
+    CHECK_EQ(syscall(SYS_nanosleep, &req, NULL), 0);
+    int64_t slept = mono_ns() - before;
+    CHECK(slept >= 20 * 1000 * 1000);
+    /* clock_nanosleep with an absolute deadline returns at or after it. */
+    struct timespec dl;
+    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &dl);
+    int64_t target = ns_of(&dl) + 10 * 1000 * 1000;
+    dl.tv_sec = target / 1000000000;
+    dl.tv_nsec = target % 1000000000;
+    CHECK_EQ(syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &dl, NULL), 0);
+    CHECK(mono_ns() >= target);
+    struct timespec badreq = {0, 1000000000}; /* tv_nsec out of range */
+    CHECK_ERR(syscall(SYS_nanosleep, &badreq, NULL), EINVAL);
+    struct timespec t;
+    CHECK_ERR(syscall(SYS_clock_gettime, 12345, &t), EINVAL);
+    check_end();
+
+    check_begin("clock_getres");
+    struct timespec res = {-1, -1};
+    CHECK_EQ(syscall(SYS_clock_getres, CLOCK_MONOTONIC, &res), 0);
+    CHECK(res.tv_sec == 0 && res.tv_nsec > 0);
+    res.tv_sec = res.tv_nsec = -1;
+    CHECK_EQ(syscall(SYS_clock_getres, CLOCK_REALTIME, &res), 0);
+    CHECK(res.tv_sec == 0 && res.tv_nsec > 0);
+    CHECK_ERR(syscall(SYS_clock_getres, 12345, &res), EINVAL);
+    check_end();
+
+    check_begin("gettimeofday / CLOCK_REALTIME plausible (after 2020)");
+    struct timeval tv;
+    CHECK_EQ(syscall(SYS_gettimeofday, &tv, NULL), 0);
+    CHECK(tv.tv_sec > 1577836800); /* 2020-01-01 */
+    CHECK(tv.tv_usec >= 0 && tv.tv_usec < 1000000);
+    struct timespec rt;
+    CHECK_EQ(syscall(SYS_clock_gettime, CLOCK_REALTIME, &rt), 0);
+    CHECK(rt.tv_sec >= tv.tv_sec && rt.tv_sec - tv.tv_sec < 5);
+    check_end();
+}
+
+static void test_random_limits(void) {
+    check_begin("getrandom");
+    unsigned char buf[64] = {0};
+    CHECK_EQ(syscall(SYS_getrandom, buf, sizeof buf, 0), sizeof buf);
+    int nonzero = 0;
+    for (size_t i = 0; i < sizeof buf; i++) nonzero |= buf[i];
+    CHECK(nonzero);
+    unsigned char again[64] = {0};
+    CHECK_EQ(syscall(SYS_getrandom, again, sizeof again, 0), sizeof again);
+    CHECK(memcmp(buf, again, sizeof buf) != 0);
+    CHECK_ERR(syscall(SYS_getrandom, buf, sizeof buf, 0x1000), EINVAL);
+    check_end();
+
+    check_begin("prlimit64(RLIMIT_STACK)");
+    struct rlimit rl = {0, 0};
+    CHECK_EQ(syscall(SYS_prlimit64, 0, RLIMIT_STACK, NULL, &rl), 0);
+    CHECK(rl.rlim_cur > 0 && rl.rlim_cur <= rl.rlim_max);
+    printf("  stack limit cur=%llu max=%llu\n", (unsigned long long)rl.rlim_cur,
+           (unsigned long long)rl.rlim_max);
+    CHECK_ERR(syscall(SYS_prlimit64, 0, 999, NULL, &rl), EINVAL);
+    check_end();
+}
+
+/* The kernel's sigset is 64 bits on arm64; signal n is bit n-1. */
+static uint64_t sigbit(int sig) { return 1ULL << (sig - 1); }
+
+static void test_signals(void) {
+    check_begin("rt_sigprocmask block/unblock round trip");
+    uint64_t set = sigbit(SIGUSR1), old = ~0ULL, cur = 0;
+    CHECK_EQ(syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, 8), 0);
+    CHECK(!(old & sigbit(SIGUSR1)));
+    CHECK_EQ(syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &cur, 8), 0);
+    CHECK(cur & sigbit(SIGUSR1));
+    CHECK_EQ(syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, 8), 0);
+    CHECK_EQ(syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &cur, 8), 0);
+    CHECK(!(cur & sigbit(SIGUSR1)));
+    /* SIGKILL and SIGSTOP can never be blocked: silently dropped. */
+    set = sigbit(SIGKILL) | sigbit(SIGSTOP) | sigbit(SIGUSR2);
+    CHECK_EQ(syscall(SYS_rt_sigprocmask, SIG_SETMASK, &set, &old, 8), 0);
+    CHECK_EQ(syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, &cur, 8), 0);
+    CHECK(cur == sigbit(SIGUSR2));
+    CHECK_ERR(syscall(SYS_rt_sigprocmask, 99, &set, NULL, 8), EINVAL);
+    CHECK_ERR(syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, NULL, 4), EINVAL);
+    check_end();
+
+    check_begin("rt_sigaction SIG_IGN, then kill(self, SIGUSR1) has no effect");
+    /* Kernel layout of struct sigaction on arm64 (not glibc's). */
+    struct ksigaction {
+        void *handler;
+        unsigned long flags;
+        void *restorer;
+        uint64_t mask;
+    } act = {SIG_IGN, 0, NULL, 0}, oldact;
+    CHECK_EQ(syscall(SYS_rt_sigaction, SIGUSR1, &act, NULL, 8), 0);
+    memset(&oldact, 0xff, sizeof oldact);
+    CHECK_EQ(syscall(SYS_rt_sigaction, SIGUSR1, NULL, &oldact, 8), 0);
+    CHECK(oldact.handler == SIG_IGN);
+    CHECK_EQ(syscall(SYS_kill, syscall(SYS_getpid), SIGUSR1), 0);
+    CHECK_EQ(syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR1), 0);
+    printf("  still alive after SIGUSR1\n");
+    CHECK_ERR(syscall(SYS_rt_sigaction, SIGKILL, &act, NULL, 8), EINVAL);
+    CHECK_ERR(syscall(SYS_rt_sigaction, SIGSTOP, &act, NULL, 8), EINVAL);
+    CHECK_ERR(syscall(SYS_rt_sigaction, 0, &act, NULL, 8), EINVAL);
+    CHECK_ERR(syscall(SYS_rt_sigaction, 65, &act, NULL, 8), EINVAL);
+    CHECK_ERR(syscall(SYS_rt_sigaction, SIGUSR1, &act, NULL, 4), EINVAL);
+    /* Querying SIGKILL's action is allowed. */
+    CHECK_EQ(syscall(SYS_rt_sigaction, SIGKILL, NULL, &oldact, 8), 0);
+    CHECK(oldact.handler == SIG_DFL);
+    /* Signal 0 only checks that the target exists. */
+    CHECK_EQ(syscall(SYS_kill, syscall(SYS_getpid), 0), 0);
+    check_end();
+}
+
+static void test_sched_nosys(void) {
+    check_begin("unknown syscall -> ENOSYS, sched_yield");
+    CHECK_ERR(syscall(999), ENOSYS);
+    CHECK_ERR(syscall(500), ENOSYS);
+    CHECK_EQ(syscall(SYS_sched_yield), 0);
+    check_end();
+}
+
+static void test_futex(void) {
+    check_begin("futex WAKE / WAIT mismatch / WAIT timeout");
+    static uint32_t word = 5;
+    CHECK_EQ(syscall(SYS_futex, &word, FUTEX_WAKE, 1, NULL, NULL, 0), 0);
+    CHECK_EQ(syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 10, NULL, NULL, 0), 0);
+    CHECK_ERR(syscall(SYS_futex, &word, FUTEX_WAIT, 6, NULL, NULL, 0), EAGAIN);
+    CHECK_ERR(syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 6, NULL, NULL, 0), EAGAIN);
+    struct timespec to = {0, 10 * 1000 * 1000};
+    int64_t before = mono_ns();
+    CHECK_ERR(syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 5, &to, NULL, 0), ETIMEDOUT);
+    CHECK(mono_ns() - before >= 10 * 1000 * 1000);
+    /* Misaligned futex words are rejected. */
+    CHECK_ERR(syscall(SYS_futex, (char *)&word + 1, FUTEX_WAKE, 1, NULL, NULL, 0), EINVAL);
+    check_end();
+}
+
+int main(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    test_ids();
+    test_uname();
+    test_clocks();
+    test_random_limits();
+    test_signals();
+    test_sched_nosys();
+    test_futex();
+    check_exit();
+}
