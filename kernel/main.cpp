@@ -130,6 +130,10 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
     if (state.platform.psci_method)
         arch::set_psci_conduit(*state.platform.psci_method == PsciMethod::Hvc ? arch::PsciConduit::Hvc
                                                                                 : arch::PsciConduit::Smc);
+    // ./akuma exec: only the program's output reaches the terminal (a panic
+    // still prints its report).
+    if (args.has("exec"))
+        console::set_quiet(!args.get_bool("verbose", false));
     // Printed into the early console buffer until step 3 starts the UART.
     kprintln("\nAkuma (aarch64) booting: kernel at {:#x}, entered at EL{}, {} symbols", kernel_physical, entry_el,
              debug::kernel_symbol_count());
@@ -216,8 +220,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
         arch::machine_exit(k_exit_tests_passed);
     }
     if (args.has("exec")) {
-        // ./akuma exec: one program, the kernel stays silent unless it panics.
-        console::set_quiet(!args.get_bool("verbose", false));
+        // ./akuma exec: one program (the kernel was made quiet at step 1).
         arch::machine_exit(proc::run_exec_spec(k_exec_spec_path));
     }
     if (args.has("test")) {

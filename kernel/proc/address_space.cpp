@@ -142,12 +142,13 @@ ErrorOr<VirtAddr> AddressSpace::map(const MapRequest& request) {
     VirtAddr start;
     if (request.placement == MapPlacement::Anywhere) {
         VirtAddr hint = page_up(request.address);
-        if (hint < k_user_min_address)
-            hint = 0;
-        auto found = m_vmas.find_free(length, k_user_mmap_base, k_user_mmap_limit, hint);
+        bool user_hint = hint >= k_user_min_address;
+        auto found = m_vmas.find_free(length, k_user_mmap_base, k_user_mmap_limit, user_hint ? hint : m_mmap_cursor);
         if (!found)
             return Error::NoMemory;
         start = *found;
+        if (!user_hint)
+            m_mmap_cursor = start + length;
     } else {
         start = request.address;
         VirtAddr end = TRY(checked_end(start, length));

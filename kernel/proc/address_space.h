@@ -111,6 +111,10 @@ private:
         void* pin;
     };
     Vector<PinnedFile, mm::HeapAllocator> m_pinned_files;
+    // Next-fit for mmap without a hint: the search starts where the last
+    // such mapping ended (Linux's free-area cache), so a program with
+    // thousands of mappings does not rescan them all each time.
+    mm::VirtAddr m_mmap_cursor { 0 };
     mm::VirtAddr m_break_start { 0 };
     mm::VirtAddr m_break { 0 };
     mm::VirtAddr m_stack_top { 0 };

@@ -1,0 +1,267 @@
+// libakuma's definitions of the C allocation functions. Linking this object
+// into a static program (before libc.a, which the compiler driver
+// guarantees; use --whole-archive so it is linked even when only libstdc++
+// calls malloc) keeps glibc's malloc.o out of the link: no other libc.a
+// member refers to a symbol only malloc.o defines, except weakly (its fork
+// and thread-exit hooks). The mallopt/mallinfo/malloc_trim/... stubs below
+// exist so a program calling them does not drag malloc.o back in with
+// duplicate definitions.
+//
+// Which allocator serves the process is decided at the first call, from
+// AKUMA_MALLOC. Static glibc sets `environ` before anything else in
+// __libc_start_main, and nothing allocates before that (TLS comes from
+// brk directly, ifunc resolvers do not allocate), so the choice always sees
+// the real environment; the first malloc is usually libstdc++'s emergency
+// exception pool, from a static constructor before main.
+//
+// All state is constant-initialised: malloc runs before any constructor of
+// this library would. One lock serialises every call; no per-thread caches
+// yet.
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+
+#include "akuma/alloc/brk_allocator.h"
+#include "akuma/alloc/fast_allocator.h"
+#include "akuma/alloc/guard_allocator.h"
+#include "akuma/alloc/malloc_api.h"
+#include "akuma/malloc.h"
+#include "akuma/page_source.h"
+
+// glibc's cached program break (misc/sbrk.c reads it instead of asking the
+// kernel): kept in step with our brk calls so a program's own sbrk() extends
+// the break above our heap instead of moving it back into it. Weak: absent
+// from a link that has no sbrk.
+extern "C" void* __curbrk __attribute__((weak));
+
+namespace akuma::user {
+namespace {
+
+enum class Kind : unsigned char { Unchosen, Fast, Guard, Brk };
+
+// A futex mutex (0 free, 1 held, 2 held with waiters): uncontended it is
+// one compare-and-swap each way and no syscall, so single-threaded
+// programs never need futex(). Waiters sleep in the kernel instead of
+// spinning: allocator critical sections can be long (guard makes several
+// syscalls) and a spinner on one CPU would only burn the holder's time.
+// Without futex (ENOSYS) waiting falls back to sched_yield.
+class Lock {
+public:
+    void lock() {
+        int state = 0;
+        if (m_state.compare_exchange_strong(state, 1, std::memory_order_acquire))
+            return;
+        for (int spin = 0; spin < 100 && state == 1; spin++) {
+            asm volatile("yield");
+            state = 0;
+            if (m_state.compare_exchange_strong(state, 1, std::memory_order_acquire))
+                return;
+        }
+        if (state != 2)
+            state = m_state.exchange(2, std::memory_order_acquire);
+        while (state != 0) {
+            if (futex_wait(&m_state, 2) == -ENOSYS)
+                sched_yield();
+            state = m_state.exchange(2, std::memory_order_acquire);
+        }
+    }
+
+    void unlock() {
+        if (m_state.exchange(0, std::memory_order_release) == 2)
+            futex_wake(&m_state, 1);
+    }
+
+private:
+    std::atomic<int> m_state { 0 };
+    static_assert(sizeof(std::atomic<int>) == sizeof(int));
+};
+
+class LockGuard {
+public:
+    explicit LockGuard(Lock& lock) : m_lock(lock) { m_lock.lock(); }
+    ~LockGuard() { m_lock.unlock(); }
+    LockGuard(const LockGuard&) = delete;
+    LockGuard& operator=(const LockGuard&) = delete;
+
+private:
+    Lock& m_lock;
+};
+
+constinit Lock g_lock;
+constinit Kind g_kind = Kind::Unchosen;
+constinit FastAllocator<SyscallPageSource> g_fast;
+constinit GuardAllocator<SyscallPageSource> g_guard;
+constinit BrkAllocator<SyscallPageSource> g_brk;
+
+const char* environment_value(const char* name) {
+    if (!environ)
+        return nullptr;
+    size_t length = string_length(name);
+    for (char** entry = environ; *entry; entry++) {
+        const char* text = *entry;
+        size_t i = 0;
+        while (i < length && text[i] == name[i])
+            i++;
+        if (i == length && text[length] == '=')
+            return text + length + 1;
+    }
+    return nullptr;
+}
+
+bool same_text(const char* a, const char* b) {
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+Kind choose_kind() {
+    const char* value = environment_value("AKUMA_MALLOC");
+    if (!value || !*value || same_text(value, "fast"))
+        return Kind::Fast;
+    if (same_text(value, "guard"))
+        return Kind::Guard;
+    if (same_text(value, "brk"))
+        return Kind::Brk;
+    write_string(k_stderr_fd, "libakuma: unknown AKUMA_MALLOC value '");
+    write_string(k_stderr_fd, value);
+    write_string(k_stderr_fd, "' (expected fast, guard or brk); using fast\n");
+    return Kind::Fast;
+}
+
+Kind chosen_kind() {
+    if (g_kind == Kind::Unchosen)
+        g_kind = choose_kind();
+    return g_kind;
+}
+
+const char* kind_name(Kind kind) {
+    switch (kind) {
+    case Kind::Guard:
+        return decltype(g_guard)::k_name;
+    case Kind::Brk:
+        return decltype(g_brk)::k_name;
+    default:
+        return decltype(g_fast)::k_name;
+    }
+}
+
+// Runs `function` on the process's allocator under the lock.
+template <typename Function>
+auto with_allocator(Function function) {
+    LockGuard guard(g_lock);
+    switch (chosen_kind()) {
+    case Kind::Guard:
+        return function(g_guard);
+    case Kind::Brk:
+        return function(g_brk);
+    default:
+        return function(g_fast);
+    }
+}
+
+} // namespace
+
+void malloc_fatal(const char* what, const void* address) {
+    write_string(k_stderr_fd, "libakuma malloc (");
+    write_string(k_stderr_fd, kind_name(g_kind));
+    write_string(k_stderr_fd, "): ");
+    write_string(k_stderr_fd, what);
+    write_string(k_stderr_fd, " at ");
+    write_hex(k_stderr_fd, to_address(address));
+    write_string(k_stderr_fd, "\n");
+    tgkill(getpid(), gettid(), k_sigabrt);
+    exit_group(134);
+}
+
+void note_program_break(uintptr_t address) {
+    if (&__curbrk)
+        __curbrk = to_pointer(address);
+}
+
+} // namespace akuma::user
+
+using namespace akuma::user;
+
+extern "C" {
+
+const char* akuma_malloc_name(void) {
+    LockGuard guard(g_lock);
+    return kind_name(chosen_kind());
+}
+
+void* malloc(size_t size) noexcept {
+    return with_allocator([&](auto& allocator) { return api_malloc(allocator, size); });
+}
+
+void free(void* pointer) noexcept {
+    if (pointer)
+        with_allocator([&](auto& allocator) { api_free(allocator, pointer); });
+}
+
+void* calloc(size_t count, size_t size) noexcept {
+    return with_allocator([&](auto& allocator) { return api_calloc(allocator, count, size); });
+}
+
+void* realloc(void* pointer, size_t size) noexcept {
+    return with_allocator([&](auto& allocator) { return api_realloc(allocator, pointer, size); });
+}
+
+void* aligned_alloc(size_t alignment, size_t size) noexcept {
+    return with_allocator([&](auto& allocator) { return api_aligned_alloc(allocator, alignment, size); });
+}
+
+void* memalign(size_t alignment, size_t size) noexcept {
+    return with_allocator([&](auto& allocator) { return api_memalign(allocator, alignment, size); });
+}
+
+int posix_memalign(void** out, size_t alignment, size_t size) noexcept {
+    return with_allocator([&](auto& allocator) { return api_posix_memalign(allocator, out, alignment, size); });
+}
+
+void* valloc(size_t size) noexcept {
+    return with_allocator([&](auto& allocator) { return api_valloc(allocator, size); });
+}
+
+void* pvalloc(size_t size) noexcept {
+    return with_allocator([&](auto& allocator) { return api_pvalloc(allocator, size); });
+}
+
+size_t malloc_usable_size(void* pointer) noexcept {
+    if (!pointer)
+        return 0;
+    return with_allocator([&](auto& allocator) { return api_usable_size(allocator, pointer); });
+}
+
+// Tuning and statistics of glibc's allocator have no meaning here; these
+// report "nothing done" honestly.
+int mallopt(int, int) noexcept { return 0; }
+int malloc_trim(size_t) noexcept { return 0; }
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+struct mallinfo mallinfo(void) noexcept { return {}; }
+#pragma GCC diagnostic pop
+struct mallinfo2 mallinfo2(void) noexcept { return {}; }
+
+void malloc_stats(void) noexcept {
+    write_string(k_stderr_fd, "libakuma malloc: ");
+    write_string(k_stderr_fd, akuma_malloc_name());
+    write_string(k_stderr_fd, "\n");
+}
+
+int malloc_info(int options, FILE* stream) noexcept {
+    if (options != 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    fprintf(stream, "<malloc version=\"libakuma\" allocator=\"%s\"/>\n", akuma_malloc_name());
+    return 0;
+}
+
+} // extern "C"
