@@ -53,6 +53,7 @@ ErrorOr<void> tty_init(uint32_t uart_intid) {
     g_line.set_signal_sink(signal_sink, nullptr);
     TRY(arch::irq_register(uart_intid, receive_interrupt, nullptr, "uart"));
     uart_enable_receive_interrupts();
+    receive_interrupt(uart_intid, nullptr);  // what arrived before, if the interrupt stays quiet
     return {};
 }
 

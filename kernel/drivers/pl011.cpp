@@ -9,7 +9,6 @@ constexpr size_t k_line_control = 0x2c;
 constexpr size_t k_control = 0x30;
 constexpr size_t k_interrupt_mask = 0x38;
 
-constexpr size_t k_interrupt_clear = 0x44;
 constexpr uint32_t k_interrupt_rx = 1u << 4;
 constexpr uint32_t k_interrupt_rx_timeout = 1u << 6;
 constexpr uint32_t k_flag_rx_empty = 1u << 4;
@@ -48,7 +47,9 @@ int Pl011::try_get_char() {
 }
 
 void Pl011::enable_receive_interrupts() {
-    reg(k_interrupt_clear) = k_interrupt_rx | k_interrupt_rx_timeout;
+    // No clearing first: input that arrived before this (QEMU fills the FIFO
+    // from a pipe at once) must still raise the interrupt; reading the data
+    // register is what clears it.
     reg(k_interrupt_mask) = k_interrupt_rx | k_interrupt_rx_timeout;
 }
 

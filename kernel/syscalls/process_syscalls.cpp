@@ -60,6 +60,32 @@ int64_t sys_set_robust_list(const SyscallArgs& args) {
     return 0;
 }
 
+int64_t sys_prctl(const SyscallArgs& args) {
+    constexpr int k_pr_set_name = 15;
+    constexpr int k_pr_get_name = 16;
+    auto& process = current();
+    switch (static_cast<int>(args.a[0])) {
+    case k_pr_set_name: {
+        // The name is at most 15 bytes; longer ones are cut, as on Linux.
+        char name[proc::Process::k_name_size] = {};
+        for (size_t i = 0; i + 1 < sizeof(name); ++i) {
+            auto c = mm::read_user(args.ptr<const char>(1).offset(i));
+            if (c.is_error())
+                return error_result(Error::Fault);
+            if (c.value() == '\0')
+                break;
+            name[i] = c.value();
+        }
+        __builtin_memcpy(process.name, name, sizeof(name));
+        return 0;
+    }
+    case k_pr_get_name:
+        return to_result(mm::copy_to_user(args.ptr<void>(1), process.name, sizeof(process.name)));
+    default:
+        return error_result(Error::Invalid);  // options Akuma does not support
+    }
+}
+
 int64_t sys_rseq(const SyscallArgs&) {
     // Restartable sequences are optional for glibc (it falls back when
     // registration fails with ENOSYS).

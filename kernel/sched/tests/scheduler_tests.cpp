@@ -220,11 +220,16 @@ uint64_t fp_worker(void* argument) {
 
 KTEST(sched_fp_state, "Scheduler: FP/SIMD state is saved and restored per thread") {
     Thread* threads[3];
-    for (uint64_t i = 0; i < 3; ++i) {
-        auto thread = spawn("fp", fp_worker, reinterpret_cast<void*>(0x1000 * (i + 1)));
-        KEXPECT(!thread.is_error());
-        KEXPECT(!enable_fp_state(thread.value()).is_error());
-        threads[i] = thread.value();
+    {
+        // Each thread must have its FP state before it first runs: a tick
+        // between spawn() and enable_fp_state() would let it start without.
+        PreemptionDisabled no_preemption;
+        for (uint64_t i = 0; i < 3; ++i) {
+            auto thread = spawn("fp", fp_worker, reinterpret_cast<void*>(0x1000 * (i + 1)));
+            KEXPECT(!thread.is_error());
+            KEXPECT(!enable_fp_state(thread.value()).is_error());
+            threads[i] = thread.value();
+        }
     }
     for (auto* thread : threads) {
         auto failures = join(thread);
