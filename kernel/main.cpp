@@ -108,7 +108,8 @@ void map_all_ram(const PlatformInfo& platform) {
 }
 
 [[noreturn]] void idle() {
-    kprintln("[Kernel] boot complete; idle (no shell yet). Quit QEMU with Ctrl-A X.");
+    kprintln("[Kernel] boot complete; idle. Run a program on the console with init=, e.g.");
+    kprintln("[Kernel]   ./akuma run --append init=/bin/sh   (quit QEMU with Ctrl-A X)");
     // The main thread has nothing left to do: let the idle thread (and
     // anything else runnable) have the CPU for good.
     for (;;)
@@ -222,6 +223,13 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
     if (args.has("exec")) {
         // ./akuma exec: one program (the kernel was made quiet at step 1).
         arch::machine_exit(proc::run_exec_spec(k_exec_spec_path));
+    }
+    if (auto init = args.get("init")) {
+        // An interactive program on the console (e.g. init=/bin/sh); when it
+        // ends, so does the machine, with its status.
+        int status = proc::run_console_program(*init);
+        kprintln("[Init] {} ended with status {}; powering off", *init, status);
+        arch::machine_exit(status);
     }
     if (args.has("test")) {
         auto filter = args.get("test").value_or("");

@@ -153,6 +153,21 @@ unsigned run_program_list(std::string_view list_path) {
     return failed + (returned ? 0 : 1);
 }
 
+int run_console_program(std::string_view command) {
+    std::string_view argv[k_max_words];
+    size_t count = 0;
+    for (auto word = next_word(command); !word.empty() && count < k_max_words; word = next_word(command))
+        argv[count++] = word;
+    if (count == 0)
+        return 127;
+    auto status = run(argv[0], { argv, count }, k_default_environment);
+    if (status.is_error()) {
+        kprintln("[Init] cannot run {}: {}", argv[0], error_name(status.error()));
+        return status.error() == Error::NotFound ? 127 : 126;
+    }
+    return shell_status(status.value());
+}
+
 int run_exec_spec(std::string_view spec_path) {
     FileText text;
     if (auto result = read_file(spec_path, text); result.is_error()) {

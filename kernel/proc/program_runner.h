@@ -19,6 +19,11 @@ unsigned run_program_list(std::string_view list_path);
 // 128 + signal when killed, 127 / 126 if it cannot be started.
 int run_exec_spec(std::string_view spec_path);
 
+// Runs `command` (a path and arguments separated by blanks, as in the
+// init= boot argument) on the console with the default environment and
+// returns the shell-style status as run_exec_spec does.
+int run_console_program(std::string_view command);
+
 // Wait status (Linux encoding) -> "exited with code N" / "killed by SIGX".
 int shell_status(int wait_status);
 

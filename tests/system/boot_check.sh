@@ -1,25 +1,26 @@
 #!/usr/bin/env bash
 # Boots Akuma through `./akuma run` and checks the result.
-#   boot_check.sh [--status N] [--expect REGEX]... [--reject REGEX]... -- [./akuma run options]
+#   boot_check.sh [--status N] [--expect REGEX]... [--reject REGEX]... [--stdin TEXT] -- [./akuma run options]
 # Passes when QEMU's exit status is N (default 0), every --expect regex
 # (grep -E) matches a line of the console log and no --reject regex does.
 # A hang is stopped by a generous timeout (status 124), which fails unless
-# expected.
+# expected. --stdin types TEXT (printf escapes expanded) on the serial console.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-want_status=0 expects=() rejects=()
+want_status=0 expects=() rejects=() input=
 while [[ $# -gt 0 ]]; do
     case $1 in
         --status) want_status=$2; shift 2 ;;
         --expect) expects+=("$2"); shift 2 ;;
         --reject) rejects+=("$2"); shift 2 ;;
+        --stdin) input=$2; shift 2 ;;
         --) shift; break ;;
         *) echo "boot_check: unknown option $1" >&2; exit 2 ;;
     esac
 done
 timeout_s=${AKUMA_TEST_TIMEOUT:-120}
 log=$(mktemp); trap 'rm -f "$log"' EXIT
-"$root/akuma" run --no-build --timeout "$timeout_s" "$@" </dev/null >"$log" 2>&1
+printf "$input" | "$root/akuma" run --no-build --timeout "$timeout_s" "$@" >"$log" 2>&1
 status=$?
 tr -d '\r' <"$log" >"$log.clean" && mv "$log.clean" "$log"
 failed=0
