@@ -70,8 +70,10 @@ uint64_t round_up(uint64_t value, uint64_t alignment) {
 
 InodeRef::InodeRef(Inode* inode)
     : m_inode(inode) {
+    // Atomic: references are copied and dropped outside the VFS lock too
+    // (a process's cwd, open files), by preemptible threads.
     if (m_inode)
-        ++m_inode->m_ref_count;
+        __atomic_add_fetch(&m_inode->m_ref_count, 1, __ATOMIC_RELAXED);
 }
 
 InodeRef& InodeRef::operator=(const InodeRef& other) {
@@ -89,7 +91,7 @@ InodeRef& InodeRef::operator=(InodeRef&& other) {
 
 void InodeRef::reset() {
     Inode* inode = std::exchange(m_inode, nullptr);
-    if (inode && --inode->m_ref_count == 0)
+    if (inode && __atomic_sub_fetch(&inode->m_ref_count, 1, __ATOMIC_ACQ_REL) == 0)
         inode->m_fs.destroy(inode);
 }
 

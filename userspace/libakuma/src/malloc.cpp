@@ -11,8 +11,9 @@
 // AKUMA_MALLOC. Static glibc sets `environ` before anything else in
 // __libc_start_main, and nothing allocates before that (TLS comes from
 // brk directly, ifunc resolvers do not allocate), so the choice always sees
-// the real environment; the first malloc is usually libstdc++'s emergency
-// exception pool, from a static constructor before main.
+// the real environment. Measured on Linux: the first call comes from
+// _dl_non_dynamic_init (_dl_init_paths, _dl_get_origin), before the static
+// constructors (libstdc++'s emergency exception pool) and main.
 //
 // All state is constant-initialised: malloc runs before any constructor of
 // this library would. One lock serialises every call; no per-thread caches
@@ -44,7 +45,7 @@ namespace {
 enum class Kind : unsigned char { Unchosen, Fast, Guard, Brk };
 
 // A futex mutex (0 free, 1 held, 2 held with waiters): uncontended it is
-// one compare-and-swap each way and no syscall, so single-threaded
+// one atomic operation each way and no syscall, so single-threaded
 // programs never need futex(). Waiters sleep in the kernel instead of
 // spinning: allocator critical sections can be long (guard makes several
 // syscalls) and a spinner on one CPU would only burn the holder's time.
