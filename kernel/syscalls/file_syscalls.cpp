@@ -125,10 +125,6 @@ int64_t vectored(const SyscallArgs& args) {
     return static_cast<int64_t>(total);
 }
 
-int64_t stat_to_user(const fs::InodeStat& stat, mm::UserPtr<abi::Stat> out) {
-    return to_result(mm::write_user(out, to_linux_stat(stat)));
-}
-
 }  // namespace
 
 ErrorOr<FileRef> FileRef::from_fd(int fd) { return FileRef(TRY(current().files->get(fd))); }
@@ -181,395 +177,305 @@ abi::Stat to_linux_stat(const fs::InodeStat& stat) {
     return result;
 }
 
-int64_t sys_read(const SyscallArgs& args) {
-    auto file = FileRef::from_fd(args.fd(0));
-    if (file.is_error())
-        return error_result(file.error());
-    return to_result(read_to_user(*file.value(), args.ptr<void>(1), args.a[2], std::nullopt));
+// Each handler is an ErrorOr function (TRY for every failure) wrapped by
+// to_result(), which turns an error into -errno.
+
+namespace {
+
+ErrorOr<size_t> read(const SyscallArgs& args) {
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    return read_to_user(*file, args.ptr<void>(1), args.a[2], std::nullopt);
 }
 
-int64_t sys_write(const SyscallArgs& args) {
-    auto file = FileRef::from_fd(args.fd(0));
-    if (file.is_error())
-        return error_result(file.error());
-    return to_result(write_from_user(*file.value(), args.ptr<const void>(1), args.a[2], std::nullopt));
+ErrorOr<size_t> write(const SyscallArgs& args) {
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    return write_from_user(*file, args.ptr<const void>(1), args.a[2], std::nullopt);
 }
 
-int64_t sys_pread64(const SyscallArgs& args) {
-    auto file = FileRef::from_fd(args.fd(0));
-    if (file.is_error())
-        return error_result(file.error());
-    if (file.value()->kind == fs::FileKind::Console)
-        return error_result(Error::IllegalSeek);
+// pread64/pwrite64: a file position instead of the file's offset.
+ErrorOr<FileRef> seekable_file(const SyscallArgs& args) {
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    if (file->kind == fs::FileKind::Console)
+        return Error::IllegalSeek;
     if (static_cast<int64_t>(args.a[3]) < 0)
-        return error_result(Error::Invalid);
-    return to_result(read_to_user(*file.value(), args.ptr<void>(1), args.a[2], args.a[3]));
+        return Error::Invalid;
+    return file;
 }
 
-int64_t sys_pwrite64(const SyscallArgs& args) {
-    auto file = FileRef::from_fd(args.fd(0));
-    if (file.is_error())
-        return error_result(file.error());
-    if (file.value()->kind == fs::FileKind::Console)
-        return error_result(Error::IllegalSeek);
-    if (static_cast<int64_t>(args.a[3]) < 0)
-        return error_result(Error::Invalid);
-    return to_result(write_from_user(*file.value(), args.ptr<const void>(1), args.a[2], args.a[3]));
+ErrorOr<size_t> pread64(const SyscallArgs& args) {
+    auto file = TRY(seekable_file(args));
+    return read_to_user(*file, args.ptr<void>(1), args.a[2], args.a[3]);
 }
 
-int64_t sys_readv(const SyscallArgs& args) { return vectored<false>(args); }
-int64_t sys_writev(const SyscallArgs& args) { return vectored<true>(args); }
+ErrorOr<size_t> pwrite64(const SyscallArgs& args) {
+    auto file = TRY(seekable_file(args));
+    return write_from_user(*file, args.ptr<const void>(1), args.a[2], args.a[3]);
+}
 
-int64_t sys_openat(const SyscallArgs& args) {
-    auto path = UserPath::copy(args.ptr<const char>(1));
-    if (path.is_error())
-        return error_result(path.error());
-    auto base = directory_for(args.fd(0), path.value().view());
-    if (base.is_error())
-        return error_result(base.error());
+ErrorOr<int> openat(const SyscallArgs& args) {
+    auto path = TRY(UserPath::copy(args.ptr<const char>(1)));
+    auto base = TRY(directory_for(args.fd(0), path.view()));
     uint32_t flags = static_cast<uint32_t>(args.a[2]);
-    auto file = fs::open_path(base.value(), path.value().view(), flags, static_cast<uint32_t>(args.a[3]),
-                              current().umask);
-    if (file.is_error())
-        return error_result(file.error());
-    auto fd = current().files->install(file.value(), flags & abi::k_o_cloexec);
+    auto* file = TRY(fs::open_path(base, path.view(), flags, static_cast<uint32_t>(args.a[3]), current().umask));
+    auto fd = current().files->install(file, flags & abi::k_o_cloexec);
     if (fd.is_error())
-        fs::release(file.value());
-    return to_result(std::move(fd));
+        fs::release(file);
+    return fd;
 }
 
-int64_t sys_close(const SyscallArgs& args) { return to_result(current().files->close(args.fd(0))); }
-
-int64_t sys_lseek(const SyscallArgs& args) {
-    auto file = FileRef::from_fd(args.fd(0));
-    if (file.is_error())
-        return error_result(file.error());
-    return to_result(fs::seek(*file.value(), static_cast<int64_t>(args.a[1]), static_cast<int>(args.a[2])));
+ErrorOr<uint64_t> lseek(const SyscallArgs& args) {
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    return fs::seek(*file, static_cast<int64_t>(args.a[1]), static_cast<int>(args.a[2]));
 }
 
-int64_t sys_fstat(const SyscallArgs& args) {
-    auto file = FileRef::from_fd(args.fd(0));
-    if (file.is_error())
-        return error_result(file.error());
-    auto stat = fs::stat(*file.value());
-    if (stat.is_error())
-        return error_result(stat.error());
-    return stat_to_user(stat.value(), args.ptr<abi::Stat>(1));
+ErrorOr<void> fstat(const SyscallArgs& args) {
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    auto stat = TRY(fs::stat(*file));
+    return mm::write_user(args.ptr<abi::Stat>(1), to_linux_stat(stat));
 }
 
-int64_t sys_newfstatat(const SyscallArgs& args) {
-    auto path = UserPath::copy(args.ptr<const char>(1));
-    if (path.is_error())
-        return error_result(path.error());
+ErrorOr<void> newfstatat(const SyscallArgs& args) {
+    auto path = TRY(UserPath::copy(args.ptr<const char>(1)));
     uint32_t flags = static_cast<uint32_t>(args.a[3]);
     if (flags & ~(abi::k_at_symlink_nofollow | abi::k_at_empty_path | abi::k_at_no_automount))
-        return error_result(Error::Invalid);
-    if (path.value().view().empty()) {
+        return Error::Invalid;
+    auto out = args.ptr<abi::Stat>(2);
+    if (path.view().empty()) {
         if (!(flags & abi::k_at_empty_path))
-            return error_result(Error::NotFound);
-        SyscallArgs fstat_args { { args.a[0], args.a[2], 0, 0, 0, 0 } };
+            return Error::NotFound;
         if (args.fd(0) == abi::k_at_fdcwd)
-            return stat_to_user(fs::stat(current().cwd), args.ptr<abi::Stat>(2));
-        return sys_fstat(fstat_args);
+            return mm::write_user(out, to_linux_stat(fs::stat(current().cwd)));
+        auto file = TRY(FileRef::from_fd(args.fd(0)));
+        return mm::write_user(out, to_linux_stat(TRY(fs::stat(*file))));
     }
-    auto base = directory_for(args.fd(0), path.value().view());
-    if (base.is_error())
-        return error_result(base.error());
-    auto inode = fs::resolve_path(base.value(), path.value().view(), !(flags & abi::k_at_symlink_nofollow));
-    if (inode.is_error())
-        return error_result(inode.error());
-    return stat_to_user(fs::stat(inode.value()), args.ptr<abi::Stat>(2));
+    auto base = TRY(directory_for(args.fd(0), path.view()));
+    auto inode = TRY(fs::resolve_path(base, path.view(), !(flags & abi::k_at_symlink_nofollow)));
+    return mm::write_user(out, to_linux_stat(fs::stat(inode)));
 }
 
-int64_t sys_getdents64(const SyscallArgs& args) {
-    auto file = FileRef::from_fd(args.fd(0));
-    if (file.is_error())
-        return error_result(file.error());
+ErrorOr<size_t> getdents64(const SyscallArgs& args) {
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
     size_t count = args.a[2] < k_chunk ? args.a[2] : k_chunk;
     if (!mm::is_user_range(args.a[1], count) || !current().space->allows(args.a[1], count, true))
-        return error_result(Error::Fault);
+        return Error::Fault;
     Bounce bounce(count);
     if (!bounce.data())
-        return error_result(Error::NoMemory);
-    uint64_t saved_offset = file.value()->offset;
-    auto used = fs::read_directory(*file.value(), { bounce.data(), count });
-    if (used.is_error())
-        return error_result(used.error());
-    if (mm::copy_to_user(args.ptr<void>(1), bounce.data(), used.value()).is_error()) {
-        file.value()->offset = saved_offset;
-        return error_result(Error::Fault);
+        return Error::NoMemory;
+    uint64_t saved_offset = file->offset;
+    size_t used = TRY(fs::read_directory(*file, { bounce.data(), count }));
+    if (mm::copy_to_user(args.ptr<void>(1), bounce.data(), used).is_error()) {
+        file->offset = saved_offset;
+        return Error::Fault;
     }
-    return static_cast<int64_t>(used.value());
+    return used;
 }
 
-int64_t sys_readlinkat(const SyscallArgs& args) {
-    auto path = UserPath::copy(args.ptr<const char>(1));
-    if (path.is_error())
-        return error_result(path.error());
+ErrorOr<size_t> readlinkat(const SyscallArgs& args) {
+    auto path = TRY(UserPath::copy(args.ptr<const char>(1)));
     if (static_cast<int64_t>(args.a[3]) <= 0)
-        return error_result(Error::Invalid);
-    auto base = directory_for(args.fd(0), path.value().view());
-    if (base.is_error())
-        return error_result(base.error());
-    char target[UserPath::k_max];
-    size_t capacity = args.a[3] < sizeof(target) ? args.a[3] : sizeof(target);
-    auto length = fs::read_link(base.value(), path.value().view(), { target, capacity });
-    if (length.is_error())
-        return error_result(length.error());
-    return to_result(mm::copy_to_user(args.ptr<void>(2), target, length.value()).is_error()
-                         ? ErrorOr<size_t>(Error::Fault)
-                         : ErrorOr<size_t>(length.value()));
+        return Error::Invalid;
+    auto base = TRY(directory_for(args.fd(0), path.view()));
+    Bounce target(UserPath::k_max);
+    if (!target.data())
+        return Error::NoMemory;
+    size_t capacity = args.a[3] < target.size() ? args.a[3] : target.size();
+    size_t length = TRY(fs::read_link(base, path.view(), { reinterpret_cast<char*>(target.data()), capacity }));
+    TRY(mm::copy_to_user(args.ptr<void>(2), target.data(), length));
+    return length;
 }
 
-int64_t sys_faccessat2(const SyscallArgs& args) {
-    auto path = UserPath::copy(args.ptr<const char>(1));
-    if (path.is_error())
-        return error_result(path.error());
+ErrorOr<void> faccessat2(const SyscallArgs& args) {
+    auto path = TRY(UserPath::copy(args.ptr<const char>(1)));
     uint32_t mode = static_cast<uint32_t>(args.a[2]);
     uint32_t flags = static_cast<uint32_t>(args.a[3]);
-    if (mode & ~7u)
-        return error_result(Error::Invalid);
-    if (flags & ~(abi::k_at_eaccess | abi::k_at_symlink_nofollow | abi::k_at_empty_path))
-        return error_result(Error::Invalid);
-    auto base = directory_for(args.fd(0), path.value().view());
-    if (base.is_error())
-        return error_result(base.error());
-    auto inode = fs::resolve_path(base.value(), path.value().view(), !(flags & abi::k_at_symlink_nofollow));
-    if (inode.is_error())
-        return error_result(inode.error());
+    if ((mode & ~7u) || (flags & ~(abi::k_at_eaccess | abi::k_at_symlink_nofollow | abi::k_at_empty_path)))
+        return Error::Invalid;
+    auto base = TRY(directory_for(args.fd(0), path.view()));
+    auto inode = TRY(fs::resolve_path(base, path.view(), !(flags & abi::k_at_symlink_nofollow)));
     // Everything runs as root: read and write are always allowed, execute
     // needs some x bit (or a directory), as for root on Linux.
-    if ((mode & 1) && !inode.value()->is_directory() && !(inode.value()->mode() & 0111))
-        return error_result(Error::AccessDenied);
-    return 0;
+    if ((mode & 1) && !inode->is_directory() && !(inode->mode() & 0111))
+        return Error::AccessDenied;
+    return {};
 }
 
-int64_t sys_faccessat(const SyscallArgs& args) {
-    SyscallArgs forwarded = args;
-    forwarded.a[3] = 0;
-    return sys_faccessat2(forwarded);
+ErrorOr<size_t> getcwd(const SyscallArgs& args) {
+    if (args.a[1] == 0)
+        return Error::Invalid;
+    Bounce path(UserPath::k_max);
+    if (!path.data())
+        return Error::NoMemory;
+    size_t capacity = args.a[1] < path.size() ? args.a[1] : path.size();
+    size_t length = TRY(fs::directory_path(current().cwd, { reinterpret_cast<char*>(path.data()), capacity }));
+    TRY(mm::copy_to_user(args.ptr<void>(0), path.data(), length));
+    return length;
 }
 
-int64_t sys_getcwd(const SyscallArgs& args) {
-    char path[UserPath::k_max];
-    size_t capacity = args.a[1] < sizeof(path) ? args.a[1] : sizeof(path);
-    if (capacity == 0)
-        return error_result(args.a[1] == 0 ? Error::Invalid : Error::OutOfRange);
-    auto length = fs::directory_path(current().cwd, { path, capacity });
-    if (length.is_error())
-        return error_result(length.error());
-    if (mm::copy_to_user(args.ptr<void>(0), path, length.value()).is_error())
-        return error_result(Error::Fault);
-    return static_cast<int64_t>(length.value());
+ErrorOr<void> change_directory(const fs::InodeRef& directory) {
+    if (!directory || !directory->is_directory())
+        return Error::NotADirectory;
+    current().cwd = directory;
+    return {};
 }
 
-int64_t sys_chdir(const SyscallArgs& args) {
-    auto path = UserPath::copy(args.ptr<const char>(0));
-    if (path.is_error())
-        return error_result(path.error());
-    auto base = directory_for(abi::k_at_fdcwd, path.value().view());
-    if (base.is_error())
-        return error_result(base.error());
-    auto inode = fs::resolve_path(base.value(), path.value().view(), true);
-    if (inode.is_error())
-        return error_result(inode.error());
-    if (!inode.value()->is_directory())
-        return error_result(Error::NotADirectory);
-    current().cwd = inode.value();
-    return 0;
+ErrorOr<void> chdir(const SyscallArgs& args) {
+    auto path = TRY(UserPath::copy(args.ptr<const char>(0)));
+    auto base = TRY(directory_for(abi::k_at_fdcwd, path.view()));
+    return change_directory(TRY(fs::resolve_path(base, path.view(), true)));
 }
 
-int64_t sys_fchdir(const SyscallArgs& args) {
-    auto file = FileRef::from_fd(args.fd(0));
-    if (file.is_error())
-        return error_result(file.error());
-    if (!file.value()->inode || !file.value()->inode->is_directory())
-        return error_result(Error::NotADirectory);
-    current().cwd = file.value()->inode;
-    return 0;
+ErrorOr<void> fchdir(const SyscallArgs& args) {
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    return change_directory(file->inode);
 }
 
-int64_t sys_dup(const SyscallArgs& args) {
-    auto file = current().files->get(args.fd(0));
-    if (file.is_error())
-        return error_result(file.error());
-    auto fd = current().files->install(file.value(), false);
-    if (fd.is_error())
-        fs::release(file.value());
-    return to_result(std::move(fd));
+// A new descriptor >= minimum for the description behind fd.
+ErrorOr<int> duplicate(int fd, int minimum, bool close_on_exec) {
+    auto* file = TRY(current().files->get(fd));
+    auto new_fd = current().files->install(file, close_on_exec, minimum);
+    if (new_fd.is_error())
+        fs::release(file);
+    return new_fd;
 }
 
-int64_t sys_dup3(const SyscallArgs& args) {
+ErrorOr<int> dup3(const SyscallArgs& args) {
     uint32_t flags = static_cast<uint32_t>(args.a[2]);
     if ((flags & ~abi::k_o_cloexec) || args.a[0] == args.a[1])
-        return error_result(Error::Invalid);
-    return to_result(current().files->duplicate_to(args.fd(0), args.fd(1), flags & abi::k_o_cloexec));
+        return Error::Invalid;
+    return current().files->duplicate_to(args.fd(0), args.fd(1), flags & abi::k_o_cloexec);
 }
 
-int64_t sys_fcntl(const SyscallArgs& args) {
+ErrorOr<int64_t> fcntl(const SyscallArgs& args) {
     auto& files = *current().files;
     int fd = args.fd(0);
     switch (static_cast<int>(args.a[1])) {
     case abi::k_f_dupfd:
-    case abi::k_f_dupfd_cloexec: {
+    case abi::k_f_dupfd_cloexec:
         if (args.a[2] >= static_cast<uint64_t>(fs::FdTable::k_max_fds))
-            return error_result(Error::Invalid);
-        auto file = files.get(fd);
-        if (file.is_error())
-            return error_result(file.error());
-        auto new_fd = files.install(file.value(), static_cast<int>(args.a[1]) == abi::k_f_dupfd_cloexec,
-                                    static_cast<int>(args.a[2]));
-        if (new_fd.is_error())
-            fs::release(file.value());
-        return to_result(std::move(new_fd));
-    }
-    case abi::k_f_getfd: {
-        auto cloexec = files.close_on_exec(fd);
-        if (cloexec.is_error())
-            return error_result(cloexec.error());
-        return cloexec.value() ? abi::k_fd_cloexec : 0;
-    }
-    case abi::k_f_setfd: return to_result(files.set_close_on_exec(fd, args.a[2] & abi::k_fd_cloexec));
-    case abi::k_f_getfl: {
-        auto file = FileRef::from_fd(fd);
-        if (file.is_error())
-            return error_result(file.error());
-        return file.value()->flags;
-    }
+            return Error::Invalid;
+        return TRY(duplicate(fd, static_cast<int>(args.a[2]), static_cast<int>(args.a[1]) == abi::k_f_dupfd_cloexec));
+    case abi::k_f_getfd: return TRY(files.close_on_exec(fd)) ? abi::k_fd_cloexec : 0;
+    case abi::k_f_setfd:
+        TRY(files.set_close_on_exec(fd, args.a[2] & abi::k_fd_cloexec));
+        return 0;
+    case abi::k_f_getfl: return TRY(FileRef::from_fd(fd))->flags;
     case abi::k_f_setfl: {
-        auto file = FileRef::from_fd(fd);
-        if (file.is_error())
-            return error_result(file.error());
+        auto file = TRY(FileRef::from_fd(fd));
         // Only O_APPEND and O_NONBLOCK can change (O_ASYNC/O_DIRECT/O_NOATIME are not supported).
         constexpr uint32_t changeable = abi::k_o_append | abi::k_o_nonblock;
-        file.value()->flags = (file.value()->flags & ~changeable) | (static_cast<uint32_t>(args.a[2]) & changeable);
+        file->flags = (file->flags & ~changeable) | (static_cast<uint32_t>(args.a[2]) & changeable);
         return 0;
     }
-    default: return error_result(Error::Invalid);
+    default: return Error::Invalid;
     }
 }
 
-int64_t sys_ioctl(const SyscallArgs& args) {
-    auto file = FileRef::from_fd(args.fd(0));
-    if (file.is_error())
-        return error_result(file.error());
-    if (file.value()->kind != fs::FileKind::Console)
-        return error_result(Error::NotATty);
-    uint32_t request = static_cast<uint32_t>(args.a[1]);
-    switch (request) {
-    case abi::k_tcgets: return to_result(mm::write_user(args.ptr<tty::Termios>(2), console::tty_termios()));
+ErrorOr<void> ioctl(const SyscallArgs& args) {
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    if (file->kind != fs::FileKind::Console)
+        return Error::NotATty;
+    switch (static_cast<uint32_t>(args.a[1])) {
+    case abi::k_tcgets: return mm::write_user(args.ptr<tty::Termios>(2), console::tty_termios());
     case abi::k_tcsets:
     case abi::k_tcsetsw:
-    case abi::k_tcsetsf: {
-        auto termios = mm::read_user(args.ptr<const tty::Termios>(2));
-        if (termios.is_error())
-            return error_result(termios.error());
-        console::tty_set_termios(termios.value());
-        return 0;
-    }
-    case abi::k_tiocgwinsz: return to_result(mm::write_user(args.ptr<tty::Winsize>(2), console::tty_winsize()));
-    case abi::k_tiocswinsz: {
-        auto size = mm::read_user(args.ptr<const tty::Winsize>(2));
-        if (size.is_error())
-            return error_result(size.error());
-        console::tty_set_winsize(size.value());
-        return 0;
-    }
+    case abi::k_tcsetsf: console::tty_set_termios(TRY(mm::read_user(args.ptr<const tty::Termios>(2)))); return {};
+    case abi::k_tiocgwinsz: return mm::write_user(args.ptr<tty::Winsize>(2), console::tty_winsize());
+    case abi::k_tiocswinsz: console::tty_set_winsize(TRY(mm::read_user(args.ptr<const tty::Winsize>(2)))); return {};
     case abi::k_fionread:
-        return to_result(mm::write_user(args.ptr<int32_t>(2), static_cast<int32_t>(console::tty_bytes_available())));
-    default: return error_result(Error::NotATty);
+        return mm::write_user(args.ptr<int32_t>(2), static_cast<int32_t>(console::tty_bytes_available()));
+    default: return Error::NotATty;
     }
 }
 
-int64_t sys_mkdirat(const SyscallArgs& args) {
-    auto path = UserPath::copy(args.ptr<const char>(1));
-    if (path.is_error())
-        return error_result(path.error());
-    auto base = directory_for(args.fd(0), path.value().view());
-    if (base.is_error())
-        return error_result(base.error());
-    return to_result(fs::make_directory(base.value(), path.value().view(),
-                                        static_cast<uint32_t>(args.a[2]) & ~current().umask));
+ErrorOr<void> mkdirat(const SyscallArgs& args) {
+    auto path = TRY(UserPath::copy(args.ptr<const char>(1)));
+    auto base = TRY(directory_for(args.fd(0), path.view()));
+    return fs::make_directory(base, path.view(), static_cast<uint32_t>(args.a[2]) & ~current().umask);
 }
 
-int64_t sys_unlinkat(const SyscallArgs& args) {
-    auto path = UserPath::copy(args.ptr<const char>(1));
-    if (path.is_error())
-        return error_result(path.error());
+ErrorOr<void> unlinkat(const SyscallArgs& args) {
+    auto path = TRY(UserPath::copy(args.ptr<const char>(1)));
     uint32_t flags = static_cast<uint32_t>(args.a[2]);
     if (flags & ~abi::k_at_removedir)
-        return error_result(Error::Invalid);
-    auto base = directory_for(args.fd(0), path.value().view());
-    if (base.is_error())
-        return error_result(base.error());
-    return to_result(fs::remove(base.value(), path.value().view(), flags & abi::k_at_removedir));
+        return Error::Invalid;
+    auto base = TRY(directory_for(args.fd(0), path.view()));
+    return fs::remove(base, path.view(), flags & abi::k_at_removedir);
 }
 
-int64_t sys_symlinkat(const SyscallArgs& args) {
-    auto target = UserPath::copy(args.ptr<const char>(0));
-    if (target.is_error())
-        return error_result(target.error());
-    auto path = UserPath::copy(args.ptr<const char>(2));
-    if (path.is_error())
-        return error_result(path.error());
-    auto base = directory_for(args.fd(1), path.value().view());
-    if (base.is_error())
-        return error_result(base.error());
-    return to_result(fs::make_symlink(base.value(), path.value().view(), target.value().view()));
+ErrorOr<void> symlinkat(const SyscallArgs& args) {
+    auto target = TRY(UserPath::copy(args.ptr<const char>(0)));
+    auto path = TRY(UserPath::copy(args.ptr<const char>(2)));
+    auto base = TRY(directory_for(args.fd(1), path.view()));
+    return fs::make_symlink(base, path.view(), target.view());
 }
 
-int64_t sys_linkat(const SyscallArgs& args) {
-    auto old_path = UserPath::copy(args.ptr<const char>(1));
-    if (old_path.is_error())
-        return error_result(old_path.error());
-    auto new_path = UserPath::copy(args.ptr<const char>(3));
-    if (new_path.is_error())
-        return error_result(new_path.error());
+ErrorOr<void> linkat(const SyscallArgs& args) {
+    auto old_path = TRY(UserPath::copy(args.ptr<const char>(1)));
+    auto new_path = TRY(UserPath::copy(args.ptr<const char>(3)));
     uint32_t flags = static_cast<uint32_t>(args.a[4]);
     if (flags & ~abi::k_at_symlink_follow)
-        return error_result(Error::Invalid);
-    auto old_base = directory_for(args.fd(0), old_path.value().view());
-    if (old_base.is_error())
-        return error_result(old_base.error());
-    auto new_base = directory_for(args.fd(2), new_path.value().view());
-    if (new_base.is_error())
-        return error_result(new_base.error());
-    return to_result(fs::make_link(old_base.value(), old_path.value().view(), new_base.value(),
-                                   new_path.value().view(), flags & abi::k_at_symlink_follow));
+        return Error::Invalid;
+    auto old_base = TRY(directory_for(args.fd(0), old_path.view()));
+    auto new_base = TRY(directory_for(args.fd(2), new_path.view()));
+    return fs::make_link(old_base, old_path.view(), new_base, new_path.view(), flags & abi::k_at_symlink_follow);
 }
 
-int64_t sys_renameat2(const SyscallArgs& args) {
+ErrorOr<void> renameat2(const SyscallArgs& args) {
     if (args.a[4] != 0)
-        return error_result(Error::Invalid);  // RENAME_NOREPLACE/EXCHANGE/WHITEOUT not supported
-    auto old_path = UserPath::copy(args.ptr<const char>(1));
-    if (old_path.is_error())
-        return error_result(old_path.error());
-    auto new_path = UserPath::copy(args.ptr<const char>(3));
-    if (new_path.is_error())
-        return error_result(new_path.error());
-    auto old_base = directory_for(args.fd(0), old_path.value().view());
-    if (old_base.is_error())
-        return error_result(old_base.error());
-    auto new_base = directory_for(args.fd(2), new_path.value().view());
-    if (new_base.is_error())
-        return error_result(new_base.error());
-    return to_result(fs::rename(old_base.value(), old_path.value().view(), new_base.value(), new_path.value().view()));
+        return Error::Invalid;  // RENAME_NOREPLACE/EXCHANGE/WHITEOUT are not supported
+    auto old_path = TRY(UserPath::copy(args.ptr<const char>(1)));
+    auto new_path = TRY(UserPath::copy(args.ptr<const char>(3)));
+    auto old_base = TRY(directory_for(args.fd(0), old_path.view()));
+    auto new_base = TRY(directory_for(args.fd(2), new_path.view()));
+    return fs::rename(old_base, old_path.view(), new_base, new_path.view());
 }
 
-int64_t sys_renameat(const SyscallArgs& args) {
-    SyscallArgs forwarded = args;
-    forwarded.a[4] = 0;
-    return sys_renameat2(forwarded);
-}
-
-int64_t sys_ftruncate(const SyscallArgs& args) {
+ErrorOr<void> ftruncate(const SyscallArgs& args) {
     if (static_cast<int64_t>(args.a[1]) < 0)
-        return error_result(Error::Invalid);
-    auto file = FileRef::from_fd(args.fd(0));
-    if (file.is_error())
-        return error_result(file.error());
-    return to_result(fs::truncate(*file.value(), args.a[1]));
+        return Error::Invalid;
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    return fs::truncate(*file, args.a[1]);
 }
+
+// The same call with one argument replaced (faccessat = faccessat2 without
+// flags, renameat = renameat2 without flags).
+SyscallArgs with_argument(const SyscallArgs& args, unsigned index, uint64_t value) {
+    SyscallArgs changed = args;
+    changed.a[index] = value;
+    return changed;
+}
+
+}  // namespace
+
+int64_t sys_read(const SyscallArgs& args) { return to_result(read(args)); }
+int64_t sys_write(const SyscallArgs& args) { return to_result(write(args)); }
+int64_t sys_pread64(const SyscallArgs& args) { return to_result(pread64(args)); }
+int64_t sys_pwrite64(const SyscallArgs& args) { return to_result(pwrite64(args)); }
+int64_t sys_readv(const SyscallArgs& args) { return vectored<false>(args); }
+int64_t sys_writev(const SyscallArgs& args) { return vectored<true>(args); }
+int64_t sys_openat(const SyscallArgs& args) { return to_result(openat(args)); }
+int64_t sys_close(const SyscallArgs& args) { return to_result(current().files->close(args.fd(0))); }
+int64_t sys_lseek(const SyscallArgs& args) { return to_result(lseek(args)); }
+int64_t sys_fstat(const SyscallArgs& args) { return to_result(fstat(args)); }
+int64_t sys_newfstatat(const SyscallArgs& args) { return to_result(newfstatat(args)); }
+int64_t sys_getdents64(const SyscallArgs& args) { return to_result(getdents64(args)); }
+int64_t sys_readlinkat(const SyscallArgs& args) { return to_result(readlinkat(args)); }
+int64_t sys_faccessat2(const SyscallArgs& args) { return to_result(faccessat2(args)); }
+int64_t sys_faccessat(const SyscallArgs& args) { return to_result(faccessat2(with_argument(args, 3, 0))); }
+int64_t sys_getcwd(const SyscallArgs& args) { return to_result(getcwd(args)); }
+int64_t sys_chdir(const SyscallArgs& args) { return to_result(chdir(args)); }
+int64_t sys_fchdir(const SyscallArgs& args) { return to_result(fchdir(args)); }
+int64_t sys_dup(const SyscallArgs& args) { return to_result(duplicate(args.fd(0), 0, false)); }
+int64_t sys_dup3(const SyscallArgs& args) { return to_result(dup3(args)); }
+int64_t sys_fcntl(const SyscallArgs& args) { return to_result(fcntl(args)); }
+int64_t sys_ioctl(const SyscallArgs& args) { return to_result(ioctl(args)); }
+int64_t sys_mkdirat(const SyscallArgs& args) { return to_result(mkdirat(args)); }
+int64_t sys_unlinkat(const SyscallArgs& args) { return to_result(unlinkat(args)); }
+int64_t sys_symlinkat(const SyscallArgs& args) { return to_result(symlinkat(args)); }
+int64_t sys_linkat(const SyscallArgs& args) { return to_result(linkat(args)); }
+int64_t sys_renameat2(const SyscallArgs& args) { return to_result(renameat2(args)); }
+int64_t sys_renameat(const SyscallArgs& args) { return to_result(renameat2(with_argument(args, 4, 0))); }
+int64_t sys_ftruncate(const SyscallArgs& args) { return to_result(ftruncate(args)); }
 
 int64_t sys_umask(const SyscallArgs& args) {
     uint32_t previous = current().umask;
