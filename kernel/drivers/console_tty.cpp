@@ -76,8 +76,12 @@ ErrorOr<size_t> tty_read(std::span<char> out, bool nonblocking) {
 }
 
 void tty_write(std::span<const char> bytes) {
-    sched::SchedulerLockGuard guard;
-    g_line.write(bytes);
+    // In pieces, so a long write does not keep interrupts masked throughout.
+    constexpr size_t k_piece = 256;
+    for (size_t done = 0; done < bytes.size(); done += k_piece) {
+        sched::SchedulerLockGuard guard;
+        g_line.write(bytes.subspan(done, bytes.size() - done < k_piece ? bytes.size() - done : k_piece));
+    }
 }
 
 tty::Termios tty_termios() {

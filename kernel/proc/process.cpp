@@ -2,6 +2,7 @@
 
 #include <new>
 
+#include "kernel/arch/aarch64/timer.h"
 #include "kernel/arch/aarch64/user_mode.h"
 #include "kernel/fs/fd_table.h"
 #include "kernel/fs/vfs.h"
@@ -94,6 +95,7 @@ ErrorOr<Process*> spawn(const SpawnRequest& request) {
         return Error::NoMemory;
     auto* process = new (memory) Process {};
     process->parent_pid = request.parent_pid;
+    process->start_ns = arch::monotonic_ns();
     process->umask = 022;
     process->cwd = fs::root_directory();
     auto name = base_name(request.path);

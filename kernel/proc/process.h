@@ -53,6 +53,7 @@ struct Process {
     uint64_t pending_signals;  // generated while blocked or while a handler is installed
     int fatal_signal;          // set by another process's kill: acted on at the next return to EL0
     SignalAction actions[k_signal_count];
+    uint64_t start_ns;         // monotonic time the process started
     int wait_status;           // Linux wait(2) encoding, once a zombie
     sched::WaitQueue exit_waiters;
     ListNode all_link;

@@ -24,12 +24,12 @@ ErrorOr<uint64_t> clock_now_ns(int clock) {
     case abi::k_clock_monotonic_raw:
     case abi::k_clock_monotonic_coarse:
     case abi::k_clock_boottime:
-    // One thread per process, never descheduled by another of its own:
-    // until CPU time is accounted, its CPU clocks are approximated by the
-    // monotonic clock (an over-estimate).
+        return arch::monotonic_ns();
+    // CPU time is not accounted per thread yet: the time since the process
+    // started is an upper bound of it (exact while it is the only runnable one).
     case abi::k_clock_process_cputime_id:
     case abi::k_clock_thread_cputime_id:
-        return arch::monotonic_ns();
+        return arch::monotonic_ns() - current().start_ns;
     default: return Error::Invalid;
     }
 }
