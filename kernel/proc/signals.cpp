@@ -82,8 +82,6 @@ void act_on_pending_signals() {
     Process* process = current_process();
     if (!process)
         return;
-    if (process->fatal_signal)
-        exit_current(process->fatal_signal);
     // Signals that were blocked and are now unblocked with the default action.
     uint64_t deliverable = process->pending_signals & ~process->signal_mask;
     for (int signal = 1; deliverable && signal <= static_cast<int>(k_signal_count); ++signal) {
@@ -93,6 +91,8 @@ void act_on_pending_signals() {
         deliverable &= ~bit(signal);
         (void)deliver_signal(*process, signal);
     }
+    if (process->fatal_signal)
+        exit_current(process->fatal_signal);
 }
 
 }  // namespace akuma::proc

@@ -204,6 +204,12 @@ int64_t sys_rt_sigprocmask(const SyscallArgs& args) {
     return 0;
 }
 
+int64_t sys_rt_sigpending(const SyscallArgs& args) {
+    if (args.a[1] != sizeof(abi::Sigset))
+        return error_result(Error::Invalid);
+    return to_result(mm::write_user(args.ptr<abi::Sigset>(0), current().pending_signals));
+}
+
 int64_t sys_sigaltstack(const SyscallArgs& args) {
     // No handler ever runs yet (issue 6), so no alternate stack is in use:
     // report "disabled" and refuse to pretend one was installed.

@@ -12,6 +12,8 @@
  *   exec-nx   call into a non-executable page       139 (SIGSEGV)
  *   ill       execute a permanently undefined insn  132 (SIGILL)
  *   trap      execute brk #0                        133 (SIGTRAP)
+ *   blocked   SIGTERM to itself while blocked (it must stay pending:
+ *             prints "pending"), then unblocked       143 (SIGTERM)
  *   (unknown mode or no argument: prints usage, exits 2)
  */
 #define _GNU_SOURCE
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -64,8 +67,19 @@ int main(int argc, char **argv) {
         __asm__ volatile("udf #0");
     } else if (strcmp(mode, "trap") == 0) {
         __asm__ volatile("brk #0");
+    } else if (strcmp(mode, "blocked") == 0) {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        kill(getpid(), SIGTERM);
+        sigset_t pending;
+        sigpending(&pending);
+        printf("crash: SIGTERM %s\n", sigismember(&pending, SIGTERM) ? "pending" : "lost");
+        fflush(stdout);
+        sigprocmask(SIG_UNBLOCK, &set, NULL);
     } else {
-        fprintf(stderr, "usage: crash segv|segv-ro|abort|exit42|stack|exec-nx|ill|trap\n");
+        fprintf(stderr, "usage: crash segv|segv-ro|abort|exit42|stack|exec-nx|ill|trap|blocked\n");
         return 2;
     }
     /* Reaching here means the fault was not delivered. */
