@@ -2,7 +2,9 @@
 
 #include <new>
 
+#include "kernel/arch/aarch64/timer.h"
 #include "kernel/drivers/console_tty.h"
+#include "kernel/drivers/pl031.h"
 #include "kernel/fs/initrd_loader.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/lib/random.h"
@@ -42,12 +44,11 @@ std::optional<FileKind> device_kind(DeviceNumber number) {
     return std::nullopt;
 }
 
+// Wall-clock time: the RTC's reading at boot plus the monotonic clock.
 Timestamp now() {
-    uint64_t counter, frequency;
-    asm volatile("mrs %0, cntvct_el0" : "=r"(counter));
-    asm volatile("mrs %0, cntfrq_el0" : "=r"(frequency));
-    // Times are seconds since boot until a wall clock is wired to the ramfs.
-    return { static_cast<int64_t>(counter / frequency), static_cast<uint32_t>((counter % frequency) * 1'000'000'000 / frequency) };
+    uint64_t since_boot = arch::monotonic_ns();
+    return { static_cast<int64_t>(drivers::wall_clock_seconds_at_boot() + since_boot / 1'000'000'000),
+             static_cast<uint32_t>(since_boot % 1'000'000'000) };
 }
 
 ErrorOr<void> create_base_tree(Ramfs& fs) {
@@ -319,6 +320,23 @@ InodeStat stat(const InodeRef& inode) {
     sched::MutexGuard guard(g_lock);
     return g_fs->stat(inode);
 }
+
+void set_mode(const InodeRef& inode, uint32_t mode) {
+    sched::MutexGuard guard(g_lock);
+    g_fs->set_mode(inode, mode);
+}
+
+void set_owner(const InodeRef& inode, uint32_t uid, uint32_t gid) {
+    sched::MutexGuard guard(g_lock);
+    g_fs->set_owner(inode, uid, gid);
+}
+
+void set_times(const InodeRef& inode, std::optional<Timestamp> atime, std::optional<Timestamp> mtime) {
+    sched::MutexGuard guard(g_lock);
+    g_fs->set_times(inode, atime, mtime);
+}
+
+Timestamp current_time() { return now(); }
 
 ErrorOr<InodeStat> stat(const OpenFile& file) {
     if (!file.inode) {

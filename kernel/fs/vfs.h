@@ -77,6 +77,11 @@ ErrorOr<void> rename(const InodeRef& old_base, std::string_view old_path, const 
 // readlink(2): copies the target (not NUL-terminated); returns its length.
 ErrorOr<size_t> read_link(const InodeRef& base, std::string_view path, std::span<char> buffer);
 InodeStat stat(const InodeRef& inode);
+// chmod (permission bits only), chown, utimensat: under the VFS lock.
+void set_mode(const InodeRef& inode, uint32_t mode);
+void set_owner(const InodeRef& inode, uint32_t uid, uint32_t gid);
+void set_times(const InodeRef& inode, std::optional<Timestamp> atime, std::optional<Timestamp> mtime);
+Timestamp current_time();
 ErrorOr<size_t> directory_path(const InodeRef& directory, std::span<char> buffer);
 
 // Mapped files (AddressSpace): read a page's worth, pin and unpin.

@@ -259,7 +259,8 @@ ErrorOr<void> AddressSpace::populate_page(const Vma& vma, VirtAddr page) {
     }
     // The new entry must be visible to the table walker before the retry.
     asm volatile("dsb ishst" ::: "memory");
-    ++m_resident_pages;
+    if (++m_resident_pages > m_peak_resident_pages)
+        m_peak_resident_pages = m_resident_pages;
     return {};
 }
 

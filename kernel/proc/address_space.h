@@ -94,6 +94,7 @@ public:
     uint64_t accessible_prefix(mm::VirtAddr address, uint64_t size, bool write) const;
 
     uint64_t resident_pages() const { return m_resident_pages; }
+    uint64_t peak_resident_pages() const { return m_peak_resident_pages; }
     void print_map() const;
 
 private:
@@ -120,6 +121,7 @@ private:
     mm::VirtAddr m_stack_top { 0 };
     uint64_t m_stack_reserve { 0 };
     uint64_t m_resident_pages { 0 };
+    uint64_t m_peak_resident_pages { 0 };
 };
 
 // Page-table flags for a VMA's protection.

@@ -437,6 +437,126 @@ ErrorOr<void> ftruncate(const SyscallArgs& args) {
     return fs::truncate(*file, args.a[1]);
 }
 
+// The file a *at() call with AT_EMPTY_PATH / a NULL path means, or the path.
+ErrorOr<fs::InodeRef> inode_for(int dirfd, mm::UserPtr<const char> user_path, uint32_t flags, bool follow) {
+    if (user_path.is_null() || (flags & abi::k_at_empty_path)) {
+        // An empty path with AT_EMPTY_PATH (or utimensat's NULL) names dirfd itself.
+        if (!user_path.is_null()) {
+            auto path = TRY(UserPath::copy(user_path));
+            if (!path.view().empty()) {
+                auto base = TRY(directory_for(dirfd, path.view()));
+                return fs::resolve_path(base, path.view(), follow);
+            }
+        }
+        if (dirfd == abi::k_at_fdcwd)
+            return current().cwd;
+        auto file = TRY(FileRef::from_fd(dirfd));
+        if (!file->inode)
+            return Error::NotSupported;  // the inherited console has no inode to change
+        return file->inode;
+    }
+    auto path = TRY(UserPath::copy(user_path));
+    auto base = TRY(directory_for(dirfd, path.view()));
+    return fs::resolve_path(base, path.view(), follow);
+}
+
+ErrorOr<void> statx(const SyscallArgs& args) {
+    uint32_t flags = static_cast<uint32_t>(args.a[2]);
+    constexpr uint32_t k_sync_type_mask = 0x6000;  // AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC
+    if (flags & ~(abi::k_at_symlink_nofollow | abi::k_at_empty_path | abi::k_at_no_automount | k_sync_type_mask))
+        return Error::Invalid;
+    if (args.a[1] == 0)
+        return Error::Fault;  // unlike utimensat, a NULL path is not "dirfd itself"
+    auto inode = TRY(inode_for(args.fd(0), args.ptr<const char>(1), flags, !(flags & abi::k_at_symlink_nofollow)));
+    auto stat = fs::stat(inode);
+    abi::Statx result {};
+    result.mask = abi::k_statx_basic_stats;
+    result.blksize = stat.blksize;
+    result.nlink = stat.nlink;
+    result.uid = stat.uid;
+    result.gid = stat.gid;
+    result.mode = static_cast<uint16_t>(stat.mode);
+    result.ino = stat.ino;
+    result.size = stat.size;
+    result.blocks = stat.blocks;
+    result.atime = { stat.atime.seconds, stat.atime.nanoseconds, 0 };
+    result.mtime = { stat.mtime.seconds, stat.mtime.nanoseconds, 0 };
+    result.ctime = { stat.ctime.seconds, stat.ctime.nanoseconds, 0 };
+    result.rdev_major = static_cast<uint32_t>(((stat.rdev >> 32) & 0xfffff000) | ((stat.rdev >> 8) & 0xfff));
+    result.rdev_minor = static_cast<uint32_t>(((stat.rdev >> 12) & 0xffffff00) | (stat.rdev & 0xff));
+    result.dev_minor = 1;  // matches st_dev of fstat
+    return mm::write_user(args.ptr<abi::Statx>(4), result);
+}
+
+ErrorOr<void> fchmodat(const SyscallArgs& args) {
+    auto inode = TRY(inode_for(args.fd(0), args.ptr<const char>(1), 0, true));
+    fs::set_mode(inode, static_cast<uint32_t>(args.a[2]));
+    return {};
+}
+
+ErrorOr<void> fchmod(const SyscallArgs& args) {
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    if (!file->inode)
+        return Error::NotSupported;
+    fs::set_mode(file->inode, static_cast<uint32_t>(args.a[1]));
+    return {};
+}
+
+// chown: -1 (as unsigned) keeps that id. Everything runs as root.
+ErrorOr<void> change_owner(const fs::InodeRef& inode, uint64_t uid, uint64_t gid) {
+    constexpr uint32_t k_keep = 0xffffffff;
+    uint32_t new_uid = static_cast<uint32_t>(uid) == k_keep ? inode->uid() : static_cast<uint32_t>(uid);
+    uint32_t new_gid = static_cast<uint32_t>(gid) == k_keep ? inode->gid() : static_cast<uint32_t>(gid);
+    fs::set_owner(inode, new_uid, new_gid);
+    return {};
+}
+
+ErrorOr<void> fchownat(const SyscallArgs& args) {
+    uint32_t flags = static_cast<uint32_t>(args.a[4]);
+    if (flags & ~(abi::k_at_symlink_nofollow | abi::k_at_empty_path))
+        return Error::Invalid;
+    auto inode = TRY(inode_for(args.fd(0), args.ptr<const char>(1), flags, !(flags & abi::k_at_symlink_nofollow)));
+    return change_owner(inode, args.a[2], args.a[3]);
+}
+
+ErrorOr<void> fchown(const SyscallArgs& args) {
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    if (!file->inode)
+        return Error::NotSupported;
+    return change_owner(file->inode, args.a[1], args.a[2]);
+}
+
+ErrorOr<void> utimensat(const SyscallArgs& args) {
+    constexpr int64_t k_utime_now = (1 << 30) - 1;
+    constexpr int64_t k_utime_omit = (1 << 30) - 2;
+    uint32_t flags = static_cast<uint32_t>(args.a[3]);
+    if (flags & ~(abi::k_at_symlink_nofollow | abi::k_at_empty_path))
+        return Error::Invalid;
+    std::optional<fs::Timestamp> times[2] = { fs::current_time(), fs::current_time() };
+    if (args.a[2] != 0) {
+        abi::Timespec requested[2];
+        TRY(mm::copy_from_user(requested, args.ptr<const void>(2), sizeof(requested)));
+        for (int i = 0; i < 2; ++i) {
+            if (requested[i].nsec == k_utime_omit)
+                times[i] = std::nullopt;
+            else if (requested[i].nsec != k_utime_now && (requested[i].nsec < 0 || requested[i].nsec >= 1'000'000'000))
+                return Error::Invalid;
+            else if (requested[i].nsec != k_utime_now)
+                times[i] = fs::Timestamp { requested[i].sec, static_cast<uint32_t>(requested[i].nsec) };
+        }
+    }
+    auto inode = TRY(inode_for(args.fd(0), args.ptr<const char>(1), flags, !(flags & abi::k_at_symlink_nofollow)));
+    fs::set_times(inode, times[0], times[1]);
+    return {};
+}
+
+// fsync/fdatasync: the ramfs keeps everything in memory, so once the
+// descriptor is valid there is nothing left to write back (as on tmpfs).
+ErrorOr<void> fsync(const SyscallArgs& args) {
+    TRY(FileRef::from_fd(args.fd(0)));
+    return {};
+}
+
 // The same call with one argument replaced (faccessat = faccessat2 without
 // flags, renameat = renameat2 without flags).
 SyscallArgs with_argument(const SyscallArgs& args, unsigned index, uint64_t value) {
@@ -476,6 +596,16 @@ int64_t sys_linkat(const SyscallArgs& args) { return to_result(linkat(args)); }
 int64_t sys_renameat2(const SyscallArgs& args) { return to_result(renameat2(args)); }
 int64_t sys_renameat(const SyscallArgs& args) { return to_result(renameat2(with_argument(args, 4, 0))); }
 int64_t sys_ftruncate(const SyscallArgs& args) { return to_result(ftruncate(args)); }
+
+int64_t sys_statx(const SyscallArgs& args) { return to_result(statx(args)); }
+int64_t sys_fchmodat(const SyscallArgs& args) { return to_result(fchmodat(args)); }
+int64_t sys_fchmod(const SyscallArgs& args) { return to_result(fchmod(args)); }
+int64_t sys_fchownat(const SyscallArgs& args) { return to_result(fchownat(args)); }
+int64_t sys_fchown(const SyscallArgs& args) { return to_result(fchown(args)); }
+int64_t sys_utimensat(const SyscallArgs& args) { return to_result(utimensat(args)); }
+int64_t sys_fsync(const SyscallArgs& args) { return to_result(fsync(args)); }
+int64_t sys_fdatasync(const SyscallArgs& args) { return to_result(fsync(args)); }
+int64_t sys_sync(const SyscallArgs&) { return 0; }  // nothing is ever dirty: the ramfs is the storage
 
 int64_t sys_umask(const SyscallArgs& args) {
     uint32_t previous = current().umask;

@@ -47,7 +47,9 @@ inline proc::Process& current() { return *proc::current_process(); }
     X(clock_gettime) X(clock_getres) X(gettimeofday) X(nanosleep) X(clock_nanosleep) X(getrandom) X(brk) X(mmap) \
     X(munmap) X(mprotect) X(madvise) X(prlimit64) X(getuid) X(geteuid) X(getgid) X(getegid) X(sched_yield)       \
     X(rt_sigaction) X(rt_sigprocmask) X(kill) X(tkill) X(tgkill) X(futex) X(sigaltstack) X(getresuid)           \
-    X(getresgid) X(rseq) X(ppoll) X(prctl) X(rt_sigpending)
+    X(getresgid) X(rseq) X(ppoll) X(prctl) X(rt_sigpending) X(statx) X(fchmodat) X(fchmod) \
+    X(fchownat) X(fchown) X(utimensat) X(fsync) X(fdatasync) X(sync) X(sysinfo) X(times) X(getrusage)          \
+    X(sched_getaffinity) X(wait4) X(waitid)
 
 #define AKUMA_DECLARE_SYSCALL(name) int64_t sys_##name(const SyscallArgs& args);
 AKUMA_SYSCALL_HANDLERS(AKUMA_DECLARE_SYSCALL)
