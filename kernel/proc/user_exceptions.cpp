@@ -45,6 +45,10 @@ void handle_user_sync_exception(arch::TrapFrame& frame) {
             arch::disable_interrupts();
             if (!result.is_error())
                 return;
+            // Like Linux's OOM killer: the process that needs memory the
+            // machine does not have gets SIGKILL.
+            if (result.error() == Error::NoMemory)
+                kill_current_for_fault(abi::k_sigkill, frame.far, frame.elr, reason);
         } else {
             reason = arch::fault_kind_name(arch::decode_abort(frame.esr).kind);
         }

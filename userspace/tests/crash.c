@@ -12,6 +12,7 @@
  *   exec-nx   call into a non-executable page       139 (SIGSEGV)
  *   ill       execute a permanently undefined insn  132 (SIGILL)
  *   trap      execute brk #0                        133 (SIGTRAP)
+ *   oom       touch 4 GiB of MAP_NORESERVE memory       137 (SIGKILL, the OOM killer)
  *   blocked   SIGTERM to itself while blocked (it must stay pending:
  *             prints "pending"), then unblocked       143 (SIGTERM)
  *   (unknown mode or no argument: prints usage, exits 2)
@@ -67,6 +68,15 @@ int main(int argc, char **argv) {
         __asm__ volatile("udf #0");
     } else if (strcmp(mode, "trap") == 0) {
         __asm__ volatile("brk #0");
+    } else if (strcmp(mode, "oom") == 0) {
+        size_t size = (size_t)4 << 30;
+        volatile char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED) {
+            perror("crash: mmap");
+            return 1;
+        }
+        for (size_t i = 0; i < size; i += 4096)
+            p[i] = 1;
     } else if (strcmp(mode, "blocked") == 0) {
         sigset_t set;
         sigemptyset(&set);
@@ -79,7 +89,7 @@ int main(int argc, char **argv) {
         fflush(stdout);
         sigprocmask(SIG_UNBLOCK, &set, NULL);
     } else {
-        fprintf(stderr, "usage: crash segv|segv-ro|abort|exit42|stack|exec-nx|ill|trap|blocked\n");
+        fprintf(stderr, "usage: crash segv|segv-ro|abort|exit42|stack|exec-nx|ill|trap|oom|blocked\n");
         return 2;
     }
     /* Reaching here means the fault was not delivered. */
