@@ -33,96 +33,79 @@ private:
     size_t m_size;
 };
 
-// read(2) into user memory; `offset` set means pread.
-// The accessible part of [address, address + count); 0 if none.
-size_t clamp_to_accessible(uint64_t address, size_t count, bool write) {
-    return static_cast<size_t>(current().space->accessible_prefix(address, count, write));
+// A transfer that fails after some bytes moved reports those bytes, as Linux does.
+ErrorOr<size_t> partial(size_t done, Error error) { return done ? ErrorOr<size_t>(done) : ErrorOr<size_t>(error); }
+
+// How much of a read(2)/write(2) buffer can take part: Linux caps a transfer
+// and stops at the first inaccessible byte (a buffer running into an
+// unmapped page gets what fits); no accessible byte at all is EFAULT.
+ErrorOr<size_t> accessible_length(uint64_t address, size_t count, bool to_user) {
+    if (count == 0)
+        return size_t { 0 };
+    size_t capped = count < k_max_transfer ? count : k_max_transfer;
+    size_t accessible = current().space->accessible_prefix(address, capped, to_user);
+    if (accessible == 0)
+        return Error::Fault;
+    return accessible;
 }
 
-ErrorOr<size_t> read_to_user(fs::OpenFile& file, mm::UserPtr<void> buffer, size_t count,
-                             std::optional<uint64_t> offset) {
-    bool buffer_requested = count > 0;
-    if (count > k_max_transfer)
-        count = k_max_transfer;
-    // Like Linux, a buffer that runs into an unmapped page gets what fits.
-    count = clamp_to_accessible(buffer.address(), count, true);
-    if (count == 0 && buffer_requested)
-        return Error::Fault;
+// Moves up to `count` bytes between the file and user memory through a
+// kernel bounce buffer: ToUser is read/pread, otherwise write/pwrite; an
+// `offset` means the p-variant (the file offset is left alone).
+template <bool ToUser>
+ErrorOr<size_t> transfer(fs::OpenFile& file, uint64_t address, size_t count, std::optional<uint64_t> offset) {
+    count = TRY(accessible_length(address, count, ToUser));
     Bounce bounce(count);
     if (!bounce.data())
         return Error::NoMemory;
     size_t done = 0;
     while (done < count) {
         size_t step = count - done < bounce.size() ? count - done : bounce.size();
-        auto got = offset ? fs::pread(file, { bounce.data(), step }, *offset + done)
-                          : fs::read(file, { bounce.data(), step });
-        if (got.is_error())
-            return done ? ErrorOr<size_t>(done) : got;
-        if (got.value() == 0)
-            break;
-        if (auto copied = mm::copy_to_user(buffer.offset(done), bounce.data(), got.value()); copied.is_error())
-            return done ? ErrorOr<size_t>(done) : Error::Fault;
-        done += got.value();
-        // Devices deliver what they have (a console line); only files loop.
-        if (got.value() < step || file.kind != fs::FileKind::Inode)
-            break;
-    }
-    return done;
-}
-
-ErrorOr<size_t> write_from_user(fs::OpenFile& file, mm::UserPtr<const void> buffer, size_t count,
-                                std::optional<uint64_t> offset) {
-    bool buffer_requested = count > 0;
-    if (count > k_max_transfer)
-        count = k_max_transfer;
-    count = clamp_to_accessible(buffer.address(), count, false);
-    if (count == 0 && buffer_requested)
-        return Error::Fault;
-    Bounce bounce(count);
-    if (!bounce.data())
-        return Error::NoMemory;
-    size_t done = 0;
-    while (done < count) {
-        size_t step = count - done < bounce.size() ? count - done : bounce.size();
-        if (auto copied = mm::copy_from_user(bounce.data(), buffer.offset(done), step); copied.is_error())
-            return done ? ErrorOr<size_t>(done) : Error::Fault;
-        auto put = offset ? fs::pwrite(file, { bounce.data(), step }, *offset + done)
-                          : fs::write(file, { bounce.data(), step });
-        if (put.is_error())
-            return done ? ErrorOr<size_t>(done) : put;
-        done += put.value();
-        if (put.value() < step)
+        std::span<uint8_t> chunk { bounce.data(), step };
+        if constexpr (!ToUser) {
+            if (mm::copy_from_user(chunk.data(), mm::UserPtr<const void>(address + done), step).is_error())
+                return partial(done, Error::Fault);
+        }
+        ErrorOr<size_t> moved = ToUser ? (offset ? fs::pread(file, chunk, *offset + done) : fs::read(file, chunk))
+                                       : (offset ? fs::pwrite(file, chunk, *offset + done) : fs::write(file, chunk));
+        if (moved.is_error())
+            return partial(done, moved.error());
+        if constexpr (ToUser) {
+            if (moved.value() == 0)
+                break;
+            if (mm::copy_to_user(mm::UserPtr<void>(address + done), chunk.data(), moved.value()).is_error())
+                return partial(done, Error::Fault);
+        }
+        done += moved.value();
+        // Short transfers end the call; devices deliver what they have (a
+        // console line) rather than being read again.
+        if (moved.value() < step || (ToUser && file.kind != fs::FileKind::Inode))
             break;
     }
     return done;
 }
 
-template <bool Write>
-int64_t vectored(const SyscallArgs& args) {
-    auto file = FileRef::from_fd(args.fd(0));
-    if (file.is_error())
-        return error_result(file.error());
+template <bool ToUser>
+ErrorOr<size_t> vectored(const SyscallArgs& args) {
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
     uint64_t count = args.a[2];
     if (count > 1024)  // IOV_MAX
-        return error_result(Error::Invalid);
+        return Error::Invalid;
     size_t total = 0;
     for (uint64_t i = 0; i < count; ++i) {
         auto vector = mm::read_user(args.ptr<const abi::Iovec>(1).offset(i));
         if (vector.is_error())
-            return total ? static_cast<int64_t>(total) : error_result(Error::Fault);
+            return partial(total, Error::Fault);
         if (vector.value().len == 0)
             continue;
-        auto done = Write ? write_from_user(*file.value(), mm::UserPtr<const void>(vector.value().base),
-                                            vector.value().len, std::nullopt)
-                          : read_to_user(*file.value(), mm::UserPtr<void>(vector.value().base), vector.value().len,
-                                         std::nullopt);
+        auto done = transfer<ToUser>(*file, vector.value().base, vector.value().len, std::nullopt);
         if (done.is_error())
-            return total ? static_cast<int64_t>(total) : error_result(done.error());
+            return partial(total, done.error());
         total += done.value();
         if (done.value() < vector.value().len)
             break;
     }
-    return static_cast<int64_t>(total);
+    return total;
 }
 
 }  // namespace
@@ -182,14 +165,10 @@ abi::Stat to_linux_stat(const fs::InodeStat& stat) {
 
 namespace {
 
-ErrorOr<size_t> read(const SyscallArgs& args) {
+template <bool ToUser>
+ErrorOr<size_t> read_or_write(const SyscallArgs& args) {
     auto file = TRY(FileRef::from_fd(args.fd(0)));
-    return read_to_user(*file, args.ptr<void>(1), args.a[2], std::nullopt);
-}
-
-ErrorOr<size_t> write(const SyscallArgs& args) {
-    auto file = TRY(FileRef::from_fd(args.fd(0)));
-    return write_from_user(*file, args.ptr<const void>(1), args.a[2], std::nullopt);
+    return transfer<ToUser>(*file, args.a[1], args.a[2], std::nullopt);
 }
 
 // pread64/pwrite64: a file position instead of the file's offset.
@@ -202,14 +181,10 @@ ErrorOr<FileRef> seekable_file(const SyscallArgs& args) {
     return file;
 }
 
-ErrorOr<size_t> pread64(const SyscallArgs& args) {
+template <bool ToUser>
+ErrorOr<size_t> positioned(const SyscallArgs& args) {
     auto file = TRY(seekable_file(args));
-    return read_to_user(*file, args.ptr<void>(1), args.a[2], args.a[3]);
-}
-
-ErrorOr<size_t> pwrite64(const SyscallArgs& args) {
-    auto file = TRY(seekable_file(args));
-    return write_from_user(*file, args.ptr<const void>(1), args.a[2], args.a[3]);
+    return transfer<ToUser>(*file, args.a[1], args.a[2], args.a[3]);
 }
 
 ErrorOr<int> openat(const SyscallArgs& args) {
@@ -256,7 +231,7 @@ ErrorOr<void> newfstatat(const SyscallArgs& args) {
 ErrorOr<size_t> getdents64(const SyscallArgs& args) {
     auto file = TRY(FileRef::from_fd(args.fd(0)));
     size_t count = args.a[2] < k_chunk ? args.a[2] : k_chunk;
-    if (!mm::is_user_range(args.a[1], count) || !current().space->allows(args.a[1], count, true))
+    if (!current().space->allows(args.a[1], count, true))
         return Error::Fault;
     Bounce bounce(count);
     if (!bounce.data())
@@ -567,12 +542,12 @@ SyscallArgs with_argument(const SyscallArgs& args, unsigned index, uint64_t valu
 
 }  // namespace
 
-int64_t sys_read(const SyscallArgs& args) { return to_result(read(args)); }
-int64_t sys_write(const SyscallArgs& args) { return to_result(write(args)); }
-int64_t sys_pread64(const SyscallArgs& args) { return to_result(pread64(args)); }
-int64_t sys_pwrite64(const SyscallArgs& args) { return to_result(pwrite64(args)); }
-int64_t sys_readv(const SyscallArgs& args) { return vectored<false>(args); }
-int64_t sys_writev(const SyscallArgs& args) { return vectored<true>(args); }
+int64_t sys_read(const SyscallArgs& args) { return to_result(read_or_write<true>(args)); }
+int64_t sys_write(const SyscallArgs& args) { return to_result(read_or_write<false>(args)); }
+int64_t sys_pread64(const SyscallArgs& args) { return to_result(positioned<true>(args)); }
+int64_t sys_pwrite64(const SyscallArgs& args) { return to_result(positioned<false>(args)); }
+int64_t sys_readv(const SyscallArgs& args) { return to_result(vectored<true>(args)); }
+int64_t sys_writev(const SyscallArgs& args) { return to_result(vectored<false>(args)); }
 int64_t sys_openat(const SyscallArgs& args) { return to_result(openat(args)); }
 int64_t sys_close(const SyscallArgs& args) { return to_result(current().files->close(args.fd(0))); }
 int64_t sys_lseek(const SyscallArgs& args) { return to_result(lseek(args)); }
