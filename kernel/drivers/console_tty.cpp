@@ -115,9 +115,4 @@ void tty_set_foreground(int pid) {
     g_foreground_pid = pid;
 }
 
-void tty_inject_input(std::span<const char> bytes) {
-    sched::SchedulerLockGuard guard;
-    feed(bytes, guard);
-}
-
 }  // namespace akuma::console

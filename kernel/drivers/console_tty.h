@@ -31,7 +31,4 @@ size_t tty_bytes_available();
 // The process that ^C / ^\ are sent to (job control arrives in issue 6).
 void tty_set_foreground(int pid);
 
-// Feeds bytes as if typed (kernel tests).
-void tty_inject_input(std::span<const char> bytes);
-
 }  // namespace akuma::console

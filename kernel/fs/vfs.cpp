@@ -97,7 +97,8 @@ ErrorOr<void> vfs_init(std::span<const uint8_t> initrd) {
     g_fs = g_fs_owner->get();
     g_fs->set_clock(now);
     TRY(create_base_tree(*g_fs));
-    register_mapped_file_ops();
+    // Mapped files (AddressSpace): read a page's worth, pin and unpin.
+    proc::set_mapped_file_ops({ read_mapped_file, pin_mapped_file, unpin_mapped_file });
     if (initrd.empty()) {
         kprintln("[VFS] no initrd: the root file system holds only /dev and /tmp");
         return {};
@@ -429,8 +430,5 @@ ErrorOr<size_t> directory_path(const InodeRef& directory, std::span<char> buffer
     return g_fs->path_of(directory, buffer);
 }
 
-void register_mapped_file_ops() {
-    proc::set_mapped_file_ops({ read_mapped_file, pin_mapped_file, unpin_mapped_file });
-}
 
 }  // namespace akuma::fs

@@ -84,7 +84,4 @@ void set_times(const InodeRef& inode, std::optional<Timestamp> atime, std::optio
 Timestamp current_time();
 ErrorOr<size_t> directory_path(const InodeRef& directory, std::span<char> buffer);
 
-// Mapped files (AddressSpace): read a page's worth, pin and unpin.
-void register_mapped_file_ops();
-
 }  // namespace akuma::fs

@@ -74,7 +74,6 @@ public:
 
     // brk(2): the heap starts at `start` (the page after the program image).
     void set_break_start(mm::VirtAddr start);
-    mm::VirtAddr break_start() const { return m_break_start; }
     // Moves the break if possible and returns the (possibly unchanged) break.
     mm::VirtAddr set_break(mm::VirtAddr requested);
 

@@ -119,7 +119,6 @@ ErrorOr<Process*> spawn(const SpawnRequest& request) {
         process->pid = g_next_pid++;
         g_processes.push_back(*process);
         ++g_stats.live;
-        ++g_stats.started;
     }
 
     LaunchJob job { process, program, request.argv, request.envp, request.path };

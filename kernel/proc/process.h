@@ -103,7 +103,6 @@ const char* signal_name(int signal);
 
 struct ProcessStats {
     uint64_t live;     // not yet reaped
-    uint64_t started;
 };
 ProcessStats process_stats();
 

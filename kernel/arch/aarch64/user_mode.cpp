@@ -53,8 +53,6 @@ void switch_user_translation(uint64_t ttbr0) {
     }
 }
 
-uint64_t current_user_translation() { return g_current_ttbr0; }
-
 uint16_t allocate_asid() {
     for (unsigned word = 0; word < k_asid_count / 64; ++word) {
         if (~g_asid_in_use[word] == 0)
