@@ -51,6 +51,12 @@ struct Thread {
     proc::Process* process;
     uint64_t user_ttbr0;
     uint64_t tpidr_el0;
+    // Interruptible waits (WaitQueue::wait_interruptible): the queue the
+    // thread sleeps in, and why it was woken. `signal_pending` is kept by
+    // the signal code: set while a signal waits to be handled by this thread.
+    WaitQueue* waiting_on;
+    uint8_t wake_reason;
+    bool signal_pending;
 };
 
 // Creates a runnable thread that calls entry(argument); its return value is

@@ -3,12 +3,16 @@
 // their condition and the wait, so no wake-up can be lost in between.
 #pragma once
 
+#include <cstdint>
+
 #include "kernel/lib/intrusive_list.h"
 
 namespace akuma::sched {
 
 struct Thread;
 class SchedulerLockGuard;
+
+enum class WaitResult : uint8_t { Woken, Interrupted, TimedOut };
 
 class WaitQueue {
 public:
@@ -18,6 +22,13 @@ public:
     // entry and again on return (it is released while blocked).
     void wait(SchedulerLockGuard& guard);
 
+    // Like wait(), but also returns when a signal is pending for the thread
+    // (Thread::signal_pending, before or while sleeping: Interrupted) or
+    // when the monotonic clock reaches deadline_ns (0: no deadline;
+    // TimedOut). Callers re-check their condition first and turn
+    // Interrupted into Error::Interrupted (EINTR or a restarted syscall).
+    WaitResult wait_interruptible(SchedulerLockGuard& guard, uint64_t deadline_ns = 0);
+
     // Wake the first waiter / all waiters (scheduler lock held).
     // Returns the woken thread, or nullptr.
     Thread* wake_one(SchedulerLockGuard& guard);
@@ -25,8 +36,20 @@ public:
 
     bool is_empty() const;
 
+    // Takes `thread` out of this queue (it is in it) and makes it runnable
+    // with `reason` (scheduler lock held).
+    void remove_and_wake(SchedulerLockGuard& guard, Thread* thread, WaitResult reason);
+
 private:
     NodeQueue m_waiters;  // Thread::queue_link nodes
 };
+
+// Marks `thread` as having a signal to handle and, if it sleeps in an
+// interruptible wait, wakes it with Interrupted (scheduler lock held; safe
+// from IRQ handlers).
+void interrupt_thread_locked(SchedulerLockGuard& guard, Thread* thread);
+
+// sleep_ns that returns early (false) when a signal is pending for the thread.
+bool sleep_interruptible_ns(uint64_t nanoseconds);
 
 }  // namespace akuma::sched

@@ -588,4 +588,6 @@ int64_t sys_umask(const SyscallArgs& args) {
     return previous;
 }
 
+int64_t sys_pipe2(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
+
 }  // namespace akuma::sys

@@ -78,4 +78,6 @@ int64_t sys_ppoll(const SyscallArgs& args) {
     return result;
 }
 
+int64_t sys_pselect6(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
+
 }  // namespace akuma::sys

@@ -292,4 +292,16 @@ int64_t sys_futex(const SyscallArgs& args) {
     }
 }
 
+int64_t sys_clone(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
+int64_t sys_clone3(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
+int64_t sys_execve(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
+int64_t sys_execveat(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
+int64_t sys_rt_sigreturn(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
+int64_t sys_rt_sigsuspend(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
+int64_t sys_setpgid(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
+int64_t sys_getpgid(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
+int64_t sys_getsid(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
+int64_t sys_setsid(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
+int64_t sys_reboot(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
+
 }  // namespace akuma::sys
