@@ -1,0 +1,1 @@
+// Pipes (issue 6): being written.

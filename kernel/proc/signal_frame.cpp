@@ -1,0 +1,1 @@
+// Signal frames (issue 6): being written.
