@@ -11,7 +11,8 @@
 //                       heap switches to page mode; kernel VM ready
 //   6. interrupts    -> GIC (v2/v3 from the DTB), generic timer tick, PL031
 //   7. threads       -> scheduler; IRQs enabled, preemption on
-//   8. then, by boot argument: crashtest=<kind>, bench, test[=filter], or idle.
+//   8. then, by boot argument: crashtest=<kind>, bench, exec, init=CMD, test[=filter];
+//      by default /sbin/init (PID 1: the shell), or idle with `noinit` or without it.
 #include <cstdint>
 
 #include "kernel/arch/aarch64/interrupts.h"
@@ -106,6 +107,8 @@ void map_all_ram(const PlatformInfo& platform) {
     kprintln("[MMU] kernel W^X, linear map of RAM at {:#x}; {} of {} boot table pages used", mm::k_linear_map_base,
              pool.used, pool.capacity);
 }
+
+constexpr std::string_view k_default_init = "/sbin/init";
 
 [[noreturn]] void idle() {
     kprintln("[Kernel] boot complete; idle. Run a program on the console with init=, e.g.");
@@ -243,6 +246,14 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
             failed += proc::run_program_list(programs);
         kprintln("[Bench] tests ended at {} ns of virtual time", arch::monotonic_ns());
         arch::machine_exit(failed == 0 ? k_exit_tests_passed : k_exit_tests_failed);
+    }
+    // The default boot: Akuma's PID 1 (userspace/init) if the root file
+    // system has one. It starts the shell and powers the machine off when
+    // the shell exits; `noinit` boots to idle instead.
+    if (!args.has("noinit") && !fs::resolve_path(fs::root_directory(), k_default_init, true).is_error()) {
+        int status = proc::run_console_program(k_default_init);
+        kprintln("[Init] {} ended with status {}; powering off", k_default_init, status);
+        arch::machine_exit(status);
     }
     idle();
 }

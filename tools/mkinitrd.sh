@@ -3,17 +3,21 @@
 # Builds a cpio "newc" initrd: every SOURCE file (or directory, copied
 # recursively) is placed at DEST inside the archive (DEST is an absolute
 # path in the guest). A DEST ending in "@" makes a symlink: "target=/bin/sh@"
-# creates /bin/sh -> target. Entries are sorted and owned by root, so the
-# archive depends only on its inputs.
+# creates /bin/sh -> target. In DEST, %XX is the byte with hex code XX (so
+# CMake lists can carry "[" as %5B). Besides /bin, /etc, /dev and /tmp
+# (1777), every image has /sbin and /root (0700, root's home). Entries are
+# sorted and owned by root, so the archive depends only on its inputs.
 set -euo pipefail
 output=$1; shift
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/bin" "$stage/etc" "$stage/tmp" "$stage/dev"
+mkdir -p "$stage/bin" "$stage/sbin" "$stage/etc" "$stage/tmp" "$stage/dev" "$stage/root"
 chmod 1777 "$stage/tmp"
+chmod 700 "$stage/root"
 for pair in "$@"; do
     source=${pair%%=*}
     dest=${pair#*=}
+    if [[ $dest == *%* ]]; then dest=$(printf '%b' "${dest//%/\\x}"); fi
     if [[ $dest == *@ ]]; then
         dest=${dest%@}
         mkdir -p "$stage$(dirname "$dest")"

@@ -286,6 +286,15 @@ bool LineDiscipline::readable(size_t request_size) const {
     return available >= (vmin < request_size ? vmin : request_size);
 }
 
+bool LineDiscipline::poll_readable() const {
+    const size_t available = m_canon_head - m_read_tail;
+    if (is_canonical())
+        return available > 0;
+    const size_t vmin = m_termios.c_cc[VMIN];
+    const size_t needed = vmin > 0 && m_termios.c_cc[VTIME] == 0 ? vmin : 1;
+    return available >= needed;
+}
+
 size_t LineDiscipline::bytes_available() const {
     size_t count = 0;
     for (size_t position = m_read_tail; position != m_canon_head; ++position) {

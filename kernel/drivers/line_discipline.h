@@ -196,6 +196,10 @@ public:
     // Whether read() with a buffer of request_size bytes would return a
     // value. Wait queues wait for this (the default suits poll()).
     bool readable(size_t request_size = std::numeric_limits<size_t>::max()) const;
+    // poll(2)'s POLLIN, as Linux's n_tty_poll: a complete line (or EOF) in
+    // canonical mode; otherwise VMIN bytes when VMIN > 0 and VTIME = 0, else
+    // one byte (unlike readable(), VMIN=0,VTIME=0 needs a byte too).
+    bool poll_readable() const;
     // FIONREAD/TIOCINQ: bytes a read could return now.
     size_t bytes_available() const;
     // TCFLSH(TCIFLUSH), TCSETSF: drop all pending input.

@@ -31,9 +31,34 @@ void FdTable::destroy(FdTable* table) {
     delete table;
 }
 
+ErrorOr<FdTable*> FdTable::clone() const {
+    auto* table = new (std::nothrow) FdTable();
+    if (!table)
+        return Error::NoMemory;
+    sched::MutexGuard guard(m_lock);
+    for (int fd = 0; fd < k_max_fds; ++fd) {
+        if (!m_slots[fd].file)
+            continue;
+        retain(m_slots[fd].file);
+        table->m_slots[fd] = m_slots[fd];
+    }
+    return table;
+}
+
+void FdTable::close_on_exec_all() {
+    sched::MutexGuard guard(m_lock);
+    for (auto& slot : m_slots) {
+        if (slot.file && slot.close_on_exec) {
+            release(slot.file);
+            slot = {};
+        }
+    }
+}
+
 ErrorOr<int> FdTable::install(OpenFile* file, bool close_on_exec, int minimum) {
     if (minimum < 0 || minimum >= k_max_fds)
         return Error::Invalid;
+    sched::MutexGuard guard(m_lock);
     for (int fd = minimum; fd < k_max_fds; ++fd) {
         if (!m_slots[fd].file) {
             m_slots[fd] = { file, close_on_exec };
@@ -44,6 +69,7 @@ ErrorOr<int> FdTable::install(OpenFile* file, bool close_on_exec, int minimum) {
 }
 
 ErrorOr<OpenFile*> FdTable::get(int fd) const {
+    sched::MutexGuard guard(m_lock);
     if (!valid(fd))
         return Error::BadFd;
     retain(m_slots[fd].file);
@@ -51,33 +77,43 @@ ErrorOr<OpenFile*> FdTable::get(int fd) const {
 }
 
 ErrorOr<void> FdTable::close(int fd) {
-    if (!valid(fd))
-        return Error::BadFd;
-    OpenFile* file = m_slots[fd].file;
-    m_slots[fd] = {};
-    release(file);
+    OpenFile* file;
+    {
+        sched::MutexGuard guard(m_lock);
+        if (!valid(fd))
+            return Error::BadFd;
+        file = m_slots[fd].file;
+        m_slots[fd] = {};
+    }
+    release(file);  // may wake a pipe's other end: outside the table lock
     return {};
 }
 
 ErrorOr<int> FdTable::duplicate_to(int old_fd, int new_fd, bool close_on_exec) {
-    if (!valid(old_fd) || new_fd < 0 || new_fd >= k_max_fds)
-        return Error::BadFd;
-    OpenFile* file = m_slots[old_fd].file;
-    retain(file);
-    OpenFile* previous = m_slots[new_fd].file;
-    m_slots[new_fd] = { file, close_on_exec };
+    OpenFile* previous;
+    {
+        sched::MutexGuard guard(m_lock);
+        if (!valid(old_fd) || new_fd < 0 || new_fd >= k_max_fds)
+            return Error::BadFd;
+        OpenFile* file = m_slots[old_fd].file;
+        retain(file);
+        previous = m_slots[new_fd].file;
+        m_slots[new_fd] = { file, close_on_exec };
+    }
     if (previous)
         release(previous);
     return new_fd;
 }
 
 ErrorOr<bool> FdTable::close_on_exec(int fd) const {
+    sched::MutexGuard guard(m_lock);
     if (!valid(fd))
         return Error::BadFd;
     return m_slots[fd].close_on_exec;
 }
 
 ErrorOr<void> FdTable::set_close_on_exec(int fd, bool value) {
+    sched::MutexGuard guard(m_lock);
     if (!valid(fd))
         return Error::BadFd;
     m_slots[fd].close_on_exec = value;
@@ -85,6 +121,7 @@ ErrorOr<void> FdTable::set_close_on_exec(int fd, bool value) {
 }
 
 int FdTable::open_count() const {
+    sched::MutexGuard guard(m_lock);
     int count = 0;
     for (auto& slot : m_slots)
         count += slot.file ? 1 : 0;

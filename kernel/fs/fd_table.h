@@ -1,11 +1,13 @@
 // A process's file descriptor table: small integers naming shared open
-// file descriptions (vfs.h), each with its own close-on-exec flag.
+// file descriptions (vfs.h), each with its own close-on-exec flag. The
+// threads of a process share one table, so every operation takes its lock.
 #pragma once
 
 #include <cstdint>
 
 #include "kernel/fs/vfs.h"
 #include "kernel/lib/error_or.h"
+#include "kernel/sched/mutex.h"
 
 namespace akuma::fs {
 
@@ -17,13 +19,20 @@ public:
     static ErrorOr<FdTable*> create_with_console();
     static void destroy(FdTable* table);
 
+    // fork: a new table with the same descriptors and close-on-exec flags,
+    // sharing (retaining) every open file description. NoMemory.
+    ErrorOr<FdTable*> clone() const;
+    // execve: closes the descriptors marked close-on-exec.
+    void close_on_exec_all();
+
     // The lowest free descriptor >= minimum. Takes over the caller's
     // reference on success. Errors: TooManyOpenFiles, Invalid (minimum).
     ErrorOr<int> install(OpenFile* file, bool close_on_exec, int minimum = 0);
     // A new reference to the description behind fd (release() it). BadFd.
     ErrorOr<OpenFile*> get(int fd) const;
     ErrorOr<void> close(int fd);
-    // dup3: new_fd refers to old_fd's description (closing what it held).
+    // dup2/dup3: new_fd refers to old_fd's description, closing what it
+    // held (atomically). BadFd for a bad old_fd or an out-of-range new_fd.
     ErrorOr<int> duplicate_to(int old_fd, int new_fd, bool close_on_exec);
     ErrorOr<bool> close_on_exec(int fd) const;
     ErrorOr<void> set_close_on_exec(int fd, bool value);
@@ -35,6 +44,9 @@ private:
         bool close_on_exec;
     };
     bool valid(int fd) const { return fd >= 0 && fd < k_max_fds && m_slots[fd].file; }
+    // Lock order: this lock, then the VFS lock (retain/release), then the
+    // scheduler lock.
+    mutable sched::Mutex m_lock;
     Slot m_slots[k_max_fds] {};
 };
 

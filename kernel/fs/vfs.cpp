@@ -6,11 +6,13 @@
 #include "kernel/drivers/console_tty.h"
 #include "kernel/drivers/pl031.h"
 #include "kernel/fs/initrd_loader.h"
+#include "kernel/fs/pipe.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/lib/random.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/proc/address_space.h"
 #include "kernel/sched/mutex.h"
+#include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 
 namespace akuma::fs {
@@ -24,6 +26,10 @@ constinit OwnPtr<Ramfs, mm::HeapAllocator>* g_fs_owner = nullptr;
 // One lock for the whole tree: every ramfs call and inode reference-count
 // change happens under it (threads are preemptible).
 constinit sched::Mutex g_lock {};
+
+// Pollers (scheduler lock).
+constinit sched::WaitQueue g_pollers {};
+constinit uint64_t g_poll_generation = 0;
 
 struct DeviceNode {
     const char* name;
@@ -144,10 +150,36 @@ void retain(OpenFile* file) {
 }
 
 void release(OpenFile* file) {
-    sched::MutexGuard guard(g_lock);
-    if (--file->ref_count == 0)
-        delete file;
+    Pipe* pipe = nullptr;
+    bool write_end = false;
+    {
+        sched::MutexGuard guard(g_lock);
+        if (--file->ref_count != 0)
+            return;
+        pipe = file->pipe;
+        write_end = is_writable(*file);
+        delete file;  // drops the inode reference: under the lock
+    }
+    if (pipe)
+        pipe->close_end(write_end);
 }
+
+ErrorOr<PipeEnds> open_pipe(uint32_t flags) {
+    Pipe* pipe = TRY(Pipe::create());
+    uint32_t nonblock = flags & abi::k_o_nonblock;
+    auto* read_end = new (std::nothrow) OpenFile { 1, FileKind::Pipe, abi::k_o_rdonly | nonblock, 0, {}, pipe };
+    auto* write_end = new (std::nothrow) OpenFile { 1, FileKind::Pipe, abi::k_o_wronly | nonblock, 0, {}, pipe };
+    if (!read_end || !write_end) {
+        delete read_end;
+        delete write_end;
+        pipe->close_end(false);
+        pipe->close_end(true);
+        return Error::NoMemory;
+    }
+    return PipeEnds { read_end, write_end };
+}
+
+bool is_stream(const OpenFile& file) { return file.kind == FileKind::Console || file.kind == FileKind::Pipe; }
 
 ErrorOr<OpenFile*> open_path(const InodeRef& base, std::string_view path, uint32_t flags, uint32_t mode,
                              uint32_t umask) {
@@ -209,13 +241,15 @@ bool is_writable(const OpenFile& file) {
     return !(file.flags & abi::k_o_path) && (access == abi::k_o_wronly || access == abi::k_o_rdwr);
 }
 
-ErrorOr<size_t> pread(OpenFile& file, std::span<uint8_t> buffer, uint64_t offset) {
+namespace {
+
+ErrorOr<size_t> read_at(OpenFile& file, std::span<uint8_t> buffer, uint64_t offset, bool nonblocking) {
     if (!is_readable(file))
         return Error::BadFd;
     switch (file.kind) {
     case FileKind::Console:
-        return console::tty_read({ reinterpret_cast<char*>(buffer.data()), buffer.size() },
-                                 file.flags & abi::k_o_nonblock);
+        return console::tty_read({ reinterpret_cast<char*>(buffer.data()), buffer.size() }, nonblocking);
+    case FileKind::Pipe: return file.pipe->read(buffer, nonblocking);
     case FileKind::Null: return size_t { 0 };
     case FileKind::Zero:
         __builtin_memset(buffer.data(), 0, buffer.size());
@@ -231,13 +265,23 @@ ErrorOr<size_t> pread(OpenFile& file, std::span<uint8_t> buffer, uint64_t offset
     return g_fs->read(file.inode, offset, buffer);
 }
 
-ErrorOr<size_t> pwrite(OpenFile& file, std::span<const uint8_t> data, uint64_t offset) {
+}  // namespace
+
+ErrorOr<size_t> pread(OpenFile& file, std::span<uint8_t> buffer, uint64_t offset) {
+    if (is_stream(file))
+        return Error::IllegalSeek;
+    return read_at(file, buffer, offset, false);
+}
+
+namespace {
+
+ErrorOr<size_t> write_at(OpenFile& file, std::span<const uint8_t> data, uint64_t offset) {
     if (!is_writable(file))
         return Error::BadFd;
     switch (file.kind) {
     case FileKind::Console:
-        console::tty_write({ reinterpret_cast<const char*>(data.data()), data.size() });
-        return data.size();
+        return console::tty_write({ reinterpret_cast<const char*>(data.data()), data.size() });
+    case FileKind::Pipe: return file.pipe->write(data, file.flags & abi::k_o_nonblock);
     case FileKind::Null:
     case FileKind::Zero:
     case FileKind::Random: return data.size();
@@ -249,8 +293,23 @@ ErrorOr<size_t> pwrite(OpenFile& file, std::span<const uint8_t> data, uint64_t o
     return g_fs->write(file.inode, offset, data);
 }
 
+}  // namespace
+
+ErrorOr<size_t> pwrite(OpenFile& file, std::span<const uint8_t> data, uint64_t offset) {
+    if (is_stream(file))
+        return Error::IllegalSeek;
+    return write_at(file, data, offset);
+}
+
 ErrorOr<size_t> read(OpenFile& file, std::span<uint8_t> buffer) {
-    size_t count = TRY(pread(file, buffer, file.offset));
+    size_t count = TRY(read_at(file, buffer, file.offset, file.flags & abi::k_o_nonblock));
+    if (file.kind == FileKind::Inode)
+        file.offset += count;
+    return count;
+}
+
+ErrorOr<size_t> read_nonblocking(OpenFile& file, std::span<uint8_t> buffer) {
+    size_t count = TRY(read_at(file, buffer, file.offset, true));
     if (file.kind == FileKind::Inode)
         file.offset += count;
     return count;
@@ -261,14 +320,14 @@ ErrorOr<size_t> write(OpenFile& file, std::span<const uint8_t> data) {
         sched::MutexGuard guard(g_lock);
         file.offset = file.inode->size();
     }
-    size_t count = TRY(pwrite(file, data, file.offset));
+    size_t count = TRY(write_at(file, data, file.offset));
     if (file.kind == FileKind::Inode)
         file.offset += count;
     return count;
 }
 
 ErrorOr<uint64_t> seek(OpenFile& file, int64_t offset, int whence) {
-    if (file.kind == FileKind::Console)
+    if (is_stream(file))
         return Error::IllegalSeek;
     if (file.kind != FileKind::Inode) {
         file.offset = 0;  // Linux: seeking /dev/null and friends always gives 0
@@ -294,8 +353,10 @@ ErrorOr<uint64_t> seek(OpenFile& file, int64_t offset, int whence) {
 }
 
 ErrorOr<size_t> read_directory(OpenFile& file, std::span<uint8_t> buffer) {
-    if (file.kind != FileKind::Inode || (file.flags & abi::k_o_path))
+    if (file.flags & abi::k_o_path)
         return Error::BadFd;
+    if (file.kind != FileKind::Inode)
+        return Error::NotADirectory;
     sched::MutexGuard guard(g_lock);
     if (!file.inode->is_directory())
         return Error::NotADirectory;
@@ -340,6 +401,8 @@ void set_times(const InodeRef& inode, std::optional<Timestamp> atime, std::optio
 Timestamp current_time() { return now(); }
 
 ErrorOr<InodeStat> stat(const OpenFile& file) {
+    if (file.kind == FileKind::Pipe)
+        return file.pipe->stat();
     if (!file.inode) {
         // The console inherited at process start has no inode: describe it
         // as /dev/console does.
@@ -360,6 +423,46 @@ ErrorOr<void> truncate(OpenFile& file, uint64_t size) {
     if (file.inode->is_directory())
         return Error::IsADirectory;
     return g_fs->truncate(file.inode, size);
+}
+
+uint16_t poll_events(OpenFile& file) {
+    constexpr uint16_t k_always = abi::k_pollin | abi::k_pollrdnorm | abi::k_pollout | abi::k_pollwrnorm;
+    switch (file.kind) {
+    case FileKind::Pipe: return file.pipe->poll_events(is_readable(file), is_writable(file));
+    case FileKind::Console:
+        return static_cast<uint16_t>(abi::k_pollout | abi::k_pollwrnorm |
+                                     (console::tty_poll_readable() ? abi::k_pollin | abi::k_pollrdnorm : 0));
+    case FileKind::Inode:
+    case FileKind::Null:
+    case FileKind::Zero:
+    case FileKind::Random: break;
+    }
+    return k_always;
+}
+
+ErrorOr<size_t> bytes_available(OpenFile& file) {
+    if (file.kind == FileKind::Pipe)
+        return file.pipe->bytes_available();
+    if (file.kind == FileKind::Console)
+        return console::tty_bytes_available();
+    return Error::NotATty;
+}
+
+uint64_t poll_generation() {
+    sched::SchedulerLockGuard guard;
+    return g_poll_generation;
+}
+
+void wake_pollers(sched::SchedulerLockGuard& guard) {
+    ++g_poll_generation;
+    g_pollers.wake_all(guard);
+}
+
+sched::WaitResult wait_for_poll_change(uint64_t seen, uint64_t deadline_ns) {
+    sched::SchedulerLockGuard guard;
+    if (g_poll_generation != seen)
+        return sched::WaitResult::Woken;
+    return g_pollers.wait_interruptible(guard, deadline_ns);
 }
 
 ErrorOr<void> make_directory(const InodeRef& base, std::string_view path, uint32_t mode) {

@@ -10,8 +10,15 @@
 
 #include "kernel/fs/ramfs.h"
 #include "kernel/lib/error_or.h"
+#include "kernel/sched/wait_queue.h"
+
+namespace akuma::sched {
+class SchedulerLockGuard;
+}
 
 namespace akuma::fs {
+
+class Pipe;
 
 // Mounts an empty ramfs, creates /dev with its nodes, /tmp, and unpacks the
 // initrd (if any) on top. Errors from a malformed archive are reported
@@ -32,20 +39,34 @@ enum class FileKind : uint8_t {
     Null,     // /dev/null
     Zero,     // /dev/zero
     Random,   // /dev/random, /dev/urandom
+    Pipe,     // one end of a pipe (O_RDONLY: read end, O_WRONLY: write end)
 };
 
-// An open file description (shared by dup'ed descriptors).
+// An open file description (shared by dup'ed descriptors, and after fork).
 struct OpenFile {
     uint32_t ref_count;
     FileKind kind;
     uint32_t flags;  // O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH | ...
     uint64_t offset; // bytes for files, entry index for directories
-    InodeRef inode;  // null for the inherited console
+    InodeRef inode;  // null for the inherited console and pipes
+    Pipe* pipe { nullptr };  // FileKind::Pipe: its end is closed with the last reference
 };
 
 ErrorOr<OpenFile*> open_file_object(FileKind kind, uint32_t flags, InodeRef inode);
 void retain(OpenFile* file);
 void release(OpenFile* file);
+
+// pipe2(2): the read end and the write end of a new pipe. `flags` may hold
+// O_NONBLOCK (for both). NoMemory.
+struct PipeEnds {
+    OpenFile* read;
+    OpenFile* write;
+};
+ErrorOr<PipeEnds> open_pipe(uint32_t flags);
+
+// Streams (pipes, the console) that cannot seek: pread/pwrite/lseek fail
+// with IllegalSeek.
+bool is_stream(const OpenFile& file);
 
 // openat(2) on a resolved base directory: O_CREAT/O_EXCL/O_TRUNC/
 // O_DIRECTORY/O_NOFOLLOW/O_PATH handled. Errors as Linux.
@@ -56,7 +77,12 @@ bool is_readable(const OpenFile& file);
 bool is_writable(const OpenFile& file);
 
 // Read/write through a kernel buffer at the file's offset (advancing it).
+// Reads and writes of pipes and the console block unless the description is
+// O_NONBLOCK (TryAgain); a signal ends a blocking wait (Interrupted).
 ErrorOr<size_t> read(OpenFile& file, std::span<uint8_t> buffer);
+// A read that never blocks (TryAgain when nothing is there): a read(2) that
+// got some bytes from a pipe takes what else is buffered with it.
+ErrorOr<size_t> read_nonblocking(OpenFile& file, std::span<uint8_t> buffer);
 ErrorOr<size_t> write(OpenFile& file, std::span<const uint8_t> data);
 ErrorOr<size_t> pread(OpenFile& file, std::span<uint8_t> buffer, uint64_t offset);
 ErrorOr<size_t> pwrite(OpenFile& file, std::span<const uint8_t> data, uint64_t offset);
@@ -65,6 +91,24 @@ ErrorOr<uint64_t> seek(OpenFile& file, int64_t offset, int whence);
 ErrorOr<size_t> read_directory(OpenFile& file, std::span<uint8_t> buffer);
 ErrorOr<InodeStat> stat(const OpenFile& file);
 ErrorOr<void> truncate(OpenFile& file, uint64_t size);
+
+// poll(2) readiness of a description (POLLIN/POLLOUT/POLLHUP/POLLERR and the
+// RDNORM/WRNORM twins, unfiltered). Files, directories and the memory
+// devices are always ready, as on Linux (no poll method: DEFAULT_POLLMASK).
+uint16_t poll_events(OpenFile& file);
+// FIONREAD for pipes: bytes buffered.
+ErrorOr<size_t> bytes_available(OpenFile& file);
+
+// Waiting for readiness. poll/ppoll/pselect6 watch several objects but a
+// thread sleeps in one queue, so there is one queue for all of them: every
+// change of a pipe or the console (data, space, an end closed, input)
+// bumps a generation count and wakes all pollers, which check again.
+uint64_t poll_generation();
+void wake_pollers(sched::SchedulerLockGuard& guard);  // scheduler lock held
+// Sleeps until the generation moves past `seen` (Woken, at once if it
+// already has), a signal is pending for the thread (Interrupted) or the
+// monotonic clock reaches deadline_ns (TimedOut; 0: no deadline).
+sched::WaitResult wait_for_poll_change(uint64_t seen, uint64_t deadline_ns);
 
 // File operations on paths (the *at syscalls).
 ErrorOr<void> make_directory(const InodeRef& base, std::string_view path, uint32_t mode);

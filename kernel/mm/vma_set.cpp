@@ -22,7 +22,8 @@ std::optional<uint64_t> page_round_up(uint64_t value) {
 // file continues where a's file part ends, and no zero gap is followed by
 // file bytes (a fully file-backed, or b without file bytes).
 bool can_merge(const Vma& a, const Vma& b) {
-    if (a.end != b.start || a.prot != b.prot || a.kind != b.kind || a.file != b.file)
+    if (a.end != b.start || a.prot != b.prot || a.kind != b.kind || a.file != b.file ||
+        a.shared != b.shared)
         return false;
     if (!a.file)
         return true;

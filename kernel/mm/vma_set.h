@@ -49,6 +49,9 @@ struct Vma {
     const void* file;      // not owned; the address space pins the file
     uint64_t file_offset;  // offset in the file of the byte at `start`
     uint64_t file_bytes;   // bytes from `start` read from the file; the rest reads as zeros
+    // MAP_SHARED anonymous memory: its pages are shared with the other
+    // address spaces forked from this one instead of copied on write.
+    bool shared = false;
 
     uint64_t size() const { return end - start; }
     bool contains(VirtAddr address) const { return address >= start && address < end; }

@@ -7,6 +7,7 @@
 #include "kernel/mm/pmm.h"
 #include "kernel/mm/user_access.h"
 #include "kernel/proc/user_layout.h"
+#include "kernel/sched/spinlock.h"
 
 namespace akuma::proc {
 
@@ -14,6 +15,7 @@ using mm::k_page_size;
 using mm::PhysAddr;
 using mm::Vma;
 using mm::VirtAddr;
+namespace pte = mm::descriptor;
 
 namespace {
 
@@ -32,6 +34,95 @@ ErrorOr<VirtAddr> checked_end(VirtAddr start, uint64_t length) {
     if (length == 0 || rounded < length || start + rounded < start || start + rounded > mm::k_user_space_end)
         return Error::Invalid;
     return start + rounded;
+}
+
+// ---- Share counts -------------------------------------------------------
+// A user page's PMM owner_data holds the number of address spaces mapping it
+// beyond the first, so a freshly allocated page (owner_data 0) belongs to
+// one space. Only a space that maps a page can add a sharer (fork, under
+// that space's lock): a page its space sees exclusive stays exclusive while
+// the space is locked. Dropping a share races with the other sharers'
+// drops, so it is a read-modify-write under g_share_lock.
+
+constinit IrqSpinLock g_share_lock {};
+
+uint32_t extra_sharers(PhysAddr frame) { return mm::page_descriptor(frame)->owner_data; }
+
+void add_sharer(PhysAddr frame) {
+    SpinLockGuard guard(g_share_lock);
+    mm::set_page_owner_data(frame, extra_sharers(frame) + 1);
+}
+
+// Drops one space's share of the page and frees it if that was the last.
+void drop_sharer(PhysAddr frame) {
+    bool last;
+    {
+        SpinLockGuard guard(g_share_lock);
+        uint32_t extra = extra_sharers(frame);
+        last = extra == 0;
+        if (!last)
+            mm::set_page_owner_data(frame, extra - 1);
+    }
+    if (last)
+        mm::free_pages(frame);
+}
+
+// ---- Page-table entries ---------------------------------------------------
+// User pages are always level-3 entries (map() never uses blocks for them).
+
+bool entry_writable(uint64_t entry) { return !(entry & pte::k_ap_read_only); }
+PhysAddr entry_frame(uint64_t entry) { return entry & pte::k_address_mask; }
+
+uint64_t page_entry(PhysAddr frame, uint32_t flags) {
+    return (frame & pte::k_address_mask) | mm::encode_leaf_attributes(flags) | pte::k_valid | pte::k_table;
+}
+
+// The level-3 entry mapping `va`, or nullptr if it is not mapped.
+uint64_t* find_page_entry(const UserTableEnv& env, PhysAddr root, VirtAddr va) {
+    PhysAddr table = root;
+    for (unsigned level = 0; level < 3; ++level) {
+        uint64_t entry = env.table_pointer(table)[mm::level_index(va, level)];
+        if (!(entry & pte::k_valid) || !(entry & pte::k_table))
+            return nullptr;
+        table = entry & pte::k_address_mask;
+    }
+    uint64_t* slot = &env.table_pointer(table)[mm::level_index(va, 3)];
+    return (*slot & pte::k_valid) ? slot : nullptr;
+}
+
+// Calls visit(va, entry&) for every mapped page in [start, end) of the table
+// at `level`, skipping absent tables whole; stops when visit returns false.
+template <typename Visit>
+bool for_each_page_entry(const UserTableEnv& env, PhysAddr table, unsigned level, VirtAddr start, VirtAddr end,
+                         Visit& visit) {
+    uint64_t entry_size = mm::level_entry_size(level);
+    uint64_t* entries = env.table_pointer(table);
+    for (VirtAddr va = start; va < end;) {
+        VirtAddr entry_end = (va & ~(entry_size - 1)) + entry_size;  // user VAs are < 2^48: no wrap
+        VirtAddr stop = entry_end < end ? entry_end : end;
+        uint64_t& entry = entries[mm::level_index(va, level)];
+        if (entry & pte::k_valid) {
+            if (level == 3) {
+                if (!visit(va, entry))
+                    return false;
+            } else if ((entry & pte::k_table) &&
+                       !for_each_page_entry(env, entry & pte::k_address_mask, level + 1, va, stop, visit)) {
+                return false;
+            }
+        }
+        va = stop;
+    }
+    return true;
+}
+
+// Break-before-make: the old translation is gone from the TLB before the
+// new one (another frame, or other permissions) appears.
+void replace_page_entry(const UserTableEnv& env, uint64_t& slot, VirtAddr va, uint64_t entry) {
+    slot = 0;
+    env.invalidate_tlb(va);
+    slot = entry;
+    // The new entry must be visible to the table walker before the retry.
+    asm volatile("dsb ishst" ::: "memory");
 }
 
 }  // namespace
@@ -102,7 +193,7 @@ void AddressSpace::release_pages(VirtAddr start, VirtAddr end) {
     mm::PageTable<UserTableEnv> table(m_env, m_root);
     // Unmapping whole user pages never splits a block, so this cannot fail.
     auto result = table.unmap(start, end - start, [this](VirtAddr, PhysAddr pa, uint64_t) {
-        mm::free_pages(pa);
+        drop_sharer(pa);
         --m_resident_pages;
     });
     (void)result;
@@ -130,6 +221,11 @@ bool exceeds_physical_memory(uint64_t bytes) { return bytes / k_page_size > mm::
 }  // namespace
 
 ErrorOr<VirtAddr> AddressSpace::map(const MapRequest& request) {
+    sched::MutexGuard guard(m_lock);
+    return map_locked(request);
+}
+
+ErrorOr<VirtAddr> AddressSpace::map_locked(const MapRequest& request) {
     if (!valid_prot(request.prot))
         return Error::Invalid;
     if (!request.no_reserve && (request.prot & mm::k_prot_write) && exceeds_physical_memory(request.length))
@@ -161,14 +257,35 @@ ErrorOr<VirtAddr> AddressSpace::map(const MapRequest& request) {
     if (request.file)
         TRY(pin_file(request.file));
     if (request.placement == MapPlacement::Fixed)
-        TRY(unmap(start, length));
+        TRY(unmap_locked(start, end));
     uint64_t file_bytes = request.file ? (request.file_bytes < length ? request.file_bytes : length) : 0;
-    TRY(m_vmas.insert(Vma { start, end, request.prot, request.kind, request.file, request.file_offset, file_bytes }));
+    Vma vma { start, end, request.prot, request.kind, request.file, request.file_offset, file_bytes };
+    vma.shared = request.shared && !request.file;
+    // Shared anonymous pages all exist from the start, so a fork can share
+    // each of them (a page first touched after the fork would otherwise be
+    // two pages). They are mapped before the VMA exists, so a failure only
+    // has to free them: [start, end) holds nothing else.
+    if (vma.shared) {
+        if (auto populated = populate_range(vma); populated.is_error()) {
+            release_pages(start, end);
+            return populated.error();
+        }
+    }
+    if (auto inserted = m_vmas.insert(vma); inserted.is_error()) {
+        if (vma.shared)
+            release_pages(start, end);
+        return inserted.error();
+    }
     return start;
 }
 
 ErrorOr<void> AddressSpace::unmap(VirtAddr start, uint64_t length) {
     VirtAddr end = TRY(checked_end(start, length));
+    sched::MutexGuard guard(m_lock);
+    return unmap_locked(start, end);
+}
+
+ErrorOr<void> AddressSpace::unmap_locked(VirtAddr start, VirtAddr end) {
     TRY(m_vmas.remove_range(start, end, [this](const Vma& piece) { release_pages(piece.start, piece.end); }));
     return {};
 }
@@ -181,33 +298,52 @@ ErrorOr<void> AddressSpace::protect(VirtAddr start, uint64_t length, uint32_t pr
     if (length == 0)
         return {};
     VirtAddr end = TRY(checked_end(start, length));
+    sched::MutexGuard guard(m_lock);
     TRY(m_vmas.protect_range(start, end, prot));
     // Pages already present get the new permissions now; the rest on fault.
-    mm::PageTable<UserTableEnv> table(m_env, m_root);
+    // A private page that other spaces still share stays read-only: the
+    // first write copies it.
     uint32_t flags = page_flags_for_prot(prot);
-    for (VirtAddr page = start; page < end; page += k_page_size) {
-        if (table.query(page))
-            TRY(table.protect(page, k_page_size, flags));
+    for (const Vma* vma = m_vmas.find(start); vma != m_vmas.end() && vma->start < end; ++vma) {
+        auto update = [&](VirtAddr va, uint64_t& slot) {
+            uint32_t page_flags = flags;
+            if (!vma->shared && extra_sharers(entry_frame(slot)) != 0)
+                page_flags &= ~mm::k_page_write;
+            uint64_t updated = page_entry(entry_frame(slot), page_flags);
+            if (updated != slot)
+                replace_page_entry(m_env, slot, va, updated);
+            return true;
+        };
+        for_each_page_entry(m_env, m_root, 0, vma->start > start ? vma->start : start, vma->end < end ? vma->end : end,
+                            update);
     }
     return {};
 }
 
 ErrorOr<void> AddressSpace::discard(VirtAddr start, uint64_t length) {
     VirtAddr end = TRY(checked_end(start, length));
-    for (VirtAddr page = start; page < end; page += k_page_size) {
-        if (!m_vmas.find(page))
+    sched::MutexGuard guard(m_lock);
+    for (VirtAddr cursor = start; cursor < end;) {
+        const Vma* vma = m_vmas.find(cursor);
+        if (!vma)
             return Error::NoMemory;  // Linux: ENOMEM for unmapped parts
+        cursor = vma->end;
     }
-    release_pages(start, end);
+    for (const Vma* vma = m_vmas.find(start); vma != m_vmas.end() && vma->start < end; ++vma) {
+        if (!vma->shared)
+            release_pages(vma->start > start ? vma->start : start, vma->end < end ? vma->end : end);
+    }
     return {};
 }
 
 void AddressSpace::set_break_start(VirtAddr start) {
+    sched::MutexGuard guard(m_lock);
     m_break_start = start;
     m_break = start;
 }
 
 VirtAddr AddressSpace::set_break(VirtAddr requested) {
+    sched::MutexGuard guard(m_lock);
     if (requested < m_break_start || requested >= k_user_mmap_limit)
         return m_break;
     VirtAddr old_end = page_up(m_break);
@@ -231,8 +367,14 @@ VirtAddr AddressSpace::set_break(VirtAddr requested) {
 }
 
 void AddressSpace::set_stack_region(VirtAddr top, uint64_t reserve) {
+    sched::MutexGuard guard(m_lock);
     m_stack_top = top;
     m_stack_reserve = reserve;
+}
+
+void AddressSpace::count_mapped_page() {
+    if (++m_resident_pages > m_peak_resident_pages)
+        m_peak_resident_pages = m_resident_pages;
 }
 
 ErrorOr<void> AddressSpace::populate_page(const Vma& vma, VirtAddr page) {
@@ -244,6 +386,8 @@ ErrorOr<void> AddressSpace::populate_page(const Vma& vma, VirtAddr page) {
         from_file = vma.file_bytes - offset_in_vma;
         if (from_file > k_page_size)
             from_file = k_page_size;
+        // Reads into the kernel's view of the frame: no user access, so no
+        // fault can come back into this (locked) address space.
         auto read = g_file_ops.read(vma.file, vma.file_offset + offset_in_vma, { bytes, from_file });
         if (read.is_error()) {
             mm::free_pages(frame);
@@ -259,12 +403,36 @@ ErrorOr<void> AddressSpace::populate_page(const Vma& vma, VirtAddr page) {
     }
     // The new entry must be visible to the table walker before the retry.
     asm volatile("dsb ishst" ::: "memory");
-    if (++m_resident_pages > m_peak_resident_pages)
-        m_peak_resident_pages = m_resident_pages;
+    count_mapped_page();
+    return {};
+}
+
+ErrorOr<void> AddressSpace::populate_range(const Vma& vma) {
+    for (VirtAddr page = vma.start; page < vma.end; page += k_page_size)
+        TRY(populate_page(vma, page));
+    return {};
+}
+
+// A write to a present read-only page of a writable VMA: copy-on-write.
+ErrorOr<void> AddressSpace::write_to_present_page(const Vma& vma, VirtAddr page, uint64_t& slot) {
+    PhysAddr frame = entry_frame(slot);
+    uint32_t flags = page_flags_for_prot(vma.prot);
+    if (vma.shared || extra_sharers(frame) == 0) {
+        // The other sharers are gone (exited, unmapped or copied): no copy.
+        replace_page_entry(m_env, slot, page, page_entry(frame, flags));
+        return {};
+    }
+    auto copy = TRY(mm::allocate_pages(0, mm::PageOwner::UserPage));
+    __builtin_memcpy(mm::phys_to_virt(copy), mm::phys_to_virt(frame), k_page_size);
+    replace_page_entry(m_env, slot, page, page_entry(copy, flags));
+    // Only now: if the other sharers dropped the page meanwhile, this frees it.
+    drop_sharer(frame);
+    ++m_cow_copies;
     return {};
 }
 
 ErrorOr<void> AddressSpace::handle_fault(VirtAddr address, FaultAccess access, const char** reason) {
+    sched::MutexGuard guard(m_lock);
     const Vma* vma = m_vmas.find(address);
     if (!vma && address < m_stack_top && address >= m_stack_top - m_stack_reserve) {
         // Below the stack but inside its reserve: grow the stack down.
@@ -286,17 +454,81 @@ ErrorOr<void> AddressSpace::handle_fault(VirtAddr address, FaultAccess access, c
                                                  : "execute in a mapping without PROT_EXEC";
         return Error::Fault;
     }
-    mm::PageTable<UserTableEnv> table(m_env, m_root);
-    if (table.query(page_down(address)))
-        return {};  // present with the right permissions: another path mapped it already
-    if (auto result = populate_page(*vma, page_down(address)); result.is_error()) {
+    VirtAddr page = page_down(address);
+    if (uint64_t* slot = find_page_entry(m_env, m_root, page)) {
+        // Present: another thread resolved this fault meanwhile, or it is
+        // the first write to a page shared copy-on-write.
+        if (access != FaultAccess::Write || entry_writable(*slot))
+            return {};
+        if (auto result = write_to_present_page(*vma, page, *slot); result.is_error()) {
+            *reason = "out of memory";
+            return result.error();
+        }
+        return {};
+    }
+    if (auto result = populate_page(*vma, page); result.is_error()) {
         *reason = result.error() == Error::NoMemory ? "out of memory" : "cannot read the mapped file";
         return result.error();
     }
     return {};
 }
 
+ErrorOr<AddressSpace*> AddressSpace::clone_for_fork() {
+    sched::MutexGuard guard(m_lock);
+    AddressSpace* child = TRY(create());
+    auto copy_state = [&]() -> ErrorOr<void> {
+        child->m_vmas = TRY(m_vmas.clone());
+        for (auto& pinned : m_pinned_files)
+            TRY(child->pin_file(pinned.file));
+        child->m_mmap_cursor = m_mmap_cursor;
+        child->m_break_start = m_break_start;
+        child->m_break = m_break;
+        child->m_stack_top = m_stack_top;
+        child->m_stack_reserve = m_stack_reserve;
+        TRY(copy_pages_into(*child));
+        child->m_peak_resident_pages = child->m_resident_pages;
+        return {};
+    };
+    if (auto copied = copy_state(); copied.is_error()) {
+        destroy(child);  // drops the shares it took
+        return copied.error();
+    }
+    return child;
+}
+
+// Maps every present page of this space into `child` (which has no pages
+// yet) and takes a share of it for the child. Writable private pages are
+// write-protected here first, so no write after this point reaches a page
+// the child sees; the running space's TLB entries are invalidated.
+ErrorOr<void> AddressSpace::copy_pages_into(AddressSpace& child) {
+    mm::PageTable<UserTableEnv> child_table(child.m_env, child.m_root);
+    ErrorOr<void> result {};
+    for (const Vma& vma : m_vmas) {
+        auto share = [&](VirtAddr va, uint64_t& slot) {
+            if (!vma.shared && entry_writable(slot)) {
+                slot |= pte::k_ap_read_only;  // a permission change needs no break-before-make
+                m_env.invalidate_tlb(va);
+            }
+            PhysAddr frame = entry_frame(slot);
+            result = child_table.map(va, frame, k_page_size, mm::decode_leaf_flags(slot), false);
+            if (result.is_error())
+                return false;
+            add_sharer(frame);
+            child.count_mapped_page();
+            return true;
+        };
+        if (!for_each_page_entry(m_env, m_root, 0, vma.start, vma.end, share))
+            return result;
+    }
+    return {};
+}
+
 uint64_t AddressSpace::accessible_prefix(VirtAddr address, uint64_t size, bool write) const {
+    sched::MutexGuard guard(m_lock);
+    return accessible_prefix_locked(address, size, write);
+}
+
+uint64_t AddressSpace::accessible_prefix_locked(VirtAddr address, uint64_t size, bool write) const {
     if (address >= mm::k_user_space_end)
         return 0;
     VirtAddr end = size > mm::k_user_space_end - address ? mm::k_user_space_end : address + size;
@@ -319,14 +551,18 @@ uint64_t AddressSpace::accessible_prefix(VirtAddr address, uint64_t size, bool w
 }
 
 bool AddressSpace::allows(VirtAddr address, uint64_t size, bool write) const {
-    return size == 0 || accessible_prefix(address, size, write) == size;
+    if (size == 0)
+        return true;
+    sched::MutexGuard guard(m_lock);
+    return accessible_prefix_locked(address, size, write) == size;
 }
 
 void AddressSpace::print_map() const {
+    sched::MutexGuard guard(m_lock);
     for (const Vma& vma : m_vmas) {
-        kprintln("  {:#014x}-{:#014x} {}{}{} {}", vma.start, vma.end, (vma.prot & mm::k_prot_read) ? 'r' : '-',
+        kprintln("  {:#014x}-{:#014x} {}{}{}{} {}", vma.start, vma.end, (vma.prot & mm::k_prot_read) ? 'r' : '-',
                  (vma.prot & mm::k_prot_write) ? 'w' : '-', (vma.prot & mm::k_prot_exec) ? 'x' : '-',
-                 mm::vma_kind_name(vma.kind));
+                 vma.shared ? 's' : 'p', mm::vma_kind_name(vma.kind));
     }
     if (m_break > m_break_start)
         kprintln("  brk {:#x}-{:#x}", m_break_start, m_break);

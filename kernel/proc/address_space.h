@@ -3,8 +3,18 @@
 // the memory system calls (brk, mmap, munmap, mprotect, madvise).
 //
 // Pages are only allocated when first touched (handle_fault). Every user
-// page is an order-0 PMM page owned by exactly one address space, so
-// tearing it down returns every page it ever took.
+// page is an order-0 PMM page. A page may be mapped by several address
+// spaces after fork(2): private pages are then shared read-only and copied
+// on the first write (copy-on-write), MAP_SHARED anonymous pages stay
+// shared and writable. The page's PMM descriptor counts the spaces mapping
+// it (owner_data, see address_space.cpp), and the last one to unmap it
+// frees it, so tearing down every space returns every page.
+//
+// Locking: several threads of a process share one address space and may
+// be preempted anywhere, so every public operation that reads or changes
+// the VMAs or the page tables holds the space's mutex. None of them touches
+// user memory or calls another public operation while holding it (the
+// user-copy routines fault into handle_fault, which takes it).
 #pragma once
 
 #include <cstdint>
@@ -15,6 +25,7 @@
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/page_table.h"
 #include "kernel/mm/vma_set.h"
+#include "kernel/sched/mutex.h"
 
 namespace akuma::proc {
 
@@ -54,14 +65,28 @@ struct MapRequest {
     uint64_t file_offset;
     uint64_t file_bytes;   // bytes of the file visible from `address` (rest zero)
     bool no_reserve = false;  // MAP_NORESERVE: exempt from the overcommit check
+    // MAP_SHARED|MAP_ANONYMOUS: every page is allocated now and stays
+    // shared (writable) with the spaces forked from this one.
+    bool shared = false;
 };
 
 class AddressSpace {
 public:
     static ErrorOr<AddressSpace*> create();
+    // Frees the space and drops its share of every page. Nobody else may
+    // use it any more (its threads are gone), so this takes no lock.
     static void destroy(AddressSpace* space);
 
+    // fork(2): a new space with the same VMAs, break, stack region, mmap
+    // cursor and pinned files. Present private pages are shared read-only
+    // by both spaces (the parent's writable entries are write-protected)
+    // and copied on the first write; MAP_SHARED pages stay shared. On
+    // NoMemory nothing is left allocated; some of this space's pages may
+    // then be read-only, which the next write fault undoes without a copy.
+    ErrorOr<AddressSpace*> clone_for_fork();
+
     uint64_t ttbr0() const;
+    // Unlocked: only for a space no other thread can change (tests).
     const mm::VmaSet& vmas() const { return m_vmas; }
 
     // mmap and the program loader. Returns the start address. Errors:
@@ -69,7 +94,9 @@ public:
     ErrorOr<mm::VirtAddr> map(const MapRequest& request);
     ErrorOr<void> unmap(mm::VirtAddr start, uint64_t length);
     ErrorOr<void> protect(mm::VirtAddr start, uint64_t length, uint32_t prot);
-    // MADV_DONTNEED: drop the pages; the next touch sees zeros (or the file).
+    // MADV_DONTNEED: drop the pages; the next touch sees zeros (or the
+    // file). Shared anonymous pages are kept: as with Linux's shmem, their
+    // contents survive and the mapping reads the same afterwards.
     ErrorOr<void> discard(mm::VirtAddr start, uint64_t length);
 
     // brk(2): the heap starts at `start` (the page after the program image).
@@ -80,7 +107,8 @@ public:
     // The stack VMA grows down on faults into [top - reserve, top).
     void set_stack_region(mm::VirtAddr top, uint64_t reserve);
 
-    // Demand paging. On failure, `reason` says why the access is invalid.
+    // Demand paging and copy-on-write. On failure, `reason` says why the
+    // access is invalid.
     ErrorOr<void> handle_fault(mm::VirtAddr address, FaultAccess access, const char** reason);
 
     // Whether the process may read (or write) all of [address, address+size)
@@ -92,16 +120,30 @@ public:
     // transfers this much, as on Linux.
     uint64_t accessible_prefix(mm::VirtAddr address, uint64_t size, bool write) const;
 
+    // Pages mapped, shared ones included (they count in every space that
+    // maps them, like Linux's RSS).
     uint64_t resident_pages() const { return m_resident_pages; }
     uint64_t peak_resident_pages() const { return m_peak_resident_pages; }
+    // Write faults on shared private pages that had to copy the page.
+    uint64_t cow_copies() const { return m_cow_copies; }
     void print_map() const;
 
 private:
     AddressSpace() = default;
     ErrorOr<void> init();
+    // The *_locked helpers expect m_lock to be held.
+    ErrorOr<mm::VirtAddr> map_locked(const MapRequest& request);
+    ErrorOr<void> unmap_locked(mm::VirtAddr start, mm::VirtAddr end);
+    uint64_t accessible_prefix_locked(mm::VirtAddr address, uint64_t size, bool write) const;
     void release_pages(mm::VirtAddr start, mm::VirtAddr end);
     ErrorOr<void> pin_file(const void* file);
     ErrorOr<void> populate_page(const mm::Vma& vma, mm::VirtAddr page);
+    ErrorOr<void> populate_range(const mm::Vma& vma);
+    ErrorOr<void> write_to_present_page(const mm::Vma& vma, mm::VirtAddr page, uint64_t& entry);
+    ErrorOr<void> copy_pages_into(AddressSpace& child);
+    void count_mapped_page();
+
+    mutable sched::Mutex m_lock;
 
     UserTableEnv m_env {};
     mm::PhysAddr m_root { 0 };
@@ -121,6 +163,7 @@ private:
     uint64_t m_stack_reserve { 0 };
     uint64_t m_resident_pages { 0 };
     uint64_t m_peak_resident_pages { 0 };
+    uint64_t m_cow_copies { 0 };
 };
 
 // Page-table flags for a VMA's protection.

@@ -23,45 +23,29 @@ struct Waiter {
 
 constinit IntrusiveList<Waiter, &Waiter::link> g_waiters {};
 
-bool fatal_signal_pending() {
-    auto* process = current_process();
-    return process && process->fatal_signal;
-}
-
 }  // namespace
 
 ErrorOr<void> futex_wait(AddressSpace* space, uint64_t address, uint32_t expected, std::optional<uint64_t> timeout_ns) {
     Waiter waiter { space, address, false, {}, {} };
     uint64_t deadline = timeout_ns ? arch::monotonic_ns() + *timeout_ns : 0;
-    {
-        // Read the word and enqueue under the lock: a waker that changes the
-        // word and calls wake after this point finds us in the list.
-        auto value = mm::read_user(mm::UserPtr<const uint32_t>(address));
-        if (value.is_error())
-            return value.error();
-        sched::SchedulerLockGuard guard;
-        if (value.value() != expected)
-            return Error::TryAgain;
-        g_waiters.push_back(waiter);
-        if (!timeout_ns) {
-            while (!waiter.woken && !fatal_signal_pending())
-                waiter.queue.wait(guard);
-        }
-    }
-    // Timed waits poll in short sleeps (the scheduler has no timed wait).
-    while (timeout_ns) {
-        {
-            sched::SchedulerLockGuard guard;
-            if (waiter.woken || fatal_signal_pending() || arch::monotonic_ns() >= deadline)
-                break;
-        }
-        sched::sleep_ns(1'000'000);
-    }
+    if (timeout_ns && deadline == 0)
+        deadline = 1;  // 0 means "no deadline" to the wait queue
+    // Read the word and enqueue under the lock: a waker that changes the
+    // word and calls wake after this point finds us in the list.
+    auto value = mm::read_user(mm::UserPtr<const uint32_t>(address));
+    if (value.is_error())
+        return value.error();
     sched::SchedulerLockGuard guard;
+    if (value.value() != expected)
+        return Error::TryAgain;
+    g_waiters.push_back(waiter);
+    auto result = sched::WaitResult::Woken;
+    while (!waiter.woken && result == sched::WaitResult::Woken)
+        result = waiter.queue.wait_interruptible(guard, deadline);
     if (waiter.woken)
         return {};
     g_waiters.remove(waiter);
-    return fatal_signal_pending() ? Error::Interrupted : Error::TimedOut;
+    return result == sched::WaitResult::Interrupted ? Error::Interrupted : Error::TimedOut;
 }
 
 uint64_t futex_wake(AddressSpace* space, uint64_t address, uint64_t count) {

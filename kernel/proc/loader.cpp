@@ -9,6 +9,7 @@
 #include "kernel/proc/elf.h"
 #include "kernel/proc/initial_stack.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/signal_frame.h"
 #include "kernel/proc/user_layout.h"
 #include "kernel/syscalls/linux_abi.h"
 
@@ -79,6 +80,8 @@ ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, st
     TRY(space.map({ k_user_stack_top - k_user_stack_initial, k_user_stack_initial, mm::k_prot_read | mm::k_prot_write,
                     MapPlacement::Fixed, mm::VmaKind::Stack, nullptr, 0, 0 }));
     space.set_stack_region(k_user_stack_top, k_user_stack_reserve);
+    // Where signal handlers return to (glibc sets no SA_RESTORER on AArch64).
+    process.sigreturn_trampoline = TRY(install_sigreturn_trampoline(space));
 
     // AT_PHDR: where the program headers are in memory (0 if not loaded).
     uint64_t phdr = image.phdr_vaddr() ? *image.phdr_vaddr() + bias : 0;

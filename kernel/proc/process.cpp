@@ -8,11 +8,17 @@
 #include "kernel/fs/vfs.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/mm/kmalloc.h"
+#include "kernel/mm/pmm.h"
+#include "kernel/mm/user_access.h"
+#include "kernel/proc/futex.h"
 #include "kernel/proc/loader.h"
 #include "kernel/sched/mutex.h"
 #include "kernel/sched/scheduler.h"
+#include "kernel/syscalls/linux_abi.h"
 
 namespace akuma::proc {
+
+namespace abi = linux_abi;
 
 namespace {
 
@@ -20,9 +26,24 @@ constinit IntrusiveList<Process, &Process::all_link> g_processes {};
 constinit int g_next_pid = 1;
 constinit ProcessStats g_stats {};
 
-// Handed from spawn() to the new process's first thread.
+// Like Linux's default RLIMIT_NPROC (max_threads / 2, with max_threads =
+// RAM pages / 32): enough tasks for real work, few enough that their
+// kernel stacks and tables cannot exhaust memory. Applies to root too: a
+// fork bomb must not take the kernel down.
+uint64_t task_limit() {
+    uint64_t limit = mm::pmm_stats().total_pages / 64;
+    return limit < 16 ? 16 : limit;
+}
+
+std::string_view base_name(std::string_view path) {
+    auto slash = path.rfind('/');
+    return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+// Handed from spawn() to the first thread of a kernel-started process.
 struct LaunchJob {
     Process* process;
+    Task* task;
     fs::InodeRef program;
     std::span<const std::string_view> argv;
     std::span<const std::string_view> envp;
@@ -31,107 +52,301 @@ struct LaunchJob {
     ErrorOr<void> result { Error::IoError };
 };
 
-std::string_view base_name(std::string_view path) {
-    auto slash = path.rfind('/');
-    return slash == std::string_view::npos ? path : path.substr(slash + 1);
+void bind_thread(sched::Thread* thread, Task* task) {
+    thread->process = task->process;
+    thread->task = task;
+    thread->user_ttbr0 = task->process->space->ttbr0();
 }
 
-void free_process(Process* process) {
-    if (process->files)
-        fs::FdTable::destroy(process->files);
-    if (process->space)
-        AddressSpace::destroy(process->space);
-    process->~Process();
-    mm::kfree(process);
-}
-
-// Releases what a process holds while its thread still runs in the kernel.
-void release_resources(Process* process, sched::Thread* thread) {
-    if (process->files) {
-        fs::FdTable::destroy(process->files);
-        process->files = nullptr;
-    }
-    process->cwd.reset();
-    thread->user_ttbr0 = 0;
-    arch::switch_user_translation(0);
-    if (process->space) {
-        AddressSpace::destroy(process->space);
-        process->space = nullptr;
-    }
-}
-
-uint64_t process_main(void* argument) {
+uint64_t launch_main(void* argument) {
     auto* job = static_cast<LaunchJob*>(argument);
     Process* process = job->process;
     sched::Thread* self = sched::current_thread();
-    self->process = process;
-    self->user_ttbr0 = process->space->ttbr0();
+    {
+        sched::SchedulerLockGuard guard;
+        bind_thread(self, job->task);
+        job->task->thread = self;
+    }
     arch::switch_user_translation(self->user_ttbr0);
 
     auto image = load_program(*process, job->program, job->path, job->argv, job->envp);
     if (image.is_error() || sched::enable_fp_state(self).is_error()) {
         job->result = image.is_error() ? image.error() : Error::NoMemory;
-        self->process = nullptr;
-        self->user_ttbr0 = 0;
-        arch::switch_user_translation(0);
+        process->quiet_exit = true;
         job->loaded.up();
-        return 0;
+        exit_group(abi::k_sigkill);  // never ran: spawn() reports the error instead
     }
-    process->state = ProcessState::Running;
     job->result = {};
     auto entry = image.value();
     job->loaded.up();  // the job belongs to spawn() again from here on
     enter_user_mode(entry.entry, entry.stack_pointer, self->stack.top);
 }
 
+uint64_t task_main(void* argument) {
+    auto* task = static_cast<Task*>(argument);
+    sched::Thread* self = sched::current_thread();
+    if (!self->task)
+        return 0;  // start_task failed after creating the thread
+    static_assert(sizeof(arch::TrapFrame) == 288);  // user_entry.S copies this many bytes
+    return_to_user_with_frame(&task->start_frame, self->stack.top);
+}
+
+// The kernel reaps orphans with no PID 1 and processes whose parent
+// ignores SIGCHLD (SA_NOCLDWAIT semantics); they are freed by whoever
+// passes by next (a new process, a reap), never by the dying thread itself.
+constinit NodeQueue g_orphan_zombies {};
+
+// Gives children of `dying` a new parent: PID 1 if it lives (and is not
+// the one dying), else nobody (the kernel reaps them when they end).
+void reparent_children_locked(sched::SchedulerLockGuard& guard, Process& dying) {
+    Process* init = find_process_locked(1);
+    if (init == &dying || (init && init->group_exiting))
+        init = nullptr;
+    for_each_child(dying, [&](Process& child) {
+        dying.children.remove(child.sibling_link);
+        child.parent = init;
+        if (init) {
+            init->children.push_back(child.sibling_link);
+            if (child.state == ProcessState::Zombie)
+                init->child_events.wake_all(guard);
+        } else if (child.state == ProcessState::Zombie) {
+            g_orphan_zombies.push_back(child.sibling_link);
+        }
+    });
+}
+
+
+void free_orphan_zombies() {
+    for (;;) {
+        Process* zombie;
+        {
+            sched::SchedulerLockGuard guard;
+            zombie = list_owner<Process, &Process::sibling_link>(g_orphan_zombies.pop_front());
+            if (zombie) {
+                g_processes.remove(*zombie);
+                --g_stats.live;
+            }
+        }
+        if (!zombie)
+            return;
+        free_reaped_process(zombie);
+    }
+}
+
+// The last task of a process is leaving: release what the process holds
+// (the thread still runs in the kernel on its own stack), become a zombie
+// and tell the parent.
+void finish_process(Process& process, sched::Thread* self) {
+    if (process.files) {
+        fs::FdTable::destroy(process.files);
+        process.files = nullptr;
+    }
+    process.cwd.reset();
+    self->user_ttbr0 = 0;
+    arch::switch_user_translation(0);
+    if (process.space && !process.space_borrowed)
+        AddressSpace::destroy(process.space);
+    process.space = nullptr;
+
+    sched::SchedulerLockGuard guard;
+    if (process.vfork_done) {
+        process.vfork_done->up();
+        process.vfork_done = nullptr;
+    }
+    reparent_children_locked(guard, process);
+    process.wait_status = process.group_exit_status;
+    process.state = ProcessState::Zombie;
+    Process* parent = process.parent;
+    if (parent) {
+        const SignalAction& action = parent->actions[abi::k_sigchld - 1];
+        // A parent ignoring SIGCHLD (or with SA_NOCLDWAIT) never sees its
+        // children as zombies (POSIX; Linux does the same).
+        if (process.exit_signal == abi::k_sigchld &&
+            (action.handler == abi::k_sig_ign || (action.flags & abi::k_sa_nocldwait))) {
+            parent->children.remove(process.sibling_link);
+            process.parent = nullptr;
+            parent = nullptr;
+        } else {
+            if (process.exit_signal) {
+                SignalInfo info {};
+                info.signo = process.exit_signal;
+                info.code = (process.wait_status & 0x7f) ? abi::k_cld_killed : abi::k_cld_exited;
+                info.pid = process.pid;
+                info.status = (process.wait_status & 0x7f) ? (process.wait_status & 0x7f)
+                                                           : (process.wait_status >> 8) & 0xff;
+                (void)queue_signal_locked(guard, *parent, process.exit_signal, info);
+            }
+            parent->child_events.wake_all(guard);
+        }
+    }
+    if (process.kernel_waiter)
+        process.kernel_exit_waiters.wake_all(guard);
+    else if (!parent)
+        g_orphan_zombies.push_back(process.sibling_link);
+}
+
+// Clears the thread's TID word and wakes a futex waiter on it
+// (CLONE_CHILD_CLEARTID: how pthread_join learns that a thread is gone).
+void clear_child_tid(Task& task, Process& process) {
+    if (!task.clear_child_tid || !process.space)
+        return;
+    if (mm::write_user(mm::UserPtr<uint32_t>(task.clear_child_tid), 0u).is_error())
+        return;
+    futex_wake(process.space, task.clear_child_tid, 1);
+}
+
 }  // namespace
 
-ErrorOr<Process*> spawn(const SpawnRequest& request) {
-    auto program = TRY(fs::resolve_path(fs::root_directory(), request.path, true));
-    TRY(check_executable(program));
+IntrusiveList<Process, &Process::all_link>& all_processes_locked() { return g_processes; }
 
+Process* find_process_locked(int pid) {
+    Process* found = nullptr;
+    g_processes.for_each([&](Process& process) {
+        if (process.pid == pid)
+            found = &process;
+    });
+    return found;
+}
+
+Task* find_task_locked(int tid) {
+    Task* found = nullptr;
+    g_processes.for_each([&](Process& process) {
+        process.tasks.for_each([&](Task& task) {
+            if (task.tid == tid)
+                found = &task;
+        });
+    });
+    return found;
+}
+
+int allocate_pid_locked() { return g_next_pid++; }
+
+void unlink_zombie_locked(Process& zombie) {
+    g_processes.remove(zombie);
+    --g_stats.live;
+}
+
+ErrorOr<Process*> allocate_process(Process* parent) {
+    free_orphan_zombies();
     auto* memory = mm::kzalloc(sizeof(Process));
     if (!memory)
         return Error::NoMemory;
     auto* process = new (memory) Process {};
-    process->parent_pid = request.parent_pid;
     process->start_ns = arch::monotonic_ns();
     process->umask = 022;
-    process->cwd = fs::root_directory();
+    process->exit_signal = abi::k_sigchld;
+    if (parent) {
+        __builtin_memcpy(process->name, parent->name, sizeof(process->name));
+        process->cwd = parent->cwd;
+        process->umask = parent->umask;
+        process->pgid = parent->pgid;
+        process->sid = parent->sid;
+        process->sigreturn_trampoline = parent->sigreturn_trampoline;
+        __builtin_memcpy(process->actions, parent->actions, sizeof(process->actions));
+    } else {
+        process->cwd = fs::root_directory();
+    }
+    return process;
+}
+
+ErrorOr<Task*> allocate_task(Process& process) {
+    auto* memory = mm::kzalloc(sizeof(Task));
+    if (!memory)
+        return Error::NoMemory;
+    auto* task = new (memory) Task {};
+    task->process = &process;
+    task->altstack.flags = abi::k_ss_disable;
+    uint64_t limit = task_limit();
+    sched::SchedulerLockGuard guard;
+    if (g_stats.tasks >= limit) {
+        task->~Task();
+        mm::kfree(task);
+        return Error::TryAgain;
+    }
+    ++g_stats.tasks;
+    return task;
+}
+
+void free_task(Task* task) {
+    task->~Task();
+    mm::kfree(task);
+    sched::SchedulerLockGuard guard;
+    --g_stats.tasks;
+}
+
+ErrorOr<void> start_task(Task& task, const arch::TrapFrame& frame, uint64_t tpidr_el0, const sched::FpState* fp) {
+    task.start_frame = frame;
+    sched::PreemptionDisabled no_preemption;  // the thread must not run before it is bound
+    auto thread = TRY(sched::spawn(task.process->name, task_main, &task));
+    if (sched::enable_fp_state(thread).is_error()) {
+        sched::detach(thread);  // it has not run yet; unbound, it exits at once (task_main)
+        return Error::NoMemory;
+    }
+    if (fp)
+        *thread->fp_state = *fp;
+    {
+        sched::SchedulerLockGuard guard;
+        bind_thread(thread, &task);
+        thread->tpidr_el0 = tpidr_el0;
+        task.thread = thread;
+        task.process->tasks.push_back(task);
+        ++task.process->live_tasks;
+    }
+    sched::detach(thread);
+    return {};
+}
+
+ErrorOr<Process*> spawn(const SpawnRequest& request) {
+    auto program = TRY(fs::resolve_path(fs::root_directory(), request.path, true));
+    TRY(check_executable(program));
+    auto* process = TRY(allocate_process(nullptr));
     auto name = base_name(request.path);
     size_t length = name.size() < Process::k_name_size - 1 ? name.size() : Process::k_name_size - 1;
     __builtin_memcpy(process->name, name.data(), length);
+    process->kernel_waiter = true;
 
+    auto task = allocate_task(*process);
     auto space = AddressSpace::create();
     auto files = fs::FdTable::create_with_console();
-    if (space.is_error() || files.is_error()) {
+    if (task.is_error() || space.is_error() || files.is_error()) {
+        if (!task.is_error())
+            free_task(task.value());
         if (!space.is_error())
             AddressSpace::destroy(space.value());
         if (!files.is_error())
             fs::FdTable::destroy(files.value());
-        free_process(process);
-        return Error::NoMemory;
+        free_reaped_process(process);
+        return task.is_error() ? task.error() : Error::NoMemory;
     }
     process->space = space.value();
     process->files = files.value();
     {
         sched::SchedulerLockGuard guard;
-        process->pid = g_next_pid++;
+        process->pid = allocate_pid_locked();
+        process->pgid = process->sid = process->pid;
+        task.value()->tid = process->pid;
+        process->tasks.push_back(*task.value());
+        process->live_tasks = 1;
         g_processes.push_back(*process);
         ++g_stats.live;
     }
 
-    LaunchJob job { process, program, request.argv, request.envp, request.path };
-    auto thread = sched::spawn(process->name, process_main, &job);
+    LaunchJob job { process, task.value(), program, request.argv, request.envp, request.path };
+    auto thread = sched::spawn(process->name, launch_main, &job);
     if (thread.is_error()) {
-        process->state = ProcessState::Zombie;
+        {
+            sched::SchedulerLockGuard guard;
+            process->tasks.remove(*task.value());
+            process->live_tasks = 0;
+            process->state = ProcessState::Zombie;
+        }
+        free_task(task.value());
         (void)wait_and_reap(process);
         return Error::NoMemory;
     }
-    process->thread = thread.value();
+    sched::detach(thread.value());
     job.loaded.down();
     if (job.result.is_error()) {
-        process->state = ProcessState::Zombie;
         (void)wait_and_reap(process);
         return job.result.error();
     }
@@ -142,15 +357,25 @@ int wait_and_reap(Process* process) {
     {
         sched::SchedulerLockGuard guard;
         while (process->state != ProcessState::Zombie)
-            process->exit_waiters.wait(guard);
+            process->kernel_exit_waiters.wait(guard);
         g_processes.remove(*process);
         --g_stats.live;
     }
-    if (process->thread)
-        (void)sched::join(process->thread);
     int status = process->wait_status;
-    free_process(process);
+    free_reaped_process(process);
     return status;
+}
+
+void free_reaped_process(Process* process) {
+    if (process->files)
+        fs::FdTable::destroy(process->files);
+    if (process->space && !process->space_borrowed)
+        AddressSpace::destroy(process->space);
+    process->~Process();
+    mm::kfree(process);
+    // The dead threads' stacks go back now, so callers that compare the
+    // PMM before and after a program see every page returned.
+    sched::reap_dead_threads();
 }
 
 Process* current_process() {
@@ -158,23 +383,74 @@ Process* current_process() {
     return thread ? thread->process : nullptr;
 }
 
-void exit_current(int wait_status) {
+Task* current_task() {
+    auto* thread = sched::current_thread();
+    return thread ? thread->task : nullptr;
+}
+
+namespace {
+
+// Ends the calling task; the last one also ends the process.
+[[noreturn]] void leave(int exit_code_for_group) {
     sched::Thread* self = sched::current_thread();
-    Process* process = self->process;
-    if (wait_status & 0x7f)
-        kprintln("[Process] '{}' (PID {}) killed by {}", process->name, process->pid, signal_name(wait_status & 0x7f));
-    else
-        kprintln("[Process] '{}' (PID {}) exited with code {}", process->name, process->pid, (wait_status >> 8) & 0xff);
-    release_resources(process, self);
+    Task* task = self->task;
+    Process& process = *task->process;
+    clear_child_tid(*task, process);
+    bool last;
+    {
+        sched::SchedulerLockGuard guard;
+        process.tasks.remove(*task);
+        last = --process.live_tasks == 0;
+        if (process.exec_task)
+            process.exec_waiters.wake_all(guard);
+        if (last && !process.group_exiting) {
+            process.group_exiting = true;
+            process.group_exit_status = exit_code_for_group;
+        }
+    }
+    if (last) {
+        int status = process.group_exit_status;
+        if (process.quiet_exit) {
+        } else if (status & 0x7f)
+            kprintln("[Process] '{}' (PID {}) killed by {}", process.name, process.pid, signal_name(status & 0x7f));
+        else
+            kprintln("[Process] '{}' (PID {}) exited with code {}", process.name, process.pid, (status >> 8) & 0xff);
+        finish_process(process, self);
+    }
     {
         sched::SchedulerLockGuard guard;
         self->process = nullptr;
-        process->wait_status = wait_status;
-        process->state = ProcessState::Zombie;
-        process->exit_waiters.wake_all(guard);
+        self->task = nullptr;
+        self->user_ttbr0 = 0;
     }
+    arch::switch_user_translation(0);
+    free_task(task);
     sched::exit_thread(0);
 }
+
+}  // namespace
+
+void exit_group(int wait_status) {
+    Process& process = *current_process();
+    {
+        sched::SchedulerLockGuard guard;
+        if (!process.group_exiting) {
+            process.group_exiting = true;
+            process.group_exit_status = wait_status;
+        }
+        Task* self = current_task();
+        process.tasks.for_each([&](Task& task) {
+            if (&task != self)
+                sched::interrupt_thread_locked(guard, task.thread);
+        });
+        process.continue_waiters.wake_all(guard);
+    }
+    leave(wait_status);
+}
+
+void exit_thread(int exit_code) { leave(exit_code << 8); }
+
+void leave_for_exec() { leave(0); }
 
 void kill_current_for_fault(int signal, uint64_t address, uint64_t pc, const char* reason) {
     Process* process = current_process();
@@ -182,28 +458,84 @@ void kill_current_for_fault(int signal, uint64_t address, uint64_t pc, const cha
              signal_name(signal), address, pc, reason);
     kprintln("[Process] memory map of PID {}:", process->pid);
     process->space->print_map();
-    exit_current(signal);
+    exit_group(signal);
 }
 
-ErrorOr<void> send_signal(int pid, int signal) {
-    sched::SchedulerLockGuard guard;  // the target cannot be reaped meanwhile
-    Process* target = nullptr;
-    g_processes.for_each([&](Process& process) {
-        if (process.pid == pid && process.state != ProcessState::Zombie)
-            target = &process;
-    });
+// --- process groups and sessions ---
+
+ErrorOr<void> set_process_group(int pid, int pgid) {
+    if (pgid < 0)
+        return Error::Invalid;
+    Process& self = *current_process();
+    sched::SchedulerLockGuard guard;
+    Process* target = pid == 0 ? &self : find_process_locked(pid);
+    if (!target || (target != &self && target->parent != &self))
+        return Error::NoSuchProcess;
+    if (target->sid != self.sid)
+        return Error::NotPermitted;
+    if (target->sid == target->pid)
+        return Error::NotPermitted;  // a session leader keeps its group
+    if (pgid == 0)
+        pgid = target->pid;
+    if (pgid != target->pid) {
+        bool exists = false;
+        g_processes.for_each([&](Process& process) {
+            if (process.pgid == pgid && process.sid == self.sid && process.state != ProcessState::Zombie)
+                exists = true;
+        });
+        if (!exists)
+            return Error::NotPermitted;
+    }
+    target->pgid = pgid;
+    return {};
+}
+
+ErrorOr<int> process_group_of(int pid) {
+    sched::SchedulerLockGuard guard;
+    Process* target = pid == 0 ? current_process() : find_process_locked(pid);
     if (!target)
         return Error::NoSuchProcess;
-    if (signal == 0)
-        return {};
-    return deliver_signal(*target, signal);
+    return target->pgid;
 }
 
-void send_signal_from_irq(int pid, int signal) { (void)send_signal(pid, signal); }
+ErrorOr<int> session_of(int pid) {
+    sched::SchedulerLockGuard guard;
+    Process* target = pid == 0 ? current_process() : find_process_locked(pid);
+    if (!target)
+        return Error::NoSuchProcess;
+    return target->sid;
+}
+
+ErrorOr<int> create_session() {
+    Process& self = *current_process();
+    sched::SchedulerLockGuard guard;
+    bool leader = false;
+    g_processes.for_each([&](Process& process) {
+        if (process.pgid == self.pid)
+            leader = true;
+    });
+    if (leader)
+        return Error::NotPermitted;
+    self.sid = self.pgid = self.pid;
+    return self.sid;
+}
+
+bool process_group_exists(int pgid) {
+    Process* self = current_process();
+    sched::SchedulerLockGuard guard;
+    bool exists = false;
+    g_processes.for_each([&](Process& process) {
+        if (process.pgid == pgid && process.state != ProcessState::Zombie && (!self || process.sid == self->sid))
+            exists = true;
+    });
+    return exists;
+}
 
 ProcessStats process_stats() {
     sched::SchedulerLockGuard guard;
-    return g_stats;
+    ProcessStats stats = g_stats;
+    stats.task_limit = task_limit();
+    return stats;
 }
 
 }  // namespace akuma::proc

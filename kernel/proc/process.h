@@ -1,25 +1,45 @@
-// Processes: one address space, one file table, one (for now) user thread.
+// Processes and their threads.
 //
-// A process is started by spawn(): a kernel thread is created for it, which
-// activates the new address space, loads the program (loader.h) and drops
-// to EL0. It ends through exit_group(2), a fatal signal, or a fault the
-// address space cannot resolve; its pages go back to the PMM at once, and
-// the Process record stays (a zombie) until the parent collects the status.
+// A Process is a Linux thread group: one address space, one file table,
+// signal actions, a place in the process tree (parent, children, process
+// group, session). Each of its user threads is a Task bound to one kernel
+// thread (sched::Thread::task). The first process is started by the kernel
+// (spawn); the others come from clone(2) (fork, vfork, threads) and change
+// program with execve(2).
+//
+// Lifetime: a process ends when its last task exits (exit_group, a fatal
+// signal, or the last thread's exit). Its memory and files are released at
+// once; the record stays as a zombie until its parent reaps it with
+// wait4/waitid (or the kernel, for processes it spawned). Orphans are
+// re-parented to PID 1; with no PID 1 around they are reaped automatically.
+//
+// Locking: the process tree, task lists, signal state and job-control
+// state are protected by the scheduler lock (signals come from IRQ handlers
+// too: console ^C), so every function here that touches them takes
+// sched::SchedulerLockGuard or documents that the caller holds it.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string_view>
 
+#include "kernel/arch/aarch64/trap_frame.h"
 #include "kernel/fs/ramfs.h"
 #include "kernel/lib/error_or.h"
 #include "kernel/lib/intrusive_list.h"
 #include "kernel/proc/address_space.h"
+#include "kernel/proc/signal_frame.h"
 #include "kernel/sched/thread.h"
 #include "kernel/sched/wait_queue.h"
 
 namespace akuma::fs {
 class FdTable;
+}
+
+namespace akuma::sched {
+class Semaphore;
+class SchedulerLockGuard;
+struct FpState;
 }
 
 namespace akuma::proc {
@@ -33,77 +53,227 @@ struct SignalAction {
     uint64_t mask;
 };
 
-enum class ProcessState : uint8_t { Starting, Running, Zombie };
+enum class ProcessState : uint8_t { Running, Zombie };
+
+// A change of a child that wait4/waitid reports (besides its death).
+enum class JobEvent : uint8_t { None, Stopped, Continued };
+
+struct Process;
+
+// One user thread.
+struct Task {
+    int tid;
+    Process* process;
+    sched::Thread* thread;
+    uint64_t signal_mask;
+    uint64_t pending_signals;  // thread-directed: tgkill, faults
+    SignalInfo pending_info[k_signal_count];
+    AltStack altstack;
+    uint64_t clear_child_tid;  // CLONE_CHILD_CLEARTID / set_tid_address
+    uint64_t robust_list;
+    // sigsuspend/ppoll/pselect6: the mask to restore once a handler has run
+    // (or at the return to user space if none ran).
+    bool restore_saved_mask;
+    uint64_t saved_mask;
+    // The system call in progress, for SA_RESTART (see signals.cpp).
+    uint64_t syscall_orig_x0;
+    bool syscall_interrupted;
+    bool syscall_restartable;
+    arch::TrapFrame start_frame;  // registers a new task starts with (clone)
+    ListNode process_link;
+};
 
 struct Process {
     static constexpr size_t k_name_size = 16;  // Linux TASK_COMM_LEN
 
     int pid;
-    int parent_pid;
+    int pgid;
+    int sid;
     char name[k_name_size];
     ProcessState state;
+    Process* parent;  // nullptr: started by the kernel, or orphaned with no PID 1
+    NodeQueue children;    // Process::sibling_link nodes
+    ListNode sibling_link;
+    ListNode all_link;
     AddressSpace* space;
+    bool space_borrowed;  // vfork child running in its parent's space
+    sched::Semaphore* vfork_done;
     fs::FdTable* files;
     fs::InodeRef cwd;
     uint32_t umask;
-    sched::Thread* thread;
-    uint64_t clear_child_tid;  // set_tid_address
-    uint64_t robust_list;      // set_robust_list (head, recorded for futex cleanup)
-    uint64_t signal_mask;
-    uint64_t pending_signals;  // generated while blocked or while a handler is installed
-    int fatal_signal;          // set by another process's kill: acted on at the next return to EL0
+    uint64_t sigreturn_trampoline;
+    uint64_t start_ns;
+    int exit_signal;  // sent to the parent at death (SIGCHLD for fork)
+    // Tasks (live user threads) and whether the group is being torn down.
+    IntrusiveList<Task, &Task::process_link> tasks;
+    unsigned live_tasks;
+    Task* exec_task;  // execve in progress: the other tasks must leave
+    sched::WaitQueue exec_waiters;
+    bool group_exiting;
+    int group_exit_status;  // wait status once group_exiting
+    int fatal_signal;       // the killing signal once the group is being torn down by one (else 0)
+    // Signals directed at the whole process, and the actions.
+    uint64_t pending_signals;
+    SignalInfo pending_info[k_signal_count];
     SignalAction actions[k_signal_count];
-    uint64_t start_ns;         // monotonic time the process started
-    int wait_status;           // Linux wait(2) encoding, once a zombie
-    sched::WaitQueue exit_waiters;
-    ListNode all_link;
+    // Job control.
+    bool stopped;
+    int stop_signal;
+    JobEvent job_event;  // not yet reported to the parent
+    sched::WaitQueue continue_waiters;  // stopped tasks
+    // The parent waits here for its children's events.
+    sched::WaitQueue child_events;
+    int wait_status;  // Linux wait(2) encoding, once a zombie
+    // Started by spawn(): the kernel collects it with wait_and_reap, which
+    // waits here. Processes with no parent and no kernel waiter (orphans
+    // when PID 1 is gone) are freed automatically.
+    bool kernel_waiter;
+    bool quiet_exit;  // a load failure: no "[Process] ... exited" line
+    sched::WaitQueue kernel_exit_waiters;
 };
+
+template <typename F>
+void for_each_child(Process& parent, F&& f) {
+    for (ListNode* node = parent.children.front(); node;) {
+        ListNode* next = node->next;  // f may unlink the child
+        f(*list_owner<Process, &Process::sibling_link>(node));
+        node = next;
+    }
+}
 
 struct SpawnRequest {
     std::string_view path;
     std::span<const std::string_view> argv;
     std::span<const std::string_view> envp;
-    int parent_pid;  // 0: started by the kernel
 };
 
-// Loads the program and returns once it is about to run (or with the load
-// error: NotFound, AccessDenied, BadExecutable, NoMemory, TooBig...).
+// Starts a program as a new session leader with no parent (the kernel reaps
+// it through wait_and_reap). Returns once it is about to run, or with the
+// load error: NotFound, AccessDenied, BadExecutable, NoMemory, TooBig...
 ErrorOr<Process*> spawn(const SpawnRequest& request);
 
-// Blocks until `process` has exited, frees it and returns its wait status.
+// For processes from spawn(): blocks until `process` has ended, frees it
+// and returns its wait status.
 int wait_and_reap(Process* process);
 
-// The process of the calling thread, or nullptr for kernel threads.
+// The process / task of the calling thread (nullptr for kernel threads).
 Process* current_process();
+Task* current_task();
 
-// Ends the current process with a wait status (exit code << 8, or the
-// terminating signal number).
-[[noreturn]] void exit_current(int wait_status);
+// exit_group(2): ends every thread of the current process with `wait_status`
+// (exit code << 8, or the terminating signal number).
+[[noreturn]] void exit_group(int wait_status);
+// exit(2): ends the calling thread; the last one ends the process.
+[[noreturn]] void exit_thread(int exit_code);
+// Ends the calling thread because another one of its process is exec'ing.
+[[noreturn]] void leave_for_exec();
 
 // The current process dies of `signal` because of a fault at `address`;
 // prints the report (name, PID, signal, addresses, reason, VMA map).
 [[noreturn]] void kill_current_for_fault(int signal, uint64_t address, uint64_t pc, const char* reason);
 
-// Delivers `signal` to a process with its default action (handlers are
-// recorded but delivered only once signal frames exist: issue 6). Errors:
-// NoSuchProcess.
+// --- clone, execve, wait (clone.cpp, exec.cpp, wait.cpp) ---
+struct CloneRequest {
+    uint64_t flags;       // CLONE_* (without the exit signal)
+    int exit_signal;
+    uint64_t stack;       // 0: the caller's SP
+    uint64_t tls;
+    uint64_t parent_tid;  // user pointers
+    uint64_t child_tid;
+};
+// Returns the new TID (the PID for a new process). Errors: Invalid,
+// TryAgain (process limit), NoMemory, Fault.
+ErrorOr<int> clone(arch::TrapFrame& frame, const CloneRequest& request);
+
+// Replaces the program of the current process; on success `frame` enters
+// the new one. Errors before the point of no return leave the caller as it
+// was: NotFound, AccessDenied, BadExecutable, TooBig, Fault, NoMemory...
+// `path` is resolved from `base` (the cwd, or execveat's directory).
+ErrorOr<void> execve(arch::TrapFrame& frame, const fs::InodeRef& base, std::string_view path,
+                     std::span<const std::string_view> argv, std::span<const std::string_view> envp);
+
+enum class WaitSelector : uint8_t { Any, Pid, ProcessGroup };
+struct WaitRequest {
+    WaitSelector selector;
+    int id;
+    bool exited, stopped, continued;  // WEXITED, WUNTRACED/WSTOPPED, WCONTINUED
+    bool no_hang;                     // WNOHANG
+    bool no_reap;                     // WNOWAIT
+};
+struct WaitResult {
+    int pid;     // 0: WNOHANG and nothing to report
+    int status;  // wait4 encoding
+    int code;    // CLD_* for waitid
+    int value;   // exit code or signal for waitid's si_status
+};
+// Errors: NoChild, Interrupted.
+ErrorOr<WaitResult> wait_child(const WaitRequest& request);
+
+// --- signals (signals.cpp) ---
+// Sends `signal` (0: only checks) to a process / a process group / every
+// process but PID 1 and the caller (pid -1). Errors: NoSuchProcess, Invalid.
 ErrorOr<void> send_signal(int pid, int signal);
-// From an IRQ handler (console ^C): like send_signal, without blocking.
+ErrorOr<void> send_signal_to_group(int pgid, int signal);
+ErrorOr<void> send_signal_to_all(int signal);
+// tgkill: to one thread. Errors: NoSuchProcess, Invalid.
+ErrorOr<void> send_signal_to_thread(int tgid, int tid, int signal);
+// From an IRQ handler (console ^C): never blocks.
+void signal_process_group_from_irq(int pgid, int signal);
+// Compatibility for callers that target a process.
 void send_signal_from_irq(int pid, int signal);
-
-// Applies `signal` to `target` (see send_signal); a fatal one takes effect
-// at the target's next return to EL0. Safe in IRQ handlers (scheduler lock
-// held by the caller or IRQs masked). Errors: Invalid.
+// Queues `signal` for `target` with `info` (scheduler lock held).
 ErrorOr<void> deliver_signal(Process& target, int signal);
+// A synchronous fault signal for the current thread with si_code/si_addr;
+// runs the handler if one is installed and unblocked, else kills with the
+// report (kill_current_for_fault).
+void raise_fault_signal(int signal, int code, uint64_t address, uint64_t pc, const char* reason);
 
-// Called on every return to EL0: ends the process if a fatal signal is due.
-void act_on_pending_signals();
+// Called on every return to EL0: delivers pending signals (handler frames,
+// default actions, stops) and restarts or fails interrupted system calls.
+void handle_signals_before_user_return(arch::TrapFrame& frame);
+// rt_sigreturn. Never returns an error to user space (a bad frame kills).
+void signal_return(arch::TrapFrame& frame);
+// Recomputes Thread::signal_pending for the task (scheduler lock held).
+void recalc_signal_pending(Task& task);
+// The calling task's mask (rt_sigprocmask, sigsuspend, ppoll...). The
+// temporary form restores the old mask after the next handler runs.
+uint64_t signal_mask();
+void set_signal_mask(uint64_t mask);
+void set_temporary_signal_mask(uint64_t mask);
+uint64_t pending_signals();  // thread + process pending, for rt_sigpending
 
 const char* signal_name(int signal);
 
+// --- process groups and sessions (process.cpp) ---
+ErrorOr<void> set_process_group(int pid, int pgid);
+ErrorOr<int> process_group_of(int pid);
+ErrorOr<int> session_of(int pid);
+ErrorOr<int> create_session();
+// Whether a process group exists in the caller's session (TIOCSPGRP).
+bool process_group_exists(int pgid);
+
 struct ProcessStats {
-    uint64_t live;     // not yet reaped
+    uint64_t live;   // processes not yet reaped
+    uint64_t tasks;  // live user threads
+    uint64_t task_limit;
 };
 ProcessStats process_stats();
+
+// --- for clone.cpp / exec.cpp / wait.cpp / signals.cpp (process.cpp) ---
+Process* find_process_locked(int pid);
+Task* find_task_locked(int tid);
+IntrusiveList<Process, &Process::all_link>& all_processes_locked();
+ErrorOr<Process*> allocate_process(Process* parent);
+ErrorOr<Task*> allocate_task(Process& process);
+int allocate_pid_locked();
+// Runs the new task's kernel thread; it enters user space with `frame`.
+ErrorOr<void> start_task(Task& task, const arch::TrapFrame& frame, uint64_t tpidr_el0, const sched::FpState* fp);
+void free_task(Task* task);
+// Takes a zombie off the process list before it is freed (lock held).
+void unlink_zombie_locked(Process& zombie);
+void free_reaped_process(Process* process);
+// Queues a signal with its siginfo for a process (scheduler lock held).
+ErrorOr<void> queue_signal_locked(sched::SchedulerLockGuard& guard, Process& target, int signal,
+                                  const SignalInfo& info);
 
 }  // namespace akuma::proc

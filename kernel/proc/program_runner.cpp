@@ -46,7 +46,7 @@ ErrorOr<void> read_file(std::string_view path, FileText& text) {
 // Runs one program to completion; returns its wait status, or the spawn error.
 ErrorOr<int> run(std::string_view path, std::span<const std::string_view> argv,
                  std::span<const std::string_view> envp) {
-    Process* process = TRY(spawn({ path, argv, envp, 0 }));
+    Process* process = TRY(spawn({ path, argv, envp }));
     console::tty_set_foreground(process->pid);
     int status = wait_and_reap(process);
     console::tty_set_foreground(0);

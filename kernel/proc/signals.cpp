@@ -1,14 +1,27 @@
-// Signal generation with default actions. Handlers can be installed
-// (rt_sigaction records them) but delivering a signal to a handler needs
-// signal frames, which come with the lifecycle work (issue 6): until then
-// such a signal stays pending and a line in the log says so.
+// Signals: generation (kill, tgkill, faults, SIGCHLD, ^C), default actions
+// (terminate, ignore, stop, continue), and delivery to handlers through a
+// signal frame (signal_frame.h) on the way back to user space.
+//
+// Pending sets: process-directed signals wait in Process::pending_signals,
+// thread-directed ones (tgkill, faults) in Task::pending_signals. A task
+// picks up both when it returns to EL0, lowest number first, skipping the
+// ones its mask blocks. Standard signals do not queue: a second one while
+// the first is pending is merged, as on Linux.
+//
+// Interrupted system calls: a blocking call woken by a signal returns
+// Error::Interrupted; if it is restartable, dispatch marks the task and the
+// delivery code either restarts it (SA_RESTART, or no handler ran) by
+// stepping the PC back onto the SVC instruction, or lets EINTR through.
 #include <iterator>
 
 #include "kernel/lib/kprint.h"
 #include "kernel/proc/process.h"
+#include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 
 namespace akuma::proc {
+
+namespace abi = linux_abi;
 
 namespace {
 
@@ -16,19 +29,164 @@ enum class DefaultAction : uint8_t { Terminate, Ignore, Stop, Continue };
 
 DefaultAction default_action(int signal) {
     switch (signal) {
-    case linux_abi::k_sigchld:
-    case linux_abi::k_sigurg:
-    case linux_abi::k_sigwinch: return DefaultAction::Ignore;
-    case linux_abi::k_sigcont: return DefaultAction::Continue;
-    case linux_abi::k_sigstop:
-    case linux_abi::k_sigtstp:
-    case linux_abi::k_sigttin:
-    case linux_abi::k_sigttou: return DefaultAction::Stop;
+    case abi::k_sigchld:
+    case abi::k_sigurg:
+    case abi::k_sigwinch: return DefaultAction::Ignore;
+    case abi::k_sigcont: return DefaultAction::Continue;
+    case abi::k_sigstop:
+    case abi::k_sigtstp:
+    case abi::k_sigttin:
+    case abi::k_sigttou: return DefaultAction::Stop;
     default: return DefaultAction::Terminate;
     }
 }
 
 constexpr uint64_t bit(int signal) { return 1ull << (signal - 1); }
+constexpr uint64_t k_unblockable = bit(abi::k_sigkill) | bit(abi::k_sigstop);
+constexpr uint64_t k_stop_signals = bit(abi::k_sigstop) | bit(abi::k_sigtstp) | bit(abi::k_sigttin) |
+                                    bit(abi::k_sigttou);
+
+bool valid_signal(int signal) { return signal >= 1 && signal <= static_cast<int>(k_signal_count); }
+
+bool has_handler(const SignalAction& action) {
+    return action.handler != abi::k_sig_dfl && action.handler != abi::k_sig_ign;
+}
+
+bool is_ignored(const Process& process, int signal) {
+    const SignalAction& action = process.actions[signal - 1];
+    if (action.handler == abi::k_sig_ign)
+        return true;
+    return action.handler == abi::k_sig_dfl &&
+           (default_action(signal) == DefaultAction::Ignore || default_action(signal) == DefaultAction::Continue);
+}
+
+void interrupt_all_tasks(sched::SchedulerLockGuard& guard, Process& process) {
+    process.tasks.for_each([&](Task& task) { sched::interrupt_thread_locked(guard, task.thread); });
+}
+
+// Tells the parent about a stop or a continue (wait with WUNTRACED /
+// WCONTINUED, and SIGCHLD unless the parent asked for SA_NOCLDSTOP).
+void notify_parent_of_job_event(sched::SchedulerLockGuard& guard, Process& process, int code, int signal) {
+    Process* parent = process.parent;
+    if (!parent)
+        return;
+    parent->child_events.wake_all(guard);
+    if (parent->actions[abi::k_sigchld - 1].flags & abi::k_sa_nocldstop)
+        return;
+    SignalInfo info {};
+    info.signo = abi::k_sigchld;
+    info.code = code;
+    info.pid = process.pid;
+    info.status = signal;
+    (void)queue_signal_locked(guard, *parent, abi::k_sigchld, info);
+}
+
+void continue_process_locked(sched::SchedulerLockGuard& guard, Process& process) {
+    process.pending_signals &= ~k_stop_signals;
+    process.tasks.for_each([&](Task& task) { task.pending_signals &= ~k_stop_signals; });
+    if (!process.stopped)
+        return;
+    process.stopped = false;
+    process.job_event = JobEvent::Continued;
+    process.continue_waiters.wake_all(guard);
+    notify_parent_of_job_event(guard, process, abi::k_cld_continued, abi::k_sigcont);
+}
+
+void start_group_exit_locked(sched::SchedulerLockGuard& guard, Process& process, int status) {
+    if (process.group_exiting)
+        return;
+    process.group_exiting = true;
+    process.group_exit_status = status;
+    process.fatal_signal = status & 0x7f;
+    process.stopped = false;
+    process.continue_waiters.wake_all(guard);
+    interrupt_all_tasks(guard, process);
+}
+
+// Wakes a task that can take `signal` now (its mask lets it through).
+void wake_a_taker(sched::SchedulerLockGuard& guard, Process& process, int signal) {
+    Task* taker = nullptr;
+    process.tasks.for_each([&](Task& task) {
+        if (!taker && !(task.signal_mask & bit(signal)))
+            taker = &task;
+    });
+    if (taker)
+        sched::interrupt_thread_locked(guard, taker->thread);
+}
+
+SignalInfo sent_by_current(int signal, int code) {
+    SignalInfo info {};
+    info.signo = signal;
+    info.code = code;
+    Process* sender = current_process();
+    info.pid = sender ? sender->pid : 0;
+    return info;
+}
+
+// The signal the task should handle next (0: none), taken out of its
+// pending set with its siginfo. SIGKILL and SIGSTOP go first.
+int dequeue_signal_locked(Task& task, SignalInfo& info) {
+    Process& process = *task.process;
+    uint64_t ready = (task.pending_signals | process.pending_signals) & ~task.signal_mask;
+    if (!ready)
+        return 0;
+    int signal = (ready & k_unblockable) ? __builtin_ctzll(ready & k_unblockable) + 1 : __builtin_ctzll(ready) + 1;
+    if (task.pending_signals & bit(signal)) {
+        task.pending_signals &= ~bit(signal);
+        info = task.pending_info[signal - 1];
+    } else {
+        process.pending_signals &= ~bit(signal);
+        info = process.pending_info[signal - 1];
+    }
+    return signal;
+}
+
+// Restart or fail the system call the signal interrupted.
+void finish_interrupted_syscall(Task& task, arch::TrapFrame& frame, bool handler_ran, uint64_t handler_flags) {
+    if (!task.syscall_interrupted)
+        return;
+    task.syscall_interrupted = false;
+    if (!handler_ran || (handler_flags & abi::k_sa_restart)) {
+        frame.x[0] = task.syscall_orig_x0;
+        frame.elr -= 4;  // back onto the SVC instruction; x8 still holds the number
+    }
+}
+
+// Runs the handler for `signal` by building its frame. False if the frame
+// could not be written (the process is then killed).
+bool run_handler(Task& task, arch::TrapFrame& frame, int signal, const SignalInfo& info) {
+    Process& process = *task.process;
+    SignalAction action;
+    uint64_t saved_mask;
+    {
+        sched::SchedulerLockGuard guard;
+        action = process.actions[signal - 1];
+        saved_mask = task.restore_saved_mask ? task.saved_mask : task.signal_mask;
+        task.restore_saved_mask = false;
+    }
+    finish_interrupted_syscall(task, frame, true, action.flags);
+    SignalDelivery delivery {};
+    delivery.info = info;
+    delivery.handler = action.handler;
+    delivery.flags = action.flags;
+    delivery.restorer = action.restorer;
+    delivery.saved_mask = saved_mask;
+    delivery.altstack = task.altstack;
+    delivery.trampoline = process.sigreturn_trampoline;
+    if (setup_signal_frame(frame, delivery).is_error())
+        return false;
+    sched::SchedulerLockGuard guard;
+    task.signal_mask |= action.mask;
+    if (!(action.flags & abi::k_sa_nodefer))
+        task.signal_mask |= bit(signal);
+    task.signal_mask &= ~k_unblockable;
+    if (action.flags & abi::k_sa_resethand)
+        process.actions[signal - 1] = {};
+    // SS_AUTODISARM: the alternate stack is handed to this handler alone.
+    if ((action.flags & abi::k_sa_onstack) && (task.altstack.flags & static_cast<int32_t>(abi::k_ss_autodisarm)))
+        task.altstack = { 0, 0, abi::k_ss_disable };
+    return true;
+}
 
 }  // namespace
 
@@ -41,58 +199,266 @@ const char* signal_name(int signal) {
     };
     if (signal >= 0 && static_cast<size_t>(signal) < std::size(names))
         return names[signal];
-    return signal > 0 && signal <= static_cast<int>(k_signal_count) ? "SIGRT" : "SIG?";
+    return valid_signal(signal) ? "SIGRT" : "SIG?";
 }
 
-ErrorOr<void> deliver_signal(Process& target, int signal) {
-    if (signal < 1 || signal > static_cast<int>(k_signal_count))
+void recalc_signal_pending(Task& task) {
+    Process& process = *task.process;
+    task.thread->signal_pending = ((task.pending_signals | process.pending_signals) & ~task.signal_mask) != 0 ||
+                                  process.group_exiting || process.stopped ||
+                                  (process.exec_task && process.exec_task != &task);
+}
+
+ErrorOr<void> queue_signal_locked(sched::SchedulerLockGuard& guard, Process& target, int signal,
+                                  const SignalInfo& info) {
+    if (!valid_signal(signal))
         return Error::Invalid;
-    bool unstoppable = signal == linux_abi::k_sigkill || signal == linux_abi::k_sigstop;
-    const SignalAction& action = target.actions[signal - 1];
-    if (!unstoppable && action.handler == linux_abi::k_sig_ign)
+    if (target.state == ProcessState::Zombie || target.group_exiting)
         return {};
-    if (!unstoppable && (target.signal_mask & bit(signal))) {
+    if (signal == abi::k_sigkill) {
+        start_group_exit_locked(guard, target, abi::k_sigkill);
+        return {};
+    }
+    if (signal == abi::k_sigcont)
+        continue_process_locked(guard, target);  // even if blocked or ignored
+    else if (k_stop_signals & bit(signal))
+        target.pending_signals &= ~bit(abi::k_sigcont);
+    // Ignored signals are dropped at once unless blocked (the action may
+    // change before they are unblocked).
+    Task* main = target.tasks.front();
+    bool blocked = main && (main->signal_mask & bit(signal));
+    if (is_ignored(target, signal) && !blocked)
+        return {};
+    if (!(target.pending_signals & bit(signal))) {
         target.pending_signals |= bit(signal);
-        return {};
+        target.pending_info[signal - 1] = info;
     }
-    if (!unstoppable && action.handler != linux_abi::k_sig_dfl) {
-        target.pending_signals |= bit(signal);
-        kprintln("[Signal] {} for '{}' (PID {}) has a handler; handler delivery is not implemented yet, left pending",
-                 signal_name(signal), target.name, target.pid);
-        return {};
-    }
-    switch (default_action(signal)) {
-    case DefaultAction::Ignore:
-    case DefaultAction::Continue:
-        return {};
-    case DefaultAction::Stop:
-        kprintln("[Signal] {} for '{}' (PID {}): job control stops are not implemented yet, ignored",
-                 signal_name(signal), target.name, target.pid);
-        return {};
-    case DefaultAction::Terminate:
-        break;
-    }
-    // Acted on when the target next returns to EL0 (for the caller itself:
-    // at the end of this system call), never from inside an IRQ handler.
-    target.fatal_signal = signal;
+    wake_a_taker(guard, target, signal);
     return {};
 }
 
-void act_on_pending_signals() {
-    Process* process = current_process();
-    if (!process)
-        return;
-    // Signals that were blocked and are now unblocked with the default action.
-    uint64_t deliverable = process->pending_signals & ~process->signal_mask;
-    for (int signal = 1; deliverable && signal <= static_cast<int>(k_signal_count); ++signal) {
-        if (!(deliverable & bit(signal)) || process->actions[signal - 1].handler != linux_abi::k_sig_dfl)
-            continue;
-        process->pending_signals &= ~bit(signal);
-        deliverable &= ~bit(signal);
-        (void)deliver_signal(*process, signal);
+ErrorOr<void> deliver_signal(Process& target, int signal) {
+    sched::SchedulerLockGuard guard;
+    return queue_signal_locked(guard, target, signal, sent_by_current(signal, abi::k_si_kernel));
+}
+
+ErrorOr<void> send_signal(int pid, int signal) {
+    if (signal < 0 || signal > static_cast<int>(k_signal_count))
+        return Error::Invalid;
+    SignalInfo info = sent_by_current(signal, abi::k_si_user);
+    sched::SchedulerLockGuard guard;
+    Process* target = find_process_locked(pid);
+    if (!target)
+        return Error::NoSuchProcess;
+    if (signal == 0)
+        return {};
+    return queue_signal_locked(guard, *target, signal, info);
+}
+
+ErrorOr<void> send_signal_to_group(int pgid, int signal) {
+    if (signal < 0 || signal > static_cast<int>(k_signal_count) || pgid <= 0)
+        return Error::Invalid;
+    SignalInfo info = sent_by_current(signal, abi::k_si_user);
+    sched::SchedulerLockGuard guard;
+    bool found = false;
+    all_processes_locked().for_each([&](Process& process) {
+        if (process.pgid != pgid || process.state == ProcessState::Zombie)
+            return;
+        found = true;
+        if (signal)
+            (void)queue_signal_locked(guard, process, signal, info);
+    });
+    return found ? ErrorOr<void> {} : ErrorOr<void> { Error::NoSuchProcess };
+}
+
+ErrorOr<void> send_signal_to_all(int signal) {
+    if (signal < 0 || signal > static_cast<int>(k_signal_count))
+        return Error::Invalid;
+    SignalInfo info = sent_by_current(signal, abi::k_si_user);
+    Process* self = current_process();
+    sched::SchedulerLockGuard guard;
+    bool found = false;
+    all_processes_locked().for_each([&](Process& process) {
+        if (process.pid == 1 || &process == self || process.state == ProcessState::Zombie)
+            return;
+        found = true;
+        if (signal)
+            (void)queue_signal_locked(guard, process, signal, info);
+    });
+    return found ? ErrorOr<void> {} : ErrorOr<void> { Error::NoSuchProcess };
+}
+
+ErrorOr<void> send_signal_to_thread(int tgid, int tid, int signal) {
+    if (signal < 0 || signal > static_cast<int>(k_signal_count) || tid <= 0)
+        return Error::Invalid;
+    SignalInfo info = sent_by_current(signal, abi::k_si_tkill);
+    sched::SchedulerLockGuard guard;
+    Task* task = find_task_locked(tid);
+    if (!task || (tgid > 0 && task->process->pid != tgid))
+        return Error::NoSuchProcess;
+    if (signal == 0)
+        return {};
+    Process& process = *task->process;
+    // SIGKILL, SIGCONT and the stop signals act on the whole process.
+    if (signal == abi::k_sigkill || signal == abi::k_sigcont)
+        return queue_signal_locked(guard, process, signal, info);
+    if (process.group_exiting)
+        return {};
+    if (is_ignored(process, signal) && !(task->signal_mask & bit(signal)))
+        return {};
+    if (!(task->pending_signals & bit(signal))) {
+        task->pending_signals |= bit(signal);
+        task->pending_info[signal - 1] = info;
     }
-    if (process->fatal_signal)
-        exit_current(process->fatal_signal);
+    if (!(task->signal_mask & bit(signal)))
+        sched::interrupt_thread_locked(guard, task->thread);
+    return {};
+}
+
+void signal_process_group_from_irq(int pgid, int signal) {
+    if (pgid > 0)
+        (void)send_signal_to_group(pgid, signal);
+}
+
+void send_signal_from_irq(int pid, int signal) {
+    if (pid > 0)
+        (void)send_signal(pid, signal);
+}
+
+void raise_fault_signal(int signal, int code, uint64_t address, uint64_t pc, const char* reason) {
+    Task& task = *current_task();
+    Process& process = *task.process;
+    {
+        sched::SchedulerLockGuard guard;
+        // Like Linux's force_sig_fault: a blocked or ignored fault signal
+        // cannot be delivered, so it kills.
+        if (has_handler(process.actions[signal - 1]) && !(task.signal_mask & bit(signal))) {
+            SignalInfo info {};
+            info.signo = signal;
+            info.code = code;
+            info.address = address;
+            task.pending_signals |= bit(signal);
+            task.pending_info[signal - 1] = info;
+            recalc_signal_pending(task);
+            return;
+        }
+    }
+    kill_current_for_fault(signal, address, pc, reason);
+}
+
+void handle_signals_before_user_return(arch::TrapFrame& frame) {
+    Task* task = current_task();
+    if (!task)
+        return;
+    Process& process = *task->process;
+    bool handler_ran = false;
+    for (;;) {
+        int signal;
+        SignalInfo info {};
+        {
+            sched::SchedulerLockGuard guard;
+            if (!process.group_exiting && process.stopped) {
+                process.continue_waiters.wait(guard);
+                continue;
+            }
+            if (process.exec_task && process.exec_task != task)
+                signal = -2;  // another thread is exec'ing: this one ends
+            else if (process.group_exiting)
+                signal = -1;
+            else
+                signal = dequeue_signal_locked(*task, info);
+        }
+        if (signal == -2)
+            leave_for_exec();
+        if (signal < 0)
+            exit_group(process.group_exit_status);
+        if (signal == 0 || handler_ran) {
+            if (signal > 0) {
+                // One frame per return to user space: put it back for the
+                // next return (the handler's first system call or IRQ).
+                sched::SchedulerLockGuard guard;
+                task->pending_signals |= bit(signal);
+                task->pending_info[signal - 1] = info;
+            }
+            break;
+        }
+        const SignalAction action = process.actions[signal - 1];
+        if (action.handler == abi::k_sig_ign)
+            continue;
+        if (has_handler(action)) {
+            if (!run_handler(*task, frame, signal, info)) {
+                kprintln("[Signal] '{}' (PID {}): cannot write the frame for {} at sp {:#x}", process.name,
+                         process.pid, signal_name(signal), frame.sp);
+                kill_current_for_fault(abi::k_sigsegv, frame.sp, frame.elr, "signal frame not writable");
+            }
+            handler_ran = true;
+            continue;
+        }
+        switch (default_action(signal)) {
+        case DefaultAction::Ignore:
+        case DefaultAction::Continue:
+            continue;
+        case DefaultAction::Stop: {
+            sched::SchedulerLockGuard guard;
+            if (!process.stopped && !process.group_exiting) {
+                process.stopped = true;
+                process.stop_signal = signal;
+                process.job_event = JobEvent::Stopped;
+                kprintln("[Signal] '{}' (PID {}) stopped by {}", process.name, process.pid, signal_name(signal));
+                interrupt_all_tasks(guard, process);
+                notify_parent_of_job_event(guard, process, abi::k_cld_stopped, signal);
+            }
+            continue;
+        }
+        case DefaultAction::Terminate:
+            exit_group(signal);  // Akuma writes no core dumps: no 0x80 bit
+        }
+    }
+    finish_interrupted_syscall(*task, frame, false, 0);
+    sched::SchedulerLockGuard guard;
+    if (task->restore_saved_mask) {
+        task->signal_mask = task->saved_mask;
+        task->restore_saved_mask = false;
+    }
+    recalc_signal_pending(*task);
+}
+
+void signal_return(arch::TrapFrame& frame) {
+    Task& task = *current_task();
+    auto restored = restore_signal_frame(frame);
+    if (restored.is_error())
+        kill_current_for_fault(abi::k_sigsegv, frame.sp, frame.elr, "bad signal frame in rt_sigreturn");
+    sched::SchedulerLockGuard guard;
+    task.signal_mask = restored.value().mask & ~k_unblockable;
+    task.altstack = restored.value().altstack;
+    task.syscall_interrupted = false;
+    recalc_signal_pending(task);
+}
+
+uint64_t signal_mask() { return current_task()->signal_mask; }
+
+void set_signal_mask(uint64_t mask) {
+    Task& task = *current_task();
+    sched::SchedulerLockGuard guard;
+    task.signal_mask = mask & ~k_unblockable;
+    recalc_signal_pending(task);
+}
+
+void set_temporary_signal_mask(uint64_t mask) {
+    Task& task = *current_task();
+    sched::SchedulerLockGuard guard;
+    if (!task.restore_saved_mask) {
+        task.saved_mask = task.signal_mask;
+        task.restore_saved_mask = true;
+    }
+    task.signal_mask = mask & ~k_unblockable;
+    recalc_signal_pending(task);
+}
+
+uint64_t pending_signals() {
+    Task& task = *current_task();
+    sched::SchedulerLockGuard guard;
+    return task.pending_signals | task.process->pending_signals;
 }
 
 }  // namespace akuma::proc

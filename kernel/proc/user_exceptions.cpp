@@ -39,6 +39,7 @@ void handle_user_sync_exception(arch::TrapFrame& frame) {
     case arch::exception_class::k_data_abort_lower:
     case arch::exception_class::k_instruction_abort_lower: {
         const char* reason = "fault";
+        auto kind = arch::decode_abort(frame.esr).kind;
         if (is_paging_fault(frame.esr)) {
             arch::enable_interrupts();  // reading a file page may take a while
             auto result = current_process()->space->handle_fault(frame.far, access_of(frame.esr), &reason);
@@ -50,19 +51,23 @@ void handle_user_sync_exception(arch::TrapFrame& frame) {
             if (result.error() == Error::NoMemory)
                 kill_current_for_fault(abi::k_sigkill, frame.far, frame.elr, reason);
         } else {
-            reason = arch::fault_kind_name(arch::decode_abort(frame.esr).kind);
+            reason = arch::fault_kind_name(kind);
         }
-        int signal = arch::decode_abort(frame.esr).kind == arch::FaultKind::Alignment ? abi::k_sigbus : abi::k_sigsegv;
-        kill_current_for_fault(signal, frame.far, frame.elr, reason);
+        if (kind == arch::FaultKind::Alignment)
+            return raise_fault_signal(abi::k_sigbus, abi::k_bus_adraln, frame.far, frame.elr, reason);
+        // Mapped but not allowed (permission) versus nothing mapped there.
+        int code = kind == arch::FaultKind::Permission ? abi::k_segv_accerr : abi::k_segv_maperr;
+        return raise_fault_signal(abi::k_sigsegv, code, frame.far, frame.elr, reason);
     }
     case arch::exception_class::k_pc_alignment:
-        kill_current_for_fault(abi::k_sigbus, frame.elr, frame.elr, "misaligned PC");
+        return raise_fault_signal(abi::k_sigbus, abi::k_bus_adraln, frame.elr, frame.elr, "misaligned PC");
     case arch::exception_class::k_sp_alignment:
-        kill_current_for_fault(abi::k_sigbus, frame.sp, frame.elr, "misaligned SP");
+        return raise_fault_signal(abi::k_sigbus, abi::k_bus_adraln, frame.sp, frame.elr, "misaligned SP");
     case arch::exception_class::k_brk64:
-        kill_current_for_fault(abi::k_sigtrap, frame.elr, frame.elr, "BRK instruction");
+        return raise_fault_signal(abi::k_sigtrap, abi::k_trap_brkpt, frame.elr, frame.elr, "BRK instruction");
     default:
-        kill_current_for_fault(abi::k_sigill, frame.elr, frame.elr, arch::exception_class_name(ec));
+        return raise_fault_signal(abi::k_sigill, abi::k_ill_illopc, frame.elr, frame.elr,
+                                  arch::exception_class_name(ec));
     }
 }
 
@@ -81,6 +86,6 @@ bool handle_kernel_fault_on_user_address(arch::TrapFrame& frame) {
     return resolved;
 }
 
-void prepare_return_to_user() { act_on_pending_signals(); }
+void prepare_return_to_user(arch::TrapFrame& frame) { handle_signals_before_user_return(frame); }
 
 }  // namespace akuma::proc

@@ -14,6 +14,6 @@ void handle_user_sync_exception(arch::TrapFrame& frame);
 bool handle_kernel_fault_on_user_address(arch::TrapFrame& frame);
 
 // Last step before ERET to EL0: act on fatal signals.
-void prepare_return_to_user();
+void prepare_return_to_user(arch::TrapFrame& frame);
 
 }  // namespace akuma::proc

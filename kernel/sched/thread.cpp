@@ -112,6 +112,8 @@ void exit_thread(uint64_t exit_value) {
     panic("dead thread '{}' was scheduled again", self->name);
 }
 
+void reap_dead_threads() { reap_detached_threads(); }
+
 void reap_detached_threads() {
     for (;;) {
         Thread* zombie;

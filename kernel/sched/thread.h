@@ -13,6 +13,7 @@
 
 namespace akuma::proc {
 struct Process;
+struct Task;
 }
 
 namespace akuma::sched {
@@ -49,6 +50,7 @@ struct Thread {
     // User threads: the process, its TTBR0 (0 for kernel threads: the
     // empty table) and the user TLS register.
     proc::Process* process;
+    proc::Task* task;
     uint64_t user_ttbr0;
     uint64_t tpidr_el0;
     // Interruptible waits (WaitQueue::wait_interruptible): the queue the
@@ -71,6 +73,9 @@ ErrorOr<uint64_t> join(Thread* thread);
 void detach(Thread* thread);
 
 [[noreturn]] void exit_thread(uint64_t exit_value);
+
+// Frees exited detached threads now (the idle thread does it otherwise).
+void reap_dead_threads();
 
 Thread* current_thread();
 const char* current_thread_name();

@@ -25,11 +25,32 @@ constexpr SyscallTable make_table() {
 
 constexpr SyscallTable k_table = make_table();
 
+// Calls that may be restarted after a signal interrupted them (Linux's
+// ERESTARTSYS group): transparently if no handler ran or the handler has
+// SA_RESTART. Sleeps, poll, select and sigsuspend always fail with EINTR.
+bool restartable(uint64_t number) {
+    namespace abi = linux_abi;
+    switch (number) {
+    case abi::k_sys_read:
+    case abi::k_sys_write:
+    case abi::k_sys_readv:
+    case abi::k_sys_writev:
+    case abi::k_sys_pread64:
+    case abi::k_sys_pwrite64:
+    case abi::k_sys_openat:
+    case abi::k_sys_ioctl:
+    case abi::k_sys_wait4:
+    case abi::k_sys_waitid:
+    case abi::k_sys_futex: return true;
+    default: return false;
+    }
+}
+
 }  // namespace
 
 void dispatch_syscall(arch::TrapFrame& frame) {
     uint64_t number = frame.x[8];
-    SyscallArgs args { { frame.x[0], frame.x[1], frame.x[2], frame.x[3], frame.x[4], frame.x[5] } };
+    SyscallArgs args { { frame.x[0], frame.x[1], frame.x[2], frame.x[3], frame.x[4], frame.x[5] }, &frame };
     SyscallHandler handler = number < k_table_size ? k_table.handlers[number] : nullptr;
     if (!handler) {
         const char* name = linux_abi::syscall_name(number);
@@ -39,7 +60,13 @@ void dispatch_syscall(arch::TrapFrame& frame) {
     }
     // System calls run with interrupts on: they may block or take long.
     arch::enable_interrupts();
-    frame.x[0] = static_cast<uint64_t>(handler(args));
+    int64_t result = handler(args);
+    frame.x[0] = static_cast<uint64_t>(result);
+    if (result == error_result(Error::Interrupted) && restartable(number)) {
+        proc::Task& task = *proc::current_task();
+        task.syscall_interrupted = true;
+        task.syscall_orig_x0 = args.a[0];
+    }
     arch::disable_interrupts();
 }
 

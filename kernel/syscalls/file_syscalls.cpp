@@ -1,6 +1,7 @@
 // read/write and friends, open/close, descriptors, directories, stat,
 // paths, ioctl.
 #include "kernel/drivers/console_tty.h"
+#include "kernel/fs/pipe.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/linux_abi.h"
@@ -52,24 +53,39 @@ ErrorOr<size_t> accessible_length(uint64_t address, size_t count, bool to_user) 
 // Moves up to `count` bytes between the file and user memory through a
 // kernel bounce buffer: ToUser is read/pread, otherwise write/pwrite; an
 // `offset` means the p-variant (the file offset is left alone).
+//
+// How a read goes on once bytes arrived (`continuing`: an earlier iovec of
+// the same readv got some): files and the memory devices fill the request;
+// a pipe adds only what is already buffered, as Linux's pipe_read; the
+// console delivers one line (or what VMIN/VTIME gave) per call.
 template <bool ToUser>
-ErrorOr<size_t> transfer(fs::OpenFile& file, uint64_t address, size_t count, std::optional<uint64_t> offset) {
+ErrorOr<size_t> transfer(fs::OpenFile& file, uint64_t address, size_t count, std::optional<uint64_t> offset,
+                         bool continuing = false) {
     count = TRY(accessible_length(address, count, ToUser));
     Bounce bounce(count);
     if (!bounce.data())
         return Error::NoMemory;
     size_t done = 0;
     while (done < count) {
+        bool more = continuing || done > 0;
+        if (ToUser && more && file.kind == fs::FileKind::Console)
+            break;
+        bool only_buffered = ToUser && more && file.kind == fs::FileKind::Pipe;
         size_t step = count - done < bounce.size() ? count - done : bounce.size();
         std::span<uint8_t> chunk { bounce.data(), step };
         if constexpr (!ToUser) {
             if (mm::copy_from_user(chunk.data(), mm::UserPtr<const void>(address + done), step).is_error())
                 return partial(done, Error::Fault);
         }
-        ErrorOr<size_t> moved = ToUser ? (offset ? fs::pread(file, chunk, *offset + done) : fs::read(file, chunk))
+        ErrorOr<size_t> moved = ToUser ? (offset          ? fs::pread(file, chunk, *offset + done)
+                                          : only_buffered ? fs::read_nonblocking(file, chunk)
+                                                          : fs::read(file, chunk))
                                        : (offset ? fs::pwrite(file, chunk, *offset + done) : fs::write(file, chunk));
-        if (moved.is_error())
+        if (moved.is_error()) {
+            if (only_buffered && moved.error() == Error::TryAgain)
+                break;
             return partial(done, moved.error());
+        }
         if constexpr (ToUser) {
             if (moved.value() == 0)
                 break;
@@ -77,9 +93,7 @@ ErrorOr<size_t> transfer(fs::OpenFile& file, uint64_t address, size_t count, std
                 return partial(done, Error::Fault);
         }
         done += moved.value();
-        // Short transfers end the call; devices deliver what they have (a
-        // console line) rather than being read again.
-        if (moved.value() < step || (ToUser && file.kind != fs::FileKind::Inode))
+        if (moved.value() < step)
             break;
     }
     return done;
@@ -98,7 +112,7 @@ ErrorOr<size_t> vectored(const SyscallArgs& args) {
             return partial(total, Error::Fault);
         if (vector.value().len == 0)
             continue;
-        auto done = transfer<ToUser>(*file, vector.value().base, vector.value().len, std::nullopt);
+        auto done = transfer<ToUser>(*file, vector.value().base, vector.value().len, std::nullopt, total > 0);
         if (done.is_error())
             return partial(total, done.error());
         total += done.value();
@@ -171,13 +185,14 @@ ErrorOr<size_t> read_or_write(const SyscallArgs& args) {
     return transfer<ToUser>(*file, args.a[1], args.a[2], std::nullopt);
 }
 
-// pread64/pwrite64: a file position instead of the file's offset.
+// pread64/pwrite64: a file position instead of the file's offset. Checked
+// in Linux's order: the position, the descriptor, then seekability.
 ErrorOr<FileRef> seekable_file(const SyscallArgs& args) {
-    auto file = TRY(FileRef::from_fd(args.fd(0)));
-    if (file->kind == fs::FileKind::Console)
-        return Error::IllegalSeek;
     if (static_cast<int64_t>(args.a[3]) < 0)
         return Error::Invalid;
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    if (fs::is_stream(*file))
+        return Error::IllegalSeek;
     return file;
 }
 
@@ -313,9 +328,11 @@ ErrorOr<int> duplicate(int fd, int minimum, bool close_on_exec) {
     return new_fd;
 }
 
+// dup3 (glibc's dup2 on arm64 too, which handles equal descriptors itself
+// with F_GETFL). Descriptors are unsigned int in Linux's signature.
 ErrorOr<int> dup3(const SyscallArgs& args) {
     uint32_t flags = static_cast<uint32_t>(args.a[2]);
-    if ((flags & ~abi::k_o_cloexec) || args.a[0] == args.a[1])
+    if ((flags & ~abi::k_o_cloexec) || args.fd(0) == args.fd(1))
         return Error::Invalid;
     return current().files->duplicate_to(args.fd(0), args.fd(1), flags & abi::k_o_cloexec);
 }
@@ -325,10 +342,18 @@ ErrorOr<int64_t> fcntl(const SyscallArgs& args) {
     int fd = args.fd(0);
     switch (static_cast<int>(args.a[1])) {
     case abi::k_f_dupfd:
-    case abi::k_f_dupfd_cloexec:
-        if (args.a[2] >= static_cast<uint64_t>(fs::FdTable::k_max_fds))
-            return Error::Invalid;
-        return TRY(duplicate(fd, static_cast<int>(args.a[2]), static_cast<int>(args.a[1]) == abi::k_f_dupfd_cloexec));
+    case abi::k_f_dupfd_cloexec: {
+        // Linux: EBADF before looking at the minimum, taken as unsigned int.
+        auto file = TRY(files.get(fd));
+        uint32_t minimum = static_cast<uint32_t>(args.a[2]);
+        auto new_fd = minimum >= static_cast<uint32_t>(fs::FdTable::k_max_fds)
+                          ? ErrorOr<int>(Error::Invalid)
+                          : files.install(file, static_cast<int>(args.a[1]) == abi::k_f_dupfd_cloexec,
+                                          static_cast<int>(minimum));
+        if (new_fd.is_error())
+            fs::release(file);
+        return TRY(new_fd);
+    }
     case abi::k_f_getfd: return TRY(files.close_on_exec(fd)) ? abi::k_fd_cloexec : 0;
     case abi::k_f_setfd:
         TRY(files.set_close_on_exec(fd, args.a[2] & abi::k_fd_cloexec));
@@ -341,25 +366,106 @@ ErrorOr<int64_t> fcntl(const SyscallArgs& args) {
         file->flags = (file->flags & ~changeable) | (static_cast<uint32_t>(args.a[2]) & changeable);
         return 0;
     }
-    default: return Error::Invalid;
+    case abi::k_f_getpipe_sz: {
+        auto file = TRY(FileRef::from_fd(fd));
+        if (file->kind != fs::FileKind::Pipe)
+            return Error::BadFd;
+        return static_cast<int64_t>(fs::Pipe::k_capacity);
+    }
+    default: return Error::Invalid;  // F_SETPIPE_SZ too: the capacity is fixed
+    }
+}
+
+// Requests every descriptor takes (Linux handles them before the file's own
+// ioctl); nullopt for the others.
+std::optional<ErrorOr<void>> generic_ioctl(int fd, fs::OpenFile& file, uint32_t request, const SyscallArgs& args) {
+    switch (request) {
+    case abi::k_fioclex:
+    case abi::k_fionclex: return current().files->set_close_on_exec(fd, request == abi::k_fioclex);
+    case abi::k_fionbio: {
+        auto on = mm::read_user(args.ptr<const int32_t>(2));
+        if (on.is_error())
+            return ErrorOr<void>(on.error());
+        file.flags = on.value() ? file.flags | abi::k_o_nonblock : file.flags & ~abi::k_o_nonblock;
+        return ErrorOr<void>();
+    }
+    default: return std::nullopt;
+    }
+}
+
+ErrorOr<void> console_ioctl(uint32_t request, const SyscallArgs& args) {
+    switch (request) {
+    case abi::k_tcgets: return mm::write_user(args.ptr<tty::Termios>(2), console::tty_termios());
+    case abi::k_tcsets:
+    case abi::k_tcsetsw:  // output is never queued: nothing to drain
+    case abi::k_tcsetsf:
+        return console::tty_set_termios(TRY(mm::read_user(args.ptr<const tty::Termios>(2))),
+                                        request == abi::k_tcsetsf);
+    case abi::k_tcsbrk: return {};  // tcdrain (and a break, which a serial console has no use for)
+    case abi::k_tcflsh: return console::tty_flush(static_cast<uint32_t>(args.a[2]));
+    case abi::k_tiocgwinsz: return mm::write_user(args.ptr<tty::Winsize>(2), console::tty_winsize());
+    case abi::k_tiocswinsz: console::tty_set_winsize(TRY(mm::read_user(args.ptr<const tty::Winsize>(2)))); return {};
+    case abi::k_fionread:
+        return mm::write_user(args.ptr<int32_t>(2), static_cast<int32_t>(console::tty_bytes_available()));
+    case abi::k_tiocgpgrp: return mm::write_user(args.ptr<int32_t>(2), TRY(console::tty_foreground_group()));
+    case abi::k_tiocspgrp: {
+        // Linux checks the terminal before reading the argument.
+        TRY(console::tty_foreground_group());
+        return console::tty_set_foreground_group(TRY(mm::read_user(args.ptr<const int32_t>(2))));
+    }
+    case abi::k_tiocgsid: return mm::write_user(args.ptr<int32_t>(2), TRY(console::tty_session()));
+    case abi::k_tiocsctty: return console::tty_make_controlling(static_cast<int>(args.a[2]) == 1);
+    case abi::k_tiocnotty: return console::tty_give_up_controlling();
+    default: return Error::NotATty;
     }
 }
 
 ErrorOr<void> ioctl(const SyscallArgs& args) {
     auto file = TRY(FileRef::from_fd(args.fd(0)));
-    if (file->kind != fs::FileKind::Console)
+    if (file->flags & abi::k_o_path)
+        return Error::BadFd;
+    uint32_t request = static_cast<uint32_t>(args.a[1]);
+    if (auto result = generic_ioctl(args.fd(0), *file, request, args))
+        return *result;
+    switch (file->kind) {
+    case fs::FileKind::Console: return console_ioctl(request, args);
+    case fs::FileKind::Pipe:
+        if (request == abi::k_fionread)
+            return mm::write_user(args.ptr<int32_t>(2), static_cast<int32_t>(TRY(fs::bytes_available(*file))));
         return Error::NotATty;
-    switch (static_cast<uint32_t>(args.a[1])) {
-    case abi::k_tcgets: return mm::write_user(args.ptr<tty::Termios>(2), console::tty_termios());
-    case abi::k_tcsets:
-    case abi::k_tcsetsw:
-    case abi::k_tcsetsf: console::tty_set_termios(TRY(mm::read_user(args.ptr<const tty::Termios>(2)))); return {};
-    case abi::k_tiocgwinsz: return mm::write_user(args.ptr<tty::Winsize>(2), console::tty_winsize());
-    case abi::k_tiocswinsz: console::tty_set_winsize(TRY(mm::read_user(args.ptr<const tty::Winsize>(2)))); return {};
-    case abi::k_fionread:
-        return mm::write_user(args.ptr<int32_t>(2), static_cast<int32_t>(console::tty_bytes_available()));
     default: return Error::NotATty;
     }
+}
+
+// pipe2: both descriptors or neither; int[2] written last, as Linux does
+// (a bad pointer closes them again: EFAULT).
+ErrorOr<void> pipe2(const SyscallArgs& args) {
+    uint32_t flags = static_cast<uint32_t>(args.a[1]);
+    // O_DIRECT (packet mode) and O_NOTIFICATION_PIPE are not supported.
+    if (flags & ~(abi::k_o_cloexec | abi::k_o_nonblock))
+        return Error::Invalid;
+    auto ends = TRY(fs::open_pipe(flags));
+    auto& files = *current().files;
+    bool cloexec = flags & abi::k_o_cloexec;
+    auto read_fd = files.install(ends.read, cloexec);
+    if (read_fd.is_error()) {
+        fs::release(ends.read);
+        fs::release(ends.write);
+        return read_fd.error();
+    }
+    auto write_fd = files.install(ends.write, cloexec);
+    if (write_fd.is_error()) {
+        (void)files.close(read_fd.value());
+        fs::release(ends.write);
+        return write_fd.error();
+    }
+    int32_t fds[2] = { read_fd.value(), write_fd.value() };
+    if (mm::copy_to_user(args.ptr<void>(0), fds, sizeof(fds)).is_error()) {
+        (void)files.close(fds[0]);
+        (void)files.close(fds[1]);
+        return Error::Fault;
+    }
+    return {};
 }
 
 ErrorOr<void> mkdirat(const SyscallArgs& args) {
@@ -588,6 +694,6 @@ int64_t sys_umask(const SyscallArgs& args) {
     return previous;
 }
 
-int64_t sys_pipe2(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
+int64_t sys_pipe2(const SyscallArgs& args) { return to_result(pipe2(args)); }
 
 }  // namespace akuma::sys

@@ -66,7 +66,5 @@ int64_t sys_sched_getaffinity(const SyscallArgs& args) {
     return sizeof(uint64_t);
 }
 
-int64_t sys_wait4(const SyscallArgs&) { return error_result(Error::NoChild); }
-int64_t sys_waitid(const SyscallArgs&) { return error_result(Error::NoChild); }
 
 }  // namespace akuma::sys

@@ -695,6 +695,38 @@ constexpr uint32_t k_wnothread = 0x20000000;
 constexpr uint32_t k_wall = 0x40000000;
 constexpr uint32_t k_wclone = 0x80000000;
 
+constexpr int32_t k_p_all = 0;  // waitid idtype
+constexpr int32_t k_p_pid = 1;
+constexpr int32_t k_p_pgid = 2;
+
+// siginfo si_code values (asm-generic/siginfo.h).
+constexpr int32_t k_si_user = 0;
+constexpr int32_t k_si_kernel = 0x80;
+constexpr int32_t k_si_tkill = -6;
+constexpr int32_t k_cld_exited = 1;
+constexpr int32_t k_cld_killed = 2;
+constexpr int32_t k_cld_dumped = 3;
+constexpr int32_t k_cld_stopped = 5;
+constexpr int32_t k_cld_continued = 6;
+constexpr int32_t k_segv_maperr = 1;
+constexpr int32_t k_segv_accerr = 2;
+constexpr int32_t k_bus_adraln = 1;
+constexpr int32_t k_ill_illopc = 1;
+constexpr int32_t k_trap_brkpt = 1;
+
+// reboot(2)
+constexpr uint32_t k_reboot_magic1 = 0xfee1dead;
+constexpr uint32_t k_reboot_magic2 = 672274793;
+constexpr uint32_t k_reboot_magic2a = 85072278;
+constexpr uint32_t k_reboot_magic2b = 369367448;
+constexpr uint32_t k_reboot_magic2c = 537993216;
+constexpr uint32_t k_reboot_cmd_restart = 0x01234567;
+constexpr uint32_t k_reboot_cmd_halt = 0xcdef0123;
+constexpr uint32_t k_reboot_cmd_power_off = 0x4321fedc;
+constexpr uint32_t k_reboot_cmd_cad_on = 0x89abcdef;
+constexpr uint32_t k_reboot_cmd_cad_off = 0x00000000;
+
+
 constexpr uint32_t k_rlimit_cpu = 0;
 constexpr uint32_t k_rlimit_fsize = 1;
 constexpr uint32_t k_rlimit_data = 2;

@@ -64,8 +64,9 @@ int64_t sys_mmap(const SyscallArgs& args) {
             request.file = nullptr;  // beyond the end: zeros (Linux would give SIGBUS on access)
         return to_result(current().space->map(request));
     }
-    // Without fork, MAP_SHARED|MAP_ANONYMOUS has no one to share with and
-    // behaves exactly like a private mapping.
+    // MAP_SHARED|MAP_ANONYMOUS: the pages stay shared with the processes
+    // forked from this one (the address space allocates them all now).
+    request.shared = type == abi::k_map_shared;
     return to_result(current().space->map(request));
 }
 

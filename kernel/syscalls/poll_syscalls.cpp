@@ -1,9 +1,7 @@
-// ppoll: readiness of descriptors. Files and memory devices are always
-// ready; the console is readable when the line discipline has input. There
-// is no wake-up source other than console input yet (pipes come with issue
-// 6), so a blocking poll re-checks in short sleeps until ready or timed out.
+// ppoll and pselect6 (glibc's poll and select): the readiness of
+// descriptors (fs::poll_events), waiting on the shared poll queue (vfs.h)
+// until something changes, the timeout passes or a signal arrives.
 #include "kernel/arch/aarch64/timer.h"
-#include "kernel/drivers/console_tty.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/file_helpers.h"
@@ -14,70 +12,204 @@ namespace abi = linux_abi;
 
 namespace {
 
-constexpr uint64_t k_poll_interval_ns = 5'000'000;
+constexpr uint64_t k_ns_per_second = 1'000'000'000;
 
-int16_t ready_events(int fd, int16_t requested) {
-    if (fd < 0)
-        return 0;
+// A timeout argument: NULL waits forever, zero does not wait.
+struct Timeout {
+    bool given;            // a timespec was passed
+    bool zero;
+    uint64_t deadline_ns;  // monotonic; 0: none (NULL, or too far away to matter)
+};
+
+ErrorOr<Timeout> read_timeout(mm::UserPtr<const abi::Timespec> user) {
+    if (user.is_null())
+        return Timeout { false, false, 0 };
+    auto timeout = TRY(mm::read_user(user));
+    if (timeout.sec < 0 || timeout.nsec < 0 || timeout.nsec >= static_cast<int64_t>(k_ns_per_second))
+        return Error::Invalid;
+    if (timeout.sec == 0 && timeout.nsec == 0)
+        return Timeout { true, true, 0 };
+    // A century or more is forever (and keeps the sum from overflowing).
+    constexpr uint64_t k_forever_seconds = 100ull * 365 * 24 * 3600;
+    if (static_cast<uint64_t>(timeout.sec) >= k_forever_seconds)
+        return Timeout { true, false, 0 };
+    return Timeout { true, false,
+                     arch::monotonic_ns() + static_cast<uint64_t>(timeout.sec) * k_ns_per_second +
+                         static_cast<uint64_t>(timeout.nsec) };
+}
+
+// Linux writes the time left back into the timespec (poll_select_finish),
+// except for a zero timeout, and ignores a fault doing so.
+void write_time_left(mm::UserPtr<const abi::Timespec> user, const Timeout& timeout) {
+    if (!timeout.given || timeout.zero || timeout.deadline_ns == 0)
+        return;
+    uint64_t now = arch::monotonic_ns();
+    uint64_t left = now < timeout.deadline_ns ? timeout.deadline_ns - now : 0;
+    abi::Timespec value {};
+    value.sec = static_cast<int64_t>(left / k_ns_per_second);
+    value.nsec = static_cast<int64_t>(left % k_ns_per_second);
+    (void)mm::write_user(mm::UserPtr<abi::Timespec>(user.address()), value);
+}
+
+// ppoll/pselect6's signal mask: in force while waiting; proc restores the
+// previous one on the way back to user space (after a handler, if one runs).
+ErrorOr<void> apply_signal_mask(mm::UserPtr<const abi::Sigset> user, uint64_t size) {
+    if (user.is_null())
+        return {};
+    if (size != sizeof(abi::Sigset))
+        return Error::Invalid;
+    proc::set_temporary_signal_mask(TRY(mm::read_user(user)));
+    return {};
+}
+
+bool signal_pending() { return sched::current_thread()->signal_pending; }
+
+// Calls `scan` (which returns how many are ready) until it finds something,
+// the timeout passes (0) or a signal is pending (Interrupted), sleeping on
+// the poll queue in between. Like Linux's do_poll, a ready descriptor wins
+// over a pending signal, and a signal over a timeout.
+template <typename Scan>
+ErrorOr<int64_t> wait_until_ready(const Timeout& timeout, Scan&& scan) {
+    bool timed_out = timeout.zero;
+    for (;;) {
+        uint64_t generation = fs::poll_generation();
+        int64_t ready = scan();
+        if (ready > 0)
+            return ready;
+        if (signal_pending())
+            return Error::Interrupted;
+        if (timed_out)
+            return int64_t { 0 };
+        if (fs::wait_for_poll_change(generation, timeout.deadline_ns) == sched::WaitResult::TimedOut)
+            timed_out = true;
+    }
+}
+
+// The events of one descriptor, or nullopt if it is not open. O_PATH
+// descriptors count as not open, as for Linux's fdget().
+std::optional<uint16_t> events_of(int fd) {
     auto file = FileRef::from_fd(fd);
-    if (file.is_error())
+    if (file.is_error() || (file.value()->flags & abi::k_o_path))
+        return std::nullopt;
+    return fs::poll_events(*file.value());
+}
+
+int16_t poll_one(const abi::PollFd& poll_fd) {
+    if (poll_fd.fd < 0)
+        return 0;
+    auto events = events_of(poll_fd.fd);
+    if (!events)
         return abi::k_pollnval;
-    int16_t ready = abi::k_pollout | abi::k_pollwrnorm;
-    if (file.value()->kind != fs::FileKind::Console || console::tty_has_input())
-        ready |= abi::k_pollin | abi::k_pollrdnorm;
-    return static_cast<int16_t>(ready & (requested | abi::k_pollerr | abi::k_pollhup));
+    uint16_t wanted = static_cast<uint16_t>(poll_fd.events) | abi::k_pollerr | abi::k_pollhup;
+    return static_cast<int16_t>(*events & wanted);
+}
+
+ErrorOr<int64_t> ppoll(const SyscallArgs& args) {
+    auto timeout_pointer = args.ptr<const abi::Timespec>(2);
+    Timeout timeout = TRY(read_timeout(timeout_pointer));
+    TRY(apply_signal_mask(args.ptr<const abi::Sigset>(3), args.a[4]));
+    uint64_t count = args.a[1];
+    if (count > static_cast<uint64_t>(fs::FdTable::k_max_fds))
+        return Error::Invalid;
+    size_t bytes = count * sizeof(abi::PollFd);
+    auto* fds = static_cast<abi::PollFd*>(mm::kmalloc(count ? bytes : 1));
+    if (!fds)
+        return Error::NoMemory;
+    if (mm::copy_from_user(fds, args.ptr<const void>(0), bytes).is_error()) {
+        mm::kfree(fds);
+        return Error::Fault;
+    }
+    auto result = wait_until_ready(timeout, [&] {
+        int64_t ready = 0;
+        for (uint64_t i = 0; i < count; ++i) {
+            fds[i].revents = poll_one(fds[i]);
+            ready += fds[i].revents ? 1 : 0;
+        }
+        return ready;
+    });
+    // revents go back even when interrupted, as on Linux.
+    bool fault = mm::copy_to_user(args.ptr<void>(0), fds, bytes).is_error();
+    mm::kfree(fds);
+    write_time_left(timeout_pointer, timeout);
+    if (fault)
+        return Error::Fault;
+    return result;
+}
+
+// select's fd_set: FD_SETSIZE (1024) bits in 64-bit words.
+constexpr size_t k_set_words = fs::FdTable::k_max_fds / 64;
+struct FdSet {
+    uint64_t words[k_set_words];
+    bool has(int fd) const { return words[fd / 64] & (uint64_t { 1 } << (fd % 64)); }
+    void add(int fd) { words[fd / 64] |= uint64_t { 1 } << (fd % 64); }
+};
+
+// pselect6's sixth argument.
+struct SigsetArgument {
+    uint64_t set;   // const sigset_t*
+    uint64_t size;
+};
+
+constexpr uint16_t k_select_in = abi::k_pollin | abi::k_pollrdnorm | abi::k_pollrdband | abi::k_pollhup | abi::k_pollerr;
+constexpr uint16_t k_select_out = abi::k_pollout | abi::k_pollwrnorm | abi::k_pollwrband | abi::k_pollerr;
+constexpr uint16_t k_select_except = abi::k_pollpri;
+
+ErrorOr<int64_t> pselect6(const SyscallArgs& args) {
+    auto timeout_pointer = args.ptr<const abi::Timespec>(4);
+    Timeout timeout = TRY(read_timeout(timeout_pointer));
+    if (args.a[5] != 0) {
+        auto sigset = TRY(mm::read_user(args.ptr<const SigsetArgument>(5)));
+        TRY(apply_signal_mask(mm::UserPtr<const abi::Sigset>(sigset.set), sigset.size));
+    }
+    int nfds = static_cast<int>(args.a[0]);
+    if (nfds < 0)
+        return Error::Invalid;
+    // Linux reads no further than its descriptor table goes.
+    int count = nfds < fs::FdTable::k_max_fds ? nfds : fs::FdTable::k_max_fds;
+    size_t bytes = (static_cast<size_t>(count) + 63) / 64 * sizeof(uint64_t);
+    FdSet wanted[3] {};  // read, write, except
+    for (int set = 0; set < 3; ++set) {
+        if (args.a[1 + set] != 0)
+            TRY(mm::copy_from_user(wanted[set].words, args.ptr<const void>(1 + set), bytes));
+    }
+    // A descriptor in any set that is not open: EBADF.
+    auto watched = [&](int fd) { return wanted[0].has(fd) || wanted[1].has(fd) || wanted[2].has(fd); };
+    for (int fd = 0; fd < count; ++fd) {
+        if (watched(fd))
+            fs::release(TRY(current().files->get(fd)));
+    }
+    FdSet ready[3] {};
+    auto result = wait_until_ready(timeout, [&] {
+        int64_t total = 0;
+        for (auto& set : ready)
+            set = {};
+        for (int fd = 0; fd < count; ++fd) {
+            if (!watched(fd))
+                continue;
+            uint16_t events = events_of(fd).value_or(0);  // closed meanwhile: never ready
+            constexpr uint16_t k_kinds[3] = { k_select_in, k_select_out, k_select_except };
+            for (int set = 0; set < 3; ++set) {
+                if (wanted[set].has(fd) && (events & k_kinds[set])) {
+                    ready[set].add(fd);
+                    ++total;
+                }
+            }
+        }
+        return total;
+    });
+    write_time_left(timeout_pointer, timeout);
+    if (result.is_error())
+        return result.error();  // the sets are left alone
+    for (int set = 0; set < 3; ++set) {
+        if (args.a[1 + set] != 0)
+            TRY(mm::copy_to_user(args.ptr<void>(1 + set), ready[set].words, bytes));
+    }
+    return result;
 }
 
 }  // namespace
 
-int64_t sys_ppoll(const SyscallArgs& args) {
-    uint64_t count = args.a[1];
-    if (count > static_cast<uint64_t>(fs::FdTable::k_max_fds))
-        return error_result(Error::Invalid);
-    std::optional<uint64_t> deadline;
-    if (args.a[2] != 0) {
-        auto timeout = mm::read_user(args.ptr<const abi::Timespec>(2));
-        if (timeout.is_error())
-            return error_result(Error::Fault);
-        if (timeout.value().sec < 0 || timeout.value().nsec < 0 || timeout.value().nsec >= 1'000'000'000)
-            return error_result(Error::Invalid);
-        deadline = arch::monotonic_ns() + static_cast<uint64_t>(timeout.value().sec) * 1'000'000'000 +
-                   static_cast<uint64_t>(timeout.value().nsec);
-    }
-    if (args.a[3] != 0 && args.a[4] != sizeof(abi::Sigset))
-        return error_result(Error::Invalid);
-    auto* fds = static_cast<abi::PollFd*>(mm::kmalloc(count ? count * sizeof(abi::PollFd) : 1));
-    if (!fds)
-        return error_result(Error::NoMemory);
-    int64_t result;
-    if (mm::copy_from_user(fds, args.ptr<const void>(0), count * sizeof(abi::PollFd)).is_error()) {
-        result = error_result(Error::Fault);
-    } else {
-        for (;;) {
-            int64_t ready = 0;
-            for (uint64_t i = 0; i < count; ++i) {
-                fds[i].revents = ready_events(fds[i].fd, fds[i].events);
-                ready += fds[i].revents ? 1 : 0;
-            }
-            uint64_t now = arch::monotonic_ns();
-            if (ready || (deadline && now >= *deadline)) {
-                result = ready;
-                break;
-            }
-            if (current().fatal_signal) {
-                result = error_result(Error::Interrupted);
-                break;
-            }
-            uint64_t step = deadline && *deadline - now < k_poll_interval_ns ? *deadline - now : k_poll_interval_ns;
-            sched::sleep_ns(step);
-        }
-        if (result >= 0 && mm::copy_to_user(args.ptr<void>(0), fds, count * sizeof(abi::PollFd)).is_error())
-            result = error_result(Error::Fault);
-    }
-    mm::kfree(fds);
-    return result;
-}
-
-int64_t sys_pselect6(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
+int64_t sys_ppoll(const SyscallArgs& args) { return to_result(ppoll(args)); }
+int64_t sys_pselect6(const SyscallArgs& args) { return to_result(pselect6(args)); }
 
 }  // namespace akuma::sys

@@ -1,4 +1,4 @@
-// Process identity, exit, limits, signals (default actions), futex, random.
+// Process identity, limits, futex, random.
 #include "kernel/arch/aarch64/timer.h"
 #include "kernel/lib/random.h"
 #include "kernel/proc/futex.h"
@@ -12,7 +12,6 @@ namespace abi = linux_abi;
 
 namespace {
 
-constexpr abi::Sigset k_unblockable = abi::sigset_bit(abi::k_sigkill) | abi::sigset_bit(abi::k_sigstop);
 
 void copy_field(char* field, const char* text) {
     size_t i = 0;
@@ -23,16 +22,13 @@ void copy_field(char* field, const char* text) {
 
 }  // namespace
 
-int64_t sys_exit(const SyscallArgs& args) {
-    // One thread per process for now: ending the thread ends the process.
-    proc::exit_current(static_cast<int>((args.a[0] & 0xff) << 8));
-}
-
-int64_t sys_exit_group(const SyscallArgs& args) { proc::exit_current(static_cast<int>((args.a[0] & 0xff) << 8)); }
-
 int64_t sys_getpid(const SyscallArgs&) { return current().pid; }
-int64_t sys_gettid(const SyscallArgs&) { return current().pid; }  // the main thread's TID is the PID
-int64_t sys_getppid(const SyscallArgs&) { return current().parent_pid; }
+int64_t sys_gettid(const SyscallArgs&) { return proc::current_task()->tid; }
+
+int64_t sys_getppid(const SyscallArgs&) {
+    sched::SchedulerLockGuard guard;  // the parent may change (re-parenting)
+    return current().parent ? current().parent->pid : 0;
+}
 int64_t sys_getuid(const SyscallArgs&) { return 0; }
 int64_t sys_geteuid(const SyscallArgs&) { return 0; }
 int64_t sys_getgid(const SyscallArgs&) { return 0; }
@@ -49,14 +45,14 @@ int64_t sys_getresuid(const SyscallArgs& args) {
 int64_t sys_getresgid(const SyscallArgs& args) { return sys_getresuid(args); }
 
 int64_t sys_set_tid_address(const SyscallArgs& args) {
-    current().clear_child_tid = args.a[0];
-    return current().pid;
+    proc::current_task()->clear_child_tid = args.a[0];
+    return proc::current_task()->tid;
 }
 
 int64_t sys_set_robust_list(const SyscallArgs& args) {
     if (args.a[1] != 24)  // sizeof(struct robust_list_head)
         return error_result(Error::Invalid);
-    current().robust_list = args.a[0];
+    proc::current_task()->robust_list = args.a[0];
     return 0;
 }
 
@@ -158,102 +154,6 @@ int64_t sys_getrandom(const SyscallArgs& args) {
     return static_cast<int64_t>(done);
 }
 
-int64_t sys_rt_sigaction(const SyscallArgs& args) {
-    int signal = static_cast<int>(args.a[0]);
-    if (args.a[3] != sizeof(abi::Sigset) || signal < 1 || signal > static_cast<int>(proc::k_signal_count))
-        return error_result(Error::Invalid);
-    auto& action = current().actions[signal - 1];
-    abi::KernelSigaction previous { action.handler, action.flags, action.restorer, action.mask };
-    if (args.a[1] != 0) {
-        auto requested = mm::read_user(args.ptr<const abi::KernelSigaction>(1));
-        if (requested.is_error())
-            return error_result(requested.error());
-        if (signal == abi::k_sigkill || signal == abi::k_sigstop)
-            return error_result(Error::Invalid);
-        const auto& value = requested.value();
-        action = { value.handler, value.flags, value.restorer, value.mask & ~k_unblockable };
-        if (value.handler == abi::k_sig_ign)
-            current().pending_signals &= ~abi::sigset_bit(signal);
-    }
-    if (args.a[2] != 0)
-        return to_result(mm::write_user(args.ptr<abi::KernelSigaction>(2), previous));
-    return 0;
-}
-
-int64_t sys_rt_sigprocmask(const SyscallArgs& args) {
-    if (args.a[3] != sizeof(abi::Sigset))
-        return error_result(Error::Invalid);
-    auto& process = current();
-    abi::Sigset previous = process.signal_mask;
-    if (args.a[1] != 0) {
-        auto set = mm::read_user(args.ptr<const abi::Sigset>(1));
-        if (set.is_error())
-            return error_result(set.error());
-        switch (static_cast<int>(args.a[0])) {
-        case abi::k_sig_block: process.signal_mask |= set.value(); break;
-        case abi::k_sig_unblock: process.signal_mask &= ~set.value(); break;
-        case abi::k_sig_setmask: process.signal_mask = set.value(); break;
-        default: return error_result(Error::Invalid);
-        }
-        process.signal_mask &= ~k_unblockable;
-    }
-    if (args.a[2] != 0 && mm::write_user(args.ptr<abi::Sigset>(2), previous).is_error()) {
-        process.signal_mask = previous;
-        return error_result(Error::Fault);
-    }
-    return 0;
-}
-
-int64_t sys_rt_sigpending(const SyscallArgs& args) {
-    if (args.a[1] != sizeof(abi::Sigset))
-        return error_result(Error::Invalid);
-    return to_result(mm::write_user(args.ptr<abi::Sigset>(0), current().pending_signals));
-}
-
-int64_t sys_sigaltstack(const SyscallArgs& args) {
-    // No handler ever runs yet (issue 6), so no alternate stack is in use:
-    // report "disabled" and refuse to pretend one was installed.
-    if (args.a[1] != 0) {
-        abi::SignalStack old { 0, abi::k_ss_disable, 0, 0 };
-        if (mm::write_user(args.ptr<abi::SignalStack>(1), old).is_error())
-            return error_result(Error::Fault);
-    }
-    if (args.a[0] != 0)
-        return error_result(Error::NotImplemented);
-    return 0;
-}
-
-int64_t sys_kill(const SyscallArgs& args) {
-    int pid = static_cast<int>(args.a[0]);
-    int signal = static_cast<int>(args.a[1]);
-    if (signal < 0 || signal > static_cast<int>(proc::k_signal_count))
-        return error_result(Error::Invalid);
-    if (pid == 0 || pid == -1)
-        pid = current().pid;  // no process groups or other processes to reach yet (issue 6)
-    if (pid < 0)
-        pid = -pid;
-    return to_result(proc::send_signal(pid, signal));
-}
-
-int64_t sys_tkill(const SyscallArgs& args) {
-    int tid = static_cast<int>(args.a[0]);
-    if (tid <= 0)
-        return error_result(Error::Invalid);
-    SyscallArgs forwarded { { args.a[0], args.a[1], 0, 0, 0, 0 } };
-    return sys_kill(forwarded);
-}
-
-int64_t sys_tgkill(const SyscallArgs& args) {
-    int tgid = static_cast<int>(args.a[0]);
-    int tid = static_cast<int>(args.a[1]);
-    if (tgid <= 0 || tid <= 0)
-        return error_result(Error::Invalid);
-    if (tgid != tid)
-        return error_result(Error::NoSuchProcess);  // one thread per process: TID == PID
-    SyscallArgs forwarded { { args.a[1], args.a[2], 0, 0, 0, 0 } };
-    return sys_kill(forwarded);
-}
-
 int64_t sys_futex(const SyscallArgs& args) {
     uint32_t op = static_cast<uint32_t>(args.a[1]);
     uint32_t command = op & abi::k_futex_cmd_mask;
@@ -291,17 +191,5 @@ int64_t sys_futex(const SyscallArgs& args) {
     default: return error_result(Error::NotImplemented);
     }
 }
-
-int64_t sys_clone(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
-int64_t sys_clone3(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
-int64_t sys_execve(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
-int64_t sys_execveat(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
-int64_t sys_rt_sigreturn(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
-int64_t sys_rt_sigsuspend(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
-int64_t sys_setpgid(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
-int64_t sys_getpgid(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
-int64_t sys_getsid(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
-int64_t sys_setsid(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
-int64_t sys_reboot(const SyscallArgs&) { return error_result(Error::NotImplemented); }  // TODO(issue 6)
 
 }  // namespace akuma::sys

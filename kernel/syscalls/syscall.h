@@ -14,6 +14,7 @@ namespace akuma::sys {
 
 struct SyscallArgs {
     uint64_t a[6];
+    arch::TrapFrame* frame = nullptr;  // the caller's registers (clone, execve, rt_sigreturn)
     template <typename T>
     mm::UserPtr<T> ptr(unsigned index) const { return mm::UserPtr<T>(a[index]); }
     int fd(unsigned index) const { return static_cast<int>(a[index]); }

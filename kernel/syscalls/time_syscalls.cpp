@@ -45,15 +45,14 @@ ErrorOr<uint64_t> read_duration(mm::UserPtr<const abi::Timespec> pointer) {
     return static_cast<uint64_t>(value.sec) * k_ns_per_second + static_cast<uint64_t>(value.nsec);
 }
 
-// Sleeps; a fatal signal (the only kind delivered yet) cuts it short.
-void sleep_for(uint64_t nanoseconds) {
+// Sleeps; a signal cuts it short: returns the time left (0 if it slept
+// the whole time).
+uint64_t sleep_for(uint64_t nanoseconds) {
     uint64_t deadline = arch::monotonic_ns() + nanoseconds;
-    for (uint64_t now = arch::monotonic_ns(); now < deadline; now = arch::monotonic_ns()) {
-        if (current().fatal_signal)
-            return;
-        uint64_t step = deadline - now < 10'000'000 ? deadline - now : 10'000'000;
-        sched::sleep_ns(step);
-    }
+    if (sched::sleep_interruptible_ns(nanoseconds))
+        return 0;
+    uint64_t now = arch::monotonic_ns();
+    return deadline > now ? deadline - now : 1;  // interrupted: never report "nothing left"
 }
 
 }  // namespace
@@ -93,8 +92,12 @@ int64_t sys_nanosleep(const SyscallArgs& args) {
     auto duration = read_duration(args.ptr<const abi::Timespec>(0));
     if (duration.is_error())
         return error_result(duration.error());
-    sleep_for(duration.value());
-    return 0;
+    uint64_t left = sleep_for(duration.value());
+    if (left == 0)
+        return 0;
+    if (args.a[1] && mm::write_user(args.ptr<abi::Timespec>(1), to_timespec(left)).is_error())
+        return error_result(Error::Fault);
+    return error_result(Error::Interrupted);
 }
 
 int64_t sys_clock_nanosleep(const SyscallArgs& args) {
@@ -110,8 +113,13 @@ int64_t sys_clock_nanosleep(const SyscallArgs& args) {
     uint64_t duration = value.value();
     if (args.a[1] & abi::k_timer_abstime)
         duration = value.value() > now.value() ? value.value() - now.value() : 0;
-    sleep_for(duration);
-    return 0;
+    uint64_t left = sleep_for(duration);
+    if (left == 0)
+        return 0;
+    if (!(args.a[1] & abi::k_timer_abstime) && args.a[3] &&
+        mm::write_user(args.ptr<abi::Timespec>(3), to_timespec(left)).is_error())
+        return error_result(Error::Fault);
+    return error_result(Error::Interrupted);
 }
 
 }  // namespace akuma::sys

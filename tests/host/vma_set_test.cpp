@@ -60,9 +60,9 @@ Vma nth(const VmaSet& set, size_t index) {
 
 std::string describe(const Vma& v) {
     char text[160];
-    std::snprintf(text, sizeof text, "[%#llx,%#llx) prot=%u %s file=%p off=%#llx bytes=%#llx",
+    std::snprintf(text, sizeof text, "[%#llx,%#llx) prot=%u %s%s file=%p off=%#llx bytes=%#llx",
         static_cast<unsigned long long>(v.start), static_cast<unsigned long long>(v.end), v.prot,
-        vma_kind_name(v.kind), v.file, static_cast<unsigned long long>(v.file_offset),
+        vma_kind_name(v.kind), v.shared ? " shared" : "", v.file, static_cast<unsigned long long>(v.file_offset),
         static_cast<unsigned long long>(v.file_bytes));
     return text;
 }
@@ -232,6 +232,29 @@ struct Recorder {
     std::vector<Vma>* pieces;
     void operator()(const Vma& piece) const { pieces->push_back(piece); }
 };
+
+TEST_F(VmaSetTest, SharedAndPrivateAnonymousMemoryStaySeparate) {
+    VmaSet set;
+    Vma shared = anon(page(1), page(3));
+    shared.shared = true;
+    ASSERT_FALSE(set.insert(anon(page(0), page(1))).is_error());
+    ASSERT_FALSE(set.insert(shared).is_error());
+    ASSERT_FALSE(set.insert(anon(page(3), page(4))).is_error());
+    EXPECT_EQ(set.size(), 3u);
+    // Splitting and re-protecting keep the flag on every piece.
+    ASSERT_FALSE(set.protect_range(page(2), page(3), R).is_error());
+    ASSERT_EQ(set.size(), 4u);
+    EXPECT_TRUE(nth(set, 1).shared);
+    EXPECT_TRUE(nth(set, 2).shared);
+    EXPECT_FALSE(nth(set, 3).shared);
+    ASSERT_FALSE(set.protect_range(page(2), page(3), RW).is_error());
+    EXPECT_EQ(contents(set), (std::vector {anon(page(0), page(1)), shared, anon(page(3), page(4))}));
+    std::vector<Vma> removed;
+    ASSERT_FALSE(set.remove_range(page(2), page(4), Recorder {&removed}).is_error());
+    ASSERT_EQ(removed.size(), 2u);
+    EXPECT_TRUE(removed[0].shared);
+    EXPECT_FALSE(removed[1].shared);
+}
 
 TEST_F(VmaSetTest, RemoveMiddleSplitsOneVmaIntoTwo) {
     VmaSet set;

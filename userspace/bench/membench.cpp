@@ -1,4 +1,4 @@
-// membench: the cost of memory operations, in guest instructions.
+// membench: the cost of memory and process operations, in guest instructions.
 //
 // Under QEMU with -icount shift=0,sleep=off CLOCK_MONOTONIC advances exactly
 // 1 ns per guest instruction, so every "ns" printed here is an instruction
@@ -11,12 +11,16 @@
 //   [membench] <metric>: <delta> KiB for <requested> KiB requested (<ratio>%)
 //   [membench] resident: unavailable          (no /proc/self/status: Akuma)
 //   [membench] <metric>: skipped (<why>)       (resident, page-per-block allocator)
+//   [membench] <metric>: unavailable (<call>: <error>)   (the kernel lacks it)
 // A metric that cannot run prints "[membench] <metric>: FAILED (<why>)" and
-// makes the exit status 1; the others still run.
+// makes the exit status 1; the others still run. The process metrics
+// (fork, execve, pipes, threads) print "unavailable" instead when the
+// kernel refuses the system call they need: not a failure.
 //
 // Usage: membench [quick]   ("quick" divides iteration counts by 20)
-// Iteration counts keep a full run near 200 million guest instructions on
-// Linux (page faults ~3300 each, getpid ~570).
+//        membench --exit    (exits at once: the program the execve metric runs)
+// Iteration counts keep a full run near 300 million guest instructions on
+// Linux (page faults ~3300 each, getpid ~570, fork+exit+wait ~160000).
 // The allocator name is AKUMA_MALLOC (libakuma's choice) or "default",
 // unless the build defines MEMBENCH_ALLOCATOR_NAME (e.g. "glibc").
 
@@ -28,8 +32,11 @@
 #include <ctime>
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
@@ -40,6 +47,7 @@ constexpr size_t mib = 1024 * kib;
 
 bool any_failed = false;
 unsigned divisor = 1;  // 20 in quick mode
+const char* self_path = nullptr;  // argv[0]: the execve metric runs it again
 
 uint64_t now_ns() {
     timespec ts{};
@@ -255,7 +263,174 @@ void bench_malloc_free() {
     report(metric, elapsed, n);
 }
 
-// ---- 7. resident memory of many small blocks
+// ---- process metrics: shared helpers
+
+void unavailable(const char* metric, const char* call, int err) {
+    std::printf("[membench] %s: unavailable (%s: %s)\n", metric, call, std::strerror(err));
+}
+
+// Reaps pid; true if it exited with status 0. waitpid failing (no wait4 in
+// the kernel) is reported as unavailable, a child's bad status as a failure.
+bool reap_ok(const char* metric, pid_t pid) {
+    int status = 0;
+    pid_t got;
+    do {
+        got = waitpid(pid, &status, 0);
+    } while (got < 0 && errno == EINTR);
+    if (got != pid) {
+        unavailable(metric, "waitpid", errno);
+        return false;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char why[64];
+        std::snprintf(why, sizeof why, "child wait status 0x%x", status);
+        fail(metric, why);
+        return false;
+    }
+    return true;
+}
+
+// One fork whose child runs `child` and _exits with its result; false if
+// the fork or the reaping failed (already reported).
+template <typename Child>
+bool fork_and_reap(const char* metric, Child child) {
+    pid_t pid = fork();
+    if (pid < 0) {
+        unavailable(metric, "fork", errno);
+        return false;
+    }
+    if (pid == 0) _exit(child());
+    return reap_ok(metric, pid);
+}
+
+// n cycles of fork_and_reap after n/10 untimed ones (at least one).
+template <typename Child>
+void bench_fork_cycles(const char* metric, uint64_t n, Child child) {
+    for (uint64_t i = 0; i < n / 10 + 1; i++)
+        if (!fork_and_reap(metric, child)) return;
+    uint64_t t0 = now_ns();
+    for (uint64_t i = 0; i < n; i++)
+        if (!fork_and_reap(metric, child)) return;
+    report(metric, now_ns() - t0, n);
+}
+
+// ---- 7. process creation: fork + exit + wait
+
+void bench_fork_exit() {
+    bench_fork_cycles("fork+exit+wait", iters(200), [] { return 0; });
+}
+
+// ---- 8. fork + execve of this (static) program, which exits at once
+
+void bench_fork_exec() {
+    const char* metric = "fork+execve+wait (static membench --exit)";
+    if (!self_path || self_path[0] != '/') {
+        std::printf("[membench] %s: unavailable (argv[0] is not an absolute path)\n", metric);
+        return;
+    }
+    bench_fork_cycles(metric, iters(50), [] {
+        char* const args[] = { const_cast<char*>(self_path), const_cast<char*>("--exit"), nullptr };
+        execve(self_path, args, environ);
+        return 127;  // execve failed: the parent reports the status
+    });
+}
+
+// ---- 9. pipe ping-pong between two processes
+
+bool read_byte(int fd) {
+    char c;
+    ssize_t got;
+    do {
+        got = read(fd, &c, 1);
+    } while (got < 0 && errno == EINTR);
+    return got == 1;
+}
+
+bool write_byte(int fd) {
+    char c = 'x';
+    ssize_t put;
+    do {
+        put = write(fd, &c, 1);
+    } while (put < 0 && errno == EINTR);
+    return put == 1;
+}
+
+void bench_pipe_ping_pong() {
+    const char* metric = "pipe ping-pong round trip (1 byte each way, 2 processes)";
+    int to_child[2], to_parent[2];
+    if (pipe(to_child) != 0) return unavailable(metric, "pipe", errno);
+    if (pipe(to_parent) != 0) {
+        int err = errno;
+        close(to_child[0]);
+        close(to_child[1]);
+        return unavailable(metric, "pipe", err);
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        int err = errno;
+        close(to_child[0]);
+        close(to_child[1]);
+        close(to_parent[0]);
+        close(to_parent[1]);
+        return unavailable(metric, "fork", err);
+    }
+    if (pid == 0) {  // echo every byte back until the parent closes its end
+        close(to_child[1]);
+        close(to_parent[0]);
+        while (read_byte(to_child[0]))
+            if (!write_byte(to_parent[1])) _exit(1);
+        _exit(0);
+    }
+    close(to_child[0]);
+    close(to_parent[1]);
+    // Should the child die, a write must fail (EPIPE), not kill membench.
+    struct sigaction ignore {}, previous {};
+    ignore.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ignore, &previous);
+    uint64_t n = iters(2000);
+    bool ok = true;
+    for (uint64_t i = 0; ok && i < n / 10; i++) ok = write_byte(to_child[1]) && read_byte(to_parent[0]);
+    uint64_t t0 = now_ns();
+    for (uint64_t i = 0; ok && i < n; i++) ok = write_byte(to_child[1]) && read_byte(to_parent[0]);
+    uint64_t elapsed = now_ns() - t0;
+    close(to_child[1]);  // the child sees end of file and exits
+    close(to_parent[0]);
+    sigaction(SIGPIPE, &previous, nullptr);
+    if (!reap_ok(metric, pid)) return;
+    if (!ok) return fail(metric, "a byte was lost");
+    report(metric, elapsed, n);
+}
+
+// ---- 10. thread create + join
+
+void* thread_body(void* arg) { return arg; }
+
+void bench_thread() {
+    const char* metric = "thread create+join (pthread)";
+    auto cycle = [&]() {
+        pthread_t thread;
+        int err = pthread_create(&thread, nullptr, thread_body, nullptr);
+        if (err != 0) {
+            unavailable(metric, "pthread_create", err);
+            return false;
+        }
+        err = pthread_join(thread, nullptr);
+        if (err != 0) {
+            fail(metric, "pthread_join", err);
+            return false;
+        }
+        return true;
+    };
+    uint64_t n = iters(500);
+    for (uint64_t i = 0; i < n / 10 + 1; i++)
+        if (!cycle()) return;
+    uint64_t t0 = now_ns();
+    for (uint64_t i = 0; i < n; i++)
+        if (!cycle()) return;
+    report(metric, now_ns() - t0, n);
+}
+
+// ---- 11. resident memory of many small blocks
 
 // VmRSS in kB from /proc/self/status; -1 if unavailable. Uses open/read,
 // not stdio, so the measurement itself allocates nothing.
@@ -339,12 +514,14 @@ void bench_resident() {
 
 int main(int argc, char** argv) {
     // Line-buffered so a crash still shows the metrics already done.
+    if (argc == 2 && std::strcmp(argv[1], "--exit") == 0) return 0;  // the execve metric's child
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
     if (argc > 2 || (argc == 2 && std::strcmp(argv[1], "quick") != 0)) {
         std::fprintf(stderr, "usage: membench [quick]\n");
         return 2;
     }
     if (argc == 2) divisor = 20;
+    self_path = argv[0];
 
     bench_getpid();
     bench_page_fault();
@@ -352,6 +529,12 @@ int main(int argc, char** argv) {
     bench_munmap_large();
     bench_brk();
     bench_malloc_free();
+    // Process metrics while membench is small: fork's cost grows with the
+    // parent's resident pages, and the resident metric leaves glibc's heap big.
+    bench_fork_exit();
+    bench_fork_exec();
+    bench_pipe_ping_pong();
+    bench_thread();
     bench_resident();
     std::printf("[membench] done\n");
     return any_failed ? 1 : 0;

@@ -122,12 +122,12 @@ extern "C" void exception_dispatch(akuma::arch::TrapFrame* frame, uint64_t kind_
         // the time slice may have run out during this IRQ.
         akuma::sched::preempt_if_needed();
         if (kind == VectorKind::Lower64Irq)
-            akuma::proc::prepare_return_to_user();
+            akuma::proc::prepare_return_to_user(*frame);
         return;
     }
     if (kind == VectorKind::Lower64Sync) {
         akuma::proc::handle_user_sync_exception(*frame);
-        akuma::proc::prepare_return_to_user();
+        akuma::proc::prepare_return_to_user(*frame);
         return;
     }
     if (kind == VectorKind::KernelStackOverflow) {

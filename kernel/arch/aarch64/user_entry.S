@@ -19,3 +19,23 @@ enter_user_mode:
     .endr
     eret
     .size enter_user_mode, . - enter_user_mode
+
+// void return_to_user_with_frame(const TrapFrame* frame, uint64_t kernel_stack_top)
+// Leaves for EL0 with the registers in `frame` (which must not lie on the
+// current stack): the frame is copied to the top of the kernel stack, where
+// the exception entry would have put it, and the common exception return
+// restores it, as if the thread had been interrupted there. New threads
+// and fork children start this way.
+    .globl return_to_user_with_frame
+    .type return_to_user_with_frame, %function
+return_to_user_with_frame:
+    msr     daifset, #0xf
+    sub     sp, x1, #288            // sizeof(TrapFrame): nothing below is kept
+    mov     x2, sp
+    mov     x3, #(288 / 16)
+1:  ldp     x4, x5, [x0], #16
+    stp     x4, x5, [x2], #16
+    subs    x3, x3, #1
+    b.ne    1b
+    b       exception_return
+    .size return_to_user_with_frame, . - return_to_user_with_frame

@@ -2,6 +2,8 @@
 // first entry of a thread into EL0.
 #pragma once
 
+#include "kernel/arch/aarch64/trap_frame.h"
+
 #include <cstdint>
 
 #include "kernel/lib/error_or.h"
@@ -40,3 +42,8 @@ void write_tpidr_el0(uint64_t value);
 // general-purpose and FP/SIMD register zero, and SP_EL1 reset to
 // kernel_stack_top (nothing of the current kernel stack is kept).
 extern "C" [[noreturn]] void enter_user_mode(uint64_t entry, uint64_t user_sp, uint64_t kernel_stack_top);
+
+// Leaves for EL0 with the registers of `frame` (not on the current stack),
+// resetting the kernel stack to kernel_stack_top.
+extern "C" [[noreturn]] void return_to_user_with_frame(const akuma::arch::TrapFrame* frame,
+                                                       uint64_t kernel_stack_top);

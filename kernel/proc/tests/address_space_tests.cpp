@@ -127,3 +127,205 @@ KTEST(user_copy_rejects_bad_pointers, "Process: user copies refuse NULL, kernel 
     KEXPECT(mm::copy_string_from_user(name, sizeof(name), mm::UserPtr<const char>(0)).error() == Error::Fault);
     KEXPECT(mm::copy_string_from_user(name, sizeof(name), mm::UserPtr<const char>(~0ull)).error() == Error::Fault);
 }
+
+// ---- fork: copy-on-write and shared anonymous memory ------------------------
+
+namespace {
+
+uint64_t free_page_count() { return mm::pmm_stats().free_pages; }
+
+MapRequest shared_anonymous(uint64_t length) {
+    MapRequest request = anonymous(length);
+    request.shared = true;
+    return request;
+}
+
+// Test threads have no process, so a kernel fault on user memory is not
+// demand-paged for them: the user-copy routines just fail. That makes a
+// copy the probe of what the page tables allow right now.
+bool kernel_can_write(AddressSpace& space, uint64_t address, uint64_t value) {
+    bool written = false;
+    with_space(space, [&] { written = !mm::write_user(mm::UserPtr<uint64_t>(address), value).is_error(); });
+    return written;
+}
+
+// A user store: the fault it takes first (resolved as the exception
+// handler would), then the write.
+bool user_write(AddressSpace& space, uint64_t address, uint64_t value) {
+    const char* reason = nullptr;
+    if (space.handle_fault(address, FaultAccess::Write, &reason).is_error())
+        return false;
+    return kernel_can_write(space, address, value);
+}
+
+uint64_t user_read(AddressSpace& space, uint64_t address) {
+    uint64_t value = 0xdead;
+    with_space(space, [&] {
+        auto read = mm::read_user(mm::UserPtr<const uint64_t>(address));
+        if (!read.is_error())
+            value = read.value();
+    });
+    return value;
+}
+
+}  // namespace
+
+KTEST(user_space_fork_copy_on_write, "Process: fork shares pages read-only and copies one page per first write") {
+    mm::heap_release_cached_memory();
+    uint64_t baseline = free_page_count();
+    auto created = AddressSpace::create();
+    KEXPECT(!created.is_error());
+    AddressSpace& parent = *created.value();
+    auto start = parent.map(anonymous(4 * k_page_size));
+    KEXPECT(!start.is_error());
+    uint64_t base = start.value();
+    for (uint64_t i = 0; i < 4; ++i)
+        KEXPECT(user_write(parent, base + i * k_page_size, 100 + i));
+
+    auto forked = parent.clone_for_fork();
+    KEXPECT(!forked.is_error());
+    AddressSpace& child = *forked.value();
+    uint64_t after_fork = free_page_count();
+    KEXPECT_EQ(parent.resident_pages(), 4u);
+    KEXPECT_EQ(child.resident_pages(), 4u);
+    KEXPECT_EQ(child.vmas().size(), parent.vmas().size());
+    // Both sides are write-protected; reads (and read faults) copy nothing.
+    KEXPECT(!kernel_can_write(parent, base, 1));
+    KEXPECT(!kernel_can_write(child, base, 1));
+    const char* reason = nullptr;
+    for (uint64_t i = 0; i < 4; ++i) {
+        KEXPECT(!child.handle_fault(base + i * k_page_size, FaultAccess::Read, &reason).is_error());
+        KEXPECT_EQ(user_read(child, base + i * k_page_size), 100 + i);
+    }
+    KEXPECT_EQ(free_page_count(), after_fork);
+
+    // First writes copy exactly one page each and stay on their side.
+    KEXPECT(user_write(child, base, 200));
+    KEXPECT_EQ(free_page_count(), after_fork - 1);
+    KEXPECT_EQ(user_read(parent, base), 100u);
+    KEXPECT_EQ(user_read(child, base), 200u);
+    KEXPECT(user_write(parent, base + k_page_size, 300));
+    KEXPECT_EQ(free_page_count(), after_fork - 2);
+    KEXPECT_EQ(user_read(child, base + k_page_size), 101u);
+    // The other side already has its own copy: the page is no longer
+    // shared, so these writes take it back without copying.
+    KEXPECT(user_write(parent, base, 400));
+    KEXPECT(user_write(child, base + k_page_size, 500));
+    KEXPECT_EQ(free_page_count(), after_fork - 2);
+    KEXPECT_EQ(user_read(parent, base), 400u);
+    KEXPECT_EQ(user_read(child, base), 200u);
+    KEXPECT_EQ(user_read(parent, base + k_page_size), 300u);
+    KEXPECT_EQ(user_read(child, base + k_page_size), 500u);
+    KEXPECT_EQ(parent.cow_copies(), 1u);
+    KEXPECT_EQ(child.cow_copies(), 1u);
+    // Untouched pages are still shared.
+    KEXPECT_EQ(user_read(child, base + 3 * k_page_size), 103u);
+    KEXPECT(!kernel_can_write(child, base + 3 * k_page_size, 1));
+
+    AddressSpace::destroy(&parent);
+    AddressSpace::destroy(&child);
+    mm::heap_release_cached_memory();
+    KEXPECT_EQ(free_page_count(), baseline);
+}
+
+KTEST(user_space_fork_last_sharer, "Process: a copy-on-write page whose other sharers are gone is not copied") {
+    auto created = AddressSpace::create();
+    KEXPECT(!created.is_error());
+    AddressSpace* parent = created.value();
+    auto start = parent->map(anonymous(3 * k_page_size));
+    KEXPECT(!start.is_error());
+    uint64_t base = start.value();
+    for (uint64_t i = 0; i < 3; ++i)
+        KEXPECT(user_write(*parent, base + i * k_page_size, 10 + i));
+    // Page 2 read-only before the fork: making it writable again must not
+    // make the shared page writable.
+    KEXPECT(!parent->protect(base + 2 * k_page_size, k_page_size, mm::k_prot_read).is_error());
+    auto forked = parent->clone_for_fork();
+    KEXPECT(!forked.is_error());
+    AddressSpace* child = forked.value();
+    uint64_t after_fork = free_page_count();
+
+    KEXPECT(!child->protect(base + 2 * k_page_size, k_page_size, k_rw).is_error());
+    KEXPECT(!kernel_can_write(*child, base + 2 * k_page_size, 1));
+    KEXPECT(user_write(*child, base + 2 * k_page_size, 99));
+    KEXPECT_EQ(free_page_count(), after_fork - 1);
+    KEXPECT_EQ(user_read(*parent, base + 2 * k_page_size), 12u);
+
+    // The parent unmaps page 0 (the page stays: the child maps it) and
+    // drops page 1 with MADV_DONTNEED: the child is their last user.
+    KEXPECT(!parent->unmap(base, k_page_size).is_error());
+    KEXPECT(!parent->discard(base + k_page_size, k_page_size).is_error());
+    KEXPECT_EQ(free_page_count(), after_fork - 1);
+    KEXPECT_EQ(parent->resident_pages(), 1u);
+    KEXPECT(user_write(*child, base, 20));
+    KEXPECT(user_write(*child, base + k_page_size, 21));
+    KEXPECT_EQ(free_page_count(), after_fork - 1);
+    KEXPECT_EQ(child->cow_copies(), 1u);
+    // The parent reads zeros where it dropped the page.
+    KEXPECT(user_write(*parent, base + k_page_size + 8, 0));
+    KEXPECT_EQ(user_read(*parent, base + k_page_size), 0u);
+
+    // A parent that exits leaves the child the sole owner of the rest.
+    auto grandchild = child->clone_for_fork();
+    KEXPECT(!grandchild.is_error());
+    AddressSpace::destroy(parent);
+    uint64_t before_writes = free_page_count();
+    KEXPECT(user_write(*grandchild.value(), base, 30));  // shared with the child: copied
+    KEXPECT_EQ(free_page_count(), before_writes - 1);
+    AddressSpace::destroy(child);
+    KEXPECT(user_write(*grandchild.value(), base + k_page_size, 31));  // the child is gone: not copied
+    KEXPECT_EQ(grandchild.value()->cow_copies(), 1u);
+    KEXPECT_EQ(user_read(*grandchild.value(), base), 30u);
+    KEXPECT_EQ(user_read(*grandchild.value(), base + k_page_size), 31u);
+    KEXPECT_EQ(user_read(*grandchild.value(), base + 2 * k_page_size), 99u);
+    AddressSpace::destroy(grandchild.value());
+}
+
+KTEST(user_space_shared_anonymous, "Process: MAP_SHARED anonymous memory is shared, never copied, after fork") {
+    auto created = AddressSpace::create();
+    KEXPECT(!created.is_error());
+    AddressSpace* parent = created.value();
+    auto start = parent->map(shared_anonymous(3 * k_page_size));
+    KEXPECT(!start.is_error());
+    uint64_t base = start.value();
+    // Populated at mmap time, writable, zero-filled.
+    KEXPECT_EQ(parent->resident_pages(), 3u);
+    KEXPECT_EQ(user_read(*parent, base + 2 * k_page_size), 0u);
+    KEXPECT(kernel_can_write(*parent, base, 5));
+    // A private page next to it keeps the parent's tables alive when the
+    // shared part is unmapped below, so the free count shows only pages.
+    auto neighbour = parent->map(anonymous(k_page_size));
+    KEXPECT(!neighbour.is_error());
+    KEXPECT_EQ(neighbour.value(), base + 3 * k_page_size);
+    KEXPECT(user_write(*parent, neighbour.value(), 1));
+    auto forked = parent->clone_for_fork();
+    KEXPECT(!forked.is_error());
+    AddressSpace* child = forked.value();
+    KEXPECT_EQ(child->resident_pages(), 4u);
+    uint64_t after_fork = free_page_count();
+
+    KEXPECT_EQ(user_read(*child, base), 5u);
+    KEXPECT(kernel_can_write(*child, base + k_page_size, 7));
+    KEXPECT(user_write(*parent, base + 2 * k_page_size, 8));
+    KEXPECT_EQ(user_read(*parent, base + k_page_size), 7u);
+    KEXPECT_EQ(user_read(*child, base + 2 * k_page_size), 8u);
+    KEXPECT_EQ(free_page_count(), after_fork);
+
+    // mprotect is per space; MADV_DONTNEED keeps shared contents.
+    KEXPECT(!child->protect(base, k_page_size, mm::k_prot_read).is_error());
+    KEXPECT(!kernel_can_write(*child, base, 6));
+    KEXPECT(kernel_can_write(*parent, base, 6));
+    KEXPECT_EQ(user_read(*child, base), 6u);
+    KEXPECT(!child->discard(base, 3 * k_page_size).is_error());
+    KEXPECT_EQ(user_read(*child, base + k_page_size), 7u);
+
+    // Unmapping in one space leaves the pages to the other.
+    KEXPECT(!parent->unmap(base, 3 * k_page_size).is_error());
+    KEXPECT_EQ(parent->resident_pages(), 1u);
+    KEXPECT_EQ(free_page_count(), after_fork);
+    KEXPECT_EQ(user_read(*child, base + 2 * k_page_size), 8u);
+    KEXPECT_EQ(child->cow_copies(), 0u);
+    KEXPECT_EQ(parent->cow_copies(), 0u);
+    AddressSpace::destroy(child);
+    AddressSpace::destroy(parent);
+}

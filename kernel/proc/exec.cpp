@@ -1,0 +1,184 @@
+// execve(2): replace the program of the current process.
+//
+// The new image is loaded into a fresh address space while the old one is
+// kept; only when the load has succeeded is the old one dropped. So every
+// failure (missing file, bad ELF, arguments too big, out of memory) returns
+// to the caller with its image intact. Scripts starting with "#!" run
+// through their interpreter, nested up to four levels as on Linux.
+#include "kernel/arch/aarch64/user_mode.h"
+#include "kernel/fs/fd_table.h"
+#include "kernel/fs/vfs.h"
+#include "kernel/lib/kprint.h"
+#include "kernel/lib/vector.h"
+#include "kernel/proc/loader.h"
+#include "kernel/proc/process.h"
+#include "kernel/sched/mutex.h"
+#include "kernel/sched/scheduler.h"
+#include "kernel/syscalls/linux_abi.h"
+
+namespace akuma::proc {
+
+namespace abi = linux_abi;
+
+namespace {
+
+constexpr int k_max_interpreter_depth = 4;    // Linux: 4 levels of #! (then ELOOP)
+constexpr size_t k_interpreter_line_max = 256;  // Linux BINPRM_BUF_SIZE
+
+struct Interpreter {
+    std::string_view path;
+    std::string_view argument;  // empty: none
+};
+
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+// The "#!interpreter [argument]" line of a script, if `contents` is one.
+ErrorOr<std::optional<Interpreter>> parse_interpreter(std::span<const uint8_t> contents) {
+    if (contents.size() < 2 || contents[0] != '#' || contents[1] != '!')
+        return std::optional<Interpreter> {};
+    size_t limit = contents.size() < k_interpreter_line_max ? contents.size() : k_interpreter_line_max;
+    std::string_view line(reinterpret_cast<const char*>(contents.data()) + 2, limit - 2);
+    if (auto newline = line.find('\n'); newline != std::string_view::npos)
+        line = line.substr(0, newline);
+    size_t start = 0;
+    while (start < line.size() && is_blank(line[start]))
+        ++start;
+    size_t end = start;
+    while (end < line.size() && !is_blank(line[end]))
+        ++end;
+    if (end == start)
+        return Error::BadExecutable;
+    Interpreter result { line.substr(start, end - start), {} };
+    std::string_view rest = line.substr(end);
+    while (!rest.empty() && is_blank(rest.front()))
+        rest.remove_prefix(1);
+    while (!rest.empty() && (is_blank(rest.back()) || rest.back() == '\r'))
+        rest.remove_suffix(1);
+    result.argument = rest;
+    return std::optional<Interpreter> { result };
+}
+
+// Ends every other thread of the process (execve keeps only the caller).
+void end_other_threads(Process& process, Task& self) {
+    sched::SchedulerLockGuard guard;
+    process.exec_task = &self;
+    process.tasks.for_each([&](Task& task) {
+        if (&task != &self)
+            sched::interrupt_thread_locked(guard, task.thread);
+    });
+    while (process.live_tasks > 1)
+        process.exec_waiters.wait(guard);
+    process.exec_task = nullptr;
+}
+
+// Loads `file` into a new address space and makes it the process's. On
+// failure the old address space is active again and untouched.
+ErrorOr<LoadedImage> load_into_new_space(Process& process, const fs::InodeRef& file, std::string_view path,
+                                         std::span<const std::string_view> argv,
+                                         std::span<const std::string_view> envp, AddressSpace*& old_space) {
+    AddressSpace* fresh = TRY(AddressSpace::create());
+    sched::Thread* self = sched::current_thread();
+    old_space = process.space;
+    uint64_t old_trampoline = process.sigreturn_trampoline;
+    auto activate = [&](AddressSpace* space) {
+        sched::SchedulerLockGuard guard;
+        process.space = space;
+        self->user_ttbr0 = space->ttbr0();
+        arch::switch_user_translation(self->user_ttbr0);
+    };
+    activate(fresh);
+    auto image = load_program(process, file, path, argv, envp);
+    if (image.is_error()) {
+        activate(old_space);
+        process.sigreturn_trampoline = old_trampoline;
+        AddressSpace::destroy(fresh);
+        return image.error();
+    }
+    return image.value();
+}
+
+}  // namespace
+
+ErrorOr<void> execve(arch::TrapFrame& frame, const fs::InodeRef& base, std::string_view path,
+                     std::span<const std::string_view> argv, std::span<const std::string_view> envp) {
+    Process& process = *current_process();
+    Task& task = *current_task();
+
+    // Follow "#!" lines to the executable that really runs. argv becomes:
+    // interpreter [argument] script-path original-argv[1..]
+    Vector<std::string_view, mm::HeapAllocator> script_argv[2];
+    fs::InodeRef scripts[k_max_interpreter_depth];  // their "#!" lines back the new argv
+    std::span<const std::string_view> arguments = argv;
+    std::string_view program_path = path;
+    fs::InodeRef file = TRY(fs::resolve_path(base, path, true));
+    TRY(check_executable(file));
+    for (int depth = 0;; ++depth) {
+        auto interpreter = TRY(parse_interpreter(fs::file_contents(file)));
+        if (!interpreter)
+            break;
+        if (depth == k_max_interpreter_depth)
+            return Error::SymlinkLoop;  // ELOOP, as Linux
+        scripts[depth] = file;
+        auto& rebuilt = script_argv[depth % 2];  // the other one still backs `arguments`
+        rebuilt.clear();
+        TRY(rebuilt.try_append(interpreter->path));
+        if (!interpreter->argument.empty())
+            TRY(rebuilt.try_append(interpreter->argument));
+        TRY(rebuilt.try_append(program_path));
+        for (size_t i = 1; i < arguments.size(); ++i)
+            TRY(rebuilt.try_append(arguments[i]));
+        arguments = { rebuilt.data(), rebuilt.size() };
+        program_path = interpreter->path;
+        file = TRY(fs::resolve_path(process.cwd, program_path, true));
+        TRY(check_executable(file));
+    }
+
+    if (process.live_tasks > 1)
+        end_other_threads(process, task);
+
+    AddressSpace* old_space = nullptr;
+    auto image = TRY(load_into_new_space(process, file, path, arguments, envp, old_space));
+
+    // Past this point the new program runs: drop the old image.
+    bool borrowed = process.space_borrowed;
+    process.space_borrowed = false;
+    if (!borrowed)
+        AddressSpace::destroy(old_space);
+    if (process.files)
+        process.files->close_on_exec_all();
+    auto name = path.substr(path.rfind('/') == std::string_view::npos ? 0 : path.rfind('/') + 1);
+    size_t length = name.size() < Process::k_name_size - 1 ? name.size() : Process::k_name_size - 1;
+    __builtin_memset(process.name, 0, sizeof(process.name));
+    __builtin_memcpy(process.name, name.data(), length);
+    {
+        sched::SchedulerLockGuard guard;
+        // Handlers do not survive (their code is gone); ignored signals and
+        // the mask do, as POSIX says.
+        for (auto& action : process.actions) {
+            if (action.handler != abi::k_sig_ign)
+                action = {};
+            else
+                action.flags = action.mask = action.restorer = 0;
+        }
+        task.altstack = { 0, 0, abi::k_ss_disable };
+        task.clear_child_tid = 0;
+        task.robust_list = 0;
+        task.tid = process.pid;  // an exec'ing thread takes over the thread-group ID
+        task.syscall_interrupted = false;
+        if (process.vfork_done) {
+            process.vfork_done->up();
+            process.vfork_done = nullptr;
+        }
+    }
+    // Start with every register zero, like a fresh process.
+    static const sched::FpState k_zero_fp {};
+    fp_state_restore(&k_zero_fp);
+    arch::write_tpidr_el0(0);
+    frame = {};
+    frame.elr = image.entry;
+    frame.sp = image.stack_pointer;
+    frame.spsr = 0;  // EL0t, interrupts unmasked
+    return {};
+}
+
+}  // namespace akuma::proc

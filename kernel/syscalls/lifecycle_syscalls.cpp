@@ -1,0 +1,259 @@
+// Process lifecycle system calls: clone/clone3, execve/execveat, exit,
+// wait4/waitid, process groups and sessions, reboot.
+#include "kernel/arch/aarch64/power.h"
+#include "kernel/lib/kprint.h"
+#include "kernel/lib/vector.h"
+#include "kernel/mm/kmalloc.h"
+#include "kernel/proc/process.h"
+#include "kernel/proc/signal_frame.h"
+#include "kernel/sched/scheduler.h"
+#include "kernel/syscalls/file_helpers.h"
+#include "kernel/syscalls/linux_abi.h"
+#include "kernel/syscalls/syscall.h"
+
+namespace akuma::sys {
+
+namespace abi = linux_abi;
+
+namespace {
+
+// execve's argv and envp, copied out of the old image before it goes away.
+// One buffer holds all strings: its size bounds what a program can be given
+// (the initial stack's argument block has the same limit), beyond which the
+// call fails with E2BIG as on Linux.
+class ExecArguments {
+public:
+    static constexpr size_t k_string_space = 160 * 1024;
+    static constexpr size_t k_max_string = 128 * 1024;  // Linux MAX_ARG_STRLEN
+
+    ExecArguments() = default;
+    ExecArguments(const ExecArguments&) = delete;
+    ~ExecArguments() { mm::kfree(m_space); }
+
+    ErrorOr<void> init() {
+        m_space = static_cast<char*>(mm::kmalloc(k_string_space));
+        return m_space ? ErrorOr<void> {} : ErrorOr<void> { Error::NoMemory };
+    }
+
+    // Copies a NULL-terminated array of string pointers (a NULL array is empty).
+    ErrorOr<void> copy_vector(uint64_t array, Vector<std::string_view, mm::HeapAllocator>& out) {
+        for (uint64_t i = 0; array; ++i) {
+            auto pointer = TRY(mm::read_user(mm::UserPtr<const uint64_t>(array + i * sizeof(uint64_t))));
+            if (pointer == 0)
+                break;
+            size_t room = k_string_space - m_used;
+            if (room > k_max_string + 1)
+                room = k_max_string + 1;
+            auto length = mm::copy_string_from_user(m_space + m_used, room, mm::UserPtr<const char>(pointer));
+            if (length.is_error())
+                return length.error() == Error::NameTooLong ? Error::TooBig : length.error();
+            TRY(out.try_append(std::string_view(m_space + m_used, length.value())));
+            m_used += length.value() + 1;
+        }
+        return {};
+    }
+
+    Vector<std::string_view, mm::HeapAllocator> argv;
+    Vector<std::string_view, mm::HeapAllocator> envp;
+
+private:
+    char* m_space { nullptr };
+    size_t m_used { 0 };
+};
+
+ErrorOr<void> do_execve(const SyscallArgs& args, int dirfd, uint64_t path_arg, uint64_t argv_arg, uint64_t envp_arg,
+                        int flags) {
+    constexpr int k_at_empty_path = 0x1000;
+    constexpr int k_at_symlink_nofollow = 0x100;
+    if (flags & ~(k_at_empty_path | k_at_symlink_nofollow))
+        return Error::Invalid;
+    if (flags)
+        return Error::NotImplemented;  // execveat on a descriptor or without following: not supported yet
+    auto path = TRY(UserPath::copy(mm::UserPtr<const char>(path_arg)));
+    if (path.view().empty())
+        return Error::NotFound;
+    auto base = TRY(directory_for(dirfd, path.view()));
+    ExecArguments arguments;
+    TRY(arguments.init());
+    TRY(arguments.copy_vector(argv_arg, arguments.argv));
+    TRY(arguments.copy_vector(envp_arg, arguments.envp));
+    return proc::execve(*args.frame, base, path.view(), arguments.argv.span(), arguments.envp.span());
+}
+
+ErrorOr<proc::WaitRequest> wait_request_for_wait4(int pid, uint32_t options) {
+    if (options & ~(abi::k_wnohang | abi::k_wuntraced | abi::k_wcontinued | abi::k_wnothread | abi::k_wall |
+                    abi::k_wclone))
+        return Error::Invalid;
+    proc::WaitRequest request {};
+    if (pid == -1) {
+        request.selector = proc::WaitSelector::Any;
+    } else if (pid > 0) {
+        request.selector = proc::WaitSelector::Pid;
+        request.id = pid;
+    } else {
+        request.selector = proc::WaitSelector::ProcessGroup;
+        request.id = pid == 0 ? current().pgid : -pid;
+    }
+    request.exited = true;
+    request.stopped = options & abi::k_wuntraced;
+    request.continued = options & abi::k_wcontinued;
+    request.no_hang = options & abi::k_wnohang;
+    return request;
+}
+
+}  // namespace
+
+int64_t sys_exit(const SyscallArgs& args) { proc::exit_thread(static_cast<int>(args.a[0] & 0xff)); }
+
+int64_t sys_exit_group(const SyscallArgs& args) { proc::exit_group(static_cast<int>((args.a[0] & 0xff) << 8)); }
+
+int64_t sys_clone(const SyscallArgs& args) {
+    // AArch64 argument order: flags, stack, parent_tid, tls, child_tid.
+    proc::CloneRequest request {};
+    request.flags = args.a[0] & ~abi::k_csignal;
+    request.exit_signal = static_cast<int>(args.a[0] & abi::k_csignal);
+    request.stack = args.a[1];
+    request.parent_tid = args.a[2];
+    request.tls = args.a[3];
+    request.child_tid = args.a[4];
+    return to_result(proc::clone(*args.frame, request));
+}
+
+int64_t sys_clone3(const SyscallArgs& args) {
+    size_t size = args.a[1];
+    if (size < abi::k_clone_args_size_ver0 || size > 4096)
+        return error_result(Error::Invalid);
+    abi::CloneArgs clone_args {};
+    size_t known = size < sizeof(clone_args) ? size : sizeof(clone_args);
+    if (mm::copy_from_user(&clone_args, args.ptr<const void>(0), known).is_error())
+        return error_result(Error::Fault);
+    // A bigger struct from a newer libc must have zeros where we know nothing.
+    for (size_t offset = known; offset < size; ++offset) {
+        auto byte = mm::read_user(args.ptr<const uint8_t>(0).offset(offset));
+        if (byte.is_error())
+            return error_result(Error::Fault);
+        if (byte.value() != 0)
+            return error_result(Error::TooBig);
+    }
+    if (clone_args.exit_signal > proc::k_signal_count || (clone_args.flags & abi::k_csignal) ||
+        clone_args.set_tid || clone_args.set_tid_size || clone_args.cgroup || clone_args.pidfd)
+        return error_result(Error::Invalid);
+    if ((clone_args.stack == 0) != (clone_args.stack_size == 0))
+        return error_result(Error::Invalid);
+    proc::CloneRequest request {};
+    request.flags = clone_args.flags;
+    request.exit_signal = static_cast<int>(clone_args.exit_signal);
+    request.stack = clone_args.stack ? clone_args.stack + clone_args.stack_size : 0;  // clone3 gives the lowest address
+    request.tls = clone_args.tls;
+    request.parent_tid = clone_args.parent_tid;
+    request.child_tid = clone_args.child_tid;
+    return to_result(proc::clone(*args.frame, request));
+}
+
+int64_t sys_execve(const SyscallArgs& args) {
+    constexpr int k_at_fdcwd = -100;
+    return to_result(do_execve(args, k_at_fdcwd, args.a[0], args.a[1], args.a[2], 0));
+}
+
+int64_t sys_execveat(const SyscallArgs& args) {
+    return to_result(do_execve(args, static_cast<int>(args.a[0]), args.a[1], args.a[2], args.a[3],
+                               static_cast<int>(args.a[4])));
+}
+
+int64_t sys_wait4(const SyscallArgs& args) {
+    auto request = wait_request_for_wait4(static_cast<int>(args.a[0]), static_cast<uint32_t>(args.a[2]));
+    if (request.is_error())
+        return error_result(request.error());
+    auto result = proc::wait_child(request.value());
+    if (result.is_error())
+        return error_result(result.error());
+    if (result.value().pid && args.a[1] &&
+        mm::write_user(args.ptr<int32_t>(1), result.value().status).is_error())
+        return error_result(Error::Fault);
+    if (args.a[3] && mm::write_user(args.ptr<abi::Rusage>(3), abi::Rusage {}).is_error())
+        return error_result(Error::Fault);
+    return result.value().pid;
+}
+
+int64_t sys_waitid(const SyscallArgs& args) {
+    int type = static_cast<int>(args.a[0]);
+    int id = static_cast<int>(args.a[1]);
+    uint32_t options = static_cast<uint32_t>(args.a[3]);
+    if (options & ~(abi::k_wnohang | abi::k_wuntraced | abi::k_wexited | abi::k_wcontinued | abi::k_wnowait |
+                    abi::k_wnothread | abi::k_wall | abi::k_wclone))
+        return error_result(Error::Invalid);
+    if (!(options & (abi::k_wexited | abi::k_wuntraced | abi::k_wcontinued)))
+        return error_result(Error::Invalid);
+    proc::WaitRequest request {};
+    switch (type) {
+    case abi::k_p_all: request.selector = proc::WaitSelector::Any; break;
+    case abi::k_p_pid:
+        if (id <= 0)
+            return error_result(Error::Invalid);
+        request.selector = proc::WaitSelector::Pid;
+        request.id = id;
+        break;
+    case abi::k_p_pgid:
+        if (id < 0)
+            return error_result(Error::Invalid);
+        request.selector = proc::WaitSelector::ProcessGroup;
+        request.id = id ? id : current().pgid;
+        break;
+    default: return error_result(Error::Invalid);
+    }
+    request.exited = options & abi::k_wexited;
+    request.stopped = options & abi::k_wuntraced;  // WSTOPPED is the same bit
+    request.continued = options & abi::k_wcontinued;
+    request.no_hang = options & abi::k_wnohang;
+    request.no_reap = options & abi::k_wnowait;
+    auto result = proc::wait_child(request);
+    if (result.is_error())
+        return error_result(result.error());
+    if (args.a[2]) {
+        proc::sigframe::Siginfo info {};
+        if (result.value().pid) {
+            info.signo = abi::k_sigchld;
+            info.code = result.value().code;
+            info.fields.child.pid = result.value().pid;
+            info.fields.child.status = result.value().value;
+        }
+        if (mm::write_user(args.ptr<proc::sigframe::Siginfo>(2), info).is_error())
+            return error_result(Error::Fault);
+    }
+    if (args.a[4] && mm::write_user(args.ptr<abi::Rusage>(4), abi::Rusage {}).is_error())
+        return error_result(Error::Fault);
+    return 0;
+}
+
+int64_t sys_setpgid(const SyscallArgs& args) {
+    return to_result(proc::set_process_group(static_cast<int>(args.a[0]), static_cast<int>(args.a[1])));
+}
+
+int64_t sys_getpgid(const SyscallArgs& args) { return to_result(proc::process_group_of(static_cast<int>(args.a[0]))); }
+int64_t sys_getsid(const SyscallArgs& args) { return to_result(proc::session_of(static_cast<int>(args.a[0]))); }
+int64_t sys_setsid(const SyscallArgs&) { return to_result(proc::create_session()); }
+
+int64_t sys_reboot(const SyscallArgs& args) {
+    uint32_t magic2 = static_cast<uint32_t>(args.a[1]);
+    if (static_cast<uint32_t>(args.a[0]) != abi::k_reboot_magic1 ||
+        (magic2 != abi::k_reboot_magic2 && magic2 != abi::k_reboot_magic2a && magic2 != abi::k_reboot_magic2b &&
+         magic2 != abi::k_reboot_magic2c))
+        return error_result(Error::Invalid);
+    switch (static_cast<uint32_t>(args.a[2])) {
+    case abi::k_reboot_cmd_power_off:
+    case abi::k_reboot_cmd_halt:
+        kprintln("[Kernel] power off requested by '{}' (PID {})", current().name, current().pid);
+        arch::machine_exit(0);
+    case abi::k_reboot_cmd_restart:
+        // QEMU's virt machine restarts through PSCI; Akuma has no warm
+        // restart path, so it stops the machine and says why.
+        kprintln("[Kernel] restart requested by '{}' (PID {}): powering off instead", current().name, current().pid);
+        arch::machine_exit(0);
+    case abi::k_reboot_cmd_cad_on:
+    case abi::k_reboot_cmd_cad_off:
+        return 0;  // Ctrl-Alt-Del has no meaning on a serial console: nothing to switch
+    default: return error_result(Error::Invalid);
+    }
+}
+
+}  // namespace akuma::sys

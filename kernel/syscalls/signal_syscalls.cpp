@@ -1,0 +1,166 @@
+// Signal system calls: actions, masks, alternate stacks, sending, waiting,
+// and the return from a handler.
+#include "kernel/proc/process.h"
+#include "kernel/sched/scheduler.h"
+#include "kernel/syscalls/linux_abi.h"
+#include "kernel/syscalls/syscall.h"
+
+namespace akuma::sys {
+
+namespace abi = linux_abi;
+
+namespace {
+
+bool valid_signal(int signal) { return signal >= 1 && signal <= static_cast<int>(proc::k_signal_count); }
+
+}  // namespace
+
+int64_t sys_rt_sigaction(const SyscallArgs& args) {
+    int signal = static_cast<int>(args.a[0]);
+    if (args.a[3] != sizeof(abi::Sigset) || !valid_signal(signal))
+        return error_result(Error::Invalid);
+    std::optional<abi::KernelSigaction> requested;
+    if (args.a[1] != 0) {
+        auto value = mm::read_user(args.ptr<const abi::KernelSigaction>(1));
+        if (value.is_error())
+            return error_result(value.error());
+        if (signal == abi::k_sigkill || signal == abi::k_sigstop)
+            return error_result(Error::Invalid);
+        requested = value.value();
+    }
+    proc::Process& process = current();
+    abi::KernelSigaction previous;
+    {
+        sched::SchedulerLockGuard guard;
+        auto& action = process.actions[signal - 1];
+        previous = { action.handler, action.flags, action.restorer, action.mask };
+        if (requested) {
+            constexpr uint64_t k_unblockable = abi::sigset_bit(abi::k_sigkill) | abi::sigset_bit(abi::k_sigstop);
+            action = { requested->handler, requested->flags, requested->restorer, requested->mask & ~k_unblockable };
+            // Setting SIG_IGN (or SIG_DFL for a default-ignored signal)
+            // discards what is pending, as POSIX says.
+            bool now_ignored = requested->handler == abi::k_sig_ign ||
+                               (requested->handler == abi::k_sig_dfl &&
+                                (signal == abi::k_sigchld || signal == abi::k_sigurg || signal == abi::k_sigwinch));
+            if (now_ignored) {
+                process.pending_signals &= ~abi::sigset_bit(signal);
+                process.tasks.for_each([&](proc::Task& task) { task.pending_signals &= ~abi::sigset_bit(signal); });
+            }
+        }
+    }
+    if (args.a[2] != 0)
+        return to_result(mm::write_user(args.ptr<abi::KernelSigaction>(2), previous));
+    return 0;
+}
+
+int64_t sys_rt_sigprocmask(const SyscallArgs& args) {
+    if (args.a[3] != sizeof(abi::Sigset))
+        return error_result(Error::Invalid);
+    abi::Sigset previous = proc::signal_mask();
+    if (args.a[1] != 0) {
+        auto set = mm::read_user(args.ptr<const abi::Sigset>(1));
+        if (set.is_error())
+            return error_result(set.error());
+        abi::Sigset mask = previous;
+        switch (static_cast<int>(args.a[0])) {
+        case abi::k_sig_block: mask |= set.value(); break;
+        case abi::k_sig_unblock: mask &= ~set.value(); break;
+        case abi::k_sig_setmask: mask = set.value(); break;
+        default: return error_result(Error::Invalid);
+        }
+        if (args.a[2] != 0 && mm::write_user(args.ptr<abi::Sigset>(2), previous).is_error())
+            return error_result(Error::Fault);
+        proc::set_signal_mask(mask);
+        return 0;
+    }
+    if (args.a[2] != 0)
+        return to_result(mm::write_user(args.ptr<abi::Sigset>(2), previous));
+    return 0;
+}
+
+int64_t sys_rt_sigpending(const SyscallArgs& args) {
+    if (args.a[1] != sizeof(abi::Sigset))
+        return error_result(Error::Invalid);
+    return to_result(mm::write_user(args.ptr<abi::Sigset>(0), proc::pending_signals() & proc::signal_mask()));
+}
+
+int64_t sys_rt_sigsuspend(const SyscallArgs& args) {
+    if (args.a[1] != sizeof(abi::Sigset))
+        return error_result(Error::Invalid);
+    auto mask = mm::read_user(args.ptr<const abi::Sigset>(0));
+    if (mask.is_error())
+        return error_result(mask.error());
+    proc::set_temporary_signal_mask(mask.value());
+    // Sleeps until a signal arrives; the handler runs with the old mask
+    // saved in its frame, and the call always fails with EINTR.
+    sched::WaitQueue nobody_wakes_this;
+    sched::SchedulerLockGuard guard;
+    while (nobody_wakes_this.wait_interruptible(guard) != sched::WaitResult::Interrupted) {
+    }
+    return error_result(Error::Interrupted);
+}
+
+int64_t sys_rt_sigreturn(const SyscallArgs& args) {
+    proc::signal_return(*args.frame);
+    return static_cast<int64_t>(args.frame->x[0]);  // the interrupted code's x0, not a result
+}
+
+int64_t sys_sigaltstack(const SyscallArgs& args) {
+    proc::Task& task = *proc::current_task();
+    uint64_t sp = args.frame->sp;
+    bool on_stack = task.altstack.flags != abi::k_ss_disable && sp - task.altstack.sp < task.altstack.size;
+    if (args.a[1] != 0) {
+        abi::SignalStack old { task.altstack.sp, on_stack ? abi::k_ss_onstack : task.altstack.flags,
+                               0, task.altstack.size };
+        if (task.altstack.flags == abi::k_ss_disable)
+            old = { 0, abi::k_ss_disable, 0, 0 };
+        if (mm::write_user(args.ptr<abi::SignalStack>(1), old).is_error())
+            return error_result(Error::Fault);
+    }
+    if (args.a[0] == 0)
+        return 0;
+    auto requested = mm::read_user(args.ptr<const abi::SignalStack>(0));
+    if (requested.is_error())
+        return error_result(Error::Fault);
+    if (on_stack)
+        return error_result(Error::NotPermitted);
+    auto value = requested.value();
+    int32_t mode = value.flags & ~static_cast<int32_t>(abi::k_ss_autodisarm);
+    if (mode != 0 && mode != abi::k_ss_disable && mode != abi::k_ss_onstack)
+        return error_result(Error::Invalid);
+    if (mode == abi::k_ss_disable) {
+        task.altstack = { 0, 0, abi::k_ss_disable };
+        return 0;
+    }
+    if (value.size < abi::k_minsigstksz)
+        return error_result(Error::NoMemory);  // ENOMEM, as Linux
+    task.altstack = { value.sp, value.size, static_cast<int32_t>(value.flags & abi::k_ss_autodisarm) };
+    return 0;
+}
+
+int64_t sys_kill(const SyscallArgs& args) {
+    int pid = static_cast<int>(args.a[0]);
+    int signal = static_cast<int>(args.a[1]);
+    if (signal < 0 || signal > static_cast<int>(proc::k_signal_count))
+        return error_result(Error::Invalid);
+    if (pid > 0)
+        return to_result(proc::send_signal(pid, signal));
+    if (pid == 0)
+        return to_result(proc::send_signal_to_group(current().pgid, signal));
+    if (pid == -1)
+        return to_result(proc::send_signal_to_all(signal));
+    return to_result(proc::send_signal_to_group(-pid, signal));
+}
+
+int64_t sys_tkill(const SyscallArgs& args) {
+    return to_result(proc::send_signal_to_thread(0, static_cast<int>(args.a[0]), static_cast<int>(args.a[1])));
+}
+
+int64_t sys_tgkill(const SyscallArgs& args) {
+    int tgid = static_cast<int>(args.a[0]);
+    if (tgid <= 0)
+        return error_result(Error::Invalid);
+    return to_result(proc::send_signal_to_thread(tgid, static_cast<int>(args.a[1]), static_cast<int>(args.a[2])));
+}
+
+}  // namespace akuma::sys
