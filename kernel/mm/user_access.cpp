@@ -30,23 +30,28 @@ ErrorOr<void> clear_user(UserPtr<void> to, size_t size) {
     return {};
 }
 
-ErrorOr<size_t> copy_string_from_user(char* buffer, size_t capacity, UserPtr<const char> from) {
-    if (capacity == 0 || from.address() >= k_user_space_end)
+ErrorOr<size_t> user_string_size(UserPtr<const char> from, size_t limit) {
+    if (limit == 0 || from.address() >= k_user_space_end)
         return Error::Fault;
     // Never scan past the end of the user half.
-    uint64_t limit = k_user_space_end - from.address();
-    if (limit > capacity)
-        limit = capacity;
-    int64_t length = user_string_length(reinterpret_cast<const char*>(from.address()), limit);
+    uint64_t scan = k_user_space_end - from.address();
+    if (scan > limit)
+        scan = limit;
+    int64_t length = user_string_length(reinterpret_cast<const char*>(from.address()), scan);
     if (length < 0)
         return Error::Fault;
-    if (static_cast<uint64_t>(length) >= capacity)
+    if (static_cast<uint64_t>(length) >= limit)
         return Error::NameTooLong;
-    if (static_cast<uint64_t>(length) == limit)
+    if (static_cast<uint64_t>(length) == scan)
         return Error::Fault;  // ran into the end of the user half
-    TRY(copy_from_user(buffer, UserPtr<const void>(from.address()), static_cast<size_t>(length)));
-    buffer[length] = '\0';
     return static_cast<size_t>(length);
+}
+
+ErrorOr<size_t> copy_string_from_user(char* buffer, size_t capacity, UserPtr<const char> from) {
+    size_t length = TRY(user_string_size(from, capacity));
+    TRY(copy_from_user(buffer, UserPtr<const void>(from.address()), length));
+    buffer[length] = '\0';
+    return length;
 }
 
 }  // namespace akuma::mm

@@ -44,6 +44,9 @@ ErrorOr<void> clear_user(UserPtr<void> to, size_t size);
 // Copies a NUL-terminated string into `buffer` (capacity includes the NUL).
 // Returns its length. Errors: Fault, NameTooLong if it does not fit.
 ErrorOr<size_t> copy_string_from_user(char* buffer, size_t capacity, UserPtr<const char> from);
+// The length of a user string, if shorter than `limit`. Errors: Fault,
+// NameTooLong.
+ErrorOr<size_t> user_string_size(UserPtr<const char> from, size_t limit);
 
 template <typename T>
 ErrorOr<std::remove_const_t<T>> read_user(UserPtr<T> from) {

@@ -557,6 +557,11 @@ bool AddressSpace::allows(VirtAddr address, uint64_t size, bool write) const {
     return accessible_prefix_locked(address, size, write) == size;
 }
 
+bool AddressSpace::is_mapped(VirtAddr address) const {
+    sched::MutexGuard guard(m_lock);
+    return m_vmas.find(address) != nullptr;
+}
+
 void AddressSpace::print_map() const {
     sched::MutexGuard guard(m_lock);
     for (const Vma& vma : m_vmas) {

@@ -115,6 +115,8 @@ public:
     // according to its VMAs; used by the user-copy routines, since the kernel
     // itself could access PROT_NONE pages.
     bool allows(mm::VirtAddr address, uint64_t size, bool write) const;
+    // Whether any VMA covers `address` (SIGSEGV's SEGV_ACCERR vs SEGV_MAPERR).
+    bool is_mapped(mm::VirtAddr address) const;
     // How many bytes from `address` on (at most `size`) the process may
     // access: read(2) into a buffer that runs into an unmapped page
     // transfers this much, as on Linux.

@@ -99,7 +99,7 @@ ErrorOr<LoadedImage> load_into_new_space(Process& process, const fs::InodeRef& f
 
 }  // namespace
 
-ErrorOr<void> execve(arch::TrapFrame& frame, const fs::InodeRef& base, std::string_view path,
+ErrorOr<void> execve(arch::TrapFrame& frame, fs::InodeRef file, std::string_view path,
                      std::span<const std::string_view> argv, std::span<const std::string_view> envp) {
     Process& process = *current_process();
     Task& task = *current_task();
@@ -110,7 +110,6 @@ ErrorOr<void> execve(arch::TrapFrame& frame, const fs::InodeRef& base, std::stri
     fs::InodeRef scripts[k_max_interpreter_depth];  // their "#!" lines back the new argv
     std::span<const std::string_view> arguments = argv;
     std::string_view program_path = path;
-    fs::InodeRef file = TRY(fs::resolve_path(base, path, true));
     TRY(check_executable(file));
     for (int depth = 0;; ++depth) {
         auto interpreter = TRY(parse_interpreter(fs::file_contents(file)));
@@ -165,10 +164,10 @@ ErrorOr<void> execve(arch::TrapFrame& frame, const fs::InodeRef& base, std::stri
         task.robust_list = 0;
         task.tid = process.pid;  // an exec'ing thread takes over the thread-group ID
         task.syscall_interrupted = false;
-        if (process.vfork_done) {
-            process.vfork_done->up();
-            process.vfork_done = nullptr;
-        }
+    }
+    if (process.vfork_done) {  // the parent gets its memory back
+        process.vfork_done->up();
+        process.vfork_done = nullptr;
     }
     // Start with every register zero, like a fresh process.
     static const sched::FpState k_zero_fp {};

@@ -23,8 +23,17 @@ constexpr uint64_t page_down(uint64_t address) { return address & ~(k_page_size 
 constexpr uint64_t page_up(uint64_t address) { return (address + k_page_size - 1) & ~(k_page_size - 1); }
 
 // The argument block (strings, pointer arrays, auxv) is built in a kernel
-// buffer of this size, then copied to the top of the new stack.
-constexpr size_t k_argument_block_limit = k_user_stack_initial;
+// buffer, then copied to the top of the new stack. Its size: the strings
+// and pointers plus room for auxv, AT_RANDOM, the platform and alignment.
+size_t argument_block_size(std::span<const std::string_view> argv, std::span<const std::string_view> envp,
+                           std::string_view path) {
+    size_t size = 4096 + path.size() + 1;
+    for (auto argument : argv)
+        size += argument.size() + 1 + sizeof(uint64_t);
+    for (auto variable : envp)
+        size += variable.size() + 1 + sizeof(uint64_t);
+    return page_up(size);
+}
 
 uint32_t segment_prot(const LoadSegment& segment) {
     return (segment.readable ? mm::k_prot_read : 0) | (segment.writable ? mm::k_prot_write : 0) |
@@ -76,8 +85,13 @@ ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, st
     TRY(map_segments(space, image, file, bias));
     space.set_break_start(page_up(image.highest_vaddr_end() + bias));
 
-    // The stack: an initial VMA that grows down on demand within its reserve.
-    TRY(space.map({ k_user_stack_top - k_user_stack_initial, k_user_stack_initial, mm::k_prot_read | mm::k_prot_write,
+    // The stack: an initial VMA that grows down on demand within its
+    // reserve, and always holds the argument block.
+    size_t block_size = argument_block_size(argv, envp, path);
+    if (block_size > k_user_stack_reserve / 2)
+        return Error::TooBig;
+    uint64_t initial = block_size + k_page_size > k_user_stack_initial ? block_size + k_page_size : k_user_stack_initial;
+    TRY(space.map({ k_user_stack_top - initial, initial, mm::k_prot_read | mm::k_prot_write,
                     MapPlacement::Fixed, mm::VmaKind::Stack, nullptr, 0, 0 }));
     space.set_stack_region(k_user_stack_top, k_user_stack_reserve);
     // Where signal handlers return to (glibc sets no SA_RESTORER on AArch64).
@@ -111,17 +125,17 @@ ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, st
     input.platform = "aarch64";
     random_fill(input.random);
 
-    auto* block = static_cast<uint8_t*>(mm::kmalloc(k_argument_block_limit));
+    auto* block = static_cast<uint8_t*>(mm::kmalloc(block_size));
     if (!block)
         return Error::NoMemory;
-    auto stack = build_initial_stack({ block, k_argument_block_limit }, k_user_stack_top, input);
+    auto stack = build_initial_stack({ block, block_size }, k_user_stack_top, input);
     if (stack.is_error()) {
         mm::kfree(block);
         return stack.error();
     }
     uint64_t used = stack.value().bytes_used;
     auto copied = mm::copy_to_user(mm::UserPtr<void>(k_user_stack_top - used),
-                                   block + k_argument_block_limit - used, used);
+                                   block + block_size - used, used);
     mm::kfree(block);
     TRY(copied);
     return LoadedImage { image.entry() + bias, stack.value().sp };

@@ -96,6 +96,12 @@ uint64_t task_main(void* argument) {
 // passes by next (a new process, a reap), never by the dying thread itself.
 constinit NodeQueue g_orphan_zombies {};
 
+// Nobody will wait for it: it is gone at once for kill() and friends.
+void queue_orphan_zombie_locked(Process& zombie) {
+    unlink_zombie_locked(zombie);
+    g_orphan_zombies.push_back(zombie.sibling_link);
+}
+
 // Gives children of `dying` a new parent: PID 1 if it lives (and is not
 // the one dying), else nobody (the kernel reaps them when they end).
 void reparent_children_locked(sched::SchedulerLockGuard& guard, Process& dying) {
@@ -110,7 +116,7 @@ void reparent_children_locked(sched::SchedulerLockGuard& guard, Process& dying) 
             if (child.state == ProcessState::Zombie)
                 init->child_events.wake_all(guard);
         } else if (child.state == ProcessState::Zombie) {
-            g_orphan_zombies.push_back(child.sibling_link);
+            queue_orphan_zombie_locked(child);
         }
     });
 }
@@ -122,10 +128,6 @@ void free_orphan_zombies() {
         {
             sched::SchedulerLockGuard guard;
             zombie = list_owner<Process, &Process::sibling_link>(g_orphan_zombies.pop_front());
-            if (zombie) {
-                g_processes.remove(*zombie);
-                --g_stats.live;
-            }
         }
         if (!zombie)
             return;
@@ -148,11 +150,11 @@ void finish_process(Process& process, sched::Thread* self) {
         AddressSpace::destroy(process.space);
     process.space = nullptr;
 
-    sched::SchedulerLockGuard guard;
-    if (process.vfork_done) {
+    if (process.vfork_done) {  // a vfork child gives its parent back the memory
         process.vfork_done->up();
         process.vfork_done = nullptr;
     }
+    sched::SchedulerLockGuard guard;
     reparent_children_locked(guard, process);
     process.wait_status = process.group_exit_status;
     process.state = ProcessState::Zombie;
@@ -165,6 +167,7 @@ void finish_process(Process& process, sched::Thread* self) {
             (action.handler == abi::k_sig_ign || (action.flags & abi::k_sa_nocldwait))) {
             parent->children.remove(process.sibling_link);
             process.parent = nullptr;
+            parent->child_events.wake_all(guard);  // a wait may now find no children: ECHILD
             parent = nullptr;
         } else {
             if (process.exit_signal) {
@@ -182,7 +185,7 @@ void finish_process(Process& process, sched::Thread* self) {
     if (process.kernel_waiter)
         process.kernel_exit_waiters.wake_all(guard);
     else if (!parent)
-        g_orphan_zombies.push_back(process.sibling_link);
+        queue_orphan_zombie_locked(process);
 }
 
 // Clears the thread's TID word and wakes a futex waiter on it
@@ -250,6 +253,9 @@ ErrorOr<Process*> allocate_process(Process* parent) {
 }
 
 ErrorOr<Task*> allocate_task(Process& process) {
+    // Threads that exited are freed by the idle thread, which a busy system
+    // may not run for a long time: free them here, before making more.
+    sched::reap_dead_threads();
     auto* memory = mm::kzalloc(sizeof(Task));
     if (!memory)
         return Error::NoMemory;
@@ -410,7 +416,10 @@ namespace {
     }
     if (last) {
         int status = process.group_exit_status;
-        if (process.quiet_exit) {
+        // Programs the kernel started get their end in the log (the test
+        // runner and the boot log rely on it); a shell's children do not,
+        // as on Linux: their output would be interleaved with the session.
+        if (process.quiet_exit || !process.kernel_waiter) {
         } else if (status & 0x7f)
             kprintln("[Process] '{}' (PID {}) killed by {}", process.name, process.pid, signal_name(status & 0x7f));
         else

@@ -188,8 +188,10 @@ ErrorOr<int> clone(arch::TrapFrame& frame, const CloneRequest& request);
 // Replaces the program of the current process; on success `frame` enters
 // the new one. Errors before the point of no return leave the caller as it
 // was: NotFound, AccessDenied, BadExecutable, TooBig, Fault, NoMemory...
-// `path` is resolved from `base` (the cwd, or execveat's directory).
-ErrorOr<void> execve(arch::TrapFrame& frame, const fs::InodeRef& base, std::string_view path,
+// `file` is the program (resolved by the caller: execve's path, or
+// execveat's descriptor); `path` is how it was named (AT_EXECFN, the name
+// of the process, the script argument for "#!" interpreters).
+ErrorOr<void> execve(arch::TrapFrame& frame, fs::InodeRef file, std::string_view path,
                      std::span<const std::string_view> argv, std::span<const std::string_view> envp);
 
 enum class WaitSelector : uint8_t { Any, Pid, ProcessGroup };

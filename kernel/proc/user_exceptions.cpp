@@ -55,8 +55,8 @@ void handle_user_sync_exception(arch::TrapFrame& frame) {
         }
         if (kind == arch::FaultKind::Alignment)
             return raise_fault_signal(abi::k_sigbus, abi::k_bus_adraln, frame.far, frame.elr, reason);
-        // Mapped but not allowed (permission) versus nothing mapped there.
-        int code = kind == arch::FaultKind::Permission ? abi::k_segv_accerr : abi::k_segv_maperr;
+        // Mapped but not allowed (SEGV_ACCERR) versus nothing mapped there.
+        int code = current_process()->space->is_mapped(frame.far) ? abi::k_segv_accerr : abi::k_segv_maperr;
         return raise_fault_signal(abi::k_sigsegv, code, frame.far, frame.elr, reason);
     }
     case arch::exception_class::k_pc_alignment:

@@ -53,8 +53,16 @@ void dispatch_syscall(arch::TrapFrame& frame) {
     SyscallArgs args { { frame.x[0], frame.x[1], frame.x[2], frame.x[3], frame.x[4], frame.x[5] }, &frame };
     SyscallHandler handler = number < k_table_size ? k_table.handlers[number] : nullptr;
     if (!handler) {
+        // Logged once per number: programs probe (and fall back) often,
+        // and the console may be someone's shell session.
+        static constinit uint64_t reported[k_table_size / 64] {};
+        bool first = number >= k_table_size || !(reported[number / 64] & (1ull << (number % 64)));
+        if (number < k_table_size)
+            reported[number / 64] |= 1ull << (number % 64);
         const char* name = linux_abi::syscall_name(number);
-        kprintln("[Syscall] unimplemented {} ({}) from '{}'", number, name ? name : "?", current().name);
+        if (first)
+            kprintln("[Syscall] unimplemented {} ({}) from '{}' (further calls not logged)", number,
+                     name ? name : "?", current().name);
         frame.x[0] = static_cast<uint64_t>(error_result(Error::NotImplemented));
         return;
     }

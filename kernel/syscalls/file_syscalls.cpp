@@ -541,6 +541,19 @@ ErrorOr<fs::InodeRef> inode_for(int dirfd, mm::UserPtr<const char> user_path, ui
     return fs::resolve_path(base, path.view(), follow);
 }
 
+// What statx describes: with AT_EMPTY_PATH and an empty path the open file
+// itself, which may have no inode (a pipe, the inherited console).
+ErrorOr<fs::InodeStat> stat_for(int dirfd, mm::UserPtr<const char> user_path, uint32_t flags) {
+    if ((flags & abi::k_at_empty_path) && dirfd != abi::k_at_fdcwd) {
+        auto path = TRY(UserPath::copy(user_path));
+        if (path.view().empty()) {
+            auto file = TRY(FileRef::from_fd(dirfd));
+            return fs::stat(*file);
+        }
+    }
+    return fs::stat(TRY(inode_for(dirfd, user_path, flags, !(flags & abi::k_at_symlink_nofollow))));
+}
+
 ErrorOr<void> statx(const SyscallArgs& args) {
     uint32_t flags = static_cast<uint32_t>(args.a[2]);
     constexpr uint32_t k_sync_type_mask = 0x6000;  // AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC
@@ -548,8 +561,7 @@ ErrorOr<void> statx(const SyscallArgs& args) {
         return Error::Invalid;
     if (args.a[1] == 0)
         return Error::Fault;  // unlike utimensat, a NULL path is not "dirfd itself"
-    auto inode = TRY(inode_for(args.fd(0), args.ptr<const char>(1), flags, !(flags & abi::k_at_symlink_nofollow)));
-    auto stat = fs::stat(inode);
+    auto stat = TRY(stat_for(args.fd(0), args.ptr<const char>(1), flags));
     abi::Statx result {};
     result.mask = abi::k_statx_basic_stats;
     result.blksize = stat.blksize;
@@ -633,8 +645,13 @@ ErrorOr<void> utimensat(const SyscallArgs& args) {
 
 // fsync/fdatasync: the ramfs keeps everything in memory, so once the
 // descriptor is valid there is nothing left to write back (as on tmpfs).
+// Pipes and devices have no fsync on Linux: EINVAL.
 ErrorOr<void> fsync(const SyscallArgs& args) {
-    TRY(FileRef::from_fd(args.fd(0)));
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    if (file->flags & abi::k_o_path)
+        return Error::BadFd;
+    if (file->kind != fs::FileKind::Inode)
+        return Error::Invalid;
     return {};
 }
 

@@ -3,7 +3,6 @@
 #include "kernel/arch/aarch64/power.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/lib/vector.h"
-#include "kernel/mm/kmalloc.h"
 #include "kernel/proc/process.h"
 #include "kernel/proc/signal_frame.h"
 #include "kernel/sched/scheduler.h"
@@ -18,38 +17,22 @@ namespace abi = linux_abi;
 namespace {
 
 // execve's argv and envp, copied out of the old image before it goes away.
-// One buffer holds all strings: its size bounds what a program can be given
-// (the initial stack's argument block has the same limit), beyond which the
-// call fails with E2BIG as on Linux.
+// Linux's limits apply: one string at most MAX_ARG_STRLEN, all strings and
+// their pointers at most a quarter of the 8 MiB stack limit (else E2BIG).
 class ExecArguments {
 public:
-    static constexpr size_t k_string_space = 160 * 1024;
-    static constexpr size_t k_max_string = 128 * 1024;  // Linux MAX_ARG_STRLEN
+    static constexpr size_t k_max_string = 128 * 1024;
+    static constexpr size_t k_max_total = (8u << 20) / 4;
 
-    ExecArguments() = default;
-    ExecArguments(const ExecArguments&) = delete;
-    ~ExecArguments() { mm::kfree(m_space); }
-
-    ErrorOr<void> init() {
-        m_space = static_cast<char*>(mm::kmalloc(k_string_space));
-        return m_space ? ErrorOr<void> {} : ErrorOr<void> { Error::NoMemory };
-    }
-
-    // Copies a NULL-terminated array of string pointers (a NULL array is empty).
-    ErrorOr<void> copy_vector(uint64_t array, Vector<std::string_view, mm::HeapAllocator>& out) {
-        for (uint64_t i = 0; array; ++i) {
-            auto pointer = TRY(mm::read_user(mm::UserPtr<const uint64_t>(array + i * sizeof(uint64_t))));
-            if (pointer == 0)
-                break;
-            size_t room = k_string_space - m_used;
-            if (room > k_max_string + 1)
-                room = k_max_string + 1;
-            auto length = mm::copy_string_from_user(m_space + m_used, room, mm::UserPtr<const char>(pointer));
-            if (length.is_error())
-                return length.error() == Error::NameTooLong ? Error::TooBig : length.error();
-            TRY(out.try_append(std::string_view(m_space + m_used, length.value())));
-            m_used += length.value() + 1;
-        }
+    ErrorOr<void> copy(uint64_t argv_array, uint64_t envp_array) {
+        Vector<size_t, mm::HeapAllocator> argv_offsets, envp_offsets;
+        TRY(copy_vector(argv_array, argv_offsets));
+        TRY(copy_vector(envp_array, envp_offsets));
+        // Views only now: the character buffer moved while it grew.
+        for (size_t offset : argv_offsets)
+            TRY(argv.try_append(view_at(offset)));
+        for (size_t offset : envp_offsets)
+            TRY(envp.try_append(view_at(offset)));
         return {};
     }
 
@@ -57,8 +40,31 @@ public:
     Vector<std::string_view, mm::HeapAllocator> envp;
 
 private:
-    char* m_space { nullptr };
-    size_t m_used { 0 };
+    // Copies a NULL-terminated array of string pointers (a NULL array is empty).
+    ErrorOr<void> copy_vector(uint64_t array, Vector<size_t, mm::HeapAllocator>& offsets) {
+        for (uint64_t i = 0; array; ++i) {
+            auto pointer = TRY(mm::read_user(mm::UserPtr<const uint64_t>(array + i * sizeof(uint64_t))));
+            if (pointer == 0)
+                return {};
+            auto length = mm::user_string_size(mm::UserPtr<const char>(pointer), k_max_string + 1);
+            if (length.is_error())
+                return length.error() == Error::NameTooLong ? Error::TooBig : length.error();
+            m_total += length.value() + 1 + sizeof(uint64_t);
+            if (m_total > k_max_total)
+                return Error::TooBig;
+            size_t at = m_chars.size();
+            TRY(m_chars.try_resize(at + length.value() + 1));
+            TRY(mm::copy_from_user(m_chars.data() + at, mm::UserPtr<const void>(pointer), length.value()));
+            m_chars[at + length.value()] = '\0';
+            TRY(offsets.try_append(at));
+        }
+        return {};
+    }
+
+    std::string_view view_at(size_t offset) const { return { m_chars.data() + offset }; }
+
+    Vector<char, mm::HeapAllocator> m_chars;
+    size_t m_total { 0 };
 };
 
 ErrorOr<void> do_execve(const SyscallArgs& args, int dirfd, uint64_t path_arg, uint64_t argv_arg, uint64_t envp_arg,
@@ -67,17 +73,25 @@ ErrorOr<void> do_execve(const SyscallArgs& args, int dirfd, uint64_t path_arg, u
     constexpr int k_at_symlink_nofollow = 0x100;
     if (flags & ~(k_at_empty_path | k_at_symlink_nofollow))
         return Error::Invalid;
-    if (flags)
-        return Error::NotImplemented;  // execveat on a descriptor or without following: not supported yet
     auto path = TRY(UserPath::copy(mm::UserPtr<const char>(path_arg)));
-    if (path.view().empty())
-        return Error::NotFound;
-    auto base = TRY(directory_for(dirfd, path.view()));
+    fs::InodeRef file;
+    if (path.view().empty()) {
+        if (!(flags & k_at_empty_path))
+            return Error::NotFound;
+        // AT_EMPTY_PATH: the program is the file open as dirfd.
+        auto open_file = TRY(FileRef::from_fd(dirfd));
+        if (!open_file->inode)
+            return Error::AccessDenied;
+        file = open_file->inode;
+    } else {
+        auto base = TRY(directory_for(dirfd, path.view()));
+        file = TRY(fs::resolve_path(base, path.view(), !(flags & k_at_symlink_nofollow)));
+        if (file->type() == fs::InodeType::Symlink)
+            return Error::SymlinkLoop;  // AT_SYMLINK_NOFOLLOW on a symlink: ELOOP, as Linux
+    }
     ExecArguments arguments;
-    TRY(arguments.init());
-    TRY(arguments.copy_vector(argv_arg, arguments.argv));
-    TRY(arguments.copy_vector(envp_arg, arguments.envp));
-    return proc::execve(*args.frame, base, path.view(), arguments.argv.span(), arguments.envp.span());
+    TRY(arguments.copy(argv_arg, envp_arg));
+    return proc::execve(*args.frame, file, path.view(), arguments.argv.span(), arguments.envp.span());
 }
 
 ErrorOr<proc::WaitRequest> wait_request_for_wait4(int pid, uint32_t options) {

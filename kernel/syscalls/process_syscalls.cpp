@@ -119,6 +119,11 @@ int64_t sys_prlimit64(const SyscallArgs& args) {
     case abi::k_rlimit_stack: limit = { 8ull << 20, abi::k_rlim_infinity }; break;
     case abi::k_rlimit_nofile: limit = { 1024, 1024 }; break;
     case abi::k_rlimit_core: limit = { 0, abi::k_rlim_infinity }; break;
+    case abi::k_rlimit_nproc: {
+        uint64_t tasks = proc::process_stats().task_limit;  // enforced for every user, root included
+        limit = { tasks, tasks };
+        break;
+    }
     default: break;
     }
     if (args.a[3] != 0)

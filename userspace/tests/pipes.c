@@ -9,7 +9,8 @@
  *     end fails with EPIPE and raises SIGPIPE (ignored or blocked here, so
  *     the process survives);
  *   - F_GETFL of the ends is O_RDONLY / O_WRONLY (plus O_NONBLOCK);
- *     fstat says S_IFIFO, mode 0600; lseek/pread are ESPIPE;
+ *     fstat and statx say S_IFIFO, mode 0600; lseek/pread are ESPIPE,
+ *     fsync EINVAL;
  *   - poll: POLLHUP on the read end once writers are gone, POLLERR on the
  *     write end once readers are gone; a closed descriptor is POLLNVAL,
  *     a negative one is skipped; select: EBADF for a closed descriptor;
@@ -381,6 +382,10 @@ static void test_stat_seek(void) {
     CHECK_EQ(r.st_mode & 07777, 0600);
     CHECK(r.st_ino == w.st_ino && r.st_dev == w.st_dev);
     CHECK_EQ(r.st_nlink, 1);
+    struct statx x;
+    CHECK_EQ(statx(fds[1], "", AT_EMPTY_PATH, STATX_BASIC_STATS, &x), 0);
+    CHECK(S_ISFIFO(x.stx_mode) && x.stx_ino == r.st_ino);
+    CHECK_ERR(fsync(fds[1]), EINVAL);
     CHECK_ERR(lseek(fds[0], 0, SEEK_CUR), ESPIPE);
     CHECK_ERR(lseek(fds[1], 0, SEEK_SET), ESPIPE);
     char c = 0;

@@ -318,11 +318,17 @@ static void test_tgkill() {
     CHECK_EQ(handled_on.load(), target_tid.load());
     done = true;
     t.join();
-    /* A tid outside this thread group (the parent's) is ESRCH. (A joined
-     * thread's tid may linger briefly on Linux: join wakes on the tid
-     * clear before the thread is released.) */
-    CHECK_ERR(syscall(SYS_tgkill, getpid(), getppid(), 0), ESRCH);
+    /* A tid outside this thread group (a child's) is ESRCH. (Not a joined
+     * thread's tid: on Linux it may linger briefly, as join wakes on the
+     * tid clear before the thread is released.) */
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) _exit(0);
+    CHECK_ERR(syscall(SYS_tgkill, getpid(), child, 0), ESRCH);
+    CHECK_EQ(syscall(SYS_tgkill, child, child, 0), 0); /* it exists (maybe a zombie) */
+    expect_status(child, 0, 0);
     CHECK_EQ(syscall(SYS_tgkill, getpid(), getpid(), 0), 0);
+    CHECK_ERR(syscall(SYS_tgkill, getpid(), 0, 0), EINVAL);
     CHECK_EQ(sigaction(SIGUSR1, &old, nullptr), 0);
     check_end();
 }

@@ -1,6 +1,9 @@
 // In-kernel tests of pipes (kernel/fs/pipe.h) and of their open file
 // descriptions (vfs.h): data, capacity, end of file, EPIPE, blocking
-// readers and writers woken by the other end, interrupted waits.
+// readers and writers woken by the other end, interrupted waits, the poll
+// wait; and of descriptor tables across fork and exec (fd_table.h).
+#include "kernel/arch/aarch64/timer.h"
+#include "kernel/fs/fd_table.h"
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/sched/scheduler.h"
@@ -290,4 +293,55 @@ KTEST(pipe_open_files, "Pipe: open descriptions: access modes, S_IFIFO, ESPIPE, 
     release(&writer);
     KEXPECT_EQ(read(reader, { buffer, sizeof(buffer) }).value(), 0u);
     release(&reader);
+}
+
+KTEST(pipe_poll_waits, "Pipe: poll waits end on a change (even one before the wait), on the deadline") {
+    uint64_t generation = poll_generation();
+    auto ends = open_pipe(0);
+    KEXPECT(!ends.is_error());
+    // A write is a change; one before the wait ends it at once.
+    KEXPECT_EQ(write(*ends.value().write, { reinterpret_cast<const uint8_t*>("p"), 1 }).value(), 1u);
+    KEXPECT(wait_for_poll_change(generation, 0) == sched::WaitResult::Woken);
+    // Without changes the deadline ends it (retried in case something else
+    // in the kernel changed meanwhile).
+    bool timed_out = false;
+    for (int attempt = 0; attempt < 10 && !timed_out; ++attempt)
+        timed_out = wait_for_poll_change(poll_generation(), arch::monotonic_ns() + 1'000'000) ==
+                    sched::WaitResult::TimedOut;
+    KEXPECT(timed_out);
+    release(ends.value().read);
+    release(ends.value().write);
+}
+
+KTEST(fd_table_clone_and_exec, "FdTable: clone shares descriptions; close-on-exec closes only marked ones") {
+    auto table = FdTable::create_with_console();
+    KEXPECT(!table.is_error());
+    auto ends = open_pipe(0);
+    KEXPECT(!ends.is_error());
+    FdTable& parent = *table.value();
+    int read_fd = parent.install(ends.value().read, false).value();
+    int write_fd = parent.install(ends.value().write, true).value();
+    KEXPECT_EQ(read_fd, 3);
+    KEXPECT_EQ(write_fd, 4);
+    auto cloned = parent.clone();
+    KEXPECT(!cloned.is_error());
+    FdTable& child = *cloned.value();
+    KEXPECT_EQ(child.open_count(), 5);
+    KEXPECT(child.close_on_exec(write_fd).value());
+    KEXPECT(!child.close_on_exec(read_fd).value());
+    // Both tables hold the write end: closing it in one is not EOF.
+    KEXPECT(!parent.close(write_fd).is_error());
+    KEXPECT(!(ends.value().read->pipe->poll_events(true, false) & abi::k_pollhup));
+    // The child's exec drops its close-on-exec write end: now it is.
+    child.close_on_exec_all();
+    KEXPECT_EQ(child.open_count(), 4);
+    KEXPECT(child.get(write_fd).is_error());
+    KEXPECT(ends.value().read->pipe->poll_events(true, false) & abi::k_pollhup);
+    // dup2 onto an open descriptor replaces it.
+    KEXPECT_EQ(child.duplicate_to(read_fd, 1, false).value(), 1);
+    auto at_one = child.get(1);
+    KEXPECT(!at_one.is_error() && at_one.value() == ends.value().read);
+    release(at_one.value());
+    FdTable::destroy(cloned.value());
+    FdTable::destroy(table.value());
 }
