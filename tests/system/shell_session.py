@@ -14,6 +14,10 @@ stdout, and checks, one step at a time:
   background  `sleep 1 & wait`: the prompt comes back
   ctrl-c      `sleep 100`, then Ctrl-C (byte 0x03): the prompt comes back,
               $? is 130 (128 + SIGINT) and the shell still works
+  ctrl-z      `sleep 100`, then Ctrl-Z (byte 0x1a): the job stops (SIGTSTP
+              to the foreground group), the prompt comes back, `jobs` lists
+              it as stopped; `fg` continues it (SIGCONT) in the foreground
+              and Ctrl-C then ends it with status 130
   forkbomb    `/bin/tests/forkbomb --expect-limit` exits 0 (the process
               limit was hit and the kernel lived), then `echo alive` works
   exit        `exit`: init prints its power-off line, QEMU exits with 0
@@ -55,7 +59,7 @@ import subprocess
 import sys
 import time
 
-STEP_NAMES = ["boot", "ls-wc", "redirect", "subst", "background", "ctrl-c", "forkbomb", "exit"]
+STEP_NAMES = ["boot", "ls-wc", "redirect", "subst", "background", "ctrl-c", "ctrl-z", "forkbomb", "exit"]
 DEFAULT_PROMPT = r"akuma:[^\n]*[#$] "
 DEFAULT_POWEROFF = r"\[init\] shell exited with status 0; powering off"
 WELCOME = r"Welcome to Akuma"
@@ -251,6 +255,27 @@ class Session:
         out = self.run("echo after-ctrl-c status=$?")
         if out != ["after-ctrl-c status=130"]:
             raise StepFailed(f"`echo after-ctrl-c status=$?` printed {out!r} (want status=130: SIGINT)")
+
+    def step_ctrl_z(self):
+        self.con.type("sleep 100\n")
+        if not self.con.quiet_for(self.prompt, 3):
+            raise StepFailed("`sleep 100` returned at once")
+        self.con.type("\x1a")
+        if not self.con.expect(self.prompt, 30 * self.scale):
+            raise StepFailed("no prompt after Ctrl-Z")
+        out = self.run("jobs")
+        if not any(re.search(r"Stopped.*sleep 100", l) for l in out):
+            raise StepFailed(f"`jobs` printed {out!r}, want a stopped `sleep 100`")
+        self.con.type("fg\n")
+        # Continued in the foreground: no prompt until it ends.
+        if not self.con.quiet_for(self.prompt, 3):
+            raise StepFailed("`fg` returned at once")
+        self.con.type("\x03")
+        if not self.con.expect(self.prompt, 30 * self.scale):
+            raise StepFailed("no prompt after Ctrl-C of the continued job")
+        out = self.run("echo after-fg status=$?")
+        if out != ["after-fg status=130"]:
+            raise StepFailed(f"`echo after-fg status=$?` printed {out!r} (want status=130: SIGINT)")
 
     def step_forkbomb(self):
         out = self.run("/bin/tests/forkbomb --expect-limit; echo forkbomb-status=$?", timeout=240)
