@@ -111,7 +111,6 @@ struct Process {
     sched::WaitQueue exec_waiters;
     bool group_exiting;
     int group_exit_status;  // wait status once group_exiting
-    int fatal_signal;       // the killing signal once the group is being torn down by one (else 0)
     // Signals directed at the whole process, and the actions.
     uint64_t pending_signals;
     SignalInfo pending_info[k_signal_count];
@@ -221,9 +220,8 @@ ErrorOr<void> send_signal_to_all(int signal);
 ErrorOr<void> send_signal_to_thread(int tgid, int tid, int signal);
 // From an IRQ handler (console ^C): never blocks.
 void signal_process_group_from_irq(int pgid, int signal);
-// Compatibility for callers that target a process.
-void send_signal_from_irq(int pid, int signal);
-// Queues `signal` for `target` with `info` (scheduler lock held).
+// A signal the kernel generates for `target` (SIGPIPE...): SI_KERNEL.
+// Takes the scheduler lock itself.
 ErrorOr<void> deliver_signal(Process& target, int signal);
 // A synchronous fault signal for the current thread with si_code/si_addr;
 // runs the handler if one is installed and unblocked, else kills with the

@@ -97,7 +97,6 @@ void start_group_exit_locked(sched::SchedulerLockGuard& guard, Process& process,
         return;
     process.group_exiting = true;
     process.group_exit_status = status;
-    process.fatal_signal = status & 0x7f;
     process.stopped = false;
     process.continue_waiters.wake_all(guard);
     interrupt_all_tasks(guard, process);
@@ -316,13 +315,17 @@ ErrorOr<void> send_signal_to_thread(int tgid, int tid, int signal) {
 }
 
 void signal_process_group_from_irq(int pgid, int signal) {
-    if (pgid > 0)
-        (void)send_signal_to_group(pgid, signal);
-}
-
-void send_signal_from_irq(int pid, int signal) {
-    if (pid > 0)
-        (void)send_signal(pid, signal);
+    if (pgid <= 0 || !valid_signal(signal))
+        return;
+    // From the terminal, not from whichever thread the IRQ interrupted.
+    SignalInfo info {};
+    info.signo = signal;
+    info.code = abi::k_si_kernel;
+    sched::SchedulerLockGuard guard;
+    all_processes_locked().for_each([&](Process& process) {
+        if (process.pgid == pgid && process.state != ProcessState::Zombie)
+            (void)queue_signal_locked(guard, process, signal, info);
+    });
 }
 
 void raise_fault_signal(int signal, int code, uint64_t address, uint64_t pc, const char* reason) {

@@ -665,7 +665,63 @@ SyscallArgs with_argument(const SyscallArgs& args, unsigned index, uint64_t valu
 
 }  // namespace
 
+// sendfile(2): copies from in_fd to out_fd inside the kernel (busybox cat
+// uses it). With an offset pointer the input is read at *offset, which is
+// updated, and the input's own offset stays; without one, the input's
+// offset advances by what was written.
+ErrorOr<size_t> sendfile(const SyscallArgs& args) {
+    auto out = TRY(FileRef::from_fd(args.fd(0)));
+    auto in = TRY(FileRef::from_fd(args.fd(1)));
+    if (!fs::is_readable(*in) || !fs::is_writable(*out))
+        return Error::BadFd;
+    if (out->flags & abi::k_o_append)
+        return Error::Invalid;  // as Linux
+    std::optional<uint64_t> position;
+    if (args.a[2]) {
+        auto value = TRY(mm::read_user(args.ptr<const int64_t>(2)));
+        if (value < 0)
+            return Error::Invalid;
+        position = static_cast<uint64_t>(value);
+    } else if (in->kind == fs::FileKind::Inode) {
+        position = in->offset;
+    }
+    size_t count = args.a[3] < 0x7ffff000 ? args.a[3] : 0x7ffff000;  // Linux's MAX_RW_COUNT
+    Bounce bounce(count);
+    if (!bounce.data())
+        return Error::NoMemory;
+    size_t done = 0;
+    while (done < count) {
+        size_t step = count - done < bounce.size() ? count - done : bounce.size();
+        std::span<uint8_t> chunk { bounce.data(), step };
+        auto read = position ? fs::pread(*in, chunk, *position + done) : fs::read(*in, chunk);
+        if (read.is_error()) {
+            if (done)
+                break;
+            return read.error();
+        }
+        if (read.value() == 0)
+            break;
+        auto written = fs::write(*out, chunk.first(read.value()));
+        if (written.is_error()) {
+            if (done)
+                break;
+            return written.error();
+        }
+        done += written.value();
+        if (written.value() < read.value() || read.value() < step)
+            break;
+    }
+    if (args.a[2]) {
+        if (mm::write_user(args.ptr<int64_t>(2), static_cast<int64_t>(*position + done)).is_error())
+            return Error::Fault;
+    } else if (position) {
+        (void)fs::seek(*in, static_cast<int64_t>(*position + done), 0);  // SEEK_SET
+    }
+    return done;
+}
+
 int64_t sys_read(const SyscallArgs& args) { return to_result(read_or_write<true>(args)); }
+int64_t sys_sendfile(const SyscallArgs& args) { return to_result(sendfile(args)); }
 int64_t sys_write(const SyscallArgs& args) { return to_result(read_or_write<false>(args)); }
 int64_t sys_pread64(const SyscallArgs& args) { return to_result(positioned<true>(args)); }
 int64_t sys_pwrite64(const SyscallArgs& args) { return to_result(positioned<false>(args)); }

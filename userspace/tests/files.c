@@ -26,7 +26,7 @@
 #define DIR_ "/tmp/files_test"
 
 static const char *cleanup_files[] = {
-    DIR_ "/f", DIR_ "/g", DIR_ "/renamed", DIR_ "/link", DIR_ "/app",
+    DIR_ "/f", DIR_ "/g", DIR_ "/renamed", DIR_ "/link", DIR_ "/app", DIR_ "/sendfile-out",
     DIR_ "/sub/a", DIR_ "/sub/b", DIR_ "/sub/c",
 };
 static const char *cleanup_dirs[] = {DIR_ "/sub", DIR_ "/empty", DIR_};
@@ -356,6 +356,33 @@ static void test_access(void) {
     check_end();
 }
 
+static void test_sendfile(void) {
+    check_begin("sendfile: with and without an offset pointer");
+    write_file(DIR_ "/g", "0123456789");
+    int in = open(DIR_ "/g", O_RDONLY);
+    int out = open(DIR_ "/sendfile-out", O_RDWR | O_CREAT | O_TRUNC, 0600);
+    CHECK(in >= 0 && out >= 0);
+    /* Without an offset pointer: the input's offset advances. */
+    CHECK_EQ(lseek(in, 2, SEEK_SET), 2);
+    CHECK_EQ(syscall(SYS_sendfile, out, in, NULL, 3), 3);
+    CHECK_EQ(lseek(in, 0, SEEK_CUR), 5);
+    /* With one: read at *offset, which is updated; the file offset stays. */
+    off_t offset = 7;
+    CHECK_EQ(syscall(SYS_sendfile, out, in, &offset, 100), 3);
+    CHECK_EQ(offset, 10);
+    CHECK_EQ(lseek(in, 0, SEEK_CUR), 5);
+    CHECK_EQ(syscall(SYS_sendfile, out, in, &offset, 100), 0); /* at the end */
+    char buffer[16] = {0};
+    CHECK_EQ(pread(out, buffer, sizeof buffer, 0), 6);
+    CHECK(memcmp(buffer, "234789", 6) == 0);
+    CHECK_ERR(syscall(SYS_sendfile, out, 999, NULL, 1), EBADF);
+    offset = -1;
+    CHECK_ERR(syscall(SYS_sendfile, out, in, &offset, 1), EINVAL);
+    close(in);
+    close(out);
+    check_end();
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     cleanup();
@@ -373,6 +400,7 @@ int main(void) {
     test_errors();
     test_dev();
     test_access();
+    test_sendfile();
     cleanup();
     check_exit();
 }
