@@ -121,7 +121,6 @@ void reparent_children_locked(sched::SchedulerLockGuard& guard, Process& dying) 
     });
 }
 
-
 void free_orphan_zombies() {
     for (;;) {
         Process* zombie;

@@ -410,7 +410,6 @@ void handle_signals_before_user_return(arch::TrapFrame& frame) {
                 process.stopped = true;
                 process.stop_signal = signal;
                 process.job_event = JobEvent::Stopped;
-                kprintln("[Signal] '{}' (PID {}) stopped by {}", process.name, process.pid, signal_name(signal));
                 interrupt_all_tasks(guard, process);
                 notify_parent_of_job_event(guard, process, abi::k_cld_stopped, signal);
             }

@@ -70,4 +70,29 @@ static inline void check_exit(void) {
     exit(check_failures ? 1 : 0);
 }
 
+/* Named groups of checks: a program runs them all, or only the one named by
+ * its first argument (`prog NAME`); an unknown name is status 2. */
+struct check_test {
+    const char *name;
+    void (*run)(void);
+};
+
+static inline int check_run_tests(const char *program, int argc, char **argv, const struct check_test *tests,
+                                  size_t count) {
+    const char *only = argc > 1 ? argv[1] : NULL;
+    int ran = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (!only || strcmp(only, tests[i].name) == 0) {
+            tests[i].run();
+            ran++;
+        }
+    }
+    if (!ran) {
+        printf("%s: unknown test '%s'\n", program, only);
+        return 2;
+    }
+    check_exit();
+    return 0;
+}
+
 #endif

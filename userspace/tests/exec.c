@@ -540,26 +540,17 @@ int main(int argc, char **argv) {
         printf("exec: run me by absolute path (argv[0] is %s)\n", self);
         return 2;
     }
-    const char *only = argc > 1 ? argv[1] : NULL;
-    int ran = 0;
-#define RUN(name, fn)                       \
-    if (!only || strcmp(only, name) == 0) { \
-        fn();                               \
-        ran++;                              \
-    }
-    RUN("hello", test_hello);
-    RUN("args", test_args);
-    RUN("fds", test_fds);
-    RUN("signals", test_signals);
-    RUN("fresh", test_fresh);
-    RUN("errors", test_errors);
-    RUN("e2big", test_e2big);
-    RUN("script", test_script);
-    RUN("interp", test_interp);
-    RUN("execveat", test_execveat);
-    if (!ran) {
-        printf("exec: unknown test '%s'\n", only);
-        return 2;
-    }
-    check_exit();
+    static const struct check_test tests[] = {
+        {"hello", test_hello},
+        {"args", test_args},
+        {"fds", test_fds},
+        {"signals", test_signals},
+        {"fresh", test_fresh},
+        {"errors", test_errors},
+        {"e2big", test_e2big},
+        {"script", test_script},
+        {"interp", test_interp},
+        {"execveat", test_execveat},
+    };
+    return check_run_tests("exec", argc, argv, tests, sizeof tests / sizeof *tests);
 }

@@ -370,21 +370,13 @@ int main(int argc, char **argv) {
     self_path = argv[0];
     const char *only = argc > 1 ? argv[1] : NULL;
     if (only && strcmp(only, "vfork-exec-child") == 0) return 42;
-    int ran = 0;
-#define RUN(name, fn)                                    \
-    if (!only || strcmp(only, name) == 0) {              \
-        fn();                                            \
-        ran++;                                           \
-    }
-    RUN("basic", test_basic);
-    RUN("isolation", test_isolation);
-    RUN("shared", test_shared);
-    RUN("cow", test_cow);
-    RUN("cycles", test_cycles);
-    RUN("vfork", test_vfork);
-    if (!ran) {
-        printf("fork: unknown test '%s'\n", only);
-        return 2;
-    }
-    check_exit();
+    static const struct check_test tests[] = {
+        {"basic", test_basic},
+        {"isolation", test_isolation},
+        {"shared", test_shared},
+        {"cow", test_cow},
+        {"cycles", test_cycles},
+        {"vfork", test_vfork},
+    };
+    return check_run_tests("fork", argc, argv, tests, sizeof tests / sizeof *tests);
 }

@@ -607,29 +607,20 @@ static void test_fork(void) {
 }
 
 int main(int argc, char **argv) {
-    const char *only = argc > 1 ? argv[1] : NULL;
-    int ran = 0;
-#define RUN(name, fn)                       \
-    if (!only || strcmp(only, name) == 0) { \
-        fn();                               \
-        ran++;                              \
-    }
-    RUN("segv", test_segv);
-    RUN("sigchld", test_sigchld);
-    RUN("pending", test_pending);
-    RUN("handler-mask", test_handler_mask);
-    RUN("resethand", test_resethand);
-    RUN("restart", test_restart);
-    RUN("eintr", test_eintr);
-    RUN("kill", test_kill);
-    RUN("default", test_default);
-    RUN("stop", test_stop);
-    RUN("ignore-chld", test_ignore_chld);
-    RUN("sigaction", test_sigaction);
-    RUN("fork", test_fork);
-    if (!ran) {
-        printf("signals: unknown test '%s'\n", only);
-        return 2;
-    }
-    check_exit();
+    static const struct check_test tests[] = {
+        {"segv", test_segv},
+        {"sigchld", test_sigchld},
+        {"pending", test_pending},
+        {"handler-mask", test_handler_mask},
+        {"resethand", test_resethand},
+        {"restart", test_restart},
+        {"eintr", test_eintr},
+        {"kill", test_kill},
+        {"default", test_default},
+        {"stop", test_stop},
+        {"ignore-chld", test_ignore_chld},
+        {"sigaction", test_sigaction},
+        {"fork", test_fork},
+    };
+    return check_run_tests("signals", argc, argv, tests, sizeof tests / sizeof *tests);
 }

@@ -334,26 +334,17 @@ static void test_tgkill() {
 }
 
 int main(int argc, char** argv) {
-    const char* only = argc > 1 ? argv[1] : nullptr;
-    int ran = 0;
-#define RUN(name, fn)                       \
-    if (!only || strcmp(only, name) == 0) { \
-        fn();                               \
-        ran++;                              \
-    }
-    RUN("mutex", test_mutex);
-    RUN("condvar", test_condvar);
-    RUN("cycles", test_cycles);
-    RUN("tls", test_tls);
-    RUN("tids", test_tids);
-    RUN("pthread-exit", test_pthread_exit);
-    RUN("main-exit", test_main_exit);
-    RUN("exit-group", test_exit_group);
-    RUN("crash", test_crash);
-    RUN("tgkill", test_tgkill);
-    if (!ran) {
-        printf("threads: unknown test '%s'\n", only);
-        return 2;
-    }
-    check_exit();
+    static const struct check_test tests[] = {
+        {"mutex", test_mutex},
+        {"condvar", test_condvar},
+        {"cycles", test_cycles},
+        {"tls", test_tls},
+        {"tids", test_tids},
+        {"pthread-exit", test_pthread_exit},
+        {"main-exit", test_main_exit},
+        {"exit-group", test_exit_group},
+        {"crash", test_crash},
+        {"tgkill", test_tgkill},
+    };
+    return check_run_tests("threads", argc, argv, tests, sizeof tests / sizeof *tests);
 }

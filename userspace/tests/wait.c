@@ -432,27 +432,18 @@ static void test_pgrp(void) {
 }
 
 int main(int argc, char **argv) {
-    const char *only = argc > 1 ? argv[1] : NULL;
-    int ran = 0;
-#define RUN(name, fn)                       \
-    if (!only || strcmp(only, name) == 0) { \
-        fn();                               \
-        ran++;                              \
-    }
-    RUN("exited", test_exited);
-    RUN("signaled", test_signaled);
-    RUN("any", test_any);
-    RUN("nohang", test_nohang);
-    RUN("echild", test_echild);
-    RUN("waitid", test_waitid);
-    RUN("zombie", test_zombie);
-    RUN("orphan", test_orphan);
-    RUN("stopped", test_stopped);
-    RUN("sigchld", test_sigchld);
-    RUN("pgrp", test_pgrp);
-    if (!ran) {
-        printf("wait: unknown test '%s'\n", only);
-        return 2;
-    }
-    check_exit();
+    static const struct check_test tests[] = {
+        {"exited", test_exited},
+        {"signaled", test_signaled},
+        {"any", test_any},
+        {"nohang", test_nohang},
+        {"echild", test_echild},
+        {"waitid", test_waitid},
+        {"zombie", test_zombie},
+        {"orphan", test_orphan},
+        {"stopped", test_stopped},
+        {"sigchld", test_sigchld},
+        {"pgrp", test_pgrp},
+    };
+    return check_run_tests("wait", argc, argv, tests, sizeof tests / sizeof *tests);
 }
