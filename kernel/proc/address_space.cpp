@@ -55,6 +55,13 @@ void add_sharer(PhysAddr frame) {
 
 // Drops one space's share of the page and frees it if that was the last.
 void drop_sharer(PhysAddr frame) {
+    // The common case needs no lock: with no other sharer, nobody else can
+    // add one (only a space mapping the page can, and this one is busy
+    // unmapping it under its own lock).
+    if (extra_sharers(frame) == 0) {
+        mm::free_pages(frame);
+        return;
+    }
     bool last;
     {
         SpinLockGuard guard(g_share_lock);
