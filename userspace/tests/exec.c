@@ -29,7 +29,9 @@
 #include "check.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
+#include <spawn.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -156,6 +158,10 @@ static int image_main(int argc, char **argv, const char *mode) {
         const char *code = getenv("EXEC_CODE");
         fflush(stdout);
         return code ? atoi(code) : 0;
+    } else if (strcmp(mode, "thread") == 0) {
+        /* Exec'd from a second thread: the image is the process's only
+         * thread and has the process's ID (Linux's de_thread). */
+        CHECK_EQ(syscall(SYS_gettid), getpid());
     } else if (strcmp(mode, "interp") != 0) {
         printf("  image: unknown EXEC_MODE %s\n", mode);
         return 2;
@@ -487,6 +493,76 @@ static void test_interp(void) {
     check_end();
 }
 
+/* execve from a second thread while others block or run: the other threads
+ * end, the new image runs with the thread group's PID. */
+static void *blocked_reader(void *arg) {
+    int *fds = arg;
+    char c;
+    (void)!read(fds[0], &c, 1); /* never returns: nobody writes */
+    return NULL;
+}
+
+static void *spinner(void *arg) {
+    (void)arg;
+    for (volatile unsigned long i = 0;; i++) {
+    }
+    return NULL;
+}
+
+static void *exec_from_thread(void *arg) {
+    (void)arg;
+    static char pid_var[32];
+    snprintf(pid_var, sizeof pid_var, "EXEC_PID=%d", (int)getpid());
+    char *argv[] = {(char *)self, NULL};
+    char *envp[] = {"EXEC_MODE=thread", pid_var, NULL};
+    execve(self, argv, envp);
+    printf("  execve from a thread failed: %s\n", strerror(errno));
+    fflush(stdout);
+    _exit(127);
+}
+
+static void start_threads_then_exec(void) {
+    static int fds[2];
+    pthread_t thread;
+    if (pipe(fds) != 0 || pthread_create(&thread, NULL, blocked_reader, fds) != 0 ||
+        pthread_create(&thread, NULL, spinner, NULL) != 0 ||
+        pthread_create(&thread, NULL, exec_from_thread, NULL) != 0)
+        _exit(126);
+    for (;;) pause(); /* the main thread waits in a signal-interruptible sleep */
+}
+
+static void test_threaded(void) {
+    check_begin("execve from a second thread of a process with three");
+    expect_exit(run_exec(self, NULL, NULL, start_threads_then_exec), 0);
+    check_end();
+}
+
+/* The library paths that create processes: posix_spawn (clone with
+ * CLONE_VM|CLONE_VFORK in glibc), system() and popen() (through /bin/sh). */
+static void test_spawn(void) {
+    check_begin("posix_spawn, system, popen");
+    pid_t pid = -1;
+    char *argv[] = {(char *)self, NULL};
+    char *envp[] = {"EXEC_MODE=exit", "EXEC_CODE=21", NULL};
+    CHECK_EQ(posix_spawn(&pid, self, NULL, NULL, argv, envp), 0);
+    int status = -1;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    expect_exit(status, 21);
+    CHECK_EQ(posix_spawn(&pid, "/nonexistent/program", NULL, NULL, argv, envp), ENOENT);
+    fflush(stdout);
+    status = system("exit 7");
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 7);
+    FILE *pipe_in = popen("echo popen-ok", "r");
+    CHECK(pipe_in != NULL);
+    if (pipe_in) {
+        char line[32] = {0};
+        CHECK(fgets(line, sizeof line, pipe_in) != NULL);
+        CHECK(strcmp(line, "popen-ok\n") == 0);
+        CHECK_EQ(pclose(pipe_in), 0);
+    }
+    check_end();
+}
+
 static void test_execveat(void) {
     check_begin("execveat: AT_EMPTY_PATH on an fd; dirfd + relative path");
     int fd = open(self, O_RDONLY);
@@ -551,6 +627,8 @@ int main(int argc, char **argv) {
         {"script", test_script},
         {"interp", test_interp},
         {"execveat", test_execveat},
+        {"threaded", test_threaded},
+        {"spawn", test_spawn},
     };
     return check_run_tests("exec", argc, argv, tests, sizeof tests / sizeof *tests);
 }
