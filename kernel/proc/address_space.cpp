@@ -564,6 +564,18 @@ bool AddressSpace::allows(VirtAddr address, uint64_t size, bool write) const {
     return accessible_prefix_locked(address, size, write) == size;
 }
 
+std::optional<PhysAddr> AddressSpace::shared_physical_address(VirtAddr address) const {
+    sched::MutexGuard guard(m_lock);
+    const mm::Vma* vma = m_vmas.find(address);
+    if (!vma || !vma->shared)
+        return std::nullopt;
+    // Shared anonymous pages exist from mmap on (map() populates them).
+    uint64_t* slot = find_page_entry(m_env, m_root, page_down(address));
+    if (!slot)
+        return std::nullopt;
+    return entry_frame(*slot) + (address - page_down(address));
+}
+
 bool AddressSpace::is_mapped(VirtAddr address) const {
     sched::MutexGuard guard(m_lock);
     return m_vmas.find(address) != nullptr;

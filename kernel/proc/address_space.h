@@ -115,6 +115,10 @@ public:
     // according to its VMAs; used by the user-copy routines, since the kernel
     // itself could access PROT_NONE pages.
     bool allows(mm::VirtAddr address, uint64_t size, bool write) const;
+    // For futexes: the physical address behind `address` if it lies in
+    // MAP_SHARED anonymous memory (several processes may wait on it), else
+    // nothing (the word is private to this address space).
+    std::optional<mm::PhysAddr> shared_physical_address(mm::VirtAddr address) const;
     // Whether any VMA covers `address` (SIGSEGV's SEGV_ACCERR vs SEGV_MAPERR).
     bool is_mapped(mm::VirtAddr address) const;
     // How many bytes from `address` on (at most `size`) the process may

@@ -14,7 +14,7 @@ namespace {
 // One record per waiting thread, on its kernel stack. The list is short
 // (one entry per blocked thread) and guarded by the scheduler lock.
 struct Waiter {
-    AddressSpace* space;
+    const AddressSpace* space;  // nullptr: `address` is physical (shared memory)
     uint64_t address;
     bool woken;
     sched::WaitQueue queue;
@@ -23,10 +23,22 @@ struct Waiter {
 
 constinit IntrusiveList<Waiter, &Waiter::link> g_waiters {};
 
+struct Key {
+    const AddressSpace* space;
+    uint64_t address;
+};
+
+Key key_for(AddressSpace* space, uint64_t address) {
+    if (auto physical = space->shared_physical_address(address))
+        return { nullptr, *physical };
+    return { space, address };
+}
+
 }  // namespace
 
 ErrorOr<void> futex_wait(AddressSpace* space, uint64_t address, uint32_t expected, std::optional<uint64_t> timeout_ns) {
-    Waiter waiter { space, address, false, {}, {} };
+    Key key = key_for(space, address);
+    Waiter waiter { key.space, key.address, false, {}, {} };
     uint64_t deadline = timeout_ns ? arch::monotonic_ns() + *timeout_ns : 0;
     if (timeout_ns && deadline == 0)
         deadline = 1;  // 0 means "no deadline" to the wait queue
@@ -49,11 +61,12 @@ ErrorOr<void> futex_wait(AddressSpace* space, uint64_t address, uint32_t expecte
 }
 
 uint64_t futex_wake(AddressSpace* space, uint64_t address, uint64_t count) {
+    Key key = key_for(space, address);
     sched::SchedulerLockGuard guard;
     uint64_t woken = 0;
     for (Waiter* waiter = g_waiters.front(); waiter && woken < count;) {
         Waiter* next = list_owner<Waiter, &Waiter::link>(waiter->link.next);
-        if (waiter->space == space && waiter->address == address) {
+        if (waiter->space == key.space && waiter->address == key.address) {
             g_waiters.remove(*waiter);
             waiter->woken = true;
             waiter->queue.wake_one(guard);

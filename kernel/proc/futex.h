@@ -1,6 +1,7 @@
 // Futexes: threads wait on a 32-bit user word until another thread wakes
-// them (FUTEX_WAIT / FUTEX_WAKE). Keyed by address space and address, so
-// both private and shared futexes work within one process.
+// them (FUTEX_WAIT / FUTEX_WAKE). A word is keyed by address space and
+// address, or, in MAP_SHARED memory, by its physical address, so waiters
+// and wakers in different processes (process-shared pthread objects) meet.
 #pragma once
 
 #include <cstdint>

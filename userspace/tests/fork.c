@@ -24,8 +24,11 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -213,6 +216,38 @@ static void test_shared(void) {
     check_end();
 }
 
+/* A futex word in MAP_SHARED memory joins waiters and wakers of different
+ * processes (what process-shared pthread mutexes rely on). */
+static void test_shared_futex(void) {
+    check_begin("a futex in MAP_SHARED memory wakes a waiter in another process");
+    volatile uint32_t *word = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK(word != MAP_FAILED);
+    if (word == MAP_FAILED) return;
+    word[0] = 0; /* the value waited on */
+    word[1] = 0; /* the child says it is about to wait */
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        word[1] = 1;
+        struct timespec timeout = {5, 0}; /* a kernel that never wakes us: fail, not hang */
+        while (word[0] == 0) {
+            long r = syscall(SYS_futex, word, FUTEX_WAIT, 0, &timeout, NULL, 0);
+            if (r != 0 && errno == ETIMEDOUT) _exit(1);
+        }
+        _exit(0);
+    }
+    CHECK(pid > 0);
+    while (word[1] == 0) sched_yield();
+    /* Give the child time to block in FUTEX_WAIT, then wake it. */
+    struct timespec pause = {0, 100 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    word[0] = 1;
+    CHECK_EQ(syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0), 1);
+    expect_exit(pid, 0);
+    munmap((void *)word, PAGE);
+    check_end();
+}
+
 /* What the COW child measured, in bytes of freeram below the parent's
  * reading just before fork. */
 struct CowReport {
@@ -374,6 +409,7 @@ int main(int argc, char **argv) {
         {"basic", test_basic},
         {"isolation", test_isolation},
         {"shared", test_shared},
+        {"shared-futex", test_shared_futex},
         {"cow", test_cow},
         {"cycles", test_cycles},
         {"vfork", test_vfork},
