@@ -248,10 +248,8 @@ ErrorOr<void> tty_set_foreground_group(int pgid) {
     TRY(check_background(abi::k_sigttou));
     if (pgid < 0)
         return Error::Invalid;
-    // Linux: ESRCH for no such group, EPERM for one in another session;
-    // proc only answers "in the caller's session".
-    if (!proc::process_group_exists(pgid))
-        return Error::NoSuchProcess;
+    // Linux: ESRCH for no such group, EPERM for one in another session.
+    TRY(proc::check_foreground_group(pgid));
     sched::SchedulerLockGuard guard;
     g_foreground_pgid = pgid;
     return {};

@@ -528,15 +528,20 @@ ErrorOr<int> create_session() {
     return self.sid;
 }
 
-bool process_group_exists(int pgid) {
+ErrorOr<void> check_foreground_group(int pgid) {
     Process* self = current_process();
     sched::SchedulerLockGuard guard;
     bool exists = false;
+    bool in_session = false;
     g_processes.for_each([&](Process& process) {
-        if (process.pgid == pgid && process.state != ProcessState::Zombie && (!self || process.sid == self->sid))
-            exists = true;
+        if (process.pgid != pgid || process.state == ProcessState::Zombie)
+            return;
+        exists = true;
+        in_session |= !self || process.sid == self->sid;
     });
-    return exists;
+    if (!exists)
+        return Error::NoSuchProcess;
+    return in_session ? ErrorOr<void> {} : ErrorOr<void> { Error::NotPermitted };
 }
 
 ProcessStats process_stats() {

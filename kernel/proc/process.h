@@ -220,8 +220,8 @@ ErrorOr<void> send_signal_to_all(int signal);
 ErrorOr<void> send_signal_to_thread(int tgid, int tid, int signal);
 // From an IRQ handler (console ^C): never blocks.
 void signal_process_group_from_irq(int pgid, int signal);
-// A signal the kernel generates for `target` (SIGPIPE...): SI_KERNEL.
-// Takes the scheduler lock itself.
+// A signal the kernel raises for `target` on behalf of the current process
+// (SIGPIPE), like Linux's send_sig(). Takes the scheduler lock itself.
 ErrorOr<void> deliver_signal(Process& target, int signal);
 // A synchronous fault signal for the current thread with si_code/si_addr;
 // runs the handler if one is installed and unblocked, else kills with the
@@ -249,8 +249,9 @@ ErrorOr<void> set_process_group(int pid, int pgid);
 ErrorOr<int> process_group_of(int pid);
 ErrorOr<int> session_of(int pid);
 ErrorOr<int> create_session();
-// Whether a process group exists in the caller's session (TIOCSPGRP).
-bool process_group_exists(int pgid);
+// TIOCSPGRP's check of the new foreground group: NoSuchProcess if no
+// process is in it, NotPermitted if it belongs to another session.
+ErrorOr<void> check_foreground_group(int pgid);
 
 struct ProcessStats {
     uint64_t live;   // processes not yet reaped

@@ -238,7 +238,8 @@ ErrorOr<void> queue_signal_locked(sched::SchedulerLockGuard& guard, Process& tar
 
 ErrorOr<void> deliver_signal(Process& target, int signal) {
     sched::SchedulerLockGuard guard;
-    return queue_signal_locked(guard, target, signal, sent_by_current(signal, abi::k_si_kernel));
+    // As Linux's send_sig(): SI_USER from the current process.
+    return queue_signal_locked(guard, target, signal, sent_by_current(signal, abi::k_si_user));
 }
 
 ErrorOr<void> send_signal(int pid, int signal) {

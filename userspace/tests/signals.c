@@ -36,6 +36,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -606,6 +607,54 @@ static void test_fork(void) {
     check_end();
 }
 
+/* ---- the terminal's foreground group (what a shell's job control uses) */
+
+static void test_job_control(void) {
+    check_begin("setsid, TIOCSCTTY, tcsetpgrp/tcgetpgrp: ESRCH, EPERM across sessions");
+    /* A group in this (the outer) session: */
+    fflush(stdout);
+    pid_t outer_group = fork();
+    if (outer_group == 0) {
+        setpgid(0, 0);
+        pause();
+        _exit(0);
+    }
+    setpgid(outer_group, outer_group);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int base = check_failures;
+        CHECK_EQ(setsid(), getpid());
+        CHECK_EQ(getsid(0), getpid());
+        CHECK_EQ(getpgrp(), getpid());
+        CHECK_ERR(setpgid(0, 0), EPERM);  /* a session leader keeps its group */
+        CHECK_EQ(ioctl(0, TIOCSCTTY, 1), 0); /* root may take the console over */
+        CHECK_EQ(tcsetpgrp(0, getpid()), 0);
+        CHECK_EQ(tcgetpgrp(0), getpid());
+        CHECK_EQ(ioctl(0, TIOCGSID, &(pid_t){0}), 0);
+        CHECK_ERR(tcsetpgrp(0, outer_group), EPERM); /* a group in another session */
+        CHECK_ERR(tcsetpgrp(0, 0x3ffffff0), ESRCH);  /* no such group */
+        /* A second group of this session may become the foreground. */
+        pid_t member = fork();
+        if (member == 0) {
+            setpgid(0, 0);
+            pause();
+            _exit(0);
+        }
+        CHECK_EQ(setpgid(member, member), 0); /* either side may set it first */
+        CHECK_EQ(tcsetpgrp(0, member), 0);
+        CHECK_EQ(tcgetpgrp(0), member);
+        kill(member, SIGKILL);
+        waitpid(member, NULL, 0);
+        _exit(check_failures != base);
+    }
+    int status = -1;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK_EQ(status, 0);
+    kill(outer_group, SIGKILL);
+    waitpid(outer_group, NULL, 0);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     static const struct check_test tests[] = {
         {"segv", test_segv},
@@ -621,6 +670,7 @@ int main(int argc, char **argv) {
         {"ignore-chld", test_ignore_chld},
         {"sigaction", test_sigaction},
         {"fork", test_fork},
+        {"job-control", test_job_control},
     };
     return check_run_tests("signals", argc, argv, tests, sizeof tests / sizeof *tests);
 }
