@@ -15,6 +15,7 @@
 #include "kernel/sched/mutex.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
+#include "kernel/time/timer_queue.h"
 
 namespace akuma::proc {
 
@@ -138,6 +139,7 @@ void free_orphan_zombies() {
 // (the thread still runs in the kernel on its own stack), become a zombie
 // and tell the parent.
 void finish_process(Process& process, sched::Thread* self) {
+    (void)time::timer_queue_cancel(process.real_timer);  // no SIGALRM for a zombie
     if (process.files) {
         fs::FdTable::destroy(process.files);
         process.files = nullptr;

@@ -31,6 +31,7 @@
 #include "kernel/proc/signal_frame.h"
 #include "kernel/sched/thread.h"
 #include "kernel/sched/wait_queue.h"
+#include "kernel/time/timer_list.h"
 
 namespace akuma::fs {
 class FdTable;
@@ -115,6 +116,9 @@ struct Process {
     uint64_t pending_signals;
     SignalInfo pending_info[k_signal_count];
     SignalAction actions[k_signal_count];
+    // setitimer(ITIMER_REAL): SIGALRM at the deadline, then every interval.
+    time::TimerEvent real_timer;
+    uint64_t real_timer_interval_ns;
     // Job control.
     bool stopped;
     int stop_signal;
@@ -241,6 +245,19 @@ uint64_t signal_mask();
 void set_signal_mask(uint64_t mask);
 void set_temporary_signal_mask(uint64_t mask);
 uint64_t pending_signals();  // thread + process pending, for rt_sigpending
+// rt_sigtimedwait: takes a pending signal of `set` (without running its
+// handler), waiting until deadline_ns (0: forever) for one. Errors:
+// TryAgain (timed out), Interrupted (another signal).
+ErrorOr<int> wait_for_signal(uint64_t set, uint64_t deadline_ns, SignalInfo& info);
+
+// setitimer/getitimer(ITIMER_REAL) of the current process: returns the old
+// value and interval; a zero value disarms.
+struct IntervalTimer {
+    uint64_t value_ns;
+    uint64_t interval_ns;
+};
+IntervalTimer set_real_timer(const IntervalTimer& timer);
+IntervalTimer real_timer();
 
 const char* signal_name(int signal);
 

@@ -14,7 +14,9 @@
 // stepping the PC back onto the SVC instruction, or lets EINTR through.
 #include <iterator>
 
+#include "kernel/arch/aarch64/timer.h"
 #include "kernel/lib/kprint.h"
+#include "kernel/time/timer_queue.h"
 #include "kernel/proc/process.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
@@ -465,6 +467,88 @@ uint64_t pending_signals() {
     Task& task = *current_task();
     sched::SchedulerLockGuard guard;
     return task.pending_signals | task.process->pending_signals;
+}
+
+ErrorOr<int> wait_for_signal(uint64_t set, uint64_t deadline_ns, SignalInfo& info) {
+    Task& task = *current_task();
+    set &= ~k_unblockable;
+    sched::SchedulerLockGuard guard;
+    // Like Linux: while waiting, the signals of `set` count as unblocked for
+    // wake-ups, but are taken here rather than by a handler.
+    uint64_t saved = task.signal_mask;
+    task.signal_mask &= ~set;
+    int signal = 0;
+    auto result = sched::WaitResult::Woken;
+    sched::WaitQueue nobody_wakes_this;
+    for (;;) {
+        uint64_t ready = (task.pending_signals | task.process->pending_signals) & set;
+        if (ready) {
+            signal = __builtin_ctzll(ready) + 1;
+            if (task.pending_signals & bit(signal)) {
+                task.pending_signals &= ~bit(signal);
+                info = task.pending_info[signal - 1];
+            } else {
+                task.process->pending_signals &= ~bit(signal);
+                info = task.process->pending_info[signal - 1];
+            }
+            break;
+        }
+        if (result != sched::WaitResult::Woken)
+            break;  // timed out, or another signal is due (EINTR)
+        recalc_signal_pending(task);
+        if (task.thread->signal_pending)
+            break;  // already due: a signal outside `set`, a group exit
+        result = nobody_wakes_this.wait_interruptible(guard, deadline_ns);
+    }
+    task.signal_mask = saved;
+    recalc_signal_pending(task);
+    if (signal)
+        return signal;
+    return result == sched::WaitResult::TimedOut ? Error::TryAgain : Error::Interrupted;
+}
+
+namespace {
+
+void real_timer_expired(void* context) {  // IRQ context (timer tick)
+    auto* process = static_cast<Process*>(context);
+    SignalInfo info {};
+    info.signo = abi::k_sigalrm;
+    info.code = abi::k_si_kernel;
+    sched::SchedulerLockGuard guard;
+    (void)queue_signal_locked(guard, *process, abi::k_sigalrm, info);
+    if (process->real_timer_interval_ns && !process->group_exiting) {
+        process->real_timer.deadline_ns += process->real_timer_interval_ns;
+        time::timer_queue_add(process->real_timer);
+    }
+}
+
+}  // namespace
+
+IntervalTimer real_timer() {
+    Process& process = *current_process();
+    sched::SchedulerLockGuard guard;
+    IntervalTimer current { 0, process.real_timer_interval_ns };
+    if (process.real_timer.queued()) {
+        uint64_t now = arch::monotonic_ns();
+        // An armed timer never reads as 0 left (that would mean "disarmed").
+        current.value_ns = process.real_timer.deadline_ns > now ? process.real_timer.deadline_ns - now : 1000;
+    }
+    return current;
+}
+
+IntervalTimer set_real_timer(const IntervalTimer& timer) {
+    Process& process = *current_process();
+    IntervalTimer old = real_timer();
+    (void)time::timer_queue_cancel(process.real_timer);
+    sched::SchedulerLockGuard guard;
+    process.real_timer_interval_ns = timer.value_ns ? timer.interval_ns : 0;
+    if (timer.value_ns) {
+        process.real_timer.deadline_ns = arch::monotonic_ns() + timer.value_ns;
+        process.real_timer.callback = real_timer_expired;
+        process.real_timer.context = &process;
+        time::timer_queue_add(process.real_timer);
+    }
+    return old;
 }
 
 }  // namespace akuma::proc

@@ -962,6 +962,15 @@ struct Timeval {
 };
 static_assert(sizeof(Timeval) == 16 && offsetof(Timeval, usec) == 8);
 
+struct Itimerval {
+    Timeval interval;
+    Timeval value;
+};
+static_assert(sizeof(Itimerval) == 32 && offsetof(Itimerval, value) == 16);
+constexpr int32_t k_itimer_real = 0;
+constexpr int32_t k_itimer_virtual = 1;
+constexpr int32_t k_itimer_prof = 2;
+
 struct Timezone {
     int32_t minuteswest;
     int32_t dsttime;

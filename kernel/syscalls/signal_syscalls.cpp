@@ -1,5 +1,6 @@
 // Signal system calls: actions, masks, alternate stacks, sending, waiting,
 // and the return from a handler.
+#include "kernel/arch/aarch64/timer.h"
 #include "kernel/proc/process.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
@@ -12,6 +13,24 @@ namespace abi = linux_abi;
 namespace {
 
 bool valid_signal(int signal) { return signal >= 1 && signal <= static_cast<int>(proc::k_signal_count); }
+
+constexpr uint64_t k_ns_per_us = 1000;
+
+ErrorOr<uint64_t> timeval_ns(const abi::Timeval& value) {
+    if (value.sec < 0 || value.usec < 0 || value.usec >= 1'000'000)
+        return Error::Invalid;
+    return static_cast<uint64_t>(value.sec) * 1'000'000'000 + static_cast<uint64_t>(value.usec) * k_ns_per_us;
+}
+
+abi::Timeval to_timeval(uint64_t ns) {
+    // Rounded up, as Linux does, so a pending timer never reads as zero.
+    uint64_t us = (ns + k_ns_per_us - 1) / k_ns_per_us;
+    return { static_cast<int64_t>(us / 1'000'000), static_cast<int64_t>(us % 1'000'000) };
+}
+
+abi::Itimerval to_itimerval(const proc::IntervalTimer& timer) {
+    return { to_timeval(timer.interval_ns), to_timeval(timer.value_ns) };
+}
 
 }  // namespace
 
@@ -135,6 +154,67 @@ int64_t sys_sigaltstack(const SyscallArgs& args) {
     if (value.size < abi::k_minsigstksz)
         return error_result(Error::NoMemory);  // ENOMEM, as Linux
     task.altstack = { value.sp, value.size, static_cast<int32_t>(value.flags & abi::k_ss_autodisarm) };
+    return 0;
+}
+
+int64_t sys_rt_sigtimedwait(const SyscallArgs& args) {
+    if (args.a[3] != sizeof(abi::Sigset))
+        return error_result(Error::Invalid);
+    auto set = mm::read_user(args.ptr<const abi::Sigset>(0));
+    if (set.is_error())
+        return error_result(set.error());
+    uint64_t deadline = 0;  // none
+    if (args.a[2]) {
+        auto timeout = mm::read_user(args.ptr<const abi::Timespec>(2));
+        if (timeout.is_error())
+            return error_result(timeout.error());
+        if (timeout.value().sec < 0 || timeout.value().nsec < 0 || timeout.value().nsec >= 1'000'000'000)
+            return error_result(Error::Invalid);
+        deadline = arch::monotonic_ns() + static_cast<uint64_t>(timeout.value().sec) * 1'000'000'000 +
+                   static_cast<uint64_t>(timeout.value().nsec);
+    }
+    proc::SignalInfo info {};
+    auto signal = proc::wait_for_signal(set.value(), deadline, info);
+    if (signal.is_error())
+        return error_result(signal.error());
+    if (args.a[1]) {
+        proc::sigframe::Siginfo out;
+        proc::sigframe::fill_siginfo(out, info);
+        if (mm::write_user(args.ptr<proc::sigframe::Siginfo>(1), out).is_error())
+            return error_result(Error::Fault);
+    }
+    return signal.value();
+}
+
+int64_t sys_getitimer(const SyscallArgs& args) {
+    int which = static_cast<int>(args.a[0]);
+    if (which == abi::k_itimer_virtual || which == abi::k_itimer_prof)
+        return error_result(Error::NotImplemented);  // CPU-time timers: Akuma does not account CPU time per process
+    if (which != abi::k_itimer_real)
+        return error_result(Error::Invalid);
+    return to_result(mm::write_user(args.ptr<abi::Itimerval>(1), to_itimerval(proc::real_timer())));
+}
+
+int64_t sys_setitimer(const SyscallArgs& args) {
+    int which = static_cast<int>(args.a[0]);
+    if (which == abi::k_itimer_virtual || which == abi::k_itimer_prof)
+        return error_result(Error::NotImplemented);  // as getitimer
+    if (which != abi::k_itimer_real)
+        return error_result(Error::Invalid);
+    proc::IntervalTimer requested {};
+    if (args.a[1]) {  // Linux treats a NULL new value as "disarm"
+        auto value = mm::read_user(args.ptr<const abi::Itimerval>(1));
+        if (value.is_error())
+            return error_result(value.error());
+        auto start = timeval_ns(value.value().value);
+        auto interval = timeval_ns(value.value().interval);
+        if (start.is_error() || interval.is_error())
+            return error_result(Error::Invalid);
+        requested = { start.value(), interval.value() };
+    }
+    auto old = proc::set_real_timer(requested);
+    if (args.a[2])
+        return to_result(mm::write_user(args.ptr<abi::Itimerval>(2), to_itimerval(old)));
     return 0;
 }
 

@@ -51,7 +51,7 @@ inline proc::Process& current() { return *proc::current_process(); }
     X(getresgid) X(rseq) X(ppoll) X(prctl) X(rt_sigpending) X(statx) X(fchmodat) X(fchmod) \
     X(fchownat) X(fchown) X(utimensat) X(fsync) X(fdatasync) X(sync) X(sysinfo) X(times) X(getrusage)          \
     X(sched_getaffinity) X(wait4) X(waitid) X(pipe2) X(pselect6) X(clone) X(clone3) X(execve) X(execveat)       \
-    X(sendfile) X(rt_sigreturn) X(rt_sigsuspend) X(setpgid) X(getpgid) X(getsid) X(setsid) X(reboot)
+    X(sendfile) X(rt_sigtimedwait) X(getitimer) X(setitimer) X(rt_sigreturn) X(rt_sigsuspend) X(setpgid) X(getpgid) X(getsid) X(setsid) X(reboot)
 
 #define AKUMA_DECLARE_SYSCALL(name) int64_t sys_##name(const SyscallArgs& args);
 AKUMA_SYSCALL_HANDLERS(AKUMA_DECLARE_SYSCALL)

@@ -37,6 +37,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/time.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -607,6 +608,98 @@ static void test_fork(void) {
     check_end();
 }
 
+/* ---- timers and waiting for signals */
+
+static volatile sig_atomic_t alarms;
+static void on_alarm(int sig) {
+    (void)sig;
+    alarms++;
+}
+
+static void test_itimer(void) {
+    check_begin("alarm/setitimer: SIGALRM once and periodically, getitimer, EINTR of a read");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm; /* no SA_RESTART */
+    CHECK_EQ(sigaction(SIGALRM, &sa, NULL), 0);
+    alarms = 0;
+    /* A one-shot 50 ms timer interrupts a read that would block forever. */
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    struct itimerval once = {{0, 0}, {0, 50000}};
+    CHECK_EQ(setitimer(ITIMER_REAL, &once, NULL), 0);
+    struct itimerval left;
+    CHECK_EQ(getitimer(ITIMER_REAL, &left), 0);
+    CHECK(left.it_value.tv_sec == 0 && left.it_value.tv_usec > 0 && left.it_value.tv_usec <= 50000);
+    char c;
+    CHECK_ERR(read(p[0], &c, 1), EINTR);
+    CHECK_EQ(alarms, 1);
+    CHECK_EQ(getitimer(ITIMER_REAL, &left), 0);
+    CHECK(left.it_value.tv_sec == 0 && left.it_value.tv_usec == 0); /* fired: disarmed */
+    /* Periodic: 10 ms interval; count at least three, then disarm. */
+    struct itimerval periodic = {{0, 10000}, {0, 10000}};
+    CHECK_EQ(setitimer(ITIMER_REAL, &periodic, NULL), 0);
+    while (alarms < 4) pause();
+    struct itimerval off = {{0, 0}, {0, 0}}, old;
+    CHECK_EQ(setitimer(ITIMER_REAL, &off, &old), 0);
+    CHECK(old.it_interval.tv_sec == 0 && old.it_interval.tv_usec == 10000);
+    CHECK(alarms >= 4); /* one more may have come before the disarm */
+    int seen = alarms;
+    struct timespec quiet = {0, 50 * 1000 * 1000};
+    nanosleep(&quiet, NULL);
+    CHECK_EQ(alarms, seen); /* disarmed: no more */
+    /* alarm(): seconds left of the previous one. */
+    CHECK_EQ(alarm(100), 0);
+    CHECK(alarm(0) > 98);
+    struct itimerval bad = {{0, 0}, {0, 1000000}};
+    CHECK_ERR(setitimer(ITIMER_REAL, &bad, NULL), EINVAL);
+    close(p[0]);
+    close(p[1]);
+    set_default(SIGALRM);
+    check_end();
+}
+
+static void test_sigtimedwait(void) {
+    check_begin("sigtimedwait/sigwaitinfo take a blocked signal without its handler; EAGAIN on timeout");
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
+    sigset_t old;
+    CHECK_EQ(sigprocmask(SIG_BLOCK, &set, &old), 0);
+    struct timespec none = {0, 0};
+    CHECK_ERR(sigtimedwait(&set, NULL, &none), EAGAIN);
+    struct timespec short_wait = {0, 20 * 1000 * 1000};
+    CHECK_ERR(sigtimedwait(&set, NULL, &short_wait), EAGAIN);
+    CHECK_EQ(kill(getpid(), SIGUSR2), 0);
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    CHECK_EQ(sigwaitinfo(&set, &info), SIGUSR2);
+    CHECK_EQ(info.si_signo, SIGUSR2);
+    CHECK_EQ(info.si_code, SI_USER);
+    CHECK_EQ(info.si_pid, getpid());
+    /* From another process while we wait. */
+    fflush(stdout);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct timespec pause_ = {0, 30 * 1000 * 1000};
+        nanosleep(&pause_, NULL);
+        kill(parent, SIGUSR1);
+        _exit(0);
+    }
+    struct timespec long_wait = {10, 0};
+    memset(&info, 0, sizeof info);
+    CHECK_EQ(sigtimedwait(&set, &info, &long_wait), SIGUSR1);
+    CHECK_EQ(info.si_pid, pid);
+    waitpid(pid, NULL, 0);
+    sigset_t pending;
+    CHECK_EQ(sigpending(&pending), 0);
+    CHECK(!sigismember(&pending, SIGUSR1) && !sigismember(&pending, SIGUSR2));
+    CHECK_EQ(sigprocmask(SIG_SETMASK, &old, NULL), 0);
+    check_end();
+}
+
 /* ---- the terminal's foreground group (what a shell's job control uses) */
 
 static void test_job_control(void) {
@@ -671,6 +764,8 @@ int main(int argc, char **argv) {
         {"sigaction", test_sigaction},
         {"fork", test_fork},
         {"job-control", test_job_control},
+        {"itimer", test_itimer},
+        {"sigtimedwait", test_sigtimedwait},
     };
     return check_run_tests("signals", argc, argv, tests, sizeof tests / sizeof *tests);
 }
