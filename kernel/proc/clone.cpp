@@ -83,11 +83,12 @@ ErrorOr<int> clone_thread(arch::TrapFrame& frame, const CloneRequest& request) {
         return Error::Fault;
     }
     auto fp = live_fp_state();
+    int tid = task->tid;  // once started, the thread may end and free its task
     if (auto started = start_task(*task, start, tls, &fp); started.is_error()) {
         free_task(task);
         return started.error();
     }
-    return task->tid;
+    return tid;
 }
 
 ErrorOr<int> clone_process(arch::TrapFrame& frame, const CloneRequest& request) {
@@ -134,7 +135,7 @@ ErrorOr<int> clone_process(arch::TrapFrame& frame, const CloneRequest& request) 
         Process* new_parent = (request.flags & abi::k_clone_parent) && parent.parent ? parent.parent : &parent;
         child->parent = new_parent;
         new_parent->children.push_back(child->sibling_link);
-        all_processes_locked().push_back(*child);
+        register_process_locked(*child);
     }
     if (request.flags & abi::k_clone_child_cleartid)
         child_task.clear_child_tid = request.child_tid;
@@ -146,17 +147,17 @@ ErrorOr<int> clone_process(arch::TrapFrame& frame, const CloneRequest& request) 
         start.sp = request.stack;
     uint64_t tls = (request.flags & abi::k_clone_settls) ? request.tls : arch::read_tpidr_el0();
     auto fp = live_fp_state();
+    int pid = child->pid;  // once started, the child may end and be reaped by anyone
     if (auto started = start_task(child_task, start, tls, &fp); started.is_error()) {
         {
             sched::SchedulerLockGuard guard;
             child->parent->children.remove(child->sibling_link);
-            all_processes_locked().remove(*child);
+            unregister_process_locked(*child);
         }
         free_task(&child_task);
         free_reaped_process(child);  // releases the files and (unless borrowed) the space
         return started.error();
     }
-    int pid = child->pid;
     if (vfork)
         vfork_done.down();  // the child has exec'd or exited (finish_process / execve)
     return pid;

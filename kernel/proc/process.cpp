@@ -99,7 +99,7 @@ constinit NodeQueue g_orphan_zombies {};
 
 // Nobody will wait for it: it is gone at once for kill() and friends.
 void queue_orphan_zombie_locked(Process& zombie) {
-    unlink_zombie_locked(zombie);
+    unregister_process_locked(zombie);
     g_orphan_zombies.push_back(zombie.sibling_link);
 }
 
@@ -225,8 +225,13 @@ Task* find_task_locked(int tid) {
 
 int allocate_pid_locked() { return g_next_pid++; }
 
-void unlink_zombie_locked(Process& zombie) {
-    g_processes.remove(zombie);
+void register_process_locked(Process& process) {
+    g_processes.push_back(process);
+    ++g_stats.live;
+}
+
+void unregister_process_locked(Process& process) {
+    g_processes.remove(process);
     --g_stats.live;
 }
 
@@ -334,8 +339,7 @@ ErrorOr<Process*> spawn(const SpawnRequest& request) {
         task.value()->tid = process->pid;
         process->tasks.push_back(*task.value());
         process->live_tasks = 1;
-        g_processes.push_back(*process);
-        ++g_stats.live;
+        register_process_locked(*process);
     }
 
     LaunchJob job { process, task.value(), program, request.argv, request.envp, request.path };
@@ -365,8 +369,7 @@ int wait_and_reap(Process* process) {
         sched::SchedulerLockGuard guard;
         while (process->state != ProcessState::Zombie)
             process->kernel_exit_waiters.wait(guard);
-        g_processes.remove(*process);
-        --g_stats.live;
+        unregister_process_locked(*process);
     }
     int status = process->wait_status;
     free_reaped_process(process);

@@ -287,8 +287,10 @@ int allocate_pid_locked();
 // Runs the new task's kernel thread; it enters user space with `frame`.
 ErrorOr<void> start_task(Task& task, const arch::TrapFrame& frame, uint64_t tpidr_el0, const sched::FpState* fp);
 void free_task(Task* task);
-// Takes a zombie off the process list before it is freed (lock held).
-void unlink_zombie_locked(Process& zombie);
+// Puts a new process on the process list / takes one off it before it is
+// freed (scheduler lock held).
+void register_process_locked(Process& process);
+void unregister_process_locked(Process& process);
 void free_reaped_process(Process* process);
 // Queues a signal with its siginfo for a process (scheduler lock held).
 ErrorOr<void> queue_signal_locked(sched::SchedulerLockGuard& guard, Process& target, int signal,

@@ -59,7 +59,7 @@ ErrorOr<WaitResult> wait_child(const WaitRequest& request) {
                 result = report_of(child, request);
                 if (result && child.state == ProcessState::Zombie && !request.no_reap) {
                     self.children.remove(child.sibling_link);
-                    unlink_zombie_locked(child);
+                    unregister_process_locked(child);
                     zombie = &child;
                 }
             });

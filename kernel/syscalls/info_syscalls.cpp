@@ -26,7 +26,7 @@ int64_t sys_sysinfo(const SyscallArgs& args) {
     info.uptime = static_cast<int64_t>(arch::monotonic_ns() / 1'000'000'000);
     info.totalram = memory.total_pages * mm::k_page_size;
     info.freeram = memory.free_pages * mm::k_page_size;
-    info.procs = static_cast<uint16_t>(proc::process_stats().live);
+    info.procs = static_cast<uint16_t>(proc::process_stats().tasks);  // Linux: nr_threads
     info.mem_unit = 1;
     return to_result(mm::write_user(args.ptr<abi::Sysinfo>(0), info));
 }

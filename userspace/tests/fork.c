@@ -342,6 +342,9 @@ static void test_cycles(void) {
         waitpid(pid, NULL, 0);
     }
     long before = free_bytes();
+    struct sysinfo info;
+    CHECK_EQ(sysinfo(&info), 0);
+    int procs_before = info.procs; /* tasks in the system */
     int wrong = 0, failed_forks = 0;
     for (int i = 0; i < CYCLES; i++) {
         pid_t pid = fork();
@@ -360,6 +363,10 @@ static void test_cycles(void) {
     CHECK_EQ(failed_forks, 0);
     CHECK_EQ(wrong, 0);
     CHECK_ERR(waitpid(-1, NULL, WNOHANG), ECHILD); /* all reaped */
+    /* The task count is back too (Linux's own threads may come and go). */
+    CHECK_EQ(sysinfo(&info), 0);
+    printf("  tasks (sysinfo procs) before %d, after %d\n", procs_before, (int)info.procs);
+    CHECK(abs((int)info.procs - procs_before) <= 8);
     /* A leak of even one page per cycle would be 4000 KiB. */
     CHECK(after > before - 2 * MiB);
     check_end();
