@@ -14,6 +14,7 @@
 // stepping the PC back onto the SVC instruction, or lets EINTR through.
 #include <iterator>
 
+#include "kernel/arch/aarch64/interrupts.h"
 #include "kernel/arch/aarch64/timer.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/time/timer_queue.h"
@@ -359,6 +360,13 @@ void handle_signals_before_user_return(arch::TrapFrame& frame) {
     // unblocked signal, unmasking one, a group exit, a stop, an exec).
     if (!task || (!task->thread->signal_pending && !task->syscall_interrupted && !task->restore_saved_mask))
         return;
+    // The vectors call this with interrupts masked. What follows may write
+    // a frame to user memory (demand paging) or tear a whole process down:
+    // run it with interrupts on, and mask them again for the ERET.
+    struct InterruptsOn {
+        InterruptsOn() { arch::enable_interrupts(); }
+        ~InterruptsOn() { arch::disable_interrupts(); }
+    } interrupts_on;
     Process& process = *task->process;
     bool handler_ran = false;
     for (;;) {
