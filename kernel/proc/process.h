@@ -76,10 +76,15 @@ struct Task {
     // (or at the return to user space if none ran).
     bool restore_saved_mask;
     uint64_t saved_mask;
-    // The system call in progress, for SA_RESTART (see signals.cpp).
+    // A system call a signal interrupted, for SA_RESTART (see signals.cpp):
+    // restart it always unless a handler without SA_RESTART runs, or (sleeps,
+    // Linux's restart_block) only if no handler runs at all.
     uint64_t syscall_orig_x0;
     bool syscall_interrupted;
-    bool syscall_restartable;
+    bool restart_only_without_handler;
+    // An interrupted relative sleep resumes toward its old deadline.
+    bool resume_sleep;
+    uint64_t sleep_deadline_ns;
     arch::TrapFrame start_frame;  // registers a new task starts with (clone)
     ListNode process_link;
 };

@@ -27,10 +27,16 @@ constexpr SyscallTable k_table = make_table();
 
 // Calls that may be restarted after a signal interrupted them (Linux's
 // ERESTARTSYS group): transparently if no handler ran or the handler has
-// SA_RESTART. Sleeps, poll, select and sigsuspend always fail with EINTR.
-bool restartable(uint64_t number) {
+// SA_RESTART. Sleeps are restarted (toward their old deadline) only if no
+// handler ran, as Linux's restart_block; poll, select and sigsuspend always
+// fail with EINTR.
+enum class Restart : uint8_t { Never, UnlessHandlerRefuses, OnlyWithoutHandler };
+
+Restart restart_policy(uint64_t number) {
     namespace abi = linux_abi;
     switch (number) {
+    case abi::k_sys_nanosleep:
+    case abi::k_sys_clock_nanosleep: return Restart::OnlyWithoutHandler;
     case abi::k_sys_read:
     case abi::k_sys_write:
     case abi::k_sys_readv:
@@ -41,8 +47,8 @@ bool restartable(uint64_t number) {
     case abi::k_sys_ioctl:
     case abi::k_sys_wait4:
     case abi::k_sys_waitid:
-    case abi::k_sys_futex: return true;
-    default: return false;
+    case abi::k_sys_futex: return Restart::UnlessHandlerRefuses;
+    default: return Restart::Never;
     }
 }
 
@@ -70,10 +76,13 @@ void dispatch_syscall(arch::TrapFrame& frame) {
     arch::enable_interrupts();
     int64_t result = handler(args);
     frame.x[0] = static_cast<uint64_t>(result);
-    if (result == error_result(Error::Interrupted) && restartable(number)) {
-        proc::Task& task = *proc::current_task();
-        task.syscall_interrupted = true;
-        task.syscall_orig_x0 = args.a[0];
+    if (result == error_result(Error::Interrupted)) {
+        if (Restart policy = restart_policy(number); policy != Restart::Never) {
+            proc::Task& task = *proc::current_task();
+            task.syscall_interrupted = true;
+            task.syscall_orig_x0 = args.a[0];
+            task.restart_only_without_handler = policy == Restart::OnlyWithoutHandler;
+        }
     }
     arch::disable_interrupts();
 }

@@ -46,12 +46,17 @@ ErrorOr<uint64_t> read_duration(mm::UserPtr<const abi::Timespec> pointer) {
 }
 
 // Sleeps; a signal cuts it short: returns the time left (0 if it slept
-// the whole time).
+// the whole time). A sleep the kernel restarts after a stop/continue (no
+// handler ran) resumes toward the deadline it had, not from scratch.
 uint64_t sleep_for(uint64_t nanoseconds) {
-    uint64_t deadline = arch::monotonic_ns() + nanoseconds;
-    if (sched::sleep_interruptible_ns(nanoseconds))
-        return 0;
+    proc::Task& task = *proc::current_task();
     uint64_t now = arch::monotonic_ns();
+    uint64_t deadline = task.resume_sleep ? task.sleep_deadline_ns : now + nanoseconds;
+    task.resume_sleep = false;
+    if (deadline <= now || sched::sleep_interruptible_ns(deadline - now))
+        return 0;
+    task.sleep_deadline_ns = deadline;
+    now = arch::monotonic_ns();
     return deadline > now ? deadline - now : 1;  // interrupted: never report "nothing left"
 }
 

@@ -700,6 +700,43 @@ static void test_sigtimedwait(void) {
     check_end();
 }
 
+/* A sleep stopped and continued (no handler runs) goes on sleeping toward
+ * its old deadline: it neither fails with EINTR nor starts over. */
+static void test_sleep_restart(void) {
+    check_begin("nanosleep survives SIGSTOP/SIGCONT and ends no earlier than asked");
+    int report[2];
+    CHECK_EQ(pipe(report), 0);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct timespec start, end, want = {0, 400 * 1000 * 1000};
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        int r = nanosleep(&want, NULL);
+        int saved = errno;
+        clock_gettime(CLOCK_MONOTONIC, &end);
+        long elapsed_ms = (end.tv_sec - start.tv_sec) * 1000 + (end.tv_nsec - start.tv_nsec) / 1000000;
+        long out[3] = {r, saved, elapsed_ms};
+        (void)!write(report[1], out, sizeof out);
+        _exit(0);
+    }
+    struct timespec step = {0, 50 * 1000 * 1000};
+    nanosleep(&step, NULL);
+    CHECK_EQ(kill(pid, SIGSTOP), 0);
+    int status = -1;
+    CHECK_EQ(waitpid(pid, &status, WUNTRACED), pid);
+    CHECK(WIFSTOPPED(status));
+    nanosleep(&step, NULL);
+    CHECK_EQ(kill(pid, SIGCONT), 0);
+    long out[3] = {-2, 0, 0};
+    CHECK_EQ(read(report[0], out, sizeof out), (long)sizeof out);
+    CHECK_EQ(out[0], 0); /* not -1/EINTR */
+    CHECK(out[2] >= 400); /* a sleep is never shorter than asked */
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    close(report[0]);
+    close(report[1]);
+    check_end();
+}
+
 /* ---- the terminal's foreground group (what a shell's job control uses) */
 
 static void test_job_control(void) {
@@ -766,6 +803,7 @@ int main(int argc, char **argv) {
         {"job-control", test_job_control},
         {"itimer", test_itimer},
         {"sigtimedwait", test_sigtimedwait},
+        {"sleep-restart", test_sleep_restart},
     };
     return check_run_tests("signals", argc, argv, tests, sizeof tests / sizeof *tests);
 }
