@@ -300,7 +300,15 @@ ErrorOr<void> send_signal_to_thread(int tgid, int tid, int signal) {
     SignalInfo info = sent_by_current(signal, abi::k_si_tkill);
     sched::SchedulerLockGuard guard;
     Task* task = find_task_locked(tid);
-    if (!task || (tgid > 0 && task->process->pid != tgid))
+    if (!task) {
+        // A zombie's main thread still exists for signals (they are
+        // ignored), as on Linux until it is reaped.
+        Process* zombie = find_process_locked(tid);
+        if (zombie && zombie->state == ProcessState::Zombie && (tgid <= 0 || tgid == tid))
+            return {};
+        return Error::NoSuchProcess;
+    }
+    if (tgid > 0 && task->process->pid != tgid)
         return Error::NoSuchProcess;
     if (signal == 0)
         return {};

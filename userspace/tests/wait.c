@@ -27,6 +27,7 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -254,6 +255,8 @@ static void test_zombie(void) {
     /* Its pid still exists; signals to a zombie are accepted and ignored. */
     CHECK_EQ(kill(pid, 0), 0);
     CHECK_EQ(kill(pid, SIGKILL), 0);
+    CHECK_EQ(syscall(SYS_tgkill, pid, pid, 0), 0); /* its main thread too */
+    CHECK_EQ(syscall(SYS_tkill, pid, SIGTERM), 0);
     CHECK_EQ(getpgid(pid), getpgid(0));
     int status = -1;
     CHECK_EQ(waitpid(pid, &status, WNOHANG), pid);
