@@ -36,21 +36,32 @@ Key key_for(AddressSpace* space, uint64_t address) {
 
 }  // namespace
 
+constinit void (*futex_wait_window_hook)() = nullptr;
+
 ErrorOr<void> futex_wait(AddressSpace* space, uint64_t address, uint32_t expected, std::optional<uint64_t> timeout_ns) {
     Key key = key_for(space, address);
     Waiter waiter { key.space, key.address, false, {}, {} };
     uint64_t deadline = timeout_ns ? arch::monotonic_ns() + *timeout_ns : 0;
     if (timeout_ns && deadline == 0)
         deadline = 1;  // 0 means "no deadline" to the wait queue
-    // Read the word and enqueue under the lock: a waker that changes the
-    // word and calls wake after this point finds us in the list.
+    // Enqueue first, then read the word (it may fault, so not under the
+    // lock). A waker that changed the word before our read is seen by the
+    // read; one that changes it after our read finds us in the list. Read
+    // first and enqueue after, and a waker running in between is lost.
+    {
+        sched::SchedulerLockGuard guard;
+        g_waiters.push_back(waiter);
+    }
     auto value = mm::read_user(mm::UserPtr<const uint32_t>(address));
-    if (value.is_error())
-        return value.error();
+    if (futex_wait_window_hook)
+        futex_wait_window_hook();
     sched::SchedulerLockGuard guard;
-    if (value.value() != expected)
-        return Error::TryAgain;
-    g_waiters.push_back(waiter);
+    if (waiter.woken)
+        return {};
+    if (value.is_error() || value.value() != expected) {
+        g_waiters.remove(waiter);
+        return value.is_error() ? value.error() : Error::TryAgain;
+    }
     auto result = sched::WaitResult::Woken;
     while (!waiter.woken && result == sched::WaitResult::Woken)
         result = waiter.queue.wait_interruptible(guard, deadline);

@@ -21,4 +21,8 @@ ErrorOr<void> futex_wait(AddressSpace* space, uint64_t address, uint32_t expecte
 // Wakes up to `count` waiters; returns how many were woken.
 uint64_t futex_wake(AddressSpace* space, uint64_t address, uint64_t count);
 
+// Tests only: called by futex_wait after it has read the word and before it
+// sleeps, where a waker on another thread may run (preemption).
+extern void (*futex_wait_window_hook)();
+
 }  // namespace akuma::proc
