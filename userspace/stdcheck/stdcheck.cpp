@@ -19,16 +19,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <map>
 #include <memory>
 #include <new>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 extern "C" {
@@ -698,6 +702,38 @@ bool test_nested_containers() {
 
 // ------------------------------------------------------------------ runner
 
+// fork() while another thread allocates: the child has only the forking
+// thread, so the allocator must not be left locked by the other one (glibc
+// and libakuma hold their lock across fork). A child that deadlocks is
+// ended by its alarm and the test fails instead of hanging.
+bool test_fork_while_another_thread_allocates() {
+    std::atomic<bool> stop { false };
+    static void* volatile sink;  // keeps the compiler from eliding malloc/free pairs
+    std::thread churn([&] {
+        for (size_t i = 0; !stop.load(std::memory_order_relaxed); i++) {
+            sink = malloc(16 + i % 512);
+            free(sink);
+        }
+    });
+    bool ok = true;
+    int status = 0;
+    for (int i = 0; i < 8 && ok; i++) {
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            alarm(10);
+            void* block = malloc(100);
+            std::string text(200, 'x');  // operator new too
+            _exit(block && text.size() == 200 ? 0 : 1);
+        }
+        ok = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
+    stop = true;
+    churn.join();
+    CHECKF(ok, "a child forked while another thread allocated ended with status %#x", status);
+    return true;
+}
+
 struct Test {
     const char* name;
     bool (*function)();
@@ -727,6 +763,7 @@ const Test k_tests[] = {
     { "unique_ptr_arrays_deleters", test_unique_ptr },
     { "map_insert_erase_order", test_map_insert_erase },
     { "nested_map_string_vector", test_nested_containers },
+    { "fork_while_another_thread_allocates", test_fork_while_another_thread_allocates },
 };
 
 } // namespace

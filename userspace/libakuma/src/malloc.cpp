@@ -19,6 +19,7 @@
 // this library would. One lock serialises every call; no per-thread caches
 // yet.
 #include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -76,6 +77,10 @@ public:
             futex_wake(&m_state, 1);
     }
 
+    // In a fork child: the forking thread held the lock (see below) and is
+    // the only thread; nobody waits on the child's copy.
+    void reset_in_child() { m_state.store(0, std::memory_order_relaxed); }
+
 private:
     std::atomic<int> m_state { 0 };
     static_assert(sizeof(std::atomic<int>) == sizeof(int));
@@ -94,6 +99,13 @@ private:
 
 constinit Lock g_lock;
 constinit Kind g_kind = Kind::Unchosen;
+
+// fork() in a threaded program copies only the forking thread: had another
+// thread held the lock at that moment, the child could never allocate. So
+// the lock is held across fork (as glibc does for its own malloc).
+__attribute__((constructor)) void hold_lock_across_fork() {
+    pthread_atfork([] { g_lock.lock(); }, [] { g_lock.unlock(); }, [] { g_lock.reset_in_child(); });
+}
 constinit FastAllocator<SyscallPageSource> g_fast;
 constinit GuardAllocator<SyscallPageSource> g_guard;
 constinit BrkAllocator<SyscallPageSource> g_brk;
