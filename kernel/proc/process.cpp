@@ -549,6 +549,11 @@ ErrorOr<void> check_foreground_group(int pgid) {
     return in_session ? ErrorOr<void> {} : ErrorOr<void> { Error::NotPermitted };
 }
 
+void free_finished() {
+    free_orphan_zombies();
+    sched::reap_dead_threads();
+}
+
 ProcessStats process_stats() {
     sched::SchedulerLockGuard guard;
     ProcessStats stats = g_stats;

@@ -275,6 +275,10 @@ ErrorOr<int> create_session();
 // process is in it, NotPermitted if it belongs to another session.
 ErrorOr<void> check_foreground_group(int pgid);
 
+// Frees what ended processes and threads left for later: zombies nobody
+// will wait for, and the kernel threads of exited tasks.
+void free_finished();
+
 struct ProcessStats {
     uint64_t live;   // processes not yet reaped
     uint64_t tasks;  // live user threads

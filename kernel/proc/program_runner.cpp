@@ -7,6 +7,7 @@
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/proc/process.h"
+#include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 
 namespace akuma::proc {
@@ -85,7 +86,18 @@ std::string_view next_word(std::string_view& line) {
     return word;
 }
 
-uint64_t free_pages_settled() {
+// The PMM free count once everything the programs left behind is freed.
+// A task's kernel thread finishes exiting a little after its process was
+// reaped (it may be preempted on its way out), and the idle thread frees
+// it: wait, briefly, until the kernel has no more threads than it had
+// before the programs ran.
+uint64_t free_pages_settled(uint64_t threads_before) {
+    for (int tries = 0; tries < 1000; ++tries) {
+        free_finished();
+        if (sched::scheduler_stats().threads_alive <= threads_before)
+            break;
+        sched::sleep_ns(1'000'000);
+    }
     mm::heap_release_cached_memory();
     return mm::pmm_stats().free_pages;
 }
@@ -106,7 +118,8 @@ unsigned run_program_list(std::string_view list_path) {
     }
     unsigned failed = 0;
     unsigned run_count = 0;
-    uint64_t free_before = free_pages_settled();
+    uint64_t threads_before = sched::scheduler_stats().threads_alive;
+    uint64_t free_before = free_pages_settled(threads_before);
     std::string_view rest { text.data, text.size };
     while (!rest.empty()) {
         size_t newline = rest.find('\n');
@@ -146,7 +159,7 @@ unsigned run_program_list(std::string_view list_path) {
         kprintln("[Test] {} {}", label, passed ? "PASSED" : "FAILED");
         failed += passed ? 0 : 1;
     }
-    uint64_t free_after = free_pages_settled();
+    uint64_t free_after = free_pages_settled(threads_before);
     bool returned = free_after == free_before;
     kprintln("[Test] {} programs run; PMM free pages before {}, after {}: user memory {}", run_count, free_before,
              free_after, returned ? "fully returned - PASSED" : "NOT returned - FAILED");
