@@ -9,7 +9,7 @@
 // Output, one line per metric, then "[membench] done":
 //   [membench] <metric>: <N> ns/op (<iterations> iterations)
 //   [membench] <metric>: <delta> KiB for <requested> KiB requested (<ratio>%)
-//   [membench] resident: unavailable          (no /proc/self/status: Akuma)
+//   [membench] resident: unavailable          (neither /proc/self/status nor sysinfo)
 //   [membench] <metric>: skipped (<why>)       (resident, page-per-block allocator)
 //   [membench] <metric>: unavailable (<call>: <error>)   (the kernel lacks it)
 // A metric that cannot run prints "[membench] <metric>: FAILED (<why>)" and
@@ -36,6 +36,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -432,24 +433,29 @@ void bench_thread() {
 
 // ---- 11. resident memory of many small blocks
 
-// VmRSS in kB from /proc/self/status; -1 if unavailable. Uses open/read,
-// not stdio, so the measurement itself allocates nothing.
-long read_vm_rss_kb() {
+// Memory in use, in KiB: VmRSS from /proc/self/status where there is a
+// procfs (Linux); else the kernel's own page accounting through sysinfo(2):
+// RAM in use system-wide, exact on Akuma (no page cache, nothing else runs).
+// -1 if neither is available. open/read, not stdio, so the measurement
+// itself allocates nothing.
+long read_used_kb() {
     int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    char buf[4096];
-    size_t used = 0;
-    ssize_t got;
-    while (used < sizeof buf - 1 && (got = read(fd, buf + used, sizeof buf - 1 - used)) > 0)
-        used += size_t(got);
-    close(fd);
-    buf[used] = '\0';
-    const char* line = std::strstr(buf, "\nVmRSS:");
-    if (!line) return -1;
-    return std::strtol(line + 7, nullptr, 10);
+    if (fd >= 0) {
+        char buf[4096];
+        size_t used = 0;
+        ssize_t got;
+        while (used < sizeof buf - 1 && (got = read(fd, buf + used, sizeof buf - 1 - used)) > 0)
+            used += size_t(got);
+        close(fd);
+        buf[used] = '\0';
+        const char* line = std::strstr(buf, "\nVmRSS:");
+        return line ? std::strtol(line + 7, nullptr, 10) : -1;
+    }
+    struct sysinfo info {};
+    if (sysinfo(&info) != 0) return -1;
+    return long((info.totalram - info.freeram) * info.mem_unit / kib);
 }
 
-// Akuma has no procfs yet: say so and skip the metric.
 void resident_unavailable() { std::printf("[membench] resident: unavailable\n"); }
 
 void bench_resident() {
@@ -457,7 +463,7 @@ void bench_resident() {
     std::snprintf(metric, sizeof metric, "resident memory for 100000 live 16..256 B allocations (%s)",
                   allocator_name());
     constexpr size_t count = 100000;
-    if (read_vm_rss_kb() < 0) return resident_unavailable();
+    if (read_used_kb() < 0) return resident_unavailable();
 
     // The pointer table comes from mmap and is populated before the first
     // reading, so only the allocator's memory shows in the delta.
@@ -485,13 +491,13 @@ void bench_resident() {
         munmap(table, table_len);
     };
 
-    long before = read_vm_rss_kb();
+    long before = read_used_kb();
     // Probe: an allocator spending a page or more per block (guard) would
     // need ~400 MiB and more mappings than Linux allows (libakuma's guard
     // aborts then), so it is skipped rather than run into the wall.
     constexpr size_t probe_blocks = 1000;
     bool ok = allocate_up_to(probe_blocks);
-    long probe_kb = read_vm_rss_kb() - before;
+    long probe_kb = read_used_kb() - before;
     if (ok && probe_kb > long(2 * probe_blocks)) {
         release();
         std::printf("[membench] %s: skipped (%ld KiB resident for the first %zu blocks)\n", metric, probe_kb,
@@ -499,11 +505,11 @@ void bench_resident() {
         return;
     }
     ok = ok && allocate_up_to(count);
-    long after = read_vm_rss_kb();
+    long after = read_used_kb();
     release();
 
     if (!ok) return fail(metric, "malloc ran out");
-    if (before < 0 || after < 0) return fail(metric, "VmRSS unreadable");
+    if (before < 0 || after < 0) return fail(metric, "memory use unreadable");
     long delta = after - before;
     unsigned long long requested_kib = (requested + kib - 1) / kib;
     std::printf("[membench] %s: %ld KiB for %llu KiB requested (%lld%%)\n", metric, delta, requested_kib,
