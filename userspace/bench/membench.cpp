@@ -6,7 +6,9 @@
 // Linux that may go through the vDSO, and Akuma and Linux must be measured
 // the same way.
 //
-// Output, one line per metric, then "[membench] done":
+// Output: "[membench] reset to main(): <N> ns since reset" (virtual time
+// from the machine's reset to this program's main), one line per metric,
+// then "[membench] done":
 //   [membench] <metric>: <N> ns/op (<iterations> iterations)
 //   [membench] <metric>: <delta> KiB for <requested> KiB requested (<ratio>%)
 //   [membench] resident: unavailable          (neither /proc/self/status nor sysinfo)
@@ -528,6 +530,14 @@ int main(int argc, char** argv) {
     }
     if (argc == 2) divisor = 20;
     self_path = argv[0];
+    // Virtual time since reset (the generic timer's virtual counter starts
+    // at 0 there under QEMU): how long the kernel took to get here.
+    uint64_t counter, frequency;
+    asm volatile("isb; mrs %0, cntvct_el0" : "=r"(counter));
+    asm volatile("mrs %0, cntfrq_el0" : "=r"(frequency));
+    std::printf("[membench] reset to main(): %llu ns since reset\n",
+                static_cast<unsigned long long>(counter / frequency * 1000000000u +
+                                                counter % frequency * 1000000000u / frequency));
 
     bench_getpid();
     bench_page_fault();

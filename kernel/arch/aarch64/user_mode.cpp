@@ -36,6 +36,10 @@ ErrorOr<void> user_mode_init() {
     asm volatile("mrs %0, tcr_el1" : "=r"(tcr));
     tcr &= ~static_cast<uint64_t>(TCR_EPD0);
     asm volatile("msr tcr_el1, %0\n isb\n tlbi vmalle1\n dsb nsh\n isb" ::"r"(tcr) : "memory");
+    // As Linux: user space may read the virtual counter (CNTVCT_EL0) and its
+    // frequency (CNTKCTL_EL1.EL0VCTEN), not the physical one or the timers.
+    constexpr uint64_t k_cntkctl_el0vcten = 1u << 1;
+    asm volatile("msr cntkctl_el1, %0\n isb" ::"r"(k_cntkctl_el0vcten));
     return {};
 }
 
