@@ -1,5 +1,7 @@
 // Signal system calls: actions, masks, alternate stacks, sending, waiting,
 // and the return from a handler.
+#include <optional>
+
 #include "kernel/arch/aarch64/timer.h"
 #include "kernel/proc/process.h"
 #include "kernel/sched/scheduler.h"
@@ -128,32 +130,39 @@ int64_t sys_sigaltstack(const SyscallArgs& args) {
     proc::Task& task = *proc::current_task();
     uint64_t sp = args.frame->sp;
     bool on_stack = task.altstack.flags != abi::k_ss_disable && sp - task.altstack.sp < task.altstack.size;
-    if (args.a[1] != 0) {
-        abi::SignalStack old { task.altstack.sp, on_stack ? abi::k_ss_onstack : task.altstack.flags,
-                               0, task.altstack.size };
-        if (task.altstack.flags == abi::k_ss_disable)
-            old = { 0, abi::k_ss_disable, 0, 0 };
-        if (mm::write_user(args.ptr<abi::SignalStack>(1), old).is_error())
+    // The new value is read before the old one is written: both may be the
+    // same struct (sigaltstack(&ss, &ss) swaps, as on Linux).
+    std::optional<abi::SignalStack> requested;
+    if (args.a[0] != 0) {
+        auto value = mm::read_user(args.ptr<const abi::SignalStack>(0));
+        if (value.is_error())
             return error_result(Error::Fault);
+        requested = value.value();
     }
-    if (args.a[0] == 0)
-        return 0;
-    auto requested = mm::read_user(args.ptr<const abi::SignalStack>(0));
-    if (requested.is_error())
-        return error_result(Error::Fault);
-    if (on_stack)
-        return error_result(Error::NotPermitted);
-    auto value = requested.value();
-    int32_t mode = value.flags & ~static_cast<int32_t>(abi::k_ss_autodisarm);
-    if (mode != 0 && mode != abi::k_ss_disable && mode != abi::k_ss_onstack)
-        return error_result(Error::Invalid);
-    if (mode == abi::k_ss_disable) {
-        task.altstack = { 0, 0, abi::k_ss_disable };
-        return 0;
+    proc::AltStack old_stack = task.altstack;
+    if (requested) {
+        if (on_stack)
+            return error_result(Error::NotPermitted);
+        int32_t mode = requested->flags & ~static_cast<int32_t>(abi::k_ss_autodisarm);
+        if (mode != 0 && mode != abi::k_ss_disable && mode != abi::k_ss_onstack)
+            return error_result(Error::Invalid);
+        if (mode == abi::k_ss_disable)
+            task.altstack = { 0, 0, abi::k_ss_disable };
+        else if (requested->size < abi::k_minsigstksz)
+            return error_result(Error::NoMemory);  // ENOMEM, as Linux
+        else
+            task.altstack = { requested->sp, requested->size,
+                              static_cast<int32_t>(requested->flags & abi::k_ss_autodisarm) };
     }
-    if (value.size < abi::k_minsigstksz)
-        return error_result(Error::NoMemory);  // ENOMEM, as Linux
-    task.altstack = { value.sp, value.size, static_cast<int32_t>(value.flags & abi::k_ss_autodisarm) };
+    if (args.a[1] != 0) {
+        abi::SignalStack old { old_stack.sp, on_stack ? abi::k_ss_onstack : old_stack.flags, 0, old_stack.size };
+        if (old_stack.flags == abi::k_ss_disable)
+            old = { 0, abi::k_ss_disable, 0, 0 };
+        if (mm::write_user(args.ptr<abi::SignalStack>(1), old).is_error()) {
+            task.altstack = old_stack;
+            return error_result(Error::Fault);
+        }
+    }
     return 0;
 }
 

@@ -737,6 +737,29 @@ static void test_sleep_restart(void) {
     check_end();
 }
 
+/* The sigaltstack system call with one struct for both (the libc wrapper's
+ * arguments are restrict, so through syscall()) swaps: Linux reads the new
+ * value before writing the old one. Too small a stack is ENOMEM. */
+static void test_altstack_swap(void) {
+    check_begin("sigaltstack: swap in place, ENOMEM below MINSIGSTKSZ, disable");
+    static char first[65536], second[65536];
+    stack_t ss = {.ss_sp = first, .ss_size = sizeof first, .ss_flags = 0};
+    CHECK_EQ(sigaltstack(&ss, NULL), 0);
+    stack_t swap = {.ss_sp = second, .ss_size = sizeof second, .ss_flags = 0};
+    CHECK_EQ(syscall(SYS_sigaltstack, &swap, &swap), 0);
+    CHECK(swap.ss_sp == first && swap.ss_size == sizeof first);
+    stack_t now;
+    CHECK_EQ(sigaltstack(NULL, &now), 0);
+    CHECK(now.ss_sp == second && now.ss_flags == 0);
+    stack_t tiny = {.ss_sp = first, .ss_size = 1024, .ss_flags = 0};
+    CHECK_ERR(sigaltstack(&tiny, NULL), ENOMEM);
+    stack_t off = {.ss_sp = NULL, .ss_size = 0, .ss_flags = SS_DISABLE};
+    CHECK_EQ(sigaltstack(&off, NULL), 0);
+    CHECK_EQ(sigaltstack(NULL, &now), 0);
+    CHECK_EQ(now.ss_flags, SS_DISABLE);
+    check_end();
+}
+
 /* ---- the terminal's foreground group (what a shell's job control uses) */
 
 static void test_job_control(void) {
@@ -804,6 +827,7 @@ int main(int argc, char **argv) {
         {"itimer", test_itimer},
         {"sigtimedwait", test_sigtimedwait},
         {"sleep-restart", test_sleep_restart},
+        {"altstack-swap", test_altstack_swap},
     };
     return check_run_tests("signals", argc, argv, tests, sizeof tests / sizeof *tests);
 }
