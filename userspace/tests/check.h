@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int check_failures;    /* total failed checks, decides exit status */
 static int check_group_fails; /* failures within the current group */
@@ -62,6 +64,28 @@ static inline void check_end(void) {
             check_group_fails++;                                                 \
         }                                                                        \
     } while (0)
+
+/* Ends a forked child with its verdict as exit status: 0 only if it failed
+ * no check since the fork (the parent reads it with check_child_status). */
+static inline void check_child_done(int failures_at_fork) {
+    fflush(stdout);
+    _exit(check_failures != failures_at_fork ? 1 : 0);
+}
+
+/* Reaps child `pid` and checks it exited with `code` (signal == 0) or was
+ * killed by `signal`. */
+static inline void check_child_status(pid_t pid, int code, int signal) {
+    int status = -1;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    int ok = signal ? (WIFSIGNALED(status) && WTERMSIG(status) == signal)
+                    : (WIFEXITED(status) && WEXITSTATUS(status) == code);
+    if (!ok) {
+        printf("  child %d: status 0x%x, want %s %d\n", (int)pid, status, signal ? "signal" : "exit",
+               signal ? signal : code);
+        check_failures++;
+        check_group_fails++;
+    }
+}
 
 /* Ends the program: status 0 only if every check passed. */
 static inline void check_exit(void) {

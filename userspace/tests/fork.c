@@ -37,23 +37,6 @@
 
 static const char *self_path;
 
-/* The child's verdict is its exit status: 0 only if its own checks passed. */
-static void child_done(int failures_at_fork) {
-    fflush(stdout);
-    _exit(check_failures != failures_at_fork ? 1 : 0);
-}
-
-/* Reaps pid and checks it exited with the given code. */
-static void expect_exit(pid_t pid, int code) {
-    int status = -1;
-    CHECK_EQ(waitpid(pid, &status, 0), pid);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != code) {
-        printf("  child %d: status 0x%x, want exit %d\n", (int)pid, status, code);
-        check_failures++;
-        check_group_fails++;
-    }
-}
-
 static long free_bytes(void) {
     struct sysinfo si;
     if (sysinfo(&si) != 0) return -1;
@@ -91,13 +74,13 @@ static void test_basic(void) {
         CHECK(me != parent);
         CHECK_EQ(getppid(), parent);
         write_full(p[1], &me, sizeof me);
-        child_done(base);
+        check_child_done(base);
     }
     CHECK(pid > 0);
     pid_t reported = 0;
     CHECK_EQ(read_full(p[0], &reported, sizeof reported), 0);
     CHECK_EQ(reported, pid);
-    expect_exit(pid, 0);
+    check_child_status(pid, 0, 0);
     close(p[0]);
     close(p[1]);
     check_end();
@@ -148,7 +131,7 @@ static void test_isolation(void) {
         CHECK_EQ(heap[16383], 33);
         CHECK_EQ(priv[0], 40);
         CHECK_EQ(priv[3 * PAGE / sizeof(int)], 44);
-        child_done(base);
+        check_child_done(base);
     }
     CHECK(pid > 0);
     char c;
@@ -164,7 +147,7 @@ static void test_isolation(void) {
     priv[0] = 400;
     priv[3 * PAGE / sizeof(int)] = 444;
     write_full(to_child[1], &c, 1);
-    expect_exit(pid, 0);
+    check_child_status(pid, 0, 0);
     CHECK_EQ(global_value, 100);
     CHECK_EQ(heap[0], 300);
     CHECK_EQ(priv[0], 400);
@@ -198,7 +181,7 @@ static void test_shared(void) {
         write_full(to_parent[1], &c, 1);
         CHECK_EQ(read_full(to_child[0], &c, 1), 0);
         CHECK_EQ(shared[0], 3);
-        child_done(base);
+        check_child_done(base);
     }
     CHECK(pid > 0);
     char c;
@@ -207,7 +190,7 @@ static void test_shared(void) {
     CHECK_EQ(shared[PAGE / sizeof(int)], 22);
     shared[0] = 3;
     write_full(to_child[1], &c, 1);
-    expect_exit(pid, 0);
+    check_child_status(pid, 0, 0);
     munmap((void *)shared, 2 * PAGE);
     close(to_child[0]);
     close(to_child[1]);
@@ -243,7 +226,7 @@ static void test_shared_futex(void) {
     nanosleep(&pause, NULL);
     word[0] = 1;
     CHECK_EQ(syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0), 1);
-    expect_exit(pid, 0);
+    check_child_status(pid, 0, 0);
     munmap((void *)word, PAGE);
     check_end();
 }
@@ -316,7 +299,7 @@ static void test_cow(void) {
     CHECK_EQ(bad, 0);
     char c = 'x';
     write_full(release[1], &c, 1);
-    expect_exit(pid, 0);
+    check_child_status(pid, 0, 0);
     long after_reap = free_bytes();
     printf("  freeram after the child is reaped: %+ld KiB from before fork\n", (after_reap - base) / 1024);
     /* The child's 8 MiB of copies are back (Linux keeps ~1.2 MiB of freed
@@ -390,7 +373,7 @@ static void test_vfork(void) {
     }
     CHECK(pid > 0);
     CHECK_EQ(vfork_flag, 1000);
-    expect_exit(pid, 7);
+    check_child_status(pid, 7, 0);
 
     vfork_flag = 0;
     fflush(stdout);
@@ -404,7 +387,7 @@ static void test_vfork(void) {
     }
     CHECK(pid > 0);
     CHECK_EQ(vfork_flag, 2);
-    expect_exit(pid, 42); /* the exec'd image's status */
+    check_child_status(pid, 42, 0); /* the exec'd image's status */
     check_end();
 }
 

@@ -51,24 +51,6 @@ static void short_sleep(long ms) {
     nanosleep(&t, NULL);
 }
 
-static void child_done(int failures_at_fork) {
-    fflush(stdout);
-    _exit(check_failures != failures_at_fork ? 1 : 0);
-}
-
-static void expect_status(pid_t pid, int code, int signal) {
-    int status = -1;
-    CHECK_EQ(waitpid(pid, &status, 0), pid);
-    int ok = signal ? (WIFSIGNALED(status) && WTERMSIG(status) == signal)
-                    : (WIFEXITED(status) && WEXITSTATUS(status) == code);
-    if (!ok) {
-        printf("  child %d: status 0x%x, want %s %d\n", (int)pid, status, signal ? "signal" : "exit",
-               signal ? signal : code);
-        check_failures++;
-        check_group_fails++;
-    }
-}
-
 static void set_handler(int sig, void (*fn)(int), int flags) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -205,7 +187,7 @@ static void test_sigchld(void) {
     CHECK_EQ(chld_count, 1);
     CHECK_EQ(chld_pid, pid);
     CHECK(is_blocked(SIGCHLD)); /* sigsuspend restored the mask */
-    expect_status(pid, 0, 0);
+    check_child_status(pid, 0, 0);
     block(SIGCHLD, SIG_UNBLOCK);
     CHECK_EQ(chld_count, 1);
     set_default(SIGCHLD);
@@ -345,7 +327,7 @@ static void test_restart(void) {
     CHECK_EQ(read(p[0], buf, sizeof buf), 4);
     CHECK(memcmp(buf, "data", 4) == 0);
     CHECK(usr1_count >= 1);
-    expect_status(pid, 0, 0);
+    check_child_status(pid, 0, 0);
     close(p[0]);
     close(p[1]);
     set_default(SIGUSR1);
@@ -373,7 +355,7 @@ static void test_eintr(void) {
     CHECK_ERR(read(p[0], buf, sizeof buf), EINTR);
     CHECK(usr1_count >= 1);
     kill(pid, SIGKILL);
-    expect_status(pid, 0, SIGKILL);
+    check_child_status(pid, 0, SIGKILL);
     close(p[0]);
     close(p[1]);
     set_default(SIGUSR1);
@@ -417,7 +399,7 @@ static void test_kill(void) {
         CHECK_EQ(got_code[1], SI_TKILL);
         CHECK_EQ(got_pid[0], getppid());
         CHECK_EQ(got_pid[1], getppid());
-        child_done(base);
+        check_child_done(base);
     }
     char c;
     CHECK_EQ(read(ready[0], &c, 1), 1);
@@ -426,7 +408,7 @@ static void test_kill(void) {
     CHECK_EQ(read(ack[0], &c, 1), 1);
     CHECK_EQ(syscall(SYS_tgkill, pid, pid, SIGUSR2), 0);
     CHECK_EQ(read(ack[0], &c, 1), 1);
-    expect_status(pid, 0, 0);
+    check_child_status(pid, 0, 0);
     CHECK_ERR(kill(pid, 0), ESRCH); /* reaped: gone */
     CHECK_ERR(kill(getpid(), 65), EINVAL);
     CHECK_ERR(kill(getpid(), -1), EINVAL);
@@ -453,7 +435,7 @@ static void test_default(void) {
             for (;;) pause();
         }
         CHECK_EQ(kill(pid, fatal[i]), 0);
-        expect_status(pid, 0, fatal[i]);
+        check_child_status(pid, 0, fatal[i]);
     }
     /* SIGWINCH and SIGURG are ignored by default: the blocked read goes on
      * and returns the data. */
@@ -472,7 +454,7 @@ static void test_default(void) {
     CHECK_EQ(kill(pid, SIGCHLD), 0);
     short_sleep(20);
     CHECK_EQ(write(p[1], "x", 1), 1);
-    expect_status(pid, 0, 0);
+    check_child_status(pid, 0, 0);
     close(p[0]);
     close(p[1]);
     check_end();
@@ -517,7 +499,7 @@ static void test_stop(void) {
     for (int i = 0; i < 100000 && !*cont_seen; i++) sched_yield();
     CHECK_EQ(*cont_seen, 1);
     CHECK_EQ(kill(pid, SIGKILL), 0);
-    expect_status(pid, 0, SIGKILL);
+    check_child_status(pid, 0, SIGKILL);
     munmap((void *)shared, PAGE);
     check_end();
 }
@@ -594,9 +576,9 @@ static void test_fork(void) {
         struct sigaction now;
         CHECK_EQ(sigaction(SIGUSR2, NULL, &now), 0);
         CHECK(now.sa_handler == on_dummy);
-        child_done(base);
+        check_child_done(base);
     }
-    expect_status(pid, 0, 0);
+    check_child_status(pid, 0, 0);
     sigset_t pending;
     sigemptyset(&pending);
     CHECK_EQ(sigpending(&pending), 0);

@@ -49,21 +49,6 @@ static void short_sleep(long ms) {
     nanosleep(&t, nullptr);
 }
 
-/* Reaps pid and checks it exited with the given code (signal == 0) or was
- * killed by signal. */
-static void expect_status(pid_t pid, int code, int signal) {
-    int status = -1;
-    CHECK_EQ(waitpid(pid, &status, 0), pid);
-    bool ok = signal ? (WIFSIGNALED(status) && WTERMSIG(status) == signal)
-                     : (WIFEXITED(status) && WEXITSTATUS(status) == code);
-    if (!ok) {
-        printf("  child %d: status 0x%x, want %s %d\n", (int)pid, status, signal ? "signal" : "exit",
-               signal ? signal : code);
-        check_failures++;
-        check_group_fails++;
-    }
-}
-
 static void test_mutex() {
     check_begin("8 std::threads x 100000 increments under std::mutex");
     constexpr int k_threads = 8, k_increments = 100000;
@@ -243,7 +228,7 @@ static void test_main_exit() {
     char buf[8] = {};
     CHECK_EQ(read(main_exit_pipe[0], buf, sizeof buf), 5);
     CHECK(memcmp(buf, "alive", 5) == 0);
-    expect_status(pid, 0, 0);
+    check_child_status(pid, 0, 0);
     close(main_exit_pipe[0]);
     check_end();
 }
@@ -259,7 +244,7 @@ static void test_exit_group() {
         });
         for (;;) pause(); /* only the other thread's exit can end this */
     }
-    expect_status(pid, 3, 0);
+    check_child_status(pid, 3, 0);
 
     /* Several threads blocked in different places all go. */
     fflush(stdout);
@@ -275,7 +260,7 @@ static void test_exit_group() {
         });
         for (;;) pause();
     }
-    expect_status(pid, 9, 0);
+    check_child_status(pid, 9, 0);
     check_end();
 }
 
@@ -290,7 +275,7 @@ static void test_crash() {
         });
         for (;;) pause();
     }
-    expect_status(pid, 0, SIGSEGV);
+    check_child_status(pid, 0, SIGSEGV);
     check_end();
 }
 
@@ -326,7 +311,7 @@ static void test_tgkill() {
     if (child == 0) _exit(0);
     CHECK_ERR(syscall(SYS_tgkill, getpid(), child, 0), ESRCH);
     CHECK_EQ(syscall(SYS_tgkill, child, child, 0), 0); /* it exists (maybe a zombie) */
-    expect_status(child, 0, 0);
+    check_child_status(child, 0, 0);
     CHECK_EQ(syscall(SYS_tgkill, getpid(), getpid(), 0), 0);
     CHECK_ERR(syscall(SYS_tgkill, getpid(), 0, 0), EINVAL);
     CHECK_EQ(sigaction(SIGUSR1, &old, nullptr), 0);
