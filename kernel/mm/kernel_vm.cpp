@@ -1,6 +1,7 @@
 #include "kernel/mm/kernel_vm.h"
 
 #include "kernel/arch/aarch64/kernel_page_tables.h"
+#include "kernel/arch/aarch64/page_zero.h"
 #include "kernel/arch/aarch64/sysregs.h"
 #include "kernel/debug/panic.h"
 #include "kernel/mm/layout.h"
@@ -27,12 +28,6 @@ void free_unmapped_page(PhysAddr pa, uint64_t bytes) {
         free_pages(pa + offset);
 }
 
-void zero_page(PhysAddr pa) {
-    auto* words = static_cast<uint64_t*>(phys_to_virt(pa));
-    for (size_t i = 0; i < k_page_size / sizeof(uint64_t); ++i)
-        words[i] = 0;
-}
-
 }  // namespace
 
 void kernel_vm_init() {
@@ -52,7 +47,7 @@ ErrorOr<void*> vm_allocate(size_t size) {
         auto page = allocate_pages(0, PageOwner::KernelVm);
         ErrorOr<void> mapped = page.is_error() ? ErrorOr<void>(page.error()) : ErrorOr<void>();
         if (!page.is_error()) {
-            zero_page(page.value());
+            arch::zero_page(phys_to_virt(page.value()));
             mapped = arch::map_kernel(*base + i * k_page_size, page.value(), k_page_size,
                                       k_page_read | k_page_write, false);
             if (mapped.is_error())

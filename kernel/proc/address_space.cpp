@@ -2,6 +2,7 @@
 
 #include <new>
 
+#include "kernel/arch/aarch64/page_zero.h"
 #include "kernel/arch/aarch64/user_mode.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/mm/pmm.h"
@@ -153,7 +154,7 @@ std::optional<PhysAddr> UserTableEnv::allocate_table() {
     auto page = mm::allocate_pages(0, mm::PageOwner::UserTable);
     if (page.is_error())
         return std::nullopt;
-    __builtin_memset(mm::phys_to_virt(page.value()), 0, k_page_size);
+    arch::zero_page(mm::phys_to_virt(page.value()));
     return page.value();
 }
 
@@ -402,7 +403,10 @@ ErrorOr<void> AddressSpace::populate_page(const Vma& vma, VirtAddr page) {
         }
         from_file = read.value();
     }
-    __builtin_memset(bytes + from_file, 0, k_page_size - from_file);
+    if (from_file == 0)
+        arch::zero_page(bytes);  // anonymous memory and .bss: the common case
+    else
+        __builtin_memset(bytes + from_file, 0, k_page_size - from_file);
     mm::PageTable<UserTableEnv> table(m_env, m_root);
     if (auto mapped = table.map(page, frame, k_page_size, page_flags_for_prot(vma.prot), false); mapped.is_error()) {
         mm::free_pages(frame);

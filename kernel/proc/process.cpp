@@ -388,16 +388,6 @@ void free_reaped_process(Process* process) {
     sched::reap_dead_threads();
 }
 
-Process* current_process() {
-    auto* thread = sched::current_thread();
-    return thread ? thread->process : nullptr;
-}
-
-Task* current_task() {
-    auto* thread = sched::current_thread();
-    return thread ? thread->task : nullptr;
-}
-
 namespace {
 
 // Ends the calling task; the last one also ends the process.

@@ -165,8 +165,14 @@ ErrorOr<Process*> spawn(const SpawnRequest& request);
 int wait_and_reap(Process* process);
 
 // The process / task of the calling thread (nullptr for kernel threads).
-Process* current_process();
-Task* current_task();
+inline Process* current_process() {
+    auto* thread = sched::current_thread();
+    return thread ? thread->process : nullptr;
+}
+inline Task* current_task() {
+    auto* thread = sched::current_thread();
+    return thread ? thread->task : nullptr;
+}
 
 // exit_group(2): ends every thread of the current process with `wait_status`
 // (exit code << 8, or the terminating signal number).
@@ -237,9 +243,17 @@ ErrorOr<void> deliver_signal(Process& target, int signal);
 // report (kill_current_for_fault).
 void raise_fault_signal(int signal, int code, uint64_t address, uint64_t pc, const char* reason);
 
-// Called on every return to EL0: delivers pending signals (handler frames,
-// default actions, stops) and restarts or fails interrupted system calls.
+// Called on every return to EL0 that has work (has_return_work): delivers
+// pending signals (handler frames, default actions, stops) and restarts or
+// fails interrupted system calls.
 void handle_signals_before_user_return(arch::TrapFrame& frame);
+// The common case, checked without the lock: nothing to do. Everything that
+// gives the task work on its way out sets one of these (queueing an
+// unblocked signal, unmasking one, a group exit, a stop or an exec set
+// signal_pending).
+inline bool has_return_work(const Task& task) {
+    return task.thread->signal_pending || task.syscall_interrupted || task.restore_saved_mask;
+}
 // rt_sigreturn. Never returns an error to user space (a bad frame kills).
 void signal_return(arch::TrapFrame& frame);
 // Recomputes Thread::signal_pending for the task (scheduler lock held).

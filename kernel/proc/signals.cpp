@@ -366,10 +366,7 @@ void raise_fault_signal(int signal, int code, uint64_t address, uint64_t pc, con
 
 void handle_signals_before_user_return(arch::TrapFrame& frame) {
     Task* task = current_task();
-    // The common case, checked without the lock: nothing to do. Everything
-    // that gives the task work here sets signal_pending (queueing an
-    // unblocked signal, unmasking one, a group exit, a stop, an exec).
-    if (!task || (!task->thread->signal_pending && !task->syscall_interrupted && !task->restore_saved_mask))
+    if (!task || !has_return_work(*task))
         return;
     // The vectors call this with interrupts masked. What follows may write
     // a frame to user memory (demand paging) or tear a whole process down:

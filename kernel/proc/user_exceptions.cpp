@@ -13,17 +13,17 @@ namespace abi = linux_abi;
 
 namespace {
 
-FaultAccess access_of(uint64_t esr) {
+// The ESR is decoded once per fault (each decode is a call and a switch).
+FaultAccess access_of(uint64_t esr, const arch::AbortInfo& abort) {
     uint32_t ec = arch::esr_exception_class(esr);
     if (ec == arch::exception_class::k_instruction_abort_lower || ec == arch::exception_class::k_instruction_abort_same)
         return FaultAccess::Execute;
-    return arch::decode_abort(esr).is_write ? FaultAccess::Write : FaultAccess::Read;
+    return abort.is_write ? FaultAccess::Write : FaultAccess::Read;
 }
 
 // Translation and permission faults are what demand paging handles;
 // anything else (alignment, external aborts...) is the program's problem.
-bool is_paging_fault(uint64_t esr) {
-    auto kind = arch::decode_abort(esr).kind;
+bool is_paging_fault(arch::FaultKind kind) {
     return kind == arch::FaultKind::Translation || kind == arch::FaultKind::Permission ||
            kind == arch::FaultKind::AccessFlag;
 }
@@ -33,16 +33,17 @@ bool is_paging_fault(uint64_t esr) {
 void handle_user_sync_exception(arch::TrapFrame& frame) {
     uint32_t ec = arch::esr_exception_class(frame.esr);
     switch (ec) {
-    case arch::exception_class::k_svc64:
+    case arch::exception_class::k_svc64:  // exception_dispatch calls dispatch_syscall itself
         sys::dispatch_syscall(frame);
         return;
     case arch::exception_class::k_data_abort_lower:
     case arch::exception_class::k_instruction_abort_lower: {
         const char* reason = "fault";
-        auto kind = arch::decode_abort(frame.esr).kind;
-        if (is_paging_fault(frame.esr)) {
+        auto abort = arch::decode_abort(frame.esr);
+        auto kind = abort.kind;
+        if (is_paging_fault(kind)) {
             arch::enable_interrupts();  // reading a file page may take a while
-            auto result = current_process()->space->handle_fault(frame.far, access_of(frame.esr), &reason);
+            auto result = current_process()->space->handle_fault(frame.far, access_of(frame.esr, abort), &reason);
             arch::disable_interrupts();
             if (!result.is_error())
                 return;
@@ -73,19 +74,20 @@ void handle_user_sync_exception(arch::TrapFrame& frame) {
 
 bool handle_kernel_fault_on_user_address(arch::TrapFrame& frame) {
     Process* process = current_process();
-    if (!process || !process->space || frame.far >= mm::k_user_space_end || !is_paging_fault(frame.esr))
+    if (!process || !process->space || frame.far >= mm::k_user_space_end)
+        return false;
+    auto abort = arch::decode_abort(frame.esr);
+    if (!is_paging_fault(abort.kind))
         return false;
     const char* reason = nullptr;
     // Like the interrupted code: interrupts on if they were (file reads may block).
     bool irqs_were_on = !(frame.spsr & (1u << 7));
     if (irqs_were_on)
         arch::enable_interrupts();
-    bool resolved = !process->space->handle_fault(frame.far, access_of(frame.esr), &reason).is_error();
+    bool resolved = !process->space->handle_fault(frame.far, access_of(frame.esr, abort), &reason).is_error();
     if (irqs_were_on)
         arch::disable_interrupts();
     return resolved;
 }
-
-void prepare_return_to_user(arch::TrapFrame& frame) { handle_signals_before_user_return(frame); }
 
 }  // namespace akuma::proc

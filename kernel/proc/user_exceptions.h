@@ -4,6 +4,7 @@
 #pragma once
 
 #include "kernel/arch/aarch64/trap_frame.h"
+#include "kernel/proc/process.h"
 
 namespace akuma::proc {
 
@@ -13,7 +14,12 @@ void handle_user_sync_exception(arch::TrapFrame& frame);
 // (retry the access); false leaves it to the exception-table fixup.
 bool handle_kernel_fault_on_user_address(arch::TrapFrame& frame);
 
-// Last step before ERET to EL0: act on fatal signals.
-void prepare_return_to_user(arch::TrapFrame& frame);
+// Last step before ERET to EL0: act on pending signals and interrupted
+// system calls. Inline: on every system call's way out this is one test.
+inline void prepare_return_to_user(arch::TrapFrame& frame) {
+    Task* task = current_task();
+    if (task && has_return_work(*task)) [[unlikely]]
+        handle_signals_before_user_return(frame);
+}
 
 }  // namespace akuma::proc

@@ -7,44 +7,60 @@ namespace akuma::sched {
 
 void Mutex::lock_locked(SchedulerLockGuard& guard) {
     Thread* self = current_thread();
-    if (m_owner == self)
+    if (owner() == self)
         panic("thread '{}' locks a mutex it already holds", self->name);
-    // unlock() hands the mutex directly to the first waiter, so a woken
-    // waiter owns it already; no thread can overtake it.
-    if (!m_owner) {
-        m_owner = self;
-        return;
-    }
-    while (m_owner != self)
+    for (;;) {
+        uintptr_t state = m_state.load(std::memory_order_relaxed);
+        if (state == 0) {
+            if (m_state.compare_exchange_strong(state, word_of(self), std::memory_order_acquire))
+                return;
+            continue;
+        }
+        if (!(state & k_waiters_bit)
+            && !m_state.compare_exchange_strong(state, state | k_waiters_bit, std::memory_order_relaxed))
+            continue;  // released (or changed) meanwhile: look again
         m_waiters.wait(guard);
+        // unlock() hands the mutex directly to the first waiter, so a woken
+        // waiter owns it already; no thread can overtake it.
+        if (owner() == self) {
+            std::atomic_thread_fence(std::memory_order_acquire);
+            return;
+        }
+    }
 }
 
 void Mutex::lock() {
+    uintptr_t expected = 0;
+    if (m_state.compare_exchange_strong(expected, word_of(current_thread()), std::memory_order_acquire))
+        return;
     SchedulerLockGuard guard;
     lock_locked(guard);
 }
 
 bool Mutex::try_lock() {
-    SchedulerLockGuard guard;
-    if (m_owner)
-        return false;
-    m_owner = current_thread();
-    return true;
+    uintptr_t expected = 0;
+    return m_state.compare_exchange_strong(expected, word_of(current_thread()), std::memory_order_acquire);
 }
 
 void Mutex::unlock_locked(SchedulerLockGuard& guard) {
     Thread* self = current_thread();
-    if (m_owner != self)
-        panic("thread '{}' unlocks a mutex held by {}", self->name, m_owner ? m_owner->name : "nobody");
-    m_owner = m_waiters.wake_one(guard);
+    Thread* holder = owner();
+    if (holder != self)
+        panic("thread '{}' unlocks a mutex held by {}", self->name, holder ? holder->name : "nobody");
+    Thread* next = m_waiters.wake_one(guard);
+    uintptr_t state = next ? word_of(next) | (m_waiters.is_empty() ? 0 : k_waiters_bit) : 0;
+    m_state.store(state, std::memory_order_release);
 }
 
 void Mutex::unlock() {
+    uintptr_t expected = word_of(current_thread());
+    if (m_state.compare_exchange_strong(expected, 0, std::memory_order_release))
+        return;
     SchedulerLockGuard guard;
     unlock_locked(guard);
 }
 
-bool Mutex::is_held_by_current_thread() const { return m_owner && m_owner == current_thread(); }
+bool Mutex::is_held_by_current_thread() const { return owner() == current_thread() && owner(); }
 
 void Semaphore::down() {
     SchedulerLockGuard guard;

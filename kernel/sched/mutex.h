@@ -4,6 +4,7 @@
 // thread (or by nobody), waiting on a condition variable without its mutex.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "kernel/sched/wait_queue.h"
@@ -12,6 +13,13 @@ namespace akuma::sched {
 
 struct Thread;
 
+// Taking a free mutex and releasing one nobody waits for are one atomic
+// compare-exchange each, without the scheduler lock: a page fault takes its
+// address space's mutex every time. The state word is the owner Thread*
+// with bit 0 set while threads wait; waiters set that bit (under the
+// scheduler lock) before they sleep, so an unlock either sees it and hands
+// the mutex over under that lock, or came first and the waiter's
+// compare-exchange fails and it looks again.
 class Mutex {
 public:
     constexpr Mutex() = default;
@@ -28,7 +36,13 @@ private:
     void unlock_locked(SchedulerLockGuard& guard);
     void lock_locked(SchedulerLockGuard& guard);
 
-    Thread* m_owner { nullptr };
+    static constexpr uintptr_t k_waiters_bit = 1;
+    static uintptr_t word_of(Thread* thread) { return reinterpret_cast<uintptr_t>(thread); }
+    Thread* owner() const {
+        return reinterpret_cast<Thread*>(m_state.load(std::memory_order_relaxed) & ~k_waiters_bit);
+    }
+
+    std::atomic<uintptr_t> m_state { 0 };
     WaitQueue m_waiters;
 };
 

@@ -14,13 +14,14 @@ extern "C" char boot_stack_bottom[], boot_stack_top[];
 
 namespace akuma::sched {
 
+constinit Thread* g_current_thread = nullptr;
+
 namespace {
 
 constexpr unsigned k_slice_ms = 10;
 
 constinit IrqSpinLock g_lock {};
 constinit IntrusiveList<Thread, &Thread::queue_link> g_run_queue {};
-constinit Thread* g_current = nullptr;
 constinit Thread* g_idle = nullptr;
 constinit bool g_need_resched = false;
 constinit SchedulerStats g_stats {};
@@ -38,7 +39,7 @@ uint64_t idle_loop(void*) {
 // Picks the next thread and switches to it. Lock held; the current thread's
 // state has been set by the caller (Runnable ones are already queued).
 void schedule_locked() {
-    Thread* previous = g_current;
+    Thread* previous = g_current_thread;
     Thread* next = g_run_queue.pop_front();
     if (!next)
         next = g_idle;
@@ -50,7 +51,7 @@ void schedule_locked() {
     next->slice_remaining = g_stats.slice_ticks;
     ++next->switches_in;
     ++g_stats.context_switches;
-    g_current = next;
+    g_current_thread = next;
     if (previous->fp_state)
         fp_state_save(previous->fp_state);
     if (next->fp_state)
@@ -81,7 +82,7 @@ void switch_away_locked() {
     // masked for an unbounded time: report it.
     if (spinlocks_held() != 1)
         panic("thread '{}' would sleep while holding {} spinlock(s) besides the scheduler lock",
-              g_current->name, spinlocks_held() - 1);
+              g_current_thread->name, spinlocks_held() - 1);
     schedule_locked();
 }
 
@@ -96,7 +97,7 @@ ErrorOr<void> scheduler_init(unsigned tick_hz) {
     main->owns_stack = false;
     main->state = ThreadState::Running;
     main->slice_remaining = g_stats.slice_ticks;
-    g_current = main;
+    g_current_thread = main;
     auto* idle = TRY(spawn("idle", idle_loop, nullptr));
     {
         SchedulerLockGuard guard;
@@ -108,60 +109,59 @@ ErrorOr<void> scheduler_init(unsigned tick_hz) {
     return {};
 }
 
-bool scheduler_running() { return g_current != nullptr; }
+bool scheduler_running() { return g_current_thread != nullptr; }
 
-Thread* current_thread() { return g_current; }
-const char* current_thread_name() { return g_current ? g_current->name : "boot"; }
+const char* current_thread_name() { return g_current_thread ? g_current_thread->name : "boot"; }
 
 void yield() {
-    if (!g_current)
+    if (!g_current_thread)
         return;
     SchedulerLockGuard guard;
-    if (g_current != g_idle)
-        make_runnable_locked(g_current);
+    if (g_current_thread != g_idle)
+        make_runnable_locked(g_current_thread);
     else
-        g_current->state = ThreadState::Runnable;
+        g_current_thread->state = ThreadState::Runnable;
     switch_away_locked();
 }
 
 void on_tick() {
     ++g_stats.ticks;
-    if (!g_current)
+    if (!g_current_thread)
         return;
-    if (g_current == g_idle) {
+    if (g_current_thread == g_idle) {
         g_need_resched = !g_run_queue.is_empty();
         return;
     }
-    if (g_current->slice_remaining > 0)
-        --g_current->slice_remaining;
-    if (g_current->slice_remaining == 0)
+    if (g_current_thread->slice_remaining > 0)
+        --g_current_thread->slice_remaining;
+    if (g_current_thread->slice_remaining == 0)
         g_need_resched = true;
 }
 
 PreemptionDisabled::PreemptionDisabled() {
-    if (g_current)
-        ++g_current->preempt_disabled;
+    if (g_current_thread)
+        ++g_current_thread->preempt_disabled;
 }
 
 PreemptionDisabled::~PreemptionDisabled() {
-    if (g_current)
-        --g_current->preempt_disabled;
+    if (g_current_thread)
+        --g_current_thread->preempt_disabled;
 }
 
 void preempt_if_needed() {
-    if (!g_need_resched || !g_current || g_current->preempt_disabled > 0)
+    if (!g_need_resched || !g_current_thread || g_current_thread->preempt_disabled > 0)
         return;
     g_need_resched = false;
     SchedulerLockGuard guard;
     if (g_run_queue.is_empty()) {
-        g_current->slice_remaining = g_stats.slice_ticks;  // nobody else wants the CPU
+        g_current_thread->slice_remaining = g_stats.slice_ticks;  // nobody else wants the CPU
         return;
     }
     ++g_stats.preemptions;
-    if (g_current != g_idle)
-        make_runnable_locked(g_current);
+    if (g_current_thread != g_idle)
+        make_runnable_locked(g_current_thread);
     else
-        g_current->state = ThreadState::Runnable;
+        g_current_thread->state = ThreadState::Runnable;
     schedule_locked();
 }
 

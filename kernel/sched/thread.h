@@ -77,7 +77,10 @@ void detach(Thread* thread);
 // Frees exited detached threads now (the idle thread does it otherwise).
 void reap_dead_threads();
 
-Thread* current_thread();
+// Inline: every system call, fault and signal check asks for it. Written
+// only by the scheduler (scheduler.cpp), with interrupts masked.
+extern Thread* g_current_thread;
+inline Thread* current_thread() { return g_current_thread; }
 const char* current_thread_name();
 
 // Gives this thread FP/SIMD state that is saved and restored on every

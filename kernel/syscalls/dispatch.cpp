@@ -52,38 +52,45 @@ Restart restart_policy(uint64_t number) {
     }
 }
 
+// Kept out of line so the common path of dispatch_syscall saves no more
+// registers than it needs.
+[[gnu::noinline, gnu::cold]] void report_unimplemented(arch::TrapFrame& frame, uint64_t number) {
+    // Logged once per number: programs probe (and fall back) often, and the
+    // console may be someone's shell session.
+    static constinit uint64_t reported[k_table_size / 64] {};
+    bool first = number >= k_table_size || !(reported[number / 64] & (1ull << (number % 64)));
+    if (number < k_table_size)
+        reported[number / 64] |= 1ull << (number % 64);
+    const char* name = linux_abi::syscall_name(number);
+    if (first)
+        kprintln("[Syscall] unimplemented {} ({}) from '{}' (further calls not logged)", number,
+                 name ? name : "?", current().name);
+    frame.x[0] = static_cast<uint64_t>(error_result(Error::NotImplemented));
+}
+
+[[gnu::noinline]] void note_interrupted(uint64_t number, uint64_t original_x0) {
+    if (Restart policy = restart_policy(number); policy != Restart::Never) {
+        proc::Task& task = *proc::current_task();
+        task.syscall_interrupted = true;
+        task.syscall_orig_x0 = original_x0;
+        task.restart_only_without_handler = policy == Restart::OnlyWithoutHandler;
+    }
+}
+
 }  // namespace
 
 void dispatch_syscall(arch::TrapFrame& frame) {
     uint64_t number = frame.x[8];
-    SyscallArgs args { { frame.x[0], frame.x[1], frame.x[2], frame.x[3], frame.x[4], frame.x[5] }, &frame };
     SyscallHandler handler = number < k_table_size ? k_table.handlers[number] : nullptr;
-    if (!handler) {
-        // Logged once per number: programs probe (and fall back) often,
-        // and the console may be someone's shell session.
-        static constinit uint64_t reported[k_table_size / 64] {};
-        bool first = number >= k_table_size || !(reported[number / 64] & (1ull << (number % 64)));
-        if (number < k_table_size)
-            reported[number / 64] |= 1ull << (number % 64);
-        const char* name = linux_abi::syscall_name(number);
-        if (first)
-            kprintln("[Syscall] unimplemented {} ({}) from '{}' (further calls not logged)", number,
-                     name ? name : "?", current().name);
-        frame.x[0] = static_cast<uint64_t>(error_result(Error::NotImplemented));
-        return;
-    }
+    if (!handler) [[unlikely]]
+        return report_unimplemented(frame, number);
+    SyscallArgs args { { frame.x[0], frame.x[1], frame.x[2], frame.x[3], frame.x[4], frame.x[5] }, &frame };
     // System calls run with interrupts on: they may block or take long.
     arch::enable_interrupts();
     int64_t result = handler(args);
     frame.x[0] = static_cast<uint64_t>(result);
-    if (result == error_result(Error::Interrupted)) {
-        if (Restart policy = restart_policy(number); policy != Restart::Never) {
-            proc::Task& task = *proc::current_task();
-            task.syscall_interrupted = true;
-            task.syscall_orig_x0 = args.a[0];
-            task.restart_only_without_handler = policy == Restart::OnlyWithoutHandler;
-        }
-    }
+    if (result == error_result(Error::Interrupted)) [[unlikely]]
+        note_interrupted(number, args.a[0]);
     arch::disable_interrupts();
 }
 

@@ -13,6 +13,7 @@
 #include "kernel/drivers/console.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/proc/user_exceptions.h"
+#include "kernel/syscalls/syscall.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/sched/thread.h"
 
@@ -116,6 +117,15 @@ std::optional<uint64_t> find_exception_fixup(uint64_t fault_pc) {
 extern "C" void exception_dispatch(akuma::arch::TrapFrame* frame, uint64_t kind_index) {
     using namespace akuma::arch;
     auto kind = static_cast<VectorKind>(kind_index);
+    // System calls first: the hottest path (see docs/PERFORMANCE.md).
+    if (kind == VectorKind::Lower64Sync) [[likely]] {
+        if (esr_exception_class(frame->esr) == exception_class::k_svc64) [[likely]]
+            akuma::sys::dispatch_syscall(*frame);
+        else
+            akuma::proc::handle_user_sync_exception(*frame);
+        akuma::proc::prepare_return_to_user(*frame);
+        return;
+    }
     if (kind == VectorKind::CurrentSpxIrq || kind == VectorKind::Lower64Irq) {
         irq_handle();
         // Switch threads only now, after every interrupt has been ended:
@@ -123,11 +133,6 @@ extern "C" void exception_dispatch(akuma::arch::TrapFrame* frame, uint64_t kind_
         akuma::sched::preempt_if_needed();
         if (kind == VectorKind::Lower64Irq)
             akuma::proc::prepare_return_to_user(*frame);
-        return;
-    }
-    if (kind == VectorKind::Lower64Sync) {
-        akuma::proc::handle_user_sync_exception(*frame);
-        akuma::proc::prepare_return_to_user(*frame);
         return;
     }
     if (kind == VectorKind::KernelStackOverflow) {
