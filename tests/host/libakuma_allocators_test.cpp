@@ -23,6 +23,7 @@
 #include "akuma/alloc/fast_allocator.h"
 #include "akuma/alloc/guard_allocator.h"
 #include "akuma/alloc/malloc_api.h"
+#include "akuma/alloc/thread_cache.h"
 
 using namespace akuma::user;
 
@@ -729,6 +730,150 @@ TEST(FastAllocatorDeathTest, WriteAfterFreeIntoTheFreeListIsCaught) {
             api_malloc(h.allocator, 32);
         },
         "corrupted free list");
+}
+
+// ----------------------------------------------------------- thread cache
+
+namespace {
+
+constexpr uintptr_t k_test_key = 0x5eed5eed5eed5eed;
+
+[[noreturn]] void cache_test_fatal(const char* what, const void* address) {
+    std::fprintf(stderr, "libakuma malloc: %s at %p\n", what, address);
+    std::abort();
+}
+
+} // namespace
+
+TEST(ThreadCache, ClassTableMatchesTheSizeClasses) {
+    for (size_t size = 0; size <= ThreadCache::k_max_size; size++)
+        ASSERT_EQ(ThreadCache::class_for(size), SizeClasses::index_for(size)) << size;
+    EXPECT_EQ(ThreadCache::k_classes, SizeClasses::index_for(ThreadCache::k_max_size) + 1);
+}
+
+TEST(ThreadCache, CachesNothingUntilEnabled) {
+    Harness<Fast> h;
+    ThreadCache cache;
+    void* p = h.allocator.allocate_in_class(3);
+    EXPECT_FALSE(cache.put(3, p, k_test_key, cache_test_fatal));
+    EXPECT_EQ(cache.take(3, k_test_key, cache_test_fatal), nullptr);
+    h.allocator.deallocate(p);
+}
+
+TEST(ThreadCache, HandsBackTheLastBlockPutAndClearsItsKey) {
+    Harness<Fast> h;
+    ThreadCache cache;
+    cache.enable();
+    void* a = h.allocator.allocate_in_class(2);
+    void* b = h.allocator.allocate_in_class(2);
+    ASSERT_TRUE(cache.put(2, a, k_test_key, cache_test_fatal));
+    ASSERT_TRUE(cache.put(2, b, k_test_key, cache_test_fatal));
+    EXPECT_EQ(cache.count(2), 2u);
+    EXPECT_EQ(cache.take(5, k_test_key, cache_test_fatal), nullptr) << "another class is empty";
+    EXPECT_EQ(cache.take(2, k_test_key, cache_test_fatal), b);
+    EXPECT_EQ(static_cast<uintptr_t*>(b)[1], 0u) << "the key does not stay in a handed-out block";
+    EXPECT_EQ(cache.take(2, k_test_key, cache_test_fatal), a);
+    EXPECT_EQ(cache.take(2, k_test_key, cache_test_fatal), nullptr);
+    h.allocator.deallocate(a);
+    h.allocator.deallocate(b);
+}
+
+TEST(ThreadCache, AFullClassRefusesMore) {
+    Harness<Fast> h;
+    ThreadCache cache;
+    cache.enable();
+    std::vector<void*> blocks;
+    for (unsigned i = 0; i <= ThreadCache::k_limit; i++)
+        blocks.push_back(h.allocator.allocate_in_class(0));
+    for (unsigned i = 0; i < ThreadCache::k_limit; i++)
+        ASSERT_TRUE(cache.put(0, blocks[i], k_test_key, cache_test_fatal));
+    EXPECT_FALSE(cache.put(0, blocks.back(), k_test_key, cache_test_fatal));
+    h.allocator.deallocate(blocks.back());
+    blocks.pop_back();
+    cache.flush([&](void* block) { h.allocator.deallocate(block); });
+}
+
+TEST(ThreadCache, FlushReturnsEveryBlockAndStopsCaching) {
+    Harness<Fast> h;
+    ThreadCache cache;
+    cache.enable();
+    for (unsigned index = 0; index < ThreadCache::k_classes; index++) {
+        for (unsigned i = 0; i < ThreadCache::k_limit; i++)
+            ASSERT_TRUE(cache.put(index, h.allocator.allocate_in_class(index), k_test_key, cache_test_fatal));
+    }
+    size_t released = 0;
+    cache.flush([&](void* block) {
+        EXPECT_EQ(static_cast<uintptr_t*>(block)[1], 0u);
+        h.allocator.deallocate(block);
+        released++;
+    });
+    EXPECT_EQ(released, size_t(ThreadCache::k_classes) * ThreadCache::k_limit);
+    // Every chunk emptied: one spare per class is all that stays mapped.
+    EXPECT_EQ(h.allocator.chunk_count(), size_t(ThreadCache::k_classes));
+    EXPECT_FALSE(cache.enabled());
+    void* p = h.allocator.allocate_in_class(1);
+    EXPECT_FALSE(cache.put(1, p, k_test_key, cache_test_fatal));
+    h.allocator.deallocate(p);
+}
+
+TEST(ThreadCache, CachedClassOfAcceptsOnlyInUseSlotStarts) {
+    Harness<Fast> h;
+    unsigned limit = ThreadCache::k_classes;
+    void* small = api_malloc(h.allocator, 100);
+    EXPECT_EQ(h.allocator.cached_class_of(small, limit), int(SizeClasses::index_for(100)));
+    EXPECT_EQ(h.allocator.cached_class_of(static_cast<char*>(small) + 16, limit), -1) << "interior pointer";
+    EXPECT_EQ(h.allocator.cached_class_of(small, SizeClasses::index_for(100)), -1) << "class not cached";
+    void* big_class = api_malloc(h.allocator, 4000);
+    EXPECT_EQ(h.allocator.cached_class_of(big_class, limit), -1);
+    void* large = api_malloc(h.allocator, 1 << 20);
+    EXPECT_EQ(h.allocator.cached_class_of(large, limit), -1);
+    void* aligned = api_aligned_alloc(h.allocator, Fast::k_chunk_size, 100);
+    EXPECT_EQ(h.allocator.cached_class_of(aligned, limit), -1) << "a chunk-aligned large block";
+    void* neighbour = api_malloc(h.allocator, 100);  // keeps the chunk alive
+    api_free(h.allocator, small);
+    EXPECT_EQ(h.allocator.cached_class_of(small, limit), -1) << "already free";
+    for (void* p : { big_class, large, aligned, neighbour })
+        api_free(h.allocator, p);
+}
+
+TEST(ThreadCacheDeathTest, DoubleFreeIntoTheCacheIsCaught) {
+    testing::FLAGS_gtest_death_test_style = "threadsafe";
+    EXPECT_DEATH(
+        {
+            Harness<Fast> h;
+            ThreadCache cache;
+            cache.enable();
+            void* p = h.allocator.allocate_in_class(4);
+            cache.put(4, p, k_test_key, cache_test_fatal);
+            cache.put(4, p, k_test_key, cache_test_fatal);
+        },
+        "double free");
+}
+
+TEST(ThreadCache, AMatchingKeyInUserDataIsNotADoubleFree) {
+    Harness<Fast> h;
+    ThreadCache cache;
+    cache.enable();
+    auto* p = static_cast<uintptr_t*>(h.allocator.allocate_in_class(4));
+    p[1] = k_test_key;  // the program happened to store the key
+    EXPECT_TRUE(cache.put(4, p, k_test_key, cache_test_fatal));
+    EXPECT_EQ(cache.take(4, k_test_key, cache_test_fatal), p);
+    h.allocator.deallocate(p);
+}
+
+TEST(ThreadCacheDeathTest, WriteAfterFreeOverTheKeyIsCaught) {
+    testing::FLAGS_gtest_death_test_style = "threadsafe";
+    EXPECT_DEATH(
+        {
+            Harness<Fast> h;
+            ThreadCache cache;
+            cache.enable();
+            auto* p = static_cast<uintptr_t*>(h.allocator.allocate_in_class(4));
+            cache.put(4, p, k_test_key, cache_test_fatal);
+            p[1] = 0x4141414141414141;
+            cache.take(4, k_test_key, cache_test_fatal);
+        },
+        "corrupted thread cache");
 }
 
 // ------------------------------------------------------------------ guard

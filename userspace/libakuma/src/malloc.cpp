@@ -16,12 +16,15 @@
 // constructors (libstdc++'s emergency exception pool) and main.
 //
 // All state is constant-initialised: malloc runs before any constructor of
-// this library would. One lock serialises every call; no per-thread caches
-// yet.
+// this library would. One lock serialises the allocators; under `fast`,
+// small blocks first go through a per-thread cache (thread_cache.h) that
+// needs no lock. Static glibc sets up the initial thread's TLS (from brk)
+// before the first malloc, so the cache is usable from the first call.
 #include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -31,6 +34,7 @@
 #include "akuma/alloc/fast_allocator.h"
 #include "akuma/alloc/guard_allocator.h"
 #include "akuma/alloc/malloc_api.h"
+#include "akuma/alloc/thread_cache.h"
 #include "akuma/malloc.h"
 #include "akuma/page_source.h"
 
@@ -110,6 +114,78 @@ constinit FastAllocator<SyscallPageSource> g_fast;
 constinit GuardAllocator<SyscallPageSource> g_guard;
 constinit BrkAllocator<SyscallPageSource> g_brk;
 
+// ---- the per-thread cache of `fast`
+//
+// A thread's cache is enabled once its exit hook is armed: a pthread key
+// whose destructor flushes the cache back (glibc runs key destructors when
+// a pthread exits; the initial thread never needs it). Threads started
+// without pthread_create keep an unarmed cache and take the locked path.
+enum class CacheState : unsigned char { Unarmed, Arming, Armed, Flushed };
+constinit thread_local ThreadCache t_cache;
+constinit thread_local CacheState t_cache_state = CacheState::Unarmed;
+constinit pthread_key_t g_cache_key_slot;
+constinit bool g_cache_key_created = false;
+// Marks cached blocks (their second word); per process, from the kernel's
+// AT_RANDOM bytes, so program data rarely matches it by chance.
+constinit uintptr_t g_cache_key = 0;
+
+[[noreturn, gnu::cold, gnu::noinline]] void cache_fatal(const char* what, const void* address) {
+    malloc_fatal(what, address);
+}
+
+void flush_thread_cache(void* cache) {
+    LockGuard guard(g_lock);
+    static_cast<ThreadCache*>(cache)->flush([](void* block) { g_fast.deallocate(block); });
+    t_cache_state = CacheState::Flushed;
+}
+
+// Called without the lock (pthread_setspecific may allocate for high key
+// numbers, and that allocation comes back here: Arming stops the recursion).
+void arm_thread_cache() {
+    t_cache_state = CacheState::Arming;
+    bool created;
+    {
+        LockGuard guard(g_lock);
+        if (!g_cache_key_created) {
+            g_cache_key_created = pthread_key_create(&g_cache_key_slot, flush_thread_cache) == 0;
+            auto* random = reinterpret_cast<const uintptr_t*>(getauxval(AT_RANDOM));
+            g_cache_key = (random ? random[1] : to_address(&g_cache_key)) | 1;
+        }
+        created = g_cache_key_created;
+    }
+    if (created && pthread_setspecific(g_cache_key_slot, &t_cache) == 0) {
+        t_cache.enable();
+        t_cache_state = CacheState::Armed;
+    } else {
+        t_cache_state = CacheState::Flushed;  // no hook: never cache in this thread
+    }
+}
+
+[[gnu::always_inline]] inline bool fast_chosen() { return __atomic_load_n(&g_kind, __ATOMIC_RELAXED) == Kind::Fast; }
+
+// malloc's slow path for a cacheable size under `fast`: fills the cache
+// with a few blocks of the class at once and returns one more.
+[[gnu::noinline]] void* refill_and_allocate(size_t size) {
+    if (t_cache_state == CacheState::Unarmed)
+        arm_thread_cache();
+    unsigned index = ThreadCache::class_for(size);
+    LockGuard guard(g_lock);
+    if (t_cache.enabled()) {
+        for (unsigned i = 1; i < ThreadCache::k_refill; i++) {
+            void* block = g_fast.allocate_in_class(index);
+            if (!block || !t_cache.put(index, block, g_cache_key, cache_fatal)) {
+                if (block)
+                    g_fast.deallocate(block);
+                break;
+            }
+        }
+    }
+    void* block = g_fast.allocate_in_class(index);
+    if (!block)
+        errno = ENOMEM;
+    return block;
+}
+
 const char* environment_value(const char* name) {
     if (!environ)
         return nullptr;
@@ -178,6 +254,17 @@ auto with_allocator(Function function) {
     }
 }
 
+[[gnu::noinline]] void* malloc_without_cache(size_t size) {
+    if (size <= ThreadCache::k_max_size && fast_chosen())
+        return refill_and_allocate(size);
+    return with_allocator([&](auto& allocator) { return api_malloc(allocator, size); });
+}
+
+[[gnu::noinline]] void free_without_cache(void* pointer) {
+    if (pointer)
+        with_allocator([&](auto& allocator) { api_free(allocator, pointer); });
+}
+
 } // namespace
 
 void malloc_fatal(const char* what, const void* address) {
@@ -208,13 +295,23 @@ const char* akuma_malloc_name(void) {
     return kind_name(chosen_kind());
 }
 
+// malloc and free are split so that the cache hit is a leaf function that
+// saves no registers; everything else is out of line.
 void* malloc(size_t size) noexcept {
-    return with_allocator([&](auto& allocator) { return api_malloc(allocator, size); });
+    if (size <= ThreadCache::k_max_size && fast_chosen()) [[likely]] {
+        if (void* block = t_cache.take(ThreadCache::class_for(size), g_cache_key, cache_fatal))
+            return block;
+    }
+    return malloc_without_cache(size);
 }
 
 void free(void* pointer) noexcept {
-    if (pointer)
-        with_allocator([&](auto& allocator) { api_free(allocator, pointer); });
+    if (fast_chosen() && pointer) [[likely]] {
+        int index = g_fast.cached_class_of(pointer, ThreadCache::k_classes);
+        if (index >= 0 && t_cache.put(static_cast<unsigned>(index), pointer, g_cache_key, cache_fatal))
+            return;
+    }
+    free_without_cache(pointer);
 }
 
 void* calloc(size_t count, size_t size) noexcept {

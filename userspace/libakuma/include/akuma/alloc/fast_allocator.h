@@ -139,6 +139,30 @@ public:
         return moved;
     }
 
+    // For the per-thread cache (thread_cache.h), read without the lock:
+    // the class of `pointer` if it is the exact start of a slot of a class
+    // below `class_limit` that is in use; -1 otherwise (a large block, an
+    // interior pointer, or misuse, which the locked path reports). Only the
+    // slot's own in-use bit decides, and only its owner changes it.
+    [[gnu::always_inline]] int cached_class_of(const void* pointer, unsigned class_limit) const {
+        uintptr_t address = to_address(pointer);
+        uintptr_t base = address & ~(k_chunk_size - 1);
+        auto* chunk = reinterpret_cast<const Chunk*>(base);
+        if (base == address || chunk->magic != k_small_magic || chunk->class_index >= class_limit)
+            return -1;
+        uintptr_t offset = address - base - k_data_offset; // wraps for the header: too big below
+        uintptr_t index = offset / chunk->slot_size;
+        if (index * chunk->slot_size != offset || index >= __atomic_load_n(&chunk->carved, __ATOMIC_RELAXED))
+            return -1;
+        uint64_t word = __atomic_load_n(&chunk->in_use[index / 64], __ATOMIC_RELAXED);
+        if (!(word & (uint64_t(1) << (index % 64))))
+            return -1;
+        return static_cast<int>(chunk->class_index);
+    }
+
+    // One slot of class `class_index`: the cache's refill.
+    void* allocate_in_class(unsigned class_index) { return allocate_small(class_index); }
+
     size_t usable_size(const void* pointer) {
         Chunk* chunk = chunk_of(pointer);
         if (chunk->magic == k_large_magic)
