@@ -2,6 +2,7 @@
 // API (vm_allocate / vm_free and containers on PageMapAllocator), plus
 // kernel stacks with guard pages.
 #include "kernel/arch/aarch64/kernel_page_tables.h"
+#include "kernel/arch/aarch64/page_zero.h"
 #include "kernel/arch/aarch64/sysregs.h"
 #include "kernel/lib/string.h"
 #include "kernel/lib/vector.h"
@@ -149,4 +150,23 @@ KTEST(kernel_stack_guard, "VM: kernel stacks have an unmapped guard below") {
     free_kernel_stack(s);
     KEXPECT(!is_mapped(s.bottom));
     KEXPECT_EQ(pmm_stats().free_pages, free_before);
+}
+
+KTEST(zero_page_exactly_one, "Mmap: zero_page clears its page and nothing around it") {
+    // Four pages of a pattern; the second is zeroed (with DC ZVA where the
+    // CPU allows it, which QEMU's Cortex models do: 64-byte blocks).
+    auto block = allocate_pages(2, PageOwner::Test);
+    KEXPECT(!block.is_error());
+    auto* bytes = static_cast<uint8_t*>(phys_to_virt(block.value()));
+    for (size_t i = 0; i < 4 * k_page_size; ++i)
+        bytes[i] = 0xa5;
+    arch::zero_page(bytes + k_page_size);
+    size_t wrong = 0;
+    for (size_t i = 0; i < 4 * k_page_size; ++i) {
+        bool in_zeroed_page = i >= k_page_size && i < 2 * k_page_size;
+        wrong += bytes[i] != (in_zeroed_page ? 0 : 0xa5);
+    }
+    KEXPECT_EQ(wrong, 0u);
+    KEXPECT(arch::zero_block_bytes() == 0 || k_page_size % (4 * arch::zero_block_bytes()) == 0);
+    free_pages(block.value());
 }
