@@ -50,6 +50,18 @@ TEST(Esr, DecodesFaultStatusGroups) {
     }
 }
 
+TEST(Esr, CacheMaintenanceFaultIsARead) {
+    // DC CVAU / IC IVAU fault with WnR and CM set (ARM ARM: cache
+    // maintenance reports WnR = 1). Linux treats them as reads, so cleaning
+    // a read-only code page (__builtin___clear_cache) is no write fault.
+    uint64_t esr = (0x24ull << 26) | (1u << 8) | (1u << 6) | 0x07;
+    auto info = decode_abort(esr);
+    EXPECT_FALSE(info.is_write);
+    EXPECT_EQ(info.kind, FaultKind::Translation);
+    // DC ZVA is reported as an ordinary write (CM clear).
+    EXPECT_TRUE(decode_abort((0x24ull << 26) | (1u << 6) | 0x07).is_write);
+}
+
 TEST(Esr, InstructionAbortHasNoWriteAndFnvClears) {
     uint64_t esr = (0x21ull << 26) | (1u << 6) | (1u << 10) | 0x0e;  // bit 6 is not WnR here
     auto info = decode_abort(esr);

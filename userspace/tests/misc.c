@@ -14,6 +14,7 @@
 #include <linux/futex.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -220,6 +221,40 @@ static void test_counter(void) {
     check_end();
 }
 
+/* Cache registers and instructions EL0 may use on Linux (SCTLR_EL1.UCT,
+ * DZE, UCI): glibc's memset zeroes with DC ZVA when DCZID_EL0 allows it,
+ * and JITs read CTR_EL0 and clean/invalidate to the point of unification
+ * (__builtin___clear_cache). Without them these trap (SIGILL). */
+static void test_cache_instructions(void) {
+    check_begin("CTR_EL0, DCZID_EL0, DC ZVA and cache maintenance from user space");
+    uint64_t ctr, dczid;
+    asm volatile("mrs %0, ctr_el0" : "=r"(ctr));
+    asm volatile("mrs %0, dczid_el0" : "=r"(dczid));
+    CHECK(ctr != 0);
+    CHECK((dczid & 16) == 0); /* DZP clear: DC ZVA is permitted */
+    size_t block = (size_t)4 << (dczid & 15);
+    static unsigned char area[4096] __attribute__((aligned(4096)));
+    memset(area, 0xa5, sizeof area);
+    asm volatile("dc zva, %0" : : "r"(area + block) : "memory");
+    size_t wrong = 0;
+    for (size_t i = 0; i < sizeof area; i++)
+        wrong += area[i] != (i >= block && i < 2 * block ? 0 : 0xa5);
+    CHECK(wrong == 0);
+    /* What __builtin___clear_cache does after writing code. */
+    asm volatile("dc cvau, %0\n dsb ish\n ic ivau, %0\n dsb ish\n isb" : : "r"(area) : "memory");
+    __builtin___clear_cache((char *)area, (char *)area + sizeof area);
+    /* Cache maintenance counts as a read: allowed on a read-only page that
+     * is not even populated yet (ESR.CM, as Linux's fault handler). */
+    unsigned char *code = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(code != MAP_FAILED);
+    if (code != MAP_FAILED) {
+        asm volatile("dc cvau, %0\n dsb ish\n ic ivau, %0\n dsb ish\n isb" : : "r"(code) : "memory");
+        CHECK(code[0] == 0);
+        munmap(code, 4096);
+    }
+    check_end();
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_ids();
@@ -230,5 +265,6 @@ int main(void) {
     test_sched_nosys();
     test_futex();
     test_counter();
+    test_cache_instructions();
     check_exit();
 }

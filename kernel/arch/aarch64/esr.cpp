@@ -48,7 +48,9 @@ AbortInfo decode_abort(uint64_t esr) {
     AbortInfo info { FaultKind::Other, -1, false, true, status };
     uint32_t ec = esr_exception_class(esr);
     if (ec == exception_class::k_data_abort_lower || ec == exception_class::k_data_abort_same)
-        info.is_write = (iss >> 6) & 1;  // WnR
+        // WnR; cache maintenance (CM) also sets WnR but only reads, as
+        // Linux treats it.
+        info.is_write = ((iss >> 6) & 1) && !((iss >> 8) & 1);
     info.far_valid = !((iss >> 10) & 1); // FnV
 
     uint32_t group = status >> 2;

@@ -15,9 +15,11 @@
 // SCTLR_EL1. RES1 bits of ARMv8.0 (29, 28, 23, 22, 20, 11), plus:
 // M (MMU), C (data cache), SA/SA0 (stack alignment checks), I (icache),
 // nTWI/nTWE (EL0 WFI/WFE not trapped), WXN (writable implies execute-never:
-// the hardware backs up our W^X mappings).
+// the hardware backs up our W^X mappings), and as on Linux DZE (EL0 may use
+// DC ZVA: glibc's memset does), UCT (EL0 may read CTR_EL0) and UCI (EL0 may
+// clean/invalidate caches to the point of unification: JITs).
 #define SCTLR_EL1_MMU_OFF 0x30d00800
-#define SCTLR_EL1_MMU_ON 0x30dd181d
+#define SCTLR_EL1_MMU_ON 0x34ddd81d
 
 #define CPACR_EL1_FPEN (3 << 20)
 
