@@ -163,8 +163,9 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
     arch::page_zero_init();
 
     // 5. Physical memory manager, then the heap leaves early mode.
-    mm::PmmConfig pmm_config { kernel_physical, reinterpret_cast<uint64_t>(__kernel_size), dtb_physical,
-                               state.fdt.total_size(), args.get_bool("page_poison", debug_memory) };
+    mm::PmmConfig pmm_config { kernel_physical, reinterpret_cast<uint64_t>(__kernel_size),
+                               arch::retire_boot_table_pool(), dtb_physical, state.fdt.used_size(),
+                               args.get_bool("page_poison", debug_memory) };
     if (auto result = mm::pmm_init(state.platform, pmm_config); result.is_error())
         panic("[PMM] initialisation failed: {}", error_name(result.error()));
     auto arena = mm::heap_early_arena();

@@ -1,5 +1,7 @@
 #include "kernel/dt/fdt.h"
 
+#include <algorithm>
+
 namespace akuma {
 
 using fdt_detail::load_be32;
@@ -281,8 +283,12 @@ ErrorOr<Fdt> Fdt::from_bytes(std::span<const uint8_t> bytes) {
     for (uint64_t offset = reservations_offset;; offset += k_reservation_entry_size) {
         if (offset + k_reservation_entry_size > total_size)
             return Error::OutOfRange;
-        if (load_be64(header + offset) == 0 && load_be64(header + offset + 8) == 0)
+        if (load_be64(header + offset) == 0 && load_be64(header + offset + 8) == 0) {
+            uint64_t used = std::max({ uint64_t(header_size), offset + k_reservation_entry_size,
+                                       struct_offset + struct_size, strings_offset + strings_size });
+            fdt.m_used_size = uint32_t(used);
             break;
+        }
     }
 
     TRY(fdt.validate_structure());

@@ -161,6 +161,11 @@ public:
 
     std::span<const uint8_t> bytes() const { return m_bytes; }
     uint32_t total_size() const { return uint32_t(m_bytes.size()); }
+    // Bytes up to the end of the last block (header, reservations,
+    // structure, strings): the rest of totalsize is free space left for
+    // in-place editing, which Akuma never does. QEMU's blob is 1 MiB with
+    // a few KiB used, so the PMM keeps only this much reserved.
+    uint32_t used_size() const { return m_used_size; }
     uint32_t version() const { return m_version; }
     uint32_t boot_cpuid_phys() const { return m_boot_cpuid_phys; }
 
@@ -196,6 +201,7 @@ private:
     size_t m_reservations_offset { 0 };
     size_t m_root_offset { 0 };
     uint32_t m_version { 0 };
+    uint32_t m_used_size { 0 };
     uint32_t m_boot_cpuid_phys { 0 };
 };
 

@@ -104,7 +104,14 @@ const char* page_owner_name(PageOwner owner) {
 }
 
 ErrorOr<void> pmm_init(const PlatformInfo& platform, const PmmConfig& config) {
-    add_reservation({ config.kernel_base, config.kernel_size }, "kernel image");
+    PhysicalSpan image { config.kernel_base, config.kernel_size };
+    PhysicalSpan spare = config.kernel_spare;
+    if (spare.size != 0 && spare.base >= image.base && spare.end() <= image.end()) {
+        add_reservation({ image.base, spare.base - image.base }, "kernel image");
+        add_reservation({ spare.end(), image.end() - spare.end() }, "kernel .bss, rest");
+    } else {
+        add_reservation(image, "kernel image");
+    }
     add_reservation({ config.dtb_base, config.dtb_size }, "device tree");
     if (platform.initrd)
         add_reservation({ platform.initrd->start, platform.initrd->end - platform.initrd->start }, "initrd");

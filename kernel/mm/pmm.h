@@ -15,6 +15,7 @@
 #include "kernel/mm/buddy_allocator.h"
 #include "kernel/mm/layout.h"
 #include "kernel/mm/page_table.h"
+#include "kernel/mm/physical_ranges.h"
 
 namespace akuma::mm {
 
@@ -36,6 +37,7 @@ const char* page_owner_name(PageOwner owner);
 struct PmmConfig {
     PhysAddr kernel_base;
     uint64_t kernel_size;
+    PhysicalSpan kernel_spare;  // pages inside the image that are free RAM (the unused boot table pool)
     PhysAddr dtb_base;
     uint64_t dtb_size;
     bool poisoning;

@@ -283,6 +283,19 @@ TEST(FdtHeader, Version16IsAccepted) {
     EXPECT_TRUE(fdt.value().root().property("#size-cells").has_value());
 }
 
+TEST(FdtHeader, UsedSizeEndsAtTheLastBlock) {
+    // QEMU hands over a 1 MiB blob with a few KiB of tree in it: the free
+    // space after the blocks is part of totalsize but not of used_size.
+    Bytes bytes = minimal_tree();
+    size_t tree_size = bytes.size();
+    bytes.resize(tree_size + 64 * 1024, 0);
+    set_be32(bytes, k_totalsize, uint32_t(bytes.size()));
+    auto fdt = Fdt::from_bytes(bytes);
+    ASSERT_FALSE(fdt.is_error());
+    EXPECT_EQ(fdt.value().total_size(), bytes.size());
+    EXPECT_EQ(fdt.value().used_size(), tree_size);
+}
+
 TEST(FdtHeader, TotalSizeFromHeader) {
     Bytes bytes = minimal_tree();
     EXPECT_EQ(Fdt::total_size_from_header(bytes.data()), bytes.size());

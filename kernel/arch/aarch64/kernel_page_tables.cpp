@@ -22,6 +22,7 @@ namespace {
 constexpr size_t k_pool_pages = 64;
 alignas(mm::k_page_size) uint8_t g_pool[k_pool_pages][mm::k_page_size];
 size_t g_pool_used;
+bool g_pool_retired;  // its unused pages belong to the PMM
 
 uint64_t g_kernel_phys;
 PhysAddr g_ttbr1_root;
@@ -35,7 +36,7 @@ struct BootTableEnv {
     uint64_t delta;
 
     std::optional<PhysAddr> allocate_table() {
-        if (g_pool_used == k_pool_pages)
+        if (g_pool_used == k_pool_pages || g_pool_retired)
             return std::nullopt;
         uint64_t* page = reinterpret_cast<uint64_t*>(g_pool[g_pool_used++]);
         for (size_t i = 0; i < mm::k_entries_per_table; ++i)
@@ -48,13 +49,16 @@ struct BootTableEnv {
 using BootPageTable = mm::PageTable<BootTableEnv>;
 
 // The live kernel tables (MMU on): new tables come from the boot pool until
-// the PMM is ready, then from the PMM; tables in the kernel image (the pool)
-// are reached through the image mapping, all others through the linear map.
+// the PMM is ready, then from the PMM; tables from the pool are reached
+// through the image mapping, all others through the linear map.
 struct KernelTableEnv {
     uint64_t image_delta;  // physical - virtual for addresses in the image
 
-    bool in_image(PhysAddr pa) const {
-        return pa >= g_kernel_phys && pa < g_kernel_phys + static_cast<uint64_t>(__kernel_end - __kernel_start);
+    // The pool's pages that were handed out as tables (the rest may be PMM
+    // pages now, see retire_boot_table_pool).
+    bool is_boot_pool_table(PhysAddr pa) const {
+        uint64_t pool = reinterpret_cast<uint64_t>(g_pool) + image_delta;
+        return pa >= pool && pa < pool + g_pool_used * mm::k_page_size;
     }
     std::optional<PhysAddr> allocate_table() {
         if (!mm::pmm_ready())
@@ -68,12 +72,12 @@ struct KernelTableEnv {
         return page.value();
     }
     uint64_t* table_pointer(PhysAddr table) const {
-        if (in_image(table))
+        if (is_boot_pool_table(table))
             return reinterpret_cast<uint64_t*>(table - image_delta);
         return static_cast<uint64_t*>(mm::phys_to_virt(table));
     }
     void free_table(PhysAddr table) {
-        if (in_image(table)) {
+        if (is_boot_pool_table(table)) {
             ++g_pool_tables_abandoned;  // the boot pool is not recycled
             return;
         }
@@ -208,5 +212,11 @@ ErrorOr<void> protect_kernel(VirtAddr va, uint64_t size, uint32_t flags) {
 }
 
 BootTablePoolStats boot_table_pool_stats() { return { g_pool_used, k_pool_pages }; }
+
+mm::PhysicalSpan retire_boot_table_pool() {
+    g_pool_retired = true;  // BootTableEnv::allocate_table now fails instead of handing out PMM pages
+    uint64_t virt = reinterpret_cast<uint64_t>(g_pool[g_pool_used]);
+    return { virt + (g_kernel_phys - mm::k_kernel_virtual_base), (k_pool_pages - g_pool_used) * mm::k_page_size };
+}
 
 }  // namespace akuma::arch

@@ -11,6 +11,7 @@
 
 #include "kernel/lib/error_or.h"
 #include "kernel/mm/page_table.h"
+#include "kernel/mm/physical_ranges.h"
 
 namespace akuma::arch {
 
@@ -45,5 +46,13 @@ struct BootTablePoolStats {
     size_t capacity;
 };
 BootTablePoolStats boot_table_pool_stats();
+
+// Closes the boot table pool (later kernel tables come from the PMM) and
+// returns the physical span of its unused pages, which lie inside the
+// kernel image's .bss: the PMM hands them out instead of keeping them
+// reserved (about 200 KiB at every RAM size). Call once, just before
+// pmm_init; from then on until the PMM is ready no kernel table can be
+// allocated.
+mm::PhysicalSpan retire_boot_table_pool();
 
 }  // namespace akuma::arch
