@@ -9,7 +9,11 @@ trap 'rm -f "$json"' EXIT
 out=$("$root/akuma" bench --no-build --smoke --json "$json")
 echo "$out"
 fail() { echo "FAIL: $*"; exit 1; }
-grep -q '^metric .* Akuma .* Linux .* A/L$' <<<"$out" || fail "no table header"
+grep -q '^metric .* Akuma .* Linux .* A/L .* Akuma wall .* Linux wall$' <<<"$out" || fail "no table header"
+for row in '^boot: reset to Overall: of the kernel test suite' '^smallest -m, MiB: Akuma kernel boots' \
+           '^smallest -m, MiB: Akuma runs hello' '^smallest -m, MiB: stdcheck passes'; do
+    grep -q "$row" <<<"$out" || fail "no row matching $row"
+done
 # Every user-space row has a figure on both kernels.
 user_rows=$(grep -c '^user: ' <<<"$out") || fail "no user-space rows"
 [[ $user_rows -ge 10 ]] || fail "only $user_rows user-space rows"
@@ -21,5 +25,15 @@ user = [r for r in rows if r["metric"].startswith("user: ")]
 assert table["smoke"] is True and len(rows) >= 12, "too few rows"
 missing = [r["metric"] for r in user if not isinstance(r["akuma"], int) or not isinstance(r["linux"], int)]
 assert not missing, f"rows without both figures: {missing}"
+# Wall-clock columns: every per-operation user row has both (one run each
+# in smoke mode); the memory rows have none.
+timed = [r for r in user if not r["metric"].endswith(", KiB")]
+no_wall = [r["metric"] for r in timed if not isinstance(r["akuma_wall"], int) or not isinstance(r["linux_wall"], int)]
+assert timed and not no_wall, f"rows without wall-clock figures: {no_wall}"
+# The smallest-RAM probes ran on both kernels (smoke: once, at the bench's -m).
+minram = {r["metric"]: r for r in rows if r["metric"].startswith("smallest -m")}
+assert len(minram) == 3, f"smallest -m rows: {list(minram)}"
+assert all(isinstance(r["akuma"], int) for r in minram.values()), "an Akuma probe failed"
+assert sum(isinstance(r["linux"], int) for r in minram.values()) == 2, "a Linux probe failed"
 PY
 echo "PASS: bench table with $user_rows user-space rows on both kernels"

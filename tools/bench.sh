@@ -1,0 +1,301 @@
+# ./akuma bench: Akuma beside Debian's Linux on the same QEMU machine.
+# Sourced by ./akuma (it uses its qemu_command, run options and paths);
+# docs/PERFORMANCE.md describes the method and the figures.
+#
+# Primary figures: guest instructions under QEMU -icount shift=0,sleep=off
+# (one virtual ns = one instruction). Secondary: wall-clock ns of the same
+# user-space benchmarks without -icount (median of --wall-runs boots of
+# each kernel), and the smallest -m each kernel needs (bisected in MiB).
+
+# Prints the kernel's console output for the given boot arguments.
+# $2: "icount" (default) or "wall" (no -icount: host time under TCG).
+bench_boot() {
+    append=$1
+    qemu_command
+    [[ ${2:-icount} == wall ]] || qemu+=(-icount shift=0,sleep=off)
+    timeout 600 "${qemu[@]}" </dev/null 2>&1 | tr -d '\r' || true
+}
+
+# Writes a gzip'd newc initrd $2 from the directory $1.
+bench_pack_initrd() {
+    (cd "$1" && find . | LC_ALL=C sort | cpio --quiet -o -H newc --owner=0:0 | gzip) >"$2"
+}
+
+# Boots Debian's Linux with the initrd $1; prints its console output.
+# $2: "icount" or "wall"; $3: -m value (default: the bench's); $4: timeout.
+bench_linux_boot() {
+    local initrd_file=$1 clock=$2 memory=${3:-$mem} limit=${4:-900}
+    local -a command=(qemu-system-aarch64 -M virt -cpu "$cpu" -m "$memory" -nographic -no-reboot -nic none
+                      -kernel "$linux_kernel" -initrd "$initrd_file" -append "console=ttyAMA0 quiet panic=-1")
+    [[ $clock == wall ]] || command+=(-icount shift=0,sleep=off)
+    timeout "$limit" "${command[@]}" </dev/null 2>&1 | tr -d '\r' || true
+}
+
+# A busybox root for Linux in directory $1; /init runs the lines on stdin
+# and powers off.
+bench_linux_root() {
+    local dir=$1
+    mkdir -p "$dir/bin" "$dir/proc" "$dir/dev" "$dir/tmp"
+    cp "$busybox_binary" "$dir/bin/busybox"
+    {
+        echo '#!/bin/busybox sh'
+        echo '/bin/busybox mount -t proc proc /proc'
+        echo '/bin/busybox mount -t devtmpfs dev /dev'
+        echo 'cd /tmp'
+        cat
+        echo '/bin/busybox poweroff -f'
+    } >"$dir/init"
+    chmod 755 "$dir/init"
+}
+
+# The same static membench binaries on Debian's Linux kernel, same QEMU
+# machine: prints their output. $1: membench's argument ("" or quick);
+# $2: "icount" or "wall".
+bench_linux() {
+    local mode=$1 clock=$2 work allocator
+    work=$(mktemp -d)
+    {
+        echo "/bin/membench-glibc $mode"
+        for allocator in fast guard brk; do echo "AKUMA_MALLOC=$allocator /bin/membench $mode"; done
+    } | bench_linux_root "$work/root"
+    cp "$build_dir/rootfs/bin/membench" "$build_dir/rootfs/bin/membench-glibc" "$work/root/bin/"
+    bench_pack_initrd "$work/root" "$work/initrd.gz"
+    bench_linux_boot "$work/initrd.gz" "$clock"
+    rm -rf "$work"
+}
+
+# "<metric>|<ns per op>" for each membench metric, first run only (the glibc
+# build runs first, so the kernel rows come from it).
+membench_rows() {
+    grep -a '^\[membench\] .*: [0-9]* ns/op' | sed -E 's/^\[membench\] (.*): ([0-9]+) ns\/op.*/\1|\2/' |
+        awk -F'|' '!seen[$1]++'
+}
+
+# "<metric>|<KiB>" for each membench memory metric.
+membench_kib_rows() {
+    grep -a '^\[membench\] .*: [0-9-]* KiB for' | sed -E 's/^\[membench\] (.*): ([0-9-]+) KiB for.*/\1|\2/'
+}
+
+# Reads "<metric>|<value>" lines of several runs; prints "<metric>|<median>"
+# (the lower middle value for an even count), in first-seen order.
+median_rows() {
+    awk -F'|' '
+        !($1 in count) { order[++metrics] = $1 }
+        { values[$1, ++count[$1]] = $2 }
+        END {
+            for (m = 1; m <= metrics; m++) {
+                name = order[m]; n = count[name]
+                for (i = 1; i <= n; i++) sorted[i] = values[name, i] + 0
+                for (i = 2; i <= n; i++)  # insertion sort: n is a handful
+                    for (j = i; j > 1 && sorted[j - 1] > sorted[j]; j--) { t = sorted[j]; sorted[j] = sorted[j - 1]; sorted[j - 1] = t }
+                print name "|" sorted[int((n + 1) / 2)]
+            }
+        }'
+}
+
+# ---- smallest RAM
+# Each probe boots one kernel with -m <its last argument>M (no -icount: only pass or fail
+# matters) and succeeds when it got as far as the probe asks. A boot that
+# hangs, panics or that QEMU refuses (no room for the DTB) is a failure.
+
+# Akuma's root file system for the probes: only what the probe runs.
+minram_akuma_initrd() {  # $1: directory, $2: list line, $3...: programs to copy to /bin
+    local dir=$1 line=$2 program
+    shift 2
+    mkdir -p "$dir/root/bin" "$dir/root/etc/akuma"
+    for program in "$@"; do cp "$program" "$dir/root/bin/"; done
+    echo "$line" >"$dir/root/etc/akuma/minram"
+    (cd "$dir/root" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc --owner=0:0) >"$dir/initrd.cpio"
+}
+
+minram_akuma_run() {  # $1: MiB, $2: initrd or "", $3: boot arguments; prints the console
+    local saved_mem=$mem saved_initrd=$initrd
+    mem="$1M" initrd=$2 append=$3
+    qemu_command
+    mem=$saved_mem initrd=$saved_initrd
+    timeout 60 "${qemu[@]}" </dev/null 2>&1 | tr -d '\r' || true
+}
+
+# Akuma kernel alone (no initrd): the test suite's Format test passes.
+probe_akuma_kernel() {
+    local out
+    out=$(minram_akuma_run "$1" "" "test=Format memory_debug=off")
+    grep -aq '^Overall: ALL TESTS PASSED$' <<<"$out"
+}
+
+probe_akuma_program() {  # $1: label of the program in the probe's initrd; $2: MiB
+    local out
+    out=$(minram_akuma_run "$2" "$minram_dir/initrd-$1.cpio" "test=none memory_debug=off programs=/etc/akuma/minram")
+    grep -aq "^\[Test\] $1 PASSED$" <<<"$out" && grep -aq 'user memory fully returned - PASSED$' <<<"$out"
+}
+
+probe_linux() {  # $1: the probe's initrd; $2: MiB. Passes if its marker appears.
+    local out
+    out=$(bench_linux_boot "$minram_dir/linux-$1.gz" wall "$2M" 90)
+    grep -aq "^\[minram\] $1 ok$" <<<"$out"
+}
+
+# Smallest MiB in [1, $2] for which "$1 MiB" passes, assuming more RAM never
+# hurts; prints "" if even $2 fails. Each step is one boot.
+bisect_mem() {
+    local probe=$1 high=$2 low=0 middle
+    $probe "$high" || return 0
+    # Invariant: low fails (0 trivially), high passes.
+    while (( high - low > 1 )); do
+        middle=$(( (low + high) / 2 ))
+        if $probe "$middle"; then high=$middle; else low=$middle; fi
+    done
+    echo "$high"
+}
+
+# Rows "smallest -m ..." for both kernels. With --smoke every probe runs
+# once at the bench's -m (the harness end to end, no bisection).
+minram_rows() {
+    local smoke=$1 limit=${mem%M} probe
+    [[ $mem =~ ^[0-9]+M$ ]] || { echo "minram: -m must be in MiB (e.g. 512M), not $mem" >&2; return 1; }
+    minram_dir=$(mktemp -d)
+    minram_akuma_initrd "$minram_dir/hello" "hello /bin/hello" "$build_dir/rootfs/bin/tests/hello"
+    mv "$minram_dir/hello/initrd.cpio" "$minram_dir/initrd-hello.cpio"
+    minram_akuma_initrd "$minram_dir/stdcheck" "stdcheck /bin/stdcheck" "$build_dir/rootfs/bin/stdcheck"
+    mv "$minram_dir/stdcheck/initrd.cpio" "$minram_dir/initrd-stdcheck.cpio"
+    echo 'echo "[minram] init ok"' | bench_linux_root "$minram_dir/linux-init"
+    bench_pack_initrd "$minram_dir/linux-init" "$minram_dir/linux-init.gz"
+    echo '/bin/stdcheck >/dev/null && echo "[minram] stdcheck ok"' | bench_linux_root "$minram_dir/linux-stdcheck"
+    cp "$build_dir/rootfs/bin/stdcheck" "$minram_dir/linux-stdcheck/bin/"
+    bench_pack_initrd "$minram_dir/linux-stdcheck" "$minram_dir/linux-stdcheck.gz"
+
+    # probe name -> smallest MiB ("" if it fails even at the bench's -m)
+    local -A smallest=()
+    for probe in probe_akuma_kernel "probe_akuma_program hello" "probe_akuma_program stdcheck" \
+                 "probe_linux init" "probe_linux stdcheck"; do
+        if [[ $smoke == 1 ]]; then
+            smallest[$probe]=$($probe "$limit" && echo "$limit" || true)
+        else
+            smallest[$probe]=$(bisect_mem "$probe" "$limit")
+        fi
+    done
+    rm -rf "$minram_dir"
+    rows+=("smallest -m, MiB: Akuma kernel boots, no initrd (Linux: reaches its init)|${smallest[probe_akuma_kernel]}|${smallest[probe_linux init]}")
+    rows+=("smallest -m, MiB: Akuma runs hello from a 0.7 MB initrd|${smallest[probe_akuma_program hello]}|")
+    rows+=("smallest -m, MiB: stdcheck passes|${smallest[probe_akuma_program stdcheck]}|${smallest[probe_linux stdcheck]}")
+}
+
+# ---- the table
+cmd_bench() {
+    local smoke=0 json="" wall_runs="" minram=1
+    local -a run_args=()
+    while [[ $# -gt 0 ]]; do
+        case $1 in
+            --smoke) smoke=1; shift ;;
+            --json) json=${2:?--json needs a file}; shift 2 ;;
+            --wall-runs) wall_runs=${2:?--wall-runs needs a count}; shift 2 ;;
+            --no-minram) minram=0; shift ;;
+            *) run_args+=("$1"); shift ;;
+        esac
+    done
+    [[ -z $wall_runs ]] && { [[ $smoke == 1 ]] && wall_runs=1 || wall_runs=3; }
+    [[ $wall_runs =~ ^[0-9]+$ ]] || die "--wall-runs needs a number"
+    mem=512M  # Linux's figures are taken with 512 MiB: the same for both
+    parse_run_options "${run_args[@]+"${run_args[@]}"}"
+    prepare
+    [[ $no_build == 1 ]] || fetch_linux_kernel
+    [[ -f $linux_kernel ]] || die "no Linux kernel at $linux_kernel (run ./akuma setup)"
+    local extra_append=$append out line variant name value linux_out list mode="" run
+    local -a rows=()  # metric|akuma|linux|akuma wall|linux wall
+    if [[ $smoke == 1 ]]; then list=/etc/akuma/bench-quick mode=quick; else list=/etc/akuma/bench; fi
+
+    # Boot: reset to the end of kernel_main's initialisation (no tests), in
+    # the release configuration and with the test-build checks.
+    for variant in "memory_debug=off" "memory_debug=on"; do
+        out=$(bench_boot "test=Format $variant $extra_append")
+        line=$(grep -a '^\[Boot\] complete at' <<<"$out" | tail -1)
+        [[ -n $line ]] || { echo "$out" >&2; die "the kernel printed no [Boot] line"; }
+        rows+=("boot: reset to end of kernel init ($variant)|$(awk '{print $4}' <<<"$line")|")
+    done
+    # Test mode: reset to the in-kernel suite's verdict (no initrd, no user
+    # programs). The suite sleeps, so this is virtual time, not only
+    # instructions: sleep=off skips idle time forward to the next timer.
+    local saved_initrd=$initrd
+    initrd=""
+    out=$(bench_boot "test programs=none memory_debug=off $extra_append")
+    initrd=$saved_initrd
+    line=$(grep -a '^\[Bench\] Overall: printed at' <<<"$out" | tail -1)
+    [[ -n $line ]] || { echo "$out" >&2; die "test mode printed no [Bench] Overall line"; }
+    rows+=("boot: reset to Overall: of the kernel test suite (virtual ns)|$(awk '{print $5}' <<<"$line")|")
+
+    # Micro-benchmarks run with memory debugging off (the release configuration).
+    if [[ $smoke == 0 ]]; then
+        out=$(bench_boot "bench memory_debug=off $extra_append")
+        grep -aq '^\[Bench\] done' <<<"$out" || { echo "$out" >&2; die "bench mode did not finish"; }
+        while IFS='|' read -r name value; do rows+=("$name|$value|"); done < <(
+            grep -a '^\[Bench\] .*: [0-9]* ns/op' <<<"$out" | sed -E 's/^\[Bench\] (.*): ([0-9]+) ns\/op.*/\1|\2/')
+    fi
+
+    # User space: membench under glibc malloc and each libakuma allocator,
+    # on Akuma and on Linux.
+    local user_append="test=none memory_debug=off programs=$list $extra_append"
+    out=$(bench_boot "$user_append")
+    grep -aq '^\[Test\] membench-brk PASSED' <<<"$out" || { echo "$out" >&2; die "the user-space benchmarks did not finish on Akuma"; }
+    linux_out=$(bench_linux "$mode" icount)
+    grep -aq '^\[membench\] done' <<<"$linux_out" || { echo "$linux_out" >&2; die "the user-space benchmarks did not finish on Linux"; }
+    local -A linux_value=() akuma_wall=() linux_wall=()
+    while IFS='|' read -r name value; do linux_value[$name]=$value; done < <(membench_rows <<<"$linux_out")
+
+    # Wall clock: the same boots without -icount, medians per metric.
+    if (( wall_runs > 0 )); then
+        local akuma_runs="" linux_runs="" wall_out
+        for (( run = 0; run < wall_runs; run++ )); do
+            wall_out=$(bench_boot "$user_append" wall)
+            grep -aq '^\[Test\] membench-brk PASSED' <<<"$wall_out" || { echo "$wall_out" >&2; die "a wall-clock run did not finish on Akuma"; }
+            akuma_runs+=$(membench_rows <<<"$wall_out")$'\n'
+            wall_out=$(bench_linux "$mode" wall)
+            grep -aq '^\[membench\] done' <<<"$wall_out" || { echo "$wall_out" >&2; die "a wall-clock run did not finish on Linux"; }
+            linux_runs+=$(membench_rows <<<"$wall_out")$'\n'
+        done
+        while IFS='|' read -r name value; do akuma_wall[$name]=$value; done < <(sed '/^$/d' <<<"$akuma_runs" | median_rows)
+        while IFS='|' read -r name value; do linux_wall[$name]=$value; done < <(sed '/^$/d' <<<"$linux_runs" | median_rows)
+    fi
+
+    # The first program's start: on Akuma it is PID 1, which the kernel
+    # starts itself; on Linux /init (busybox sh) starts it.
+    local akuma_start linux_start
+    akuma_start=$(grep -a -m1 '^\[membench\] reset to main(): ' <<<"$out" | awk '{print $5}')
+    linux_start=$(grep -a -m1 '^\[membench\] reset to main(): ' <<<"$linux_out" | awk '{print $5}')
+    rows+=("boot: reset to the first program's main() (Akuma: PID 1; Linux: via /init)|$akuma_start|$linux_start")
+    while IFS='|' read -r name value; do
+        rows+=("user: $name|$value|${linux_value[$name]-}|${akuma_wall[$name]-}|${linux_wall[$name]-}")
+    done < <(membench_rows <<<"$out")
+    # Memory rows: KiB in use for the blocks (Linux: VmRSS; Akuma: the
+    # kernel's page accounting through sysinfo).
+    local -A linux_kib=()
+    while IFS='|' read -r name value; do linux_kib[$name]=$value; done < <(membench_kib_rows <<<"$linux_out")
+    while IFS='|' read -r name value; do rows+=("user: $name, KiB|$value|${linux_kib[$name]-}"); done < <(membench_kib_rows <<<"$out")
+
+    [[ $minram == 0 ]] || minram_rows "$smoke" || die "the smallest-RAM probes could not run"
+    rows+=("kernel image size (bytes)|$(stat -c %s "$kernel_image")|")
+    rows+=("kernel image + .bss (bytes, memory at boot)|$(od -An -t u8 -j 16 -N 8 "$kernel_image" | tr -d ' ')|")
+    print_bench_table "$smoke" "$json"
+}
+
+# Prints rows (metric|akuma|linux|akuma wall|linux wall) as a table, and as
+# JSON into $2 if given.
+print_bench_table() {
+    local smoke=$1 json=$2 line name akuma linux a_wall l_wall ratio first=1
+    printf '%-74s %12s %12s %6s %12s %12s\n' "metric (guest instructions unless noted)" "Akuma" "Linux" "A/L" \
+        "Akuma wall" "Linux wall"
+    [[ -z $json ]] || printf '{"machine": "virt, %s, %s, -icount shift=0,sleep=off", "wall_clock": "ns, median of boots without -icount", "smoke": %s, "rows": [\n' \
+        "$cpu" "$mem" "$([[ $smoke == 1 ]] && echo true || echo false)" >"$json"
+    for line in "${rows[@]}"; do
+        IFS='|' read -r name akuma linux a_wall l_wall <<<"$line"
+        ratio=""
+        [[ -n $akuma && -n $linux && $linux != 0 ]] && ratio=$(awk -v a="$akuma" -v l="$linux" 'BEGIN { printf "%.2f", a / l }')
+        printf '%-74s %12s %12s %6s %12s %12s\n' "$name" "${akuma:-—}" "${linux:-—}" "${ratio:-—}" "${a_wall:-—}" "${l_wall:-—}"
+        if [[ -n $json ]]; then
+            [[ $first == 1 ]] || printf ',\n' >>"$json"
+            first=0
+            printf '  {"metric": "%s", "akuma": %s, "linux": %s, "ratio": %s, "akuma_wall": %s, "linux_wall": %s}' \
+                "$name" "${akuma:-null}" "${linux:-null}" "${ratio:-null}" "${a_wall:-null}" "${l_wall:-null}" >>"$json"
+        fi
+    done
+    [[ -z $json ]] || printf '\n]}\n' >>"$json"
+}
