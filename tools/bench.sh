@@ -258,7 +258,9 @@ cmd_bench() {
 
     # The first program's start: on Akuma it is PID 1, which the kernel
     # starts itself; on Linux /init (busybox sh) starts it.
-    local akuma_start linux_start
+    local akuma_start linux_start akuma_entry
+    akuma_entry=$(grep -a -m1 '^\[Boot\] PID 1 entered user mode at ' <<<"$out" | awk '{print $8}')
+    rows+=("boot: reset to the first user instruction of PID 1|$akuma_entry|")
     akuma_start=$(grep -a -m1 '^\[membench\] reset to main(): ' <<<"$out" | awk '{print $5}')
     linux_start=$(grep -a -m1 '^\[membench\] reset to main(): ' <<<"$linux_out" | awk '{print $5}')
     rows+=("boot: reset to the first program's main() (Akuma: PID 1; Linux: via /init)|$akuma_start|$linux_start")

@@ -26,6 +26,7 @@ namespace {
 constinit IntrusiveList<Process, &Process::all_link> g_processes {};
 constinit int g_next_pid = 1;
 constinit ProcessStats g_stats {};
+constinit uint64_t g_pid1_user_entry_ns = 0;
 
 // Like Linux's default RLIMIT_NPROC (max_threads / 2, with max_threads =
 // RAM pages / 32): enough tasks for real work, few enough that their
@@ -79,6 +80,8 @@ uint64_t launch_main(void* argument) {
     }
     job->result = {};
     auto entry = image.value();
+    if (process->pid == 1 && g_pid1_user_entry_ns == 0)
+        g_pid1_user_entry_ns = arch::monotonic_ns();  // before up(), which may switch to spawn()'s thread
     job->loaded.up();  // the job belongs to spawn() again from here on
     enter_user_mode(entry.entry, entry.stack_pointer, self->stack.top);
 }
@@ -550,5 +553,7 @@ ProcessStats process_stats() {
     stats.task_limit = task_limit();
     return stats;
 }
+
+uint64_t pid1_user_entry_ns() { return g_pid1_user_entry_ns; }
 
 }  // namespace akuma::proc

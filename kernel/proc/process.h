@@ -300,6 +300,11 @@ struct ProcessStats {
 };
 ProcessStats process_stats();
 
+// Virtual time (arch::monotonic_ns) at which PID 1 was about to run its
+// first user instruction, 0 if it has not yet: the boot figure of
+// ./akuma bench ("[Boot] PID 1 entered user mode at ...").
+uint64_t pid1_user_entry_ns();
+
 // --- for clone.cpp / exec.cpp / wait.cpp / signals.cpp (process.cpp) ---
 Process* find_process_locked(int pid);
 Task* find_task_locked(int tid);

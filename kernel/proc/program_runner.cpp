@@ -159,6 +159,8 @@ unsigned run_program_list(std::string_view list_path) {
         kprintln("[Test] {} {}", label, passed ? "PASSED" : "FAILED");
         failed += passed ? 0 : 1;
     }
+    if (uint64_t entered = pid1_user_entry_ns())
+        kprintln("[Boot] PID 1 entered user mode at {} ns of virtual time", entered);
     uint64_t free_after = free_pages_settled(threads_before);
     bool returned = free_after == free_before;
     kprintln("[Test] {} programs run; PMM free pages before {}, after {}: user memory {}", run_count, free_before,
