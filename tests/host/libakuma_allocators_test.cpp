@@ -754,10 +754,8 @@ TEST(ThreadCache, ClassTableMatchesTheSizeClasses) {
 TEST(ThreadCache, CachesNothingUntilEnabled) {
     Harness<Fast> h;
     ThreadCache cache;
-    void* p = h.allocator.allocate_in_class(3);
-    EXPECT_FALSE(cache.put(3, p, k_test_key, cache_test_fatal));
+    EXPECT_FALSE(cache.enabled()) << "free() must not put";
     EXPECT_EQ(cache.take(3, k_test_key, cache_test_fatal), nullptr);
-    h.allocator.deallocate(p);
 }
 
 TEST(ThreadCache, HandsBackTheLastBlockPutAndClearsItsKey) {
@@ -811,9 +809,8 @@ TEST(ThreadCache, FlushReturnsEveryBlockAndStopsCaching) {
     // Every chunk emptied: one spare per class is all that stays mapped.
     EXPECT_EQ(h.allocator.chunk_count(), size_t(ThreadCache::k_classes));
     EXPECT_FALSE(cache.enabled());
-    void* p = h.allocator.allocate_in_class(1);
-    EXPECT_FALSE(cache.put(1, p, k_test_key, cache_test_fatal));
-    h.allocator.deallocate(p);
+    for (unsigned index = 0; index < ThreadCache::k_classes; index++)
+        EXPECT_EQ(cache.take(index, k_test_key, cache_test_fatal), nullptr);
 }
 
 TEST(ThreadCache, CachedClassOfAcceptsOnlyInUseSlotStarts) {
@@ -823,6 +820,11 @@ TEST(ThreadCache, CachedClassOfAcceptsOnlyInUseSlotStarts) {
     EXPECT_EQ(h.allocator.cached_class_of(small, limit), int(SizeClasses::index_for(100)));
     EXPECT_EQ(h.allocator.cached_class_of(static_cast<char*>(small) + 16, limit), -1) << "interior pointer";
     EXPECT_EQ(h.allocator.cached_class_of(small, SizeClasses::index_for(100)), -1) << "class not cached";
+    auto* chunk_base = reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(small) & ~(Fast::k_chunk_size - 1));
+    for (size_t offset : { size_t(0), size_t(16), size_t(64), size_t(512) })
+        EXPECT_EQ(h.allocator.cached_class_of(chunk_base + offset, limit), -1) << "chunk header +" << offset;
+    size_t slot = SizeClasses::size_of(SizeClasses::index_for(100));
+    EXPECT_EQ(h.allocator.cached_class_of(static_cast<char*>(small) + slot, limit), -1) << "never carved";
     void* big_class = api_malloc(h.allocator, 4000);
     EXPECT_EQ(h.allocator.cached_class_of(big_class, limit), -1);
     void* large = api_malloc(h.allocator, 1 << 20);

@@ -296,9 +296,13 @@ const char* akuma_malloc_name(void) {
 }
 
 // malloc and free are split so that the cache hit is a leaf function that
-// saves no registers; everything else is out of line.
+// saves no registers; everything else is out of line. Only `fast` ever
+// enables a thread's cache (refill_and_allocate), so an empty or disabled
+// cache is all malloc needs to see to leave the other allocators alone, and
+// free looks at the chunk header behind a pointer only once it knows that
+// `fast` made it (a `guard` block's 64 KiB-aligned base may be unmapped).
 void* malloc(size_t size) noexcept {
-    if (size <= ThreadCache::k_max_size && fast_chosen()) [[likely]] {
+    if (size <= ThreadCache::k_max_size) [[likely]] {
         if (void* block = t_cache.take(ThreadCache::class_for(size), g_cache_key, cache_fatal))
             return block;
     }
@@ -306,7 +310,7 @@ void* malloc(size_t size) noexcept {
 }
 
 void free(void* pointer) noexcept {
-    if (fast_chosen() && pointer) [[likely]] {
+    if (pointer && t_cache.enabled()) [[likely]] {
         int index = g_fast.cached_class_of(pointer, ThreadCache::k_classes);
         if (index >= 0 && t_cache.put(static_cast<unsigned>(index), pointer, g_cache_key, cache_fatal))
             return;

@@ -146,13 +146,18 @@ public:
     // slot's own in-use bit decides, and only its owner changes it.
     [[gnu::always_inline]] int cached_class_of(const void* pointer, unsigned class_limit) const {
         uintptr_t address = to_address(pointer);
-        uintptr_t base = address & ~(k_chunk_size - 1);
-        auto* chunk = reinterpret_cast<const Chunk*>(base);
-        if (base == address || chunk->magic != k_small_magic || chunk->class_index >= class_limit)
+        uintptr_t in_chunk = address & (k_chunk_size - 1);
+        // The chunk's header, bitmap included, is never a slot.
+        if (in_chunk < k_data_offset)
             return -1;
-        uintptr_t offset = address - base - k_data_offset; // wraps for the header: too big below
+        auto* chunk = reinterpret_cast<const Chunk*>(address - in_chunk);
+        if (chunk->magic != k_small_magic || chunk->class_index >= class_limit)
+            return -1;
+        // index < k_bitmap_words * 64 (static_assert below). No need to
+        // compare with `carved`: only carved slots ever have their bit set.
+        uintptr_t offset = in_chunk - k_data_offset;
         uintptr_t index = offset / chunk->slot_size;
-        if (index * chunk->slot_size != offset || index >= __atomic_load_n(&chunk->carved, __ATOMIC_RELAXED))
+        if (index * chunk->slot_size != offset)
             return -1;
         uint64_t word = __atomic_load_n(&chunk->in_use[index / 64], __ATOMIC_RELAXED);
         if (!(word & (uint64_t(1) << (index % 64))))

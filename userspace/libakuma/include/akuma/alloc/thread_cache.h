@@ -55,57 +55,60 @@ public:
     // No block is cached until enable(): the owner must first be able to
     // flush the cache at its exit.
     constexpr ThreadCache() = default;
-    bool enabled() const { return m_limit != 0; }
-    void enable() { m_limit = k_limit; }
+    bool enabled() const { return m_enabled; }
+    void enable() { m_enabled = true; }
 
-    // A cached block of class `index`, or nullptr if there is none.
+    // A cached block of class `index`, or nullptr if there is none (always
+    // so while the cache is not enabled).
     template <typename Fatal>
     [[gnu::always_inline]] void* take(unsigned index, uintptr_t key, Fatal fatal) {
-        Entry* entry = m_head[index];
+        Bin& bin = m_bins[index];
+        Entry* entry = bin.head;
         if (!entry)
             return nullptr;
         if (entry->key != key) [[unlikely]]
             fatal("malloc(): corrupted thread cache (write after free?)", entry);
-        m_head[index] = entry->next;
-        m_count[index]--;
+        bin.head = entry->next;
+        bin.count--;
         entry->key = 0;
         return entry;
     }
 
     // Caches `block` (the start of an in-use slot of class `index`); false
-    // if the class is full or the cache is not enabled.
+    // if the class is full. Only while enabled().
     template <typename Fatal>
     [[gnu::always_inline]] bool put(unsigned index, void* block, uintptr_t key, Fatal fatal) {
-        if (m_count[index] >= m_limit)
+        Bin& bin = m_bins[index];
+        if (bin.count >= k_limit)
             return false;
         auto* entry = static_cast<Entry*>(block);
         if (entry->key == key) [[unlikely]] {
-            for (Entry* cached = m_head[index]; cached; cached = cached->next) {
+            for (Entry* cached = bin.head; cached; cached = cached->next) {
                 if (cached == entry)
                     fatal("free(): double free (thread cache)", block);
             }
         }
-        entry->next = m_head[index];
+        entry->next = bin.head;
         entry->key = key;
-        m_head[index] = entry;
-        m_count[index]++;
+        bin.head = entry;
+        bin.count++;
         return true;
     }
 
-    unsigned count(unsigned index) const { return m_count[index]; }
+    unsigned count(unsigned index) const { return m_bins[index].count; }
 
     // Hands every cached block to `release` (the allocator's deallocate,
     // under its lock) and stops caching: at thread exit.
     template <typename Release>
     void flush(Release release) {
-        m_limit = 0;
-        for (unsigned index = 0; index < k_classes; index++) {
-            while (Entry* entry = m_head[index]) {
-                m_head[index] = entry->next;
+        m_enabled = false;
+        for (Bin& bin : m_bins) {
+            while (Entry* entry = bin.head) {
+                bin.head = entry->next;
                 entry->key = 0;
                 release(entry);
             }
-            m_count[index] = 0;
+            bin.count = 0;
         }
     }
 
@@ -118,9 +121,14 @@ private:
     };
     static_assert(sizeof(Entry) <= 16, "the smallest class holds the entry");
 
-    Entry* m_head[k_classes] {};
-    uint16_t m_count[k_classes] {};
-    uint16_t m_limit = 0;
+    // A class's list and its length side by side: one base address for both.
+    struct Bin {
+        Entry* head = nullptr;
+        uint32_t count = 0;
+    };
+
+    Bin m_bins[k_classes] {};
+    bool m_enabled = false;
 };
 
 } // namespace akuma::user
