@@ -55,13 +55,40 @@ bench_linux() {
     local mode=$1 clock=$2 work allocator
     work=$(mktemp -d)
     {
-        echo "/bin/membench-glibc $mode"
-        for allocator in fast guard brk; do echo "AKUMA_MALLOC=$allocator /bin/membench $mode"; done
+        echo "/bin/membench-glibc $mode; echo \"[membench-status] \$?\""
+        for allocator in fast guard brk; do
+            echo "AKUMA_MALLOC=$allocator /bin/membench $mode; echo \"[membench-status] \$?\""
+        done
     } | bench_linux_root "$work/root"
     cp "$build_dir/rootfs/bin/membench" "$build_dir/rootfs/bin/membench-glibc" "$work/root/bin/"
     bench_pack_initrd "$work/root" "$work/initrd.gz"
     bench_linux_boot "$work/initrd.gz" "$clock"
     rm -rf "$work"
+}
+
+# The last line of stdin matching the extended regex $1, or nothing (a
+# missing line must reach the caller's check, not end ./akuma under
+# `set -e -o pipefail` without a word).
+last_match() {
+    grep -aE "$1" | tail -1 || true
+}
+
+# Checks a user-space run: every membench program passed on Akuma ($2 =
+# akuma), or every membench run ended with status 0 on Linux ($2 = linux).
+# On failure prints the console and ends ./akuma with what went wrong.
+check_membench_run() {
+    local out=$1 kernel=$2 what=$3 allocator
+    if [[ $kernel == akuma ]]; then
+        for allocator in glibc fast guard brk; do
+            grep -aq "^\[Test\] membench-$allocator PASSED" <<<"$out" && continue
+            echo "$out" >&2
+            die "$what: membench-$allocator did not pass on Akuma"
+        done
+    else
+        [[ $(grep -ac '^\[membench-status\] 0$' <<<"$out") == 4 ]] && return 0
+        echo "$out" >&2
+        die "$what: not every membench run ended with status 0 on Linux"
+    fi
 }
 
 # "<metric>|<ns per op>" for each membench metric, first run only (the glibc
@@ -208,7 +235,7 @@ cmd_bench() {
     # the release configuration and with the test-build checks.
     for variant in "memory_debug=off" "memory_debug=on"; do
         out=$(bench_boot "test=Format $variant $extra_append")
-        line=$(grep -a '^\[Boot\] complete at' <<<"$out" | tail -1)
+        line=$(last_match '^\[Boot\] complete at' <<<"$out")
         [[ -n $line ]] || { echo "$out" >&2; die "the kernel printed no [Boot] line"; }
         rows+=("boot: reset to end of kernel init ($variant)|$(awk '{print $4}' <<<"$line")|")
     done
@@ -219,8 +246,9 @@ cmd_bench() {
     initrd=""
     out=$(bench_boot "test programs=none memory_debug=off $extra_append")
     initrd=$saved_initrd
-    line=$(grep -a '^\[Bench\] Overall: printed at' <<<"$out" | tail -1)
+    line=$(last_match '^\[Bench\] Overall: printed at' <<<"$out")
     [[ -n $line ]] || { echo "$out" >&2; die "test mode printed no [Bench] Overall line"; }
+    grep -aq '^Overall: ALL TESTS PASSED' <<<"$out" || { echo "$out" >&2; die "the kernel test suite failed"; }
     rows+=("boot: reset to Overall: of the kernel test suite (virtual ns)|$(awk '{print $5}' <<<"$line")|")
 
     # Micro-benchmarks run with memory debugging off (the release configuration).
@@ -235,9 +263,9 @@ cmd_bench() {
     # on Akuma and on Linux.
     local user_append="test=none memory_debug=off programs=$list $extra_append"
     out=$(bench_boot "$user_append")
-    grep -aq '^\[Test\] membench-brk PASSED' <<<"$out" || { echo "$out" >&2; die "the user-space benchmarks did not finish on Akuma"; }
+    check_membench_run "$out" akuma "the user-space benchmarks"
     linux_out=$(bench_linux "$mode" icount)
-    grep -aq '^\[membench\] done' <<<"$linux_out" || { echo "$linux_out" >&2; die "the user-space benchmarks did not finish on Linux"; }
+    check_membench_run "$linux_out" linux "the user-space benchmarks"
     local -A linux_value=() akuma_wall=() linux_wall=()
     while IFS='|' read -r name value; do linux_value[$name]=$value; done < <(membench_rows <<<"$linux_out")
 
@@ -246,10 +274,10 @@ cmd_bench() {
         local akuma_runs="" linux_runs="" wall_out
         for (( run = 0; run < wall_runs; run++ )); do
             wall_out=$(bench_boot "$user_append" wall)
-            grep -aq '^\[Test\] membench-brk PASSED' <<<"$wall_out" || { echo "$wall_out" >&2; die "a wall-clock run did not finish on Akuma"; }
+            check_membench_run "$wall_out" akuma "a wall-clock run"
             akuma_runs+=$(membench_rows <<<"$wall_out")$'\n'
             wall_out=$(bench_linux "$mode" wall)
-            grep -aq '^\[membench\] done' <<<"$wall_out" || { echo "$wall_out" >&2; die "a wall-clock run did not finish on Linux"; }
+            check_membench_run "$wall_out" linux "a wall-clock run"
             linux_runs+=$(membench_rows <<<"$wall_out")$'\n'
         done
         while IFS='|' read -r name value; do akuma_wall[$name]=$value; done < <(sed '/^$/d' <<<"$akuma_runs" | median_rows)
@@ -259,10 +287,12 @@ cmd_bench() {
     # The first program's start: on Akuma it is PID 1, which the kernel
     # starts itself; on Linux /init (busybox sh) starts it.
     local akuma_start linux_start akuma_entry
-    akuma_entry=$(grep -a -m1 '^\[Boot\] PID 1 entered user mode at ' <<<"$out" | awk '{print $8}')
+    akuma_entry=$(grep -a -m1 '^\[Boot\] PID 1 entered user mode at ' <<<"$out" | awk '{print $8}' || true)
+    [[ -n $akuma_entry ]] || { echo "$out" >&2; die "the kernel printed no [Boot] PID 1 entered user mode line"; }
     rows+=("boot: reset to the first user instruction of PID 1|$akuma_entry|")
-    akuma_start=$(grep -a -m1 '^\[membench\] reset to main(): ' <<<"$out" | awk '{print $5}')
-    linux_start=$(grep -a -m1 '^\[membench\] reset to main(): ' <<<"$linux_out" | awk '{print $5}')
+    akuma_start=$(grep -a -m1 '^\[membench\] reset to main(): ' <<<"$out" | awk '{print $5}' || true)
+    linux_start=$(grep -a -m1 '^\[membench\] reset to main(): ' <<<"$linux_out" | awk '{print $5}' || true)
+    [[ -n $akuma_start && -n $linux_start ]] || die "membench printed no 'reset to main()' line on one of the kernels"
     rows+=("boot: reset to the first program's main() (Akuma: PID 1; Linux: via /init)|$akuma_start|$linux_start")
     while IFS='|' read -r name value; do
         rows+=("user: $name|$value|${linux_value[$name]-}|${akuma_wall[$name]-}|${linux_wall[$name]-}")

@@ -852,6 +852,27 @@ TEST(ThreadCacheDeathTest, DoubleFreeIntoTheCacheIsCaught) {
         "double free");
 }
 
+// Regression: put() used to test the limit first, so a block freed again
+// while its class's list was full went to the allocator (its in-use bit is
+// still set) and ended up both cached and free: handed out twice.
+TEST(ThreadCacheDeathTest, DoubleFreeIntoAFullClassIsCaught) {
+    testing::FLAGS_gtest_death_test_style = "threadsafe";
+    EXPECT_DEATH(
+        {
+            Harness<Fast> h;
+            ThreadCache cache;
+            cache.enable();
+            void* first = nullptr;
+            for (unsigned i = 0; i < ThreadCache::k_limit; i++) {
+                void* p = h.allocator.allocate_in_class(4);
+                first = first ? first : p;
+                ASSERT_TRUE(cache.put(4, p, k_test_key, cache_test_fatal));
+            }
+            cache.put(4, first, k_test_key, cache_test_fatal);
+        },
+        "double free");
+}
+
 TEST(ThreadCache, AMatchingKeyInUserDataIsNotADoubleFree) {
     Harness<Fast> h;
     ThreadCache cache;

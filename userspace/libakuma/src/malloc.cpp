@@ -24,7 +24,6 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/auxv.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -118,16 +117,33 @@ constinit BrkAllocator<SyscallPageSource> g_brk;
 //
 // A thread's cache is enabled once its exit hook is armed: a pthread key
 // whose destructor flushes the cache back (glibc runs key destructors when
-// a pthread exits; the initial thread never needs it). Threads started
-// without pthread_create keep an unarmed cache and take the locked path.
+// a pthread exits; the initial thread never needs it). A thread made with a
+// raw clone() has no such hook: with its own TLS its cache is never flushed
+// (its blocks stay allocated), and without CLONE_SETTLS it would share its
+// creator's cache unlocked, which (as with glibc) it must not do: such a
+// thread must not call malloc.
 enum class CacheState : unsigned char { Unarmed, Arming, Armed, Flushed };
 constinit thread_local ThreadCache t_cache;
 constinit thread_local CacheState t_cache_state = CacheState::Unarmed;
 constinit pthread_key_t g_cache_key_slot;
 constinit bool g_cache_key_created = false;
-// Marks cached blocks (their second word); per process, from the kernel's
-// AT_RANDOM bytes, so program data rarely matches it by chance.
+// Marks cached blocks (their second word); per process and random, so
+// program data rarely matches it by chance.
 constinit uintptr_t g_cache_key = 0;
+
+// Its own random bytes: not AT_RANDOM's, which static glibc has already
+// made its stack protector canary (bytes 0-7) and its pointer-mangling
+// guard (bytes 8-15); every freed block would show one of them.
+uintptr_t make_cache_key() {
+    uintptr_t key = 0;
+    if (syscall3(sys::k_getrandom, reinterpret_cast<long>(&key), sizeof(key), 0) != long(sizeof(key))) {
+        // No getrandom (a seccomp filter, say): weaker, but still varies.
+        TimeSpec now {};
+        clock_gettime(k_clock_monotonic, &now);
+        key = (to_address(&key) ^ static_cast<uintptr_t>(now.nanoseconds)) * 0x9e3779b97f4a7c15u;
+    }
+    return key | 1;
+}
 
 [[noreturn, gnu::cold, gnu::noinline]] void cache_fatal(const char* what, const void* address) {
     malloc_fatal(what, address);
@@ -148,8 +164,7 @@ void arm_thread_cache() {
         LockGuard guard(g_lock);
         if (!g_cache_key_created) {
             g_cache_key_created = pthread_key_create(&g_cache_key_slot, flush_thread_cache) == 0;
-            auto* random = reinterpret_cast<const uintptr_t*>(getauxval(AT_RANDOM));
-            g_cache_key = (random ? random[1] : to_address(&g_cache_key)) | 1;
+            g_cache_key = make_cache_key();
         }
         created = g_cache_key_created;
     }
@@ -181,6 +196,8 @@ void arm_thread_cache() {
         }
     }
     void* block = g_fast.allocate_in_class(index);
+    if (!block)  // out of memory, but the refill may have cached a few
+        block = t_cache.take(index, g_cache_key, cache_fatal);
     if (!block)
         errno = ENOMEM;
     return block;

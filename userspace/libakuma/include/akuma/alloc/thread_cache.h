@@ -9,8 +9,11 @@
 //   allocator has marked in use (FastAllocator::cached_class_of); a wild or
 //   already centrally freed pointer goes to the locked path, which reports.
 // - A cached block's second word holds a per-process key. free() of a block
-//   whose key matches looks through this thread's list for it: a double
-//   free is reported, a coincidence is not.
+//   whose key matches looks through this thread's list of its class for it
+//   (whether or not that list is full): a double free is reported, a
+//   coincidence is not. A block freed twice by two different threads, the
+//   first time into the first thread's cache, is not found (glibc's tcache
+//   has the same gap): the check is per thread.
 // - malloc() checks the key of the block it takes: a write after free that
 //   hit it is reported instead of handing out a corrupted list.
 //
@@ -79,15 +82,18 @@ public:
     template <typename Fatal>
     [[gnu::always_inline]] bool put(unsigned index, void* block, uintptr_t key, Fatal fatal) {
         Bin& bin = m_bins[index];
-        if (bin.count >= k_limit)
-            return false;
         auto* entry = static_cast<Entry*>(block);
+        // Before the limit: a block freed again while its list is full would
+        // otherwise go to the allocator, which sees its in-use bit still set
+        // (cached blocks keep it) and takes it back while it stays cached.
         if (entry->key == key) [[unlikely]] {
             for (Entry* cached = bin.head; cached; cached = cached->next) {
                 if (cached == entry)
                     fatal("free(): double free (thread cache)", block);
             }
         }
+        if (bin.count >= k_limit)
+            return false;
         entry->next = bin.head;
         entry->key = key;
         bin.head = entry;
