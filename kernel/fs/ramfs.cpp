@@ -625,6 +625,34 @@ InodeStat Ramfs::stat(const InodeRef& inode) const {
     };
 }
 
+ErrorOr<void> Ramfs::get_write_access(const InodeRef& inode) {
+    if (inode->type() != InodeType::Regular)
+        return {};
+    if (inode->m_write_count < 0)
+        return Error::TextBusy;
+    ++inode->m_write_count;
+    return {};
+}
+
+void Ramfs::put_write_access(const InodeRef& inode) {
+    if (inode->type() == InodeType::Regular)
+        --inode->m_write_count;
+}
+
+ErrorOr<void> Ramfs::deny_write_access(const InodeRef& inode) {
+    if (inode->type() != InodeType::Regular)
+        return {};
+    if (inode->m_write_count > 0)
+        return Error::TextBusy;
+    --inode->m_write_count;
+    return {};
+}
+
+void Ramfs::allow_write_access(const InodeRef& inode) {
+    if (inode->type() == InodeType::Regular)
+        ++inode->m_write_count;
+}
+
 void Ramfs::set_mode(const InodeRef& inode, uint32_t mode) {
     inode->m_mode = (inode->m_mode & k_mode_type_mask) | (mode & k_mode_permission_mask);
     inode->m_ctime = now();

@@ -144,6 +144,9 @@ private:
     uint32_t m_uid { 0 };
     uint32_t m_gid { 0 };
     uint32_t m_nlink { 0 };
+    // Linux's i_writecount: > 0 descriptions open for writing, < 0 running
+    // programs whose pages load from this file (see get_write_access).
+    int32_t m_write_count { 0 };
     DeviceNumber m_rdev {};
     Timestamp m_atime {};
     Timestamp m_mtime {};
@@ -264,6 +267,17 @@ public:
     // length including the NUL, as getcwd(2) does. OutOfRange if it does not
     // fit, NotFound for a dead directory.
     ErrorOr<size_t> path_of(const InodeRef& directory, std::span<char> buffer);
+
+    // Writers versus running programs (Linux's get_write_access and
+    // deny_write_access): a program's pages are read from its file lazily,
+    // so while it runs the file cannot be opened for writing, and a file
+    // open for writing cannot be executed. Each is TextBusy (ETXTBSY) while
+    // the other side holds the file. Only regular files are counted; for
+    // other inodes these always succeed.
+    ErrorOr<void> get_write_access(const InodeRef& inode);
+    void put_write_access(const InodeRef& inode);
+    ErrorOr<void> deny_write_access(const InodeRef& inode);
+    void allow_write_access(const InodeRef& inode);
 
     // Attribute changes (chmod, chown, utimensat); they update ctime.
     void set_mode(const InodeRef& inode, uint32_t mode);

@@ -83,6 +83,16 @@ void unpin_mapped_file(void* pin) {
     delete static_cast<InodeRef*>(pin);
 }
 
+bool deny_write_to_mapped_file(const void* file) {
+    sched::MutexGuard guard(g_lock);
+    return !g_fs->deny_write_access(InodeRef(const_cast<Inode*>(static_cast<const Inode*>(file)))).is_error();
+}
+
+void allow_write_to_mapped_file(const void* file) {
+    sched::MutexGuard guard(g_lock);
+    g_fs->allow_write_access(InodeRef(const_cast<Inode*>(static_cast<const Inode*>(file))));
+}
+
 uint8_t dirent_type(InodeType type) {
     switch (type) {
     case InodeType::Regular: return abi::k_dt_reg;
@@ -103,8 +113,10 @@ ErrorOr<void> vfs_init(std::span<const uint8_t> initrd) {
     g_fs = g_fs_owner->get();
     g_fs->set_clock(now);
     TRY(create_base_tree(*g_fs));
-    // Mapped files (AddressSpace): read a page's worth, pin and unpin.
-    proc::set_mapped_file_ops({ read_mapped_file, pin_mapped_file, unpin_mapped_file });
+    // Mapped files (AddressSpace): read a page's worth, pin and unpin, and
+    // keep a running program's file from being written.
+    proc::set_mapped_file_ops({ read_mapped_file, pin_mapped_file, unpin_mapped_file, deny_write_to_mapped_file,
+                                allow_write_to_mapped_file });
     if (initrd.empty()) {
         kprintln("[VFS] no initrd: the root file system holds only /dev and /tmp");
         return {};
@@ -137,6 +149,14 @@ ErrorOr<InodeRef> resolve_path(const InodeRef& base, std::string_view path, bool
 
 std::span<const uint8_t> file_contents(const InodeRef& file) { return file->contents(); }
 
+ErrorOr<size_t> read_for_exec(const InodeRef& file, std::span<uint8_t> buffer) {
+    sched::MutexGuard guard(g_lock);
+    TRY(g_fs->deny_write_access(file));
+    auto read = g_fs->read(file, 0, buffer);
+    g_fs->allow_write_access(file);
+    return read;
+}
+
 ErrorOr<OpenFile*> open_file_object(FileKind kind, uint32_t flags, InodeRef inode) {
     auto* file = new (std::nothrow) OpenFile { 1, kind, flags, 0, std::move(inode) };
     if (!file)
@@ -158,6 +178,8 @@ void release(OpenFile* file) {
             return;
         pipe = file->pipe;
         write_end = is_writable(*file);
+        if (file->holds_write_access)
+            g_fs->put_write_access(file->inode);
         delete file;  // drops the inode reference: under the lock
     }
     if (pipe)
@@ -222,13 +244,32 @@ ErrorOr<OpenFile*> open_path(const InodeRef& base, std::string_view path, uint32
     if (inode->type() == InodeType::CharDevice) {
         auto device = device_kind(inode->rdev());
         if (!device)
-            return Error::NoDevice;
+            return Error::NoDeviceOrAddress;  // a node with no driver, as Linux's chrdev_open
         kind = *device;
     }
-    if ((flags & abi::k_o_trunc) && writes && inode->type() == InodeType::Regular)
-        TRY(g_fs->truncate(inode, 0));
+    // A running program's file cannot be written (ETXTBSY), truncated
+    // included: take write access first.
+    bool write_access = writes && inode->type() == InodeType::Regular;
+    if (write_access)
+        TRY(g_fs->get_write_access(inode));
+    auto give_back = [&] {
+        if (write_access)
+            g_fs->put_write_access(inode);
+    };
+    if ((flags & abi::k_o_trunc) && write_access) {
+        if (auto truncated = g_fs->truncate(inode, 0); truncated.is_error()) {
+            give_back();
+            return truncated.error();
+        }
+    }
     uint32_t kept = abi::k_o_accmode | abi::k_o_append | abi::k_o_nonblock | abi::k_o_directory | abi::k_o_largefile;
-    return open_file_object(kind, flags & kept, std::move(inode));
+    auto file = open_file_object(kind, flags & kept, inode);
+    if (file.is_error()) {
+        give_back();
+        return file.error();
+    }
+    file.value()->holds_write_access = write_access;
+    return file.value();
 }
 
 bool is_readable(const OpenFile& file) {
@@ -423,6 +464,19 @@ ErrorOr<void> truncate(OpenFile& file, uint64_t size) {
     if (file.inode->is_directory())
         return Error::IsADirectory;
     return g_fs->truncate(file.inode, size);
+}
+
+ErrorOr<void> truncate_path(const InodeRef& base, std::string_view path, uint64_t size) {
+    sched::MutexGuard guard(g_lock);
+    auto inode = TRY(g_fs->resolve(base, path, true));
+    if (inode->is_directory())
+        return Error::IsADirectory;
+    if (inode->type() != InodeType::Regular)
+        return Error::Invalid;
+    TRY(g_fs->get_write_access(inode));
+    auto truncated = g_fs->truncate(inode, size);
+    g_fs->put_write_access(inode);
+    return truncated;
 }
 
 uint16_t poll_events(OpenFile& file) {

@@ -30,8 +30,14 @@ InodeRef root_directory();
 
 ErrorOr<InodeRef> resolve_path(const InodeRef& base, std::string_view path, bool follow_final_symlink);
 
-// The bytes of a regular file (for the ELF loader): no copy.
+// The bytes of a regular file, no copy, for the ELF loader, which makes
+// sure nobody can write the file first (AddressSpace::set_executable).
 std::span<const uint8_t> file_contents(const InodeRef& file);
+
+// execve of a script: copies the first bytes of `file` into `buffer` under
+// the lock; returns how many. TextBusy (ETXTBSY) if the file is open for
+// writing: Linux refuses to execute any such file.
+ErrorOr<size_t> read_for_exec(const InodeRef& file, std::span<uint8_t> buffer);
 
 enum class FileKind : uint8_t {
     Inode,    // regular file, directory, or an O_PATH handle
@@ -50,6 +56,9 @@ struct OpenFile {
     uint64_t offset; // bytes for files, entry index for directories
     InodeRef inode;  // null for the inherited console and pipes
     Pipe* pipe { nullptr };  // FileKind::Pipe: its end is closed with the last reference
+    // Opened for writing a regular file: holds its write access
+    // (Ramfs::get_write_access) until the last reference goes.
+    bool holds_write_access { false };
 };
 
 ErrorOr<OpenFile*> open_file_object(FileKind kind, uint32_t flags, InodeRef inode);
@@ -91,6 +100,9 @@ ErrorOr<uint64_t> seek(OpenFile& file, int64_t offset, int whence);
 ErrorOr<size_t> read_directory(OpenFile& file, std::span<uint8_t> buffer);
 ErrorOr<InodeStat> stat(const OpenFile& file);
 ErrorOr<void> truncate(OpenFile& file, uint64_t size);
+// truncate(2) by path (symlinks followed): IsADirectory, Invalid for other
+// non-regular files, TextBusy for a running program's file.
+ErrorOr<void> truncate_path(const InodeRef& base, std::string_view path, uint64_t size);
 
 // poll(2) readiness of a description (POLLIN/POLLOUT/POLLHUP/POLLERR and the
 // RDNORM/WRNORM twins, unfiltered). Files, directories and the memory

@@ -16,7 +16,7 @@ enum class Error : int {
     NoSuchProcess = 3,        // ESRCH
     Interrupted = 4,          // EINTR
     IoError = 5,              // EIO
-    NoDevice = 6,             // ENXIO
+    NoDeviceOrAddress = 6,    // ENXIO
     TooBig = 7,               // E2BIG
     BadExecutable = 8,        // ENOEXEC
     BadFd = 9,                // EBADF
@@ -28,11 +28,13 @@ enum class Error : int {
     Busy = 16,                // EBUSY
     Exists = 17,              // EEXIST
     CrossDevice = 18,         // EXDEV
+    NoDevice = 19,            // ENODEV
     NotADirectory = 20,       // ENOTDIR
     IsADirectory = 21,        // EISDIR
     Invalid = 22,             // EINVAL
     TooManyOpenFiles = 24,    // EMFILE
     NotATty = 25,             // ENOTTY
+    TextBusy = 26,            // ETXTBSY
     FileTooBig = 27,          // EFBIG
     NoSpace = 28,             // ENOSPC
     IllegalSeek = 29,         // ESPIPE
@@ -56,7 +58,7 @@ constexpr const char* error_name(Error error) {
     case Error::NoSuchProcess: return "ESRCH";
     case Error::Interrupted: return "EINTR";
     case Error::IoError: return "EIO";
-    case Error::NoDevice: return "ENXIO";
+    case Error::NoDeviceOrAddress: return "ENXIO";
     case Error::TooBig: return "E2BIG";
     case Error::BadExecutable: return "ENOEXEC";
     case Error::BadFd: return "EBADF";
@@ -68,11 +70,13 @@ constexpr const char* error_name(Error error) {
     case Error::Busy: return "EBUSY";
     case Error::Exists: return "EEXIST";
     case Error::CrossDevice: return "EXDEV";
+    case Error::NoDevice: return "ENODEV";
     case Error::NotADirectory: return "ENOTDIR";
     case Error::IsADirectory: return "EISDIR";
     case Error::Invalid: return "EINVAL";
     case Error::TooManyOpenFiles: return "EMFILE";
     case Error::NotATty: return "ENOTTY";
+    case Error::TextBusy: return "ETXTBSY";
     case Error::FileTooBig: return "EFBIG";
     case Error::NoSpace: return "ENOSPC";
     case Error::IllegalSeek: return "ESPIPE";

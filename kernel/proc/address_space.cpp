@@ -192,7 +192,23 @@ void AddressSpace::destroy(AddressSpace* space) {
     }
     for (auto& pinned : space->m_pinned_files)
         g_file_ops.unpin(pinned.pin);
+    if (space->m_executable.file) {
+        g_file_ops.allow_write(space->m_executable.file);
+        g_file_ops.unpin(space->m_executable.pin);
+    }
     delete space;
+}
+
+ErrorOr<void> AddressSpace::set_executable(const void* file) {
+    void* pin = g_file_ops.pin(file);
+    if (!pin)
+        return Error::NoMemory;
+    if (!g_file_ops.deny_write(file)) {
+        g_file_ops.unpin(pin);
+        return Error::TextBusy;
+    }
+    m_executable = { file, pin };
+    return {};
 }
 
 uint64_t AddressSpace::ttbr0() const { return arch::make_ttbr0(m_root, m_env.asid); }
@@ -491,6 +507,9 @@ ErrorOr<AddressSpace*> AddressSpace::clone_for_fork() {
         child->m_vmas = TRY(m_vmas.clone());
         for (auto& pinned : m_pinned_files)
             TRY(child->pin_file(pinned.file));
+        // Cannot be TextBusy: this space holds the file's writers off.
+        if (m_executable.file)
+            TRY(child->set_executable(m_executable.file));
         child->m_mmap_cursor = m_mmap_cursor;
         child->m_break_start = m_break_start;
         child->m_break = m_break;

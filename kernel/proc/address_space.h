@@ -36,6 +36,10 @@ struct MappedFileOps {
     // A pin keeps the file alive while mapped; release() drops it.
     void* (*pin)(const void* file);
     void (*unpin)(void* pin);
+    // A running program's file: false (ETXTBSY) if it is open for writing;
+    // otherwise it cannot be opened for writing until allow_write.
+    bool (*deny_write)(const void* file);
+    void (*allow_write)(const void* file);
 };
 void set_mapped_file_ops(const MappedFileOps& ops);
 
@@ -99,6 +103,12 @@ public:
     // contents survive and the mapping reads the same afterwards.
     ErrorOr<void> discard(mm::VirtAddr start, uint64_t length);
 
+    // The program file this space runs (execve, spawn). Its pages are read
+    // from it on demand, so as on Linux it cannot be opened for writing
+    // while the space lives (and its forks); TextBusy (ETXTBSY) if it is
+    // open for writing now. Called once, before the program is parsed.
+    ErrorOr<void> set_executable(const void* file);
+
     // brk(2): the heap starts at `start` (the page after the program image).
     void set_break_start(mm::VirtAddr start);
     // Moves the break if possible and returns the (possibly unchanged) break.
@@ -159,6 +169,8 @@ private:
         void* pin;
     };
     Vector<PinnedFile, mm::HeapAllocator> m_pinned_files;
+    // set_executable: the program file, pinned and denied writes.
+    PinnedFile m_executable {};
     // Next-fit for mmap without a hint: the search starts where the last
     // such mapping ended (Linux's free-area cache), so a program with
     // thousands of mappings does not rescan them all each time.

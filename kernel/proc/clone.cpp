@@ -139,6 +139,8 @@ ErrorOr<int> clone_process(arch::TrapFrame& frame, const CloneRequest& request) 
     }
     if (request.flags & abi::k_clone_child_cleartid)
         child_task.clear_child_tid = request.child_tid;
+    if (request.flags & abi::k_clone_child_settid)
+        child_task.set_child_tid = request.child_tid;
     if (request.flags & abi::k_clone_parent_settid)
         (void)mm::write_user(mm::UserPtr<int32_t>(request.parent_tid), child->pid);  // as Linux: not checked
     arch::TrapFrame start = frame;

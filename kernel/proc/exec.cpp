@@ -9,6 +9,7 @@
 #include "kernel/fs/fd_table.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/lib/kprint.h"
+#include "kernel/lib/own_ptr.h"
 #include "kernel/lib/vector.h"
 #include "kernel/proc/loader.h"
 #include "kernel/proc/process.h"
@@ -32,12 +33,12 @@ struct Interpreter {
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
-// The "#!interpreter [argument]" line of a script, if `contents` is one.
+// The "#!interpreter [argument]" line of a script, if `contents` (its
+// first bytes, at most k_interpreter_line_max) is one.
 ErrorOr<std::optional<Interpreter>> parse_interpreter(std::span<const uint8_t> contents) {
     if (contents.size() < 2 || contents[0] != '#' || contents[1] != '!')
         return std::optional<Interpreter> {};
-    size_t limit = contents.size() < k_interpreter_line_max ? contents.size() : k_interpreter_line_max;
-    std::string_view line(reinterpret_cast<const char*>(contents.data()) + 2, limit - 2);
+    std::string_view line(reinterpret_cast<const char*>(contents.data()) + 2, contents.size() - 2);
     if (auto newline = line.find('\n'); newline != std::string_view::npos)
         line = line.substr(0, newline);
     size_t start = 0;
@@ -107,17 +108,23 @@ ErrorOr<void> execve(arch::TrapFrame& frame, fs::InodeRef file, std::string_view
     // Follow "#!" lines to the executable that really runs. argv becomes:
     // interpreter [argument] script-path original-argv[1..]
     Vector<std::string_view, mm::HeapAllocator> script_argv[2];
-    fs::InodeRef scripts[k_max_interpreter_depth];  // their "#!" lines back the new argv
+    // Copies of the scripts' first bytes, taken under the file system's
+    // lock (a script may be rewritten meanwhile): the new argv points into
+    // their "#!" lines.
+    struct ScriptHeads {
+        uint8_t bytes[k_max_interpreter_depth + 1][k_interpreter_line_max];
+    };
+    auto heads = TRY((OwnPtr<ScriptHeads, mm::HeapAllocator>::try_make()));
     std::span<const std::string_view> arguments = argv;
     std::string_view program_path = path;
     TRY(check_executable(file));
     for (int depth = 0;; ++depth) {
-        auto interpreter = TRY(parse_interpreter(fs::file_contents(file)));
+        size_t head_size = TRY(fs::read_for_exec(file, heads->bytes[depth]));
+        auto interpreter = TRY(parse_interpreter({ heads->bytes[depth], head_size }));
         if (!interpreter)
             break;
         if (depth == k_max_interpreter_depth)
             return Error::SymlinkLoop;  // ELOOP, as Linux
-        scripts[depth] = file;
         auto& rebuilt = script_argv[depth % 2];  // the other one still backs `arguments`
         rebuilt.clear();
         TRY(rebuilt.try_append(interpreter->path));

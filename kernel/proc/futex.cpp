@@ -38,12 +38,9 @@ Key key_for(AddressSpace* space, uint64_t address) {
 
 constinit void (*futex_wait_window_hook)() = nullptr;
 
-ErrorOr<void> futex_wait(AddressSpace* space, uint64_t address, uint32_t expected, std::optional<uint64_t> timeout_ns) {
+ErrorOr<void> futex_wait(AddressSpace* space, uint64_t address, uint32_t expected, uint64_t deadline) {
     Key key = key_for(space, address);
     Waiter waiter { key.space, key.address, false, {}, {} };
-    uint64_t deadline = timeout_ns ? arch::monotonic_ns() + *timeout_ns : 0;
-    if (timeout_ns && deadline == 0)
-        deadline = 1;  // 0 means "no deadline" to the wait queue
     // Enqueue first, then read the word (it may fault, so not under the
     // lock). A waker that changed the word before our read is seen by the
     // read; one that changes it after our read finds us in the list. Read

@@ -14,9 +14,10 @@ namespace akuma::proc {
 class AddressSpace;
 
 // Blocks while *address == expected (checked atomically with respect to
-// wakers). Errors: TryAgain (value differs), Fault, TimedOut, Interrupted
-// (a fatal signal is pending).
-ErrorOr<void> futex_wait(AddressSpace* space, uint64_t address, uint32_t expected, std::optional<uint64_t> timeout_ns);
+// wakers), until woken or until the monotonic clock reaches deadline_ns
+// (0 or time::k_never: no deadline). Errors: TryAgain (value differs),
+// Fault, TimedOut, Interrupted (a signal is pending).
+ErrorOr<void> futex_wait(AddressSpace* space, uint64_t address, uint32_t expected, uint64_t deadline_ns);
 
 // Wakes up to `count` waiters; returns how many were woken.
 uint64_t futex_wake(AddressSpace* space, uint64_t address, uint64_t count);

@@ -65,6 +65,9 @@ ErrorOr<void> check_executable(const fs::InodeRef& file) {
 
 ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, std::string_view path,
                                   std::span<const std::string_view> argv, std::span<const std::string_view> envp) {
+    // From here on nobody can write the file (ETXTBSY) while this program
+    // runs: the parser reads it in place and its pages load from it later.
+    TRY(process.space->set_executable(file.get()));
     const char* reason = nullptr;
     auto parsed = ElfImage::parse(fs::file_contents(file), &reason);
     if (parsed.is_error()) {

@@ -91,6 +91,8 @@ uint64_t task_main(void* argument) {
     sched::Thread* self = sched::current_thread();
     if (!self->task)
         return 0;  // start_task failed after creating the thread
+    if (task->set_child_tid)  // as Linux, a fault here is ignored
+        (void)mm::write_user(mm::UserPtr<int32_t>(task->set_child_tid), task->tid);
     static_assert(sizeof(arch::TrapFrame) == 288);  // user_entry.S copies this many bytes
     return_to_user_with_frame(&task->start_frame, self->stack.top);
 }
@@ -319,6 +321,7 @@ ErrorOr<Process*> spawn(const SpawnRequest& request) {
     size_t length = name.size() < Process::k_name_size - 1 ? name.size() : Process::k_name_size - 1;
     __builtin_memcpy(process->name, name.data(), length);
     process->kernel_waiter = true;
+    process->is_init = request.as_init;
 
     auto task = allocate_task(*process);
     auto space = AddressSpace::create();

@@ -71,6 +71,10 @@ struct Task {
     SignalInfo pending_info[k_signal_count];
     AltStack altstack;
     uint64_t clear_child_tid;  // CLONE_CHILD_CLEARTID / set_tid_address
+    // CLONE_CHILD_SETTID of a new process: the task writes its TID there, in
+    // its own address space, before its first user instruction (Linux's
+    // schedule_tail), since a forked child's memory is not the parent's.
+    uint64_t set_child_tid;
     uint64_t robust_list;
     // sigsuspend/ppoll/pselect6: the mask to restore once a handler has run
     // (or at the return to user space if none ran).
@@ -136,6 +140,11 @@ struct Process {
     // waits here. Processes with no parent and no kernel waiter (orphans
     // when PID 1 is gone) are freed automatically.
     bool kernel_waiter;
+    // The system's init (the default boot's /sbin/init, or init=): like
+    // Linux's SIGNAL_UNKILLABLE, it gets no signal it has no handler for
+    // (not even SIGKILL) except the faults it causes itself. Programs of
+    // the test and exec modes are not init: the kernel waits for them.
+    bool is_init;
     bool quiet_exit;  // a load failure: no "[Process] ... exited" line
     sched::WaitQueue kernel_exit_waiters;
 };
@@ -153,6 +162,7 @@ struct SpawnRequest {
     std::string_view path;
     std::span<const std::string_view> argv;
     std::span<const std::string_view> envp;
+    bool as_init = false;  // Process::is_init
 };
 
 // Starts a program as a new session leader with no parent (the kernel reaps

@@ -46,8 +46,8 @@ ErrorOr<void> read_file(std::string_view path, FileText& text) {
 
 // Runs one program to completion; returns its wait status, or the spawn error.
 ErrorOr<int> run(std::string_view path, std::span<const std::string_view> argv,
-                 std::span<const std::string_view> envp) {
-    Process* process = TRY(spawn({ path, argv, envp }));
+                 std::span<const std::string_view> envp, bool as_init = false) {
+    Process* process = TRY(spawn({ path, argv, envp, as_init }));
     console::tty_set_foreground(process->pid);
     int status = wait_and_reap(process);
     console::tty_set_foreground(0);
@@ -175,7 +175,7 @@ int run_console_program(std::string_view command) {
         argv[count++] = word;
     if (count == 0)
         return 127;
-    auto status = run(argv[0], { argv, count }, k_default_environment);
+    auto status = run(argv[0], { argv, count }, k_default_environment, true);
     if (status.is_error()) {
         kprintln("[Init] cannot run {}: {}", argv[0], error_name(status.error()));
         return status.error() == Error::NotFound ? 127 : 126;

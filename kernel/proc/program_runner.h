@@ -20,8 +20,9 @@ unsigned run_program_list(std::string_view list_path);
 int run_exec_spec(std::string_view spec_path);
 
 // Runs `command` (a path and arguments separated by blanks, as in the
-// init= boot argument) on the console with the default environment and
-// returns the shell-style status as run_exec_spec does.
+// init= boot argument) on the console with the default environment, as
+// the system's init (Process::is_init), and returns the shell-style status
+// as run_exec_spec does.
 int run_console_program(std::string_view command);
 
 // Wait status (Linux encoding) -> "exited with code N" / "killed by SIGX".

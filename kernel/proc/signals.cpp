@@ -17,6 +17,7 @@
 #include "kernel/arch/aarch64/interrupts.h"
 #include "kernel/arch/aarch64/timer.h"
 #include "kernel/lib/kprint.h"
+#include "kernel/time/duration.h"
 #include "kernel/time/timer_queue.h"
 #include "kernel/proc/process.h"
 #include "kernel/sched/scheduler.h"
@@ -61,6 +62,14 @@ bool is_ignored(const Process& process, int signal) {
         return true;
     return action.handler == abi::k_sig_dfl &&
            (default_action(signal) == DefaultAction::Ignore || default_action(signal) == DefaultAction::Continue);
+}
+
+// Linux's rule for init (SIGNAL_UNKILLABLE): a signal whose action is the
+// default is dropped, whoever sends it and whatever the default is, so
+// kill(1, SIGKILL) does nothing. Faults kill init all the same
+// (raise_fault_signal does not come here).
+bool init_drops(const Process& process, int signal) {
+    return process.is_init && process.actions[signal - 1].handler == abi::k_sig_dfl;
 }
 
 void interrupt_all_tasks(sched::SchedulerLockGuard& guard, Process& process) {
@@ -218,7 +227,7 @@ ErrorOr<void> queue_signal_locked(sched::SchedulerLockGuard& guard, Process& tar
                                   const SignalInfo& info) {
     if (!valid_signal(signal))
         return Error::Invalid;
-    if (target.state == ProcessState::Zombie || target.group_exiting)
+    if (target.state == ProcessState::Zombie || target.group_exiting || init_drops(target, signal))
         return {};
     if (signal == abi::k_sigkill) {
         start_group_exit_locked(guard, target, abi::k_sigkill);
@@ -313,6 +322,8 @@ ErrorOr<void> send_signal_to_thread(int tgid, int tid, int signal) {
     if (signal == 0)
         return {};
     Process& process = *task->process;
+    if (init_drops(process, signal))
+        return {};
     // SIGKILL, SIGCONT and the stop signals act on the whole process.
     if (signal == abi::k_sigkill || signal == abi::k_sigcont)
         return queue_signal_locked(guard, process, signal, info);
@@ -533,7 +544,8 @@ void real_timer_expired(void* context) {  // IRQ context (timer tick)
     sched::SchedulerLockGuard guard;
     (void)queue_signal_locked(guard, *process, abi::k_sigalrm, info);
     if (process->real_timer_interval_ns && !process->group_exiting) {
-        process->real_timer.deadline_ns += process->real_timer_interval_ns;
+        process->real_timer.deadline_ns =
+            time::deadline_after(process->real_timer.deadline_ns, process->real_timer_interval_ns);
         time::timer_queue_add(process->real_timer);
     }
 }
@@ -559,7 +571,7 @@ IntervalTimer set_real_timer(const IntervalTimer& timer) {
     sched::SchedulerLockGuard guard;
     process.real_timer_interval_ns = timer.value_ns ? timer.interval_ns : 0;
     if (timer.value_ns) {
-        process.real_timer.deadline_ns = arch::monotonic_ns() + timer.value_ns;
+        process.real_timer.deadline_ns = time::deadline_after(arch::monotonic_ns(), timer.value_ns);
         process.real_timer.callback = real_timer_expired;
         process.real_timer.context = &process;
         time::timer_queue_add(process.real_timer);

@@ -3,6 +3,7 @@
 // after the deadline, so a sleep is never shorter than asked.
 #include "kernel/arch/aarch64/timer.h"
 #include "kernel/sched/scheduler.h"
+#include "kernel/time/duration.h"
 #include "kernel/time/timer_queue.h"
 
 namespace akuma::sched {
@@ -27,7 +28,7 @@ void wake_sleeper(void* context) {  // IRQ context (timer tick)
 void sleep_ns(uint64_t nanoseconds) {
     Sleeper sleeper { current_thread(), false };
     time::TimerEvent event {};
-    event.deadline_ns = arch::monotonic_ns() + nanoseconds;
+    event.deadline_ns = time::deadline_after(arch::monotonic_ns(), nanoseconds);
     event.callback = wake_sleeper;
     event.context = &sleeper;
     SchedulerLockGuard guard;

@@ -2,6 +2,7 @@
 
 #include "kernel/arch/aarch64/timer.h"
 #include "kernel/sched/scheduler.h"
+#include "kernel/time/duration.h"
 #include "kernel/time/timer_queue.h"
 
 namespace akuma::sched {
@@ -33,6 +34,8 @@ WaitResult WaitQueue::wait_interruptible(SchedulerLockGuard&, uint64_t deadline_
     Thread* self = current_thread();
     if (self->signal_pending)
         return WaitResult::Interrupted;
+    if (deadline_ns == time::k_never)
+        deadline_ns = 0;  // never reached: no timer event at all
     if (deadline_ns && arch::monotonic_ns() >= deadline_ns)
         return WaitResult::TimedOut;
     Deadline deadline { this, self };
@@ -83,10 +86,16 @@ void interrupt_thread_locked(SchedulerLockGuard& guard, Thread* thread) {
         thread->waiting_on->remove_and_wake(guard, thread, WaitResult::Interrupted);
 }
 
-bool sleep_interruptible_ns(uint64_t nanoseconds) {
+bool sleep_interruptible_until(uint64_t deadline_ns) {
     WaitQueue nobody_wakes_this;
     SchedulerLockGuard guard;
-    return nobody_wakes_this.wait_interruptible(guard, arch::monotonic_ns() + nanoseconds) != WaitResult::Interrupted;
+    if (deadline_ns == 0)
+        deadline_ns = 1;  // already passed (0 would mean "no deadline")
+    for (;;) {
+        auto result = nobody_wakes_this.wait_interruptible(guard, deadline_ns);
+        if (result != WaitResult::Woken)
+            return result == WaitResult::TimedOut;
+    }
 }
 
 }  // namespace akuma::sched

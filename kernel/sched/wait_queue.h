@@ -24,8 +24,8 @@ public:
 
     // Like wait(), but also returns when a signal is pending for the thread
     // (Thread::signal_pending, before or while sleeping: Interrupted) or
-    // when the monotonic clock reaches deadline_ns (0: no deadline;
-    // TimedOut). Callers re-check their condition first and turn
+    // when the monotonic clock reaches deadline_ns (TimedOut; 0 or
+    // time::k_never: no deadline). Callers re-check their condition first and turn
     // Interrupted into Error::Interrupted (EINTR or a restarted syscall).
     WaitResult wait_interruptible(SchedulerLockGuard& guard, uint64_t deadline_ns = 0);
 
@@ -49,7 +49,9 @@ private:
 // from IRQ handlers).
 void interrupt_thread_locked(SchedulerLockGuard& guard, Thread* thread);
 
-// sleep_ns that returns early (false) when a signal is pending for the thread.
-bool sleep_interruptible_ns(uint64_t nanoseconds);
+// Sleeps until the monotonic clock reaches deadline_ns (time::k_never:
+// until a signal); returns early (false) when a signal is pending for the
+// thread.
+bool sleep_interruptible_until(uint64_t deadline_ns);
 
 }  // namespace akuma::sched

@@ -518,6 +518,16 @@ ErrorOr<void> ftruncate(const SyscallArgs& args) {
     return fs::truncate(*file, args.a[1]);
 }
 
+// truncate(2): the path form. Like opening the file for writing, it fails
+// with ETXTBSY while the file is a running program.
+ErrorOr<void> truncate_path(const SyscallArgs& args) {
+    if (static_cast<int64_t>(args.a[1]) < 0)
+        return Error::Invalid;
+    auto path = TRY(UserPath::copy(args.ptr<const char>(0)));
+    auto base = TRY(directory_for(abi::k_at_fdcwd, path.view()));
+    return fs::truncate_path(base, path.view(), args.a[1]);
+}
+
 // The file a *at() call with AT_EMPTY_PATH / a NULL path means, or the path.
 ErrorOr<fs::InodeRef> inode_for(int dirfd, mm::UserPtr<const char> user_path, uint32_t flags, bool follow) {
     if (user_path.is_null() || (flags & abi::k_at_empty_path)) {
@@ -749,6 +759,7 @@ int64_t sys_symlinkat(const SyscallArgs& args) { return to_result(symlinkat(args
 int64_t sys_linkat(const SyscallArgs& args) { return to_result(linkat(args)); }
 int64_t sys_renameat2(const SyscallArgs& args) { return to_result(renameat2(args)); }
 int64_t sys_renameat(const SyscallArgs& args) { return to_result(renameat2(with_argument(args, 4, 0))); }
+int64_t sys_truncate(const SyscallArgs& args) { return to_result(truncate_path(args)); }
 int64_t sys_ftruncate(const SyscallArgs& args) { return to_result(ftruncate(args)); }
 
 int64_t sys_statx(const SyscallArgs& args) { return to_result(statx(args)); }

@@ -5,6 +5,7 @@
 #include "kernel/mm/kmalloc.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/file_helpers.h"
+#include "kernel/syscalls/time_helpers.h"
 
 namespace akuma::sys {
 
@@ -12,43 +13,29 @@ namespace abi = linux_abi;
 
 namespace {
 
-constexpr uint64_t k_ns_per_second = 1'000'000'000;
-
 // A timeout argument: NULL waits forever, zero does not wait.
 struct Timeout {
     bool given;            // a timespec was passed
     bool zero;
-    uint64_t deadline_ns;  // monotonic; 0: none (NULL, or too far away to matter)
+    uint64_t deadline_ns;  // monotonic; 0: none (NULL); time::k_never: too far away to come
 };
 
 ErrorOr<Timeout> read_timeout(mm::UserPtr<const abi::Timespec> user) {
     if (user.is_null())
         return Timeout { false, false, 0 };
-    auto timeout = TRY(mm::read_user(user));
-    if (timeout.sec < 0 || timeout.nsec < 0 || timeout.nsec >= static_cast<int64_t>(k_ns_per_second))
-        return Error::Invalid;
-    if (timeout.sec == 0 && timeout.nsec == 0)
+    auto duration = TRY(read_timespec_ns(user));
+    if (duration == 0)
         return Timeout { true, true, 0 };
-    // A century or more is forever (and keeps the sum from overflowing).
-    constexpr uint64_t k_forever_seconds = 100ull * 365 * 24 * 3600;
-    if (static_cast<uint64_t>(timeout.sec) >= k_forever_seconds)
-        return Timeout { true, false, 0 };
-    return Timeout { true, false,
-                     arch::monotonic_ns() + static_cast<uint64_t>(timeout.sec) * k_ns_per_second +
-                         static_cast<uint64_t>(timeout.nsec) };
+    return Timeout { true, false, time::deadline_after(arch::monotonic_ns(), duration) };
 }
 
 // Linux writes the time left back into the timespec (poll_select_finish),
 // except for a zero timeout, and ignores a fault doing so.
 void write_time_left(mm::UserPtr<const abi::Timespec> user, const Timeout& timeout) {
-    if (!timeout.given || timeout.zero || timeout.deadline_ns == 0)
-        return;
-    uint64_t now = arch::monotonic_ns();
-    uint64_t left = now < timeout.deadline_ns ? timeout.deadline_ns - now : 0;
-    abi::Timespec value {};
-    value.sec = static_cast<int64_t>(left / k_ns_per_second);
-    value.nsec = static_cast<int64_t>(left % k_ns_per_second);
-    (void)mm::write_user(mm::UserPtr<abi::Timespec>(user.address()), value);
+    if (!timeout.given || timeout.zero || timeout.deadline_ns == time::k_never)
+        return;  // a wait too long to end: what is left is still what was given
+    uint64_t left = time::time_left(timeout.deadline_ns, arch::monotonic_ns());
+    (void)mm::write_user(mm::UserPtr<abi::Timespec>(user.address()), to_timespec(left));
 }
 
 // ppoll/pselect6's signal mask: in force while waiting; proc restores the

@@ -5,6 +5,7 @@
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/syscalls/syscall.h"
+#include "kernel/syscalls/time_helpers.h"
 
 namespace akuma::sys {
 
@@ -163,6 +164,12 @@ int64_t sys_futex(const SyscallArgs& args) {
     uint32_t op = static_cast<uint32_t>(args.a[1]);
     uint32_t command = op & abi::k_futex_cmd_mask;
     uint64_t address = args.a[0];
+    // Linux: FUTEX_CLOCK_REALTIME only with the calls that take an absolute
+    // time (of those, Akuma has FUTEX_WAIT_BITSET); ENOSYS with any other.
+    bool realtime = op & abi::k_futex_clock_realtime;
+    if (realtime && command != abi::k_futex_wait_bitset && command != abi::k_futex_wait_requeue_pi &&
+        command != abi::k_futex_lock_pi2)
+        return error_result(Error::NotImplemented);
     if (address & 3)
         return error_result(Error::Invalid);
     switch (command) {
@@ -170,23 +177,21 @@ int64_t sys_futex(const SyscallArgs& args) {
     case abi::k_futex_wait_bitset: {
         if (command == abi::k_futex_wait_bitset && static_cast<uint32_t>(args.a[5]) == 0)
             return error_result(Error::Invalid);
-        std::optional<uint64_t> timeout;
+        uint64_t deadline = 0;  // none
         if (args.a[3] != 0) {
-            auto time = mm::read_user(args.ptr<const abi::Timespec>(3));
+            auto time = read_timespec_ns(args.ptr<const abi::Timespec>(3));
             if (time.is_error())
                 return error_result(time.error());
-            if (time.value().sec < 0 || time.value().nsec < 0 || time.value().nsec >= 1'000'000'000)
-                return error_result(Error::Invalid);
-            uint64_t nanoseconds = static_cast<uint64_t>(time.value().sec) * 1'000'000'000 +
-                                   static_cast<uint64_t>(time.value().nsec);
-            if (command == abi::k_futex_wait_bitset) {
-                // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC time.
-                uint64_t now = arch::monotonic_ns();
-                nanoseconds = nanoseconds > now ? nanoseconds - now : 0;
-            }
-            timeout = nanoseconds;
+            if (command == abi::k_futex_wait)
+                deadline = time::deadline_after(arch::monotonic_ns(), time.value());  // relative
+            else if (realtime)
+                deadline = monotonic_from_realtime_ns(time.value());  // absolute CLOCK_REALTIME
+            else
+                deadline = time.value();  // absolute CLOCK_MONOTONIC
+            if (deadline == 0)
+                deadline = 1;  // long passed (0 would mean "no deadline")
         }
-        return to_result(proc::futex_wait(current().space, address, static_cast<uint32_t>(args.a[2]), timeout));
+        return to_result(proc::futex_wait(current().space, address, static_cast<uint32_t>(args.a[2]), deadline));
     }
     case abi::k_futex_wake:
     case abi::k_futex_wake_bitset:

@@ -7,6 +7,7 @@
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/syscalls/syscall.h"
+#include "kernel/syscalls/time_helpers.h"
 
 namespace akuma::sys {
 
@@ -16,13 +17,9 @@ namespace {
 
 bool valid_signal(int signal) { return signal >= 1 && signal <= static_cast<int>(proc::k_signal_count); }
 
-constexpr uint64_t k_ns_per_us = 1000;
+using time::k_ns_per_us;
 
-ErrorOr<uint64_t> timeval_ns(const abi::Timeval& value) {
-    if (value.sec < 0 || value.usec < 0 || value.usec >= 1'000'000)
-        return Error::Invalid;
-    return static_cast<uint64_t>(value.sec) * 1'000'000'000 + static_cast<uint64_t>(value.usec) * k_ns_per_us;
-}
+ErrorOr<uint64_t> timeval_ns(const abi::Timeval& value) { return time::timeval_ns(value.sec, value.usec); }
 
 abi::Timeval to_timeval(uint64_t ns) {
     // Rounded up, as Linux does, so a pending timer never reads as zero.
@@ -174,13 +171,11 @@ int64_t sys_rt_sigtimedwait(const SyscallArgs& args) {
         return error_result(set.error());
     uint64_t deadline = 0;  // none
     if (args.a[2]) {
-        auto timeout = mm::read_user(args.ptr<const abi::Timespec>(2));
+        auto timeout = read_timespec_ns(args.ptr<const abi::Timespec>(2));
         if (timeout.is_error())
             return error_result(timeout.error());
-        if (timeout.value().sec < 0 || timeout.value().nsec < 0 || timeout.value().nsec >= 1'000'000'000)
-            return error_result(Error::Invalid);
-        deadline = arch::monotonic_ns() + static_cast<uint64_t>(timeout.value().sec) * 1'000'000'000 +
-                   static_cast<uint64_t>(timeout.value().nsec);
+        // A zero timeout polls: a deadline already passed (0 is "none").
+        deadline = timeout.value() ? time::deadline_after(arch::monotonic_ns(), timeout.value()) : 1;
     }
     proc::SignalInfo info {};
     auto signal = proc::wait_for_signal(set.value(), deadline, info);

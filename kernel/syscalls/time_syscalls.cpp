@@ -5,6 +5,7 @@
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/syscalls/syscall.h"
+#include "kernel/syscalls/time_helpers.h"
 
 namespace akuma::sys {
 
@@ -12,14 +13,14 @@ namespace abi = linux_abi;
 
 namespace {
 
-constexpr uint64_t k_ns_per_second = 1'000'000'000;
+using time::k_ns_per_second;
 
 ErrorOr<uint64_t> clock_now_ns(int clock) {
     switch (clock) {
     case abi::k_clock_realtime:
     case abi::k_clock_realtime_coarse:
     case abi::k_clock_tai:
-        return drivers::wall_clock_seconds_at_boot() * k_ns_per_second + arch::monotonic_ns();
+        return realtime_at_boot_ns() + arch::monotonic_ns();
     case abi::k_clock_monotonic:
     case abi::k_clock_monotonic_raw:
     case abi::k_clock_monotonic_coarse:
@@ -34,30 +35,19 @@ ErrorOr<uint64_t> clock_now_ns(int clock) {
     }
 }
 
-abi::Timespec to_timespec(uint64_t ns) {
-    return { static_cast<int64_t>(ns / k_ns_per_second), static_cast<int64_t>(ns % k_ns_per_second) };
-}
-
-ErrorOr<uint64_t> read_duration(mm::UserPtr<const abi::Timespec> pointer) {
-    auto value = TRY(mm::read_user(pointer));
-    if (value.sec < 0 || value.nsec < 0 || value.nsec >= static_cast<int64_t>(k_ns_per_second))
-        return Error::Invalid;
-    return static_cast<uint64_t>(value.sec) * k_ns_per_second + static_cast<uint64_t>(value.nsec);
-}
-
 // Sleeps; a signal cuts it short: returns the time left (0 if it slept
 // the whole time). A sleep the kernel restarts after a stop/continue (no
 // handler ran) resumes toward the deadline it had, not from scratch.
 uint64_t sleep_for(uint64_t nanoseconds) {
     proc::Task& task = *proc::current_task();
     uint64_t now = arch::monotonic_ns();
-    uint64_t deadline = task.resume_sleep ? task.sleep_deadline_ns : now + nanoseconds;
+    uint64_t deadline = task.resume_sleep ? task.sleep_deadline_ns : time::deadline_after(now, nanoseconds);
     task.resume_sleep = false;
-    if (deadline <= now || sched::sleep_interruptible_ns(deadline - now))
+    if (deadline <= now || sched::sleep_interruptible_until(deadline))
         return 0;
     task.sleep_deadline_ns = deadline;
-    now = arch::monotonic_ns();
-    return deadline > now ? deadline - now : 1;  // interrupted: never report "nothing left"
+    uint64_t left = time::time_left(deadline, arch::monotonic_ns());
+    return left ? left : 1;  // interrupted: never report "nothing left"
 }
 
 }  // namespace
@@ -94,7 +84,7 @@ int64_t sys_gettimeofday(const SyscallArgs& args) {
 }
 
 int64_t sys_nanosleep(const SyscallArgs& args) {
-    auto duration = read_duration(args.ptr<const abi::Timespec>(0));
+    auto duration = read_timespec_ns(args.ptr<const abi::Timespec>(0));
     if (duration.is_error())
         return error_result(duration.error());
     uint64_t left = sleep_for(duration.value());
@@ -112,7 +102,7 @@ int64_t sys_clock_nanosleep(const SyscallArgs& args) {
         return error_result(now.error());
     if (clock == abi::k_clock_thread_cputime_id)
         return error_result(Error::Invalid);
-    auto value = read_duration(args.ptr<const abi::Timespec>(2));
+    auto value = read_timespec_ns(args.ptr<const abi::Timespec>(2));
     if (value.is_error())
         return error_result(value.error());
     uint64_t duration = value.value();

@@ -164,6 +164,30 @@ TEST_F(RamfsTest, CreateLookupAndNames) {
     EXPECT_NE(st.ino, fs().stat(a).ino);
 }
 
+// Linux's i_writecount: writers and running programs exclude each other
+// (ETXTBSY), each side counted, so the last one out lets the other in.
+TEST_F(RamfsTest, WritersAndRunningProgramsExcludeEachOther) {
+    InodeRef file = fs().create_file(m_root, "prog", 0755).release_value();
+    ASSERT_FALSE(fs().deny_write_access(file).is_error());
+    ASSERT_FALSE(fs().deny_write_access(file).is_error());  // two processes run it
+    EXPECT_EQ(error_of(fs().get_write_access(file)), Error::TextBusy);
+    fs().allow_write_access(file);
+    EXPECT_EQ(error_of(fs().get_write_access(file)), Error::TextBusy);  // one still runs
+    fs().allow_write_access(file);
+    ASSERT_FALSE(fs().get_write_access(file).is_error());
+    ASSERT_FALSE(fs().get_write_access(file).is_error());
+    EXPECT_EQ(error_of(fs().deny_write_access(file)), Error::TextBusy);
+    fs().put_write_access(file);
+    EXPECT_EQ(error_of(fs().deny_write_access(file)), Error::TextBusy);  // one writer left
+    fs().put_write_access(file);
+    EXPECT_FALSE(fs().deny_write_access(file).is_error());
+    fs().allow_write_access(file);
+    // Directories are never busy.
+    InodeRef dir = fs().mkdir(m_root, "d", 0755).release_value();
+    EXPECT_FALSE(fs().deny_write_access(dir).is_error());
+    EXPECT_FALSE(fs().get_write_access(dir).is_error());
+}
+
 TEST_F(RamfsTest, MkdirCountsLinks) {
     InodeRef d = dir(m_root, "d");
     EXPECT_EQ(fs().stat(d).mode, 040755u);

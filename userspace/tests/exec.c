@@ -1,7 +1,7 @@
 /* exec: execve/execveat, as Linux does it.
  *
  * usage: exec [hello|args|fds|signals|fresh|errors|e2big|script|interp|
- *              execveat]   (default: all)
+ *              execveat|threaded|spawn|txtbsy|script-rewrite]   (default: all)
  * The program also serves as its own exec target: it re-executes argv[0]
  * (an absolute path: /bin/tests/exec on Akuma, /prog on linux-ref) with
  * EXEC_MODE in the environment saying what the new image must check.
@@ -24,6 +24,9 @@
  *     any, the script path as passed to execve, argv[1]...]; the
  *     script's own argv[0] is dropped. A missing interpreter is ENOENT.
  *   - execveat: AT_EMPTY_PATH runs an open fd; a dirfd + relative path.
+ *   - ETXTBSY: a running program's file cannot be opened for writing or
+ *     truncated; a file open for writing (program or script) cannot be
+ *     executed; a script rewritten during execve runs whole or not at all.
  */
 #define _GNU_SOURCE
 #include "check.h"
@@ -158,6 +161,9 @@ static int image_main(int argc, char **argv, const char *mode) {
         const char *code = getenv("EXEC_CODE");
         fflush(stdout);
         return code ? atoi(code) : 0;
+    } else if (strcmp(mode, "pause") == 0) {
+        /* Runs until killed (the ETXTBSY test writes to its file meanwhile). */
+        for (;;) pause();
     } else if (strcmp(mode, "thread") == 0) {
         /* Exec'd from a second thread: the image is the process's only
          * thread and has the process's ID (Linux's de_thread). */
@@ -608,6 +614,153 @@ static void test_execveat(void) {
     check_end();
 }
 
+/* Copies this program to `path` (mode 0755). */
+static void copy_self(const char *path) {
+    int in = open(self, O_RDONLY);
+    CHECK(in >= 0);
+    unlink(path);
+    int out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    CHECK(out >= 0);
+    char buf[8192];
+    ssize_t n;
+    while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0) CHECK_EQ(write(out, buf, (size_t)n), n);
+    close(in);
+    close(out);
+}
+
+/* The child's execve result as its exit status: 0 if it failed with
+ * `want`, 1 if it failed otherwise; an image that runs exits 0 itself
+ * (EXEC_MODE=exit), so callers pass want = 0 to mean "must run". */
+static int exec_status(const char *path, int want) {
+    char *argv[] = {(char *)path, NULL};
+    char *envp[] = {"EXEC_MODE=exit", "EXEC_CODE=7", NULL};
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execve(path, argv, envp);
+        _exit(errno == want ? 0 : 1);
+    }
+    int status = -1;
+    waitpid(pid, &status, 0);
+    return status;
+}
+
+static void test_txtbsy(void) {
+    check_begin("ETXTBSY: a running program cannot be written, a file open for writing cannot run");
+    /* This very program is running. */
+    CHECK_ERR(open(self, O_WRONLY), ETXTBSY);
+    CHECK_ERR(open(self, O_RDWR), ETXTBSY);
+    CHECK_ERR(open(self, O_WRONLY | O_TRUNC), ETXTBSY);
+    int fd = open(self, O_RDONLY);
+    CHECK(fd >= 0);
+    close(fd);
+
+    static const char copy[] = "/tmp/exec-txtbsy";
+    copy_self(copy);
+    /* Open for writing: execve refuses it. Closed again: it runs. */
+    int writer = open(copy, O_WRONLY);
+    CHECK(writer >= 0);
+    expect_exit(exec_status(copy, ETXTBSY), 0);
+    close(writer);
+    expect_exit(exec_status(copy, 0), 7);
+
+    /* While a process runs the copy, nobody may open it for writing or
+     * truncate it; once it is gone, they may. */
+    fflush(stdout);
+    pid_t runner = fork();
+    if (runner == 0) {
+        char *argv[] = {(char *)copy, NULL};
+        char *envp[] = {"EXEC_MODE=pause", NULL};
+        execve(copy, argv, envp);
+        _exit(127);
+    }
+    int busy = 0;
+    for (int i = 0; i < 500 && !busy; i++) { /* until the child has exec'd */
+        int probe = open(copy, O_WRONLY);
+        if (probe >= 0) {
+            close(probe);
+            usleep(10000);
+        } else {
+            busy = errno == ETXTBSY;
+        }
+    }
+    CHECK(busy);
+    CHECK_ERR(open(copy, O_RDWR), ETXTBSY);
+    CHECK_ERR(truncate(copy, 0), ETXTBSY);
+    kill(runner, SIGKILL);
+    waitpid(runner, NULL, 0);
+    fd = open(copy, O_WRONLY);
+    CHECK(fd >= 0);
+    close(fd);
+    CHECK_EQ(truncate(copy, 0), 0);
+    struct stat st;
+    CHECK_EQ(stat(copy, &st), 0);
+    CHECK_EQ(st.st_size, 0);
+    unlink(copy);
+
+    /* A script open for writing cannot run either. */
+    static const char script_path[] = "/tmp/exec-txtbsy.sh";
+    int script = open(script_path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    CHECK(script >= 0);
+    CHECK_EQ(write(script, "#!/bin/sh\nexit 0\n", 17), 17);
+    expect_exit(exec_status(script_path, ETXTBSY), 0);
+    close(script);
+    unlink(script_path);
+    check_end();
+}
+
+/* execve of a "#!" script while another process keeps rewriting it: every
+ * exec either runs the interpreter with the whole line or fails with
+ * ETXTBSY (the rewriter has it open); never ENOENT or EINVAL from a line
+ * read half-written or from freed memory. */
+static void test_script_rewrite(void) {
+    check_begin("#! script rewritten during execve: runs or ETXTBSY, nothing else");
+    static const char path[] = "/tmp/exec-rewritten";
+    char line[400];
+    int length = snprintf(line, sizeof line, "#!%s %0200d\n", self, 0);
+    write_file(path, line, (size_t)length, 0755);
+    fflush(stdout);
+    pid_t rewriter = fork();
+    if (rewriter == 0) {
+        for (;;) {
+            int fd = open(path, O_WRONLY | O_TRUNC);
+            if (fd < 0) continue; /* (cannot fail: a script is never the running program) */
+            /* In two pieces, so a reader could see half a line. */
+            if (write(fd, line, (size_t)length / 2) < 0 ||
+                write(fd, line + length / 2, (size_t)(length - length / 2)) < 0)
+                _exit(3);
+            close(fd);
+        }
+    }
+    int ran = 0, busy = 0, other = 0;
+    for (int i = 0; i < 150; i++) {
+        char *argv[] = {(char *)path, NULL};
+        char *envp[] = {"EXEC_MODE=exit", "EXEC_CODE=9", NULL};
+        pid_t pid = fork();
+        if (pid == 0) {
+            execve(path, argv, envp);
+            _exit(errno == ETXTBSY ? 10 : 100 + errno);
+        }
+        int status = -1;
+        waitpid(pid, &status, 0);
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        if (code == 9) {
+            ran++;
+        } else if (code == 10) {
+            busy++;
+        } else {
+            if (other++ < 5) printf("  exec %d: status 0x%x (errno %d if >= 100)\n", i, status, code - 100);
+        }
+    }
+    kill(rewriter, SIGKILL);
+    waitpid(rewriter, NULL, 0);
+    printf("  %d ran, %d ETXTBSY, %d other\n", ran, busy, other);
+    CHECK_EQ(other, 0);
+    CHECK_EQ(ran + busy, 150);
+    unlink(path);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     const char *mode = getenv("EXEC_MODE");
     if (mode) return image_main(argc, argv, mode);
@@ -629,6 +782,8 @@ int main(int argc, char **argv) {
         {"execveat", test_execveat},
         {"threaded", test_threaded},
         {"spawn", test_spawn},
+        {"txtbsy", test_txtbsy},
+        {"script-rewrite", test_script_rewrite},
     };
     return check_run_tests("exec", argc, argv, tests, sizeof tests / sizeof *tests);
 }

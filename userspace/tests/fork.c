@@ -391,6 +391,28 @@ static void test_vfork(void) {
     check_end();
 }
 
+/* CLONE_CHILD_SETTID / CLONE_PARENT_SETTID on a new process (glibc's fork
+ * uses CHILD_SETTID): the child's TID lands in the child's copy of the
+ * word, before the child runs; the parent's copy is written only by
+ * PARENT_SETTID. */
+static void test_clone_settid(void) {
+    check_begin("clone CLONE_CHILD_SETTID|CLONE_PARENT_SETTID without CLONE_VM");
+    static volatile int32_t child_word, parent_word;
+    child_word = parent_word = 0;
+    int failures = check_failures;
+    long pid = syscall(SYS_clone, (long)(SIGCHLD | CLONE_CHILD_SETTID | CLONE_PARENT_SETTID), 0L,
+                       &parent_word, 0L, &child_word);
+    if (pid == 0) {
+        CHECK_EQ(child_word, getpid());
+        check_child_done(failures);
+    }
+    CHECK(pid > 0);
+    CHECK_EQ(parent_word, pid);
+    CHECK_EQ(child_word, 0); /* the child wrote its own copy */
+    check_child_status((pid_t)pid, 0, 0);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     self_path = argv[0];
     const char *only = argc > 1 ? argv[1] : NULL;
@@ -403,6 +425,7 @@ int main(int argc, char **argv) {
         {"cow", test_cow},
         {"cycles", test_cycles},
         {"vfork", test_vfork},
+        {"clone-settid", test_clone_settid},
     };
     return check_run_tests("fork", argc, argv, tests, sizeof tests / sizeof *tests);
 }

@@ -1,4 +1,5 @@
 // Futexes from the kernel side: the wake-up that must not be lost.
+#include "kernel/arch/aarch64/timer.h"
 #include "kernel/arch/aarch64/user_mode.h"
 #include "kernel/mm/user_access.h"
 #include "kernel/proc/address_space.h"
@@ -43,7 +44,7 @@ KTEST(futex_wake_in_window_not_lost,
         futex_wait_window_hook = waker_in_the_window;
         // Expecting 1: the waker has set 0 by the time the waiter would
         // sleep, so the waiter must not sleep (its 50 ms timeout would show it).
-        result = futex_wait(space.value(), g_word, 1, 50'000'000);
+        result = futex_wait(space.value(), g_word, 1, arch::monotonic_ns() + 50'000'000);
         futex_wait_window_hook = nullptr;
         arch::switch_user_translation(0);
     }

@@ -1,0 +1,34 @@
+// Shared pieces of the calls that take or return times: the one way a user
+// timespec becomes nanoseconds (validated, saturating: kernel/time/duration.h)
+// and back.
+#pragma once
+
+#include "kernel/drivers/pl031.h"
+#include "kernel/mm/user_access.h"
+#include "kernel/syscalls/linux_abi.h"
+#include "kernel/time/duration.h"
+
+namespace akuma::sys {
+
+// EFAULT, or EINVAL for a negative value or tv_nsec outside [0, 10^9).
+inline ErrorOr<uint64_t> read_timespec_ns(mm::UserPtr<const linux_abi::Timespec> pointer) {
+    auto value = TRY(mm::read_user(pointer));
+    return time::timespec_ns(value.sec, value.nsec);
+}
+
+inline linux_abi::Timespec to_timespec(uint64_t ns) {
+    return { static_cast<int64_t>(ns / time::k_ns_per_second), static_cast<int64_t>(ns % time::k_ns_per_second) };
+}
+
+// CLOCK_REALTIME is the RTC's time at boot plus CLOCK_MONOTONIC, and
+// nothing sets it: an absolute CLOCK_REALTIME time converts to the
+// monotonic deadline the wait queues and timers use by one subtraction
+// (0 if it is before boot).
+inline uint64_t realtime_at_boot_ns() {
+    return time::saturating_mul(drivers::wall_clock_seconds_at_boot(), time::k_ns_per_second);
+}
+inline uint64_t monotonic_from_realtime_ns(uint64_t realtime_ns) {
+    return time::saturating_sub(realtime_ns, realtime_at_boot_ns());
+}
+
+}  // namespace akuma::sys
