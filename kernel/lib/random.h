@@ -3,6 +3,7 @@
 // counter, the RTC and boot-time entropy mixed in with mix_entropy().
 // NOT cryptographically secure: QEMU's virt machine has no entropy source
 // that Akuma drives yet (virtio-rng would be one); documented as such.
+// Thread context only (a mutex guards the state; it may sleep).
 #pragma once
 
 #include <cstddef>
