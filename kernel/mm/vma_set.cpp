@@ -23,7 +23,7 @@ std::optional<uint64_t> page_round_up(uint64_t value) {
 // file bytes (a fully file-backed, or b without file bytes).
 bool can_merge(const Vma& a, const Vma& b) {
     if (a.end != b.start || a.prot != b.prot || a.kind != b.kind || a.file != b.file ||
-        a.shared != b.shared)
+        a.shared != b.shared || a.max_prot != b.max_prot)
         return false;
     if (!a.file)
         return true;

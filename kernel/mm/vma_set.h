@@ -46,12 +46,19 @@ struct Vma {
     VirtAddr end;    // page aligned, exclusive
     uint32_t prot;   // k_prot_* bits
     VmaKind kind;
-    const void* file;      // not owned; the address space pins the file
-    uint64_t file_offset;  // offset in the file of the byte at `start`
+    // What backs the range (not owned; the address space keeps it alive): a
+    // file for File and Image VMAs, the SharedMemory object of a shared one.
+    const void* file;
+    uint64_t file_offset;  // offset in the file (or object) of the byte at `start`
     uint64_t file_bytes;   // bytes from `start` read from the file; the rest reads as zeros
-    // MAP_SHARED anonymous memory: its pages are shared with the other
-    // address spaces forked from this one instead of copied on write.
+    // MAP_SHARED anonymous memory: its pages come from the SharedMemory
+    // object in `file` and are shared with the other address spaces forked
+    // from this one instead of copied on write.
     bool shared = false;
+    // The protections mprotect may grant (Linux's VM_MAYREAD/WRITE/EXEC): a
+    // MAP_SHARED file mapping cannot become writable, since its writes would
+    // not reach the file (there is no page cache to write back from yet).
+    uint32_t max_prot = k_prot_read | k_prot_write | k_prot_exec;
 
     uint64_t size() const { return end - start; }
     bool contains(VirtAddr address) const { return address >= start && address < end; }

@@ -5,6 +5,7 @@
 #include "kernel/arch/aarch64/page_zero.h"
 #include "kernel/arch/aarch64/user_mode.h"
 #include "kernel/lib/kprint.h"
+#include "kernel/mm/page_sharing.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/mm/user_access.h"
 #include "kernel/proc/user_layout.h"
@@ -17,6 +18,9 @@ using mm::PhysAddr;
 using mm::Vma;
 using mm::VirtAddr;
 namespace pte = mm::descriptor;
+using mm::add_sharer;
+using mm::drop_sharer;
+using mm::extra_sharers;
 
 namespace {
 
@@ -35,44 +39,6 @@ ErrorOr<VirtAddr> checked_end(VirtAddr start, uint64_t length) {
     if (length == 0 || rounded < length || start + rounded < start || start + rounded > mm::k_user_space_end)
         return Error::Invalid;
     return start + rounded;
-}
-
-// ---- Share counts -------------------------------------------------------
-// A user page's PMM owner_data holds the number of address spaces mapping it
-// beyond the first, so a freshly allocated page (owner_data 0) belongs to
-// one space. Only a space that maps a page can add a sharer (fork, under
-// that space's lock): a page its space sees exclusive stays exclusive while
-// the space is locked. Dropping a share races with the other sharers'
-// drops, so it is a read-modify-write under g_share_lock.
-
-constinit IrqSpinLock g_share_lock {};
-
-uint32_t extra_sharers(PhysAddr frame) { return mm::page_descriptor(frame)->owner_data; }
-
-void add_sharer(PhysAddr frame) {
-    SpinLockGuard guard(g_share_lock);
-    mm::set_page_owner_data(frame, extra_sharers(frame) + 1);
-}
-
-// Drops one space's share of the page and frees it if that was the last.
-void drop_sharer(PhysAddr frame) {
-    // The common case needs no lock: with no other sharer, nobody else can
-    // add one (only a space mapping the page can, and this one is busy
-    // unmapping it under its own lock).
-    if (extra_sharers(frame) == 0) {
-        mm::free_pages(frame);
-        return;
-    }
-    bool last;
-    {
-        SpinLockGuard guard(g_share_lock);
-        uint32_t extra = extra_sharers(frame);
-        last = extra == 0;
-        if (!last)
-            mm::set_page_owner_data(frame, extra - 1);
-    }
-    if (last)
-        mm::free_pages(frame);
 }
 
 // ---- Page-table entries ---------------------------------------------------
@@ -196,6 +162,8 @@ void AddressSpace::destroy(AddressSpace* space) {
         g_file_ops.allow_write(space->m_executable.file);
         g_file_ops.unpin(space->m_executable.pin);
     }
+    for (auto* object : space->m_shared_memory)
+        object->release();
     delete space;
 }
 
@@ -252,8 +220,13 @@ ErrorOr<VirtAddr> AddressSpace::map(const MapRequest& request) {
 ErrorOr<VirtAddr> AddressSpace::map_locked(const MapRequest& request) {
     if (!valid_prot(request.prot))
         return Error::Invalid;
-    if (!request.no_reserve && (request.prot & mm::k_prot_write) && exceeds_physical_memory(request.length))
+    // Private memory is charged when writable; shared memory always (its
+    // pages can be made writable by any fork), as Linux's shmem is.
+    bool charged = (request.prot & mm::k_prot_write) || (request.shared && !request.file);
+    if (!request.no_reserve && charged && exceeds_physical_memory(request.length))
         return Error::NoMemory;
+    if (request.prot & ~request.max_prot)
+        return Error::AccessDenied;
     if ((request.prot & mm::k_prot_write) && (request.prot & mm::k_prot_exec))
         return Error::AccessDenied;  // W^X: no page is ever writable and executable
     uint64_t length = page_up(request.length);
@@ -284,22 +257,23 @@ ErrorOr<VirtAddr> AddressSpace::map_locked(const MapRequest& request) {
         TRY(unmap_locked(start, end));
     uint64_t file_bytes = request.file ? (request.file_bytes < length ? request.file_bytes : length) : 0;
     Vma vma { start, end, request.prot, request.kind, request.file, request.file_offset, file_bytes };
-    vma.shared = request.shared && !request.file;
-    // Shared anonymous pages all exist from the start, so a fork can share
-    // each of them (a page first touched after the fork would otherwise be
-    // two pages). They are mapped before the VMA exists, so a failure only
-    // has to free them: [start, end) holds nothing else.
-    if (vma.shared) {
-        if (auto populated = populate_range(vma); populated.is_error()) {
-            release_pages(start, end);
-            return populated.error();
+    vma.max_prot = request.max_prot;
+    if (request.shared && !request.file) {
+        // Shared anonymous memory: the pages are made on first touch, by
+        // whichever space forked from this one touches them first.
+        TRY(m_shared_memory.try_reserve(m_shared_memory.size() + 1));
+        auto* object = TRY(mm::SharedMemory::create(length / k_page_size));
+        vma.shared = true;
+        vma.file = object;
+        vma.file_offset = 0;
+        if (auto inserted = m_vmas.insert(vma); inserted.is_error()) {
+            object->release();
+            return inserted.error();
         }
+        (void)m_shared_memory.try_append(object);  // reserved above
+        return start;
     }
-    if (auto inserted = m_vmas.insert(vma); inserted.is_error()) {
-        if (vma.shared)
-            release_pages(start, end);
-        return inserted.error();
-    }
+    TRY(m_vmas.insert(vma));
     return start;
 }
 
@@ -310,8 +284,38 @@ ErrorOr<void> AddressSpace::unmap(VirtAddr start, uint64_t length) {
 }
 
 ErrorOr<void> AddressSpace::unmap_locked(VirtAddr start, VirtAddr end) {
-    TRY(m_vmas.remove_range(start, end, [this](const Vma& piece) { release_pages(piece.start, piece.end); }));
+    const void* shared_objects[4];
+    size_t shared_count = 0;
+    bool more_shared = false;
+    TRY(m_vmas.remove_range(start, end, [&](const Vma& piece) {
+        release_pages(piece.start, piece.end);
+        if (piece.shared) {
+            if (shared_count < sizeof(shared_objects) / sizeof(shared_objects[0]))
+                shared_objects[shared_count++] = piece.file;
+            else
+                more_shared = true;
+        }
+    }));
+    for (size_t i = 0; i < shared_count; ++i)
+        forget_unused_shared_memory(shared_objects[i]);
+    if (more_shared) {  // an unmap across many shared mappings: check them all
+        for (size_t i = m_shared_memory.size(); i-- > 0;)
+            forget_unused_shared_memory(m_shared_memory[i]);
+    }
     return {};
+}
+
+void AddressSpace::forget_unused_shared_memory(const void* object) {
+    for (const Vma& vma : m_vmas) {
+        if (vma.shared && vma.file == object)
+            return;  // still mapped elsewhere in this space
+    }
+    for (size_t i = 0; i < m_shared_memory.size(); ++i) {
+        if (m_shared_memory[i] == object) {
+            m_shared_memory.remove(i)->release();
+            return;
+        }
+    }
 }
 
 ErrorOr<void> AddressSpace::protect(VirtAddr start, uint64_t length, uint32_t prot) {
@@ -323,6 +327,16 @@ ErrorOr<void> AddressSpace::protect(VirtAddr start, uint64_t length, uint32_t pr
         return {};
     VirtAddr end = TRY(checked_end(start, length));
     sched::MutexGuard guard(m_lock);
+    // Linux: EACCES if a VMA may not get these protections (a shared file
+    // mapping made writable); ENOMEM for holes comes from protect_range.
+    for (VirtAddr cursor = start; cursor < end;) {
+        const Vma* vma = m_vmas.find(cursor);
+        if (!vma)
+            break;
+        if (prot & ~vma->max_prot)
+            return Error::AccessDenied;
+        cursor = vma->end;
+    }
     TRY(m_vmas.protect_range(start, end, prot));
     // Pages already present get the new permissions now; the rest on fault.
     // A private page that other spaces still share stays read-only: the
@@ -434,10 +448,17 @@ ErrorOr<void> AddressSpace::populate_page(const Vma& vma, VirtAddr page) {
     return {};
 }
 
-ErrorOr<void> AddressSpace::populate_range(const Vma& vma) {
-    for (VirtAddr page = vma.start; page < vma.end; page += k_page_size)
-        TRY(populate_page(vma, page));
-    return {};
+ErrorOr<void> AddressSpace::map_shared_page(const Vma& vma, VirtAddr page) {
+    auto* object = const_cast<mm::SharedMemory*>(static_cast<const mm::SharedMemory*>(vma.file));
+    uint64_t index = (vma.file_offset + (page - vma.start)) / k_page_size;
+    return object->with_page(index, [&](PhysAddr frame) -> ErrorOr<void> {
+        mm::PageTable<UserTableEnv> table(m_env, m_root);
+        TRY(table.map(page, frame, k_page_size, page_flags_for_prot(vma.prot), false));
+        add_sharer(frame);
+        asm volatile("dsb ishst" ::: "memory");  // visible to the walker before the retry
+        count_mapped_page();
+        return {};
+    });
 }
 
 // A write to a present read-only page of a writable VMA: copy-on-write.
@@ -493,9 +514,10 @@ ErrorOr<void> AddressSpace::handle_fault(VirtAddr address, FaultAccess access, c
         }
         return {};
     }
-    if (auto result = populate_page(*vma, page); result.is_error()) {
-        *reason = result.error() == Error::NoMemory ? "out of memory" : "cannot read the mapped file";
-        return result.error();
+    auto populated = vma->shared ? map_shared_page(*vma, page) : populate_page(*vma, page);
+    if (populated.is_error()) {
+        *reason = populated.error() == Error::NoMemory ? "out of memory" : "cannot read the mapped file";
+        return populated.error();
     }
     return {};
 }
@@ -510,6 +532,11 @@ ErrorOr<AddressSpace*> AddressSpace::clone_for_fork() {
         // Cannot be TextBusy: this space holds the file's writers off.
         if (m_executable.file)
             TRY(child->set_executable(m_executable.file));
+        TRY(child->m_shared_memory.try_reserve(m_shared_memory.size()));
+        for (auto* object : m_shared_memory) {
+            object->retain();
+            (void)child->m_shared_memory.try_append(object);  // reserved above
+        }
         child->m_mmap_cursor = m_mmap_cursor;
         child->m_break_start = m_break_start;
         child->m_break = m_break;
@@ -592,11 +619,32 @@ std::optional<PhysAddr> AddressSpace::shared_physical_address(VirtAddr address) 
     const mm::Vma* vma = m_vmas.find(address);
     if (!vma || !vma->shared)
         return std::nullopt;
-    // Shared anonymous pages exist from mmap on (map() populates them).
-    uint64_t* slot = find_page_entry(m_env, m_root, page_down(address));
-    if (!slot)
-        return std::nullopt;
-    return entry_frame(*slot) + (address - page_down(address));
+    if (uint64_t* slot = find_page_entry(m_env, m_root, page_down(address)))
+        return entry_frame(*slot) + (address - page_down(address));
+    // Not touched here yet: the object's page (made now if need be) is the
+    // one every space sharing it maps.
+    auto* object = const_cast<mm::SharedMemory*>(static_cast<const mm::SharedMemory*>(vma->file));
+    uint64_t index = (vma->file_offset + (page_down(address) - vma->start)) / k_page_size;
+    PhysAddr frame = 0;
+    auto made = object->with_page(index, [&](PhysAddr page) -> ErrorOr<void> {
+        frame = page;
+        return {};
+    });
+    if (made.is_error())
+        return std::nullopt;  // out of memory: a private key; the futex read then fails
+    return frame + (address - page_down(address));
+}
+
+ErrorOr<void> AddressSpace::check_mapped(VirtAddr start, uint64_t length) const {
+    VirtAddr end = TRY(checked_end(start, length));
+    sched::MutexGuard guard(m_lock);
+    for (VirtAddr cursor = start; cursor < end;) {
+        const Vma* vma = m_vmas.find(cursor);
+        if (!vma)
+            return Error::NoMemory;
+        cursor = vma->end;
+    }
+    return {};
 }
 
 bool AddressSpace::is_mapped(VirtAddr address) const {

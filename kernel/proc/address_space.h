@@ -5,9 +5,10 @@
 // Pages are only allocated when first touched (handle_fault). Every user
 // page is an order-0 PMM page. A page may be mapped by several address
 // spaces after fork(2): private pages are then shared read-only and copied
-// on the first write (copy-on-write), MAP_SHARED anonymous pages stay
-// shared and writable. The page's PMM descriptor counts the spaces mapping
-// it (owner_data, see address_space.cpp), and the last one to unmap it
+// on the first write (copy-on-write); MAP_SHARED anonymous pages come from
+// a SharedMemory object (mm/shared_memory.h) that every fork refers to, so
+// they stay shared and writable. The page's PMM descriptor counts its
+// holders (owner_data, mm/page_sharing.h), and the last one to drop it
 // frees it, so tearing down every space returns every page.
 //
 // Locking: several threads of a process share one address space and may
@@ -24,6 +25,7 @@
 #include "kernel/lib/vector.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/page_table.h"
+#include "kernel/mm/shared_memory.h"
 #include "kernel/mm/vma_set.h"
 #include "kernel/sched/mutex.h"
 
@@ -69,9 +71,11 @@ struct MapRequest {
     uint64_t file_offset;
     uint64_t file_bytes;   // bytes of the file visible from `address` (rest zero)
     bool no_reserve = false;  // MAP_NORESERVE: exempt from the overcommit check
-    // MAP_SHARED|MAP_ANONYMOUS: every page is allocated now and stays
-    // shared (writable) with the spaces forked from this one.
+    // MAP_SHARED|MAP_ANONYMOUS: the pages (made on first touch) stay shared
+    // (writable) with the spaces forked from this one.
     bool shared = false;
+    // What mprotect may grant later (Vma::max_prot).
+    uint32_t max_prot = mm::k_prot_read | mm::k_prot_write | mm::k_prot_exec;
 };
 
 class AddressSpace {
@@ -126,9 +130,12 @@ public:
     // itself could access PROT_NONE pages.
     bool allows(mm::VirtAddr address, uint64_t size, bool write) const;
     // For futexes: the physical address behind `address` if it lies in
-    // MAP_SHARED anonymous memory (several processes may wait on it), else
-    // nothing (the word is private to this address space).
+    // MAP_SHARED anonymous memory (several processes may wait on it; the
+    // page is made if nobody touched it yet), else nothing (the word is
+    // private to this address space).
     std::optional<mm::PhysAddr> shared_physical_address(mm::VirtAddr address) const;
+    // msync: NoMemory (Linux ENOMEM) unless VMAs cover all of the range.
+    ErrorOr<void> check_mapped(mm::VirtAddr start, uint64_t length) const;
     // Whether any VMA covers `address` (SIGSEGV's SEGV_ACCERR vs SEGV_MAPERR).
     bool is_mapped(mm::VirtAddr address) const;
     // How many bytes from `address` on (at most `size`) the process may
@@ -154,7 +161,10 @@ private:
     void release_pages(mm::VirtAddr start, mm::VirtAddr end);
     ErrorOr<void> pin_file(const void* file);
     ErrorOr<void> populate_page(const mm::Vma& vma, mm::VirtAddr page);
-    ErrorOr<void> populate_range(const mm::Vma& vma);
+    ErrorOr<void> map_shared_page(const mm::Vma& vma, mm::VirtAddr page);
+    // Drops this space's reference to a shared memory object no VMA of it
+    // uses any more (after an unmap).
+    void forget_unused_shared_memory(const void* object);
     ErrorOr<void> write_to_present_page(const mm::Vma& vma, mm::VirtAddr page, uint64_t& entry);
     ErrorOr<void> copy_pages_into(AddressSpace& child);
     void count_mapped_page();
@@ -171,6 +181,8 @@ private:
     Vector<PinnedFile, mm::HeapAllocator> m_pinned_files;
     // set_executable: the program file, pinned and denied writes.
     PinnedFile m_executable {};
+    // The SharedMemory objects its shared VMAs use, one reference each.
+    Vector<mm::SharedMemory*, mm::HeapAllocator> m_shared_memory;
     // Next-fit for mmap without a hint: the search starts where the last
     // such mapping ended (Linux's free-area cache), so a program with
     // thousands of mappings does not rescan them all each time.

@@ -51,10 +51,22 @@ int64_t sys_mmap(const SyscallArgs& args) {
             return error_result(open.kind == fs::FileKind::Inode ? Error::AccessDenied : Error::NoDevice);
         if (open.inode->type() != fs::InodeType::Regular)
             return error_result(Error::NoDevice);
-        // Shared file mappings would need write-back to the file: not
-        // supported; a read-only shared mapping is the same as a private one.
-        if (type == abi::k_map_shared && (prot & abi::k_prot_write))
-            return error_result(Error::NoDevice);
+        if (type == abi::k_map_shared) {
+            // Linux: a shared mapping can be writable only through a
+            // descriptor open for writing, not in append mode.
+            bool may_write = fs::is_writable(open) && !(open.flags & abi::k_o_append);
+            if ((prot & abi::k_prot_write) && !may_write)
+                return error_result(Error::AccessDenied);
+            // Writes through it would have to reach the file, and without a
+            // page cache Akuma cannot do that: it refuses a writable shared
+            // file mapping (ENODEV, Linux's error for a file that cannot be
+            // mapped so), and mprotect cannot make one writable later.
+            // A read-only one reads the file as it is when each page is
+            // first touched (docs/ARCHITECTURE.md, known differences).
+            if (prot & abi::k_prot_write)
+                return error_result(Error::NoDevice);
+            request.max_prot = abi::k_prot_read | abi::k_prot_exec;
+        }
         uint64_t size = open.inode->size();
         request.kind = mm::VmaKind::File;
         request.file = open.inode.get();
@@ -64,8 +76,8 @@ int64_t sys_mmap(const SyscallArgs& args) {
             request.file = nullptr;  // beyond the end: zeros (Linux would give SIGBUS on access)
         return to_result(current().space->map(request));
     }
-    // MAP_SHARED|MAP_ANONYMOUS: the pages stay shared with the processes
-    // forked from this one (the address space allocates them all now).
+    // MAP_SHARED|MAP_ANONYMOUS: the pages (made on first touch) stay shared
+    // with the processes forked from this one.
     request.shared = type == abi::k_map_shared;
     return to_result(current().space->map(request));
 }
@@ -74,6 +86,21 @@ int64_t sys_munmap(const SyscallArgs& args) { return to_result(current().space->
 
 int64_t sys_mprotect(const SyscallArgs& args) {
     return to_result(current().space->protect(args.a[0], args.a[1], static_cast<uint32_t>(args.a[2])));
+}
+
+// msync: Akuma has no writable shared file mapping (mmap and mprotect refuse
+// them), so no mapping ever holds data the file lacks: after Linux's
+// argument checks there is nothing to write back.
+int64_t sys_msync(const SyscallArgs& args) {
+    uint64_t start = args.a[0];
+    uint64_t length = args.a[1];
+    uint32_t flags = static_cast<uint32_t>(args.a[2]);
+    if ((flags & ~(abi::k_ms_async | abi::k_ms_invalidate | abi::k_ms_sync)) || (start & (mm::k_page_size - 1)) ||
+        ((flags & abi::k_ms_async) && (flags & abi::k_ms_sync)))
+        return error_result(Error::Invalid);
+    if (length == 0)
+        return 0;
+    return to_result(current().space->check_mapped(start, length));
 }
 
 int64_t sys_madvise(const SyscallArgs& args) {

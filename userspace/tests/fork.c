@@ -199,6 +199,44 @@ static void test_shared(void) {
     check_end();
 }
 
+/* MAP_SHARED|MAP_ANONYMOUS is made lazily: mapping costs no pages, a page
+ * first touched after a fork is one page both processes see, and a mapping
+ * larger than RAM fails at once (Linux's overcommit heuristic charges
+ * shared memory whatever its protection). */
+static void test_shared_lazy(void) {
+    check_begin("MAP_SHARED|MAP_ANONYMOUS: made on first touch, shared after fork, charged up front");
+    struct sysinfo info;
+    CHECK_EQ(sysinfo(&info), 0);
+    unsigned long ram = info.totalram * info.mem_unit;
+    errno = 0;
+    void *huge = mmap(NULL, 2 * ram, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK(huge == MAP_FAILED && errno == ENOMEM);
+    if (huge != MAP_FAILED) munmap(huge, 2 * ram);
+
+    long before = free_bytes();
+    size_t size = 32 * MiB;
+    volatile int *shared = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK(shared != MAP_FAILED);
+    if (shared == MAP_FAILED) return;
+    CHECK(before - free_bytes() < 8 * MiB); /* not populated */
+    fflush(stdout);
+    size_t far = (size - PAGE) / sizeof(int);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int base = check_failures;
+        shared[far] = 77;  /* neither process touched this page before */
+        shared[1000] = 5;
+        check_child_done(base);
+    }
+    CHECK(pid > 0);
+    check_child_status(pid, 0, 0);
+    CHECK_EQ(shared[far], 77);
+    CHECK_EQ(shared[1000], 5);
+    CHECK_EQ(shared[2048], 0);
+    munmap((void *)shared, size);
+    check_end();
+}
+
 /* A futex word in MAP_SHARED memory joins waiters and wakers of different
  * processes (what process-shared pthread mutexes rely on). */
 static void test_shared_futex(void) {
@@ -422,6 +460,7 @@ int main(int argc, char **argv) {
         {"isolation", test_isolation},
         {"shared", test_shared},
         {"shared-futex", test_shared_futex},
+        {"shared-lazy", test_shared_lazy},
         {"cow", test_cow},
         {"cycles", test_cycles},
         {"vfork", test_vfork},

@@ -236,6 +236,87 @@ static void test_file_map(void) {
     check_end();
 }
 
+/* MAP_SHARED file mappings: Linux lets a shared mapping be writable only
+ * through a descriptor open for writing (EACCES otherwise, at mmap and at
+ * mprotect). Through an O_RDWR descriptor Linux maps it and writes reach
+ * the file; Akuma, with no page cache to write back from yet, refuses with
+ * ENODEV rather than map something whose writes would be lost. Either
+ * way, nothing written through a mapping may be silently dropped. */
+static void test_file_map_shared(void) {
+    check_begin("mmap MAP_SHARED of a file: writable only through a writable descriptor, writes reach the file");
+    const char *path = "/tmp/memory_test_shared";
+    unlink(path);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    CHECK_EQ(write(fd, "abcdefgh", 8), 8);
+    close(fd);
+
+    int ro = open(path, O_RDONLY);
+    CHECK(ro >= 0);
+    unsigned char *r = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, ro, 0);
+    CHECK(r != MAP_FAILED);
+    if (r != MAP_FAILED) {
+        CHECK(memcmp(r, "abcdefgh", 8) == 0);
+        CHECK_ERR(mprotect(r, PAGE, PROT_READ | PROT_WRITE), EACCES);
+        CHECK(memcmp(r, "abcdefgh", 8) == 0); /* still mapped, still readable */
+        munmap(r, PAGE);
+    }
+    errno = 0;
+    CHECK(mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0) == MAP_FAILED && errno == EACCES);
+    /* A private writable mapping of the same read-only descriptor is fine. */
+    unsigned char *priv = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, ro, 0);
+    CHECK(priv != MAP_FAILED);
+    if (priv != MAP_FAILED) munmap(priv, PAGE);
+    close(ro);
+
+    int rw = open(path, O_RDWR);
+    CHECK(rw >= 0);
+    errno = 0;
+    unsigned char *w = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
+    if (w == MAP_FAILED) {
+        int refused = errno;
+        CHECK_EQ(refused, ENODEV); /* Akuma: refused, not pretended */
+    } else {
+        w[0] = 'Z';
+        CHECK_EQ(msync(w, PAGE, MS_SYNC), 0);
+        char c = 0;
+        CHECK_EQ(pread(rw, &c, 1, 0), 1);
+        CHECK(c == 'Z'); /* Linux: the write reached the file */
+        munmap(w, PAGE);
+    }
+    /* Mapped read-only through the writable descriptor: mprotect may add
+     * PROT_WRITE only where the kernel can honour it. */
+    unsigned char *later = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, rw, 0);
+    CHECK(later != MAP_FAILED);
+    if (later != MAP_FAILED) {
+        errno = 0;
+        if (mprotect(later, PAGE, PROT_READ | PROT_WRITE) == 0) {
+            later[1] = 'Y';
+            char c = 0;
+            CHECK_EQ(msync(later, PAGE, MS_SYNC), 0);
+            CHECK_EQ(pread(rw, &c, 1, 1), 1);
+            CHECK(c == 'Y');
+        } else {
+            int refused = errno;
+            CHECK_EQ(refused, EACCES);
+        }
+        munmap(later, PAGE);
+    }
+    close(rw);
+    unlink(path);
+    /* msync's argument checks. */
+    unsigned char *a = map_anon(NULL, 2 * PAGE, PROT_READ, 0);
+    CHECK(a != MAP_FAILED);
+    CHECK_EQ(msync(a, 2 * PAGE, MS_SYNC), 0);
+    CHECK_ERR(msync(a + 1, PAGE, MS_SYNC), EINVAL);
+    CHECK_ERR(msync(a, PAGE, MS_SYNC | MS_ASYNC), EINVAL);
+    CHECK_ERR(msync(a, PAGE, 0x100), EINVAL);
+    munmap(a + PAGE, PAGE);
+    CHECK_ERR(msync(a, 2 * PAGE, MS_ASYNC), ENOMEM);
+    munmap(a, PAGE);
+    check_end();
+}
+
 static void test_large(void) {
     check_begin("64 MiB mapping touched sparsely");
     size_t len = 64UL << 20;
@@ -278,6 +359,7 @@ int main(void) {
     test_mprotect();
     test_madvise();
     test_file_map();
+    test_file_map_shared();
     test_large();
     test_wx();
     check_exit();

@@ -1,0 +1,22 @@
+// How many holders a user page has. A user page's PMM owner_data counts the
+// holders beyond the first (address spaces mapping it, and the shared
+// memory object that keeps a MAP_SHARED page), so a freshly allocated page
+// (owner_data 0) belongs to one holder. Only a holder can add another (a
+// fork, under its space's lock; a space mapping a shared object's page,
+// under the object's lock): a page its only holder sees exclusive stays
+// exclusive meanwhile. Dropping a share races with the other holders'
+// drops, so it is a read-modify-write under a lock.
+#pragma once
+
+#include <cstdint>
+
+#include "kernel/mm/page_table.h"
+
+namespace akuma::mm {
+
+uint32_t extra_sharers(PhysAddr frame);
+void add_sharer(PhysAddr frame);
+// Drops one holder's share of the page and frees it if that was the last.
+void drop_sharer(PhysAddr frame);
+
+}  // namespace akuma::mm
