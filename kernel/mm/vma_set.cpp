@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "kernel/lib/allocator.h"
 #include "kernel/lib/assert.h"
 
 namespace akuma::mm {
@@ -63,50 +64,64 @@ Vma vma_slice(const Vma& vma, VirtAddr from, VirtAddr to) {
     return piece;
 }
 
-size_t VmaSet::first_ending_after(VirtAddr address) const {
-    size_t low = 0;
-    size_t high = m_vmas.size();
-    while (low < high) {
-        size_t middle = low + (high - low) / 2;
-        if (m_vmas[middle].end > address)
-            high = middle;
-        else
-            low = middle + 1;
-    }
-    return low;
+ErrorOr<VmaSet::Node*> VmaSet::allocate_node(const Vma& vma) {
+    void* memory = HeapAllocator::allocate(sizeof(Node), alignof(Node));
+    if (!memory)
+        return Error::NoMemory;
+    return construct_in_place<Node>(memory, vma);
+}
+
+void VmaSet::free_node(Node* node) {
+    node->~Node();
+    HeapAllocator::deallocate(node, sizeof(Node), alignof(Node));
+}
+
+void VmaSet::remove_node(Node* node) {
+    m_tree.remove(*node);
+    free_node(node);
+}
+
+void VmaSet::clear() {
+    m_tree.clear([](Node* node) { free_node(node); });
+}
+
+VmaSet::Node* VmaSet::first_node_ending_after(VirtAddr address) const {
+    return m_tree.lower_bound([address](const Node& node) { return node.vma.end > address; });
+}
+
+VmaSet::Node* VmaSet::node_starting_at(VirtAddr address) const {
+    Node* node = first_node_ending_after(address);
+    return node && node->vma.start == address ? node : nullptr;
 }
 
 const Vma* VmaSet::find(VirtAddr address) const {
-    size_t i = first_ending_after(address);
-    if (i < m_vmas.size() && m_vmas[i].start <= address)
-        return &m_vmas[i];
+    Node* node = first_node_ending_after(address);
+    if (node && node->vma.start <= address)
+        return &node->vma;
     return nullptr;
 }
 
 bool VmaSet::is_free(VirtAddr start, VirtAddr end) const {
     if (start >= end)
         return true;
-    size_t i = first_ending_after(start);
-    return i == m_vmas.size() || m_vmas[i].start >= end;
+    Node* node = first_node_ending_after(start);
+    return !node || node->vma.start >= end;
 }
 
-void VmaSet::insert_reserved(size_t index, const Vma& vma) {
-    VERIFY(m_vmas.size() < m_vmas.capacity());
-    auto result = m_vmas.try_insert(index, vma);  // cannot fail: no allocation
-    VERIFY(!result.is_error());
+void VmaSet::split_at(Node* node, VirtAddr address, Node* spare) {
+    Vma whole = node->vma;
+    node->vma = vma_slice(whole, whole.start, address);
+    spare->vma = vma_slice(whole, address, whole.end);
+    m_tree.insert_after(node, *spare);
 }
 
-void VmaSet::split_at(size_t i, VirtAddr address) {
-    Vma whole = m_vmas[i];
-    m_vmas[i] = vma_slice(whole, whole.start, address);
-    insert_reserved(i + 1, vma_slice(whole, address, whole.end));
-}
-
-void VmaSet::merge_with_next(size_t i) {
-    if (i + 1 < m_vmas.size() && can_merge(m_vmas[i], m_vmas[i + 1])) {
-        m_vmas[i] = merged(m_vmas[i], m_vmas[i + 1]);
-        m_vmas.remove(i + 1);
-    }
+bool VmaSet::merge_with_next(Node* node) {
+    Node* next = Tree::next(node);
+    if (!next || !can_merge(node->vma, next->vma))
+        return false;
+    node->vma = merged(node->vma, next->vma);
+    remove_node(next);
+    return true;
 }
 
 ErrorOr<void> VmaSet::insert(const Vma& vma) {
@@ -114,53 +129,58 @@ ErrorOr<void> VmaSet::insert(const Vma& vma) {
         return Error::Invalid;
     if (vma.file_bytes > vma.size() || (!vma.file && vma.file_bytes != 0))
         return Error::Invalid;
-    // Every VMA before i ends at or below vma.start.
-    size_t i = first_ending_after(vma.start);
-    if (i < m_vmas.size() && m_vmas[i].start < vma.end)
+    // Every VMA before `after` ends at or below vma.start.
+    Node* after = first_node_ending_after(vma.start);
+    if (after && after->vma.start < vma.end)
         return Error::Exists;
+    Node* before = after ? Tree::prev(after) : m_tree.last();
     Vma added = vma;
     if (!added.file)
         added.file_offset = 0;  // meaningless without a file (mmap ignores it for MAP_ANONYMOUS)
-    if (i > 0 && can_merge(m_vmas[i - 1], added)) {
-        m_vmas[i - 1] = merged(m_vmas[i - 1], added);
-        merge_with_next(i - 1);
+    if (before && can_merge(before->vma, added)) {
+        before->vma = merged(before->vma, added);
+        merge_with_next(before);
         return {};
     }
-    if (i < m_vmas.size() && can_merge(added, m_vmas[i])) {
-        m_vmas[i] = merged(added, m_vmas[i]);
+    if (after && can_merge(added, after->vma)) {
+        after->vma = merged(added, after->vma);
         return {};
     }
-    return m_vmas.try_insert(i, added);
-}
-
-ErrorOr<void> VmaSet::prepare_removal(VirtAddr start, VirtAddr end) {
-    if (!is_page_aligned(start) || !is_page_aligned(end) || start >= end)
-        return Error::Invalid;
-    // Only a VMA sticking out on both sides turns into two.
-    size_t i = first_ending_after(start);
-    if (i < m_vmas.size() && m_vmas[i].start < start && m_vmas[i].end > end)
-        TRY(m_vmas.try_reserve(m_vmas.size() + 1));
+    if (size() >= m_max_count)
+        return Error::NoMemory;
+    m_tree.insert_after(before, *TRY(allocate_node(added)));
     return {};
 }
 
-size_t VmaSet::cut(size_t i, VirtAddr start, VirtAddr end) {
-    const Vma vma = m_vmas[i];
+ErrorOr<VmaSet::Node*> VmaSet::prepare_removal(VirtAddr start, VirtAddr end) {
+    if (!is_page_aligned(start) || !is_page_aligned(end) || start >= end)
+        return Error::Invalid;
+    // Only a VMA sticking out on both sides turns into two.
+    Node* node = first_node_ending_after(start);
+    if (!node || node->vma.start >= start || node->vma.end <= end)
+        return nullptr;
+    if (size() >= m_max_count)
+        return Error::NoMemory;
+    return allocate_node(node->vma);
+}
+
+VmaSet::Node* VmaSet::cut(Node* node, VirtAddr start, VirtAddr end, Node* spare) {
+    const Vma vma = node->vma;
     bool keep_head = vma.start < start;
     bool keep_tail = vma.end > end;
-    if (keep_head)
-        m_vmas[i] = vma_slice(vma, vma.start, start);
-    if (keep_tail) {
-        if (keep_head) {
-            insert_reserved(i + 1, vma_slice(vma, end, vma.end));
-            return i + 2;
-        }
-        m_vmas[i] = vma_slice(vma, end, vma.end);
+    if (keep_head && keep_tail) {
+        VERIFY(spare);  // prepare_removal() allocated it
+        split_at(node, end, spare);
+        node->vma = vma_slice(vma, vma.start, start);
+        return Tree::next(spare);
     }
-    if (!keep_head && !keep_tail) {
-        m_vmas.remove(i);
-        return i;
+    if (keep_head || keep_tail) {
+        node->vma = keep_head ? vma_slice(vma, vma.start, start) : vma_slice(vma, end, vma.end);
+        return Tree::next(node);
     }
-    return i + 1;
+    Node* next = Tree::next(node);
+    remove_node(node);
+    return next;
 }
 
 ErrorOr<void> VmaSet::protect_range(VirtAddr start, VirtAddr end, uint32_t prot) {
@@ -168,32 +188,97 @@ ErrorOr<void> VmaSet::protect_range(VirtAddr start, VirtAddr end, uint32_t prot)
         return Error::Invalid;
     if (start == end)
         return {};
-    size_t first = first_ending_after(start);
-    size_t last = first;
-    for (VirtAddr covered = start;; ++last) {
-        if (last == m_vmas.size() || m_vmas[last].start > covered)
+    Node* first = first_node_ending_after(start);
+    Node* last = first;
+    for (VirtAddr covered = start;; last = Tree::next(last)) {
+        if (!last || last->vma.start > covered)
             return Error::NoMemory;  // a hole: Linux mprotect fails with ENOMEM
-        covered = m_vmas[last].end;
+        covered = last->vma.end;
         if (covered >= end)
             break;
     }
-    bool split_first = m_vmas[first].start < start;
-    bool split_last = m_vmas[last].end > end;
-    TRY(m_vmas.try_reserve(m_vmas.size() + split_first + split_last));
+    // A VMA that already has prot is not split (Linux neither): its pages
+    // read the same either way.
+    bool split_first = first->vma.start < start && first->vma.prot != prot;
+    bool split_last = last->vma.end > end && last->vma.prot != prot;
+    Node* before = split_first ? nullptr : Tree::prev(first);
+    Node* after = Tree::next(last);
 
-    if (split_first) {
-        split_at(first, start);
-        ++first;
-        ++last;
+    // Counts the merges first, on copies: the limit applies to what is left
+    // afterwards. The sequence is the one the merge loop at the end walks:
+    // the head (or the VMA before), the protected pieces, the tail (or the
+    // VMA after).
+    size_t merges = 0;
+    std::optional<Vma> previous;
+    if (split_first)
+        previous = vma_slice(first->vma, first->vma.start, start);
+    else if (before)
+        previous = before->vma;
+    auto feed = [&](const Vma& piece) {
+        if (previous && can_merge(*previous, piece)) {
+            previous = merged(*previous, piece);
+            ++merges;
+        } else {
+            previous = piece;
+        }
+    };
+    for (Node* node = first;; node = Tree::next(node)) {
+        Vma piece = vma_slice(node->vma, node == first && split_first ? start : node->vma.start,
+            node == last && split_last ? end : node->vma.end);
+        piece.prot = prot;
+        feed(piece);
+        if (node == last)
+            break;
     }
     if (split_last)
-        split_at(last, end);
-    for (size_t i = first; i <= last; ++i)
-        m_vmas[i].prot = prot;
-    // Downwards, so merging (which removes i + 1) leaves lower indices valid.
-    size_t lowest = first > 0 ? first - 1 : 0;
-    for (size_t i = last + 1; i > lowest;)
-        merge_with_next(--i);
+        feed(vma_slice(last->vma, end, last->vma.end));
+    else if (after)
+        feed(after->vma);
+    size_t splits = size_t {split_first} + size_t {split_last};
+    if (splits > merges && size() + splits - merges > m_max_count)
+        return Error::NoMemory;
+
+    Node* spares[2] {};
+    for (size_t i = 0; i < splits; ++i) {
+        auto node = allocate_node(first->vma);
+        if (node.is_error()) {
+            if (i > 0)
+                free_node(spares[0]);
+            return node.error();
+        }
+        spares[i] = node.value();
+    }
+    size_t expected_size = size() + splits - merges;
+    Node** spare = spares;
+
+    if (split_first) {
+        Node* head = first;
+        split_at(head, start, *spare++);
+        if (last == first)
+            last = Tree::next(head);
+        first = Tree::next(head);
+        before = head;
+    }
+    if (split_last)
+        split_at(last, end, *spare++);
+    for (Node* node = first;; node = Tree::next(node)) {
+        node->vma.prot = prot;
+        if (node == last)
+            break;
+    }
+    // Merge pairwise from the VMA before the range to the one after it.
+    Node* stop = Tree::next(last);  // the tail or `after`
+    for (Node* node = before ? before : first; node;) {
+        Node* next = Tree::next(node);
+        if (!next)
+            break;
+        bool was_stop = next == stop;
+        if (!merge_with_next(node))
+            node = next;
+        if (was_stop)
+            break;
+    }
+    VERIFY(size() == expected_size);
     return {};
 }
 
@@ -202,12 +287,12 @@ std::optional<VirtAddr> VmaSet::find_free(uint64_t size, VirtAddr minimum, VirtA
         auto candidate = page_round_up(from);
         if (!candidate)
             return std::nullopt;
-        for (size_t i = first_ending_after(*candidate);; ++i) {
+        for (Node* node = first_node_ending_after(*candidate);; node = Tree::next(node)) {
             if (*candidate > limit || limit - *candidate < length)
                 return std::nullopt;
-            if (i == m_vmas.size() || (m_vmas[i].start >= *candidate && m_vmas[i].start - *candidate >= length))
+            if (!node || (node->vma.start >= *candidate && node->vma.start - *candidate >= length))
                 return candidate;
-            *candidate = m_vmas[i].end;  // VMA i overlaps: try just after it
+            *candidate = node->vma.end;  // this VMA overlaps: try just after it
         }
     };
     auto length = page_round_up(size);
@@ -221,14 +306,14 @@ std::optional<VirtAddr> VmaSet::find_free(uint64_t size, VirtAddr minimum, VirtA
 }
 
 ErrorOr<void> VmaSet::resize_end(VirtAddr start_of_vma, VirtAddr new_end) {
-    size_t i = first_ending_after(start_of_vma);
-    if (i == m_vmas.size() || m_vmas[i].start != start_of_vma)
+    Node* node = node_starting_at(start_of_vma);
+    if (!node)
         return Error::NotFound;
     if (!is_page_aligned(new_end) || new_end <= start_of_vma)
         return Error::Invalid;
-    if (i + 1 < m_vmas.size() && m_vmas[i + 1].start < new_end)
+    if (Node* next = Tree::next(node); next && next->vma.start < new_end)
         return Error::Exists;
-    Vma& vma = m_vmas[i];
+    Vma& vma = node->vma;
     vma.end = new_end;
     if (vma.file_bytes > vma.size())
         vma.file_bytes = vma.size();
@@ -236,16 +321,23 @@ ErrorOr<void> VmaSet::resize_end(VirtAddr start_of_vma, VirtAddr new_end) {
 }
 
 ErrorOr<void> VmaSet::extend_down(const Vma* vma, VirtAddr new_start) {
-    VERIFY(vma >= begin() && vma < end());
-    size_t i = static_cast<size_t>(vma - begin());
+    // Only a VMA of this set; finding it again also gives its node.
+    Node* node = node_starting_at(vma->start);
+    VERIFY(node && &node->vma == vma);
     if (!is_page_aligned(new_start) || new_start > vma->start || vma->file)
         return Error::Invalid;
-    if (i > 0 && m_vmas[i - 1].end > new_start)
+    if (Node* prev = Tree::prev(node); prev && prev->vma.end > new_start)
         return Error::Exists;
-    m_vmas[i].start = new_start;
+    node->vma.start = new_start;
     return {};
 }
 
-ErrorOr<VmaSet> VmaSet::clone() const { return VmaSet(TRY(m_vmas.try_clone())); }
+ErrorOr<VmaSet> VmaSet::clone() const {
+    // Appended in order; a failure destroys the partial copy with its nodes.
+    VmaSet copy(m_max_count);
+    for (Node* node = m_tree.first(); node; node = Tree::next(node))
+        copy.m_tree.insert_after(copy.m_tree.last(), *TRY(allocate_node(node->vma)));
+    return copy;
+}
 
 }  // namespace akuma::mm

@@ -342,7 +342,7 @@ ErrorOr<void> AddressSpace::protect(VirtAddr start, uint64_t length, uint32_t pr
     // A private page that other spaces still share stays read-only: the
     // first write copies it.
     uint32_t flags = page_flags_for_prot(prot);
-    for (const Vma* vma = m_vmas.find(start); vma != m_vmas.end() && vma->start < end; ++vma) {
+    for (auto vma = m_vmas.first_ending_after(start); vma != m_vmas.end() && vma->start < end; ++vma) {
         auto update = [&](VirtAddr va, uint64_t& slot) {
             uint32_t page_flags = flags;
             if (!vma->shared && extra_sharers(entry_frame(slot)) != 0)
@@ -361,13 +361,13 @@ ErrorOr<void> AddressSpace::protect(VirtAddr start, uint64_t length, uint32_t pr
 ErrorOr<void> AddressSpace::discard(VirtAddr start, uint64_t length) {
     VirtAddr end = TRY(checked_end(start, length));
     sched::MutexGuard guard(m_lock);
-    for (VirtAddr cursor = start; cursor < end;) {
-        const Vma* vma = m_vmas.find(cursor);
-        if (!vma)
+    VirtAddr covered = start;
+    for (auto vma = m_vmas.first_ending_after(start); covered < end; ++vma) {
+        if (vma == m_vmas.end() || vma->start > covered)
             return Error::NoMemory;  // Linux: ENOMEM for unmapped parts
-        cursor = vma->end;
+        covered = vma->end;
     }
-    for (const Vma* vma = m_vmas.find(start); vma != m_vmas.end() && vma->start < end; ++vma) {
+    for (auto vma = m_vmas.first_ending_after(start); vma != m_vmas.end() && vma->start < end; ++vma) {
         if (!vma->shared)
             release_pages(vma->start > start ? vma->start : start, vma->end < end ? vma->end : end);
     }

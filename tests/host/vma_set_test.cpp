@@ -1,14 +1,18 @@
 // Tests of VmaSet (kernel/mm/vma_set.h): insertion, lookup, munmap-style
 // removal with splitting, mprotect-style protection, merging, free-range
 // search, brk/stack resizing, out-of-memory injection (all-or-nothing, no
-// leaks), and a randomized comparison against a page-granular std::map model.
+// leaks), the VMA count limit (vm.max_map_count), tens of thousands of VMAs
+// (the tree stays balanced), and randomized comparisons against a
+// page-granular std::map model.
 #include "kernel/mm/vma_set.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -48,12 +52,17 @@ Vma file_vma(VirtAddr start, VirtAddr end, uint32_t prot, const void* file, uint
     return Vma {start, end, prot, kind, file, offset, bytes};
 }
 
-std::vector<Vma> contents(const VmaSet& set) { return std::vector<Vma>(set.begin(), set.end()); }
+std::vector<Vma> contents(const VmaSet& set) {
+    std::vector<Vma> result;
+    for (const Vma& vma : set)
+        result.push_back(vma);
+    return result;
+}
 
 // The index-th VMA, or a failure and an all-zero VMA.
 Vma nth(const VmaSet& set, size_t index) {
     if (index < set.size())
-        return set.begin()[index];
+        return contents(set)[index];
     ADD_FAILURE() << "only " << set.size() << " VMAs";
     return {};
 }
@@ -84,8 +93,8 @@ protected:
         EXPECT_EQ(host_kmalloc_live_objects(), m_live_before) << "leaked allocations";
     }
 
-    // A set whose vector has no spare capacity, so the next extra VMA needs an
-    // allocation (clone() reserves exactly).
+    // A clone of a set made of vmas (every extra VMA then needs a node, as in
+    // any set; the clone exercises clone() on the way).
     static VmaSet full_set(const std::vector<Vma>& vmas) {
         VmaSet set;
         for (const Vma& vma : vmas)
@@ -550,6 +559,156 @@ TEST_F(VmaSetTest, ProtectOutOfMemoryChangesNothing) {
     host_kmalloc_fail_after(-1);
 }
 
+// ---- The VMA limit (vm.max_map_count) and many VMAs ------------------------------------
+
+// The AVL bound on the height of a tree of n nodes (Knuth, TAOCP 6.2.3).
+unsigned max_tree_height(size_t n) { return static_cast<unsigned>(1.4405 * std::log2(double(n) + 2) - 0.3277); }
+
+TEST_F(VmaSetTest, LimitIsLinuxDefaultMaxMapCount) {
+    EXPECT_EQ(k_max_vmas, 65530u);
+    VmaSet set;
+    EXPECT_EQ(set.max_count(), k_max_vmas);
+    VmaSet small(3);
+    EXPECT_EQ(small.max_count(), 3u);
+    auto cloned = small.clone();
+    ASSERT_FALSE(cloned.is_error());
+    EXPECT_EQ(cloned.value().max_count(), 3u);
+}
+
+TEST_F(VmaSetTest, LimitCountsWhatIsLeftAfterMerging) {
+    VmaSet set(3);
+    ASSERT_FALSE(set.insert(anon(page(0), page(8), RW)).is_error());
+    ASSERT_FALSE(set.protect_range(page(2), page(4), R).is_error());  // 3 VMAs
+    auto before = contents(set);
+    EXPECT_EQ(set.protect_range(page(5), page(6), R).error(), Error::NoMemory);  // would be 5
+    EXPECT_EQ(set.protect_range(page(7), page(8), R).error(), Error::NoMemory);  // would be 4
+    EXPECT_EQ(set.remove_range(page(5), page(6)).error(), Error::NoMemory);      // would be 4
+    EXPECT_EQ(set.insert(anon(page(9), page(10), RW, VmaKind::Heap)).error(), Error::NoMemory);
+    EXPECT_EQ(contents(set), before);
+    // Split, but merged with the neighbour: still 3.
+    ASSERT_FALSE(set.protect_range(page(4), page(5), R).is_error());
+    EXPECT_EQ(contents(set), (std::vector {anon(page(0), page(2), RW), anon(page(2), page(5), R),
+                                 anon(page(5), page(8), RW)}));
+    // Already R: nothing to split (Linux does not split it either).
+    ASSERT_FALSE(set.protect_range(page(3), page(4), R).is_error());
+    // Merging inserts and removals that split nothing need no room.
+    ASSERT_FALSE(set.insert(anon(page(8), page(9), RW)).is_error());
+    ASSERT_FALSE(set.remove_range(page(7), page(9)).is_error());
+    ASSERT_FALSE(set.remove_range(page(0), page(2)).is_error());
+    EXPECT_EQ(set.size(), 2u);
+    ASSERT_FALSE(set.insert(anon(page(9), page(10), RW, VmaKind::Heap)).is_error());
+    EXPECT_EQ(set.size(), 3u);
+    // A lower limit only stops growth.
+    set.set_max_count(1);
+    ASSERT_FALSE(set.protect_range(page(2), page(7), R).is_error());
+    EXPECT_EQ(set.size(), 2u);
+    EXPECT_EQ(set.protect_range(page(3), page(4), RW).error(), Error::NoMemory);
+}
+
+// Fills a set to 65,530 VMAs by mprotecting every other page of one mapping,
+// then checks that every operation that would add a VMA fails with NoMemory
+// and changes nothing, and that the ones that do not add one still work.
+TEST_F(VmaSetTest, FillToTheLimitBySplitting) {
+    VmaSet set;
+    constexpr uint64_t k_pages = 2 * k_max_vmas + 16;
+    ASSERT_FALSE(set.insert(anon(page(0), page(k_pages), k_prot_none)).is_error());
+    uint64_t next_odd = 1;
+    // Each call turns the tail VMA into three.
+    for (; set.size() + 2 <= k_max_vmas; next_odd += 2)
+        ASSERT_FALSE(set.protect_range(page(next_odd), page(next_odd + 1), R).is_error()) << next_odd;
+    ASSERT_EQ(set.size(), k_max_vmas - 1);
+    // One more in the middle needs two splits: one too many.
+    auto before = contents(set);
+    size_t live_before = host_kmalloc_live_objects();
+    EXPECT_EQ(set.protect_range(page(next_odd), page(next_odd + 1), R).error(), Error::NoMemory);
+    EXPECT_EQ(contents(set), before);
+    EXPECT_EQ(host_kmalloc_live_objects(), live_before);
+    // At the end of the tail it needs one: exactly the limit.
+    const VirtAddr top = page(k_pages);
+    ASSERT_FALSE(set.protect_range(top - P, top, R).is_error());
+    ASSERT_EQ(set.size(), k_max_vmas);
+    EXPECT_TRUE(set.tree_is_valid());
+    EXPECT_LE(set.tree_height(), max_tree_height(set.size()));
+
+    // Full: whatever would add a VMA fails and changes nothing.
+    before = contents(set);
+    live_before = host_kmalloc_live_objects();
+    EXPECT_EQ(set.protect_range(top - 5 * P, top - 4 * P, R).error(), Error::NoMemory);   // two splits
+    EXPECT_EQ(set.protect_range(top - 2 * P, top - P, RW).error(), Error::NoMemory);      // one split
+    EXPECT_EQ(set.remove_range(top - 5 * P, top - 4 * P).error(), Error::NoMemory);       // a hole in a VMA
+    EXPECT_EQ(set.insert(anon(top + 2 * P, top + 3 * P, R)).error(), Error::NoMemory);    // a new VMA
+    EXPECT_EQ(contents(set), before);
+    EXPECT_EQ(host_kmalloc_live_objects(), live_before);
+
+    // What adds nothing still works: a split that merges, a merging insert,
+    // removals at VMA edges, a copy.
+    ASSERT_FALSE(set.protect_range(top - 2 * P, top - P, R).is_error());
+    ASSERT_FALSE(set.insert(anon(top, top + P, R)).is_error());
+    ASSERT_FALSE(set.remove_range(top, top + P).is_error());
+    EXPECT_EQ(set.size(), k_max_vmas);
+    auto cloned = set.clone();
+    ASSERT_FALSE(cloned.is_error());
+    EXPECT_EQ(cloned.value().size(), k_max_vmas);
+    EXPECT_EQ(cloned.value().insert(anon(top + 2 * P, top + 3 * P, R)).error(), Error::NoMemory);
+    // Unmapping a whole VMA makes room for one more.
+    ASSERT_FALSE(set.remove_range(page(1), page(2)).is_error());
+    ASSERT_FALSE(set.insert(anon(top + 2 * P, top + 3 * P, R)).is_error());
+    EXPECT_EQ(set.insert(anon(top + 4 * P, top + 5 * P, R)).error(), Error::NoMemory);
+
+    // Protecting it all alike merges it back into one VMA per run.
+    ASSERT_FALSE(set.protect_range(page(2), top, RW).is_error());
+    EXPECT_EQ(contents(set), (std::vector {anon(page(0), page(1), k_prot_none), anon(page(2), top, RW),
+                                 anon(top + 2 * P, top + 3 * P, R)}));
+    EXPECT_TRUE(set.tree_is_valid());
+}
+
+// Issue 16: with a vector, 16,384 of these took 53 s. Asserts the structure
+// (balanced, every VMA where it belongs), not the time.
+TEST_F(VmaSetTest, AlternatePageProtectionKeepsTheTreeBalanced) {
+    constexpr uint64_t k_calls = 16384;
+    constexpr uint64_t k_pages = 2 * k_calls;
+    VmaSet set;
+    ASSERT_FALSE(set.insert(anon(page(0), page(k_pages), RW)).is_error());
+    for (uint64_t i = 0; i < k_calls; ++i)
+        ASSERT_FALSE(set.protect_range(page(2 * i + 1), page(2 * i + 2), R).is_error()) << i;
+    ASSERT_EQ(set.size(), k_pages);  // RW, R, RW, R, ...
+    EXPECT_TRUE(set.tree_is_valid());
+    EXPECT_LE(set.tree_height(), max_tree_height(k_pages));
+    uint64_t n = 0;
+    for (const Vma& vma : set) {
+        ASSERT_EQ(vma, anon(page(n), page(n + 1), n % 2 ? R : RW));
+        ++n;
+    }
+    for (uint64_t p : {uint64_t {0}, uint64_t {1}, uint64_t {12345}, k_pages - 1}) {
+        ASSERT_NE(set.find(page(p) + 5), nullptr);
+        EXPECT_EQ(set.find(page(p) + 5)->start, page(p));
+    }
+
+    // Back to RW in a scattered order: every call merges three VMAs into one.
+    for (uint64_t i = 0; i < k_calls; ++i) {
+        uint64_t j = (i * 7919) % k_calls;  // 7919 is prime: a permutation
+        ASSERT_FALSE(set.protect_range(page(2 * j + 1), page(2 * j + 2), RW).is_error()) << j;
+        if (i % 4096 == 0) {
+            EXPECT_TRUE(set.tree_is_valid());
+            EXPECT_LE(set.tree_height(), max_tree_height(set.size()));
+        }
+    }
+    EXPECT_EQ(contents(set), std::vector {anon(page(0), page(k_pages), RW)});
+
+    // And munmap of every other page, then of everything.
+    for (uint64_t i = 0; i < k_calls; ++i)
+        ASSERT_FALSE(set.remove_range(page(2 * i + 1), page(2 * i + 2)).is_error()) << i;
+    EXPECT_EQ(set.size(), k_calls);
+    EXPECT_LE(set.tree_height(), max_tree_height(k_calls));
+    uint64_t removed = 0;
+    ASSERT_FALSE(set.remove_range(0, page(k_pages), [&](const Vma& piece) {
+        EXPECT_EQ(piece.start, page(2 * removed));
+        ++removed;
+    }).is_error());
+    EXPECT_EQ(removed, k_calls);
+    EXPECT_TRUE(set.is_empty());
+}
+
 // ---- Randomized comparison against a page-granular model ---------------------------------
 
 struct PageState {
@@ -575,6 +734,7 @@ void add_pages(Model& model, const Vma& vma) {
 
 // Checks the invariants and expands the set into pages.
 Model expand(const VmaSet& set) {
+    EXPECT_TRUE(set.tree_is_valid());
     Model model;
     VirtAddr previous_end = 0;
     for (const Vma& vma : set) {
@@ -622,26 +782,60 @@ std::optional<VirtAddr> model_find_free(
     return search(minimum);
 }
 
+struct RandomConfig {
+    uint64_t pages = 48;             // the VMAs live in [page(0), page(pages + 6))
+    size_t max_count = k_max_vmas;   // the set's VMA limit
+    int check_every = 1;             // steps between full comparisons with the model
+    uint64_t clear_odds = 50;        // one idle step in this many clears the set
+};
+
 class RandomModel {
 public:
-    explicit RandomModel(uint32_t seed) : m_random(seed) {}
+    explicit RandomModel(uint32_t seed, RandomConfig config = {})
+        : m_random(seed), m_config(config), m_set(config.max_count) {}
 
     void run(int steps) {
+        const bool limited = m_config.max_count < k_max_vmas;
         for (int step = 0; step < steps && !::testing::Test::HasFailure(); ++step) {
             SCOPED_TRACE("step " + std::to_string(step));
             m_oom = pick(4) == 0;
             std::vector<Vma> before = contents(m_set);
+            // The same operation on an unlimited copy tells whether the limit
+            // had to stop it.
+            VmaSet unlimited;
+            if (limited) {
+                auto cloned = m_set.clone();
+                ASSERT_FALSE(cloned.is_error());
+                unlimited = cloned.release_value();
+                unlimited.set_max_count(k_max_vmas);
+            }
             if (m_oom) {
-                // A clone has no spare capacity, so any extra VMA must allocate.
+                // Cloning first tests clone() under the model too.
                 auto cloned = m_set.clone();
                 ASSERT_FALSE(cloned.is_error());
                 m_set = cloned.release_value();
+                EXPECT_EQ(m_set.max_count(), m_config.max_count);
                 host_kmalloc_fail_after(pick(2));
             }
+            m_replay = nullptr;
             ErrorOr<void> result = one_operation();
             host_kmalloc_fail_after(-1);
-            if (result.is_error() && result.error() == Error::NoMemory && m_oom && !m_expect_no_memory) {
-                // Injected failure: nothing may have changed.
+            bool over_limit = false;
+            if (limited && m_replay && !m_replay(unlimited).is_error()) {
+                over_limit = unlimited.size() > before.size() && unlimited.size() > m_config.max_count;
+                if (over_limit) {
+                    ++m_limit_hits;
+                    EXPECT_TRUE(result.is_error() && result.error() == Error::NoMemory)
+                        << "operation " << m_operation << " exceeds the limit";
+                } else if (!result.is_error()) {
+                    EXPECT_EQ(contents(m_set), contents(unlimited)) << "operation " << m_operation;
+                }
+            }
+            if (!result.is_error() && m_set.size() > before.size())
+                EXPECT_LE(m_set.size(), m_config.max_count) << "operation " << m_operation;
+            if (result.is_error() && result.error() == Error::NoMemory && (m_oom || over_limit) &&
+                !m_expect_no_memory) {
+                // Injected failure or the limit: nothing may have changed.
                 EXPECT_EQ(contents(m_set), before);
                 m_model = m_saved;
             } else if (result.is_error()) {
@@ -651,18 +845,23 @@ public:
             } else {
                 EXPECT_EQ(m_expected, Error {}) << "operation " << m_operation << " should fail";
             }
-            EXPECT_EQ(expand(m_set), m_model) << "operation " << m_operation;
+            if (step % m_config.check_every == 0)
+                EXPECT_EQ(expand(m_set), m_model) << "operation " << m_operation;
             ++m_counts[m_operation];
+            m_largest = std::max(m_largest, m_set.size());
         }
+        EXPECT_EQ(expand(m_set), m_model);
         for (int operation = 0; operation < 10; ++operation)
             EXPECT_GT(m_counts[operation], 0) << "operation " << operation << " never ran";
+        if (limited)
+            EXPECT_GT(m_limit_hits, 0) << "the limit never stopped an operation";
     }
 
-private:
-    static constexpr uint64_t k_pages = 48;
+    size_t largest() const { return m_largest; }
 
+private:
     uint64_t pick(uint64_t n) { return std::uniform_int_distribution<uint64_t>(0, n - 1)(m_random); }
-    VirtAddr random_page() { return page(pick(k_pages)); }
+    VirtAddr random_page() { return page(pick(m_config.pages)); }
 
     Vma random_vma() {
         VirtAddr start = random_page();
@@ -709,6 +908,7 @@ private:
                 m_expected = Error::Exists;
             else
                 add_pages(m_model, vma);
+            m_replay = [vma](VmaSet& set) { return set.insert(vma); };
             return m_set.insert(vma);
         }
         case 1: {
@@ -730,6 +930,7 @@ private:
                 EXPECT_EQ(reported, removed_model);
             else
                 EXPECT_TRUE(reported.empty());
+            m_replay = [start, end](VmaSet& set) { return set.remove_range(start, end); };
             return result;
         }
         case 2: {
@@ -744,6 +945,7 @@ private:
                 for (VirtAddr address = start; address < end; address += P)
                     m_model[address].prot = prot;
             }
+            m_replay = [start, end, prot](VmaSet& set) { return set.protect_range(start, end, prot); };
             return m_set.protect_range(start, end, prot);
         }
         case 3: {
@@ -781,6 +983,7 @@ private:
                     m_expected = Error::Exists;
                 else
                     add_pages(m_model, stack);
+                m_replay = [stack](VmaSet& set) { return set.insert(stack); };
                 return m_set.insert(stack);
             }
             Vma old = *vma;
@@ -797,16 +1000,16 @@ private:
         }
         case 5: {
             uint64_t size = pick(4) ? (1 + pick(8)) * P : pick(8 * P);
-            VirtAddr minimum = page(pick(k_pages)) - 4 * P + pick(2) * 7;
-            VirtAddr limit = page(k_pages + 8) - pick(20) * P;
-            VirtAddr hint = pick(2) ? 0 : page(pick(k_pages)) + pick(2) * 5;
+            VirtAddr minimum = random_page() - 4 * P + pick(2) * 7;
+            VirtAddr limit = page(m_config.pages + 8) - pick(20) * P;
+            VirtAddr hint = pick(2) ? 0 : random_page() + pick(2) * 5;
             EXPECT_EQ(m_set.find_free(size, minimum, limit, hint),
                 model_find_free(m_model, size, minimum, limit, hint))
                 << "size " << size << " minimum " << minimum << " limit " << limit << " hint " << hint;
             return {};
         }
         case 6: {
-            VirtAddr address = B - 2 * P + pick((k_pages + 10) * P);
+            VirtAddr address = B - 2 * P + pick((m_config.pages + 10) * P);
             const Vma* vma = m_set.find(address);
             auto it = m_model.find(address / P * P);
             EXPECT_EQ(vma != nullptr, it != m_model.end()) << address;
@@ -831,7 +1034,7 @@ private:
             return {};
         }
         default:
-            if (pick(50) == 0) {
+            if (pick(m_config.clear_odds) == 0) {
                 m_set.clear();
                 m_model.clear();
             }
@@ -840,7 +1043,12 @@ private:
     }
 
     std::mt19937_64 m_random;
+    RandomConfig m_config;
     VmaSet m_set;
+    // The last mutation, to run again on a set without the limit.
+    std::function<ErrorOr<void>(VmaSet&)> m_replay;
+    size_t m_limit_hits {0};
+    size_t m_largest {0};
     Model m_model;
     Model m_saved;
     Error m_expected {};
@@ -854,6 +1062,29 @@ TEST_F(VmaSetTest, RandomOperationsMatchPageModel) {
     for (uint32_t seed : {1u, 2u, 3u, 4u}) {
         SCOPED_TRACE("seed " + std::to_string(seed));
         RandomModel(seed).run(4000);
+    }
+}
+
+// A limit the random operations keep running into: an operation fails with
+// NoMemory, changing nothing, exactly when the same operation on an unlimited
+// copy leaves more VMAs than the limit (and more than before).
+TEST_F(VmaSetTest, RandomOperationsRespectTheLimit) {
+    for (size_t limit : {1u, 4u, 8u, 12u}) {
+        for (uint32_t seed : {5u, 6u}) {
+            SCOPED_TRACE("limit " + std::to_string(limit) + " seed " + std::to_string(seed));
+            RandomModel(seed, {.max_count = limit}).run(3000);
+        }
+    }
+}
+
+// Hundreds of VMAs over 1024 pages: many more tree shapes, rotations and
+// merges across subtrees.
+TEST_F(VmaSetTest, BigRandomStress) {
+    for (uint32_t seed : {7u, 8u}) {
+        SCOPED_TRACE("seed " + std::to_string(seed));
+        RandomModel model(seed, {.pages = 1024, .check_every = 25, .clear_odds = 1000});
+        model.run(20000);
+        EXPECT_GT(model.largest(), 120u);
     }
 }
 

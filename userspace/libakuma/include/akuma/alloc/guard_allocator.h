@@ -29,8 +29,9 @@
 // The header is always at align_down(pointer - k_header_size, page): in the
 // block's own page when the head slack holds it, else the page before.
 // Costs one to two pages of memory, two VMAs and two to three syscalls per
-// allocation: a debugging tool (Linux's default vm.max_map_count of 65530
-// bounds it to ~32000 live blocks). Not thread-safe: the caller serialises.
+// allocation: a debugging tool (Linux's default vm.max_map_count of 65530,
+// which Akuma enforces too, bounds it to ~32000 live blocks). Not
+// thread-safe: the caller serialises.
 #pragma once
 
 #include <cstring>
