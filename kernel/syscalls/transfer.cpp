@@ -11,6 +11,9 @@ namespace {
 
 constexpr size_t k_max_vectors = 1024;  // IOV_MAX
 
+// Linux's tty_write copies a write in chunks of this size, each whole.
+constexpr size_t k_tty_chunk = 2048;
+
 size_t smaller(size_t a, size_t b) { return a < b ? a : b; }
 
 // How much of a read(2) buffer can take part: Linux caps a transfer and
@@ -84,6 +87,28 @@ private:
     size_t m_offset { 0 };  // bytes of it already read
 };
 
+// The console, as Linux's tty_write: 2048-byte chunks, each copied whole;
+// a chunk that runs into unmapped memory ends the write (EFAULT if it is
+// the first).
+ErrorOr<size_t> write_console(fs::OpenFile& file, WriteSource& source) {
+    Bounce bounce(smaller(source.total(), k_tty_chunk));
+    if (!bounce.data())
+        return Error::NoMemory;
+    size_t done = 0;
+    while (done < source.total()) {
+        size_t step = smaller(bounce.size(), source.total() - done);
+        if (source.copy_next(bounce.data(), step).is_error())
+            return partial(done, Error::Fault);
+        auto moved = fs::write(file, { bounce.data(), step });
+        if (moved.is_error())
+            return partial(done, moved.error());
+        done += moved.value();
+        if (moved.value() < step)
+            break;
+    }
+    return done;
+}
+
 // A pipe, in bounce chunks tied together by a cursor: the pipe places the
 // bytes as Linux would place the whole write, and copies each of its pieces
 // (the top-up of its last page, then a page at a time) whole, so the
@@ -107,8 +132,8 @@ ErrorOr<size_t> write_pipe(fs::OpenFile& file, WriteSource& source) {
     }
 }
 
-// Everything else takes what can be read, up to the first hole (a short
-// count; EFAULT if there is nothing).
+// Files and /dev/random take what can be read, up to the first hole (a
+// short count; EFAULT if there is nothing).
 ErrorOr<size_t> write_readable(fs::OpenFile& file, WriteSource& source, std::optional<uint64_t> offset) {
     size_t count = source.readable();
     if (count == 0)
@@ -140,8 +165,14 @@ ErrorOr<size_t> write_from(fs::OpenFile& file, WriteSource& source, std::optiona
         return Error::Fault;
     if (source.total() == 0)
         return size_t { 0 };
-    if (file.kind == fs::FileKind::Pipe)
-        return write_pipe(file, source);
+    switch (file.kind) {
+    case fs::FileKind::Null:
+    case fs::FileKind::Zero: return source.total();  // Linux's write_null does not read the buffer
+    case fs::FileKind::Console: return write_console(file, source);
+    case fs::FileKind::Pipe: return write_pipe(file, source);
+    case fs::FileKind::Random:
+    case fs::FileKind::Inode: break;
+    }
     return write_readable(file, source, offset);
 }
 

@@ -17,12 +17,15 @@
  *     sigaction, rlimit, iovec array, termios) fails with EFAULT if any
  *     byte of it is bad; readlinkat and getdents64 too (getdents64 may
  *     still have stored the first bytes of a record before it faulted).
- *   - but a pipe takes a write in pieces, each copied whole or not at all:
- *     the length % 4096 bytes that top up its last page, then 4096 at a
- *     time. A piece that runs into the hole ends the write: the bytes of
- *     the pieces before it, or EFAULT when there were none (100 good bytes
- *     of 200 are EFAULT). writev is one stream, so a good iov[0] does not
- *     save a bad iov[1] there.
+ *   - but a terminal and a pipe take a write in pieces, each copied whole or
+ *     not at all: the tty layer in 2048-byte chunks, a pipe in pages (the
+ *     length % 4096 bytes that top up the last page, then 4096 at a time).
+ *     A piece that runs into the hole ends the write: the bytes of the
+ *     pieces before it, or EFAULT when there were none (100 good bytes of
+ *     200 are EFAULT; 3000 of 5000 to a tty are 2048). writev is one
+ *     stream, so a good iov[0] does not save a bad iov[1] there.
+ *   - /dev/null does not read the buffer: an unmapped one is fine, a
+ *     kernel address is still EFAULT.
  *   - getcwd only copies the path it returns: "/tmp" fits in the 8 good
  *     bytes of the straddle buffer, so it succeeds (returns 5).
  *   - a path with no NUL before the unmapped page is EFAULT.
@@ -79,6 +82,7 @@ static void setup_pointers(void) {
     p_straddle = b + PAGE - 8;
     p_straddle4 = b + PAGE - 4;
     p_hole = c + 3 * PAGE;
+    memset(c, ' ', 3 * PAGE); /* what a terminal shows of them */
 }
 
 static void setup_files(void) {
@@ -211,6 +215,28 @@ static long writev_hole(int fd) {
     return syscall(SYS_writev, fd, iov, 2);
 }
 
+/* The terminal: stdout when it is one (the console, on Linux and Akuma). */
+static void test_tty_write(void) {
+    int fd = isatty(1) ? 1 : open("/dev/console", O_WRONLY);
+    if (fd < 0 || !isatty(fd)) {
+        check_begin("write to a terminal (none here: skipped)");
+        check_end();
+        return;
+    }
+    check_begin("write to a terminal: 2048-byte chunks copied whole, else EFAULT");
+    CHECK_ERR(write_hole(fd, 100, 200), EFAULT);
+    CHECK_ERR(write_hole(fd, 0, 10), EFAULT);
+    CHECK_ERR(write_hole(fd, 2047, 4096), EFAULT);
+    CHECK_ERR(writev_hole(fd), EFAULT);
+    CHECK_EQ(write_hole(fd, 10, 10), 10);
+    CHECK_EQ(write_hole(fd, 3000, 5000), 2048);
+    CHECK_EQ(write_hole(fd, 2048, 4096), 2048);
+    CHECK_EQ(write(fd, "\n", 1), 1);
+    check_end();
+    if (fd != 1)
+        close(fd);
+}
+
 /* A pipe, fresh for each case; `prefill` bytes already in it. */
 static long pipe_case(size_t prefill, size_t good, size_t count, size_t *buffered) {
     int fds[2];
@@ -248,6 +274,16 @@ static void test_pipe_write(void) {
     check_end();
 }
 
+static void test_null_write(void) {
+    check_begin("write to /dev/null: the buffer is not read");
+    int fd = open("/dev/null", O_WRONLY);
+    CHECK_EQ(syscall(SYS_write, fd, p_unmapped, 16), 16);
+    CHECK_EQ(write_hole(fd, 100, 200), 200);
+    CHECK_ERR(syscall(SYS_write, fd, p_kernel, 16), EFAULT);
+    close(fd);
+    check_end();
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("efault test\n"); /* stdio allocates its buffer before the holes exist */
@@ -265,7 +301,9 @@ int main(void) {
     expect("straddle", do_write, p_straddle, 8, 0);
     check_end();
 
+    test_tty_write();
     test_pipe_write();
+    test_null_write();
 
     in_ptr("readv (bad iovec array)", do_readv_arr);
     out_buf("readv (bad iov_base; straddle -> partial 8)", do_readv_base, 8);
