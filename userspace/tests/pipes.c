@@ -29,6 +29,8 @@
  *     a signal handler without SA_RESTART ends a blocked read with EINTR
  *     (and a blocked write that moved bytes with the partial count), with
  *     SA_RESTART the read goes on; poll is always EINTR.
+ *   - a 1 MiB write reaches a reader reading odd sizes intact; 100-byte
+ *     writes from two threads never mix (PIPE_BUF).
  * The helper threads retry their signal until the main thread is past the
  * blocking call, so the outcome does not depend on timing.
  */
@@ -717,6 +719,86 @@ static void test_blocking(void) {
     check_end();
 }
 
+/* ---- streams through a pipe between threads ---- */
+
+#define STREAM_BYTES (1 << 20)
+#define RECORD 100
+#define RECORDS 2000
+static int stream_fd;
+static unsigned char stream_byte(size_t i) { return (unsigned char)(i * 7 + i / 4096); }
+
+/* One write of 1 MiB, so the kernel hands it to the pipe in many chunks
+ * while the reader drains pages, the unfinished one too. */
+static void *stream_writer(void *unused) {
+    (void)unused;
+    static unsigned char data[STREAM_BYTES];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = stream_byte(i);
+    return write(stream_fd, data, sizeof data) == (ssize_t)sizeof data ? NULL : (void *)1;
+}
+
+/* Records of RECORD bytes, all of one letter: PIPE_BUF writes never mix. */
+static void *record_writer(void *letter) {
+    char record[RECORD];
+    memset(record, (int)(intptr_t)letter, sizeof record);
+    for (int i = 0; i < RECORDS; i++) {
+        if (write(stream_fd, record, sizeof record) != (ssize_t)sizeof record)
+            return (void *)1;
+    }
+    return NULL;
+}
+
+static void test_streams(void) {
+    check_begin("streams between threads: 1 MiB in one write; small writes stay whole");
+    int fds[2];
+    CHECK_EQ(pipe(fds), 0);
+    stream_fd = fds[1];
+    pthread_t writer;
+    CHECK_EQ(pthread_create(&writer, NULL, stream_writer, NULL), 0);
+    static unsigned char in[8192];
+    size_t got = 0, bad = 0, size = 1;
+    while (got < STREAM_BYTES) {
+        ssize_t n = read(fds[0], in, size);
+        if (n <= 0)
+            break;
+        for (ssize_t i = 0; i < n; i++)
+            bad += in[i] != stream_byte(got + (size_t)i);
+        got += (size_t)n;
+        size = size * 3 % sizeof in + 1; /* 1, 4, 13, ...: odd sizes across pages */
+    }
+    void *result = (void *)1;
+    CHECK_EQ(pthread_join(writer, &result), 0);
+    CHECK(result == NULL);
+    CHECK_EQ(got, STREAM_BYTES);
+    CHECK_EQ(bad, 0);
+
+    pthread_t a, b;
+    CHECK_EQ(pthread_create(&a, NULL, record_writer, (void *)'a'), 0);
+    CHECK_EQ(pthread_create(&b, NULL, record_writer, (void *)'b'), 0);
+    size_t records = 0, mixed = 0;
+    got = 0;
+    while (got < 2 * RECORDS * RECORD) {
+        ssize_t n = read(fds[0], in + got % RECORD, RECORD - got % RECORD);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+        if (got % RECORD == 0) {
+            records++;
+            for (int i = 1; i < RECORD; i++)
+                mixed += in[i] != in[0];
+        }
+    }
+    CHECK_EQ(pthread_join(a, &result), 0);
+    CHECK(result == NULL);
+    CHECK_EQ(pthread_join(b, &result), 0);
+    CHECK(result == NULL);
+    CHECK_EQ(records, 2 * RECORDS);
+    CHECK_EQ(mixed, 0);
+    close(fds[0]);
+    close(fds[1]);
+    check_end();
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_pipe2_flags();
@@ -731,5 +813,6 @@ int main(void) {
     test_stat_seek();
     test_dup();
     test_blocking();
+    test_streams();
     check_exit();
 }
