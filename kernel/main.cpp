@@ -204,7 +204,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
     arch::enable_interrupts();
 
     // 8. Processes: user translation tables, the root file system from the
-    //    initrd, console input.
+    //    initrd, the pipe budget (a share of RAM), console input.
     if (auto result = arch::user_mode_init(); result.is_error())
         panic("[Proc] cannot set up user translation: {}", error_name(result.error()));
     std::span<const uint8_t> initrd;
@@ -214,6 +214,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
     }
     mix_entropy(arch::read_counter() ^ (drivers::wall_clock_seconds_at_boot() << 20));
     (void)fs::vfs_init(initrd);  // a malformed initrd is reported; the kernel goes on
+    fs::pipes_init(mm::pmm_stats().total_pages);
     if (auto intid = state.platform.uart->interrupt) {
         if (auto result = console::tty_init(*intid); result.is_error())
             kprintln("[Console] no input: {}", error_name(result.error()));

@@ -316,13 +316,16 @@ ErrorOr<size_t> pread(OpenFile& file, std::span<uint8_t> buffer, uint64_t offset
 
 namespace {
 
-ErrorOr<size_t> write_at(OpenFile& file, std::span<const uint8_t> data, uint64_t offset) {
+ErrorOr<size_t> write_at(OpenFile& file, std::span<const uint8_t> data, uint64_t offset,
+                         Pipe::WriteCursor* cursor = nullptr) {
     if (!is_writable(file))
         return Error::BadFd;
     switch (file.kind) {
     case FileKind::Console:
         return console::tty_write({ reinterpret_cast<const char*>(data.data()), data.size() });
-    case FileKind::Pipe: return file.pipe->write(data, file.flags & abi::k_o_nonblock);
+    case FileKind::Pipe:
+        return cursor ? file.pipe->write(data, file.flags & abi::k_o_nonblock, *cursor)
+                      : file.pipe->write(data, file.flags & abi::k_o_nonblock);
     case FileKind::Null:
     case FileKind::Zero:
     case FileKind::Random: return data.size();
@@ -356,12 +359,12 @@ ErrorOr<size_t> read_nonblocking(OpenFile& file, std::span<uint8_t> buffer) {
     return count;
 }
 
-ErrorOr<size_t> write(OpenFile& file, std::span<const uint8_t> data) {
+ErrorOr<size_t> write(OpenFile& file, std::span<const uint8_t> data, Pipe::WriteCursor* cursor) {
     if (file.kind == FileKind::Inode && (file.flags & abi::k_o_append)) {
         sched::MutexGuard guard(g_lock);
         file.offset = file.inode->size();
     }
-    size_t count = TRY(write_at(file, data, file.offset));
+    size_t count = TRY(write_at(file, data, file.offset, cursor));
     if (file.kind == FileKind::Inode)
         file.offset += count;
     return count;

@@ -8,6 +8,7 @@
 #include <span>
 #include <string_view>
 
+#include "kernel/fs/pipe.h"
 #include "kernel/fs/ramfs.h"
 #include "kernel/lib/error_or.h"
 #include "kernel/sched/wait_queue.h"
@@ -17,8 +18,6 @@ class SchedulerLockGuard;
 }
 
 namespace akuma::fs {
-
-class Pipe;
 
 // Mounts an empty ramfs, creates /dev with its nodes, /tmp, and unpacks the
 // initrd (if any) on top. Errors from a malformed archive are reported
@@ -92,7 +91,9 @@ ErrorOr<size_t> read(OpenFile& file, std::span<uint8_t> buffer);
 // A read that never blocks (TryAgain when nothing is there): a read(2) that
 // got some bytes from a pipe takes what else is buffered with it.
 ErrorOr<size_t> read_nonblocking(OpenFile& file, std::span<uint8_t> buffer);
-ErrorOr<size_t> write(OpenFile& file, std::span<const uint8_t> data);
+// For a pipe, `cursor` (pipe.h) ties the chunks of one write(2) together;
+// without it `data` is the whole write. Other files ignore it.
+ErrorOr<size_t> write(OpenFile& file, std::span<const uint8_t> data, Pipe::WriteCursor* cursor = nullptr);
 ErrorOr<size_t> pread(OpenFile& file, std::span<uint8_t> buffer, uint64_t offset);
 ErrorOr<size_t> pwrite(OpenFile& file, std::span<const uint8_t> data, uint64_t offset);
 ErrorOr<uint64_t> seek(OpenFile& file, int64_t offset, int whence);

@@ -5,124 +5,11 @@
 #include "kernel/mm/kmalloc.h"
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/linux_abi.h"
+#include "kernel/syscalls/transfer.h"
 
 namespace akuma::sys {
 
 namespace abi = linux_abi;
-
-namespace {
-
-// Transfers go through a kernel bounce buffer of at most this many bytes
-// per step.
-constexpr size_t k_chunk = 16384;
-
-// Linux caps a single transfer at 0x7ffff000 bytes.
-constexpr size_t k_max_transfer = 0x7ffff000;
-
-class Bounce {
-public:
-    explicit Bounce(size_t wanted) {
-        m_size = wanted < k_chunk ? (wanted ? wanted : 1) : k_chunk;
-        m_data = static_cast<uint8_t*>(mm::kmalloc(m_size));
-    }
-    ~Bounce() { mm::kfree(m_data); }
-    uint8_t* data() const { return m_data; }
-    size_t size() const { return m_size; }
-
-private:
-    uint8_t* m_data;
-    size_t m_size;
-};
-
-// A transfer that fails after some bytes moved reports those bytes, as Linux does.
-ErrorOr<size_t> partial(size_t done, Error error) { return done ? ErrorOr<size_t>(done) : ErrorOr<size_t>(error); }
-
-// How much of a read(2)/write(2) buffer can take part: Linux caps a transfer
-// and stops at the first inaccessible byte (a buffer running into an
-// unmapped page gets what fits); no accessible byte at all is EFAULT.
-ErrorOr<size_t> accessible_length(uint64_t address, size_t count, bool to_user) {
-    if (count == 0)
-        return size_t { 0 };
-    size_t capped = count < k_max_transfer ? count : k_max_transfer;
-    size_t accessible = current().space->accessible_prefix(address, capped, to_user);
-    if (accessible == 0)
-        return Error::Fault;
-    return accessible;
-}
-
-// Moves up to `count` bytes between the file and user memory through a
-// kernel bounce buffer: ToUser is read/pread, otherwise write/pwrite; an
-// `offset` means the p-variant (the file offset is left alone).
-//
-// How a read goes on once bytes arrived (`continuing`: an earlier iovec of
-// the same readv got some): files and the memory devices fill the request;
-// a pipe adds only what is already buffered, as Linux's pipe_read; the
-// console delivers one line (or what VMIN/VTIME gave) per call.
-template <bool ToUser>
-ErrorOr<size_t> transfer(fs::OpenFile& file, uint64_t address, size_t count, std::optional<uint64_t> offset,
-                         bool continuing = false) {
-    count = TRY(accessible_length(address, count, ToUser));
-    Bounce bounce(count);
-    if (!bounce.data())
-        return Error::NoMemory;
-    size_t done = 0;
-    while (done < count) {
-        bool more = continuing || done > 0;
-        if (ToUser && more && file.kind == fs::FileKind::Console)
-            break;
-        bool only_buffered = ToUser && more && file.kind == fs::FileKind::Pipe;
-        size_t step = count - done < bounce.size() ? count - done : bounce.size();
-        std::span<uint8_t> chunk { bounce.data(), step };
-        if constexpr (!ToUser) {
-            if (mm::copy_from_user(chunk.data(), mm::UserPtr<const void>(address + done), step).is_error())
-                return partial(done, Error::Fault);
-        }
-        ErrorOr<size_t> moved = ToUser ? (offset          ? fs::pread(file, chunk, *offset + done)
-                                          : only_buffered ? fs::read_nonblocking(file, chunk)
-                                                          : fs::read(file, chunk))
-                                       : (offset ? fs::pwrite(file, chunk, *offset + done) : fs::write(file, chunk));
-        if (moved.is_error()) {
-            if (only_buffered && moved.error() == Error::TryAgain)
-                break;
-            return partial(done, moved.error());
-        }
-        if constexpr (ToUser) {
-            if (moved.value() == 0)
-                break;
-            if (mm::copy_to_user(mm::UserPtr<void>(address + done), chunk.data(), moved.value()).is_error())
-                return partial(done, Error::Fault);
-        }
-        done += moved.value();
-        if (moved.value() < step)
-            break;
-    }
-    return done;
-}
-
-template <bool ToUser>
-ErrorOr<size_t> vectored(const SyscallArgs& args) {
-    auto file = TRY(FileRef::from_fd(args.fd(0)));
-    uint64_t count = args.a[2];
-    if (count > 1024)  // IOV_MAX
-        return Error::Invalid;
-    size_t total = 0;
-    for (uint64_t i = 0; i < count; ++i) {
-        auto vector = mm::read_user(args.ptr<const abi::Iovec>(1).offset(i));
-        if (vector.is_error())
-            return partial(total, Error::Fault);
-        if (vector.value().len == 0)
-            continue;
-        auto done = transfer<ToUser>(*file, vector.value().base, vector.value().len, std::nullopt, total > 0);
-        if (done.is_error())
-            return partial(total, done.error());
-        total += done.value();
-        if (done.value() < vector.value().len)
-            break;
-    }
-    return total;
-}
-
-}  // namespace
 
 ErrorOr<FileRef> FileRef::from_fd(int fd) { return FileRef(TRY(current().files->get(fd))); }
 
@@ -179,10 +66,24 @@ abi::Stat to_linux_stat(const fs::InodeStat& stat) {
 
 namespace {
 
-template <bool ToUser>
-ErrorOr<size_t> read_or_write(const SyscallArgs& args) {
+ErrorOr<size_t> read(const SyscallArgs& args) {
     auto file = TRY(FileRef::from_fd(args.fd(0)));
-    return transfer<ToUser>(*file, args.a[1], args.a[2], std::nullopt);
+    return read_to_user(*file, args.a[1], args.a[2], std::nullopt);
+}
+
+ErrorOr<size_t> write(const SyscallArgs& args) {
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    return write_from_user(*file, args.a[1], args.a[2], std::nullopt);
+}
+
+ErrorOr<size_t> readv(const SyscallArgs& args) {
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    return read_vectors(*file, args.ptr<const abi::Iovec>(1), args.a[2]);
+}
+
+ErrorOr<size_t> writev(const SyscallArgs& args) {
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    return write_vectors(*file, args.ptr<const abi::Iovec>(1), args.a[2]);
 }
 
 // pread64/pwrite64: a file position instead of the file's offset. Checked
@@ -196,10 +97,14 @@ ErrorOr<FileRef> seekable_file(const SyscallArgs& args) {
     return file;
 }
 
-template <bool ToUser>
-ErrorOr<size_t> positioned(const SyscallArgs& args) {
+ErrorOr<size_t> pread64(const SyscallArgs& args) {
     auto file = TRY(seekable_file(args));
-    return transfer<ToUser>(*file, args.a[1], args.a[2], args.a[3]);
+    return read_to_user(*file, args.a[1], args.a[2], args.a[3]);
+}
+
+ErrorOr<size_t> pwrite64(const SyscallArgs& args) {
+    auto file = TRY(seekable_file(args));
+    return write_from_user(*file, args.a[1], args.a[2], args.a[3]);
 }
 
 ErrorOr<int> openat(const SyscallArgs& args) {
@@ -366,13 +271,17 @@ ErrorOr<int64_t> fcntl(const SyscallArgs& args) {
         file->flags = (file->flags & ~changeable) | (static_cast<uint32_t>(args.a[2]) & changeable);
         return 0;
     }
-    case abi::k_f_getpipe_sz: {
+    case abi::k_f_getpipe_sz:
+    case abi::k_f_setpipe_sz: {
         auto file = TRY(FileRef::from_fd(fd));
         if (file->kind != fs::FileKind::Pipe)
             return Error::BadFd;
-        return static_cast<int64_t>(fs::Pipe::k_capacity);
+        if (static_cast<int>(args.a[1]) == abi::k_f_getpipe_sz)
+            return static_cast<int64_t>(file->pipe->capacity());
+        // Linux takes the size as an unsigned int.
+        return static_cast<int64_t>(TRY(file->pipe->set_capacity(static_cast<uint32_t>(args.a[2]))));
     }
-    default: return Error::Invalid;  // F_SETPIPE_SZ too: the capacity is fixed
+    default: return Error::Invalid;
     }
 }
 
@@ -730,13 +639,13 @@ ErrorOr<size_t> sendfile(const SyscallArgs& args) {
     return done;
 }
 
-int64_t sys_read(const SyscallArgs& args) { return to_result(read_or_write<true>(args)); }
+int64_t sys_read(const SyscallArgs& args) { return to_result(read(args)); }
 int64_t sys_sendfile(const SyscallArgs& args) { return to_result(sendfile(args)); }
-int64_t sys_write(const SyscallArgs& args) { return to_result(read_or_write<false>(args)); }
-int64_t sys_pread64(const SyscallArgs& args) { return to_result(positioned<true>(args)); }
-int64_t sys_pwrite64(const SyscallArgs& args) { return to_result(positioned<false>(args)); }
-int64_t sys_readv(const SyscallArgs& args) { return to_result(vectored<true>(args)); }
-int64_t sys_writev(const SyscallArgs& args) { return to_result(vectored<false>(args)); }
+int64_t sys_write(const SyscallArgs& args) { return to_result(write(args)); }
+int64_t sys_pread64(const SyscallArgs& args) { return to_result(pread64(args)); }
+int64_t sys_pwrite64(const SyscallArgs& args) { return to_result(pwrite64(args)); }
+int64_t sys_readv(const SyscallArgs& args) { return to_result(readv(args)); }
+int64_t sys_writev(const SyscallArgs& args) { return to_result(writev(args)); }
 int64_t sys_openat(const SyscallArgs& args) { return to_result(openat(args)); }
 int64_t sys_close(const SyscallArgs& args) { return to_result(current().files->close(args.fd(0))); }
 int64_t sys_lseek(const SyscallArgs& args) { return to_result(lseek(args)); }

@@ -61,12 +61,17 @@ struct TestCase {
 #define KTEST(id, name) KTEST_DEFINE(id, name, true)
 #define KTEST_NO_LEAK_CHECK(id, name) KTEST_DEFINE(id, name, false)
 
-#define KEXPECT(condition)                                                        \
-    do {                                                                          \
-        if (!(condition)) {                                                       \
-            ktest_context.fail(__FILE__, __LINE__, "expected {}", #condition);    \
-            return;                                                               \
-        }                                                                         \
+// The expression texts as plain pointers: as char[N] arrays every length
+// would instantiate its own fail() and formatter (tens of KiB of .text,
+// and the kernel must still load into 3 MiB).
+#define KTEST_TEXT(text) static_cast<const char*>(text)
+
+#define KEXPECT(condition)                                                                    \
+    do {                                                                                      \
+        if (!(condition)) {                                                                   \
+            ktest_context.fail(__FILE__, __LINE__, "expected {}", KTEST_TEXT(#condition));    \
+            return;                                                                           \
+        }                                                                                     \
     } while (0)
 
 #define KEXPECT_EQ(actual, expected)                                                                    \
@@ -74,8 +79,8 @@ struct TestCase {
         auto&& ktest_actual = (actual);                                                                 \
         auto&& ktest_expected = (expected);                                                             \
         if (!(ktest_actual == ktest_expected)) {                                                        \
-            ktest_context.fail(__FILE__, __LINE__, "{} == {} failed: got {}, expected {}", #actual, #expected, \
-                               ktest_actual, ktest_expected);                                           \
+            ktest_context.fail(__FILE__, __LINE__, "{} == {} failed: got {}, expected {}",              \
+                               KTEST_TEXT(#actual), KTEST_TEXT(#expected), ktest_actual, ktest_expected); \
             return;                                                                                     \
         }                                                                                               \
     } while (0)

@@ -17,6 +17,15 @@
  *     sigaction, rlimit, iovec array, termios) fails with EFAULT if any
  *     byte of it is bad; readlinkat and getdents64 too (getdents64 may
  *     still have stored the first bytes of a record before it faulted).
+ *   - but a terminal and a pipe take a write in pieces, each copied whole or
+ *     not at all: the tty layer in 2048-byte chunks, a pipe in pages (the
+ *     length % 4096 bytes that top up the last page, then 4096 at a time).
+ *     A piece that runs into the hole ends the write: the bytes of the
+ *     pieces before it, or EFAULT when there were none (100 good bytes of
+ *     200 are EFAULT; 3000 of 5000 to a tty are 2048). writev is one
+ *     stream, so a good iov[0] does not save a bad iov[1] there.
+ *   - /dev/null does not read the buffer: an unmapped one is fine, a
+ *     kernel address is still EFAULT.
  *   - getcwd only copies the path it returns: "/tmp" fits in the 8 good
  *     bytes of the straddle buffer, so it succeeds (returns 5).
  *   - a path with no NUL before the unmapped page is EFAULT.
@@ -49,6 +58,7 @@ static char *p_unmapped;
 static char *p_readonly;
 static char *p_straddle; /* 8 good bytes, then an unmapped page */
 static char *p_straddle4; /* 4 good bytes: for objects of exactly 8 bytes */
+static char *p_hole;      /* three good pages end here, then an unmapped page */
 
 static const char *data_path = "/tmp/efault_data";
 static const char *link_path = "/tmp/efault_link";
@@ -59,17 +69,20 @@ static void setup_pointers(void) {
     char *a = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     char *b = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     p_readonly = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (a == MAP_FAILED || b == MAP_FAILED || p_readonly == MAP_FAILED) {
+    char *c = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (a == MAP_FAILED || b == MAP_FAILED || p_readonly == MAP_FAILED || c == MAP_FAILED) {
         printf("setup: mmap failed\n");
         exit(1);
     }
-    if (munmap(a, PAGE) != 0 || munmap(b + PAGE, PAGE) != 0) {
+    if (munmap(a, PAGE) != 0 || munmap(b + PAGE, PAGE) != 0 || munmap(c + 3 * PAGE, PAGE) != 0) {
         printf("setup: munmap failed\n");
         exit(1);
     }
     p_unmapped = a;
     p_straddle = b + PAGE - 8;
     p_straddle4 = b + PAGE - 4;
+    p_hole = c + 3 * PAGE;
+    memset(c, ' ', 3 * PAGE); /* what a terminal shows of them */
 }
 
 static void setup_files(void) {
@@ -192,6 +205,85 @@ static long do_symlinkat_target(char *p) {
 }
 static long do_symlinkat_link(char *p) { return syscall(SYS_symlinkat, "/tmp/x", AT_FDCWD, p); }
 
+static long write_hole(int fd, size_t good, size_t count) {
+    return syscall(SYS_write, fd, p_hole - good, count);
+}
+
+/* iov[0] good, iov[1] 100 good bytes of 200. */
+static long writev_hole(int fd) {
+    struct iovec iov[2] = {{p_hole - 3 * PAGE, 10}, {p_hole - 100, 200}};
+    return syscall(SYS_writev, fd, iov, 2);
+}
+
+/* The terminal: stdout when it is one (the console, on Linux and Akuma). */
+static void test_tty_write(void) {
+    int fd = isatty(1) ? 1 : open("/dev/console", O_WRONLY);
+    if (fd < 0 || !isatty(fd)) {
+        check_begin("write to a terminal (none here: skipped)");
+        check_end();
+        return;
+    }
+    check_begin("write to a terminal: 2048-byte chunks copied whole, else EFAULT");
+    CHECK_ERR(write_hole(fd, 100, 200), EFAULT);
+    CHECK_ERR(write_hole(fd, 0, 10), EFAULT);
+    CHECK_ERR(write_hole(fd, 2047, 4096), EFAULT);
+    CHECK_ERR(writev_hole(fd), EFAULT);
+    CHECK_EQ(write_hole(fd, 10, 10), 10);
+    CHECK_EQ(write_hole(fd, 3000, 5000), 2048);
+    CHECK_EQ(write_hole(fd, 2048, 4096), 2048);
+    CHECK_EQ(write(fd, "\n", 1), 1);
+    check_end();
+    if (fd != 1)
+        close(fd);
+}
+
+/* A pipe, fresh for each case; `prefill` bytes already in it. */
+static long pipe_case(size_t prefill, size_t good, size_t count, size_t *buffered) {
+    int fds[2];
+    if (pipe2(fds, O_NONBLOCK) != 0)
+        return -2;
+    if (prefill && write(fds[1], p_hole - 3 * PAGE, prefill) != (ssize_t)prefill)
+        return -3;
+    errno = 0;
+    long r = good == (size_t)-1 ? writev_hole(fds[1]) : write_hole(fds[1], good, count);
+    int saved = errno;
+    int available = -1;
+    ioctl(fds[0], FIONREAD, &available);
+    *buffered = (size_t)available;
+    close(fds[0]);
+    close(fds[1]);
+    errno = saved;
+    return r;
+}
+
+static void test_pipe_write(void) {
+    check_begin("write to a pipe: pages copied whole, else EFAULT");
+    size_t buffered;
+    CHECK_ERR(pipe_case(0, 100, 200, &buffered), EFAULT);
+    CHECK_EQ(buffered, 0);
+    CHECK_ERR(pipe_case(0, 3000, 5000, &buffered), EFAULT);
+    CHECK_EQ(pipe_case(0, 5000, 9000, &buffered), 4096);
+    CHECK_EQ(buffered, 4096);
+    /* Behind one byte: 12388 % 4096 = 100 top up the first page, then
+     * whole pages up to the hole. */
+    CHECK_ERR(pipe_case(1, 100, 200, &buffered), EFAULT);
+    CHECK_EQ(pipe_case(1, 150, 4196, &buffered), 100);
+    CHECK_EQ(pipe_case(1, 9000, 12388, &buffered), 100 + 2 * 4096);
+    CHECK_EQ(buffered, 1 + 100 + 2 * 4096);
+    CHECK_ERR(pipe_case(0, (size_t)-1, 0, &buffered), EFAULT);
+    check_end();
+}
+
+static void test_null_write(void) {
+    check_begin("write to /dev/null: the buffer is not read");
+    int fd = open("/dev/null", O_WRONLY);
+    CHECK_EQ(syscall(SYS_write, fd, p_unmapped, 16), 16);
+    CHECK_EQ(write_hole(fd, 100, 200), 200);
+    CHECK_ERR(syscall(SYS_write, fd, p_kernel, 16), EFAULT);
+    close(fd);
+    check_end();
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("efault test\n"); /* stdio allocates its buffer before the holes exist */
@@ -208,6 +300,10 @@ int main(void) {
     expect("readonly source", do_write, p_readonly, 16, 0);
     expect("straddle", do_write, p_straddle, 8, 0);
     check_end();
+
+    test_tty_write();
+    test_pipe_write();
+    test_null_write();
 
     in_ptr("readv (bad iovec array)", do_readv_arr);
     out_buf("readv (bad iov_base; straddle -> partial 8)", do_readv_base, 8);

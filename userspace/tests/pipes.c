@@ -8,6 +8,17 @@
  *   - read returns 0 once every write end is closed; writing with no read
  *     end fails with EPIPE and raises SIGPIPE (ignored or blocked here, so
  *     the process survives);
+ *   - the 64 KiB are 16 page slots: a write whose length is not a multiple of
+ *     4096 first tops up the last page with len % 4096 bytes if they fit,
+ *     then fills whole pages; a write never splits its length % 4096 bytes
+ *     over two pages. So 1000-byte writes fill 64000 bytes (four per page),
+ *     and behind one byte a 70000-byte write puts in 368 + 15 * 4096;
+ *     POLLOUT means a free slot, yet a small write can still top up the
+ *     last page of a full pipe; writev is one write (atomic up to PIPE_BUF
+ *     in total);
+ *   - F_SETPIPE_SZ rounds up to a power-of-two number of pages (at least
+ *     one) and returns the new size; fewer pages than hold data is EBUSY;
+ *     more than 2^31 is EINVAL; not a pipe is EBADF;
  *   - F_GETFL of the ends is O_RDONLY / O_WRONLY (plus O_NONBLOCK);
  *     fstat and statx say S_IFIFO, mode 0600; lseek/pread are ESPIPE,
  *     fsync EINVAL;
@@ -18,6 +29,8 @@
  *     a signal handler without SA_RESTART ends a blocked read with EINTR
  *     (and a blocked write that moved bytes with the partial count), with
  *     SA_RESTART the read goes on; poll is always EINTR.
+ *   - a 1 MiB write reaches a reader reading odd sizes intact; 100-byte
+ *     writes from two threads never mix (PIPE_BUF).
  * The helper threads retry their signal until the main thread is past the
  * blocking call, so the outcome does not depend on timing.
  */
@@ -235,6 +248,110 @@ static void test_nonblocking(void) {
     CHECK_EQ(read(fds[0], buf, sizeof buf), 1);
     close(fds[0]);
     close(fds[1]);
+    check_end();
+}
+
+/* Fills a nonblocking pipe with writes of `size` bytes; returns the total. */
+static long fill(int fd, size_t size) {
+    long total = 0;
+    for (;;) {
+        ssize_t n = write(fd, big, size);
+        if (n < 0) {
+            int error = errno;
+            CHECK_EQ(error, EAGAIN);
+            return total;
+        }
+        total += n;
+    }
+}
+
+static void test_page_slots(void) {
+    check_begin("16 page slots: small writes share a page, big ones fill whole pages");
+    int fds[2];
+    CHECK_EQ(pipe2(fds, O_NONBLOCK), 0);
+    CHECK_EQ(fill(fds[1], 1000), 64000); /* 4 per page; a fifth does not fit */
+    close(fds[0]);
+    close(fds[1]);
+
+    CHECK_EQ(pipe2(fds, O_NONBLOCK), 0);
+    CHECK_EQ(write(fds[1], "x", 1), 1);
+    CHECK_EQ(fill(fds[1], 4096), 15 * 4096); /* a whole page each */
+    close(fds[0]);
+    close(fds[1]);
+
+    /* 70000 % 4096 = 368 bytes top up the first page, then whole pages
+     * (the write goes through the kernel in several pieces). */
+    CHECK_EQ(pipe2(fds, O_NONBLOCK), 0);
+    CHECK_EQ(write(fds[1], "x", 1), 1);
+    CHECK_EQ(write(fds[1], big, 70000), 368 + 15 * 4096);
+    CHECK_EQ(read(fds[0], big, sizeof big), 1 + 368 + 15 * 4096);
+    close(fds[0]);
+    close(fds[1]);
+
+    /* Full slots: no POLLOUT, but the last page still takes a small write. */
+    CHECK_EQ(pipe2(fds, O_NONBLOCK), 0);
+    CHECK_EQ(fill(fds[1], 4096), CAPACITY);
+    char c;
+    CHECK_EQ(read(fds[0], &c, 1), 1); /* the first page is not free yet */
+    CHECK_ERR(write(fds[1], "y", 1), EAGAIN);
+    CHECK_EQ(read(fds[0], big, 4095), 4095);
+    CHECK_EQ(write(fds[1], "y", 1), 1); /* a page of its own: now 16 again */
+    struct pollfd p = {fds[1], POLLOUT, 0};
+    CHECK_EQ(poll(&p, 1, 0), 0);
+    CHECK_EQ(write(fds[1], big, 100), 100); /* tops up the last page */
+    CHECK_ERR(write(fds[1], big, 4096), EAGAIN);
+    int available = -1;
+    CHECK_EQ(ioctl(fds[0], FIONREAD, &available), 0);
+    CHECK_EQ(available, 15 * 4096 + 101);
+    close(fds[0]);
+    close(fds[1]);
+
+    /* writev is one write: 100 bytes in two iovecs do not fit the 96 left
+     * in the last page of a full pipe, so none of them go in (PIPE_BUF). */
+    CHECK_EQ(pipe2(fds, O_NONBLOCK), 0);
+    CHECK_EQ(write(fds[1], big, 15 * 4096 + 4000), 15 * 4096 + 4000);
+    struct iovec two[2] = {{big, 50}, {big, 50}};
+    CHECK_ERR(writev(fds[1], two, 2), EAGAIN);
+    two[0].iov_len = two[1].iov_len = 48;
+    CHECK_EQ(writev(fds[1], two, 2), 96);
+    close(fds[0]);
+    close(fds[1]);
+    check_end();
+}
+
+static void test_pipe_size(void) {
+    check_begin("F_SETPIPE_SZ / F_GETPIPE_SZ");
+    int fds[2];
+    CHECK_EQ(pipe2(fds, O_NONBLOCK), 0);
+    CHECK_EQ(fcntl(fds[0], F_SETPIPE_SZ, 0), 4096);
+    CHECK_EQ(fcntl(fds[1], F_GETPIPE_SZ), 4096);
+    CHECK_EQ(fcntl(fds[1], F_SETPIPE_SZ, 5000), 8192);
+    CHECK_EQ(fcntl(fds[1], F_SETPIPE_SZ, 12288), 16384);
+    CHECK_ERR(fcntl(fds[1], F_SETPIPE_SZ, -1), EINVAL);
+    CHECK_EQ(fcntl(fds[1], F_GETPIPE_SZ), 16384);
+    CHECK_EQ(fill(fds[1], 4096), 16384);
+    CHECK_ERR(fcntl(fds[1], F_SETPIPE_SZ, 8192), EBUSY); /* 4 pages hold data */
+    /* Growing makes room at once. */
+    CHECK_EQ(fcntl(fds[1], F_SETPIPE_SZ, 1 << 20), 1 << 20);
+    CHECK_EQ(fcntl(fds[0], F_GETPIPE_SZ), 1 << 20);
+    CHECK_EQ(fill(fds[1], 65536), (1 << 20) - 16384);
+    CHECK_EQ(read(fds[0], big, sizeof big), sizeof big);
+    close(fds[0]);
+    close(fds[1]);
+
+    /* One page: one write of up to a page, small ones top it up. */
+    CHECK_EQ(pipe2(fds, O_NONBLOCK), 0);
+    CHECK_EQ(fcntl(fds[1], F_SETPIPE_SZ, 4096), 4096);
+    CHECK_EQ(write(fds[1], big, 4000), 4000);
+    CHECK_EQ(write(fds[1], big, 96), 96);
+    CHECK_ERR(write(fds[1], big, 1), EAGAIN);
+    close(fds[0]);
+    close(fds[1]);
+
+    int null = open("/dev/null", O_RDWR);
+    CHECK_ERR(fcntl(null, F_SETPIPE_SZ, 4096), EBADF);
+    CHECK_ERR(fcntl(null, F_GETPIPE_SZ), EBADF);
+    close(null);
     check_end();
 }
 
@@ -602,6 +719,86 @@ static void test_blocking(void) {
     check_end();
 }
 
+/* ---- streams through a pipe between threads ---- */
+
+#define STREAM_BYTES (1 << 20)
+#define RECORD 100
+#define RECORDS 2000
+static int stream_fd;
+static unsigned char stream_byte(size_t i) { return (unsigned char)(i * 7 + i / 4096); }
+
+/* One write of 1 MiB, so the kernel hands it to the pipe in many chunks
+ * while the reader drains pages, the unfinished one too. */
+static void *stream_writer(void *unused) {
+    (void)unused;
+    static unsigned char data[STREAM_BYTES];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = stream_byte(i);
+    return write(stream_fd, data, sizeof data) == (ssize_t)sizeof data ? NULL : (void *)1;
+}
+
+/* Records of RECORD bytes, all of one letter: PIPE_BUF writes never mix. */
+static void *record_writer(void *letter) {
+    char record[RECORD];
+    memset(record, (int)(intptr_t)letter, sizeof record);
+    for (int i = 0; i < RECORDS; i++) {
+        if (write(stream_fd, record, sizeof record) != (ssize_t)sizeof record)
+            return (void *)1;
+    }
+    return NULL;
+}
+
+static void test_streams(void) {
+    check_begin("streams between threads: 1 MiB in one write; small writes stay whole");
+    int fds[2];
+    CHECK_EQ(pipe(fds), 0);
+    stream_fd = fds[1];
+    pthread_t writer;
+    CHECK_EQ(pthread_create(&writer, NULL, stream_writer, NULL), 0);
+    static unsigned char in[8192];
+    size_t got = 0, bad = 0, size = 1;
+    while (got < STREAM_BYTES) {
+        ssize_t n = read(fds[0], in, size);
+        if (n <= 0)
+            break;
+        for (ssize_t i = 0; i < n; i++)
+            bad += in[i] != stream_byte(got + (size_t)i);
+        got += (size_t)n;
+        size = size * 3 % sizeof in + 1; /* 1, 4, 13, ...: odd sizes across pages */
+    }
+    void *result = (void *)1;
+    CHECK_EQ(pthread_join(writer, &result), 0);
+    CHECK(result == NULL);
+    CHECK_EQ(got, STREAM_BYTES);
+    CHECK_EQ(bad, 0);
+
+    pthread_t a, b;
+    CHECK_EQ(pthread_create(&a, NULL, record_writer, (void *)'a'), 0);
+    CHECK_EQ(pthread_create(&b, NULL, record_writer, (void *)'b'), 0);
+    size_t records = 0, mixed = 0;
+    got = 0;
+    while (got < 2 * RECORDS * RECORD) {
+        ssize_t n = read(fds[0], in + got % RECORD, RECORD - got % RECORD);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+        if (got % RECORD == 0) {
+            records++;
+            for (int i = 1; i < RECORD; i++)
+                mixed += in[i] != in[0];
+        }
+    }
+    CHECK_EQ(pthread_join(a, &result), 0);
+    CHECK(result == NULL);
+    CHECK_EQ(pthread_join(b, &result), 0);
+    CHECK(result == NULL);
+    CHECK_EQ(records, 2 * RECORDS);
+    CHECK_EQ(mixed, 0);
+    close(fds[0]);
+    close(fds[1]);
+    check_end();
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_pipe2_flags();
@@ -609,10 +806,13 @@ int main(void) {
     test_eof();
     test_epipe();
     test_nonblocking();
+    test_page_slots();
+    test_pipe_size();
     test_poll();
     test_select();
     test_stat_seek();
     test_dup();
     test_blocking();
+    test_streams();
     check_exit();
 }

@@ -1,11 +1,14 @@
 // In-kernel tests of pipes (kernel/fs/pipe.h) and of their open file
-// descriptions (vfs.h): data, capacity, end of file, EPIPE, blocking
-// readers and writers woken by the other end, interrupted waits, the poll
-// wait; and of descriptor tables across fork and exec (fd_table.h).
+// descriptions (vfs.h): data, the page layout and capacity, end of file,
+// EPIPE, blocking readers and writers woken by the other end, interrupted
+// waits, the poll wait, pages taken only for data, the page budget; and of
+// descriptor tables across fork and exec (fd_table.h).
 #include "kernel/arch/aarch64/timer.h"
 #include "kernel/fs/fd_table.h"
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/vfs.h"
+#include "kernel/mm/kmalloc.h"
+#include "kernel/mm/pmm.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/tests/ktest.h"
@@ -104,6 +107,29 @@ uint64_t blocking_writer(void* argument) {
     return 0;
 }
 
+// Pages taken from the PMM since `before` (a free-page count).
+int64_t pages_taken_since(uint64_t before) {
+    return static_cast<int64_t>(before) - static_cast<int64_t>(mm::pmm_stats().free_pages);
+}
+
+// A lower pipe page budget for the scope.
+struct BudgetOverride {
+    size_t previous;
+    explicit BudgetOverride(size_t pages) : previous(Pipe::set_page_budget(pages)) {}
+    ~BudgetOverride() { Pipe::set_page_budget(previous); }
+};
+
+constexpr size_t k_many_pipes = 400;
+
+// Scratch memory from the heap: static buffers would grow the image's .bss,
+// and the kernel must still load into 3 MiB (system test suite.mem3M).
+template <typename T>
+struct Scratch {
+    T* data;
+    explicit Scratch(size_t count) : data(static_cast<T*>(mm::kmalloc(count * sizeof(T)))) {}
+    ~Scratch() { mm::kfree(data); }
+};
+
 }  // namespace
 
 KTEST(pipe_data_in_order, "Pipe: bytes come out in order, partial reads, TryAgain when empty") {
@@ -121,12 +147,12 @@ KTEST(pipe_data_in_order, "Pipe: bytes come out in order, partial reads, TryAgai
     KEXPECT_EQ(p.pipe->read({ buffer, 0 }, true).value(), 0u);
 }
 
-KTEST(pipe_capacity, "Pipe: holds exactly 64 KiB; PIPE_BUF writes are all or nothing") {
+KTEST(pipe_capacity, "Pipe: 16 page slots; small writes share a page; PIPE_BUF writes are all or nothing") {
     TestPipe p;
     KEXPECT(p.pipe != nullptr);
-    static uint8_t block[Pipe::k_atomic_size];
-    for (size_t i = 0; i < sizeof(block); ++i)
-        block[i] = static_cast<uint8_t>(i * 7 + 1);
+    KEXPECT_EQ(p.pipe->capacity(), Pipe::k_capacity);
+    for (size_t i = 0; i < sizeof(g_buffer); ++i)
+        g_buffer[i] = static_cast<uint8_t>(i * 7 + 1);
     size_t total = 0;
     for (;;) {
         auto written = p.pipe->write({ g_buffer, 1000 }, true);
@@ -134,29 +160,44 @@ KTEST(pipe_capacity, "Pipe: holds exactly 64 KiB; PIPE_BUF writes are all or not
             KEXPECT(written.error() == Error::TryAgain);
             break;
         }
+        KEXPECT_EQ(written.value(), 1000u);
         total += written.value();
-        KEXPECT(total <= Pipe::k_capacity);
     }
-    // 65 writes of 1000 fit; the 66th (536 bytes free) is atomic, so refused.
-    KEXPECT_EQ(total, 65000u);
+    // Four writes of 1000 share a page; a fifth needs a slot of its own.
+    KEXPECT_EQ(total, 64000u);
     KEXPECT(!(p.pipe->poll_events(false, true) & abi::k_pollout));
-    KEXPECT_EQ(p.pipe->write({ g_buffer, 536 }, true).value(), 536u);
-    KEXPECT_EQ(p.pipe->bytes_available(), Pipe::k_capacity);
-    KEXPECT(p.pipe->write({ g_buffer, 1 }, true).error() == Error::TryAgain);
-    // Reading 5000 bytes frees room for one atomic block but not two.
-    KEXPECT_EQ(p.pipe->read({ g_buffer, 5000 }, true).value(), 5000u);
+    // The last page still has room for 96 bytes, which go in; 97 would not.
+    KEXPECT(p.pipe->write({ g_buffer, 97 }, true).error() == Error::TryAgain);
+    KEXPECT_EQ(p.pipe->write({ g_buffer, 96 }, true).value(), 96u);
+    KEXPECT_EQ(p.pipe->bytes_available(), 64096u);
+    // Reading 5000 bytes empties the first page: room for one block, and
+    // a write of a page goes into it whole.
+    Scratch<uint8_t> scratch(8192);
+    KEXPECT(scratch.data != nullptr);
+    std::span<uint8_t> out { scratch.data, 8192 };
+    KEXPECT_EQ(p.pipe->read(out.first(5000), true).value(), 5000u);
     KEXPECT(p.pipe->poll_events(false, true) & abi::k_pollout);
+    static uint8_t block[Pipe::k_atomic_size];
+    for (size_t i = 0; i < sizeof(block); ++i)
+        block[i] = static_cast<uint8_t>(i * 5 + 3);
     KEXPECT_EQ(p.pipe->write({ block, sizeof(block) }, true).value(), sizeof(block));
     KEXPECT(p.pipe->write({ block, sizeof(block) }, true).error() == Error::TryAgain);
-    // A write above PIPE_BUF takes what fits (904 bytes).
-    KEXPECT_EQ(p.pipe->write({ g_buffer, 8192 }, true).value(), 904u);
-    // The block went in across the end of the ring: it comes out intact,
-    // after the 60536 bytes before it.
-    KEXPECT_EQ(p.pipe->read({ g_buffer, Pipe::k_capacity - 5000 }, true).value(), Pipe::k_capacity - 5000);
-    KEXPECT_EQ(p.pipe->read({ g_buffer, sizeof(block) }, true).value(), sizeof(block));
+    // A write above PIPE_BUF takes the pages there are: one, after
+    // reading the 3000 bytes left in the second page.
+    KEXPECT_EQ(p.pipe->read(out.first(3000), true).value(), 3000u);
+    KEXPECT_EQ(p.pipe->write({ g_buffer, 8192 }, true).value(), 4096u);
+    // Everything comes out in order.
+    for (size_t consumed = 8000; consumed < 64096;) {
+        size_t step = 64096 - consumed < out.size() ? 64096 - consumed : out.size();
+        KEXPECT_EQ(p.pipe->read(out.first(step), true).value(), step);
+        for (size_t i = 0; i < step; ++i)
+            KEXPECT_EQ(out[i], g_buffer[(consumed + i) % 1000]);
+        consumed += step;
+    }
+    KEXPECT_EQ(p.pipe->read(out.first(sizeof(block)), true).value(), sizeof(block));
     for (size_t i = 0; i < sizeof(block); ++i)
-        KEXPECT_EQ(g_buffer[i], block[i]);
-    KEXPECT_EQ(p.pipe->bytes_available(), 904u);
+        KEXPECT_EQ(out[i], block[i]);
+    KEXPECT_EQ(p.pipe->bytes_available(), 4096u);
 }
 
 KTEST(pipe_end_of_file_and_broken, "Pipe: EOF once writers close; BrokenPipe without readers; poll HUP/ERR") {
@@ -247,8 +288,9 @@ KTEST(pipe_waits_interrupted, "Pipe: a signal ends a blocked read (Interrupted) 
     KEXPECT(!sched::join(reader.value()).is_error());
     KEXPECT(transfer.failed && transfer.error == Error::Interrupted);
 
-    // 100 bytes of room: a long blocking write puts them in, then waits.
-    KEXPECT_EQ(p.pipe->write({ g_buffer, Pipe::k_capacity - 100 }, true).value(), Pipe::k_capacity - 100);
+    // One free page: a long blocking write fills it, then waits.
+    KEXPECT_EQ(p.pipe->write({ g_buffer, Pipe::k_capacity - Pipe::k_page_size }, true).value(),
+               Pipe::k_capacity - Pipe::k_page_size);
     transfer.reset(p.pipe, sizeof(transfer.data));
     auto writer = sched::spawn("pipe-writer", blocking_writer, &transfer);
     KEXPECT(!writer.is_error());
@@ -259,7 +301,7 @@ KTEST(pipe_waits_interrupted, "Pipe: a signal ends a blocked read (Interrupted) 
     }
     KEXPECT(!sched::join(writer.value()).is_error());
     KEXPECT(!transfer.failed);
-    KEXPECT_EQ(transfer.count, 100u);
+    KEXPECT_EQ(transfer.count, Pipe::k_page_size);
 }
 
 KTEST(pipe_open_files, "Pipe: open descriptions: access modes, S_IFIFO, ESPIPE, EOF after the last release") {
@@ -344,4 +386,157 @@ KTEST(fd_table_clone_and_exec, "FdTable: clone shares descriptions; close-on-exe
     release(at_one.value());
     FdTable::destroy(cloned.value());
     FdTable::destroy(table.value());
+}
+
+KTEST(pipe_empty_costs_no_pages, "Pipe: an empty pipe holds no buffer: 400 pipes take less than a page each") {
+    Scratch<Pipe*> pipes(k_many_pipes);
+    KEXPECT(pipes.data != nullptr);
+    uint64_t before = mm::pmm_stats().free_pages;
+    size_t created = 0;
+    for (; created < k_many_pipes; ++created) {
+        auto pipe = Pipe::create();
+        if (pipe.is_error())
+            break;
+        pipes.data[created] = pipe.value();
+    }
+    int64_t taken = pages_taken_since(before);
+    for (size_t i = 0; i < created; ++i) {
+        pipes.data[i]->close_end(false);
+        pipes.data[i]->close_end(true);
+    }
+    KEXPECT_EQ(created, k_many_pipes);
+    KEXPECT(taken < static_cast<int64_t>(k_many_pipes));
+}
+
+KTEST(pipe_pages_follow_data, "Pipe: pages are taken as data arrives and given back as it is read") {
+    TestPipe p;
+    KEXPECT(p.pipe != nullptr);
+    uint64_t before = mm::pmm_stats().free_pages;
+    KEXPECT_EQ(write_text(*p.pipe, "x").value(), 1u);
+    KEXPECT_EQ(pages_taken_since(before), 1);
+    KEXPECT_EQ(p.pipe->write({ g_buffer, sizeof(g_buffer) }, true).value(), Pipe::k_capacity - Pipe::k_page_size);
+    KEXPECT_EQ(pages_taken_since(before), 16);
+    // Reading returns every drained page but one, kept for the next write.
+    KEXPECT_EQ(p.pipe->read({ g_buffer, sizeof(g_buffer) }, true).value(), Pipe::k_capacity - Pipe::k_page_size + 1);
+    KEXPECT_EQ(pages_taken_since(before), 1);
+    KEXPECT_EQ(write_text(*p.pipe, "again").value(), 5u);
+    KEXPECT_EQ(pages_taken_since(before), 1);
+    p.close_write();
+    p.close_read();
+    KEXPECT(pages_taken_since(before) <= 0);
+}
+
+KTEST(pipe_write_pieces_whole, "Pipe: a write's pieces (top-up, then pages) go in whole or not at all") {
+    // 9000 bytes of which 5000 can be read: the first page goes in, the
+    // second would reach past the readable bytes.
+    {
+        TestPipe p;
+        Pipe::WriteCursor cursor { 9000, 5000 };
+        KEXPECT_EQ(p.pipe->write({ g_buffer, 5000 }, true, cursor).value(), Pipe::k_page_size);
+        KEXPECT_EQ(p.pipe->bytes_available(), Pipe::k_page_size);
+    }
+    {
+        TestPipe p;
+        Pipe::WriteCursor cursor { 200, 100 };
+        KEXPECT(p.pipe->write({ g_buffer, 100 }, true, cursor).error() == Error::Fault);
+        KEXPECT_EQ(p.pipe->bytes_available(), 0u);
+        Pipe::WriteCursor nothing_readable { 200, 0 };
+        KEXPECT(p.pipe->write({}, true, nothing_readable).error() == Error::Fault);
+        // EPIPE comes first, as in Linux's pipe_write.
+        p.close_read();
+        Pipe::WriteCursor no_reader { 200, 0 };
+        KEXPECT(p.pipe->write({}, true, no_reader).error() == Error::BrokenPipe);
+    }
+    // Behind one byte, 12388 % 4096 = 100 bytes top up the first page, then
+    // whole pages follow, up to the one that reaches past 9000.
+    {
+        TestPipe p;
+        KEXPECT_EQ(write_text(*p.pipe, "x").value(), 1u);
+        Pipe::WriteCursor cursor { 12388, 9000 };
+        KEXPECT_EQ(p.pipe->write({ g_buffer, 9000 }, true, cursor).value(), 100u + 2 * Pipe::k_page_size);
+    }
+    {
+        TestPipe p;
+        KEXPECT_EQ(write_text(*p.pipe, "x").value(), 1u);
+        Pipe::WriteCursor top_up_only { 4196, 150 };
+        KEXPECT_EQ(p.pipe->write({ g_buffer, 150 }, true, top_up_only).value(), 100u);
+    }
+}
+
+KTEST(pipe_write_chunks_keep_layout, "Pipe: a write handed over in chunks is laid out as one write") {
+    TestPipe p;
+    KEXPECT(p.pipe != nullptr);
+    KEXPECT_EQ(write_text(*p.pipe, "x").value(), 1u);
+    for (size_t i = 0; i < sizeof(g_buffer); ++i)
+        g_buffer[i] = static_cast<uint8_t>(i * 11 + 5);
+    // 70000 % 4096 = 368 bytes top up the first page; the chunks' pages
+    // then continue each other: 15 whole pages, though 16384-byte chunks
+    // do not end on them.
+    constexpr size_t k_total = 70000;
+    constexpr size_t k_chunk = 16384;
+    Pipe::WriteCursor cursor { k_total, k_total };
+    size_t done = 0;
+    for (;;) {
+        size_t step = k_total - done < k_chunk ? k_total - done : k_chunk;
+        auto written = p.pipe->write({ g_buffer, step }, true, cursor);
+        KEXPECT(!written.is_error());
+        done += written.value();
+        if (written.value() < step)
+            break;
+    }
+    KEXPECT_EQ(done, 368u + 15 * Pipe::k_page_size);
+    KEXPECT_EQ(cursor.position, done);
+    Scratch<uint8_t> scratch(Pipe::k_capacity);
+    KEXPECT(scratch.data != nullptr);
+    std::span<uint8_t> out { scratch.data, Pipe::k_capacity };
+    KEXPECT_EQ(p.pipe->read(out.first(out.size()), true).value(), done + 1);
+    for (size_t i = 0; i < done; ++i)
+        KEXPECT_EQ(out[i + 1], g_buffer[i % k_chunk]);
+}
+
+KTEST(pipe_set_capacity, "Pipe: F_SETPIPE_SZ rounds to pages, keeps data across the ring change, EBUSY") {
+    TestPipe p;
+    KEXPECT(p.pipe != nullptr);
+    KEXPECT_EQ(p.pipe->set_capacity(0).value(), Pipe::k_page_size);
+    KEXPECT_EQ(p.pipe->set_capacity(5000).value(), 2 * Pipe::k_page_size);
+    KEXPECT_EQ(p.pipe->set_capacity(12288).value(), 4 * Pipe::k_page_size);
+    KEXPECT_EQ(p.pipe->capacity(), 4 * Pipe::k_page_size);
+    KEXPECT(p.pipe->set_capacity((uint64_t { 1 } << 31) + 1).error() == Error::Invalid);
+    KEXPECT(p.pipe->set_capacity(2 * Pipe::k_max_size).error() == Error::NotPermitted);
+    // Slots in use wrap around the 4-slot ring: 3 pages, then 2 read, 2 more.
+    for (size_t i = 0; i < sizeof(g_buffer); ++i)
+        g_buffer[i] = static_cast<uint8_t>(i * 3 + 7);
+    KEXPECT_EQ(p.pipe->write({ g_buffer, 3 * Pipe::k_page_size }, true).value(), 3 * Pipe::k_page_size);
+    Scratch<uint8_t> scratch(4 * Pipe::k_page_size);
+    KEXPECT(scratch.data != nullptr);
+    std::span<uint8_t> out { scratch.data, 4 * Pipe::k_page_size };
+    KEXPECT_EQ(p.pipe->read(out.first(2 * Pipe::k_page_size), true).value(), 2 * Pipe::k_page_size);
+    KEXPECT_EQ(p.pipe->write({ g_buffer + 3 * Pipe::k_page_size, 2 * Pipe::k_page_size }, true).value(),
+               2 * Pipe::k_page_size);
+    KEXPECT(p.pipe->set_capacity(2 * Pipe::k_page_size).error() == Error::Busy);  // 3 pages hold data
+    KEXPECT_EQ(p.pipe->set_capacity(32 * Pipe::k_page_size).value(), 32 * Pipe::k_page_size);
+    KEXPECT_EQ(p.pipe->write({ g_buffer + 5 * Pipe::k_page_size, 1000 }, true).value(), 1000u);
+    KEXPECT_EQ(p.pipe->set_capacity(4 * Pipe::k_page_size).value(), 4 * Pipe::k_page_size);
+    KEXPECT_EQ(p.pipe->read(out.first(out.size()), true).value(), 3 * Pipe::k_page_size + 1000);
+    for (size_t i = 0; i < 3 * Pipe::k_page_size + 1000; ++i)
+        KEXPECT_EQ(out[i], g_buffer[2 * Pipe::k_page_size + i]);
+}
+
+KTEST(pipe_page_budget, "Pipe: past the page budget a pipe gets 2 pages and may not grow; charges go back") {
+    size_t charged = Pipe::pages_charged();
+    BudgetOverride budget(charged + 20);
+    {
+        TestPipe big;
+        TestPipe small;
+        KEXPECT(big.pipe && small.pipe);
+        KEXPECT_EQ(big.pipe->capacity(), Pipe::k_capacity);
+        KEXPECT_EQ(small.pipe->capacity(), Pipe::k_min_pages * Pipe::k_page_size);
+        KEXPECT_EQ(Pipe::pages_charged(), charged + Pipe::k_default_pages + Pipe::k_min_pages);
+        KEXPECT(small.pipe->set_capacity(Pipe::k_capacity).error() == Error::NotPermitted);
+        // Shrinking is always allowed, and makes room under the budget.
+        KEXPECT_EQ(big.pipe->set_capacity(Pipe::k_page_size).value(), Pipe::k_page_size);
+        KEXPECT_EQ(small.pipe->set_capacity(Pipe::k_capacity).value(), Pipe::k_capacity);
+        KEXPECT_EQ(Pipe::pages_charged(), charged + 1 + Pipe::k_default_pages);
+    }
+    KEXPECT_EQ(Pipe::pages_charged(), charged);
 }

@@ -1,0 +1,277 @@
+#include "kernel/syscalls/transfer.h"
+
+#include "kernel/fs/pipe.h"
+#include "kernel/syscalls/syscall.h"
+
+namespace akuma::sys {
+
+namespace abi = linux_abi;
+
+namespace {
+
+constexpr size_t k_max_vectors = 1024;  // IOV_MAX
+
+// Linux's tty_write copies a write in chunks of this size, each whole.
+constexpr size_t k_tty_chunk = 2048;
+
+size_t smaller(size_t a, size_t b) { return a < b ? a : b; }
+
+// How much of a read(2) buffer can take part: Linux caps a transfer and
+// stops at the first byte it cannot write (a buffer running into an
+// unmapped page gets what fits); no accessible byte at all is EFAULT.
+ErrorOr<size_t> writable_length(uint64_t address, size_t count) {
+    if (count == 0)
+        return size_t { 0 };
+    size_t accessible = current().space->accessible_prefix(address, smaller(count, k_max_transfer), true);
+    if (accessible == 0)
+        return Error::Fault;
+    return accessible;
+}
+
+// The bytes of one write(2), pwrite64(2) or writev(2): user segments read
+// front to back, capped at k_max_transfer as Linux caps them.
+class WriteSource {
+public:
+    WriteSource(const abi::Iovec* vectors, size_t count) : m_vectors(vectors), m_count(count) {
+        for (size_t i = 0; i < count; ++i)
+            m_total += smaller(vectors[i].len, k_max_transfer - m_total);
+    }
+    size_t total() const { return m_total; }
+
+    // Linux's access_ok: every segment lies in the user half.
+    bool in_user_range() const {
+        for (size_t i = 0; i < m_count; ++i) {
+            if (!mm::is_user_range(m_vectors[i].base, m_vectors[i].len))
+                return false;
+        }
+        return true;
+    }
+
+    // How many bytes from the start the process can read: up to the first
+    // byte in unmapped (or PROT_NONE) memory.
+    size_t readable() const {
+        size_t result = 0;
+        for (size_t i = 0; i < m_count && result < m_total; ++i) {
+            size_t length = smaller(m_vectors[i].len, m_total - result);
+            size_t accessible = current().space->accessible_prefix(m_vectors[i].base, length, false);
+            result += accessible;
+            if (accessible < length)
+                break;
+        }
+        return result;
+    }
+
+    // The next `size` bytes; Fault if any of them cannot be read.
+    ErrorOr<void> copy_next(uint8_t* to, size_t size) {
+        while (size > 0) {
+            const abi::Iovec& vector = m_vectors[m_index];
+            size_t step = smaller(size, vector.len - m_offset);
+            if (step > 0)
+                TRY(mm::copy_from_user(to, mm::UserPtr<const void>(vector.base + m_offset), step));
+            to += step;
+            size -= step;
+            m_offset += step;
+            if (m_offset == vector.len) {
+                ++m_index;
+                m_offset = 0;
+            }
+        }
+        return {};
+    }
+
+private:
+    const abi::Iovec* m_vectors;
+    size_t m_count;
+    size_t m_total { 0 };
+    size_t m_index { 0 };   // the segment copy_next reads
+    size_t m_offset { 0 };  // bytes of it already read
+};
+
+// The console, as Linux's tty_write: 2048-byte chunks, each copied whole;
+// a chunk that runs into unmapped memory ends the write (EFAULT if it is
+// the first).
+ErrorOr<size_t> write_console(fs::OpenFile& file, WriteSource& source) {
+    Bounce bounce(smaller(source.total(), k_tty_chunk));
+    if (!bounce.data())
+        return Error::NoMemory;
+    size_t done = 0;
+    while (done < source.total()) {
+        size_t step = smaller(bounce.size(), source.total() - done);
+        if (source.copy_next(bounce.data(), step).is_error())
+            return partial(done, Error::Fault);
+        auto moved = fs::write(file, { bounce.data(), step });
+        if (moved.is_error())
+            return partial(done, moved.error());
+        done += moved.value();
+        if (moved.value() < step)
+            break;
+    }
+    return done;
+}
+
+// A pipe, in bounce chunks tied together by a cursor: the pipe places the
+// bytes as Linux would place the whole write, and copies each of its pieces
+// (the top-up of its last page, then a page at a time) whole, so the
+// readable part of the buffer decides where the write stops (pipe.h).
+ErrorOr<size_t> write_pipe(fs::OpenFile& file, WriteSource& source) {
+    fs::Pipe::WriteCursor cursor { source.total(), source.readable() };
+    Bounce bounce(cursor.readable);
+    if (!bounce.data())
+        return Error::NoMemory;
+    for (;;) {
+        // An empty step still goes to the pipe: it reports EPIPE or EFAULT.
+        size_t done = cursor.position;
+        size_t step = smaller(bounce.size(), cursor.readable - done);
+        if (source.copy_next(bounce.data(), step).is_error())
+            return partial(done, Error::Fault);
+        auto moved = fs::write(file, { bounce.data(), step }, &cursor);
+        if (moved.is_error())
+            return partial(done, moved.error());
+        if (moved.value() < step || cursor.position == cursor.total)
+            return cursor.position;
+    }
+}
+
+// Files and /dev/random take what can be read, up to the first hole (a
+// short count; EFAULT if there is nothing).
+ErrorOr<size_t> write_readable(fs::OpenFile& file, WriteSource& source, std::optional<uint64_t> offset) {
+    size_t count = source.readable();
+    if (count == 0)
+        return Error::Fault;
+    Bounce bounce(count);
+    if (!bounce.data())
+        return Error::NoMemory;
+    size_t done = 0;
+    while (done < count) {
+        size_t step = smaller(bounce.size(), count - done);
+        if (source.copy_next(bounce.data(), step).is_error())
+            return partial(done, Error::Fault);
+        auto moved = offset ? fs::pwrite(file, { bounce.data(), step }, *offset + done)
+                            : fs::write(file, { bounce.data(), step });
+        if (moved.is_error())
+            return partial(done, moved.error());
+        done += moved.value();
+        if (moved.value() < step)
+            break;
+    }
+    return done;
+}
+
+// Each kind of file takes the bytes of a write the way Linux's does.
+ErrorOr<size_t> write_from(fs::OpenFile& file, WriteSource& source, std::optional<uint64_t> offset) {
+    if (!fs::is_writable(file))
+        return Error::BadFd;
+    if (!source.in_user_range())
+        return Error::Fault;
+    if (source.total() == 0)
+        return size_t { 0 };
+    switch (file.kind) {
+    case fs::FileKind::Null:
+    case fs::FileKind::Zero: return source.total();  // Linux's write_null does not read the buffer
+    case fs::FileKind::Console: return write_console(file, source);
+    case fs::FileKind::Pipe: return write_pipe(file, source);
+    case fs::FileKind::Random:
+    case fs::FileKind::Inode: break;
+    }
+    return write_readable(file, source, offset);
+}
+
+// writev's segments copied into `array` first.
+ErrorOr<size_t> write_vector_array(fs::OpenFile& file, mm::UserPtr<const abi::Iovec> vectors, abi::Iovec* array,
+                                   uint64_t count) {
+    TRY(mm::copy_from_user(array, vectors.cast<const void>(), count * sizeof(abi::Iovec)));
+    for (uint64_t i = 0; i < count; ++i) {
+        if (static_cast<int64_t>(array[i].len) < 0)
+            return Error::Invalid;
+    }
+    WriteSource source(array, count);
+    return write_from(file, source, std::nullopt);
+}
+
+}  // namespace
+
+// Moves up to `count` bytes from the file to user memory through a kernel
+// bounce buffer; an `offset` means pread (the file offset is left alone).
+//
+// How a read goes on once bytes arrived (`continuing`: an earlier iovec of
+// the same readv got some): files and the memory devices fill the request;
+// a pipe adds only what is already buffered, as Linux's pipe_read; the
+// console delivers one line (or what VMIN/VTIME gave) per call.
+ErrorOr<size_t> read_to_user(fs::OpenFile& file, uint64_t address, size_t count, std::optional<uint64_t> offset,
+                             bool continuing) {
+    count = TRY(writable_length(address, count));
+    Bounce bounce(count);
+    if (!bounce.data())
+        return Error::NoMemory;
+    size_t done = 0;
+    while (done < count) {
+        bool more = continuing || done > 0;
+        if (more && file.kind == fs::FileKind::Console)
+            break;
+        bool only_buffered = more && file.kind == fs::FileKind::Pipe;
+        size_t step = smaller(bounce.size(), count - done);
+        std::span<uint8_t> chunk { bounce.data(), step };
+        ErrorOr<size_t> moved = offset          ? fs::pread(file, chunk, *offset + done)
+                                : only_buffered ? fs::read_nonblocking(file, chunk)
+                                                : fs::read(file, chunk);
+        if (moved.is_error()) {
+            if (only_buffered && moved.error() == Error::TryAgain)
+                break;
+            return partial(done, moved.error());
+        }
+        if (moved.value() == 0)
+            break;
+        if (mm::copy_to_user(mm::UserPtr<void>(address + done), chunk.data(), moved.value()).is_error())
+            return partial(done, Error::Fault);
+        done += moved.value();
+        if (moved.value() < step)
+            break;
+    }
+    return done;
+}
+
+ErrorOr<size_t> read_vectors(fs::OpenFile& file, mm::UserPtr<const abi::Iovec> vectors, uint64_t count) {
+    if (count > k_max_vectors)
+        return Error::Invalid;
+    size_t total = 0;
+    for (uint64_t i = 0; i < count; ++i) {
+        auto vector = mm::read_user(vectors.offset(i));
+        if (vector.is_error())
+            return partial(total, Error::Fault);
+        if (vector.value().len == 0)
+            continue;
+        auto done = read_to_user(file, vector.value().base, vector.value().len, std::nullopt, total > 0);
+        if (done.is_error())
+            return partial(total, done.error());
+        total += done.value();
+        if (done.value() < vector.value().len)
+            break;
+    }
+    return total;
+}
+
+ErrorOr<size_t> write_from_user(fs::OpenFile& file, uint64_t address, size_t count, std::optional<uint64_t> offset) {
+    abi::Iovec vector { address, count };
+    WriteSource source(&vector, 1);
+    return write_from(file, source, offset);
+}
+
+// Linux's import_iovec: the whole array first (EFAULT), no length may be
+// negative (EINVAL); then the segments are one stream, so a pipe or the
+// console sees one write (PIPE_BUF atomicity holds for the total).
+ErrorOr<size_t> write_vectors(fs::OpenFile& file, mm::UserPtr<const abi::Iovec> vectors, uint64_t count) {
+    if (!fs::is_writable(file))
+        return Error::BadFd;
+    if (count > k_max_vectors)
+        return Error::Invalid;
+    if (count == 0)
+        return size_t { 0 };
+    auto* array = static_cast<abi::Iovec*>(mm::kmalloc(count * sizeof(abi::Iovec)));
+    if (!array)
+        return Error::NoMemory;
+    auto result = write_vector_array(file, vectors, array, count);
+    mm::kfree(array);
+    return result;
+}
+
+}  // namespace akuma::sys
