@@ -206,6 +206,21 @@ TEST_F(VmaSetTest, MergesAdjacentIdenticalVmas) {
     EXPECT_EQ(contents(set), std::vector {anon(page(0), page(6))});
 }
 
+// A shared file mapping (max_prot without write) next to a private one of
+// the same file must stay apart: merged, mprotect could make it writable.
+TEST_F(VmaSetTest, DoesNotMergeDifferentMaxProt) {
+    VmaSet set;
+    Vma shared_part = file_vma(page(0), page(1), R, k_file_a, 0, P);
+    shared_part.max_prot = RX;
+    ASSERT_FALSE(set.insert(shared_part).is_error());
+    ASSERT_FALSE(set.insert(file_vma(page(1), page(2), R, k_file_a, P, P)).is_error());
+    EXPECT_EQ(set.size(), 2u);
+    Vma more_shared = file_vma(page(2), page(3), R, k_file_a, 2 * P, P);
+    more_shared.max_prot = RX;
+    ASSERT_FALSE(set.insert(more_shared).is_error());
+    EXPECT_EQ(set.size(), 3u);
+}
+
 TEST_F(VmaSetTest, DoesNotMergeDifferentAttributes) {
     VmaSet set;
     ASSERT_FALSE(set.insert(anon(page(0), page(1), RW)).is_error());
