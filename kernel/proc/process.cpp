@@ -83,6 +83,7 @@ uint64_t launch_main(void* argument) {
     if (process->pid == 1 && g_pid1_user_entry_ns == 0)
         g_pid1_user_entry_ns = arch::monotonic_ns();  // before up(), which may switch to spawn()'s thread
     job->loaded.up();  // the job belongs to spawn() again from here on
+    sched::account_return_to_user(*self);
     enter_user_mode(entry.entry, entry.stack_pointer, self->stack.top);
 }
 
@@ -92,6 +93,7 @@ uint64_t task_main(void* argument) {
     if (!self->task)
         return 0;  // start_task failed after creating the thread
     static_assert(sizeof(arch::TrapFrame) == 288);  // user_entry.S copies this many bytes
+    sched::account_return_to_user(*self);
     return_to_user_with_frame(&task->start_frame, self->stack.top);
 }
 

@@ -29,6 +29,7 @@
 #include "kernel/lib/intrusive_list.h"
 #include "kernel/proc/address_space.h"
 #include "kernel/proc/signal_frame.h"
+#include "kernel/sched/cpu_time.h"
 #include "kernel/sched/thread.h"
 #include "kernel/sched/wait_queue.h"
 #include "kernel/time/timer_list.h"
@@ -251,9 +252,11 @@ void handle_signals_before_user_return(arch::TrapFrame& frame);
 // gives the task work on its way out sets one of these (queueing an
 // unblocked signal, unmasking one, a group exit, a stop or an exec set
 // signal_pending).
-inline bool has_return_work(const Task& task) {
-    return task.thread->signal_pending || task.syscall_interrupted || task.restore_saved_mask;
+// `thread` is the task's (the fast path has it at hand already).
+inline bool has_return_work(const sched::Thread& thread, const Task& task) {
+    return thread.signal_pending || task.syscall_interrupted || task.restore_saved_mask;
 }
+inline bool has_return_work(const Task& task) { return has_return_work(*task.thread, task); }
 // rt_sigreturn. Never returns an error to user space (a bad frame kills).
 void signal_return(arch::TrapFrame& frame);
 // Recomputes Thread::signal_pending for the task (scheduler lock held).
