@@ -51,12 +51,6 @@ static uint64_t rusage_ns(int who) {
     return usage_ns(&usage);
 }
 
-static uint64_t rusage_user_ns(int who) {
-    struct rusage usage;
-    CHECK_EQ(getrusage(who, &usage), 0);
-    return timeval_ns(usage.ru_utime);
-}
-
 static volatile uint64_t g_sink;
 
 static void spin_a_little(void) {
@@ -87,13 +81,17 @@ static void test_cpu_time_of_work(void) {
     uint64_t wall0 = clock_ns(CLOCK_MONOTONIC);
     struct tms tms0, tms1;
     clock_t ticks0 = times(&tms0);
-    uint64_t user0 = rusage_user_ns(RUSAGE_SELF), self0 = rusage_ns(RUSAGE_SELF);
-    uint64_t thread_user0 = rusage_user_ns(RUSAGE_THREAD);
+    struct rusage self0, self1, thread_usage0, thread_usage1;
+    CHECK_EQ(getrusage(RUSAGE_SELF, &self0), 0);
+    CHECK_EQ(getrusage(RUSAGE_THREAD, &thread_usage0), 0);
     uint64_t process0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID), thread0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
     burn(CLOCK_MONOTONIC, 200 * MS);
     uint64_t process = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - process0, thread = clock_ns(CLOCK_THREAD_CPUTIME_ID) - thread0;
-    uint64_t user = rusage_user_ns(RUSAGE_SELF) - user0, self = rusage_ns(RUSAGE_SELF) - self0;
-    uint64_t thread_user = rusage_user_ns(RUSAGE_THREAD) - thread_user0;
+    CHECK_EQ(getrusage(RUSAGE_THREAD, &thread_usage1), 0);
+    CHECK_EQ(getrusage(RUSAGE_SELF, &self1), 0);
+    uint64_t user = timeval_ns(self1.ru_utime) - timeval_ns(self0.ru_utime);
+    uint64_t self = usage_ns(&self1) - usage_ns(&self0);
+    uint64_t thread_user = timeval_ns(thread_usage1.ru_utime) - timeval_ns(thread_usage0.ru_utime);
     clock_t ticks1 = times(&tms1);
     uint64_t wall = clock_ns(CLOCK_MONOTONIC) - wall0;
     printf("  200 ms of work: wall %llu us, process clock %llu us, utime %llu us, tms_utime %ld ticks\n",
