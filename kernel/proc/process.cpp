@@ -83,6 +83,7 @@ uint64_t launch_main(void* argument) {
     if (process->pid == 1 && g_pid1_user_entry_ns == 0)
         g_pid1_user_entry_ns = arch::monotonic_ns();  // before up(), which may switch to spawn()'s thread
     job->loaded.up();  // the job belongs to spawn() again from here on
+    sched::account_return_to_user(*self);
     enter_user_mode(entry.entry, entry.stack_pointer, self->stack.top);
 }
 
@@ -94,6 +95,7 @@ uint64_t task_main(void* argument) {
     if (task->set_child_tid)  // as Linux, a fault here is ignored
         (void)mm::write_user(mm::UserPtr<int32_t>(task->set_child_tid), task->tid);
     static_assert(sizeof(arch::TrapFrame) == 288);  // user_entry.S copies this many bytes
+    sched::account_return_to_user(*self);
     return_to_user_with_frame(&task->start_frame, self->stack.top);
 }
 
@@ -152,6 +154,7 @@ void finish_process(Process& process, sched::Thread* self) {
     process.cwd.reset();
     self->user_ttbr0 = 0;
     arch::switch_user_translation(0);
+    uint64_t maxrss_kb = process.space ? process.space->peak_resident_pages() * mm::k_page_size / 1024 : 0;
     if (process.space && !process.space_borrowed)
         AddressSpace::destroy(process.space);
     process.space = nullptr;
@@ -163,6 +166,10 @@ void finish_process(Process& process, sched::Thread* self) {
     sched::SchedulerLockGuard guard;
     reparent_children_locked(guard, process);
     process.wait_status = process.group_exit_status;
+    // The time spent releasing the process is its own too; complete before
+    // the parent can see the zombie.
+    process.exited_time += sched::take_cpu_time();
+    process.exit_maxrss_kb = maxrss_kb;
     process.state = ProcessState::Zombie;
     Process* parent = process.parent;
     if (parent) {
@@ -230,6 +237,30 @@ Task* find_task_locked(int tid) {
 
 int allocate_pid_locked() { return g_next_pid++; }
 
+sched::CpuTime process_cpu_time_locked(Process& process) {
+    sched::CpuTime time = process.exited_time;
+    process.tasks.for_each([&](Task& task) {
+        if (task.thread)  // spawn(): not yet, for a moment
+            time += sched::thread_cpu_time(*task.thread);
+    });
+    return time;
+}
+
+ErrorOr<sched::CpuTime> cpu_time_of(CpuClockOf kind, int id) {
+    Task& self = *current_task();
+    sched::SchedulerLockGuard guard;
+    if (kind == CpuClockOf::Thread) {
+        Task* task = id == 0 ? &self : find_task_locked(id);
+        if (!task || task->process != self.process || !task->thread)
+            return Error::Invalid;
+        return sched::thread_cpu_time(*task->thread);
+    }
+    Process* process = id == 0 || id == self.tid ? self.process : find_process_locked(id);
+    if (!process)
+        return Error::Invalid;
+    return process_cpu_time_locked(*process);
+}
+
 void register_process_locked(Process& process) {
     g_processes.push_back(process);
     ++g_stats.live;
@@ -246,7 +277,6 @@ ErrorOr<Process*> allocate_process(Process* parent) {
     if (!memory)
         return Error::NoMemory;
     auto* process = new (memory) Process {};
-    process->start_ns = arch::monotonic_ns();
     process->umask = 022;
     process->exit_signal = abi::k_sigchld;
     if (parent) {
@@ -406,6 +436,7 @@ namespace {
     {
         sched::SchedulerLockGuard guard;
         process.tasks.remove(*task);
+        process.exited_time += sched::take_cpu_time();
         last = --process.live_tasks == 0;
         if (process.exec_task)
             process.exec_waiters.wake_all(guard);

@@ -29,6 +29,7 @@
 #include "kernel/lib/intrusive_list.h"
 #include "kernel/proc/address_space.h"
 #include "kernel/proc/signal_frame.h"
+#include "kernel/sched/cpu_time.h"
 #include "kernel/sched/thread.h"
 #include "kernel/sched/wait_queue.h"
 #include "kernel/time/timer_list.h"
@@ -112,7 +113,16 @@ struct Process {
     fs::InodeRef cwd;
     uint32_t umask;
     uint64_t sigreturn_trampoline;
-    uint64_t start_ns;
+    // CPU time (scheduler lock) of the tasks that have left, and of the
+    // children this process reaped: each one's own and its reaped
+    // children's, as Linux's cutime/cstime. The live tasks' time is in
+    // their threads (process_cpu_time_locked sums it all).
+    sched::CpuTime exited_time;
+    sched::CpuTime reaped_children_time;
+    // Peak resident set in KiB, recorded at exit (the address space is gone
+    // then), and the largest of the reaped children's (ru_maxrss).
+    uint64_t exit_maxrss_kb;
+    uint64_t reaped_children_maxrss_kb;
     int exit_signal;  // sent to the parent at death (SIGCHLD for fork)
     // Tasks (live user threads) and whether the group is being torn down.
     IntrusiveList<Task, &Task::process_link> tasks;
@@ -231,6 +241,10 @@ struct WaitResult {
     int status;  // wait4 encoding
     int code;    // CLD_* for waitid
     int value;   // exit code or signal for waitid's si_status
+    // The child's resource usage (wait4/waitid's rusage): its CPU time and
+    // its reaped children's; peak RSS once it has exited (0 before).
+    sched::CpuTime usage;
+    uint64_t maxrss_kb;
 };
 // Errors: NoChild, Interrupted.
 ErrorOr<WaitResult> wait_child(const WaitRequest& request);
@@ -261,9 +275,11 @@ void handle_signals_before_user_return(arch::TrapFrame& frame);
 // gives the task work on its way out sets one of these (queueing an
 // unblocked signal, unmasking one, a group exit, a stop or an exec set
 // signal_pending).
-inline bool has_return_work(const Task& task) {
-    return task.thread->signal_pending || task.syscall_interrupted || task.restore_saved_mask;
+// `thread` is the task's (the fast path has it at hand already).
+inline bool has_return_work(const sched::Thread& thread, const Task& task) {
+    return thread.signal_pending || task.syscall_interrupted || task.restore_saved_mask;
 }
+inline bool has_return_work(const Task& task) { return has_return_work(*task.thread, task); }
 // rt_sigreturn. Never returns an error to user space (a bad frame kills).
 void signal_return(arch::TrapFrame& frame);
 // Recomputes Thread::signal_pending for the task (scheduler lock held).
@@ -302,6 +318,17 @@ ErrorOr<void> check_foreground_group(int pgid);
 // Frees what ended processes and threads left for later: zombies nobody
 // will wait for, and the kernel threads of exited tasks.
 void free_finished();
+
+// CPU time of a whole process: its live tasks' and those that left.
+// Scheduler lock held.
+sched::CpuTime process_cpu_time_locked(Process& process);
+
+// clock_gettime's CPU-time clocks of other threads and processes (Linux's
+// pid_for_clock): `id` 0 is the caller's thread or process; a thread
+// clock needs a thread of the caller's process; a process clock needs a
+// process (a zombie's too), or the caller's own TID. Errors: Invalid.
+enum class CpuClockOf : uint8_t { Process, Thread };
+ErrorOr<sched::CpuTime> cpu_time_of(CpuClockOf kind, int id);
 
 struct ProcessStats {
     uint64_t live;   // processes not yet reaped

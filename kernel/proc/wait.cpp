@@ -19,7 +19,8 @@ bool selected(const Process& child, const WaitRequest& request) {
     return false;
 }
 
-// What `child` has to report under `request`, if anything.
+// What `child` has to report under `request`, if anything (the usage is
+// added by add_usage).
 std::optional<WaitResult> report_of(Process& child, const WaitRequest& request) {
     if (child.state == ProcessState::Zombie) {
         if (!request.exited)
@@ -27,19 +28,40 @@ std::optional<WaitResult> report_of(Process& child, const WaitRequest& request) 
         int status = child.wait_status;
         bool killed = status & 0x7f;
         return WaitResult { child.pid, status, killed ? abi::k_cld_killed : abi::k_cld_exited,
-                            killed ? (status & 0x7f) : (status >> 8) & 0xff };
+                            killed ? (status & 0x7f) : (status >> 8) & 0xff, {}, 0 };
     }
     if (request.stopped && child.stopped && child.job_event == JobEvent::Stopped) {
         if (!request.no_reap)
             child.job_event = JobEvent::None;
-        return WaitResult { child.pid, (child.stop_signal << 8) | 0x7f, abi::k_cld_stopped, child.stop_signal };
+        return WaitResult { child.pid, (child.stop_signal << 8) | 0x7f, abi::k_cld_stopped, child.stop_signal,
+                            {}, 0 };
     }
     if (request.continued && child.job_event == JobEvent::Continued) {
         if (!request.no_reap)
             child.job_event = JobEvent::None;
-        return WaitResult { child.pid, 0xffff, abi::k_cld_continued, abi::k_sigcont };
+        return WaitResult { child.pid, 0xffff, abi::k_cld_continued, abi::k_sigcont, {}, 0 };
     }
     return std::nullopt;
+}
+
+// Linux fills wait4/waitid's rusage with the child's RUSAGE_BOTH: its own
+// time and what it collected from its reaped children. A live child's
+// peak RSS is not read (its address space may be going away meanwhile).
+void add_usage(WaitResult& result, Process& child) {
+    result.usage = process_cpu_time_locked(child);
+    result.usage += child.reaped_children_time;
+    if (child.state == ProcessState::Zombie)
+        result.maxrss_kb = child.exit_maxrss_kb;
+    if (result.maxrss_kb < child.reaped_children_maxrss_kb)
+        result.maxrss_kb = child.reaped_children_maxrss_kb;
+}
+
+// A parent that reaps a child collects its time (and its children's) and
+// its peak RSS, as Linux's wait_task_zombie.
+void collect_usage(Process& parent, const WaitResult& reaped) {
+    parent.reaped_children_time += reaped.usage;
+    if (reaped.maxrss_kb > parent.reaped_children_maxrss_kb)
+        parent.reaped_children_maxrss_kb = reaped.maxrss_kb;
 }
 
 }  // namespace
@@ -57,7 +79,10 @@ ErrorOr<WaitResult> wait_child(const WaitRequest& request) {
                     return;
                 any = true;
                 result = report_of(child, request);
+                if (result)
+                    add_usage(*result, child);
                 if (result && child.state == ProcessState::Zombie && !request.no_reap) {
+                    collect_usage(self, *result);
                     self.children.remove(child.sibling_link);
                     unregister_process_locked(child);
                     zombie = &child;

@@ -8,6 +8,7 @@
 #include "kernel/lib/intrusive_list.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/mm/kmalloc.h"
+#include "kernel/sched/cpu_time.h"
 #include "kernel/sched/scheduler_internal.h"
 
 extern "C" char boot_stack_bottom[], boot_stack_top[];
@@ -47,6 +48,13 @@ void schedule_locked() {
         previous->state = ThreadState::Running;
         return;
     }
+    // CPU time (cpu_time.h): the previous thread's stretch on this CPU ends.
+    // Setting user_start too keeps time off the CPU out of user time
+    // whatever the way back to EL0.
+    uint64_t now = arch::read_counter();
+    previous->run_counts += now - previous->run_start;
+    next->run_start = now;
+    next->user_start = now;
     next->state = ThreadState::Running;
     next->slice_remaining = g_stats.slice_ticks;
     ++next->switches_in;
@@ -166,6 +174,32 @@ void preempt_if_needed() {
 }
 
 void release_scheduler_lock_in_new_thread() { g_lock.unlock(0); }  // DAIF 0: interrupts enabled
+
+namespace {
+
+CpuTime cpu_time_at(const Thread& thread, uint64_t now) {
+    uint64_t run = thread.run_counts;
+    if (&thread == g_current_thread || thread.state == ThreadState::Running)
+        run += now - thread.run_start;
+    uint64_t user = __atomic_load_n(&thread.user_counts, __ATOMIC_RELAXED);
+    if (user > run)  // counter reads without a barrier may be a few counts off
+        user = run;
+    return { user, run - user };
+}
+
+}  // namespace
+
+CpuTime thread_cpu_time(const Thread& thread) { return cpu_time_at(thread, arch::read_counter()); }
+
+CpuTime take_cpu_time() {
+    Thread& self = *g_current_thread;
+    uint64_t now = arch::read_counter();
+    CpuTime time = cpu_time_at(self, now);
+    self.run_counts = 0;
+    self.run_start = now;
+    __atomic_store_n(&self.user_counts, 0, __ATOMIC_RELAXED);
+    return time;
+}
 
 SchedulerStats scheduler_stats() {
     SchedulerLockGuard guard;

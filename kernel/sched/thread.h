@@ -41,6 +41,13 @@ struct Thread {
     bool joined;
     uint64_t exit_value;
     unsigned slice_remaining;  // ticks left in the current time slice
+    // CPU time, in counter units (kernel/sched/cpu_time.h). The run fields
+    // change at context switches (scheduler lock); the user fields only on
+    // the CPU that runs the thread, at its entries from and returns to EL0.
+    uint64_t run_counts;   // time on a CPU, up to the last switch away
+    uint64_t run_start;    // counter when it was last switched in
+    uint64_t user_counts;  // time in EL0, up to the last entry from it
+    uint64_t user_start;   // counter at the last return to EL0
     unsigned preempt_disabled; // > 0: the tick does not switch away (yield still does)
     uint64_t switches_in;      // how often it was switched to
     WaitQueue joiners;

@@ -1,8 +1,9 @@
 // System and resource information: sysinfo, times, getrusage,
-// sched_getaffinity, and wait4/waitid (a process has no children until
-// fork exists, issue 6, so they report ECHILD as Linux does then).
+// sched_getaffinity. CPU time comes from the per-thread accounting
+// (kernel/sched/cpu_time.h).
 #include "kernel/arch/aarch64/timer.h"
 #include "kernel/mm/pmm.h"
+#include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/syscalls/syscall.h"
 
@@ -12,13 +13,30 @@ namespace abi = linux_abi;
 
 namespace {
 
-constexpr uint64_t k_ns_per_tick = 1'000'000'000 / abi::k_user_hz;
+constexpr uint64_t k_ns_per_second = 1'000'000'000;
+constexpr uint64_t k_ns_per_tick = k_ns_per_second / abi::k_user_hz;
 
-// CPU time is not accounted per thread yet: the time since the process
-// started is an upper bound of it (see time_syscalls.cpp).
-uint64_t process_time_ns() { return arch::monotonic_ns() - current().start_ns; }
+abi::Timeval to_timeval(uint64_t counts) {
+    uint64_t ns = arch::counts_to_ns(counts);
+    return { static_cast<int64_t>(ns / k_ns_per_second),
+             static_cast<int64_t>((ns % k_ns_per_second) / 1000) };
+}
+
+int64_t to_clock_ticks(uint64_t counts) {
+    return static_cast<int64_t>(arch::counts_to_ns(counts) / k_ns_per_tick);
+}
+
+uint64_t own_maxrss_kb() { return current().space->peak_resident_pages() * mm::k_page_size / 1024; }
 
 }  // namespace
+
+abi::Rusage rusage_of(const sched::CpuTime& time, uint64_t maxrss_kb) {
+    abi::Rusage usage {};
+    usage.utime = to_timeval(time.user);
+    usage.stime = to_timeval(time.system);
+    usage.maxrss = static_cast<int64_t>(maxrss_kb);
+    return usage;
+}
 
 int64_t sys_sysinfo(const SyscallArgs& args) {
     auto memory = mm::pmm_stats();
@@ -33,25 +51,40 @@ int64_t sys_sysinfo(const SyscallArgs& args) {
 
 int64_t sys_times(const SyscallArgs& args) {
     if (args.a[0] != 0) {
-        abi::Tms times { static_cast<int64_t>(process_time_ns() / k_ns_per_tick), 0, 0, 0 };
+        sched::CpuTime self, children;
+        {
+            sched::SchedulerLockGuard guard;
+            self = proc::process_cpu_time_locked(current());
+            children = current().reaped_children_time;
+        }
+        abi::Tms times { to_clock_ticks(self.user), to_clock_ticks(self.system),
+                         to_clock_ticks(children.user), to_clock_ticks(children.system) };
         if (mm::write_user(args.ptr<abi::Tms>(0), times).is_error())
             return error_result(Error::Fault);
     }
+    // Clock ticks since an arbitrary point (boot), as Linux's jiffies.
     return static_cast<int64_t>(arch::monotonic_ns() / k_ns_per_tick);
 }
 
 int64_t sys_getrusage(const SyscallArgs& args) {
-    constexpr int k_rusage_thread = 1;
     int who = static_cast<int>(args.a[0]);
-    abi::Rusage usage {};
-    if (who == abi::k_rusage_self || who == k_rusage_thread) {
-        uint64_t ns = process_time_ns();
-        usage.utime = { static_cast<int64_t>(ns / 1'000'000'000), static_cast<int64_t>((ns % 1'000'000'000) / 1000) };
-        usage.maxrss = static_cast<int64_t>(current().space->peak_resident_pages() * mm::k_page_size / 1024);
-    } else if (who != abi::k_rusage_children) {
+    sched::CpuTime time;
+    uint64_t maxrss_kb = 0;
+    if (who == abi::k_rusage_self) {
+        sched::SchedulerLockGuard guard;
+        time = proc::process_cpu_time_locked(current());
+    } else if (who == abi::k_rusage_thread) {
+        time = sched::thread_cpu_time(*sched::current_thread());
+    } else if (who == abi::k_rusage_children) {
+        sched::SchedulerLockGuard guard;
+        time = current().reaped_children_time;
+        maxrss_kb = current().reaped_children_maxrss_kb;
+    } else {
         return error_result(Error::Invalid);
     }
-    return to_result(mm::write_user(args.ptr<abi::Rusage>(1), usage));
+    if (who != abi::k_rusage_children)
+        maxrss_kb = own_maxrss_kb();  // Linux: the process's for RUSAGE_THREAD too
+    return to_result(mm::write_user(args.ptr<abi::Rusage>(1), rusage_of(time, maxrss_kb)));
 }
 
 int64_t sys_sched_getaffinity(const SyscallArgs& args) {

@@ -184,7 +184,10 @@ int64_t sys_wait4(const SyscallArgs& args) {
     if (result.value().pid && args.a[1] &&
         mm::write_user(args.ptr<int32_t>(1), result.value().status).is_error())
         return error_result(Error::Fault);
-    if (args.a[3] && mm::write_user(args.ptr<abi::Rusage>(3), abi::Rusage {}).is_error())
+    // As Linux: the rusage only when a child reported (not for WNOHANG's 0).
+    if (result.value().pid && args.a[3] &&
+        mm::write_user(args.ptr<abi::Rusage>(3), rusage_of(result.value().usage, result.value().maxrss_kb))
+            .is_error())
         return error_result(Error::Fault);
     return result.value().pid;
 }
@@ -234,7 +237,9 @@ int64_t sys_waitid(const SyscallArgs& args) {
         if (mm::write_user(args.ptr<proc::sigframe::Siginfo>(2), info).is_error())
             return error_result(Error::Fault);
     }
-    if (args.a[4] && mm::write_user(args.ptr<abi::Rusage>(4), abi::Rusage {}).is_error())
+    if (result.value().pid && args.a[4] &&
+        mm::write_user(args.ptr<abi::Rusage>(4), rusage_of(result.value().usage, result.value().maxrss_kb))
+            .is_error())
         return error_result(Error::Fault);
     return 0;
 }

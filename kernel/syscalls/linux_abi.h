@@ -564,6 +564,13 @@ constexpr int32_t k_clock_realtime_alarm = 8;
 constexpr int32_t k_clock_boottime_alarm = 9;
 constexpr int32_t k_clock_tai = 11;
 constexpr uint32_t k_timer_abstime = 1;
+// CPU-time clocks of a given process or thread (clock_getcpuclockid,
+// pthread_getcpuclockid): negative ids, (~pid << 3) | per-thread | which.
+constexpr int32_t k_cpuclock_prof = 0;   // user + system time
+constexpr int32_t k_cpuclock_virt = 1;   // user time
+constexpr int32_t k_cpuclock_sched = 2;  // all CPU time (what CLOCK_*_CPUTIME_ID are)
+constexpr int32_t k_cpuclock_which_mask = 3;  // 3 itself: a posix-clock fd (CLOCKFD)
+constexpr int32_t k_cpuclock_perthread = 4;
 
 // ---- futex(2) ----------------------------------------------------------------
 constexpr uint32_t k_futex_wait = 0;

@@ -9,6 +9,7 @@
 #include "kernel/lib/error_or.h"
 #include "kernel/mm/user_access.h"
 #include "kernel/proc/process.h"
+#include "kernel/syscalls/linux_abi.h"
 
 namespace akuma::sys {
 
@@ -38,6 +39,10 @@ int64_t to_result(ErrorOr<T>&& result) {
 }
 
 inline proc::Process& current() { return *proc::current_process(); }
+
+// getrusage's answer for `time` (counter units) and a peak RSS in KiB; the
+// other fields stay 0 (not counted). Also wait4's and waitid's.
+linux_abi::Rusage rusage_of(const sched::CpuTime& time, uint64_t maxrss_kb);
 
 // Each file defines its handlers and registers them here (dispatch.cpp).
 #define AKUMA_SYSCALL_HANDLERS(X)                                                                                  \

@@ -1,5 +1,6 @@
 // Clocks and sleeping. CLOCK_MONOTONIC is the generic timer; CLOCK_REALTIME
-// is the PL031 time at boot plus the monotonic time since.
+// is the PL031 time at boot plus the monotonic time since; the CPU-time
+// clocks come from the per-thread accounting (kernel/sched/cpu_time.h).
 #include "kernel/arch/aarch64/timer.h"
 #include "kernel/drivers/pl031.h"
 #include "kernel/sched/scheduler.h"
@@ -15,7 +16,33 @@ namespace {
 
 using time::k_ns_per_second;
 
+constexpr uint64_t k_process_clock_poll_ns = 10'000'000;
+
+bool is_cpu_clock(int clock) {
+    return clock < 0 || clock == abi::k_clock_process_cputime_id || clock == abi::k_clock_thread_cputime_id;
+}
+
+// A CPU-time clock: the caller's process or thread, or (negative ids,
+// Linux's CPUCLOCK_* encoding) one named by PID or TID.
+ErrorOr<uint64_t> cpu_clock_ns(int clock) {
+    using proc::CpuClockOf;
+    int which = abi::k_cpuclock_sched;
+    auto kind = clock == abi::k_clock_thread_cputime_id ? CpuClockOf::Thread : CpuClockOf::Process;
+    int id = 0;
+    if (clock < 0) {
+        which = clock & abi::k_cpuclock_which_mask;
+        if (which == abi::k_cpuclock_which_mask)
+            return Error::Invalid;  // no posix-clock devices
+        kind = (clock & abi::k_cpuclock_perthread) ? CpuClockOf::Thread : CpuClockOf::Process;
+        id = ~(clock >> 3);
+    }
+    auto time = TRY(proc::cpu_time_of(kind, id));
+    return arch::counts_to_ns(which == abi::k_cpuclock_virt ? time.user : time.total());
+}
+
 ErrorOr<uint64_t> clock_now_ns(int clock) {
+    if (is_cpu_clock(clock))
+        return cpu_clock_ns(clock);
     switch (clock) {
     case abi::k_clock_realtime:
     case abi::k_clock_realtime_coarse:
@@ -26,11 +53,6 @@ ErrorOr<uint64_t> clock_now_ns(int clock) {
     case abi::k_clock_monotonic_coarse:
     case abi::k_clock_boottime:
         return arch::monotonic_ns();
-    // CPU time is not accounted per thread yet: the time since the process
-    // started is an upper bound of it (exact while it is the only runnable one).
-    case abi::k_clock_process_cputime_id:
-    case abi::k_clock_thread_cputime_id:
-        return arch::monotonic_ns() - current().start_ns;
     default: return Error::Invalid;
     }
 }
@@ -48,6 +70,51 @@ uint64_t sleep_for(uint64_t nanoseconds) {
     task.sleep_deadline_ns = deadline;
     uint64_t left = time::time_left(deadline, arch::monotonic_ns());
     return left ? left : 1;  // interrupted: never report "nothing left"
+}
+
+// clock_nanosleep on a CPU-time clock (Linux's posix_cpu_nsleep): until the
+// thread or process has used that much time. A thread's clock moves at most
+// as fast as real time, so sleeping for what is left never oversleeps; a
+// process's runs faster when its threads run on several CPUs at once, so
+// it is looked at again at least every k_process_clock_poll_ns. A restart
+// after a stop resumes toward the same target (kept in sleep_deadline_ns,
+// as sleep_for does).
+int64_t sleep_on_cpu_clock(const SyscallArgs& args) {
+    int clock = static_cast<int>(args.a[0]);
+    proc::Task& task = *proc::current_task();
+    if (clock == abi::k_clock_thread_cputime_id)
+        return error_result(Error::NotSupported);  // Linux: no sleeping on it at all
+    int id = ~(clock >> 3);
+    if (clock < 0 && (clock & abi::k_cpuclock_perthread) && (id == 0 || id == task.tid))
+        return error_result(Error::Invalid);  // the own thread's clock stands still while it sleeps
+    auto start = cpu_clock_ns(clock);
+    if (start.is_error())
+        return error_result(start.error());
+    auto value = read_timespec_ns(args.ptr<const abi::Timespec>(2));
+    if (value.is_error())
+        return error_result(value.error());
+    bool absolute = args.a[1] & abi::k_timer_abstime;
+    uint64_t target = absolute ? value.value() : time::saturating_add(start.value(), value.value());
+    if (task.resume_sleep)
+        target = task.sleep_deadline_ns;
+    task.resume_sleep = false;
+    for (;;) {
+        auto now = cpu_clock_ns(clock);
+        if (now.is_error() || now.value() >= target)
+            return 0;  // reached, or its thread or process is gone (Linux ends the sleep then too)
+        uint64_t wait = target - now.value();
+        if (!(clock < 0 && (clock & abi::k_cpuclock_perthread)) && wait > k_process_clock_poll_ns)
+            wait = k_process_clock_poll_ns;
+        if (sched::sleep_interruptible_until(time::deadline_after(arch::monotonic_ns(), wait)))
+            continue;
+        task.sleep_deadline_ns = target;
+        auto at_signal = cpu_clock_ns(clock);
+        uint64_t left = !at_signal.is_error() && at_signal.value() < target ? target - at_signal.value() : 1;
+        if (!absolute && args.a[3] &&
+            mm::write_user(args.ptr<abi::Timespec>(3), to_timespec(left)).is_error())
+            return error_result(Error::Fault);
+        return error_result(Error::Interrupted);
+    }
 }
 
 }  // namespace
@@ -97,11 +164,11 @@ int64_t sys_nanosleep(const SyscallArgs& args) {
 
 int64_t sys_clock_nanosleep(const SyscallArgs& args) {
     int clock = static_cast<int>(args.a[0]);
+    if (is_cpu_clock(clock))
+        return sleep_on_cpu_clock(args);
     auto now = clock_now_ns(clock);
     if (now.is_error())
         return error_result(now.error());
-    if (clock == abi::k_clock_thread_cputime_id)
-        return error_result(Error::Invalid);
     auto value = read_timespec_ns(args.ptr<const abi::Timespec>(2));
     if (value.is_error())
         return error_result(value.error());

@@ -14,6 +14,7 @@
 #include "kernel/lib/kprint.h"
 #include "kernel/proc/user_exceptions.h"
 #include "kernel/syscalls/syscall.h"
+#include "kernel/sched/cpu_time.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/sched/thread.h"
 
@@ -117,22 +118,33 @@ std::optional<uint64_t> find_exception_fixup(uint64_t fault_pc) {
 extern "C" void exception_dispatch(akuma::arch::TrapFrame* frame, uint64_t kind_index) {
     using namespace akuma::arch;
     auto kind = static_cast<VectorKind>(kind_index);
-    // System calls first: the hottest path (see docs/PERFORMANCE.md).
+    // System calls first: the hottest path (see docs/PERFORMANCE.md). From
+    // EL0 the current thread is a user thread, and the same one again when
+    // this code resumes, whatever ran in between: it is loaded once. Its
+    // CPU time (kernel/sched/cpu_time.h) is stamped on entry and exit.
     if (kind == VectorKind::Lower64Sync) [[likely]] {
+        auto& thread = *akuma::sched::current_thread();
+        akuma::sched::account_entry_from_user(thread);
         if (esr_exception_class(frame->esr) == exception_class::k_svc64) [[likely]]
             akuma::sys::dispatch_syscall(*frame);
         else
             akuma::proc::handle_user_sync_exception(*frame);
-        akuma::proc::prepare_return_to_user(*frame);
+        akuma::proc::prepare_return_to_user(thread);
         return;
     }
-    if (kind == VectorKind::CurrentSpxIrq || kind == VectorKind::Lower64Irq) {
+    if (kind == VectorKind::Lower64Irq) {
+        auto& thread = *akuma::sched::current_thread();
+        akuma::sched::account_entry_from_user(thread);
         irq_handle();
         // Switch threads only now, after every interrupt has been ended:
         // the time slice may have run out during this IRQ.
         akuma::sched::preempt_if_needed();
-        if (kind == VectorKind::Lower64Irq)
-            akuma::proc::prepare_return_to_user(*frame);
+        akuma::proc::prepare_return_to_user(thread);
+        return;
+    }
+    if (kind == VectorKind::CurrentSpxIrq) {
+        irq_handle();
+        akuma::sched::preempt_if_needed();  // as above
         return;
     }
     if (kind == VectorKind::KernelStackOverflow) {

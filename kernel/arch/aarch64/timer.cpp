@@ -53,8 +53,9 @@ uint64_t read_counter() {
     return value;
 }
 
-uint64_t monotonic_ns() {
-    uint64_t counts = read_counter();
+uint64_t monotonic_ns() { return counts_to_ns(read_counter()); }
+
+uint64_t counts_to_ns(uint64_t counts) {
     uint64_t frequency = counter_frequency();
     // counts * 1e9 / frequency without a 128-bit division: the remainder
     // term stays below frequency * 1e9, which fits for any frequency < 18 GHz.

@@ -14,6 +14,18 @@ constexpr unsigned k_default_tick_hz = 100;
 uint64_t counter_frequency();  // CNTFRQ_EL0, Hz
 uint64_t read_counter();       // CNTVCT_EL0, ordered after earlier instructions
 
+// CNTVCT_EL0 without the ISB: for the CPU-time stamps taken right after an
+// exception entry or just before the ERET (both synchronise the context),
+// where the fast system call path cannot afford a barrier.
+inline uint64_t read_counter_unordered() {
+    uint64_t value;
+    asm volatile("mrs %0, cntvct_el0" : "=r"(value));
+    return value;
+}
+
+// Counter units to nanoseconds (floor; exact for any frequency < 18 GHz).
+uint64_t counts_to_ns(uint64_t counts);
+
 // Nanoseconds since the counter started (about machine reset); never goes
 // backwards: the counter is monotonic and the conversion exact (floor).
 uint64_t monotonic_ns();

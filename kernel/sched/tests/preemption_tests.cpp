@@ -4,6 +4,7 @@
 #include "kernel/arch/aarch64/irq.h"
 #include "kernel/arch/aarch64/timer.h"
 #include "kernel/mm/kmalloc.h"
+#include "kernel/sched/cpu_time.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/tests/ktest.h"
 #include "kernel/time/timer_queue.h"
@@ -45,6 +46,40 @@ KTEST(sched_preemption, "Scheduler: threads that never yield are preempted and s
     KEXPECT(a_seen > 0);
     KEXPECT(b_seen > 0);  // round robin: the second spinner got slices too
     KEXPECT(scheduler_stats().preemptions > before.preemptions);
+}
+
+KTEST(sched_cpu_time, "Scheduler: a thread's CPU time grows while it runs, not while it sleeps") {
+    auto cpu_ns = [](Thread* thread) {
+        SchedulerLockGuard guard;
+        return arch::counts_to_ns(thread_cpu_time(*thread).total());
+    };
+    Thread* self = current_thread();
+    uint64_t self_before = cpu_ns(self);
+    uint64_t wall_before = arch::monotonic_ns();
+    Spinner a, b;
+    auto thread_a = spawn("cpu-a", spin_without_yielding, &a);
+    auto thread_b = spawn("cpu-b", spin_without_yielding, &b);
+    KEXPECT(!thread_a.is_error() && !thread_b.is_error());
+    sleep_ns(100 * k_ms);
+    uint64_t a_ran = cpu_ns(thread_a.value()), b_ran = cpu_ns(thread_b.value());
+    uint64_t self_ran = cpu_ns(self) - self_before;
+    uint64_t wall = arch::monotonic_ns() - wall_before;
+    CpuTime a_time;
+    {
+        SchedulerLockGuard guard;
+        a_time = thread_cpu_time(*thread_a.value());
+    }
+    a.stop = true;
+    b.stop = true;
+    KEXPECT(!join(thread_a.value()).is_error());
+    KEXPECT(!join(thread_b.value()).is_error());
+    // The spinners had the CPU while this thread slept: most of the time
+    // is theirs, none of it is this thread's, and no one ran in EL0.
+    if (a_ran + b_ran < wall / 2 || a_ran + b_ran > wall || a_ran == 0 || b_ran == 0)
+        KFAIL("spinners ran {} + {} ns in {} ns", a_ran, b_ran, wall);
+    if (self_ran > wall / 4)
+        KFAIL("the sleeping thread ran {} ns in {} ns", self_ran, wall);
+    KEXPECT(a_time.user == 0);
 }
 
 KTEST(sched_sleep_duration, "Scheduler: sleep never wakes earlier than asked") {
