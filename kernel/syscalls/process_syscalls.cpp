@@ -140,6 +140,8 @@ int64_t sys_getrandom(const SyscallArgs& args) {
     uint32_t flags = static_cast<uint32_t>(args.a[2]);
     if (flags & ~(abi::k_grnd_nonblock | abi::k_grnd_random | abi::k_grnd_insecure))
         return error_result(Error::Invalid);
+    if ((flags & abi::k_grnd_random) && (flags & abi::k_grnd_insecure))
+        return error_result(Error::Invalid);  // contradictory: Linux refuses the pair
     size_t count = args.a[1] < 0x2000000 ? args.a[1] : 0x2000000;  // Linux caps one call at 32 MiB
     if (count > 0) {
         // A buffer running into an unmapped page gets what fits (as Linux).
