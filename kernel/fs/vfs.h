@@ -135,6 +135,8 @@ ErrorOr<void> rename(const InodeRef& old_base, std::string_view old_path, const 
 ErrorOr<size_t> read_link(const InodeRef& base, std::string_view path, std::span<char> buffer);
 InodeStat stat(const InodeRef& inode);
 // chmod (permission bits only), chown, utimensat: under the VFS lock.
+// set_owner also clears set-user-ID (and set-group-ID if group-executable)
+// of a non-directory, as chown(2) does on Linux.
 void set_mode(const InodeRef& inode, uint32_t mode);
 void set_owner(const InodeRef& inode, uint32_t uid, uint32_t gid);
 void set_times(const InodeRef& inode, std::optional<Timestamp> atime, std::optional<Timestamp> mtime);

@@ -508,13 +508,16 @@ ErrorOr<void> fchmodat(const SyscallArgs& args) {
 
 ErrorOr<void> fchmod(const SyscallArgs& args) {
     auto file = TRY(FileRef::from_fd(args.fd(0)));
+    if (file->flags & abi::k_o_path)
+        return Error::BadFd;  // as Linux's fdget(): O_PATH reaches the file only through *at(AT_EMPTY_PATH)
     if (!file->inode)
         return Error::NotSupported;
     fs::set_mode(file->inode, static_cast<uint32_t>(args.a[1]));
     return {};
 }
 
-// chown: -1 (as unsigned) keeps that id. Everything runs as root.
+// chown: -1 (as unsigned) keeps that id. Everything runs as root;
+// fs::set_owner clears set-user-ID and set-group-ID as Linux does.
 ErrorOr<void> change_owner(const fs::InodeRef& inode, uint64_t uid, uint64_t gid) {
     constexpr uint32_t k_keep = 0xffffffff;
     uint32_t new_uid = static_cast<uint32_t>(uid) == k_keep ? inode->uid() : static_cast<uint32_t>(uid);
@@ -533,6 +536,8 @@ ErrorOr<void> fchownat(const SyscallArgs& args) {
 
 ErrorOr<void> fchown(const SyscallArgs& args) {
     auto file = TRY(FileRef::from_fd(args.fd(0)));
+    if (file->flags & abi::k_o_path)
+        return Error::BadFd;
     if (!file->inode)
         return Error::NotSupported;
     return change_owner(file->inode, args.a[1], args.a[2]);

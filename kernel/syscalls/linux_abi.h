@@ -1,8 +1,9 @@
 // The Linux AArch64 user ABI: syscall numbers, flag values and structure
 // layouts as the arm64 kernel defines them (the asm-generic uapi headers plus
-// arm64's overrides). Values were checked against the Linux 6.1 uapi headers
-// (syscalls 451-469 against later kernels); every struct is pinned down by
-// static_asserts on its size and field offsets.
+// arm64's overrides). tests/host/linux_abi_test.cpp compares the syscall
+// table and the constants with the installed Linux 6.1 uapi headers (syscalls
+// 451-469 and AT_RSEQ_* were checked by hand against later kernels); every
+// struct is pinned down by static_asserts on its size and field offsets.
 //
 // Naming: constants are k_ plus the Linux name in lower case (O_CREAT ->
 // k_o_creat, __NR_read -> k_sys_read, auxv AT_RANDOM -> k_at_random). Struct

@@ -141,7 +141,12 @@ int64_t sys_getrandom(const SyscallArgs& args) {
     uint32_t flags = static_cast<uint32_t>(args.a[2]);
     if (flags & ~(abi::k_grnd_nonblock | abi::k_grnd_random | abi::k_grnd_insecure))
         return error_result(Error::Invalid);
-    size_t count = args.a[1] < 0x2000000 ? args.a[1] : 0x2000000;  // Linux caps one call at 32 MiB
+    if ((flags & abi::k_grnd_random) && (flags & abi::k_grnd_insecure))
+        return error_result(Error::Invalid);  // contradictory: Linux refuses the pair
+    // At most 32 MiB per call (Linux's cap before 5.18), which bounds the
+    // time spent here without a signal check; Linux 6.1 fills up to
+    // MAX_RW_COUNT unless a signal is pending. Callers must accept short counts.
+    size_t count = args.a[1] < 0x2000000 ? args.a[1] : 0x2000000;
     if (count > 0) {
         // A buffer running into an unmapped page gets what fits (as Linux).
         count = current().space->accessible_prefix(args.a[0], count, true);

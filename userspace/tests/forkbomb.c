@@ -10,12 +10,15 @@
  *   - with --expect-limit fork must have failed with EAGAIN before the cap
  *     (Akuma's per-user process limit, which applies to root too: about
  *     total pages / 64, 511 children at 128 MiB, over 1000 at 256 MiB; the
- *     high cap only stops a kernel that has no limit);
+ *     high cap only stops a kernel that has no limit), with no more
+ *     processes than getrlimit(RLIMIT_NPROC) says and at least half as
+ *     many, and a second fork while every child lives must fail too;
  *   - --nproc N sets RLIMIT_NPROC to N and, as root, first becomes user
  *     65534 (Linux enforces the limit only for unprivileged users): this
  *     validates the limit path on linux-ref.
- * Either way fork must fail only with EAGAIN (or ENOMEM without
- * --expect-limit), every child must exit 0, and the limit must not stick.
+ *     The same checks as --expect-limit apply.
+ * Either way fork must fail only with EAGAIN (or ENOMEM without a limit),
+ * every child must exit 0, and the limit must not stick.
  */
 #define _GNU_SOURCE
 #include "check.h"
@@ -54,9 +57,14 @@ int main(int argc, char **argv) {
             return 3;
         }
     }
+    /* With --expect-limit or --nproc the loop must end at a process limit,
+     * and that limit is RLIMIT_NPROC as getrlimit reports it. */
+    int limit_expected = expect_limit || nproc > 0;
+    struct rlimit nproc_limit = {0, 0};
     long free_before = free_kib();
 
     check_begin("fork until the limit or the cap");
+    CHECK_EQ(getrlimit(RLIMIT_NPROC, &nproc_limit), 0);
     int release[2];
     CHECK_EQ(pipe(release), 0);
     int alive = 0, fork_errno = 0;
@@ -78,7 +86,7 @@ int main(int argc, char **argv) {
     if (fork_errno) {
         printf("  fork failed with %s when %d children were alive (free %ld KiB, was %ld KiB)\n",
                strerror(fork_errno), alive, free_kib(), free_before);
-        CHECK(fork_errno == EAGAIN || (!expect_limit && fork_errno == ENOMEM));
+        CHECK(fork_errno == EAGAIN || (!limit_expected && fork_errno == ENOMEM));
         /* Still at the limit: fork keeps failing the same way. */
         errno = 0;
         pid_t again = fork();
@@ -87,14 +95,25 @@ int main(int argc, char **argv) {
         if (again < 0) CHECK_EQ(again_errno, fork_errno);
         if (again > 0) {
             alive++;
+            /* Every child is still alive, so a process limit still holds;
+             * only memory (ENOMEM without a limit) may have come back. */
             printf("  a fork after the failure succeeded (children are still alive)\n");
+            CHECK(!limit_expected);
         }
     } else {
         printf("  the cap: %d children alive, no limit hit (free %ld KiB, was %ld KiB)\n", alive, free_kib(),
                free_before);
     }
     CHECK(alive > 0);
-    if (expect_limit) CHECK(fork_errno == EAGAIN);
+    if (limit_expected) {
+        CHECK_EQ(fork_errno, EAGAIN);
+        /* This process and its children stay within the limit, and reach
+         * near it (other processes may count too). */
+        printf("  RLIMIT_NPROC %llu\n", (unsigned long long)nproc_limit.rlim_cur);
+        CHECK(nproc_limit.rlim_cur != RLIM_INFINITY);
+        CHECK((rlim_t)alive + 1 <= nproc_limit.rlim_cur);
+        CHECK((rlim_t)alive + 1 > nproc_limit.rlim_cur / 2);
+    }
     check_end();
 
     check_begin("release and reap every child");

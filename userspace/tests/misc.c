@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -106,19 +107,120 @@ static void test_clocks(void) {
     check_end();
 }
 
-static void test_random_limits(void) {
-    check_begin("getrandom");
-    unsigned char buf[64] = {0};
-    CHECK_EQ(syscall(SYS_getrandom, buf, sizeof buf, 0), sizeof buf);
-    int nonzero = 0;
-    for (size_t i = 0; i < sizeof buf; i++) nonzero |= buf[i];
-    CHECK(nonzero);
-    unsigned char again[64] = {0};
-    CHECK_EQ(syscall(SYS_getrandom, again, sizeof again, 0), sizeof again);
-    CHECK(memcmp(buf, again, sizeof buf) != 0);
-    CHECK_ERR(syscall(SYS_getrandom, buf, sizeof buf, 0x1000), EINVAL);
+static int compare_blocks(const void *a, const void *b) { return memcmp(a, b, 16); }
+
+static long getrandom_call(void *buffer, size_t length, unsigned flags) {
+    return syscall(SYS_getrandom, buffer, length, flags);
+}
+
+/* The statistics only catch gross failures (a constant, a counter, stuck
+ * bits, repeats): every bound is about 8 standard deviations or more from
+ * the mean, so a correct generator fails one with probability < 1e-12. */
+static void test_getrandom(void) {
+    enum { k_size = 64 * 1024 };
+    static unsigned char buf[k_size], again[k_size], blocks[k_size];
+
+    check_begin("getrandom: 64 KiB that look random");
+    CHECK_EQ(getrandom_call(buf, k_size, 0), k_size);
+    long counts[256] = {0}, bit_ones[8] = {0}, ones = 0, repeats = 0, longest_run = 1, run = 1;
+    for (size_t i = 0; i < k_size; i++) {
+        counts[buf[i]]++;
+        for (int bit = 0; bit < 8; bit++)
+            bit_ones[bit] += (buf[i] >> bit) & 1;
+        if (i > 0 && buf[i] == buf[i - 1]) {
+            repeats++;
+            if (++run > longest_run) longest_run = run;
+        } else {
+            run = 1;
+        }
+    }
+    /* Every byte value 256 +- 16 times; chi-square over 255 degrees of
+     * freedom: mean 255, standard deviation 22.6. */
+    long fewest = k_size, most = 0;
+    double chi_square = 0;
+    for (int value = 0; value < 256; value++) {
+        if (counts[value] < fewest) fewest = counts[value];
+        if (counts[value] > most) most = counts[value];
+        double off = (double)counts[value] - k_size / 256.0;
+        chi_square += off * off / (k_size / 256.0);
+    }
+    for (int bit = 0; bit < 8; bit++) ones += bit_ones[bit];
+    printf("  byte counts %ld..%ld, chi-square %.1f, ones %ld of %d, repeats %ld, longest run %ld\n", fewest, most,
+           chi_square, ones, k_size * 8, repeats, longest_run);
+    CHECK(fewest >= 128 && most <= 400);
+    CHECK(chi_square < 500);
+    CHECK(ones > k_size * 4 - 4000 && ones < k_size * 4 + 4000); /* sd 362 */
+    for (int bit = 0; bit < 8; bit++)
+        CHECK(bit_ones[bit] > k_size / 2 - 1500 && bit_ones[bit] < k_size / 2 + 1500); /* sd 128 */
+    CHECK(repeats >= 128 && repeats <= 400); /* a byte equal to the one before: 256 +- 16 */
+    CHECK(longest_run < 8);
+    /* No two of the 4096 16-byte blocks are equal. */
+    memcpy(blocks, buf, k_size);
+    qsort(blocks, k_size / 16, 16, compare_blocks);
+    int equal_blocks = 0;
+    for (size_t i = 16; i < k_size; i += 16)
+        equal_blocks += memcmp(blocks + i - 16, blocks + i, 16) == 0;
+    CHECK_EQ(equal_blocks, 0);
+    /* A second call is independent: bytes agree 256 +- 16 times. */
+    CHECK_EQ(getrandom_call(again, k_size, 0), k_size);
+    long same = 0;
+    for (size_t i = 0; i < k_size; i++) same += buf[i] == again[i];
+    CHECK(same <= 400);
     check_end();
 
+    check_begin("getrandom: lengths and flags");
+    /* Exactly the bytes asked for are written. */
+    static const size_t lengths[] = {1, 7, 16, 33, 255, 256, 257, 4097};
+    for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
+        memset(buf, 0xaa, 8192);
+        CHECK_EQ(getrandom_call(buf, lengths[i], 0), lengths[i]);
+        size_t past = 0, unchanged = 0;
+        for (size_t j = lengths[i]; j < 8192; j++) past += buf[j] != 0xaa;
+        for (size_t j = 0; j < lengths[i]; j++) unchanged += buf[j] == 0xaa;
+        CHECK_EQ(past, 0);
+        CHECK(unchanged <= 4 + lengths[i] / 64); /* 1/256 of them, with room */
+    }
+    CHECK_EQ(getrandom_call(buf, 0, 0), 0);
+    CHECK_EQ(getrandom_call(NULL, 0, 0), 0);
+    CHECK_EQ(getrandom_call(buf, 64, GRND_NONBLOCK), 64);
+    CHECK_EQ(getrandom_call(buf, 64, GRND_RANDOM), 64);
+    CHECK_EQ(getrandom_call(buf, 64, GRND_RANDOM | GRND_NONBLOCK), 64);
+    CHECK_EQ(getrandom_call(buf, 64, GRND_INSECURE), 64);
+    CHECK_EQ(getrandom_call(buf, 64, GRND_INSECURE | GRND_NONBLOCK), 64);
+    CHECK_ERR(getrandom_call(buf, 64, GRND_INSECURE | GRND_RANDOM), EINVAL); /* contradictory */
+    CHECK_ERR(getrandom_call(buf, 64, 0x8), EINVAL);
+    CHECK_ERR(getrandom_call(buf, 64, 0x1000), EINVAL);
+    CHECK_ERR(getrandom_call(buf, 64, 0x80000000u), EINVAL);
+    check_end();
+
+    check_begin("getrandom: a buffer running into unmapped memory");
+    long page = sysconf(_SC_PAGESIZE);
+    unsigned char *map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(map != MAP_FAILED);
+    CHECK_EQ(munmap(map + page, page), 0);
+    unsigned char *end = map + page; /* the first unmapped byte */
+    memset(map, 0x5a, page);
+    /* What fits is written and counted; with a 64-byte-aligned rest Linux
+     * fills it exactly, otherwise it may stop a few bytes short. */
+    CHECK_EQ(getrandom_call(end - 256, 512, 0), 256);
+    size_t untouched = 0;
+    for (unsigned char *p = map; p < end - 256; p++) untouched += *p == 0x5a;
+    CHECK_EQ(untouched, page - 256);
+    long got = getrandom_call(end - 100, 200, 0);
+    CHECK(got > 0 && got <= 100);
+    CHECK_EQ(getrandom_call(end - 1, 200, 0), 1);
+    CHECK_ERR(getrandom_call(end, 10, 0), EFAULT);
+    CHECK_ERR(getrandom_call(NULL, 1, 0), EFAULT);
+    munmap(map, page);
+    unsigned char *read_only = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(read_only != MAP_FAILED);
+    CHECK_ERR(getrandom_call(read_only, 16, 0), EFAULT);
+    CHECK_EQ(read_only[0], 0);
+    munmap(read_only, page);
+    check_end();
+}
+
+static void test_limits(void) {
     check_begin("prlimit64(RLIMIT_STACK)");
     struct rlimit rl = {0, 0};
     CHECK_EQ(syscall(SYS_prlimit64, 0, RLIMIT_STACK, NULL, &rl), 0);
@@ -260,7 +362,8 @@ int main(void) {
     test_ids();
     test_uname();
     test_clocks();
-    test_random_limits();
+    test_getrandom();
+    test_limits();
     test_signals();
     test_sched_nosys();
     test_futex();

@@ -25,6 +25,9 @@
 #include "check.h"
 
 static const char *k_path = "/tmp/sysinfo_test";
+static const char *k_name = "sysinfo_test"; /* k_path relative to /tmp */
+static const char *k_link = "/tmp/sysinfo_test_link";
+static const char *k_dir = "/tmp/sysinfo_test_dir";
 
 #define MS (1000ull * 1000)
 /* Linux's CPU-clock ids (include/linux/posix-timers.h): what
@@ -319,7 +322,7 @@ int main(void) {
     CHECK_ERR(statx(AT_FDCWD, "/tmp/does-not-exist", 0, STATX_BASIC_STATS, &sx), ENOENT);
     check_end();
 
-    check_begin("chmod, fchmod, chown");
+    check_begin("chmod, fchmod");
     CHECK_EQ(chmod(k_path, 0600), 0);
     CHECK_EQ(stat(k_path, &st), 0);
     CHECK_EQ(st.st_mode & 07777, 0600);
@@ -327,9 +330,97 @@ int main(void) {
     CHECK_EQ(fchmod(fd, 0640), 0);
     CHECK_EQ(fstat(fd, &st), 0);
     CHECK_EQ(st.st_mode & 07777, 0640);
-    CHECK_EQ(chown(k_path, (uid_t)-1, (gid_t)-1), 0);
-    CHECK_EQ(fchown(fd, 0, 0), 0);
     CHECK_ERR(chmod("/tmp/does-not-exist", 0600), ENOENT);
+    int path_fd = open(k_path, O_PATH);
+    CHECK(path_fd >= 0);
+    CHECK_ERR(fchmod(path_fd, 0600), EBADF); /* O_PATH opens no file for changing */
+    CHECK_EQ(fstat(fd, &st), 0);
+    CHECK_EQ(st.st_mode & 07777, 0640);
+    check_end();
+
+    check_begin("chown, fchown, lchown, fchownat");
+    CHECK_EQ(chown(k_path, 1000, 2000), 0);
+    CHECK_EQ(stat(k_path, &st), 0);
+    CHECK_EQ(st.st_uid, 1000);
+    CHECK_EQ(st.st_gid, 2000);
+    CHECK_EQ(chown(k_path, (uid_t)-1, 3000), 0); /* -1 keeps that id */
+    CHECK_EQ(stat(k_path, &st), 0);
+    CHECK_EQ(st.st_uid, 1000);
+    CHECK_EQ(st.st_gid, 3000);
+    CHECK_EQ(fchown(fd, 4000, (gid_t)-1), 0);
+    CHECK_EQ(fstat(fd, &st), 0);
+    CHECK_EQ(st.st_uid, 4000);
+    CHECK_EQ(st.st_gid, 3000);
+    CHECK_EQ(chown(k_path, (uid_t)-1, (gid_t)-1), 0);
+    CHECK_EQ(stat(k_path, &st), 0);
+    CHECK_EQ(st.st_uid, 4000);
+    CHECK_EQ(st.st_gid, 3000);
+    CHECK_EQ(st.st_mode & 07777, 0640); /* ownership changes leave plain permissions */
+    /* lchown and AT_SYMLINK_NOFOLLOW change the link; chown follows it. */
+    unlink(k_link);
+    CHECK_EQ(symlink(k_path, k_link), 0);
+    CHECK_EQ(lchown(k_link, 5000, 6000), 0);
+    CHECK_EQ(lstat(k_link, &st), 0);
+    CHECK(S_ISLNK(st.st_mode));
+    CHECK_EQ(st.st_uid, 5000);
+    CHECK_EQ(st.st_gid, 6000);
+    CHECK_EQ(stat(k_path, &st), 0);
+    CHECK_EQ(st.st_uid, 4000);
+    CHECK_EQ(chown(k_link, 7, 8), 0);
+    CHECK_EQ(stat(k_path, &st), 0);
+    CHECK_EQ(st.st_uid, 7);
+    CHECK_EQ(st.st_gid, 8);
+    CHECK_EQ(lstat(k_link, &st), 0);
+    CHECK_EQ(st.st_uid, 5000);
+    CHECK_EQ(fchownat(AT_FDCWD, k_link, 9, 10, AT_SYMLINK_NOFOLLOW), 0);
+    CHECK_EQ(lstat(k_link, &st), 0);
+    CHECK_EQ(st.st_uid, 9);
+    CHECK_EQ(st.st_gid, 10);
+    int tmp_dir = open("/tmp", O_RDONLY | O_DIRECTORY);
+    CHECK(tmp_dir >= 0);
+    CHECK_EQ(fchownat(tmp_dir, k_name, 11, 12, 0), 0); /* relative to a directory fd */
+    CHECK_EQ(stat(k_path, &st), 0);
+    CHECK_EQ(st.st_uid, 11);
+    CHECK_EQ(st.st_gid, 12);
+    CHECK_EQ(fchownat(path_fd, "", 13, 14, AT_EMPTY_PATH), 0); /* an O_PATH fd names the file */
+    CHECK_EQ(stat(k_path, &st), 0);
+    CHECK_EQ(st.st_uid, 13);
+    CHECK_EQ(st.st_gid, 14);
+    CHECK_ERR(fchown(path_fd, 0, 0), EBADF);
+    CHECK_ERR(fchownat(AT_FDCWD, k_path, 0, 0, AT_SYMLINK_FOLLOW), EINVAL); /* not a fchownat flag */
+    CHECK_ERR(fchown(-1, 0, 0), EBADF);
+    CHECK_ERR(chown("/tmp/does-not-exist", 0, 0), ENOENT);
+    CHECK_EQ(stat(k_path, &st), 0);
+    CHECK_EQ(st.st_uid, 13); /* the failed calls changed nothing */
+    CHECK_EQ(st.st_gid, 14);
+    /* Changing the owner of a non-directory clears set-user-ID, and
+     * set-group-ID if group-executable, even for root and even with -1 -1;
+     * without group execute S_ISGID (mandatory locking) stays; directories
+     * keep both. */
+    CHECK_EQ(fchmod(fd, 06755), 0);
+    CHECK_EQ(chown(k_path, 0, 0), 0);
+    CHECK_EQ(stat(k_path, &st), 0);
+    CHECK_EQ(st.st_mode & 07777, 0755);
+    CHECK_EQ(fchmod(fd, 06755), 0);
+    CHECK_EQ(fchown(fd, (uid_t)-1, (gid_t)-1), 0);
+    CHECK_EQ(fstat(fd, &st), 0);
+    CHECK_EQ(st.st_mode & 07777, 0755);
+    CHECK_EQ(fchmod(fd, 02640), 0);
+    CHECK_EQ(chown(k_path, 0, 0), 0);
+    CHECK_EQ(stat(k_path, &st), 0);
+    CHECK_EQ(st.st_mode & 07777, 02640);
+    rmdir(k_dir);
+    CHECK_EQ(mkdir(k_dir, 0755), 0);
+    CHECK_EQ(chmod(k_dir, 06755), 0);
+    CHECK_EQ(chown(k_dir, 15, 16), 0);
+    CHECK_EQ(stat(k_dir, &st), 0);
+    CHECK_EQ(st.st_mode & 07777, 06755);
+    CHECK_EQ(st.st_uid, 15);
+    CHECK_EQ(rmdir(k_dir), 0);
+    CHECK_EQ(fchmod(fd, 0640), 0);
+    CHECK_EQ(unlink(k_link), 0);
+    close(tmp_dir);
+    close(path_fd);
     check_end();
 
     check_begin("utimensat, UTIME_OMIT");
@@ -352,9 +443,44 @@ int main(void) {
     check_end();
 
     check_begin("fsync, fdatasync, sync");
+    /* What fsync'd is there for another open of the file. */
+    CHECK_EQ(pwrite(fd, "synced", 6, 10), 6);
     CHECK_EQ(fsync(fd), 0);
+    CHECK_EQ(pwrite(fd, "data", 4, 16), 4);
     CHECK_EQ(fdatasync(fd), 0);
+    int reader = open(k_path, O_RDONLY);
+    CHECK(reader >= 0);
+    char contents[32] = {0};
+    CHECK_EQ(read(reader, contents, sizeof contents), 20);
+    CHECK(memcmp(contents, "0123456789synceddata", 20) == 0);
+    CHECK_EQ(fsync(reader), 0); /* read-only descriptors may sync too */
+    CHECK_EQ(fdatasync(reader), 0);
+    close(reader);
+    int dir = open("/tmp", O_RDONLY | O_DIRECTORY);
+    CHECK_EQ(fsync(dir), 0);
+    CHECK_EQ(fdatasync(dir), 0);
+    close(dir);
+    /* Pipes and character devices have no fsync: EINVAL; O_PATH: EBADF. */
+    int pipe_fds[2];
+    CHECK_EQ(pipe(pipe_fds), 0);
+    CHECK_ERR(fsync(pipe_fds[0]), EINVAL);
+    CHECK_ERR(fsync(pipe_fds[1]), EINVAL);
+    CHECK_ERR(fdatasync(pipe_fds[0]), EINVAL);
+    CHECK_ERR(fdatasync(pipe_fds[1]), EINVAL);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    int null_fd = open("/dev/null", O_RDWR);
+    CHECK(null_fd >= 0);
+    CHECK_ERR(fsync(null_fd), EINVAL);
+    CHECK_ERR(fdatasync(null_fd), EINVAL);
+    close(null_fd);
+    int opath_fd = open(k_path, O_PATH);
+    CHECK_ERR(fsync(opath_fd), EBADF);
+    CHECK_ERR(fdatasync(opath_fd), EBADF);
+    close(opath_fd);
     CHECK_ERR(fsync(-1), EBADF);
+    CHECK_ERR(fdatasync(-1), EBADF);
+    CHECK_ERR(fsync(999), EBADF);
     sync();
     check_end();
 
