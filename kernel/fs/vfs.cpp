@@ -147,7 +147,10 @@ ErrorOr<InodeRef> resolve_path(const InodeRef& base, std::string_view path, bool
     return g_fs->resolve(base, path, follow_final_symlink);
 }
 
-std::span<const uint8_t> file_contents(const InodeRef& file) { return file->contents(); }
+ErrorOr<size_t> read_file(const InodeRef& file, uint64_t offset, std::span<uint8_t> buffer) {
+    sched::MutexGuard guard(g_lock);
+    return g_fs->read(file, offset, buffer);
+}
 
 ErrorOr<size_t> read_for_exec(const InodeRef& file, std::span<uint8_t> buffer) {
     sched::MutexGuard guard(g_lock);

@@ -30,9 +30,11 @@ InodeRef root_directory();
 
 ErrorOr<InodeRef> resolve_path(const InodeRef& base, std::string_view path, bool follow_final_symlink);
 
-// The bytes of a regular file, no copy, for the ELF loader, which makes
-// sure nobody can write the file first (AddressSpace::set_executable).
-std::span<const uint8_t> file_contents(const InodeRef& file);
+// Copies a regular file's bytes at `offset` into `buffer` under the lock;
+// returns how many (short only at the end of the file). For the ELF loader,
+// which makes sure nobody can write the file first
+// (AddressSpace::set_executable).
+ErrorOr<size_t> read_file(const InodeRef& file, uint64_t offset, std::span<uint8_t> buffer);
 
 // execve of a script: copies the first bytes of `file` into `buffer` under
 // the lock; returns how many. TextBusy (ETXTBSY) if the file is open for
