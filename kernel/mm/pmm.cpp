@@ -99,6 +99,7 @@ const char* page_owner_name(PageOwner owner) {
     case PageOwner::Test: return "test";
     case PageOwner::UserPage: return "user page";
     case PageOwner::UserTable: return "user table";
+    case PageOwner::FileData: return "file data";
     }
     return "?";
 }

@@ -31,6 +31,7 @@ enum class PageOwner : uint8_t {
     Test,
     UserPage,    // memory of a user address space
     UserTable,   // translation table of a user address space
+    FileData,    // a page of a ramfs file
 };
 const char* page_owner_name(PageOwner owner);
 
