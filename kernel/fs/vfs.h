@@ -22,8 +22,11 @@ class Pipe;
 
 // Mounts an empty ramfs, creates /dev with its nodes, /tmp, and unpacks the
 // initrd (if any) on top. Errors from a malformed archive are reported
-// (with the reason) but what was unpacked stays usable.
-ErrorOr<void> vfs_init(std::span<const uint8_t> initrd);
+// (with the reason) but what was unpacked stays usable. The ramfs's size
+// limit is tmpfs's: half of RAM unless initramfs_options (the boot
+// argument, Linux's rootfs mount options) has a size=; bad options are
+// reported and the default kept.
+ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initramfs_options);
 
 Ramfs& root_fs();
 InodeRef root_directory();

@@ -22,6 +22,7 @@
 
 #include "kernel/fs/initrd_loader.h"
 #include "kernel/fs/ramfs.h"
+#include "kernel/fs/tmpfs_options.h"
 #include "tests/host/host_kmalloc.h"
 
 namespace akuma::fs {
@@ -803,6 +804,45 @@ TEST(RamfsSizeLimit, RoundsUpToPagesAndZeroMeansUnlimited) {
     EXPECT_EQ(one_page->write(f, 4000, bytes_of(std::string(200, 'x'))).value(), 96u);
     EXPECT_EQ(error_of(one_page->write(f, 4096, bytes_of("x"))), Error::NoSpace);
     f.reset();
+}
+
+// ---- tmpfs options (initramfs_options=) ----
+
+TEST(TmpfsOptions, ParsesSizeAsLinuxDoes) {
+    constexpr uint64_t k_ram = 128ull << 20;
+    auto size_of = [&](std::string_view options) -> std::optional<uint64_t> {
+        auto parsed = parse_tmpfs_options(options, k_ram);
+        EXPECT_FALSE(parsed.is_error()) << options;
+        return parsed.is_error() ? std::nullopt : parsed.value().size;
+    };
+    EXPECT_EQ(size_of(""), std::nullopt);
+    EXPECT_EQ(size_of("size=65536"), 65536u);
+    EXPECT_EQ(size_of("size=64k"), 65536u);
+    EXPECT_EQ(size_of("size=64K"), 65536u);
+    EXPECT_EQ(size_of("size=3m"), 3u << 20);
+    EXPECT_EQ(size_of("size=2G"), 2ull << 30);
+    EXPECT_EQ(size_of("size=1t"), 1ull << 40);
+    EXPECT_EQ(size_of("size=0x1000"), 4096u);
+    EXPECT_EQ(size_of("size=010"), 8u); // simple_strtoull base 0: octal
+    EXPECT_EQ(size_of("size=0"), 0u); // unlimited
+    EXPECT_EQ(size_of("size=50%"), k_ram / 2);
+    EXPECT_EQ(size_of("size=75%"), k_ram * 3 / 4);
+    EXPECT_EQ(size_of("size=1k%"), k_ram * 1024 / 100); // memparse, then '%'
+
+    EXPECT_EQ(size_of("size=1m,size=2m"), 2u << 20); // the last one counts
+    EXPECT_EQ(size_of(",size=1m,"), 1u << 20);
+    // Other tmpfs options are reported, not applied; size= still is.
+    auto parsed = parse_tmpfs_options("mode=0755,size=8k,nr_inodes=10", k_ram).value();
+    EXPECT_EQ(parsed.size, 8192u);
+    EXPECT_EQ(parsed.unsupported, "mode=0755");
+    EXPECT_EQ(parse_tmpfs_options("size=8k", k_ram).value().unsupported, "");
+
+    const char* reason = nullptr;
+    for (std::string_view bad : { "size=", "size=abc", "size=1x", "size=1%k", "size=99999999999999999999",
+             "size=16E", "mode=0755,size=x" }) {
+        EXPECT_EQ(error_of(parse_tmpfs_options(bad, k_ram, &reason)), Error::Invalid) << bad;
+        EXPECT_NE(reason, nullptr) << bad;
+    }
 }
 
 // ---- Links and removal ----
