@@ -213,7 +213,8 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
         initrd = { static_cast<const uint8_t*>(mm::phys_to_virt(range.start)), range.end - range.start };
     }
     mix_entropy(arch::read_counter() ^ (drivers::wall_clock_seconds_at_boot() << 20));
-    (void)fs::vfs_init(initrd);  // a malformed initrd is reported; the kernel goes on
+    // A malformed initrd is reported; the kernel goes on.
+    (void)fs::vfs_init(initrd, args.get("initramfs_options").value_or(""));
     fs::pipes_init(mm::pmm_stats().total_pages);
     if (auto intid = state.platform.uart->interrupt) {
         if (auto result = console::tty_init(*intid); result.is_error())

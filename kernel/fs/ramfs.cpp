@@ -97,11 +97,13 @@ void InodeRef::reset() {
 
 // ---- Lifetime ----
 
-ErrorOr<OwnPtr<Ramfs, mm::HeapAllocator>> Ramfs::create() {
+ErrorOr<OwnPtr<Ramfs, mm::HeapAllocator>> Ramfs::create(uint64_t size_limit) {
     void* memory = mm::kmalloc(sizeof(Ramfs), alignof(Ramfs));
     if (!memory)
         return Error::NoMemory;
     auto fs = OwnPtr<Ramfs, mm::HeapAllocator>::adopt(new (memory) Ramfs());
+    if (size_limit != 0)
+        fs->m_page_limit = size_limit / k_data_page_size + (size_limit % k_data_page_size != 0);
     fs->m_root = TRY(fs->make_inode(k_mode_directory | 0755, 0, 0));
     fs->m_root->m_parent = fs->m_root.get();
     fs->m_root->m_nlink = 2; // "." and its own ".."
@@ -125,25 +127,25 @@ Ramfs::~Ramfs() {
             detach(*directory, entries.size() - 1);
     }
     m_root.reset();
-    VERIFY(m_stats.inodes == 0); // an InodeRef outlived its Ramfs
+    VERIFY(m_inodes == 0); // an InodeRef outlived its Ramfs
 }
 
 ErrorOr<InodeRef> Ramfs::make_inode(uint32_t mode, uint32_t uid, uint32_t gid) {
     void* memory = mm::kmalloc(sizeof(Inode), alignof(Inode));
     if (!memory)
         return Error::NoMemory;
-    auto* inode = new (memory) Inode(*this, m_next_ino++, type_of(mode), mode);
+    auto* inode = new (memory) Inode(*this, m_usage, m_next_ino++, type_of(mode), mode);
     inode->m_uid = uid;
     inode->m_gid = gid;
     inode->m_nlink = inode->is_directory() ? 1 : 0; // "."; attach() adds the entry
     inode->m_atime = inode->m_mtime = inode->m_ctime = now();
-    ++m_stats.inodes;
+    ++m_inodes;
     return InodeRef(inode);
 }
 
 void Ramfs::destroy(Inode* inode) {
     free_data(*inode);
-    --m_stats.inodes;
+    --m_inodes;
     inode->~Inode();
     mm::kfree(inode);
 }
@@ -221,8 +223,7 @@ ErrorOr<InodeRef> Ramfs::create_node(const InodeRef& directory, std::string_view
     InodeRef inode = TRY(make_inode(mode, uid, gid));
     inode->m_rdev = rdev;
     if (!symlink_target.empty()) {
-        TRY(reserve(*inode, symlink_target.size()));
-        __builtin_memcpy(inode->m_data, symlink_target.data(), symlink_target.size());
+        inode->m_symlink_target = TRY(HeapString::try_from(symlink_target));
         inode->m_size = symlink_target.size();
     }
     TRY(attach(*parent, name, inode));
@@ -446,7 +447,7 @@ ErrorOr<InodeRef> Ramfs::resolve(const InodeRef& base, std::string_view path, bo
             if (!only_slashes(rest))
                 pending[pending_count++] = rest;
             // The target stays valid: the link is still in its directory.
-            rest = std::string_view(reinterpret_cast<const char*>(child->m_data), child->m_size);
+            rest = child->m_symlink_target.view();
             if (rest[0] == '/')
                 current = m_root;
             continue;
@@ -496,42 +497,54 @@ ErrorOr<Inode*> Ramfs::regular_file(const InodeRef& inode) {
 }
 
 void Ramfs::free_data(Inode& inode) {
-    if (inode.m_borrowed) {
-        m_stats.borrowed_data_bytes -= inode.m_size;
-    } else {
-        mm::kfree(inode.m_data);
-        m_stats.owned_data_bytes -= inode.m_capacity;
-    }
-    inode.m_data = nullptr;
+    if (inode.m_borrowed_data)
+        m_borrowed_bytes -= inode.m_size;
+    inode.m_borrowed_data = nullptr;
+    inode.m_pages.clear();
     inode.m_size = 0;
-    inode.m_capacity = 0;
-    inode.m_borrowed = false;
 }
 
-// Makes the data owned with room for `size` bytes, keeping the contents.
-ErrorOr<void> Ramfs::reserve(Inode& inode, uint64_t size) {
-    if (!inode.m_borrowed && size <= inode.m_capacity)
-        return {};
-    if (size > std::numeric_limits<size_t>::max() / 2)
+// The page holding byte index * 4096 of an owned file, allocated (zeroed)
+// if it is a hole.
+ErrorOr<uint8_t*> Ramfs::page_for_write(Inode& file, uint64_t index) {
+    if (uint8_t* page = file.m_pages.find(index))
+        return page;
+    if (m_usage.pages >= m_page_limit)
+        return Error::NoSpace;
+    auto* page = static_cast<uint8_t*>(allocate_data_page());
+    if (!page)
         return Error::NoMemory;
-    // Doubling keeps appends amortised O(1); a first buffer is exact.
-    size_t capacity = inode.m_capacity * 2 > size ? inode.m_capacity * 2 : size;
-    uint8_t* data;
-    if (inode.m_borrowed) {
-        data = static_cast<uint8_t*>(mm::kmalloc(capacity));
-        if (!data)
-            return Error::NoMemory;
-        __builtin_memcpy(data, inode.m_data, inode.m_size);
-        m_stats.borrowed_data_bytes -= inode.m_size;
-        inode.m_borrowed = false;
-    } else {
-        data = static_cast<uint8_t*>(mm::krealloc(inode.m_data, capacity));
-        if (!data)
-            return Error::NoMemory;
+    if (auto inserted = file.m_pages.insert(index, page); inserted.is_error()) {
+        free_data_page(page);
+        return inserted.error();
     }
-    m_stats.owned_data_bytes += capacity - inode.m_capacity;
-    inode.m_data = data;
-    inode.m_capacity = capacity;
+    return page;
+}
+
+// Makes a borrowed file's bytes its own, in pages; on failure nothing
+// changes (the copy is built aside first).
+ErrorOr<void> Ramfs::copy_borrowed_data(Inode& file) {
+    if (!file.m_borrowed_data)
+        return {};
+    uint64_t pages = round_up(file.m_size, k_data_page_size) / k_data_page_size;
+    if (m_page_limit - m_usage.pages < pages) // m_usage.pages <= m_page_limit
+        return Error::NoSpace;
+    FilePages copy(&m_usage);
+    for (uint64_t index = 0; index < pages; ++index) {
+        auto* page = static_cast<uint8_t*>(allocate_data_page());
+        if (!page)
+            return Error::NoMemory; // `copy` frees what it holds
+        uint64_t offset = index * k_data_page_size;
+        uint64_t count = file.m_size - offset < k_data_page_size ? file.m_size - offset : k_data_page_size;
+        __builtin_memcpy(page, file.m_borrowed_data + offset, count);
+        if (auto inserted = copy.insert(index, page); inserted.is_error()) {
+            free_data_page(page);
+            return inserted.error();
+        }
+    }
+    m_borrowed_bytes -= file.m_size;
+    file.m_borrowed_data = nullptr;
+    file.m_pages = std::move(copy);
     return {};
 }
 
@@ -540,8 +553,21 @@ ErrorOr<size_t> Ramfs::read(const InodeRef& inode, uint64_t offset, std::span<ui
     if (offset >= file->m_size)
         return size_t(0);
     size_t count = file->m_size - offset < buffer.size() ? file->m_size - offset : buffer.size();
-    if (count)
-        __builtin_memcpy(buffer.data(), file->m_data + offset, count);
+    if (file->m_borrowed_data) {
+        if (count)
+            __builtin_memcpy(buffer.data(), file->m_borrowed_data + offset, count);
+        return count;
+    }
+    for (size_t done = 0; done < count;) {
+        uint64_t position = offset + done;
+        size_t in_page = position % k_data_page_size;
+        size_t chunk = k_data_page_size - in_page < count - done ? k_data_page_size - in_page : count - done;
+        if (const uint8_t* page = file->m_pages.find(position / k_data_page_size))
+            __builtin_memcpy(buffer.data() + done, page + in_page, chunk);
+        else
+            __builtin_memset(buffer.data() + done, 0, chunk);
+        done += chunk;
+    }
     return count;
 }
 
@@ -552,14 +578,26 @@ ErrorOr<size_t> Ramfs::write(const InodeRef& inode, uint64_t offset, std::span<c
     uint64_t end;
     if (__builtin_add_overflow(offset, data.size(), &end) || end > k_max_file_size)
         return Error::FileTooBig;
-    TRY(reserve(*file, end > file->m_size ? end : file->m_size));
-    if (offset > file->m_size)
-        __builtin_memset(file->m_data + file->m_size, 0, offset - file->m_size);
-    __builtin_memcpy(file->m_data + offset, data.data(), data.size());
-    if (end > file->m_size)
-        file->m_size = end;
+    TRY(copy_borrowed_data(*file));
+    size_t done = 0;
+    while (done < data.size()) {
+        uint64_t position = offset + done;
+        size_t in_page = position % k_data_page_size;
+        size_t chunk
+            = k_data_page_size - in_page < data.size() - done ? k_data_page_size - in_page : data.size() - done;
+        auto page = page_for_write(*file, position / k_data_page_size);
+        if (page.is_error()) {
+            if (done == 0)
+                return page.error();
+            break; // what was written stays: a short write
+        }
+        __builtin_memcpy(page.value() + in_page, data.data() + done, chunk);
+        done += chunk;
+    }
+    if (offset + done > file->m_size)
+        file->m_size = offset + done;
     file->m_mtime = file->m_ctime = now();
-    return data.size();
+    return done;
 }
 
 ErrorOr<void> Ramfs::truncate(const InodeRef& inode, uint64_t size) {
@@ -570,15 +608,21 @@ ErrorOr<void> Ramfs::truncate(const InodeRef& inode, uint64_t size) {
         return {};
     if (size == 0) {
         free_data(*file);
-    } else if (size < file->m_size) {
+    } else if (file->m_borrowed_data && size < file->m_size) {
         // A shrinking borrowed file just borrows less.
-        if (file->m_borrowed)
-            m_stats.borrowed_data_bytes -= file->m_size - size;
+        m_borrowed_bytes -= file->m_size - size;
         file->m_size = size;
     } else {
-        TRY(reserve(*file, size));
-        __builtin_memset(file->m_data + file->m_size, 0, size - file->m_size);
-        file->m_size = size;
+        TRY(copy_borrowed_data(*file));
+        if (size < file->m_size) {
+            // Keep the bytes past the end zero: a later extension shows zeros.
+            file->m_pages.remove_from(round_up(size, k_data_page_size) / k_data_page_size);
+            size_t in_page = size % k_data_page_size;
+            uint8_t* last = in_page ? file->m_pages.find(size / k_data_page_size) : nullptr;
+            if (last)
+                __builtin_memset(last + in_page, 0, k_data_page_size - in_page);
+        }
+        file->m_size = size; // growing leaves a hole
     }
     file->m_mtime = file->m_ctime = now();
     return {};
@@ -588,11 +632,10 @@ ErrorOr<void> Ramfs::set_borrowed_data(const InodeRef& inode, std::span<const ui
     Inode* file = TRY(regular_file(inode));
     free_data(*file);
     if (!data.empty()) {
-        // Never written through: the first change copies (reserve()).
-        file->m_data = const_cast<uint8_t*>(data.data());
+        // Never written through: the first change copies it.
+        file->m_borrowed_data = data.data();
         file->m_size = data.size();
-        file->m_borrowed = true;
-        m_stats.borrowed_data_bytes += data.size();
+        m_borrowed_bytes += data.size();
     }
     file->m_mtime = file->m_ctime = now();
     return {};
@@ -601,14 +644,31 @@ ErrorOr<void> Ramfs::set_borrowed_data(const InodeRef& inode, std::span<const ui
 ErrorOr<std::string_view> Ramfs::readlink(const InodeRef& inode) {
     if (inode->m_type != InodeType::Symlink)
         return Error::Invalid;
-    return std::string_view(reinterpret_cast<const char*>(inode->m_data), inode->m_size);
+    return inode->m_symlink_target.view();
 }
 
 // ---- Attributes ----
 
+RamfsStats Ramfs::stats() const {
+    return RamfsStats {
+        .inodes = m_inodes,
+        .owned_data_bytes = m_usage.pages * k_data_page_size,
+        .index_bytes = m_usage.nodes * FilePages::k_node_size,
+        .borrowed_data_bytes = m_borrowed_bytes,
+    };
+}
+
 InodeStat Ramfs::stat(const InodeRef& inode) const {
     uint64_t size = inode->is_directory() ? k_block_size : inode->m_size;
-    bool has_blocks = inode->m_type == InodeType::Regular || inode->is_directory();
+    // As tmpfs: the pages a file holds (a hole takes none); borrowed bytes
+    // count as if they were in pages.
+    uint64_t blocks = 0;
+    if (inode->is_directory())
+        blocks = k_block_size / 512;
+    else if (inode->m_borrowed_data)
+        blocks = round_up(size, k_block_size) / 512;
+    else if (inode->m_type == InodeType::Regular)
+        blocks = inode->m_pages.page_count() * (k_data_page_size / 512);
     return InodeStat {
         .ino = inode->m_ino,
         .mode = inode->m_mode,
@@ -617,7 +677,7 @@ InodeStat Ramfs::stat(const InodeRef& inode) const {
         .gid = inode->m_gid,
         .rdev = encode_device(inode->m_rdev),
         .size = size,
-        .blocks = has_blocks ? round_up(size, k_block_size) / 512 : 0,
+        .blocks = blocks,
         .blksize = k_block_size,
         .atime = inode->m_atime,
         .mtime = inode->m_mtime,

@@ -2,8 +2,16 @@
 // (InodeRef); directory entries own references to their children, and
 // directories point back at their parent without owning it, so the tree has
 // no cycles. Regular files either borrow their bytes (zero-copy from the
-// initrd image, which lives as long as the kernel) or own a kmalloc buffer;
-// the first write or growing truncate of a borrowed file copies it.
+// initrd image, which lives as long as the kernel) or keep them in 4 KiB
+// pages allocated as written (FilePages): holes read as zeros and take no
+// memory, so a file truncated up to 64 MiB costs nothing until written.
+// The first write or growing truncate of a borrowed file copies it.
+//
+// Size limit, as tmpfs's `size=`: the data pages of all files together,
+// rounded up to whole pages (0: no limit). Borrowed bytes are not counted:
+// they are the initrd's memory, not the file system's. A write that finds no
+// room for its first page fails with NoSpace; one that filled some pages
+// first returns the short count (as Linux's generic_perform_write).
 //
 // Decisions:
 // - Not internally synchronised: the VFS serialises calls.
@@ -25,6 +33,7 @@
 #include <span>
 #include <string_view>
 
+#include "kernel/fs/file_pages.h"
 #include "kernel/lib/error_or.h"
 #include "kernel/lib/own_ptr.h"
 #include "kernel/lib/string.h"
@@ -112,10 +121,9 @@ public:
     uint64_t size() const { return m_size; }
     DeviceNumber rdev() const { return m_rdev; }
     // Regular file data is borrowed (not yet copied from the initrd).
-    bool is_borrowed() const { return m_borrowed; }
-    // A regular file's bytes, without a copy (the ELF loader parses them in
-    // place). Valid until the file is next written or truncated.
-    std::span<const uint8_t> contents() const { return data(); }
+    bool is_borrowed() const { return m_borrowed_data != nullptr; }
+    // Data pages a regular file holds (holes and borrowed bytes take none).
+    uint64_t page_count() const { return m_pages.page_count(); }
 
 private:
     friend class Ramfs;
@@ -126,20 +134,18 @@ private:
         InodeRef inode;
     };
 
-    Inode(Ramfs& fs, uint64_t ino, InodeType type, uint32_t mode)
+    Inode(Ramfs& fs, FilePages::Usage& usage, uint64_t ino, InodeType type, uint32_t mode)
         : m_fs(fs)
         , m_ino(ino)
         , m_type(type)
-        , m_mode(mode) { }
+        , m_mode(mode)
+        , m_pages(&usage) { }
     ~Inode() = default;
-
-    std::span<const uint8_t> data() const { return { m_data, m_size }; }
 
     Ramfs& m_fs;
     uint64_t m_ino;
     uint32_t m_ref_count { 0 };
     InodeType m_type;
-    bool m_borrowed { false };
     uint32_t m_mode;
     uint32_t m_uid { 0 };
     uint32_t m_gid { 0 };
@@ -151,11 +157,13 @@ private:
     Timestamp m_atime {};
     Timestamp m_mtime {};
     Timestamp m_ctime {};
-    // Regular files and symlinks: m_size bytes at m_data, owned (kmalloc,
-    // m_capacity bytes) unless m_borrowed.
-    uint8_t* m_data { nullptr };
+    // Regular files: m_size bytes, at m_borrowed_data if borrowed, else in
+    // m_pages, whose bytes past m_size are always zero (so growing the file
+    // needs no clearing). Symlinks: m_size is the target's length.
     uint64_t m_size { 0 };
-    size_t m_capacity { 0 };
+    const uint8_t* m_borrowed_data { nullptr };
+    FilePages m_pages;
+    BasicString<mm::HeapAllocator> m_symlink_target;
     // Directories.
     Vector<DirEntry, mm::HeapAllocator> m_entries;
     Inode* m_parent { nullptr }; // root: itself; dead directory: nullptr
@@ -190,22 +198,26 @@ struct ParentAndName {
 
 struct RamfsStats {
     size_t inodes;
-    size_t owned_data_bytes; // capacity of kmalloc'd file and symlink data
-    size_t borrowed_data_bytes; // file bytes still read from the initrd
+    uint64_t owned_data_bytes; // file data pages, 4 KiB each: what the size limit counts
+    uint64_t index_bytes; // the nodes that index those pages
+    uint64_t borrowed_data_bytes; // file bytes still read from the initrd
 };
 
 class Ramfs {
 public:
     using Clock = Timestamp (*)();
 
-    static ErrorOr<OwnPtr<Ramfs, mm::HeapAllocator>> create();
+    // size_limit: bytes of file data (rounded up to pages); 0: unlimited.
+    static ErrorOr<OwnPtr<Ramfs, mm::HeapAllocator>> create(uint64_t size_limit = 0);
     ~Ramfs();
     Ramfs(const Ramfs&) = delete;
     Ramfs& operator=(const Ramfs&) = delete;
 
     InodeRef root() const { return m_root; }
     void set_clock(Clock clock) { m_clock = clock; }
-    RamfsStats stats() const { return m_stats; }
+    RamfsStats stats() const;
+    // In bytes, a multiple of the page size; 0: unlimited.
+    uint64_t size_limit() const { return m_page_limit == k_no_page_limit ? 0 : m_page_limit * k_data_page_size; }
 
     // Linux path walk: absolute paths start at the root, relative ones at
     // base (a directory). Intermediate symlinks are always followed, the
@@ -247,7 +259,12 @@ public:
         const InodeRef& new_directory, std::string_view new_name);
 
     // Regular files only (IsADirectory for directories, Invalid otherwise).
-    // read returns 0 at or past the end. write zero-fills a gap past the end.
+    // read returns 0 at or past the end; holes read as zeros. write leaves a
+    // hole where it starts past the end; NoSpace (over the size limit) or
+    // NoMemory if not even its first page can be had, else the count of
+    // bytes written, short if one of its later pages could not. truncate
+    // allocates nothing (it only copies a borrowed file it grows) and frees
+    // the pages past a new, smaller end.
     ErrorOr<size_t> read(const InodeRef& inode, uint64_t offset, std::span<uint8_t> buffer);
     ErrorOr<size_t> write(const InodeRef& inode, uint64_t offset, std::span<const uint8_t> data);
     ErrorOr<void> truncate(const InodeRef& inode, uint64_t size);
@@ -298,14 +315,20 @@ private:
     std::optional<size_t> find(const Inode& directory, std::string_view name) const;
     ErrorOr<void> attach(Inode& directory, std::string_view name, const InodeRef& inode);
     void detach(Inode& directory, size_t index);
-    ErrorOr<void> reserve(Inode& inode, uint64_t size);
+    ErrorOr<uint8_t*> page_for_write(Inode& file, uint64_t index);
+    ErrorOr<void> copy_borrowed_data(Inode& file);
     void free_data(Inode& inode);
     void destroy(Inode* inode);
+
+    static constexpr uint64_t k_no_page_limit = ~uint64_t { 0 };
 
     InodeRef m_root;
     Clock m_clock { &zero_clock };
     uint64_t m_next_ino { 1 };
-    RamfsStats m_stats {};
+    uint64_t m_page_limit { k_no_page_limit };
+    FilePages::Usage m_usage {}; // of all files' m_pages
+    size_t m_inodes { 0 };
+    uint64_t m_borrowed_bytes { 0 };
 };
 
 } // namespace akuma::fs

@@ -7,9 +7,11 @@
 #include "kernel/drivers/pl031.h"
 #include "kernel/fs/initrd_loader.h"
 #include "kernel/fs/pipe.h"
+#include "kernel/fs/tmpfs_options.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/lib/random.h"
 #include "kernel/mm/kmalloc.h"
+#include "kernel/mm/pmm.h"
 #include "kernel/proc/address_space.h"
 #include "kernel/sched/mutex.h"
 #include "kernel/sched/scheduler.h"
@@ -105,13 +107,37 @@ uint8_t dirent_type(InodeType type) {
 
 }  // namespace
 
-ErrorOr<void> vfs_init(std::span<const uint8_t> initrd) {
-    auto fs = TRY(Ramfs::create());
+namespace {
+
+uint64_t root_size_limit(std::string_view options) {
+    uint64_t ram = mm::pmm_stats().total_pages * mm::k_page_size;
+    uint64_t limit = ram / 2;  // tmpfs's default size=
+    const char* reason = nullptr;
+    auto parsed = parse_tmpfs_options(options, ram, &reason);
+    if (parsed.is_error()) {
+        kprintln("[VFS] initramfs_options=\"{}\" ignored: {}", options, reason);
+        return limit;
+    }
+    if (!parsed.value().unsupported.empty())
+        kprintln("[VFS] initramfs_options: \"{}\" not supported (only size=), ignored", parsed.value().unsupported);
+    if (parsed.value().size)
+        limit = *parsed.value().size;
+    return limit;
+}
+
+}  // namespace
+
+ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initramfs_options) {
+    auto fs = TRY(Ramfs::create(root_size_limit(initramfs_options)));
     g_fs_owner = new (std::nothrow) OwnPtr<Ramfs, mm::HeapAllocator>(std::move(fs));
     if (!g_fs_owner)
         return Error::NoMemory;
     g_fs = g_fs_owner->get();
     g_fs->set_clock(now);
+    if (uint64_t limit = g_fs->size_limit())
+        kprintln("[VFS] root file system: file data limited to {} KiB (tmpfs size=)", limit >> 10);
+    else
+        kprintln("[VFS] root file system: file data unlimited (tmpfs size=0)");
     TRY(create_base_tree(*g_fs));
     // Mapped files (AddressSpace): read a page's worth, pin and unpin, and
     // keep a running program's file from being written.
@@ -147,7 +173,10 @@ ErrorOr<InodeRef> resolve_path(const InodeRef& base, std::string_view path, bool
     return g_fs->resolve(base, path, follow_final_symlink);
 }
 
-std::span<const uint8_t> file_contents(const InodeRef& file) { return file->contents(); }
+ErrorOr<size_t> read_file(const InodeRef& file, uint64_t offset, std::span<uint8_t> buffer) {
+    sched::MutexGuard guard(g_lock);
+    return g_fs->read(file, offset, buffer);
+}
 
 ErrorOr<size_t> read_for_exec(const InodeRef& file, std::span<uint8_t> buffer) {
     sched::MutexGuard guard(g_lock);

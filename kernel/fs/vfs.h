@@ -21,17 +21,22 @@ namespace akuma::fs {
 
 // Mounts an empty ramfs, creates /dev with its nodes, /tmp, and unpacks the
 // initrd (if any) on top. Errors from a malformed archive are reported
-// (with the reason) but what was unpacked stays usable.
-ErrorOr<void> vfs_init(std::span<const uint8_t> initrd);
+// (with the reason) but what was unpacked stays usable. The ramfs's size
+// limit is tmpfs's: half of RAM unless initramfs_options (the boot
+// argument, Linux's rootfs mount options) has a size=; bad options are
+// reported and the default kept.
+ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initramfs_options);
 
 Ramfs& root_fs();
 InodeRef root_directory();
 
 ErrorOr<InodeRef> resolve_path(const InodeRef& base, std::string_view path, bool follow_final_symlink);
 
-// The bytes of a regular file, no copy, for the ELF loader, which makes
-// sure nobody can write the file first (AddressSpace::set_executable).
-std::span<const uint8_t> file_contents(const InodeRef& file);
+// Copies a regular file's bytes at `offset` into `buffer` under the lock;
+// returns how many (short only at the end of the file). For the ELF loader,
+// which makes sure nobody can write the file first
+// (AddressSpace::set_executable).
+ErrorOr<size_t> read_file(const InodeRef& file, uint64_t offset, std::span<uint8_t> buffer);
 
 // execve of a script: copies the first bytes of `file` into `buffer` under
 // the lock; returns how many. TextBusy (ETXTBSY) if the file is open for

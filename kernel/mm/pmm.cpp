@@ -100,6 +100,7 @@ const char* page_owner_name(PageOwner owner) {
     case PageOwner::UserPage: return "user page";
     case PageOwner::UserTable: return "user table";
     case PageOwner::PipeBuffer: return "pipe buffer";
+    case PageOwner::FileData: return "file data";
     }
     return "?";
 }

@@ -32,6 +32,7 @@ enum class PageOwner : uint8_t {
     UserPage,    // memory of a user address space
     UserTable,   // translation table of a user address space
     PipeBuffer,  // a page of data in a pipe
+    FileData,    // a page of a ramfs file
 };
 const char* page_owner_name(PageOwner owner);
 

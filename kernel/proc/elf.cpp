@@ -66,7 +66,7 @@ ProgramHeader read_program_header(std::span<const uint8_t> file, size_t offset)
 bool is_power_of_two(uint64_t value) { return value != 0 && (value & (value - 1)) == 0; }
 
 // [offset, offset + size) lies inside the file; an empty range needs no bytes.
-bool inside_file(uint64_t offset, uint64_t size, size_t file_size)
+bool inside_file(uint64_t offset, uint64_t size, uint64_t file_size)
 {
     return size == 0 || (offset <= file_size && size <= file_size - offset);
 }
@@ -83,7 +83,7 @@ struct Problem {
 };
 
 // Checks one PT_LOAD on its own; nullopt when it is fine.
-std::optional<Problem> check_load(const ProgramHeader& header, size_t file_size)
+std::optional<Problem> check_load(const ProgramHeader& header, uint64_t file_size)
 {
     if (header.filesz > header.memsz)
         return Problem {Error::BadExecutable, "PT_LOAD p_filesz larger than p_memsz"};
@@ -100,7 +100,7 @@ std::optional<Problem> check_load(const ProgramHeader& header, size_t file_size)
     return std::nullopt;
 }
 
-std::optional<Problem> check_tls(const ProgramHeader& header, size_t file_size)
+std::optional<Problem> check_tls(const ProgramHeader& header, uint64_t file_size)
 {
     if (header.filesz > header.memsz)
         return Problem {Error::BadExecutable, "PT_TLS p_filesz larger than p_memsz"};
@@ -146,7 +146,18 @@ uint64_t ElfImage::highest_vaddr_end() const
     return last.vaddr + last.memsz;
 }
 
-ErrorOr<ElfImage> ElfImage::parse(std::span<const uint8_t> file, const char** reason)
+namespace {
+
+struct Header {
+    uint64_t entry;
+    uint64_t type;
+    ProgramHeaderTable table;
+    uint16_t phnum;
+    uint16_t phentsize;
+};
+
+// The ELF header's checks, and where it says the program headers are.
+ErrorOr<Header> check_header(std::span<const uint8_t> header, uint64_t file_size, const char** reason)
 {
     auto fail = [reason](Error error, const char* why) {
         if (reason)
@@ -156,30 +167,30 @@ ErrorOr<ElfImage> ElfImage::parse(std::span<const uint8_t> file, const char** re
     if (reason)
         *reason = nullptr;
 
-    if (file.size() < k_ehdr_size)
+    if (header.size() < k_ehdr_size || file_size < k_ehdr_size)
         return fail(Error::BadExecutable, "file smaller than the ELF header");
     for (size_t i = 0; i < sizeof(k_magic); ++i) {
-        if (file[i] != k_magic[i])
+        if (header[i] != k_magic[i])
             return fail(Error::BadExecutable, "no ELF magic");
     }
-    if (file[4] != k_class64)
+    if (header[4] != k_class64)
         return fail(Error::BadExecutable, "not ELFCLASS64");
-    if (file[5] != k_data_lsb)
+    if (header[5] != k_data_lsb)
         return fail(Error::BadExecutable, "not little-endian (ELFDATA2LSB)");
-    if (file[6] != k_version_current || read_le(file, 20, 4) != k_version_current)
+    if (header[6] != k_version_current || read_le(header, 20, 4) != k_version_current)
         return fail(Error::BadExecutable, "ELF version not EV_CURRENT");
-    uint64_t type = read_le(file, 16, 2);
+    uint64_t type = read_le(header, 16, 2);
     if (type != k_type_exec && type != k_type_dyn)
         return fail(Error::BadExecutable, "e_type neither ET_EXEC nor ET_DYN");
-    if (read_le(file, 18, 2) != k_machine_aarch64)
+    if (read_le(header, 18, 2) != k_machine_aarch64)
         return fail(Error::BadExecutable, "e_machine not EM_AARCH64");
-    if (read_le(file, 52, 2) != k_ehdr_size)
+    if (read_le(header, 52, 2) != k_ehdr_size)
         return fail(Error::BadExecutable, "e_ehsize not 64");
 
-    uint64_t entry = read_le(file, 24, 8);
-    uint64_t phoff = read_le(file, 32, 8);
-    auto phentsize = static_cast<uint16_t>(read_le(file, 54, 2));
-    auto phnum = static_cast<uint16_t>(read_le(file, 56, 2));
+    uint64_t entry = read_le(header, 24, 8);
+    uint64_t phoff = read_le(header, 32, 8);
+    auto phentsize = static_cast<uint16_t>(read_le(header, 54, 2));
+    auto phnum = static_cast<uint16_t>(read_le(header, 56, 2));
     if (phentsize != k_phdr_size)
         return fail(Error::BadExecutable, "e_phentsize not 56");
     if (phnum == k_pn_xnum)
@@ -189,8 +200,42 @@ ErrorOr<ElfImage> ElfImage::parse(std::span<const uint8_t> file, const char** re
     uint64_t table_size = uint64_t {phnum} * k_phdr_size;
     if (table_size > k_max_phdr_table)
         return fail(Error::TooBig, "program header table larger than 64 KiB");
-    if (!inside_file(phoff, table_size, file.size()))
+    if (!inside_file(phoff, table_size, file_size))
         return fail(Error::BadExecutable, "program header table outside the file");
+    return Header {entry, type, {phoff, static_cast<size_t>(table_size)}, phnum, phentsize};
+}
+
+}  // namespace
+
+ErrorOr<ProgramHeaderTable> ElfImage::locate_program_headers(std::span<const uint8_t> header, uint64_t file_size,
+                                                             const char** reason)
+{
+    return TRY(check_header(header, file_size, reason)).table;
+}
+
+ErrorOr<ElfImage> ElfImage::parse(std::span<const uint8_t> file, const char** reason)
+{
+    auto table = TRY(locate_program_headers(file, file.size(), reason));
+    return parse(file.first(k_ehdr_size), file.subspan(table.offset, table.size), file.size(), reason);
+}
+
+ErrorOr<ElfImage> ElfImage::parse(std::span<const uint8_t> header, std::span<const uint8_t> program_headers,
+                                  uint64_t file_size, const char** reason)
+{
+    auto fail = [reason](Error error, const char* why) {
+        if (reason)
+            *reason = why;
+        return error;
+    };
+    Header checked = TRY(check_header(header, file_size, reason));
+    if (program_headers.size() != checked.table.size)
+        return fail(Error::BadExecutable, "program header table incomplete");
+    uint64_t entry = checked.entry;
+    uint64_t phoff = checked.table.offset;
+    uint64_t table_size = checked.table.size;
+    uint16_t phnum = checked.phnum;
+    uint16_t phentsize = checked.phentsize;
+    uint64_t type = checked.type;
 
     ElfImage image;
     image.m_entry = entry;
@@ -200,10 +245,10 @@ ErrorOr<ElfImage> ElfImage::parse(std::span<const uint8_t> file, const char** re
     std::optional<uint64_t> pt_phdr_vaddr;
 
     for (size_t index = 0; index < phnum; ++index) {
-        ProgramHeader header = read_program_header(file, phoff + index * k_phdr_size);
+        ProgramHeader header = read_program_header(program_headers, index * k_phdr_size);
         switch (header.type) {
         case k_pt_load: {
-            if (auto problem = check_load(header, file.size()))
+            if (auto problem = check_load(header, file_size))
                 return fail(problem->error, problem->reason);
             if (header.memsz == 0)
                 break;
@@ -237,7 +282,7 @@ ErrorOr<ElfImage> ElfImage::parse(std::span<const uint8_t> file, const char** re
         case k_pt_tls:
             if (image.m_tls)
                 return fail(Error::BadExecutable, "more than one PT_TLS");
-            if (auto problem = check_tls(header, file.size()))
+            if (auto problem = check_tls(header, file_size))
                 return fail(problem->error, problem->reason);
             image.m_tls = TlsSegment {
                 .vaddr = header.vaddr,

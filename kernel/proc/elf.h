@@ -62,8 +62,15 @@ struct TlsSegment {
     uint64_t align;  // as in the file; 0 and 1 both mean unaligned
 };
 
+// Where the program header table lies in the file.
+struct ProgramHeaderTable {
+    uint64_t offset;
+    size_t size;  // at most 64 KiB
+};
+
 class ElfImage {
 public:
+    static constexpr size_t k_header_size = 64;  // the ELF header, at offset 0
     static constexpr size_t k_max_load_segments = 16;
     static constexpr uint64_t k_page_size = 4096;
     // First address past the 48-bit user address space (TTBR0, 4 KiB granule).
@@ -72,6 +79,15 @@ public:
     // Validates file; on error, *reason (if given) gets a static string
     // describing the first problem found, and nullptr on success.
     static ErrorOr<ElfImage> parse(std::span<const uint8_t> file, const char** reason = nullptr);
+
+    // The same for a file read piecewise (as Linux's binfmt_elf reads it):
+    // the parser reads only the ELF header (the first k_header_size bytes),
+    // the program header table, which locate_program_headers finds after
+    // checking the header, and the file's size.
+    static ErrorOr<ProgramHeaderTable> locate_program_headers(std::span<const uint8_t> header, uint64_t file_size,
+                                                              const char** reason = nullptr);
+    static ErrorOr<ElfImage> parse(std::span<const uint8_t> header, std::span<const uint8_t> program_headers,
+                                   uint64_t file_size, const char** reason = nullptr);
 
     // Sorted by vaddr, non-overlapping, at least one.
     std::span<const LoadSegment> segments() const { return {m_segments.data(), m_segment_count}; }

@@ -55,6 +55,33 @@ ErrorOr<void> map_segments(AddressSpace& space, const ElfImage& image, const fs:
     return {};
 }
 
+// The parser reads only the ELF header and the program header table; they
+// are copied out of the file (whose data is in pages, not one span), as
+// Linux's binfmt_elf reads them.
+ErrorOr<ElfImage> parse_executable(const fs::InodeRef& file, std::string_view path) {
+    uint64_t file_size = fs::stat(file).size;
+    uint8_t header[ElfImage::k_header_size];
+    size_t header_size = TRY(fs::read_file(file, 0, header));
+    const char* reason = nullptr;
+    auto parsed = [&]() -> ErrorOr<ElfImage> {
+        auto table = TRY(ElfImage::locate_program_headers({ header, header_size }, file_size, &reason));
+        auto* program_headers = static_cast<uint8_t*>(mm::kmalloc(table.size));
+        if (!program_headers)
+            return Error::NoMemory;
+        auto read = fs::read_file(file, table.offset, { program_headers, table.size });
+        auto image = read.is_error() ? ErrorOr<ElfImage>(read.error())
+                                     : ElfImage::parse({ header, header_size }, { program_headers, read.value() },
+                                                       file_size, &reason);
+        mm::kfree(program_headers);
+        return image;
+    }();
+    if (parsed.is_error()) {
+        kprintln("[Loader] {}: not a runnable executable: {}", path, reason ? reason : error_name(parsed.error()));
+        return parsed.error() == Error::NoMemory ? Error::NoMemory : Error::BadExecutable;
+    }
+    return parsed;
+}
+
 }  // namespace
 
 ErrorOr<void> check_executable(const fs::InodeRef& file) {
@@ -66,15 +93,10 @@ ErrorOr<void> check_executable(const fs::InodeRef& file) {
 ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, std::string_view path,
                                   std::span<const std::string_view> argv, std::span<const std::string_view> envp) {
     // From here on nobody can write the file (ETXTBSY) while this program
-    // runs: the parser reads it in place and its pages load from it later.
+    // runs: the headers parsed now stay true, and its pages load from it
+    // later.
     TRY(process.space->set_executable(file.get()));
-    const char* reason = nullptr;
-    auto parsed = ElfImage::parse(fs::file_contents(file), &reason);
-    if (parsed.is_error()) {
-        kprintln("[Loader] {}: not a runnable executable: {}", path, reason ? reason : error_name(parsed.error()));
-        return parsed.error() == Error::NoMemory ? Error::NoMemory : Error::BadExecutable;
-    }
-    const ElfImage& image = parsed.value();
+    const ElfImage image = TRY(parse_executable(file, path));
     if (image.has_writable_executable_segment() || image.stack_executable()) {
         kprintln("[Loader] {}: refused: it asks for memory that is writable and executable (W^X)", path);
         return Error::AccessDenied;

@@ -5,12 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -293,6 +295,79 @@ TEST(ElfFixture, TruncationAndBitFlipSweep)
             }
         }
     }
+}
+
+// The loader reads only the ELF header and the program header table out of
+// the file (its data is in pages): parsing those pieces gives what parsing
+// the whole file gives, for every prefix of every fixture.
+bool same_image(const ElfImage& a, const ElfImage& b)
+{
+    if (a.segments().size() != b.segments().size())
+        return false;
+    for (size_t i = 0; i < a.segments().size(); ++i) {
+        const LoadSegment& x = a.segments()[i];
+        const LoadSegment& y = b.segments()[i];
+        if (x.vaddr != y.vaddr || x.memsz != y.memsz || x.offset != y.offset || x.filesz != y.filesz
+            || x.align != y.align || x.readable != y.readable || x.writable != y.writable
+            || x.executable != y.executable)
+            return false;
+    }
+    return a.entry() == b.entry() && a.phdr_vaddr() == b.phdr_vaddr() && a.phnum() == b.phnum()
+        && a.is_position_independent() == b.is_position_independent() && a.max_align() == b.max_align()
+        && a.stack_executable() == b.stack_executable() && a.tls().has_value() == b.tls().has_value();
+}
+
+TEST(ElfPieces, ParseFromHeaderAndProgramHeadersMatchesTheWholeFile)
+{
+    for (const char* name : {"hello-static", "hello-static-pie", "hello-dynamic", "tls-static"}) {
+        auto original = read_fixture(name);
+        ASSERT_FALSE(original.empty());
+        for (size_t length = 0; length <= original.size(); length += length < 4096 ? 1 : 997) {
+            std::span<const uint8_t> file(original.data(), length);
+            auto whole = ElfImage::parse(file);
+            // Exact-size copies of the two pieces, as the loader makes them.
+            size_t header_size = std::min(length, ElfImage::k_header_size);
+            std::vector<uint8_t> header(file.begin(), file.begin() + header_size);
+            const char* reason = nullptr;
+            auto table = ElfImage::locate_program_headers(header, length, &reason);
+            if (table.is_error()) {
+                ASSERT_TRUE(whole.is_error()) << name << " " << length;
+                EXPECT_NE(reason, nullptr);
+                continue;
+            }
+            std::vector<uint8_t> program_headers(file.begin() + table.value().offset,
+                                                 file.begin() + table.value().offset + table.value().size);
+            auto pieces = ElfImage::parse(header, program_headers, length, &reason);
+            ASSERT_EQ(pieces.is_error(), whole.is_error()) << name << " " << length;
+            if (pieces.is_error())
+                EXPECT_EQ(pieces.error(), whole.error());
+            else
+                EXPECT_TRUE(same_image(pieces.value(), whole.value())) << name << " " << length;
+        }
+    }
+}
+
+TEST(ElfPieces, ShortPiecesAreRejected)
+{
+    auto file = read_fixture("hello-static");
+    std::span<const uint8_t> header(file.data(), ElfImage::k_header_size);
+    auto table = ElfImage::locate_program_headers(header, file.size()).value();
+    std::span<const uint8_t> program_headers(file.data() + table.offset, table.size);
+    const char* reason = nullptr;
+    EXPECT_FALSE(ElfImage::parse(header, program_headers, file.size(), &reason).is_error());
+    // A short read of the table (the loader passes what it got).
+    auto result = ElfImage::parse(header, program_headers.first(table.size - 1), file.size(), &reason);
+    ASSERT_TRUE(result.is_error());
+    EXPECT_EQ(result.error(), Error::BadExecutable);
+    EXPECT_STREQ(reason, "program header table incomplete");
+    // A header shorter than 64 bytes (a tiny file).
+    EXPECT_EQ(ElfImage::locate_program_headers(header.first(63), 63, &reason).error(), Error::BadExecutable);
+    EXPECT_STREQ(reason, "file smaller than the ELF header");
+    // Segments are checked against the file size given, not the pieces.
+    ASSERT_LT(table.offset + table.size, file.size());
+    auto small = ElfImage::parse(header, program_headers, table.offset + table.size, &reason);
+    ASSERT_TRUE(small.is_error());
+    EXPECT_STREQ(reason, "PT_LOAD file image outside the file");
 }
 
 // --- Synthesized files: the baseline and each rule -----------------------------

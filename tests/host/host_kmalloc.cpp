@@ -1,10 +1,12 @@
-// Host kmalloc/kfree over malloc (see host_kmalloc.h).
+// Host kmalloc/kfree over malloc (see host_kmalloc.h), and the ramfs data
+// page source over them.
 #include "tests/host/host_kmalloc.h"
 
 #include <cstdlib>
 #include <cstring>
 #include <malloc.h>
 
+#include "kernel/fs/file_pages.h"
 #include "kernel/mm/kmalloc.h"
 
 namespace {
@@ -65,3 +67,11 @@ void kfree(void* pointer) {
 size_t kmalloc_usable_size(const void* pointer) { return malloc_usable_size(const_cast<void*>(pointer)); }
 
 }  // namespace akuma::mm
+
+namespace akuma::fs {
+
+// Through kmalloc, so data pages count as live objects and fail on cue.
+void* allocate_data_page() { return mm::kzalloc(k_data_page_size, k_data_page_size); }
+void free_data_page(void* page) { mm::kfree(page); }
+
+}  // namespace akuma::fs

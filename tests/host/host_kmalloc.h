@@ -1,6 +1,7 @@
 // Host stand-in for the kernel heap's kmalloc family (kernel/mm/kmalloc.h),
 // so kernel code that allocates (ramfs, VMA sets, ...) runs in host tests
-// under ASan. Counts live objects so tests can assert that nothing leaks.
+// under ASan, and the ramfs's data pages (kernel/fs/file_pages.h) through
+// it. Counts live objects so tests can assert that nothing leaks.
 #pragma once
 
 #include <cstddef>

@@ -16,11 +16,13 @@
 #include <iterator>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "kernel/fs/initrd_loader.h"
 #include "kernel/fs/ramfs.h"
+#include "kernel/fs/tmpfs_options.h"
 #include "tests/host/host_kmalloc.h"
 
 namespace akuma::fs {
@@ -375,7 +377,7 @@ TEST_F(RamfsTest, ReadWriteAndSparseWrites) {
     EXPECT_EQ(fs().write(f, 0, {}).value(), 0u);
     EXPECT_EQ(f->size(), 11u);
 
-    // Big appends grow geometrically: few reallocations, all data kept.
+    // Appends fill pages one after the other, all data kept.
     std::string expected = contents(f);
     for (int i = 0; i < 1000; ++i) {
         std::string chunk = std::to_string(i) + ",";
@@ -383,8 +385,7 @@ TEST_F(RamfsTest, ReadWriteAndSparseWrites) {
         expected += chunk;
     }
     EXPECT_EQ(contents(f), expected);
-    EXPECT_GE(fs().stats().owned_data_bytes, expected.size());
-    EXPECT_LE(fs().stats().owned_data_bytes, 2 * expected.size());
+    EXPECT_EQ(fs().stats().owned_data_bytes, (expected.size() + 4095) / 4096 * 4096);
 
     InodeRef d = dir(m_root, "d");
     InodeRef l = fs().symlink(m_root, "l", "f").release_value();
@@ -413,8 +414,12 @@ TEST_F(RamfsTest, TruncateZeroFillsAndFrees) {
     ASSERT_FALSE(fs().truncate(f, 5000).is_error());
     EXPECT_EQ(contents(f), std::string(5000, '\0'));
     InodeStat st = fs().stat(f);
-    EXPECT_EQ(st.blocks, 16u); // 5000 rounded up to 8192, in 512-byte units
+    EXPECT_EQ(st.blocks, 0u); // a hole, as on tmpfs
     EXPECT_EQ(st.blksize, 4096u);
+    EXPECT_EQ(fs().write(f, 4999, bytes_of("z")).value(), 1u);
+    EXPECT_EQ(fs().stat(f).blocks, 8u); // the page written, in 512-byte units
+    EXPECT_EQ(fs().write(f, 0, bytes_of("a")).value(), 1u);
+    EXPECT_EQ(fs().stat(f).blocks, 16u);
 }
 
 TEST_F(RamfsTest, BorrowedDataIsCopiedOnFirstChange) {
@@ -436,7 +441,7 @@ TEST_F(RamfsTest, BorrowedDataIsCopiedOnFirstChange) {
     EXPECT_EQ(archive, original); // the image is never written
     EXPECT_EQ(contents(g), original);
     EXPECT_EQ(fs().stats().borrowed_data_bytes, archive.size());
-    EXPECT_EQ(fs().stats().owned_data_bytes, archive.size());
+    EXPECT_EQ(fs().stats().owned_data_bytes, 4096u); // one page holds the copy
 
     // Shrinking keeps borrowing; growing copies.
     ASSERT_FALSE(fs().truncate(g, 8).is_error());
@@ -451,7 +456,7 @@ TEST_F(RamfsTest, BorrowedDataIsCopiedOnFirstChange) {
 
     // Borrowing again frees the owned copy.
     ASSERT_FALSE(fs().set_borrowed_data(f, bytes_of(archive)).is_error());
-    EXPECT_EQ(fs().stats().owned_data_bytes, 10u);
+    EXPECT_EQ(fs().stats().owned_data_bytes, 4096u); // g's page
     InodeRef d = dir(m_root, "d");
     EXPECT_EQ(error_of(fs().set_borrowed_data(d, bytes_of(archive))), Error::IsADirectory);
 }
@@ -463,10 +468,15 @@ TEST_F(RamfsTest, OutOfMemoryLeavesFilesUnchanged) {
     InodeRef g = file(m_root, "g", "abc");
     host_kmalloc_fail_after(0);
     EXPECT_EQ(error_of(fs().write(f, 0, bytes_of("X"))), Error::NoMemory);
-    EXPECT_EQ(error_of(fs().write(g, 100, bytes_of("X"))), Error::NoMemory);
-    EXPECT_EQ(error_of(fs().truncate(g, 1 << 20)), Error::NoMemory);
+    EXPECT_EQ(error_of(fs().write(g, 5000, bytes_of("X"))), Error::NoMemory); // a new page
+    EXPECT_EQ(error_of(fs().truncate(f, 100)), Error::NoMemory); // growing copies a borrowed file
     EXPECT_EQ(error_of(fs().create_file(m_root, "h", 0644)), Error::NoMemory);
     EXPECT_EQ(error_of(fs().symlink(m_root, "s", "t")), Error::NoMemory);
+    // Neither needs memory: the byte is in a page g has, and growing leaves a hole.
+    EXPECT_EQ(fs().write(g, 1, bytes_of("B")).value(), 1u);
+    EXPECT_FALSE(fs().truncate(g, 1 << 20).is_error());
+    EXPECT_FALSE(fs().truncate(g, 3).is_error());
+    EXPECT_EQ(fs().write(g, 1, bytes_of("b")).value(), 1u);
     host_kmalloc_fail_after(-1);
     EXPECT_TRUE(f->is_borrowed());
     EXPECT_EQ(contents(f), "image");
@@ -542,6 +552,297 @@ TEST_F(RamfsTest, CreateFailsCleanlyWithoutMemory) {
     EXPECT_FALSE(Ramfs::create().is_error());
     host_kmalloc_fail_after(-1);
     EXPECT_EQ(host_kmalloc_live_objects(), live);
+}
+
+// ---- File data in pages ----
+
+std::string pattern(size_t size, char seed) {
+    std::string out(size, '\0');
+    for (size_t i = 0; i < size; ++i)
+        out[i] = static_cast<char>(seed + i % 251);
+    return out;
+}
+
+TEST_F(RamfsTest, SparseFilesTakeNoPagesForHoles) {
+    constexpr uint64_t k_mib = 1 << 20;
+    InodeRef f = file(m_root, "f");
+    ASSERT_FALSE(fs().truncate(f, 64 * k_mib).is_error());
+    EXPECT_EQ(f->size(), 64 * k_mib);
+    EXPECT_EQ(f->page_count(), 0u);
+    EXPECT_EQ(fs().stats().owned_data_bytes, 0u);
+    EXPECT_EQ(fs().stats().index_bytes, 0u);
+    EXPECT_EQ(fs().stat(f).blocks, 0u);
+
+    EXPECT_EQ(fs().write(f, 60 * k_mib, bytes_of("sixty")).value(), 5u);
+    EXPECT_EQ(f->size(), 64 * k_mib);
+    EXPECT_EQ(f->page_count(), 1u);
+    EXPECT_EQ(fs().stats().owned_data_bytes, 4096u);
+    // Index 15360 needs three levels of 64: a few nodes, not a 64 MiB table.
+    EXPECT_EQ(fs().stats().index_bytes, 3 * FilePages::k_node_size);
+    EXPECT_EQ(fs().stat(f).blocks, 8u);
+
+    std::string buffer(8192, 'x');
+    auto span = std::span(reinterpret_cast<uint8_t*>(buffer.data()), buffer.size());
+    EXPECT_EQ(fs().read(f, 60 * k_mib - 4096, span).value(), 8192u);
+    EXPECT_EQ(buffer.substr(0, 4096), std::string(4096, '\0')); // the hole before
+    EXPECT_EQ(buffer.substr(4096, 5), "sixty");
+    EXPECT_EQ(buffer.substr(4101), std::string(8192 - 4101, '\0'));
+    EXPECT_EQ(fs().read(f, 64 * k_mib - 10, span).value(), 10u);
+    EXPECT_EQ(buffer.substr(0, 10), std::string(10, '\0'));
+
+    // Shrinking below the page frees it and the nodes; the tree collapses.
+    ASSERT_FALSE(fs().truncate(f, 60 * k_mib).is_error());
+    EXPECT_EQ(fs().stats().owned_data_bytes, 0u);
+    EXPECT_EQ(fs().stats().index_bytes, 0u);
+    ASSERT_FALSE(fs().truncate(f, 64 * k_mib).is_error());
+    EXPECT_EQ(fs().read(f, 60 * k_mib, span).value(), 8192u);
+    EXPECT_EQ(buffer, std::string(8192, '\0'));
+}
+
+TEST_F(RamfsTest, HugeOffsetsUseAFewNodes) {
+    InodeRef f = file(m_root, "f");
+    const uint64_t last = uint64_t(INT64_MAX) - 3; // the last page of the largest file
+    EXPECT_EQ(fs().write(f, last, bytes_of("end")).value(), 3u);
+    EXPECT_EQ(f->size(), uint64_t(INT64_MAX));
+    EXPECT_EQ(fs().stats().owned_data_bytes, 4096u);
+    EXPECT_LE(fs().stats().index_bytes, FilePages::k_max_height * FilePages::k_node_size);
+    EXPECT_EQ(fs().write(f, 0, bytes_of("start")).value(), 5u);
+    EXPECT_EQ(fs().write(f, uint64_t(1) << 40, bytes_of("middle")).value(), 6u);
+    EXPECT_EQ(f->page_count(), 3u);
+    uint8_t buffer[8];
+    EXPECT_EQ(fs().read(f, last, buffer).value(), 3u);
+    EXPECT_EQ(std::string(buffer, buffer + 3), "end");
+    EXPECT_EQ(fs().read(f, (uint64_t(1) << 40) - 2, buffer).value(), 8u);
+    EXPECT_EQ(std::string(buffer, buffer + 8), std::string("\0\0middle", 8));
+    EXPECT_EQ(fs().read(f, 0, std::span(buffer, 5)).value(), 5u);
+    EXPECT_EQ(std::string(buffer, buffer + 5), "start");
+    ASSERT_FALSE(fs().truncate(f, 4096).is_error());
+    EXPECT_EQ(f->page_count(), 1u);
+    EXPECT_EQ(fs().stats().index_bytes, 0u); // one page: no node at all
+    EXPECT_EQ(contents(f).substr(0, 5), "start");
+}
+
+TEST_F(RamfsTest, WritesAndTruncatesAcrossPageBoundaries) {
+    InodeRef f = file(m_root, "f");
+    std::string data = pattern(10000, 'a');
+    EXPECT_EQ(fs().write(f, 4000, bytes_of(data)).value(), data.size()); // pages 0..3
+    EXPECT_EQ(f->page_count(), 4u);
+    std::string expected = std::string(4000, '\0') + data;
+    EXPECT_EQ(contents(f), expected);
+
+    // Down into page 1: pages 2 and 3 go, page 1's tail is cleared.
+    ASSERT_FALSE(fs().truncate(f, 5000).is_error());
+    EXPECT_EQ(f->page_count(), 2u);
+    ASSERT_FALSE(fs().truncate(f, 12000).is_error());
+    EXPECT_EQ(f->page_count(), 2u);
+    EXPECT_EQ(contents(f), expected.substr(0, 5000) + std::string(7000, '\0'));
+    // Exactly at a page boundary: the page below stays whole.
+    ASSERT_FALSE(fs().truncate(f, 4096).is_error());
+    EXPECT_EQ(f->page_count(), 1u);
+    EXPECT_EQ(contents(f), expected.substr(0, 4096));
+    // A write past the end leaves a hole, and the old bytes never return.
+    EXPECT_EQ(fs().write(f, 9000, bytes_of("tail")).value(), 4u);
+    EXPECT_EQ(f->page_count(), 2u);
+    EXPECT_EQ(contents(f), expected.substr(0, 4096) + std::string(9000 - 4096, '\0') + "tail");
+    ASSERT_FALSE(fs().truncate(f, 1).is_error());
+    EXPECT_EQ(contents(f), expected.substr(0, 1));
+    ASSERT_FALSE(fs().truncate(f, 0).is_error());
+    EXPECT_EQ(f->page_count(), 0u);
+    EXPECT_EQ(fs().stats().owned_data_bytes, 0u);
+}
+
+// Random writes, reads and truncates against a std::string and a set of the
+// pages that must exist (written, not truncated away since).
+TEST_F(RamfsTest, RandomOperationsMatchAReferenceModel) {
+    InodeRef f = file(m_root, "f");
+    std::string model;
+    std::set<uint64_t> pages;
+    uint64_t state = 12345;
+    auto next = [&](uint64_t bound) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        return (state >> 33) % bound;
+    };
+    constexpr uint64_t k_span = 64 * 1024;
+    for (int step = 0; step < 3000; ++step) {
+        SCOPED_TRACE(step);
+        switch (next(4)) {
+        case 0:
+        case 1: {
+            uint64_t offset = next(k_span);
+            std::string data = pattern(1 + next(9000), static_cast<char>(step));
+            ASSERT_EQ(fs().write(f, offset, bytes_of(data)).value(), data.size());
+            if (model.size() < offset + data.size())
+                model.resize(offset + data.size(), '\0');
+            model.replace(offset, data.size(), data);
+            for (uint64_t page = offset / 4096; page <= (offset + data.size() - 1) / 4096; ++page)
+                pages.insert(page);
+            break;
+        }
+        case 2: {
+            uint64_t size = next(k_span + 8192);
+            ASSERT_FALSE(fs().truncate(f, size).is_error());
+            model.resize(size, '\0');
+            pages.erase(pages.lower_bound((size + 4095) / 4096), pages.end());
+            break;
+        }
+        case 3: {
+            uint64_t offset = next(k_span + 8192);
+            std::string buffer(next(10000), 'x');
+            size_t n = fs().read(f, offset, { reinterpret_cast<uint8_t*>(buffer.data()), buffer.size() }).value();
+            size_t want = offset >= model.size() ? 0 : std::min(buffer.size(), model.size() - offset);
+            ASSERT_EQ(n, want);
+            if (n)
+                ASSERT_EQ(buffer.substr(0, n), model.substr(offset, n));
+            break;
+        }
+        }
+        ASSERT_EQ(f->size(), model.size());
+        ASSERT_EQ(f->page_count(), pages.size());
+        ASSERT_EQ(fs().stats().owned_data_bytes, pages.size() * 4096);
+    }
+    EXPECT_EQ(contents(f), model);
+}
+
+// Every allocation of a write into a deep hole fails in turn: NoMemory and
+// no trace (no page, no node), or success.
+TEST_F(RamfsTest, WriteSurvivesOutOfMemoryAtEveryAllocation) {
+    InodeRef f = file(m_root, "f", "head");
+    for (long n = 0;; ++n) {
+        size_t live = host_kmalloc_live_objects();
+        RamfsStats before = fs().stats();
+        host_kmalloc_fail_after(n);
+        auto written = fs().write(f, uint64_t(1) << 45, bytes_of("deep"));
+        host_kmalloc_fail_after(-1);
+        if (written.is_error()) {
+            EXPECT_EQ(written.error(), Error::NoMemory);
+            EXPECT_EQ(host_kmalloc_live_objects(), live);
+            EXPECT_EQ(fs().stats().owned_data_bytes, before.owned_data_bytes);
+            EXPECT_EQ(fs().stats().index_bytes, before.index_bytes);
+            EXPECT_EQ(contents(f), "head");
+            continue;
+        }
+        EXPECT_GT(n, 2); // a page and the nodes above it
+        EXPECT_EQ(f->size(), (uint64_t(1) << 45) + 4);
+        break;
+    }
+}
+
+// ---- Size limit (tmpfs size=) ----
+
+class RamfsLimitTest : public RamfsTest {
+protected:
+    void SetUp() override {
+        m_baseline = host_kmalloc_live_objects();
+        auto fs = Ramfs::create(k_limit);
+        ASSERT_FALSE(fs.is_error());
+        m_fs = fs.release_value();
+        m_root = m_fs->root();
+    }
+    static constexpr uint64_t k_limit = 64 * 1024; // 16 pages
+};
+
+TEST_F(RamfsLimitTest, WritesPastTheLimitAreShortThenFailWithNoSpace) {
+    EXPECT_EQ(fs().size_limit(), k_limit);
+    InodeRef f = file(m_root, "f");
+    std::string big = pattern(20 * 4096, 'A');
+    // As tmpfs: what fits is written and the count is short.
+    EXPECT_EQ(fs().write(f, 0, bytes_of(big)).value(), k_limit);
+    EXPECT_EQ(f->size(), k_limit);
+    EXPECT_EQ(contents(f), big.substr(0, k_limit));
+    EXPECT_EQ(fs().stats().owned_data_bytes, k_limit);
+    // Nothing fits any more: ENOSPC, nothing changes.
+    EXPECT_EQ(error_of(fs().write(f, k_limit, bytes_of("x"))), Error::NoSpace);
+    InodeRef g = file(m_root, "g");
+    EXPECT_EQ(error_of(fs().write(g, 0, bytes_of("x"))), Error::NoSpace);
+    EXPECT_EQ(g->size(), 0u);
+    // Pages a file has are rewritten freely; growing makes a hole, no page.
+    EXPECT_EQ(fs().write(f, 100, bytes_of("rewrite")).value(), 7u);
+    ASSERT_FALSE(fs().truncate(f, 1 << 30).is_error());
+    EXPECT_EQ(fs().stats().owned_data_bytes, k_limit);
+    EXPECT_EQ(error_of(fs().write(f, 1 << 20, bytes_of("y"))), Error::NoSpace);
+
+    // Freeing one page (truncating into page 14) lets one more page in: a
+    // write across two pages writes up to the first one's end.
+    ASSERT_FALSE(fs().truncate(f, 14 * 4096 + 10).is_error());
+    EXPECT_EQ(fs().stats().owned_data_bytes, k_limit - 4096);
+    std::string across = pattern(5000, 'q');
+    EXPECT_EQ(fs().write(f, (1 << 20) + 100, bytes_of(across)).value(), 4096u - 100);
+    EXPECT_EQ(f->size(), (1u << 20) + 4096);
+    EXPECT_EQ(fs().stats().owned_data_bytes, k_limit);
+
+    // Removing the file gives everything back.
+    ASSERT_FALSE(fs().unlink(m_root, "f").is_error());
+    f.reset();
+    EXPECT_EQ(fs().stats().owned_data_bytes, 0u);
+    EXPECT_EQ(fs().write(g, 0, bytes_of(big)).value(), k_limit);
+}
+
+TEST_F(RamfsLimitTest, BorrowedFilesCountOnlyOnceCopied) {
+    std::string archive = pattern(3 * 4096, 'b');
+    InodeRef f = file(m_root, "f");
+    ASSERT_FALSE(fs().set_borrowed_data(f, bytes_of(archive)).is_error());
+    EXPECT_EQ(fs().stats().owned_data_bytes, 0u); // the initrd's memory, not ours
+    InodeRef g = file(m_root, "g");
+    EXPECT_EQ(fs().write(g, 0, bytes_of(pattern(14 * 4096, 'g'))).value(), 14u * 4096);
+    // The copy needs three pages, two are left: refused whole, still borrowed.
+    EXPECT_EQ(error_of(fs().write(f, 0, bytes_of("X"))), Error::NoSpace);
+    EXPECT_TRUE(f->is_borrowed());
+    EXPECT_EQ(contents(f), archive);
+    ASSERT_FALSE(fs().truncate(g, 13 * 4096).is_error());
+    EXPECT_EQ(fs().write(f, 0, bytes_of("X")).value(), 1u);
+    EXPECT_FALSE(f->is_borrowed());
+    EXPECT_EQ(contents(f), "X" + archive.substr(1));
+    EXPECT_EQ(fs().stats().owned_data_bytes, k_limit);
+}
+
+TEST(RamfsSizeLimit, RoundsUpToPagesAndZeroMeansUnlimited) {
+    auto unlimited = Ramfs::create(0).release_value();
+    EXPECT_EQ(unlimited->size_limit(), 0u);
+    auto one_page = Ramfs::create(1).release_value();
+    EXPECT_EQ(one_page->size_limit(), 4096u);
+    InodeRef f = one_page->create_file(one_page->root(), "f", 0644).release_value();
+    EXPECT_EQ(one_page->write(f, 4000, bytes_of(std::string(200, 'x'))).value(), 96u);
+    EXPECT_EQ(error_of(one_page->write(f, 4096, bytes_of("x"))), Error::NoSpace);
+    f.reset();
+}
+
+// ---- tmpfs options (initramfs_options=) ----
+
+TEST(TmpfsOptions, ParsesSizeAsLinuxDoes) {
+    constexpr uint64_t k_ram = 128ull << 20;
+    auto size_of = [&](std::string_view options) -> std::optional<uint64_t> {
+        auto parsed = parse_tmpfs_options(options, k_ram);
+        EXPECT_FALSE(parsed.is_error()) << options;
+        return parsed.is_error() ? std::nullopt : parsed.value().size;
+    };
+    EXPECT_EQ(size_of(""), std::nullopt);
+    EXPECT_EQ(size_of("size=65536"), 65536u);
+    EXPECT_EQ(size_of("size=64k"), 65536u);
+    EXPECT_EQ(size_of("size=64K"), 65536u);
+    EXPECT_EQ(size_of("size=3m"), 3u << 20);
+    EXPECT_EQ(size_of("size=2G"), 2ull << 30);
+    EXPECT_EQ(size_of("size=1t"), 1ull << 40);
+    EXPECT_EQ(size_of("size=0x1000"), 4096u);
+    EXPECT_EQ(size_of("size=010"), 8u); // simple_strtoull base 0: octal
+    EXPECT_EQ(size_of("size=0"), 0u); // unlimited
+    EXPECT_EQ(size_of("size=50%"), k_ram / 2);
+    EXPECT_EQ(size_of("size=75%"), k_ram * 3 / 4);
+    EXPECT_EQ(size_of("size=1k%"), k_ram * 1024 / 100); // memparse, then '%'
+
+    EXPECT_EQ(size_of("size=1m,size=2m"), 2u << 20); // the last one counts
+    EXPECT_EQ(size_of(",size=1m,"), 1u << 20);
+    // Other tmpfs options are reported, not applied; size= still is.
+    auto parsed = parse_tmpfs_options("mode=0755,size=8k,nr_inodes=10", k_ram).value();
+    EXPECT_EQ(parsed.size, 8192u);
+    EXPECT_EQ(parsed.unsupported, "mode=0755");
+    EXPECT_EQ(parse_tmpfs_options("size=8k", k_ram).value().unsupported, "");
+
+    const char* reason = nullptr;
+    for (std::string_view bad : { "size=", "size=abc", "size=1x", "size=1%k", "size=99999999999999999999",
+             "size=16E", "mode=0755,size=x" }) {
+        EXPECT_EQ(error_of(parse_tmpfs_options(bad, k_ram, &reason)), Error::Invalid) << bad;
+        EXPECT_NE(reason, nullptr) << bad;
+    }
 }
 
 // ---- Links and removal ----
@@ -949,7 +1250,7 @@ TEST_F(InitrdTest, LoadsEveryEntryType) {
     EXPECT_EQ(contents(h1), "linked");
     EXPECT_EQ(
         names(m_root), (std::vector<std::string> { ".", "..", "bin", "dev", "etc", "empty", "h1", "h3" }));
-    EXPECT_EQ(fs().stats().owned_data_bytes, std::string("busybox").size()); // the symlink target only
+    EXPECT_EQ(fs().stats().owned_data_bytes, 0u); // all file data is the archive's
     EXPECT_EQ(fs().stats().borrowed_data_bytes, 10000u + 26 + 6);
 
     // Writing to a loaded file copies it; the archive never changes.

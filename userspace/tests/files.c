@@ -10,6 +10,14 @@
  *     non-empty directory with it, ENOTEMPTY.
  *   - opening a directory with O_WRONLY or O_RDWR is EISDIR.
  *   - a path that goes through a regular file is ENOTDIR.
+ *   - tmpfs (Linux's /tmp under the initramfs is its rootfs, a tmpfs) keeps
+ *     file data in pages allocated as written: ftruncate to 64 MiB takes no
+ *     memory and st_blocks 0, a hole reads as zeros, truncating down gives
+ *     the pages back at once (sysinfo freeram) and clears the rest of the
+ *     last page.
+ *   - tmpfs size= counts data pages: a write that crosses the limit writes
+ *     what fits and returns the short count, the next one fails with ENOSPC;
+ *     growing a file with ftruncate needs no room (`files tmpfs-limit`).
  */
 #define _GNU_SOURCE
 #include "check.h"
@@ -18,15 +26,17 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <termios.h>
 #include <unistd.h>
 
 #define DIR_ "/tmp/files_test"
 
 static const char *cleanup_files[] = {
-    DIR_ "/f", DIR_ "/g", DIR_ "/renamed", DIR_ "/link", DIR_ "/app", DIR_ "/sendfile-out",
+    DIR_ "/f", DIR_ "/g", DIR_ "/renamed", DIR_ "/link", DIR_ "/app", DIR_ "/sendfile-out", DIR_ "/sparse",
     DIR_ "/sub/a", DIR_ "/sub/b", DIR_ "/sub/c",
 };
 static const char *cleanup_dirs[] = {DIR_ "/sub", DIR_ "/empty", DIR_};
@@ -383,8 +393,152 @@ static void test_sendfile(void) {
     check_end();
 }
 
-int main(void) {
+#define KIB 1024L
+#define MIB (1024L * 1024)
+
+static long free_ram(void) {
+    struct sysinfo info;
+    CHECK_EQ(sysinfo(&info), 0);
+    return (long)info.freeram * (long)info.mem_unit;
+}
+
+static int all_bytes(const char *buf, size_t count, char value) {
+    for (size_t i = 0; i < count; i++) {
+        if (buf[i] != value)
+            return 0;
+    }
+    return 1;
+}
+
+static char chunk[MIB];
+
+static void test_sparse(void) {
+    check_begin("sparse /tmp file: ftruncate 64 MiB takes no memory, holes read zero, truncating frees");
+    memset(chunk, 'c', sizeof chunk); /* its pages are ours before measuring */
+    int fd = open(DIR_ "/sparse", O_RDWR | O_CREAT | O_TRUNC, 0600);
+    CHECK(fd >= 0);
+    long before = free_ram();
+    CHECK_EQ(ftruncate(fd, 64 * MIB), 0);
+    struct stat st;
+    CHECK_EQ(fstat(fd, &st), 0);
+    CHECK_EQ(st.st_size, 64 * MIB);
+    CHECK_EQ(st.st_blocks, 0);
+    long used = before - free_ram();
+    if (used > 4 * MIB || used < -4 * MIB)
+        printf("  ftruncate to 64 MiB changed free RAM by %ld KiB\n", used / KIB);
+    CHECK(used <= 4 * MIB && used >= -4 * MIB);
+
+    /* One page written at 60 MiB; everything around it reads as zeros. */
+    CHECK_EQ(pwrite(fd, "sixty", 5, 60 * MIB), 5);
+    static char buf[8192];
+    memset(buf, 'x', sizeof buf);
+    CHECK_EQ(pread(fd, buf, sizeof buf, 60 * MIB - 4096), sizeof buf);
+    CHECK(all_bytes(buf, 4096, 0));
+    CHECK(memcmp(buf + 4096, "sixty", 5) == 0);
+    CHECK(all_bytes(buf + 4101, sizeof buf - 4101, 0));
+    memset(buf, 'x', sizeof buf);
+    CHECK_EQ(pread(fd, buf, sizeof buf, 64 * MIB - 10), 10);
+    CHECK(all_bytes(buf, 10, 0));
+    CHECK_EQ(pread(fd, buf, sizeof buf, 64 * MIB), 0);
+    CHECK_EQ(pread(fd, buf, 4096, 0), 4096);
+    CHECK(all_bytes(buf, 4096, 0));
+    CHECK_EQ(fstat(fd, &st), 0);
+    CHECK_EQ(st.st_blocks, 8); /* the one page, in 512-byte units */
+
+    /* 16 MiB of data takes memory; truncating down gives it back. (Linux's
+     * free RAM moves by a few MiB on its own: the bounds allow for that.) */
+    long empty = free_ram();
+    for (long i = 0; i < 16; i++)
+        CHECK_EQ(pwrite(fd, chunk, MIB, i * MIB), MIB);
+    long full = free_ram();
+    if (empty - full < 12 * MIB)
+        printf("  16 MiB written took %ld KiB of free RAM\n", (empty - full) / KIB);
+    CHECK(empty - full >= 12 * MIB);
+    CHECK_EQ(ftruncate(fd, 4096 + 100), 0);
+    long freed = free_ram() - full;
+    if (freed < 12 * MIB)
+        printf("  truncating to 4196 bytes gave back %ld KiB\n", freed / KIB);
+    CHECK(freed >= 12 * MIB);
+    CHECK_EQ(fstat(fd, &st), 0);
+    CHECK_EQ(st.st_blocks, 16);
+
+    /* The bytes past the new end were cleared: growing again shows zeros. */
+    CHECK_EQ(ftruncate(fd, 3 * 4096), 0);
+    memset(buf, 'x', sizeof buf);
+    CHECK_EQ(pread(fd, buf, sizeof buf, 4096), sizeof buf);
+    CHECK(all_bytes(buf, 100, 'c'));
+    CHECK(all_bytes(buf + 100, sizeof buf - 100, 0));
+    close(fd);
+    CHECK_EQ(unlink(DIR_ "/sparse"), 0);
+    check_end();
+}
+
+/* `files tmpfs-limit BYTES`: run where /tmp has a tmpfs size= of BYTES (a
+ * multiple of 4 KiB, at least 64 KiB, and nothing else in it): on Akuma a
+ * boot with initramfs_options=size=BYTES. On Linux (as root) the program
+ * mounts a tmpfs of size=BYTES itself. */
+static int run_tmpfs_limit(const char *size_text) {
+    static const char dir[] = "/tmp/files_limit";
+    long limit = size_text ? atol(size_text) : 0;
+    if (limit < 64 * KIB || limit % 4096) {
+        printf("usage: files tmpfs-limit BYTES (a multiple of 4096, >= 65536)\n");
+        return 2;
+    }
+    check_begin("tmpfs size=: a write across the limit is short, then ENOSPC; holes are free; unlink gives back");
+    mkdir(dir, 0700);
+    char options[32];
+    snprintf(options, sizeof options, "size=%ld", limit);
+    int mounted = mount("none", dir, "tmpfs", 0, options) == 0;
+    if (!mounted)
+        CHECK(errno == ENOSYS); /* Akuma: the root file system has the limit */
+    static char big[1 * MIB];
+    memset(big, 'L', sizeof big);
+    CHECK(limit + 4 * 4096 <= (long)sizeof big);
+
+    char path_f[64], path_g[64];
+    snprintf(path_f, sizeof path_f, "%s/f", dir);
+    snprintf(path_g, sizeof path_g, "%s/g", dir);
+    int f = open(path_f, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    int g = open(path_g, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    CHECK(f >= 0 && g >= 0);
+    /* Four pages more than fit: what fits is written. */
+    CHECK_EQ(write(f, big, limit + 4 * 4096), limit);
+    CHECK_ERR(write(f, "x", 1), ENOSPC);
+    CHECK_ERR(write(g, "x", 1), ENOSPC);
+    struct stat st;
+    CHECK_EQ(fstat(g, &st), 0);
+    CHECK_EQ(st.st_size, 0);
+    /* Pages a file has can be rewritten; growing it needs none. */
+    CHECK_EQ(pwrite(f, "rewritten", 9, 100), 9);
+    CHECK_EQ(ftruncate(f, 1024 * MIB), 0);
+    CHECK_ERR(pwrite(f, "y", 1, 512 * MIB), ENOSPC);
+    /* One page freed: a write across two pages fills the first one only. */
+    CHECK_EQ(ftruncate(f, limit - 2 * 4096 + 10), 0);
+    CHECK_EQ(pwrite(f, big, 5000, MIB + 100), 4096 - 100);
+    CHECK_EQ(fstat(f, &st), 0);
+    CHECK_EQ(st.st_size, MIB + 4096);
+    CHECK_EQ(st.st_blocks, limit / 512);
+    char check[16];
+    CHECK_EQ(pread(f, check, 9, 100), 9);
+    CHECK(memcmp(check, "rewritten", 9) == 0);
+    /* Removing the file gives everything back. */
+    close(f);
+    CHECK_EQ(unlink(path_f), 0);
+    CHECK_EQ(write(g, big, limit + 4096), limit);
+    close(g);
+    CHECK_EQ(unlink(path_g), 0);
+    if (mounted)
+        CHECK_EQ(umount(dir), 0);
+    CHECK_EQ(rmdir(dir), 0);
+    check_end();
+    check_exit();
+    return 0;
+}
+
+int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 1 && strcmp(argv[1], "tmpfs-limit") == 0)
+        return run_tmpfs_limit(argc > 2 ? argv[2] : NULL);
     cleanup();
     if (mkdir(DIR_, 0755) != 0) {
         printf("cannot create " DIR_ ": %s\n", strerror(errno));
@@ -401,6 +555,7 @@ int main(void) {
     test_dev();
     test_access();
     test_sendfile();
+    test_sparse();
     cleanup();
     check_exit();
 }

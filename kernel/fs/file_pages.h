@@ -1,0 +1,93 @@
+// FilePages: the data pages of one ramfs regular file, by page index. A
+// radix tree of 64-way nodes whose height grows with the highest index
+// present (as Linux's xarray holds the page cache): a lookup walks at most
+// 9 nodes for any index below 2^54, a page is allocated only where the file
+// was written (holes take nothing, so a sparse 64 GiB file costs a few
+// nodes), and growing the tree adds a root above the old one without copying
+// anything. A file of one page is just that page (height 0, no node).
+//
+// Not synchronised: the ramfs caller (the VFS lock) serialises.
+// Data pages come from allocate_data_page() and go back through
+// free_data_page(); nodes are kmalloc'd (512 bytes each). A file system's
+// files add their pages and nodes up in one Usage (its size limit counts the
+// pages).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernel/lib/error_or.h"
+
+namespace akuma::fs {
+
+constexpr size_t k_data_page_size = 4096;
+
+// One zeroed, 4 KiB-aligned page of file data, or nullptr when memory is
+// out. The kernel takes pages from the PMM (kernel/fs/data_pages.cpp); host
+// tests from their kmalloc stand-in, so leaks and failures are counted.
+void* allocate_data_page();
+void free_data_page(void* page);
+
+class FilePages {
+public:
+    struct Usage {
+        uint64_t pages;
+        uint64_t nodes;
+    };
+
+    // `usage` (optional) must outlive the object.
+    explicit FilePages(Usage* usage = nullptr)
+        : m_usage(usage) { }
+    // Only between objects sharing one Usage.
+    FilePages(FilePages&& other);
+    FilePages& operator=(FilePages&& other);
+    FilePages(const FilePages&) = delete;
+    FilePages& operator=(const FilePages&) = delete;
+    ~FilePages() { clear(); }
+
+    // The page at `index`, or nullptr for a hole.
+    uint8_t* find(uint64_t index) const;
+    // Puts `page` (from allocate_data_page) at `index`, which must be a hole
+    // below k_max_index. NoMemory if a node cannot be allocated: then
+    // nothing changed and the caller still owns the page.
+    ErrorOr<void> insert(uint64_t index, uint8_t* page);
+    // Frees every page at `first` or above and the nodes left empty.
+    void remove_from(uint64_t first);
+    void clear() { remove_from(0); }
+
+    uint64_t page_count() const { return m_page_count; }
+    uint64_t node_count() const { return m_node_count; }
+
+    static constexpr unsigned k_bits = 6;
+    static constexpr size_t k_fanout = size_t { 1 } << k_bits;
+    static constexpr unsigned k_max_height = 9;
+    static constexpr uint64_t k_max_index = uint64_t { 1 } << (k_bits * k_max_height);
+    static constexpr size_t k_node_size = k_fanout * sizeof(void*);
+
+private:
+    struct Node {
+        void* slots[k_fanout];
+    };
+    static_assert(sizeof(Node) == k_node_size);
+
+    // Indices below this fit a tree of `height`.
+    static constexpr uint64_t capacity(unsigned height) { return uint64_t { 1 } << (k_bits * height); }
+    static bool is_empty(const Node& node);
+    Node* allocate_node();
+    void free_node(Node* node);
+    // Frees the pages at `first` or above under `slot` (a subtree of
+    // `height` starting at index `base`); a node left empty goes too.
+    void remove_below(void*& slot, unsigned height, uint64_t base, uint64_t first);
+    // Drops empty nodes on the path to `index` (after a failed insert).
+    void prune(uint64_t index);
+    // Lowers the tree while its root holds only slot 0.
+    void shrink();
+
+    Usage* m_usage;
+    void* m_root { nullptr }; // height 0: the page at index 0
+    unsigned m_height { 0 };
+    uint64_t m_page_count { 0 };
+    uint64_t m_node_count { 0 };
+};
+
+} // namespace akuma::fs
