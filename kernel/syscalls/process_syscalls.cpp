@@ -143,10 +143,10 @@ int64_t sys_getrandom(const SyscallArgs& args) {
         return error_result(Error::Invalid);
     if ((flags & abi::k_grnd_random) && (flags & abi::k_grnd_insecure))
         return error_result(Error::Invalid);  // contradictory: Linux refuses the pair
-    // At most 32 MiB per call (Linux's cap before 5.18), which bounds the
-    // time spent here without a signal check; Linux 6.1 fills up to
-    // MAX_RW_COUNT unless a signal is pending. Callers must accept short counts.
-    size_t count = args.a[1] < 0x2000000 ? args.a[1] : 0x2000000;
+    // Up to Linux's MAX_RW_COUNT per call; like Linux 6.1, a signal pending
+    // at a page boundary ends a long fill with the bytes so far.
+    constexpr uint64_t k_max_rw_count = 0x7ffff000;
+    size_t count = args.a[1] < k_max_rw_count ? args.a[1] : k_max_rw_count;
     if (count > 0) {
         // A buffer running into an unmapped page gets what fits (as Linux).
         count = current().space->accessible_prefix(args.a[0], count, true);
@@ -156,6 +156,8 @@ int64_t sys_getrandom(const SyscallArgs& args) {
     uint8_t chunk[256];
     size_t done = 0;
     while (done < count) {
+        if (done % mm::k_page_size == 0 && done > 0 && sched::current_thread()->signal_pending)
+            return static_cast<int64_t>(done);
         size_t step = count - done < sizeof(chunk) ? count - done : sizeof(chunk);
         random_fill({ chunk, step });
         if (mm::copy_to_user(args.ptr<void>(0).offset(done), chunk, step).is_error())
