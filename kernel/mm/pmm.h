@@ -31,6 +31,7 @@ enum class PageOwner : uint8_t {
     Test,
     UserPage,    // memory of a user address space
     UserTable,   // translation table of a user address space
+    UserCode,    // a UserPage that has been mapped executable (see address_space.cpp)
 };
 const char* page_owner_name(PageOwner owner);
 
@@ -57,6 +58,11 @@ void free_contiguous(PhysAddr base, uint64_t count);
 // The descriptor of the page holding `address`, or nullptr if it is not RAM.
 const PageDescriptor* page_descriptor(PhysAddr address);
 void set_page_owner_data(PhysAddr address, uint32_t data);
+// Retags the allocated block whose first page is `block`.
+void set_page_owner(PhysAddr block, PageOwner owner);
+// Whether freed pages are poisoned (memory_debug): then free_pages()
+// overwrites every freed page.
+bool pmm_poisoning();
 
 struct PmmStats {
     uint64_t total_pages;

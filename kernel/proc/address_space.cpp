@@ -54,13 +54,38 @@ void add_sharer(PhysAddr frame) {
     mm::set_page_owner_data(frame, extra_sharers(frame) + 1);
 }
 
+// ---- Frames that held code ------------------------------------------------
+// QEMU's TCG keeps the code it has translated from a physical page until
+// stores cover the bytes it came from, and while it keeps any, every store
+// into that page takes its slow path (a lookup of the page's translations).
+// Without a page cache each process runs private copies of its text, freed
+// at exit: reused as a kernel stack or a heap page (zeroed with DC ZVA,
+// which QEMU checks at each block's first byte only), such a frame stayed
+// slow for as long as it lived. So a frame that was ever mapped executable
+// is tagged PageOwner::UserCode and zeroed with ordinary stores when freed,
+// which drops all its translations at once (docs/PERFORMANCE.md, "Wall
+// clock under TCG"). On hardware this costs ~320 instructions a page.
+
+void mark_code_frame(PhysAddr frame) {
+    if (mm::page_descriptor(frame)->owner != static_cast<uint8_t>(mm::PageOwner::UserCode))
+        mm::set_page_owner(frame, mm::PageOwner::UserCode);
+}
+
+void free_user_frame(PhysAddr frame, const mm::PageDescriptor& page) {
+    // Poisoning (memory_debug) overwrites every freed page the same way.
+    if (page.owner == static_cast<uint8_t>(mm::PageOwner::UserCode) && !mm::pmm_poisoning())
+        arch::zero_page_by_stores(mm::phys_to_virt(frame));
+    mm::free_pages(frame);
+}
+
 // Drops one space's share of the page and frees it if that was the last.
 void drop_sharer(PhysAddr frame) {
+    const mm::PageDescriptor& page = *mm::page_descriptor(frame);
     // The common case needs no lock: with no other sharer, nobody else can
     // add one (only a space mapping the page can, and this one is busy
     // unmapping it under its own lock).
-    if (extra_sharers(frame) == 0) {
-        mm::free_pages(frame);
+    if (page.owner_data == 0) {
+        free_user_frame(frame, page);
         return;
     }
     bool last;
@@ -72,7 +97,7 @@ void drop_sharer(PhysAddr frame) {
             mm::set_page_owner_data(frame, extra - 1);
     }
     if (last)
-        mm::free_pages(frame);
+        free_user_frame(frame, page);
 }
 
 // ---- Page-table entries ---------------------------------------------------
@@ -333,6 +358,8 @@ ErrorOr<void> AddressSpace::protect(VirtAddr start, uint64_t length, uint32_t pr
             uint32_t page_flags = flags;
             if (!vma->shared && extra_sharers(entry_frame(slot)) != 0)
                 page_flags &= ~mm::k_page_write;
+            if (page_flags & mm::k_page_execute)
+                mark_code_frame(entry_frame(slot));
             uint64_t updated = page_entry(entry_frame(slot), page_flags);
             if (updated != slot)
                 replace_page_entry(m_env, slot, va, updated);
@@ -402,7 +429,8 @@ void AddressSpace::count_mapped_page() {
 }
 
 ErrorOr<void> AddressSpace::populate_page(const Vma& vma, VirtAddr page) {
-    auto frame = TRY(mm::allocate_pages(0, mm::PageOwner::UserPage));
+    bool executable = vma.prot & mm::k_prot_exec;
+    auto frame = TRY(mm::allocate_pages(0, executable ? mm::PageOwner::UserCode : mm::PageOwner::UserPage));
     auto* bytes = static_cast<uint8_t*>(mm::phys_to_virt(frame));
     uint64_t offset_in_vma = page - vma.start;
     uint64_t from_file = 0;
