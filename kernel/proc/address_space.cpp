@@ -2,6 +2,7 @@
 
 #include <new>
 
+#include "kernel/arch/aarch64/cache.h"
 #include "kernel/arch/aarch64/page_zero.h"
 #include "kernel/arch/aarch64/user_mode.h"
 #include "kernel/lib/kprint.h"
@@ -358,8 +359,12 @@ ErrorOr<void> AddressSpace::protect(VirtAddr start, uint64_t length, uint32_t pr
             uint32_t page_flags = flags;
             if (!vma->shared && extra_sharers(entry_frame(slot)) != 0)
                 page_flags &= ~mm::k_page_write;
-            if (page_flags & mm::k_page_execute)
+            if ((page_flags & mm::k_page_execute) && (slot & pte::k_uxn)) {
+                // Becoming executable: what the kernel (or the process) wrote
+                // into the page reaches instruction fetch first, as on Linux.
                 mark_code_frame(entry_frame(slot));
+                arch::sync_icache(mm::phys_to_virt(entry_frame(slot)), k_page_size);
+            }
             uint64_t updated = page_entry(entry_frame(slot), page_flags);
             if (updated != slot)
                 replace_page_entry(m_env, slot, va, updated);
@@ -451,6 +456,10 @@ ErrorOr<void> AddressSpace::populate_page(const Vma& vma, VirtAddr page) {
         arch::zero_page(bytes);  // anonymous memory and .bss: the common case
     else
         __builtin_memset(bytes + from_file, 0, k_page_size - from_file);
+    // The frame may have held other code before: what the kernel wrote must
+    // reach instruction fetch before the page can be executed.
+    if (executable)
+        arch::sync_icache(bytes, k_page_size);
     mm::PageTable<UserTableEnv> table(m_env, m_root);
     if (auto mapped = table.map(page, frame, k_page_size, page_flags_for_prot(vma.prot), false); mapped.is_error()) {
         mm::free_pages(frame);
