@@ -5,6 +5,7 @@
 #include "kernel/arch/aarch64/cache.h"
 #include "kernel/arch/aarch64/page_zero.h"
 #include "kernel/arch/aarch64/user_mode.h"
+#include "kernel/lib/assert.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/mm/user_access.h"
@@ -212,7 +213,19 @@ ErrorOr<void> AddressSpace::init() {
 
 void AddressSpace::destroy(AddressSpace* space) {
     if (space->m_root) {
-        space->release_pages(0, mm::k_user_space_end);
+        // The caller has loaded another table (exit, execve) or never loaded
+        // this one, and its threads are gone: nothing translates through it
+        // any more, and release_asid() below flushes its ASID whole. So the
+        // pages and tables go without a TLB invalidation each, as in Linux's
+        // arm64 exit_mmap (under QEMU each one was a trip to its main loop).
+        VERIFY(!arch::user_translation_loaded(space->ttbr0()));
+        struct DeadSpaceEnv : UserTableEnv {
+            void invalidate_tlb(VirtAddr) const {}
+        };
+        DeadSpaceEnv env { space->m_env };
+        mm::PageTable<DeadSpaceEnv> table(env, space->m_root);
+        auto result = table.unmap(0, mm::k_user_space_end, [](VirtAddr, PhysAddr pa, uint64_t) { drop_sharer(pa); });
+        (void)result;  // whole pages: cannot fail
         arch::release_asid(space->m_env.asid, space->m_root);
         mm::free_pages(space->m_root);
     }
