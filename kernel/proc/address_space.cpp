@@ -73,23 +73,22 @@ void mark_code_frame(PhysAddr frame) {
         mm::set_page_owner(frame, mm::PageOwner::UserCode);
 }
 
-void free_user_frame(PhysAddr frame, const mm::PageDescriptor& page) {
+[[gnu::noinline]] void free_code_frame(PhysAddr frame) {
     // Poisoning (memory_debug) overwrites every freed page the same way.
-    if (page.owner == static_cast<uint8_t>(mm::PageOwner::UserCode) && !mm::pmm_poisoning())
+    if (!mm::pmm_poisoning())
         arch::zero_page_by_stores(mm::phys_to_virt(frame));
     mm::free_pages(frame);
 }
 
-// Drops one space's share of the page and frees it if that was the last.
-void drop_sharer(PhysAddr frame) {
-    const mm::PageDescriptor& page = *mm::page_descriptor(frame);
-    // The common case needs no lock: with no other sharer, nobody else can
-    // add one (only a space mapping the page can, and this one is busy
-    // unmapping it under its own lock).
-    if (page.owner_data == 0) {
-        free_user_frame(frame, page);
-        return;
-    }
+void free_user_frame(PhysAddr frame, const mm::PageDescriptor& page) {
+    if (page.owner == static_cast<uint8_t>(mm::PageOwner::UserCode))
+        free_code_frame(frame);
+    else
+        mm::free_pages(frame);
+}
+
+// The page is (or was, a moment ago) mapped by other spaces too.
+[[gnu::noinline]] void drop_shared(PhysAddr frame, const mm::PageDescriptor& page) {
     bool last;
     {
         SpinLockGuard guard(g_share_lock);
@@ -100,6 +99,18 @@ void drop_sharer(PhysAddr frame) {
     }
     if (last)
         free_user_frame(frame, page);
+}
+
+// Drops one space's share of the page and frees it if that was the last.
+void drop_sharer(PhysAddr frame) {
+    const mm::PageDescriptor& page = *mm::page_descriptor(frame);
+    // The common case needs no lock: with no other sharer, nobody else can
+    // add one (only a space mapping the page can, and this one is busy
+    // unmapping it under its own lock).
+    if (page.owner_data == 0)
+        free_user_frame(frame, page);
+    else
+        drop_shared(frame, page);
 }
 
 // ---- Page-table entries ---------------------------------------------------
@@ -447,8 +458,8 @@ void AddressSpace::count_mapped_page() {
 }
 
 ErrorOr<void> AddressSpace::populate_page(const Vma& vma, VirtAddr page) {
-    bool executable = vma.prot & mm::k_prot_exec;
-    auto frame = TRY(mm::allocate_pages(0, executable ? mm::PageOwner::UserCode : mm::PageOwner::UserPage));
+    auto frame = TRY(
+        mm::allocate_pages(0, (vma.prot & mm::k_prot_exec) ? mm::PageOwner::UserCode : mm::PageOwner::UserPage));
     auto* bytes = static_cast<uint8_t*>(mm::phys_to_virt(frame));
     uint64_t offset_in_vma = page - vma.start;
     uint64_t from_file = 0;
@@ -471,7 +482,7 @@ ErrorOr<void> AddressSpace::populate_page(const Vma& vma, VirtAddr page) {
         __builtin_memset(bytes + from_file, 0, k_page_size - from_file);
     // The frame may have held other code before: what the kernel wrote must
     // reach instruction fetch before the page can be executed.
-    if (executable)
+    if (vma.prot & mm::k_prot_exec)
         arch::sync_icache(bytes, k_page_size);
     mm::PageTable<UserTableEnv> table(m_env, m_root);
     if (auto mapped = table.map(page, frame, k_page_size, page_flags_for_prot(vma.prot), false); mapped.is_error()) {
