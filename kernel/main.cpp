@@ -19,6 +19,7 @@
 #include "kernel/arch/aarch64/irq.h"
 #include "kernel/arch/aarch64/kernel_page_tables.h"
 #include "kernel/arch/aarch64/timer.h"
+#include "kernel/arch/aarch64/cache.h"
 #include "kernel/arch/aarch64/page_zero.h"
 #include "kernel/arch/aarch64/power.h"
 #include "kernel/boot/boot_state.h"
@@ -164,9 +165,11 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
     console::start(uart.value());
     print_platform(state);
 
-    // 4. Linear map of RAM; page zeroing learns the CPU's DC ZVA block.
+    // 4. Linear map of RAM; page zeroing learns the CPU's DC ZVA block,
+    // instruction cache maintenance its line sizes.
     map_all_ram(state.platform);
     arch::page_zero_init();
+    arch::cache_init();
 
     // 5. Physical memory manager, then the heap leaves early mode.
     mm::PmmConfig pmm_config { kernel_physical, reinterpret_cast<uint64_t>(__kernel_size),

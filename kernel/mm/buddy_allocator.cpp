@@ -363,6 +363,20 @@ ErrorOr<void> BuddyArena::set_owner_data(uint64_t pfn, uint32_t data) {
     return {};
 }
 
+ErrorOr<void> BuddyArena::set_owner(uint64_t pfn, uint8_t owner) {
+    if (!contains(pfn))
+        return out_of_arena(pfn);
+    auto& head = page(pfn);
+    if (head.state != PageState::Allocated)
+        return fail(Error::Invalid, BuddyErrorKind::RangeConflict, pfn, static_cast<uint64_t>(PageState::Allocated),
+            static_cast<uint64_t>(head.state));
+    if (!(head.flags & k_flag_head))
+        return fail(Error::Invalid, BuddyErrorKind::NotBlockHead, pfn, k_flag_head, head.flags);
+    for (uint64_t i = 0; i < head.next; ++i)
+        page(pfn + i).owner = owner;
+    return {};
+}
+
 ErrorOr<void> BuddyArena::check_invariants() const {
     auto broken = [this](InvariantCheck check, uint64_t pfn, uint64_t expected, uint64_t found) {
         return fail(Error::Invalid, BuddyErrorKind::BrokenInvariant, pfn, expected, found, check);

@@ -133,6 +133,8 @@ public:
 
     // Sets owner_data on an allocated page.
     ErrorOr<void> set_owner_data(uint64_t pfn, uint32_t data);
+    // Changes the owner tag of the allocated block or run whose head is pfn.
+    ErrorOr<void> set_owner(uint64_t pfn, uint8_t owner);
 
     bool contains(uint64_t pfn) const { return pfn >= m_base && pfn - m_base < m_count; }
     const PageDescriptor* descriptor(uint64_t pfn) const { return contains(pfn) ? &page(pfn) : nullptr; }

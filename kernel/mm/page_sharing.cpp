@@ -1,5 +1,6 @@
 #include "kernel/mm/page_sharing.h"
 
+#include "kernel/arch/aarch64/page_zero.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/sched/spinlock.h"
 
@@ -16,13 +17,29 @@ void add_sharer(PhysAddr frame) {
     set_page_owner_data(frame, extra_sharers(frame) + 1);
 }
 
-void drop_sharer(PhysAddr frame) {
-    // The common case needs no lock: with no other holder, nobody else can
-    // add one (only a holder can, and this one is busy dropping it).
-    if (extra_sharers(frame) == 0) {
+void mark_code_frame(PhysAddr frame) {
+    if (page_descriptor(frame)->owner != static_cast<uint8_t>(PageOwner::UserCode))
+        set_page_owner(frame, PageOwner::UserCode);
+}
+
+namespace {
+
+[[gnu::noinline]] void free_code_frame(PhysAddr frame) {
+    // Poisoning (memory_debug) overwrites every freed page the same way.
+    if (!pmm_poisoning())
+        arch::zero_page_by_stores(phys_to_virt(frame));
+    free_pages(frame);
+}
+
+void free_user_frame(PhysAddr frame, const PageDescriptor& page) {
+    if (page.owner == static_cast<uint8_t>(PageOwner::UserCode))
+        free_code_frame(frame);
+    else
         free_pages(frame);
-        return;
-    }
+}
+
+// The page is (or was, a moment ago) held by others too.
+[[gnu::noinline]] void drop_shared(PhysAddr frame, const PageDescriptor& page) {
     bool last;
     {
         SpinLockGuard guard(g_share_lock);
@@ -32,7 +49,19 @@ void drop_sharer(PhysAddr frame) {
             set_page_owner_data(frame, extra - 1);
     }
     if (last)
-        free_pages(frame);
+        free_user_frame(frame, page);
+}
+
+}  // namespace
+
+void drop_sharer(PhysAddr frame) {
+    const PageDescriptor& page = *page_descriptor(frame);
+    // The common case needs no lock: with no other holder, nobody else can
+    // add one (only a holder can, and this one is busy dropping it).
+    if (page.owner_data == 0)
+        free_user_frame(frame, page);
+    else
+        drop_shared(frame, page);
 }
 
 }  // namespace akuma::mm

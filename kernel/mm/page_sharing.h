@@ -19,4 +19,17 @@ void add_sharer(PhysAddr frame);
 // Drops one holder's share of the page and frees it if that was the last.
 void drop_sharer(PhysAddr frame);
 
+// Frames that held code. QEMU's TCG keeps the code it has translated from a
+// physical page until stores cover the bytes it came from, and while it
+// keeps any, every store into that page takes its slow path (a lookup of
+// the page's translations). Without a page cache each process runs private
+// copies of its text, freed at exit: reused as a kernel stack or a heap
+// page (zeroed with DC ZVA, which QEMU checks at each block's first byte
+// only), such a frame stayed slow for as long as it lived. So a frame that
+// was ever mapped executable is tagged PageOwner::UserCode and zeroed with
+// ordinary stores when its last holder drops it, which drops all its
+// translations at once (docs/PERFORMANCE.md, "Wall clock under TCG"). On
+// hardware this costs ~320 instructions a page.
+void mark_code_frame(PhysAddr frame);
+
 }  // namespace akuma::mm

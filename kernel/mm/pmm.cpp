@@ -101,6 +101,7 @@ const char* page_owner_name(PageOwner owner) {
     case PageOwner::UserTable: return "user table";
     case PageOwner::PipeBuffer: return "pipe buffer";
     case PageOwner::FileData: return "file data";
+    case PageOwner::UserCode: return "user code";
     }
     return "?";
 }
@@ -212,6 +213,15 @@ void set_page_owner_data(PhysAddr address, uint32_t data) {
     if (!arena || arena->set_owner_data(address / k_page_size, data).is_error())
         panic("[PMM] cannot set owner data of {:#x}", address);
 }
+
+void set_page_owner(PhysAddr block, PageOwner owner) {
+    SpinLockGuard guard(g_lock);
+    auto* arena = arena_for(block / k_page_size);
+    if (!arena || arena->set_owner(block / k_page_size, static_cast<uint8_t>(owner)).is_error())
+        panic("[PMM] cannot set the owner of {:#x}", block);
+}
+
+bool pmm_poisoning() { return g_pmm.arena_count != 0 && g_pmm.arenas[0].poisoning(); }
 
 PmmStats pmm_stats() {
     SpinLockGuard guard(g_lock);

@@ -33,6 +33,7 @@ enum class PageOwner : uint8_t {
     UserTable,   // translation table of a user address space
     PipeBuffer,  // a page of data in a pipe
     FileData,    // a page of a ramfs file
+    UserCode,    // a UserPage that has been mapped executable (see address_space.cpp)
 };
 const char* page_owner_name(PageOwner owner);
 
@@ -59,6 +60,11 @@ void free_contiguous(PhysAddr base, uint64_t count);
 // The descriptor of the page holding `address`, or nullptr if it is not RAM.
 const PageDescriptor* page_descriptor(PhysAddr address);
 void set_page_owner_data(PhysAddr address, uint32_t data);
+// Retags the allocated block whose first page is `block`.
+void set_page_owner(PhysAddr block, PageOwner owner);
+// Whether freed pages are poisoned (memory_debug): then free_pages()
+// overwrites every freed page.
+bool pmm_poisoning();
 
 struct PmmStats {
     uint64_t total_pages;

@@ -2,8 +2,10 @@
 
 #include <new>
 
+#include "kernel/arch/aarch64/cache.h"
 #include "kernel/arch/aarch64/page_zero.h"
 #include "kernel/arch/aarch64/user_mode.h"
+#include "kernel/lib/assert.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/mm/page_sharing.h"
 #include "kernel/mm/pmm.h"
@@ -21,6 +23,7 @@ namespace pte = mm::descriptor;
 using mm::add_sharer;
 using mm::drop_sharer;
 using mm::extra_sharers;
+using mm::mark_code_frame;
 
 namespace {
 
@@ -152,7 +155,19 @@ ErrorOr<void> AddressSpace::init() {
 
 void AddressSpace::destroy(AddressSpace* space) {
     if (space->m_root) {
-        space->release_pages(0, mm::k_user_space_end);
+        // The caller has loaded another table (exit, execve) or never loaded
+        // this one, and its threads are gone: nothing translates through it
+        // any more, and release_asid() below flushes its ASID whole. So the
+        // pages and tables go without a TLB invalidation each, as in Linux's
+        // arm64 exit_mmap (under QEMU each one was a trip to its main loop).
+        VERIFY(!arch::user_translation_loaded(space->ttbr0()));
+        struct DeadSpaceEnv : UserTableEnv {
+            void invalidate_tlb(VirtAddr) const {}
+        };
+        DeadSpaceEnv env { space->m_env };
+        mm::PageTable<DeadSpaceEnv> table(env, space->m_root);
+        auto result = table.unmap(0, mm::k_user_space_end, [](VirtAddr, PhysAddr pa, uint64_t) { drop_sharer(pa); });
+        (void)result;  // whole pages: cannot fail
         arch::release_asid(space->m_env.asid, space->m_root);
         mm::free_pages(space->m_root);
     }
@@ -347,6 +362,12 @@ ErrorOr<void> AddressSpace::protect(VirtAddr start, uint64_t length, uint32_t pr
             uint32_t page_flags = flags;
             if (!vma->shared && extra_sharers(entry_frame(slot)) != 0)
                 page_flags &= ~mm::k_page_write;
+            if ((page_flags & mm::k_page_execute) && (slot & pte::k_uxn)) {
+                // Becoming executable: what the kernel (or the process) wrote
+                // into the page reaches instruction fetch first, as on Linux.
+                mark_code_frame(entry_frame(slot));
+                arch::sync_icache(mm::phys_to_virt(entry_frame(slot)), k_page_size);
+            }
             uint64_t updated = page_entry(entry_frame(slot), page_flags);
             if (updated != slot)
                 replace_page_entry(m_env, slot, va, updated);
@@ -416,7 +437,8 @@ void AddressSpace::count_mapped_page() {
 }
 
 ErrorOr<void> AddressSpace::populate_page(const Vma& vma, VirtAddr page) {
-    auto frame = TRY(mm::allocate_pages(0, mm::PageOwner::UserPage));
+    auto frame = TRY(
+        mm::allocate_pages(0, (vma.prot & mm::k_prot_exec) ? mm::PageOwner::UserCode : mm::PageOwner::UserPage));
     auto* bytes = static_cast<uint8_t*>(mm::phys_to_virt(frame));
     uint64_t offset_in_vma = page - vma.start;
     uint64_t from_file = 0;
@@ -437,6 +459,10 @@ ErrorOr<void> AddressSpace::populate_page(const Vma& vma, VirtAddr page) {
         arch::zero_page(bytes);  // anonymous memory and .bss: the common case
     else
         __builtin_memset(bytes + from_file, 0, k_page_size - from_file);
+    // The frame may have held other code before: what the kernel wrote must
+    // reach instruction fetch before the page can be executed.
+    if (vma.prot & mm::k_prot_exec)
+        arch::sync_icache(bytes, k_page_size);
     mm::PageTable<UserTableEnv> table(m_env, m_root);
     if (auto mapped = table.map(page, frame, k_page_size, page_flags_for_prot(vma.prot), false); mapped.is_error()) {
         mm::free_pages(frame);
@@ -452,6 +478,10 @@ ErrorOr<void> AddressSpace::map_shared_page(const Vma& vma, VirtAddr page) {
     auto* object = const_cast<mm::SharedMemory*>(static_cast<const mm::SharedMemory*>(vma.file));
     uint64_t index = (vma.file_offset + (page - vma.start)) / k_page_size;
     return object->with_page(index, [&](PhysAddr frame) -> ErrorOr<void> {
+        if (vma.prot & mm::k_prot_exec) {  // as populate_page: what the kernel wrote, visible to fetch
+            mark_code_frame(frame);
+            arch::sync_icache(mm::phys_to_virt(frame), k_page_size);
+        }
         mm::PageTable<UserTableEnv> table(m_env, m_root);
         TRY(table.map(page, frame, k_page_size, page_flags_for_prot(vma.prot), false));
         add_sharer(frame);

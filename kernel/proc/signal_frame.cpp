@@ -22,18 +22,6 @@ constexpr uint32_t k_insn_mov_x8_rt_sigreturn
 constexpr uint32_t k_insn_svc_0 = 0xd4000001;
 static_assert(k_insn_mov_x8_rt_sigreturn == 0xd2801168); // movz x8, #139
 
-// Makes freshly written instructions at `address` visible to instruction
-// fetch (ARM ARM B2.4.4): clean the data cache line to the point of
-// unification, then invalidate the instruction cache there.
-void sync_icache_line(uint64_t address) {
-    asm volatile("dc cvau, %0\n\t"
-                 "dsb ish\n\t"
-                 "ic ivau, %0\n\t"
-                 "dsb ish\n\t"
-                 "isb" ::"r"(address)
-                 : "memory");
-}
-
 } // namespace
 
 ErrorOr<void> setup_signal_frame(arch::TrapFrame& frame, const SignalDelivery& delivery) {
@@ -90,7 +78,7 @@ ErrorOr<uint64_t> install_sigreturn_trampoline(AddressSpace& space) {
     const uint32_t code[] = { k_insn_nop, k_insn_mov_x8_rt_sigreturn, k_insn_svc_0 };
     auto installed = [&]() -> ErrorOr<void> {
         TRY(mm::copy_to_user(UserPtr<void>(page), code, sizeof code));
-        sync_icache_line(page);
+        // protect() makes the page's contents visible to instruction fetch.
         TRY(space.protect(page, k_page_size, mm::k_prot_read | mm::k_prot_exec));
         return {};
     }();

@@ -121,3 +121,34 @@ KTEST(format_freestanding, "Format: freestanding build formats correctly") {
     format_to_buffer(buffer, sizeof(buffer), "{}|{:#x}|{:>5}|{:08b}|{}", -42, 0xbeefu, "ab", 5u, true);
     KEXPECT(std::string_view(buffer) == "-42|0xbeef|   ab|00000101|true");
 }
+
+extern "C" void* memcpy(void* __restrict destination, const void* __restrict source, size_t count);
+
+KTEST(memcpy_alignments, "Lib: memcpy copies between buffers of any alignment") {
+    // Sizes through a volatile so every copy is a call to the kernel's memcpy.
+    static constexpr size_t k_sizes[] = { 0, 1, 7, 8, 9, 15, 16, 31, 64, 100 };
+    volatile size_t sizes[sizeof(k_sizes) / sizeof(k_sizes[0])];
+    for (size_t i = 0; i < sizeof(k_sizes) / sizeof(k_sizes[0]); ++i)
+        sizes[i] = k_sizes[i];
+    alignas(8) uint8_t source[128];
+    alignas(8) uint8_t destination[128];
+    for (size_t i = 0; i < sizeof(source); ++i)
+        source[i] = static_cast<uint8_t>(i * 7 + 3);
+    for (size_t from = 0; from < 8; ++from) {
+        for (size_t to = 0; to < 8; ++to) {
+            for (size_t size : sizes) {
+                __builtin_memset(destination, 0xee, sizeof(destination));
+                void* result = memcpy(destination + to, source + from, size);
+                KEXPECT(result == destination + to);
+                for (size_t i = 0; i < sizeof(destination); ++i) {
+                    uint8_t expected = (i >= to && i < to + size) ? source[from + i - to] : 0xee;
+                    if (destination[i] != expected) {
+                        ktest_context.fail(__FILE__, __LINE__, "from +{} to +{}, {} bytes: byte {} is {:#x}, not {:#x}",
+                                           from, to, size, i, destination[i], expected);
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}

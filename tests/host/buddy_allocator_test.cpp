@@ -371,6 +371,22 @@ TEST(BuddyAllocator, OwnerData) {
     EXPECT_EQ(f.arena.descriptor(again + 1)->owner_data, 0u); // not leaked to the next owner
 }
 
+TEST(BuddyAllocator, SetOwnerRetagsTheWholeBlock) {
+    Fixture f(0x40000, 64);
+    uint64_t pfn = must(f.arena.allocate(2, 4));
+    must(f.arena.set_owner(pfn, 9));
+    for (uint64_t i = 0; i < 4; ++i)
+        EXPECT_EQ(f.arena.descriptor(pfn + i)->owner, 9u);
+    expect_invariants(f.arena);
+    expect_error(f.arena.set_owner(pfn + 1, 9), Error::Invalid, f.arena, BuddyErrorKind::NotBlockHead, pfn + 1);
+    uint64_t free_pfn = pfn + 4;  // the split's other half is free
+    expect_error(f.arena.set_owner(free_pfn, 9), Error::Invalid, f.arena, BuddyErrorKind::RangeConflict, free_pfn);
+    expect_error(f.arena.set_owner(0x50000, 9), Error::OutOfRange, f.arena, BuddyErrorKind::OutOfArena, 0x50000);
+    must(f.arena.free(pfn));
+    uint64_t again = must(f.arena.allocate(2, 4));
+    EXPECT_EQ(f.arena.descriptor(again)->owner, 4u);  // the new owner's own tag
+}
+
 TEST(BuddyAllocator, PoisoningFillsFreedPagesAndCatchesWrites) {
     Fixture f(0x40000, 16, false);
     f.arena.set_poisoning(true);

@@ -55,4 +55,25 @@ void zero_page(void* page) {
     }
 }
 
+void zero_page_by_stores(void* page) {
+    auto address = reinterpret_cast<uintptr_t>(page);
+    uintptr_t end = address + k_page_size;
+    // 128 bytes per step: 32 steps of 10 instructions.
+    do {
+        asm volatile(
+            "stp xzr, xzr, [%0]\n"
+            "stp xzr, xzr, [%0, #16]\n"
+            "stp xzr, xzr, [%0, #32]\n"
+            "stp xzr, xzr, [%0, #48]\n"
+            "stp xzr, xzr, [%0, #64]\n"
+            "stp xzr, xzr, [%0, #80]\n"
+            "stp xzr, xzr, [%0, #96]\n"
+            "stp xzr, xzr, [%0, #112]\n"
+            "add %0, %0, #128\n"
+            : "+r"(address)
+            :
+            : "memory");
+    } while (address < end);
+}
+
 }  // namespace akuma::arch

@@ -16,4 +16,10 @@ void zero_page(void* page);
 // or a block size that does not divide a page into at least 4 blocks).
 unsigned zero_block_bytes();
 
+// Zeroes the page with ordinary stores, never DC ZVA. For pages that held
+// code: QEMU's TCG forgets the code it translated from a page only for the
+// bytes that stores cover, and it checks a DC ZVA at the block's first byte
+// only (docs/PERFORMANCE.md, "Wall clock under TCG").
+void zero_page_by_stores(void* page);
+
 }  // namespace akuma::arch

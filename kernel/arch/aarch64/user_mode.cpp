@@ -57,6 +57,8 @@ void switch_user_translation(uint64_t ttbr0) {
     }
 }
 
+bool user_translation_loaded(uint64_t ttbr0) { return ttbr0 == g_current_ttbr0; }
+
 uint16_t allocate_asid() {
     for (unsigned word = 0; word < k_asid_count / 64; ++word) {
         if (~g_asid_in_use[word] == 0)

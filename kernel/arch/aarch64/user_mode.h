@@ -19,6 +19,8 @@ ErrorOr<void> user_mode_init();
 
 // Loads TTBR0 for the next thread; 0 selects the empty table.
 void switch_user_translation(uint64_t ttbr0);
+// Whether this CPU's TTBR0 holds `ttbr0` now.
+bool user_translation_loaded(uint64_t ttbr0);
 
 // ASIDs 1..255 tag the TLB entries of one address space each; when they
 // run out, address spaces share ASID 0, which is flushed whenever a

@@ -340,3 +340,62 @@ KTEST(user_space_shared_anonymous, "Process: MAP_SHARED anonymous memory is shar
     AddressSpace::destroy(child);
     AddressSpace::destroy(parent);
 }
+
+namespace {
+
+// The frame behind a mapped user page, as the MMU translates an EL0 read.
+mm::PhysAddr frame_of(AddressSpace& space, uint64_t address) {
+    uint64_t par = 1;
+    with_space(space, [&] { asm volatile("at s1e0r, %1\n isb\n mrs %0, par_el1" : "=r"(par) : "r"(address)); });
+    return (par & 1) ? 0 : (par & 0x0000fffffffff000ull);
+}
+
+bool tagged(mm::PhysAddr frame, mm::PageOwner owner) {
+    return frame && mm::page_descriptor(frame)->owner == static_cast<uint8_t>(owner);
+}
+
+}  // namespace
+
+KTEST(user_space_code_frame_cleared, "Process: a frame that was mapped executable is overwritten when freed") {
+    constexpr uint32_t k_rx = mm::k_prot_read | mm::k_prot_exec;
+    auto created = AddressSpace::create();
+    KEXPECT(!created.is_error());
+    AddressSpace& space = *created.value();
+    auto code = space.map(anonymous(k_page_size, k_rx));
+    auto data = space.map(anonymous(k_page_size));
+    auto later = space.map(anonymous(k_page_size, mm::k_prot_read));
+    KEXPECT(!code.is_error() && !data.is_error() && !later.is_error());
+    const char* reason = nullptr;
+    KEXPECT(!space.handle_fault(code.value(), FaultAccess::Execute, &reason).is_error());
+    KEXPECT(!space.handle_fault(data.value(), FaultAccess::Write, &reason).is_error());
+    KEXPECT(!space.handle_fault(later.value(), FaultAccess::Read, &reason).is_error());
+    mm::PhysAddr code_frame = frame_of(space, code.value());
+    mm::PhysAddr later_frame = frame_of(space, later.value());
+    // Executable pages are tagged as code, from the fault or from mprotect;
+    // data pages are not (they are freed as they are).
+    KEXPECT(tagged(code_frame, mm::PageOwner::UserCode));
+    KEXPECT(tagged(frame_of(space, data.value()), mm::PageOwner::UserPage));
+    KEXPECT(tagged(later_frame, mm::PageOwner::UserPage));
+    KEXPECT(!space.protect(later.value(), k_page_size, k_rx).is_error());
+    KEXPECT(tagged(later_frame, mm::PageOwner::UserCode));
+    // Made read-only again, the frame still held code: it stays tagged.
+    KEXPECT(!space.protect(later.value(), k_page_size, mm::k_prot_read).is_error());
+    KEXPECT(tagged(later_frame, mm::PageOwner::UserCode));
+
+    // "Code" the kernel wrote into both frames (as exec's loader would).
+    for (mm::PhysAddr frame : { code_frame, later_frame })
+        __builtin_memset(mm::phys_to_virt(frame), 0x5a, k_page_size);
+    bool overwritten = true;
+    {
+        // Nobody may allocate the frames before they are looked at.
+        sched::PreemptionDisabled no_preemption;
+        AddressSpace::destroy(&space);
+        // Zeroed, or poisoned when memory_debug is on: no byte survives.
+        for (mm::PhysAddr frame : { code_frame, later_frame }) {
+            auto* bytes = static_cast<const volatile uint8_t*>(mm::phys_to_virt(frame));
+            for (size_t i = 0; i < k_page_size; ++i)
+                overwritten = overwritten && bytes[i] != 0x5a;
+        }
+    }
+    KEXPECT(overwritten);
+}
