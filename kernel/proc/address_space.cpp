@@ -299,37 +299,23 @@ ErrorOr<void> AddressSpace::unmap(VirtAddr start, uint64_t length) {
 }
 
 ErrorOr<void> AddressSpace::unmap_locked(VirtAddr start, VirtAddr end) {
-    const void* shared_objects[4];
-    size_t shared_count = 0;
-    bool more_shared = false;
+    bool removed_shared = false;
     TRY(m_vmas.remove_range(start, end, [&](const Vma& piece) {
         release_pages(piece.start, piece.end);
-        if (piece.shared) {
-            if (shared_count < sizeof(shared_objects) / sizeof(shared_objects[0]))
-                shared_objects[shared_count++] = piece.file;
-            else
-                more_shared = true;
-        }
+        removed_shared |= piece.shared;
     }));
-    for (size_t i = 0; i < shared_count; ++i)
-        forget_unused_shared_memory(shared_objects[i]);
-    if (more_shared) {  // an unmap across many shared mappings: check them all
-        for (size_t i = m_shared_memory.size(); i-- > 0;)
-            forget_unused_shared_memory(m_shared_memory[i]);
-    }
+    if (removed_shared)
+        forget_unused_shared_memory();
     return {};
 }
 
-void AddressSpace::forget_unused_shared_memory(const void* object) {
-    for (const Vma& vma : m_vmas) {
-        if (vma.shared && vma.file == object)
-            return;  // still mapped elsewhere in this space
-    }
-    for (size_t i = 0; i < m_shared_memory.size(); ++i) {
-        if (m_shared_memory[i] == object) {
+void AddressSpace::forget_unused_shared_memory() {
+    for (size_t i = m_shared_memory.size(); i-- > 0;) {
+        bool used = false;
+        for (const Vma& vma : m_vmas)
+            used |= vma.shared && vma.file == m_shared_memory[i];
+        if (!used)
             m_shared_memory.remove(i)->release();
-            return;
-        }
     }
 }
 
@@ -382,12 +368,7 @@ ErrorOr<void> AddressSpace::protect(VirtAddr start, uint64_t length, uint32_t pr
 ErrorOr<void> AddressSpace::discard(VirtAddr start, uint64_t length) {
     VirtAddr end = TRY(checked_end(start, length));
     sched::MutexGuard guard(m_lock);
-    VirtAddr covered = start;
-    for (auto vma = m_vmas.first_ending_after(start); covered < end; ++vma) {
-        if (vma == m_vmas.end() || vma->start > covered)
-            return Error::NoMemory;  // Linux: ENOMEM for unmapped parts
-        covered = vma->end;
-    }
+    TRY(check_mapped_locked(start, end));  // Linux: ENOMEM for unmapped parts
     for (auto vma = m_vmas.first_ending_after(start); vma != m_vmas.end() && vma->start < end; ++vma) {
         if (!vma->shared)
             release_pages(vma->start > start ? vma->start : start, vma->end < end ? vma->end : end);
@@ -475,9 +456,7 @@ ErrorOr<void> AddressSpace::populate_page(const Vma& vma, VirtAddr page) {
 }
 
 ErrorOr<void> AddressSpace::map_shared_page(const Vma& vma, VirtAddr page) {
-    auto* object = const_cast<mm::SharedMemory*>(static_cast<const mm::SharedMemory*>(vma.file));
-    uint64_t index = (vma.file_offset + (page - vma.start)) / k_page_size;
-    return object->with_page(index, [&](PhysAddr frame) -> ErrorOr<void> {
+    return with_shared_page(vma, page, [&](PhysAddr frame) -> ErrorOr<void> {
         if (vma.prot & mm::k_prot_exec) {  // as populate_page: what the kernel wrote, visible to fetch
             mark_code_frame(frame);
             arch::sync_icache(mm::phys_to_virt(frame), k_page_size);
@@ -489,6 +468,14 @@ ErrorOr<void> AddressSpace::map_shared_page(const Vma& vma, VirtAddr page) {
         count_mapped_page();
         return {};
     });
+}
+
+// The SharedMemory page behind `page` of a shared VMA, handed to `use`
+// under the object's lock (SharedMemory::with_page).
+template <typename Use>
+ErrorOr<void> AddressSpace::with_shared_page(const Vma& vma, VirtAddr page, Use&& use) const {
+    auto* object = const_cast<mm::SharedMemory*>(static_cast<const mm::SharedMemory*>(vma.file));
+    return object->with_page((vma.file_offset + (page - vma.start)) / k_page_size, use);
 }
 
 // A write to a present read-only page of a writable VMA: copy-on-write.
@@ -653,10 +640,8 @@ std::optional<PhysAddr> AddressSpace::shared_physical_address(VirtAddr address) 
         return entry_frame(*slot) + (address - page_down(address));
     // Not touched here yet: the object's page (made now if need be) is the
     // one every space sharing it maps.
-    auto* object = const_cast<mm::SharedMemory*>(static_cast<const mm::SharedMemory*>(vma->file));
-    uint64_t index = (vma->file_offset + (page_down(address) - vma->start)) / k_page_size;
     PhysAddr frame = 0;
-    auto made = object->with_page(index, [&](PhysAddr page) -> ErrorOr<void> {
+    auto made = with_shared_page(*vma, page_down(address), [&](PhysAddr page) -> ErrorOr<void> {
         frame = page;
         return {};
     });
@@ -668,11 +653,15 @@ std::optional<PhysAddr> AddressSpace::shared_physical_address(VirtAddr address) 
 ErrorOr<void> AddressSpace::check_mapped(VirtAddr start, uint64_t length) const {
     VirtAddr end = TRY(checked_end(start, length));
     sched::MutexGuard guard(m_lock);
-    for (VirtAddr cursor = start; cursor < end;) {
-        const Vma* vma = m_vmas.find(cursor);
-        if (!vma)
+    return check_mapped_locked(start, end);
+}
+
+ErrorOr<void> AddressSpace::check_mapped_locked(VirtAddr start, VirtAddr end) const {
+    VirtAddr covered = start;
+    for (auto vma = m_vmas.first_ending_after(start); covered < end; ++vma) {
+        if (vma == m_vmas.end() || vma->start > covered)
             return Error::NoMemory;
-        cursor = vma->end;
+        covered = vma->end;
     }
     return {};
 }

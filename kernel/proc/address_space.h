@@ -162,9 +162,12 @@ private:
     ErrorOr<void> pin_file(const void* file);
     ErrorOr<void> populate_page(const mm::Vma& vma, mm::VirtAddr page);
     ErrorOr<void> map_shared_page(const mm::Vma& vma, mm::VirtAddr page);
-    // Drops this space's reference to a shared memory object no VMA of it
-    // uses any more (after an unmap).
-    void forget_unused_shared_memory(const void* object);
+    template <typename Use>
+    ErrorOr<void> with_shared_page(const mm::Vma& vma, mm::VirtAddr page, Use&& use) const;
+    // Drops this space's references to the shared memory objects no VMA of
+    // it uses any more (after an unmap).
+    void forget_unused_shared_memory();
+    ErrorOr<void> check_mapped_locked(mm::VirtAddr start, mm::VirtAddr end) const;
     ErrorOr<void> write_to_present_page(const mm::Vma& vma, mm::VirtAddr page, uint64_t& entry);
     ErrorOr<void> copy_pages_into(AddressSpace& child);
     void count_mapped_page();
