@@ -18,6 +18,9 @@ void add_sharer(PhysAddr frame) {
 }
 
 void mark_code_frame(PhysAddr frame) {
+    // Under the share lock: another holder's drop reads the owner to decide
+    // how to free the frame.
+    SpinLockGuard guard(g_share_lock);
     if (page_descriptor(frame)->owner != static_cast<uint8_t>(PageOwner::UserCode))
         set_page_owner(frame, PageOwner::UserCode);
 }

@@ -39,18 +39,11 @@ SharedMemory::~SharedMemory() {
     kfree(m_directory);
 }
 
-void SharedMemory::retain() {
-    sched::MutexGuard guard(m_lock);
-    ++m_references;
-}
+void SharedMemory::retain() { m_references.fetch_add(1, std::memory_order_relaxed); }
 
 void SharedMemory::release() {
-    bool last;
-    {
-        sched::MutexGuard guard(m_lock);
-        last = --m_references == 0;
-    }
-    if (last)
+    // acq_rel: the last one sees every other holder's use of the pages.
+    if (m_references.fetch_sub(1, std::memory_order_acq_rel) == 1)
         delete this;  // nobody refers to it any more
 }
 

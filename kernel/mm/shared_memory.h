@@ -6,11 +6,16 @@
 // page. The object holds one share of each page it made (page_sharing.h);
 // each space that maps it takes its own.
 //
+// Lock order: an address space's mutex before the object's (a fault or a
+// futex key holds the space's, then asks the object for a page); the object
+// never takes a space's lock.
+//
 // The page table is two levels, allocated as pages are touched, so a large
 // mapping costs no large allocation up front: a directory of pointers to
 // leaves of 512 frame addresses (2 MiB of mapping each).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "kernel/lib/error_or.h"
@@ -50,7 +55,7 @@ private:
     ErrorOr<PhysAddr> page_locked(uint64_t index);
 
     sched::Mutex m_lock;  // the page table
-    uint64_t m_references { 1 };  // under m_lock
+    std::atomic<uint64_t> m_references { 1 };
     uint64_t m_page_count;
     PhysAddr** m_directory;  // m_directory_entries leaves (nullptr: none of its pages touched)
     uint64_t m_directory_entries;

@@ -255,7 +255,9 @@ ErrorOr<sched::CpuTime> cpu_time_of(CpuClockOf kind, int id) {
             return Error::Invalid;
         return sched::thread_cpu_time(*task->thread);
     }
-    Process* process = id == 0 || id == self.tid ? self.process : find_process_locked(id);
+    // A process clock names a thread group by its leader's ID only (Linux's
+    // pid_for_clock): another thread's TID is EINVAL.
+    Process* process = id == 0 ? self.process : find_process_locked(id);
     if (!process)
         return Error::Invalid;
     return process_cpu_time_locked(*process);

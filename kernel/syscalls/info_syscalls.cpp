@@ -6,6 +6,7 @@
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/syscalls/syscall.h"
+#include "kernel/syscalls/time_helpers.h"
 
 namespace akuma::sys {
 
@@ -13,14 +14,9 @@ namespace abi = linux_abi;
 
 namespace {
 
-constexpr uint64_t k_ns_per_second = 1'000'000'000;
-constexpr uint64_t k_ns_per_tick = k_ns_per_second / abi::k_user_hz;
+constexpr uint64_t k_ns_per_tick = time::k_ns_per_second / abi::k_user_hz;
 
-abi::Timeval to_timeval(uint64_t counts) {
-    uint64_t ns = arch::counts_to_ns(counts);
-    return { static_cast<int64_t>(ns / k_ns_per_second),
-             static_cast<int64_t>((ns % k_ns_per_second) / 1000) };
-}
+abi::Timeval counts_to_timeval(uint64_t counts) { return to_timeval(arch::counts_to_ns(counts)); }
 
 int64_t to_clock_ticks(uint64_t counts) {
     return static_cast<int64_t>(arch::counts_to_ns(counts) / k_ns_per_tick);
@@ -32,8 +28,8 @@ uint64_t own_maxrss_kb() { return current().space->peak_resident_pages() * mm::k
 
 abi::Rusage rusage_of(const sched::CpuTime& time, uint64_t maxrss_kb) {
     abi::Rusage usage {};
-    usage.utime = to_timeval(time.user);
-    usage.stime = to_timeval(time.system);
+    usage.utime = counts_to_timeval(time.user);
+    usage.stime = counts_to_timeval(time.system);
     usage.maxrss = static_cast<int64_t>(maxrss_kb);
     return usage;
 }
@@ -41,7 +37,7 @@ abi::Rusage rusage_of(const sched::CpuTime& time, uint64_t maxrss_kb) {
 int64_t sys_sysinfo(const SyscallArgs& args) {
     auto memory = mm::pmm_stats();
     abi::Sysinfo info {};
-    info.uptime = static_cast<int64_t>(arch::monotonic_ns() / 1'000'000'000);
+    info.uptime = static_cast<int64_t>(arch::monotonic_ns() / time::k_ns_per_second);
     info.totalram = memory.total_pages * mm::k_page_size;
     info.freeram = memory.free_pages * mm::k_page_size;
     info.procs = static_cast<uint16_t>(proc::process_stats().tasks);  // Linux: nr_threads

@@ -20,6 +20,12 @@ inline linux_abi::Timespec to_timespec(uint64_t ns) {
     return { static_cast<int64_t>(ns / time::k_ns_per_second), static_cast<int64_t>(ns % time::k_ns_per_second) };
 }
 
+// Whole microseconds, truncated (gettimeofday, rusage).
+inline linux_abi::Timeval to_timeval(uint64_t ns) {
+    return { static_cast<int64_t>(ns / time::k_ns_per_second),
+             static_cast<int64_t>((ns % time::k_ns_per_second) / time::k_ns_per_us) };
+}
+
 // CLOCK_REALTIME is the RTC's time at boot plus CLOCK_MONOTONIC, and
 // nothing sets it: an absolute CLOCK_REALTIME time converts to the
 // monotonic deadline the wait queues and timers use by one subtraction

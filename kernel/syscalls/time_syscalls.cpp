@@ -140,9 +140,7 @@ int64_t sys_clock_getres(const SyscallArgs& args) {
 int64_t sys_gettimeofday(const SyscallArgs& args) {
     if (args.a[0] != 0) {
         uint64_t now = clock_now_ns(abi::k_clock_realtime).value();
-        abi::Timeval value { static_cast<int64_t>(now / k_ns_per_second),
-                             static_cast<int64_t>((now % k_ns_per_second) / 1000) };
-        if (mm::write_user(args.ptr<abi::Timeval>(0), value).is_error())
+        if (mm::write_user(args.ptr<abi::Timeval>(0), to_timeval(now)).is_error())
             return error_result(Error::Fault);
     }
     if (args.a[1] != 0 && mm::write_user(args.ptr<abi::Timezone>(1), abi::Timezone {}).is_error())
