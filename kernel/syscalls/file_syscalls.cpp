@@ -609,7 +609,7 @@ ErrorOr<size_t> sendfile(const SyscallArgs& args) {
     } else if (in->kind == fs::FileKind::Inode) {
         position = in->offset;
     }
-    size_t count = args.a[3] < 0x7ffff000 ? args.a[3] : 0x7ffff000;  // Linux's MAX_RW_COUNT
+    size_t count = args.a[3] < k_max_transfer ? args.a[3] : k_max_transfer;
     Bounce bounce(count);
     if (!bounce.data())
         return Error::NoMemory;

@@ -6,6 +6,7 @@
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/syscalls/syscall.h"
 #include "kernel/syscalls/time_helpers.h"
+#include "kernel/syscalls/transfer.h"
 
 namespace akuma::sys {
 
@@ -145,8 +146,7 @@ int64_t sys_getrandom(const SyscallArgs& args) {
         return error_result(Error::Invalid);  // contradictory: Linux refuses the pair
     // Up to Linux's MAX_RW_COUNT per call; like Linux 6.1, a signal pending
     // at a page boundary ends a long fill with the bytes so far.
-    constexpr uint64_t k_max_rw_count = 0x7ffff000;
-    size_t count = args.a[1] < k_max_rw_count ? args.a[1] : k_max_rw_count;
+    size_t count = args.a[1] < k_max_transfer ? args.a[1] : k_max_transfer;
     if (count > 0) {
         // A buffer running into an unmapped page gets what fits (as Linux).
         count = current().space->accessible_prefix(args.a[0], count, true);

@@ -177,15 +177,27 @@ ErrorOr<size_t> write_from(fs::OpenFile& file, WriteSource& source, std::optiona
 }
 
 // writev's segments copied into `array` first.
-ErrorOr<size_t> write_vector_array(fs::OpenFile& file, mm::UserPtr<const abi::Iovec> vectors, abi::Iovec* array,
-                                   uint64_t count) {
-    TRY(mm::copy_from_user(array, vectors.cast<const void>(), count * sizeof(abi::Iovec)));
-    for (uint64_t i = 0; i < count; ++i) {
-        if (static_cast<int64_t>(array[i].len) < 0)
-            return Error::Invalid;
-    }
-    WriteSource source(array, count);
-    return write_from(file, source, std::nullopt);
+// Linux's import_iovec: the whole array first (EFAULT), no length may be
+// negative (EINVAL), at most IOV_MAX segments; then `use(array, count)`.
+template <typename Use>
+ErrorOr<size_t> with_vectors(mm::UserPtr<const abi::Iovec> vectors, uint64_t count, Use&& use) {
+    if (count > k_max_vectors)
+        return Error::Invalid;
+    if (count == 0)
+        return size_t { 0 };
+    auto* array = static_cast<abi::Iovec*>(mm::kmalloc(count * sizeof(abi::Iovec)));
+    if (!array)
+        return Error::NoMemory;
+    auto imported = [&]() -> ErrorOr<size_t> {
+        TRY(mm::copy_from_user(array, vectors.cast<const void>(), count * sizeof(abi::Iovec)));
+        for (uint64_t i = 0; i < count; ++i) {
+            if (static_cast<int64_t>(array[i].len) < 0)
+                return Error::Invalid;
+        }
+        return use(array, count);
+    }();
+    mm::kfree(array);
+    return imported;
 }
 
 }  // namespace
@@ -231,23 +243,21 @@ ErrorOr<size_t> read_to_user(fs::OpenFile& file, uint64_t address, size_t count,
 }
 
 ErrorOr<size_t> read_vectors(fs::OpenFile& file, mm::UserPtr<const abi::Iovec> vectors, uint64_t count) {
-    if (count > k_max_vectors)
-        return Error::Invalid;
-    size_t total = 0;
-    for (uint64_t i = 0; i < count; ++i) {
-        auto vector = mm::read_user(vectors.offset(i));
-        if (vector.is_error())
-            return partial(total, Error::Fault);
-        if (vector.value().len == 0)
-            continue;
-        auto done = read_to_user(file, vector.value().base, vector.value().len, std::nullopt, total > 0);
-        if (done.is_error())
-            return partial(total, done.error());
-        total += done.value();
-        if (done.value() < vector.value().len)
-            break;
-    }
-    return total;
+    return with_vectors(vectors, count, [&](const abi::Iovec* array, uint64_t size) -> ErrorOr<size_t> {
+        size_t total = 0;
+        for (uint64_t i = 0; i < size && total < k_max_transfer; ++i) {
+            if (array[i].len == 0)
+                continue;
+            size_t wanted = smaller(array[i].len, k_max_transfer - total);  // Linux caps the whole call
+            auto done = read_to_user(file, array[i].base, wanted, std::nullopt, total > 0);
+            if (done.is_error())
+                return partial(total, done.error());
+            total += done.value();
+            if (done.value() < wanted)
+                break;
+        }
+        return total;
+    });
 }
 
 ErrorOr<size_t> write_from_user(fs::OpenFile& file, uint64_t address, size_t count, std::optional<uint64_t> offset) {
@@ -256,22 +266,15 @@ ErrorOr<size_t> write_from_user(fs::OpenFile& file, uint64_t address, size_t cou
     return write_from(file, source, offset);
 }
 
-// Linux's import_iovec: the whole array first (EFAULT), no length may be
-// negative (EINVAL); then the segments are one stream, so a pipe or the
-// console sees one write (PIPE_BUF atomicity holds for the total).
+// The segments are one stream, so a pipe or the console sees one write
+// (PIPE_BUF atomicity holds for the total).
 ErrorOr<size_t> write_vectors(fs::OpenFile& file, mm::UserPtr<const abi::Iovec> vectors, uint64_t count) {
     if (!fs::is_writable(file))
         return Error::BadFd;
-    if (count > k_max_vectors)
-        return Error::Invalid;
-    if (count == 0)
-        return size_t { 0 };
-    auto* array = static_cast<abi::Iovec*>(mm::kmalloc(count * sizeof(abi::Iovec)));
-    if (!array)
-        return Error::NoMemory;
-    auto result = write_vector_array(file, vectors, array, count);
-    mm::kfree(array);
-    return result;
+    return with_vectors(vectors, count, [&](const abi::Iovec* array, uint64_t size) {
+        WriteSource source(array, size);
+        return write_from(file, source, std::nullopt);
+    });
 }
 
 }  // namespace akuma::sys

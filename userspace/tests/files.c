@@ -26,7 +26,9 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
@@ -535,6 +537,31 @@ static int run_tmpfs_limit(const char *size_text) {
     return 0;
 }
 
+/* Linux's import_iovec: readv checks the whole iovec array before reading
+ * anything: a negative length is EINVAL, an element in unmapped memory
+ * EFAULT, even after an element that could have been read. */
+static void test_readv_import(void) {
+    check_begin("readv: the whole iovec array is checked first (EINVAL, EFAULT)");
+    int fd = open("/dev/zero", O_RDONLY);
+    CHECK(fd >= 0);
+    char a[8], b[8];
+    struct iovec bad_length[2] = { { a, sizeof a }, { b, (size_t)-1 } };
+    CHECK_ERR(readv(fd, bad_length, 2), EINVAL);
+    char *pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(pages != MAP_FAILED);
+    if (pages != MAP_FAILED) {
+        CHECK_EQ(munmap(pages + 4096, 4096), 0);
+        struct iovec *straddling = (struct iovec *)(pages + 4096 - sizeof(struct iovec));
+        straddling->iov_base = a;
+        straddling->iov_len = sizeof a;
+        CHECK_ERR(readv(fd, straddling, 2), EFAULT); /* the second element is unmapped */
+        CHECK_EQ(readv(fd, straddling, 1), (long)sizeof a);
+        munmap(pages, 4096);
+    }
+    close(fd);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc > 1 && strcmp(argv[1], "tmpfs-limit") == 0)
@@ -556,6 +583,7 @@ int main(int argc, char **argv) {
     test_access();
     test_sendfile();
     test_sparse();
+    test_readv_import();
     cleanup();
     check_exit();
 }
