@@ -297,6 +297,7 @@ public:
     void allow_write_access(const InodeRef& inode);
 
     // Attribute changes (chmod, chown, utimensat); they update ctime.
+    // set_owner clears set-ID bits of non-directories as Linux's chown does.
     void set_mode(const InodeRef& inode, uint32_t mode);
     void set_owner(const InodeRef& inode, uint32_t uid, uint32_t gid);
     void set_times(const InodeRef& inode, std::optional<Timestamp> atime, std::optional<Timestamp> mtime);

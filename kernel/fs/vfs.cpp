@@ -462,20 +462,8 @@ void set_mode(const InodeRef& inode, uint32_t mode) {
 }
 
 void set_owner(const InodeRef& inode, uint32_t uid, uint32_t gid) {
-    constexpr uint32_t k_group_execute = 0010;
     sched::MutexGuard guard(g_lock);
     g_fs->set_owner(inode, uid, gid);
-    // Linux's chown_common(): for anything but a directory, a chown (even
-    // by root, even to the same ids) clears set-user-ID, and set-group-ID
-    // when group execute is set (without it S_ISGID marks mandatory locking).
-    uint32_t mode = g_fs->stat(inode).mode;
-    if ((mode & abi::k_s_ifmt) == abi::k_s_ifdir)
-        return;
-    uint32_t kept = mode & ~abi::k_s_isuid;
-    if (kept & k_group_execute)
-        kept &= ~abi::k_s_isgid;
-    if (kept != mode)
-        g_fs->set_mode(inode, kept);
 }
 
 void set_times(const InodeRef& inode, std::optional<Timestamp> atime, std::optional<Timestamp> mtime) {

@@ -1059,6 +1059,16 @@ TEST_F(RamfsTest, DevicesAndStat) {
     fs().set_owner(tty, 7, 8);
     EXPECT_EQ(tty->uid(), 7u);
     EXPECT_EQ(tty->gid(), 8u);
+    // chown clears set-user-ID, and set-group-ID with group execute; not on directories.
+    InodeRef prog = fs().create_file(m_root, "setid", 06755).release_value();
+    fs().set_owner(prog, 1, 1);
+    EXPECT_EQ(prog->mode() & 07777, 0755u);
+    InodeRef locked = fs().create_file(m_root, "lockable", 02644).release_value();
+    fs().set_owner(locked, 1, 1);
+    EXPECT_EQ(locked->mode() & 07777, 02644u);
+    InodeRef dir = fs().mkdir(m_root, "setgid-dir", 02755).release_value();
+    fs().set_owner(dir, 1, 1);
+    EXPECT_EQ(dir->mode() & 07777, 02755u);
     fs().set_times(tty, Timestamp { 10, 5 }, std::nullopt);
     EXPECT_EQ(fs().stat(tty).atime, (Timestamp { 10, 5 }));
     EXPECT_EQ(fs().stat(tty).mtime, (Timestamp { 0, 0 }));
