@@ -184,7 +184,10 @@ ErrorOr<size_t> Pipe::write(std::span<const uint8_t> data, bool nonblocking, Wri
     for (;;) {
         {
             sched::SchedulerLockGuard guard;
+            size_t before = done;
             step = write_locked(guard, data, nonblocking, cursor, done, page, error);
+            if (done != before)
+                wake_readers(guard);
         }
         if (step != Step::NeedPage)
             break;
@@ -253,6 +256,7 @@ Pipe::Step Pipe::write_locked(sched::SchedulerLockGuard& guard, std::span<const 
                 error = Error::TryAgain;
                 return Step::Stopped;
             }
+            wake_readers(guard);  // what this write put in so far, before sleeping on it
             if (m_write_waiters.wait_interruptible(guard) == sched::WaitResult::Interrupted) {
                 error = Error::Interrupted;
                 return Step::Stopped;
@@ -289,10 +293,16 @@ Pipe::Step Pipe::write_locked(sched::SchedulerLockGuard& guard, std::span<const 
         m_bytes += count;
         done += count;
         cursor.position += count;
-        m_read_waiters.wake_all(guard);
-        wake_pollers(guard);
     }
     return Step::Done;
+}
+
+// Readers and pollers learn about new bytes once per stretch of copying
+// (before the writer sleeps, or when it lets go of the lock), as Linux's
+// pipe_write wakes them, not once per piece.
+void Pipe::wake_readers(sched::SchedulerLockGuard& guard) {
+    m_read_waiters.wake_all(guard);
+    wake_pollers(guard);
 }
 
 size_t Pipe::capacity() {

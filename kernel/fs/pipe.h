@@ -121,6 +121,7 @@ private:
     bool continues_open_slot(const WriteCursor& cursor, size_t piece_start) const;
     ErrorOr<size_t> read_locked(std::span<uint8_t> out, bool nonblocking, uint8_t*& to_free);
     ErrorOr<size_t> resize_locked(Slot* ring, unsigned pages, Slot*& unused);
+    void wake_readers(sched::SchedulerLockGuard& guard);
     Step write_locked(sched::SchedulerLockGuard& guard, std::span<const uint8_t> data, bool nonblocking,
                       WriteCursor& cursor, size_t& done, uint8_t*& page, Error& error);
     void put_page(uint8_t* page, uint8_t*& to_free);
