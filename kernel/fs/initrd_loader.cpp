@@ -85,8 +85,10 @@ ErrorOr<void> Loader::remove_existing(const InodeRef& directory, std::string_vie
 }
 
 void Loader::apply_attributes(const InodeRef& inode, const CpioEntry& entry) {
-    m_fs.set_mode(inode, entry.mode);
+    // Owner first, then mode, as Linux's initramfs does: a chown clears
+    // set-ID bits, and the archive's mode must keep them (busybox is setuid).
     m_fs.set_owner(inode, entry.uid, entry.gid);
+    m_fs.set_mode(inode, entry.mode);
     Timestamp mtime { entry.mtime, 0 };
     m_fs.set_times(inode, mtime, mtime);
 }
