@@ -27,7 +27,10 @@
 #include "kernel/debug/symbols.h"
 #include "kernel/arch/aarch64/user_mode.h"
 #include "kernel/drivers/console.h"
+#include "kernel/drivers/console_file.h"
 #include "kernel/drivers/console_tty.h"
+#include "kernel/drivers/memory_devices.h"
+#include "kernel/fs/pipe.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/lib/random.h"
 #include "kernel/proc/program_runner.h"
@@ -206,8 +209,10 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
         panic("[Sched] initialisation failed: {}", error_name(result.error()));
     arch::enable_interrupts();
 
-    // 8. Processes: user translation tables, the root file system from the
-    //    initrd, the pipe budget (a share of RAM), console input.
+    // 8. Processes: user translation tables, the character devices (before
+    //    the VFS: they become /dev's nodes), the root file system from the
+    //    initrd with /dev, /proc, /sys, /tmp, /run mounted on it, the pipe
+    //    budget (a share of RAM), console input.
     if (auto result = arch::user_mode_init(); result.is_error())
         panic("[Proc] cannot set up user translation: {}", error_name(result.error()));
     std::span<const uint8_t> initrd;
@@ -216,6 +221,10 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
         initrd = { static_cast<const uint8_t*>(mm::phys_to_virt(range.start)), range.end - range.start };
     }
     mix_entropy(arch::read_counter() ^ (drivers::wall_clock_seconds_at_boot() << 20));
+    if (auto result = console::register_console_devices(); result.is_error())
+        panic("[VFS] cannot register the console devices: {}", error_name(result.error()));
+    if (auto result = drivers::register_memory_devices(); result.is_error())
+        panic("[VFS] cannot register the memory devices: {}", error_name(result.error()));
     // A malformed initrd is reported; the kernel goes on.
     (void)fs::vfs_init(initrd, args.get("initramfs_options").value_or(""));
     fs::pipes_init(mm::pmm_stats().total_pages);

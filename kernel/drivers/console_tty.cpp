@@ -22,6 +22,7 @@ namespace {
 constinit tty::LineDiscipline g_line {};
 constinit sched::WaitQueue g_readers {};
 constinit int g_foreground_pgid = 0;  // 0: no foreground group
+constinit fs::PollQueue g_poll_queue {};
 constinit int g_session = 0;          // 0: no session has the console
 // Signals the line discipline raised (bit n-1 for signal n), sent to the
 // foreground group once the lock is dropped: signal delivery takes it.
@@ -36,7 +37,7 @@ void signal_sink(void*, int signal) { g_pending_signals |= bit(signal); }
 // Input or a mode change: readers and pollers look again.
 void wake_everyone(sched::SchedulerLockGuard& guard) {
     g_readers.wake_all(guard);
-    fs::wake_pollers(guard);
+    g_poll_queue.notify(guard);
 }
 
 // Sends what the line discipline raised (scheduler lock not held).
@@ -142,6 +143,8 @@ ErrorOr<void> tty_init(uint32_t uart_intid) {
     receive_interrupt(uart_intid, nullptr);  // what arrived before, if the interrupt stays quiet
     return {};
 }
+
+fs::PollQueue& tty_poll_queue() { return g_poll_queue; }
 
 bool tty_poll_readable() {
     sched::SchedulerLockGuard guard;

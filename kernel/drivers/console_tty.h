@@ -25,6 +25,7 @@
 #include <span>
 
 #include "kernel/drivers/line_discipline.h"
+#include "kernel/fs/poll_queue.h"
 #include "kernel/lib/error_or.h"
 
 namespace akuma::console {
@@ -38,8 +39,10 @@ ErrorOr<void> tty_init(uint32_t uart_intid);
 // the wait: Interrupted. Background processes: see above.
 ErrorOr<size_t> tty_read(std::span<char> out, bool nonblocking);
 ErrorOr<size_t> tty_write(std::span<const char> bytes);
-// poll(2): whether POLLIN holds (output never blocks).
+// poll(2): whether POLLIN holds (output never blocks), and the queue
+// notified when input arrives or the mode changes.
 bool tty_poll_readable();
+fs::PollQueue& tty_poll_queue();
 
 tty::Termios tty_termios();
 // TCSETS/TCSETSW/TCSETSF (flush_input: TCSETSF drops pending input first).

@@ -2,7 +2,7 @@
 
 #include <new>
 
-#include "kernel/syscalls/linux_abi.h"
+#include "kernel/drivers/console_file.h"
 
 namespace akuma::fs {
 
@@ -10,7 +10,7 @@ ErrorOr<FdTable*> FdTable::create_with_console() {
     auto* table = new (std::nothrow) FdTable();
     if (!table)
         return Error::NoMemory;
-    auto console = open_file_object(FileKind::Console, linux_abi::k_o_rdwr, {});
+    auto console = console::open_console();
     if (console.is_error()) {
         delete table;
         return console.error();

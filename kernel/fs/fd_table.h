@@ -1,11 +1,11 @@
 // A process's file descriptor table: small integers naming shared open
-// file descriptions (vfs.h), each with its own close-on-exec flag. The
+// file descriptions (file.h), each with its own close-on-exec flag. The
 // threads of a process share one table, so every operation takes its lock.
 #pragma once
 
 #include <cstdint>
 
-#include "kernel/fs/vfs.h"
+#include "kernel/fs/file.h"
 #include "kernel/lib/error_or.h"
 #include "kernel/sched/mutex.h"
 
@@ -37,6 +37,16 @@ public:
     ErrorOr<bool> close_on_exec(int fd) const;
     ErrorOr<void> set_close_on_exec(int fd, bool value);
     int open_count() const;
+    // Calls visit(fd) for each open descriptor, ascending, under the lock
+    // (visit must not use the table).
+    template <typename F>
+    void for_each_open(F&& visit) const {
+        sched::MutexGuard guard(m_lock);
+        for (int fd = 0; fd < k_max_fds; ++fd) {
+            if (m_slots[fd].file)
+                visit(fd);
+        }
+    }
 
 private:
     struct Slot {
@@ -44,8 +54,8 @@ private:
         bool close_on_exec;
     };
     bool valid(int fd) const { return fd >= 0 && fd < k_max_fds && m_slots[fd].file; }
-    // Lock order: this lock, then the VFS lock (retain/release), then the
-    // scheduler lock.
+    // Lock order: this lock, then the VFS lock, then the scheduler lock.
+    // Descriptions are released outside it (their last release may sleep).
     mutable sched::Mutex m_lock;
     Slot m_slots[k_max_fds] {};
 };

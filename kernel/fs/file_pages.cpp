@@ -48,7 +48,7 @@ FilePages::Node* FilePages::allocate_node() {
     if (node) {
         ++m_node_count;
         if (m_usage)
-            ++m_usage->nodes;
+            __atomic_add_fetch(&m_usage->nodes, 1, __ATOMIC_RELAXED);
     }
     return node;
 }
@@ -56,7 +56,7 @@ FilePages::Node* FilePages::allocate_node() {
 void FilePages::free_node(Node* node) {
     --m_node_count;
     if (m_usage)
-        --m_usage->nodes;
+        __atomic_sub_fetch(&m_usage->nodes, 1, __ATOMIC_RELAXED);
     mm::kfree(node);
 }
 
@@ -105,7 +105,7 @@ ErrorOr<void> FilePages::insert(uint64_t index, uint8_t* page) {
     *slot = page;
     ++m_page_count;
     if (m_usage)
-        ++m_usage->pages;
+        __atomic_add_fetch(&m_usage->pages, 1, __ATOMIC_RELAXED);
     return {};
 }
 
@@ -151,7 +151,7 @@ void FilePages::remove_below(void*& slot, unsigned height, uint64_t base, uint64
             slot = nullptr;
             --m_page_count;
             if (m_usage)
-                --m_usage->pages;
+                __atomic_sub_fetch(&m_usage->pages, 1, __ATOMIC_RELAXED);
         }
         return;
     }

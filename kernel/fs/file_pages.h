@@ -30,6 +30,8 @@ void free_data_page(void* page);
 
 class FilePages {
 public:
+    // Updated atomically: an unreachable inode frees its pages without the
+    // file system's lock (FileSystem::destroy_inode).
     struct Usage {
         uint64_t pages;
         uint64_t nodes;

@@ -110,7 +110,7 @@ void Pipe::close_end(bool write_end) {
         // Readers see end of file, writers EPIPE, pollers HUP/ERR.
         m_read_waiters.wake_all(guard);
         m_write_waiters.wake_all(guard);
-        wake_pollers(guard);
+        m_poll_queue.notify(guard);
     }
     if (last)
         delete this;  // nobody can reach the pipe any more: both ends are gone
@@ -157,7 +157,7 @@ ErrorOr<size_t> Pipe::read_locked(std::span<uint8_t> out, bool nonblocking, uint
             }
             m_bytes -= count;
             m_write_waiters.wake_all(guard);
-            wake_pollers(guard);
+            m_poll_queue.notify(guard);
             return count;
         }
         if (m_writers == 0)
@@ -302,7 +302,7 @@ Pipe::Step Pipe::write_locked(sched::SchedulerLockGuard& guard, std::span<const 
 // pipe_write wakes them, not once per piece.
 void Pipe::wake_readers(sched::SchedulerLockGuard& guard) {
     m_read_waiters.wake_all(guard);
-    wake_pollers(guard);
+    m_poll_queue.notify(guard);
 }
 
 size_t Pipe::capacity() {
@@ -349,7 +349,7 @@ ErrorOr<size_t> Pipe::resize_locked(Slot* ring, unsigned pages, Slot*& unused) {
     g_charged_pages = g_charged_pages - m_pages + pages;
     m_pages = pages;
     m_write_waiters.wake_all(guard);  // there may be room now
-    wake_pollers(guard);
+    m_poll_queue.notify(guard);
     return pages * k_page_size;
 }
 

@@ -1,6 +1,6 @@
 // Pipes: a ring of page slots, 16 by default (64 KiB, Linux's capacity),
 // between the open file descriptions of its read end and its write end
-// (vfs.h, FileKind::Pipe).
+// (pipe_file.h).
 //
 // Memory: a slot holds a page only while it holds data. A write takes pages
 // as it fills slots; a read gives back the pages it empties, keeping one
@@ -46,7 +46,8 @@
 #include <cstdint>
 #include <span>
 
-#include "kernel/fs/ramfs.h"
+#include "kernel/fs/inode.h"
+#include "kernel/fs/poll_queue.h"
 #include "kernel/lib/error_or.h"
 #include "kernel/sched/wait_queue.h"
 
@@ -100,6 +101,8 @@ public:
     // FIONREAD: bytes buffered.
     size_t bytes_available();
     InodeStat stat() const;
+    // Notified whenever the events may have changed (data, space, an end closed).
+    PollQueue& poll_queue() { return m_poll_queue; }
 
     // The budget in pages (set at boot by pipes_init; tests lower it) and
     // the pages charged to it.
@@ -137,6 +140,7 @@ private:
     unsigned m_writers { 1 };
     sched::WaitQueue m_read_waiters;
     sched::WaitQueue m_write_waiters;
+    PollQueue m_poll_queue;
     uint64_t m_ino;
     Timestamp m_created;
 };

@@ -14,7 +14,9 @@
 // first returns the short count (as Linux's generic_perform_write).
 //
 // Decisions:
-// - Not internally synchronised: the VFS serialises calls.
+// - Not internally synchronised: the VFS serialises calls (vfs_lock.h).
+//   Except: an inode whose last reference goes away is unreachable, so
+//   destroying it needs no lock (its counters are updated atomically).
 // - An inode is freed with its last reference; while linked, its directory
 //   entry holds one, so an unlinked but open file stays readable.
 // - A removed directory is "dead": nlink 0, no parent; lookups in it, "..",
@@ -34,6 +36,9 @@
 #include <string_view>
 
 #include "kernel/fs/file_pages.h"
+#include "kernel/fs/file_system.h"
+#include "kernel/fs/inode.h"
+#include "kernel/fs/path_walk.h"
 #include "kernel/lib/error_or.h"
 #include "kernel/lib/own_ptr.h"
 #include "kernel/lib/string.h"
@@ -42,84 +47,11 @@
 
 namespace akuma::fs {
 
-enum class InodeType : uint8_t { Regular, Directory, Symlink, CharDevice };
-
-// st_mode type bits (Linux <sys/stat.h> values).
-constexpr uint32_t k_mode_type_mask = 0170000;
-constexpr uint32_t k_mode_regular = 0100000;
-constexpr uint32_t k_mode_directory = 0040000;
-constexpr uint32_t k_mode_symlink = 0120000;
-constexpr uint32_t k_mode_char_device = 0020000;
-constexpr uint32_t k_mode_permission_mask = 07777;
-
-constexpr size_t k_max_name = 255; // NAME_MAX
-constexpr size_t k_max_path = 4096; // PATH_MAX, including the NUL
-constexpr size_t k_max_symlinks = 40; // Linux MAXSYMLINKS
-constexpr uint32_t k_block_size = 4096;
-
-struct Timestamp {
-    int64_t seconds;
-    uint32_t nanoseconds;
-    bool operator==(const Timestamp&) const = default;
-};
-
-struct DeviceNumber {
-    uint32_t major;
-    uint32_t minor;
-    bool operator==(const DeviceNumber&) const = default;
-};
-
-// dev_t as user space sees it in st_rdev (glibc makedev()).
-constexpr uint64_t encode_device(DeviceNumber device) {
-    uint64_t major = device.major;
-    uint64_t minor = device.minor;
-    return (major & 0xfffff000) << 32 | (major & 0xfff) << 8 | (minor & 0xffffff00) << 12 | (minor & 0xff);
-}
-
-class Inode;
 class Ramfs;
 
-// Owning handle to an inode: copying retains, destruction releases.
-class InodeRef {
+// A ramfs inode: the base attributes plus its data, target or entries.
+class RamfsInode final : public Inode {
 public:
-    InodeRef() = default;
-    explicit InodeRef(Inode* inode);
-    InodeRef(const InodeRef& other)
-        : InodeRef(other.m_inode) { }
-    InodeRef(InodeRef&& other)
-        : m_inode(other.m_inode) {
-        other.m_inode = nullptr;
-    }
-    InodeRef& operator=(const InodeRef& other);
-    InodeRef& operator=(InodeRef&& other);
-    ~InodeRef() { reset(); }
-
-    void reset();
-    Inode* get() const { return m_inode; }
-    Inode* operator->() const {
-        VERIFY(m_inode);
-        return m_inode;
-    }
-    Inode& operator*() const { return *operator->(); }
-    explicit operator bool() const { return m_inode != nullptr; }
-    bool operator==(const InodeRef& other) const { return m_inode == other.m_inode; }
-
-private:
-    Inode* m_inode { nullptr };
-};
-
-// Read-only view of an inode; all changes go through Ramfs.
-class Inode {
-public:
-    uint64_t ino() const { return m_ino; }
-    InodeType type() const { return m_type; }
-    bool is_directory() const { return m_type == InodeType::Directory; }
-    uint32_t mode() const { return m_mode; }
-    uint32_t uid() const { return m_uid; }
-    uint32_t gid() const { return m_gid; }
-    uint32_t nlink() const { return m_nlink; }
-    uint64_t size() const { return m_size; }
-    DeviceNumber rdev() const { return m_rdev; }
     // Regular file data is borrowed (not yet copied from the initrd).
     bool is_borrowed() const { return m_borrowed_data != nullptr; }
     // Data pages a regular file holds (holes and borrowed bytes take none).
@@ -127,74 +59,26 @@ public:
 
 private:
     friend class Ramfs;
-    friend class InodeRef;
 
     struct DirEntry {
         BasicString<mm::HeapAllocator> name;
         InodeRef inode;
     };
 
-    Inode(Ramfs& fs, FilePages::Usage& usage, uint64_t ino, InodeType type, uint32_t mode)
-        : m_fs(fs)
-        , m_ino(ino)
-        , m_type(type)
-        , m_mode(mode)
-        , m_pages(&usage) { }
-    ~Inode() = default;
+    RamfsInode(Ramfs& fs, FilePages::Usage& usage, uint64_t ino, InodeType type, uint32_t mode);
+    ~RamfsInode() override = default;
 
-    Ramfs& m_fs;
-    uint64_t m_ino;
-    uint32_t m_ref_count { 0 };
-    InodeType m_type;
-    uint32_t m_mode;
-    uint32_t m_uid { 0 };
-    uint32_t m_gid { 0 };
-    uint32_t m_nlink { 0 };
-    // Linux's i_writecount: > 0 descriptions open for writing, < 0 running
-    // programs whose pages load from this file (see get_write_access).
-    int32_t m_write_count { 0 };
-    DeviceNumber m_rdev {};
-    Timestamp m_atime {};
-    Timestamp m_mtime {};
-    Timestamp m_ctime {};
     // Regular files: m_size bytes, at m_borrowed_data if borrowed, else in
     // m_pages, whose bytes past m_size are always zero (so growing the file
-    // needs no clearing). Symlinks: m_size is the target's length.
-    uint64_t m_size { 0 };
+    // needs no clearing).
     const uint8_t* m_borrowed_data { nullptr };
     FilePages m_pages;
     BasicString<mm::HeapAllocator> m_symlink_target;
     // Directories.
     Vector<DirEntry, mm::HeapAllocator> m_entries;
-    Inode* m_parent { nullptr }; // root: itself; dead directory: nullptr
+    RamfsInode* m_parent { nullptr }; // root: itself; dead directory: nullptr
 };
 
-struct DirEntryView {
-    std::string_view name; // valid until the directory changes
-    uint64_t ino;
-    InodeType type;
-};
-
-struct InodeStat {
-    uint64_t ino;
-    uint32_t mode;
-    uint32_t nlink;
-    uint32_t uid;
-    uint32_t gid;
-    uint64_t rdev; // encode_device()
-    uint64_t size;
-    uint64_t blocks; // 512-byte units
-    uint32_t blksize;
-    Timestamp atime;
-    Timestamp mtime;
-    Timestamp ctime;
-};
-
-struct ParentAndName {
-    InodeRef directory;
-    std::string_view name; // points into the path passed to resolve_parent()
-    bool trailing_slash; // "name/": callers decide (mkdir allows it)
-};
 
 struct RamfsStats {
     size_t inodes;
@@ -203,18 +87,18 @@ struct RamfsStats {
     uint64_t borrowed_data_bytes; // file bytes still read from the initrd
 };
 
-class Ramfs {
+class Ramfs final : public FileSystem {
 public:
-    using Clock = Timestamp (*)();
-
     // size_limit: bytes of file data (rounded up to pages); 0: unlimited.
     static ErrorOr<OwnPtr<Ramfs, mm::HeapAllocator>> create(uint64_t size_limit = 0);
-    ~Ramfs();
+    ~Ramfs() override;
     Ramfs(const Ramfs&) = delete;
     Ramfs& operator=(const Ramfs&) = delete;
 
-    InodeRef root() const { return m_root; }
-    void set_clock(Clock clock) { m_clock = clock; }
+    std::string_view type_name() const override { return "tmpfs"; }
+    InodeRef root() const override { return m_root; }
+    FileSystemStats statfs() const override;
+    bool in_use(uint32_t root_references) const override;
     RamfsStats stats() const;
     // In bytes, a multiple of the page size; 0: unlimited.
     uint64_t size_limit() const { return m_page_limit == k_no_page_limit ? 0 : m_page_limit * k_data_page_size; }
@@ -230,33 +114,34 @@ public:
     // without a usable last component ("/", ending in "." or "..") gives
     // Invalid: map it per syscall (mkdir: EEXIST, rmdir "." : EINVAL, ...).
     ErrorOr<ParentAndName> resolve_parent(const InodeRef& base, std::string_view path);
-    ErrorOr<InodeRef> lookup(const InodeRef& directory, std::string_view name);
+    ErrorOr<InodeRef> lookup(const InodeRef& directory, std::string_view name) override;
+    ErrorOr<InodeRef> parent(const InodeRef& directory) override;
 
     // Creation fails with Exists if the name is taken, NotFound in a dead
     // directory, NotADirectory if `directory` is not one. `mode` supplies
     // the permission bits only.
     ErrorOr<InodeRef> create_file(
-        const InodeRef& directory, std::string_view name, uint32_t mode, uint32_t uid = 0, uint32_t gid = 0);
+        const InodeRef& directory, std::string_view name, uint32_t mode, uint32_t uid = 0, uint32_t gid = 0) override;
     ErrorOr<InodeRef> mkdir(
-        const InodeRef& directory, std::string_view name, uint32_t mode, uint32_t uid = 0, uint32_t gid = 0);
+        const InodeRef& directory, std::string_view name, uint32_t mode, uint32_t uid = 0, uint32_t gid = 0) override;
     // target: 1..4095 bytes (NotFound if empty, NameTooLong if longer).
     ErrorOr<InodeRef> symlink(const InodeRef& directory, std::string_view name, std::string_view target,
-        uint32_t uid = 0, uint32_t gid = 0);
+        uint32_t uid = 0, uint32_t gid = 0) override;
     // Character devices only (S_IFCHR in mode, else NotSupported).
     ErrorOr<InodeRef> mknod(const InodeRef& directory, std::string_view name, uint32_t mode,
-        DeviceNumber rdev, uint32_t uid = 0, uint32_t gid = 0);
+        DeviceNumber rdev, uint32_t uid = 0, uint32_t gid = 0) override;
     // Hard link; NotPermitted for directories.
-    ErrorOr<void> link(const InodeRef& directory, std::string_view name, const InodeRef& inode);
+    ErrorOr<void> link(const InodeRef& directory, std::string_view name, const InodeRef& inode) override;
     // IsADirectory for directories.
-    ErrorOr<void> unlink(const InodeRef& directory, std::string_view name);
+    ErrorOr<void> unlink(const InodeRef& directory, std::string_view name) override;
     // NotADirectory, NotEmpty.
-    ErrorOr<void> rmdir(const InodeRef& directory, std::string_view name);
+    ErrorOr<void> rmdir(const InodeRef& directory, std::string_view name) override;
     // Linux rename(2): replaces a non-directory target, or an empty directory
     // with a directory (IsADirectory / NotADirectory / NotEmpty otherwise);
     // Invalid when moving a directory into its own subtree. Renaming onto
     // another link of the same inode does nothing.
     ErrorOr<void> rename(const InodeRef& old_directory, std::string_view old_name,
-        const InodeRef& new_directory, std::string_view new_name);
+        const InodeRef& new_directory, std::string_view new_name) override;
 
     // Regular files only (IsADirectory for directories, Invalid otherwise).
     // read returns 0 at or past the end; holes read as zeros. write leaves a
@@ -265,66 +150,50 @@ public:
     // bytes written, short if one of its later pages could not. truncate
     // allocates nothing (it only copies a borrowed file it grows) and frees
     // the pages past a new, smaller end.
-    ErrorOr<size_t> read(const InodeRef& inode, uint64_t offset, std::span<uint8_t> buffer);
-    ErrorOr<size_t> write(const InodeRef& inode, uint64_t offset, std::span<const uint8_t> data);
-    ErrorOr<void> truncate(const InodeRef& inode, uint64_t size);
+    ErrorOr<size_t> read(const InodeRef& inode, uint64_t offset, std::span<uint8_t> buffer) override;
+    ErrorOr<size_t> write(const InodeRef& inode, uint64_t offset, std::span<const uint8_t> data) override;
+    ErrorOr<void> truncate(const InodeRef& inode, uint64_t size) override;
+    // Takes the missing pages of the range (NoSpace over the size limit,
+    // keeping those already taken, as tmpfs's shmem_fallocate undoes
+    // nothing it need not); without keep_size the file grows to its end.
+    ErrorOr<void> allocate(const InodeRef& inode, uint64_t offset, uint64_t length, bool keep_size) override;
     // Makes a regular file's contents `data` without copying; data must
     // outlive the Ramfs (the initrd image).
     ErrorOr<void> set_borrowed_data(const InodeRef& inode, std::span<const uint8_t> data);
     // Invalid unless a symlink. Valid while the inode lives.
-    ErrorOr<std::string_view> readlink(const InodeRef& inode);
+    ErrorOr<std::string_view> readlink(const InodeRef& inode) override;
 
     // Index 0 is ".", 1 is "..", then the entries in insertion order;
     // nullopt past the end. NotADirectory for other inodes.
-    ErrorOr<std::optional<DirEntryView>> directory_entry(const InodeRef& directory, size_t index);
+    ErrorOr<std::optional<DirEntryView>> directory_entry(const InodeRef& directory, size_t index) override;
     // Directories report size 4096; blocks count regular file and directory
     // sizes rounded up to 4096 (symlinks and devices: 0).
-    InodeStat stat(const InodeRef& inode) const;
+    InodeStat stat(const InodeRef& inode) const override;
     // Absolute path of a directory, NUL-terminated (getcwd). Returns the
     // length including the NUL, as getcwd(2) does. OutOfRange if it does not
     // fit, NotFound for a dead directory.
     ErrorOr<size_t> path_of(const InodeRef& directory, std::span<char> buffer);
 
-    // Writers versus running programs (Linux's get_write_access and
-    // deny_write_access): a program's pages are read from its file lazily,
-    // so while it runs the file cannot be opened for writing, and a file
-    // open for writing cannot be executed. Each is TextBusy (ETXTBSY) while
-    // the other side holds the file. Only regular files are counted; for
-    // other inodes these always succeed.
-    ErrorOr<void> get_write_access(const InodeRef& inode);
-    void put_write_access(const InodeRef& inode);
-    ErrorOr<void> deny_write_access(const InodeRef& inode);
-    void allow_write_access(const InodeRef& inode);
-
-    // Attribute changes (chmod, chown, utimensat); they update ctime.
-    // set_owner clears set-ID bits of non-directories as Linux's chown does.
-    void set_mode(const InodeRef& inode, uint32_t mode);
-    void set_owner(const InodeRef& inode, uint32_t uid, uint32_t gid);
-    void set_times(const InodeRef& inode, std::optional<Timestamp> atime, std::optional<Timestamp> mtime);
-
 private:
-    friend class InodeRef;
     Ramfs() = default;
 
-    static Timestamp zero_clock() { return {}; }
-    Timestamp now() const { return m_clock(); }
+    void destroy_inode(Inode* inode) override;
     ErrorOr<InodeRef> make_inode(uint32_t mode, uint32_t uid, uint32_t gid);
     ErrorOr<InodeRef> create_node(const InodeRef& directory, std::string_view name, uint32_t mode,
         uint32_t uid, uint32_t gid, DeviceNumber rdev = {}, std::string_view symlink_target = {});
-    ErrorOr<Inode*> checked_directory(const InodeRef& directory, std::string_view name);
-    ErrorOr<Inode*> regular_file(const InodeRef& inode);
-    std::optional<size_t> find(const Inode& directory, std::string_view name) const;
-    ErrorOr<void> attach(Inode& directory, std::string_view name, const InodeRef& inode);
-    void detach(Inode& directory, size_t index);
-    ErrorOr<uint8_t*> page_for_write(Inode& file, uint64_t index);
-    ErrorOr<void> copy_borrowed_data(Inode& file);
-    void free_data(Inode& inode);
-    void destroy(Inode* inode);
+    ErrorOr<RamfsInode*> checked_directory(const InodeRef& directory, std::string_view name);
+    ErrorOr<RamfsInode*> regular_file(const InodeRef& inode);
+    std::optional<size_t> find(const RamfsInode& directory, std::string_view name) const;
+    static std::optional<size_t> find(const RamfsInode& directory, const RamfsInode* child);
+    ErrorOr<void> attach(RamfsInode& directory, std::string_view name, const InodeRef& inode);
+    void detach(RamfsInode& directory, size_t index);
+    ErrorOr<uint8_t*> page_for_write(RamfsInode& file, uint64_t index);
+    ErrorOr<void> copy_borrowed_data(RamfsInode& file);
+    void free_data(RamfsInode& inode);
 
     static constexpr uint64_t k_no_page_limit = ~uint64_t { 0 };
 
     InodeRef m_root;
-    Clock m_clock { &zero_clock };
     uint64_t m_next_ino { 1 };
     uint64_t m_page_limit { k_no_page_limit };
     FilePages::Usage m_usage {}; // of all files' m_pages

@@ -3,18 +3,19 @@
 #include <new>
 
 #include "kernel/arch/aarch64/timer.h"
-#include "kernel/drivers/console_tty.h"
 #include "kernel/drivers/pl031.h"
+#include "kernel/fs/char_devices.h"
 #include "kernel/fs/initrd_loader.h"
-#include "kernel/fs/pipe.h"
+#include "kernel/fs/inode_files.h"
+#include "kernel/fs/mount_table.h"
+#include "kernel/fs/pseudo_file_systems.h"
+#include "kernel/fs/ramfs.h"
 #include "kernel/fs/tmpfs_options.h"
+#include "kernel/fs/vfs_lock.h"
 #include "kernel/lib/kprint.h"
-#include "kernel/lib/random.h"
-#include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/proc/address_space.h"
 #include "kernel/sched/mutex.h"
-#include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 
 namespace akuma::fs {
@@ -23,34 +24,8 @@ namespace abi = linux_abi;
 
 namespace {
 
-constinit Ramfs* g_fs = nullptr;
-constinit OwnPtr<Ramfs, mm::HeapAllocator>* g_fs_owner = nullptr;
-// One lock for the whole tree: every ramfs call and inode reference-count
-// change happens under it (threads are preemptible).
 constinit sched::Mutex g_lock {};
-
-// Pollers (scheduler lock).
-constinit sched::WaitQueue g_pollers {};
-constinit uint64_t g_poll_generation = 0;
-
-struct DeviceNode {
-    const char* name;
-    DeviceNumber number;
-    FileKind kind;
-};
-constexpr DeviceNode k_devices[] = {
-    { "console", { 5, 1 }, FileKind::Console }, { "tty", { 5, 0 }, FileKind::Console },
-    { "null", { 1, 3 }, FileKind::Null },       { "zero", { 1, 5 }, FileKind::Zero },
-    { "random", { 1, 8 }, FileKind::Random },   { "urandom", { 1, 9 }, FileKind::Random },
-};
-
-std::optional<FileKind> device_kind(DeviceNumber number) {
-    for (const auto& device : k_devices) {
-        if (device.number == number)
-            return device.kind;
-    }
-    return std::nullopt;
-}
+constinit MountTable* g_mounts = nullptr;
 
 // Wall-clock time: the RTC's reading at boot plus the monotonic clock.
 Timestamp now() {
@@ -59,565 +34,613 @@ Timestamp now() {
              static_cast<uint32_t>(since_boot % 1'000'000'000) };
 }
 
-ErrorOr<void> create_base_tree(Ramfs& fs) {
-    auto root = fs.root();
-    auto dev = TRY(fs.mkdir(root, "dev", 0755));
-    for (const auto& device : k_devices)
-        TRY(fs.mknod(dev, device.name, abi::k_s_ifchr | 0666, device.number));
-    auto tmp = TRY(fs.mkdir(root, "tmp", 01777));
-    (void)tmp;
-    return {};
+Namespace name_space() { return g_mounts->name_space(); }
+
+FileSystem& fs_of(const InodeRef& inode) { return inode->file_system(); }
+
+bool read_only(const InodeRef& inode) {
+    const Mount* mount = g_mounts->mount_of(*inode);
+    return mount && (mount->flags & k_mount_read_only);
 }
+
+// ---- Mapped files (AddressSpace): read a page's worth, pin and unpin, and
+// keep a running program's file from being written. ----
+
+InodeRef mapped_inode(const void* file) { return InodeRef(const_cast<Inode*>(static_cast<const Inode*>(file))); }
 
 ErrorOr<size_t> read_mapped_file(const void* file, uint64_t offset, std::span<uint8_t> out) {
-    sched::MutexGuard guard(g_lock);
-    InodeRef inode(const_cast<Inode*>(static_cast<const Inode*>(file)));
-    return g_fs->read(inode, offset, out);
+    VfsLockGuard guard;
+    InodeRef inode = mapped_inode(file);
+    return fs_of(inode).read(inode, offset, out);
 }
 
-void* pin_mapped_file(const void* file) {
-    sched::MutexGuard guard(g_lock);
-    return new (std::nothrow) InodeRef(const_cast<Inode*>(static_cast<const Inode*>(file)));
-}
+// Pins, unpins and write denials need no VFS lock (inode references and
+// write counts are atomic): address spaces are torn down under the process
+// resources lock, which comes after the VFS lock in the lock order.
+void* pin_mapped_file(const void* file) { return new (std::nothrow) InodeRef(mapped_inode(file)); }
 
-void unpin_mapped_file(void* pin) {
-    sched::MutexGuard guard(g_lock);
-    delete static_cast<InodeRef*>(pin);
-}
+void unpin_mapped_file(void* pin) { delete static_cast<InodeRef*>(pin); }
 
 bool deny_write_to_mapped_file(const void* file) {
-    sched::MutexGuard guard(g_lock);
-    return !g_fs->deny_write_access(InodeRef(const_cast<Inode*>(static_cast<const Inode*>(file)))).is_error();
+    InodeRef inode = mapped_inode(file);
+    return !fs_of(inode).deny_write_access(inode).is_error();
 }
 
 void allow_write_to_mapped_file(const void* file) {
-    sched::MutexGuard guard(g_lock);
-    g_fs->allow_write_access(InodeRef(const_cast<Inode*>(static_cast<const Inode*>(file))));
+    InodeRef inode = mapped_inode(file);
+    fs_of(inode).allow_write_access(inode);
 }
 
-uint8_t dirent_type(InodeType type) {
-    switch (type) {
-    case InodeType::Regular: return abi::k_dt_reg;
-    case InodeType::Directory: return abi::k_dt_dir;
-    case InodeType::Symlink: return abi::k_dt_lnk;
-    case InodeType::CharDevice: return abi::k_dt_chr;
-    }
-    return abi::k_dt_unknown;
+// ---- File system types ----
+
+uint64_t ram_bytes() { return mm::pmm_stats().total_pages * mm::k_page_size; }
+
+// A tmpfs's size limit from its options (half of RAM by default); bad
+// options are Invalid, with *reason.
+ErrorOr<uint64_t> tmpfs_size(std::string_view options, const char** reason) {
+    auto parsed = TRY(parse_tmpfs_options(options, ram_bytes(), reason));
+    if (!parsed.unsupported.empty())
+        kprintln("[VFS] tmpfs option \"{}\" not supported (only size=), ignored", parsed.unsupported);
+    return parsed.size.value_or(ram_bytes() / 2);
 }
 
-}  // namespace
-
-namespace {
-
-uint64_t root_size_limit(std::string_view options) {
-    uint64_t ram = mm::pmm_stats().total_pages * mm::k_page_size;
-    uint64_t limit = ram / 2;  // tmpfs's default size=
+ErrorOr<FileSystem*> make_tmpfs(std::string_view options, uint32_t root_mode) {
     const char* reason = nullptr;
-    auto parsed = parse_tmpfs_options(options, ram, &reason);
-    if (parsed.is_error()) {
-        kprintln("[VFS] initramfs_options=\"{}\" ignored: {}", options, reason);
-        return limit;
+    auto size = tmpfs_size(options, &reason);
+    if (size.is_error()) {
+        kprintln("[VFS] tmpfs: bad options \"{}\": {}", options, reason ? reason : "?");
+        return size.error();
     }
-    if (!parsed.value().unsupported.empty())
-        kprintln("[VFS] initramfs_options: \"{}\" not supported (only size=), ignored", parsed.value().unsupported);
-    if (parsed.value().size)
-        limit = *parsed.value().size;
-    return limit;
+    auto fs = TRY(Ramfs::create(size.value()));
+    fs->set_clock(now);
+    fs->set_mode(fs->root(), root_mode);
+    return fs.release();
 }
 
-}  // namespace
+// devtmpfs: a tmpfs holding a node for every registered character device,
+// the /proc/self/fd links and the directories other mounts go on.
+ErrorOr<FileSystem*> make_devtmpfs() {
+    auto fs = TRY(Ramfs::create(ram_bytes() / 2));
+    fs->set_clock(now);
+    auto root = fs->root();
+    Error failure = Error::NoMemory;
+    bool failed = false;
+    for_each_char_device([&](const CharDevice& device) {
+        auto made = fs->mknod(root, device.name, abi::k_s_ifchr | device.mode, device.number);
+        if (made.is_error() && !failed) {
+            failed = true;
+            failure = made.error();
+        }
+    });
+    if (failed)
+        return failure;
+    TRY(fs->symlink(root, "fd", "/proc/self/fd"));
+    TRY(fs->symlink(root, "stdin", "/proc/self/fd/0"));
+    TRY(fs->symlink(root, "stdout", "/proc/self/fd/1"));
+    TRY(fs->symlink(root, "stderr", "/proc/self/fd/2"));
+    TRY(fs->mkdir(root, "shm", 01777));
+    TRY(fs->mkdir(root, "pts", 0755));
+    return fs.release();
+}
 
-ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initramfs_options) {
-    auto fs = TRY(Ramfs::create(root_size_limit(initramfs_options)));
-    g_fs_owner = new (std::nothrow) OwnPtr<Ramfs, mm::HeapAllocator>(std::move(fs));
-    if (!g_fs_owner)
-        return Error::NoMemory;
-    g_fs = g_fs_owner->get();
-    g_fs->set_clock(now);
-    if (uint64_t limit = g_fs->size_limit())
-        kprintln("[VFS] root file system: file data limited to {} KiB (tmpfs size=)", limit >> 10);
-    else
-        kprintln("[VFS] root file system: file data unlimited (tmpfs size=0)");
-    TRY(create_base_tree(*g_fs));
-    // Mapped files (AddressSpace): read a page's worth, pin and unpin, and
-    // keep a running program's file from being written.
-    proc::set_mapped_file_ops({ read_mapped_file, pin_mapped_file, unpin_mapped_file, deny_write_to_mapped_file,
-                                allow_write_to_mapped_file });
-    if (initrd.empty()) {
-        kprintln("[VFS] no initrd: the root file system holds only /dev and /tmp");
-        return {};
+constexpr FileSystemType k_types[] = {
+    { "sysfs", false }, { "tmpfs", false }, { "proc", false }, { "devtmpfs", false }, { "ramfs", false },
+};
+
+ErrorOr<FileSystem*> make_file_system(std::string_view type, std::string_view options) {
+    if (type == "tmpfs")
+        return make_tmpfs(options, 01777);
+    if (type == "ramfs")
+        return make_tmpfs("size=0", 0755);
+    if (type == "devtmpfs")
+        return make_devtmpfs();
+    if (type == "proc")
+        return make_procfs(now);
+    if (type == "sysfs")
+        return make_sysfs(now);
+    return Error::NoDevice;  // Linux: an unknown type is ENODEV
+}
+
+// Mounts a new instance at an absolute path during boot.
+void mount_at_boot(std::string_view type, std::string_view path, std::optional<uint32_t> root_mode = {}) {
+    auto mounted = mount(root_directory(), type, path, type, 0, "");
+    if (mounted.is_error()) {
+        kprintln("[VFS] cannot mount {} on {}: {}", type, path, error_name(mounted.error()));
+        return;
     }
-    const char* reason = nullptr;
-    auto loaded = load_initrd(*g_fs, initrd, &reason);
-    if (loaded.is_error()) {
-        kprintln("[VFS] initrd is malformed ({}): {}; keeping what was unpacked", error_name(loaded.error()),
-                 reason ? reason : "?");
-        return loaded.error();
+    if (root_mode) {
+        VfsLockGuard guard;
+        auto root = walk_path(name_space(), g_mounts->root(), path, true);
+        if (!root.is_error())
+            fs_of(root.value()).set_mode(root.value(), *root_mode);
     }
-    auto& counts = loaded.value();
-    kprintln("[VFS] initrd unpacked: {} files, {} directories, {} symlinks, {} devices ({} skipped), {} KiB",
-             counts.files + counts.hard_links, counts.directories, counts.symlinks, counts.devices, counts.skipped,
-             initrd.size() >> 10);
+}
+
+ErrorOr<void> make_mount_points(Ramfs& fs) {
+    auto root = fs.root();
+    for (const char* name : { "dev", "proc", "sys", "run" }) {
+        auto made = fs.mkdir(root, name, name[0] == 'p' ? 0555 : 0755);
+        if (made.is_error() && made.error() != Error::Exists)
+            return made.error();
+    }
+    auto tmp = fs.mkdir(root, "tmp", 01777);
+    if (tmp.is_error() && tmp.error() != Error::Exists)
+        return tmp.error();
     return {};
 }
 
-Ramfs& root_fs() { return *g_fs; }
-
-InodeRef root_directory() {
-    sched::MutexGuard guard(g_lock);
-    return g_fs->root();
+uint64_t root_size_limit(std::string_view options) {
+    const char* reason = nullptr;
+    auto size = tmpfs_size(options, &reason);
+    if (size.is_error()) {
+        kprintln("[VFS] initramfs_options=\"{}\" ignored: {}", options, reason ? reason : "?");
+        return ram_bytes() / 2;
+    }
+    return size.value();
 }
 
+}  // namespace
+
+sched::Mutex& vfs_lock() { return g_lock; }
+
+ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initramfs_options) {
+    g_mounts = new (std::nothrow) MountTable();
+    if (!g_mounts)
+        return Error::NoMemory;
+    auto root = TRY(Ramfs::create(root_size_limit(initramfs_options)));
+    Ramfs& fs = *root;
+    fs.set_clock(now);
+    if (uint64_t limit = fs.size_limit())
+        kprintln("[VFS] root file system: file data limited to {} KiB (tmpfs size=)", limit >> 10);
+    else
+        kprintln("[VFS] root file system: file data unlimited (tmpfs size=0)");
+    {
+        VfsLockGuard guard;
+        TRY(g_mounts->mount_root(root.release(), "rootfs"));
+        TRY(make_mount_points(fs));
+    }
+    proc::set_mapped_file_ops({ read_mapped_file, pin_mapped_file, unpin_mapped_file, deny_write_to_mapped_file,
+                                allow_write_to_mapped_file });
+    ErrorOr<void> result {};
+    if (initrd.empty()) {
+        kprintln("[VFS] no initrd: the root file system holds only the mount points");
+    } else {
+        const char* reason = nullptr;
+        VfsLockGuard guard;
+        auto loaded = load_initrd(fs, initrd, &reason);
+        if (loaded.is_error()) {
+            kprintln("[VFS] initrd is malformed ({}): {}; keeping what was unpacked", error_name(loaded.error()),
+                     reason ? reason : "?");
+            result = loaded.error();
+        } else {
+            auto& counts = loaded.value();
+            kprintln("[VFS] initrd unpacked: {} files, {} directories, {} symlinks, {} devices ({} skipped), {} KiB",
+                     counts.files + counts.hard_links, counts.directories, counts.symlinks, counts.devices,
+                     counts.skipped, initrd.size() >> 10);
+        }
+        (void)make_mount_points(fs);  // the archive may have replaced or lacked them
+    }
+    mount_at_boot("devtmpfs", "/dev");
+    mount_at_boot("tmpfs", "/dev/shm");
+    mount_at_boot("proc", "/proc");
+    mount_at_boot("sysfs", "/sys");
+    mount_at_boot("tmpfs", "/tmp");
+    mount_at_boot("tmpfs", "/run", 0755);
+    return result;
+}
+
+InodeRef root_directory() {
+    VfsLockGuard guard;
+    return g_mounts->root();
+}
+
+const MountTable& mount_table() { return *g_mounts; }
+
+std::span<const FileSystemType> file_system_types() { return k_types; }
+
 ErrorOr<InodeRef> resolve_path(const InodeRef& base, std::string_view path, bool follow_final_symlink) {
-    sched::MutexGuard guard(g_lock);
-    return g_fs->resolve(base, path, follow_final_symlink);
+    VfsLockGuard guard;
+    return walk_path(name_space(), base, path, follow_final_symlink);
 }
 
 ErrorOr<size_t> read_file(const InodeRef& file, uint64_t offset, std::span<uint8_t> buffer) {
-    sched::MutexGuard guard(g_lock);
-    return g_fs->read(file, offset, buffer);
+    VfsLockGuard guard;
+    return fs_of(file).read(file, offset, buffer);
 }
 
 ErrorOr<size_t> read_for_exec(const InodeRef& file, std::span<uint8_t> buffer) {
-    sched::MutexGuard guard(g_lock);
-    TRY(g_fs->deny_write_access(file));
-    auto read = g_fs->read(file, 0, buffer);
-    g_fs->allow_write_access(file);
+    VfsLockGuard guard;
+    FileSystem& fs = fs_of(file);
+    TRY(fs.deny_write_access(file));
+    auto read = fs.read(file, 0, buffer);
+    fs.allow_write_access(file);
     return read;
 }
 
-ErrorOr<OpenFile*> open_file_object(FileKind kind, uint32_t flags, InodeRef inode) {
-    auto* file = new (std::nothrow) OpenFile { 1, kind, flags, 0, std::move(inode) };
-    if (!file)
-        return Error::NoMemory;
+namespace {
+
+// What open(2) names: the inode (created if O_CREAT asks and it is missing)
+// and, for a non-directory, the directory and name it was found under (for
+// /proc/<pid>/fd). `name` points into the path, or into the target of
+// `link`, the last symlink followed, which the result keeps alive.
+struct OpenTarget {
+    InodeRef inode;
+    InodeRef directory;
+    std::string_view name;
+    InodeRef link;
+};
+
+// The final component is looked up here rather than in walk_path so the
+// directory and name are known; symlinks in that position are followed
+// one by one (at most 40, as the walk), and O_CREAT through a dangling one
+// creates its target, as on Linux.
+ErrorOr<OpenTarget> resolve_for_open(const InodeRef& base, std::string_view path, uint32_t flags, uint32_t mode,
+                                     uint32_t umask) {
+    Namespace ns = name_space();
+    bool follow = !(flags & abi::k_o_nofollow);
+    bool create = flags & abi::k_o_creat;
+    bool exclusive = create && (flags & abi::k_o_excl);
+    if (create && (flags & abi::k_o_directory))
+        return Error::Invalid;
+    OpenTarget target;
+    // What is left to resolve: the path, then each symlink's target from
+    // the link's directory.
+    InodeRef start = base;
+    std::string_view text = path;
+    bool must_be_directory = false;
+    for (size_t links = 0;;) {
+        auto parent = walk_to_parent(ns, start, text);
+        if (parent.is_error()) {
+            // "/", ".", "..", "dir/..": a directory the walk itself names.
+            if (parent.error() != Error::Invalid)
+                return parent.error();
+            if (create)
+                return exclusive ? Error::Exists : Error::IsADirectory;
+            target.inode = TRY(walk_path(ns, start, text, true));
+            target.directory.reset();
+            return target;
+        }
+        auto& entry = parent.value();
+        must_be_directory |= entry.trailing_slash;
+        auto child = fs_of(entry.directory).lookup(entry.directory, entry.name);
+        if (child.is_error()) {
+            if (child.error() != Error::NotFound || !create)
+                return child.error();
+            if (must_be_directory)
+                return Error::IsADirectory;
+            if (read_only(entry.directory))
+                return Error::ReadOnlyFs;
+            target.inode = TRY(fs_of(entry.directory).create_file(entry.directory, entry.name,
+                                                                  mode & ~umask & 07777, 0, 0));
+            target.directory = entry.directory;
+            target.name = entry.name;
+            return target;
+        }
+        InodeRef inode = child.release_value();
+        if (exclusive)
+            return Error::Exists;  // O_CREAT|O_EXCL never follows a symlink
+        if (inode->type() == InodeType::Symlink && (follow || must_be_directory)) {
+            if (++links > k_max_symlinks)
+                return Error::SymlinkLoop;
+            std::string_view link_target = TRY(fs_of(inode).readlink(inode));
+            if (link_target.empty())
+                return Error::NotFound;
+            start = entry.directory;
+            text = link_target;
+            target.link = std::move(inode);  // keeps link_target alive
+            continue;
+        }
+        if (inode->is_directory()) {
+            target.inode = top_of_mounts(ns, std::move(inode));
+            return target;  // directories know their own path
+        }
+        if (must_be_directory)
+            return Error::NotADirectory;
+        target.inode = std::move(inode);
+        target.directory = entry.directory;
+        target.name = entry.name;
+        return target;
+    }
+}
+
+}  // namespace
+
+ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t flags, uint32_t mode,
+                         uint32_t umask) {
+    OpenTarget target;
+    bool write_access = false;
+    uint32_t kept = abi::k_o_accmode | abi::k_o_append | abi::k_o_nonblock | abi::k_o_directory | abi::k_o_largefile;
+    {
+        VfsLockGuard guard;
+        target = TRY(resolve_for_open(base, path, flags, mode, umask));
+        InodeRef& inode = target.inode;
+        if (flags & abi::k_o_path) {
+            if ((flags & abi::k_o_directory) && !inode->is_directory())
+                return Error::NotADirectory;
+            auto* file = new (std::nothrow) PathFile(flags & (abi::k_o_path | abi::k_o_cloexec), std::move(inode));
+            if (!file)
+                return Error::NoMemory;
+            return static_cast<File*>(file);
+        }
+        if (inode->type() == InodeType::Symlink)
+            return Error::SymlinkLoop;  // O_NOFOLLOW on a symlink
+        uint32_t access = flags & abi::k_o_accmode;
+        if (access == 3)
+            return Error::Invalid;
+        bool writes = access != abi::k_o_rdonly;
+        if ((flags & abi::k_o_directory) && !inode->is_directory())
+            return Error::NotADirectory;
+        if (inode->is_directory() && (writes || (flags & abi::k_o_creat)))
+            return Error::IsADirectory;
+        if (inode->type() == InodeType::Regular) {
+            if (writes && read_only(inode))
+                return Error::ReadOnlyFs;
+            // A running program's file cannot be written (ETXTBSY),
+            // truncated included: take write access first.
+            write_access = writes;
+            if (write_access)
+                TRY(fs_of(inode).get_write_access(inode));
+            if ((flags & abi::k_o_trunc) && write_access) {
+                if (auto truncated = fs_of(inode).truncate(inode, 0); truncated.is_error()) {
+                    fs_of(inode).put_write_access(inode);
+                    return truncated.error();
+                }
+            }
+        }
+    }
+    // Descriptions are made outside the VFS lock: drivers may sleep or
+    // allocate freely, and procfs generates a whole file from process state
+    // at open, which need not hold up every path walk meanwhile.
+    const InodeRef& inode = target.inode;
+    auto file = inode->type() == InodeType::CharDevice ? open_char_device(inode, flags & kept)
+                                                       : open_inode_file(inode, flags & kept, write_access);
+    if (file.is_error()) {
+        if (write_access)
+            fs_of(inode).put_write_access(inode);
+        return file;
+    }
+    if (target.directory) {
+        if (auto named = file.value()->set_opened_as(target.directory, target.name); named.is_error()) {
+            release(file.value());
+            return named.error();
+        }
+    }
     return file;
 }
 
-void retain(OpenFile* file) {
-    sched::MutexGuard guard(g_lock);
-    ++file->ref_count;
-}
-
-void release(OpenFile* file) {
-    Pipe* pipe = nullptr;
-    bool write_end = false;
-    {
-        sched::MutexGuard guard(g_lock);
-        if (--file->ref_count != 0)
-            return;
-        pipe = file->pipe;
-        write_end = is_writable(*file);
-        if (file->holds_write_access)
-            g_fs->put_write_access(file->inode);
-        delete file;  // drops the inode reference: under the lock
-    }
-    if (pipe)
-        pipe->close_end(write_end);
-}
-
-ErrorOr<PipeEnds> open_pipe(uint32_t flags) {
-    Pipe* pipe = TRY(Pipe::create());
-    uint32_t nonblock = flags & abi::k_o_nonblock;
-    auto* read_end = new (std::nothrow) OpenFile { 1, FileKind::Pipe, abi::k_o_rdonly | nonblock, 0, {}, pipe };
-    auto* write_end = new (std::nothrow) OpenFile { 1, FileKind::Pipe, abi::k_o_wronly | nonblock, 0, {}, pipe };
-    if (!read_end || !write_end) {
-        delete read_end;
-        delete write_end;
-        pipe->close_end(false);
-        pipe->close_end(true);
-        return Error::NoMemory;
-    }
-    return PipeEnds { read_end, write_end };
-}
-
-bool is_stream(const OpenFile& file) { return file.kind == FileKind::Console || file.kind == FileKind::Pipe; }
-
-ErrorOr<OpenFile*> open_path(const InodeRef& base, std::string_view path, uint32_t flags, uint32_t mode,
-                             uint32_t umask) {
-    sched::MutexGuard guard(g_lock);
-    bool follow = !(flags & abi::k_o_nofollow);
-    InodeRef inode;
-    if (flags & abi::k_o_creat) {
-        if (flags & abi::k_o_directory)
-            return Error::Invalid;
-        auto parent = TRY(g_fs->resolve_parent(base, path));
-        if (parent.trailing_slash)
-            return Error::IsADirectory;
-        auto existing = g_fs->lookup(parent.directory, parent.name);
-        if (!existing.is_error()) {
-            if (flags & abi::k_o_excl)
-                return Error::Exists;
-            // An existing name is opened like without O_CREAT (symlinks followed).
-            inode = TRY(g_fs->resolve(base, path, follow));
-        } else if (existing.error() == Error::NotFound) {
-            inode = TRY(g_fs->create_file(parent.directory, parent.name, mode & ~umask & 07777));
-        } else {
-            return existing.error();
-        }
-    } else {
-        inode = TRY(g_fs->resolve(base, path, follow));
-    }
-    if (flags & abi::k_o_path)
-        return open_file_object(FileKind::Inode, flags & (abi::k_o_path | abi::k_o_cloexec), std::move(inode));
-    if (inode->type() == InodeType::Symlink)
-        return Error::SymlinkLoop;  // O_NOFOLLOW on a symlink
-    uint32_t access = flags & abi::k_o_accmode;
-    if (access == 3)
-        return Error::Invalid;
-    bool writes = access != abi::k_o_rdonly;
-    if ((flags & abi::k_o_directory) && !inode->is_directory())
-        return Error::NotADirectory;
-    if (inode->is_directory() && (writes || (flags & abi::k_o_creat)))
-        return Error::IsADirectory;
-    FileKind kind = FileKind::Inode;
-    if (inode->type() == InodeType::CharDevice) {
-        auto device = device_kind(inode->rdev());
-        if (!device)
-            return Error::NoDeviceOrAddress;  // a node with no driver, as Linux's chrdev_open
-        kind = *device;
-    }
-    // A running program's file cannot be written (ETXTBSY), truncated
-    // included: take write access first.
-    bool write_access = writes && inode->type() == InodeType::Regular;
-    if (write_access)
-        TRY(g_fs->get_write_access(inode));
-    auto give_back = [&] {
-        if (write_access)
-            g_fs->put_write_access(inode);
+ErrorOr<size_t> describe_file_locked(File& file, std::span<char> buffer) {
+    if (auto name = file.anonymous_name(buffer); !name.is_error())
+        return name;
+    const InodeRef& inode = file.inode();
+    if (!inode)
+        return Error::NotFound;
+    Namespace ns = name_space();
+    if (inode->is_directory())
+        return TRY(fs::directory_path(ns, inode, buffer)) - 1;  // without the NUL
+    if (!file.opened_in())
+        return Error::NotFound;
+    size_t length = TRY(fs::directory_path(ns, file.opened_in(), buffer)) - 1;
+    auto append = [&](std::string_view text) -> ErrorOr<void> {
+        if (length + text.size() > buffer.size())
+            return Error::OutOfRange;
+        __builtin_memcpy(buffer.data() + length, text.data(), text.size());
+        length += text.size();
+        return {};
     };
-    if ((flags & abi::k_o_trunc) && write_access) {
-        if (auto truncated = g_fs->truncate(inode, 0); truncated.is_error()) {
-            give_back();
-            return truncated.error();
-        }
-    }
-    uint32_t kept = abi::k_o_accmode | abi::k_o_append | abi::k_o_nonblock | abi::k_o_directory | abi::k_o_largefile;
-    auto file = open_file_object(kind, flags & kept, inode);
-    if (file.is_error()) {
-        give_back();
-        return file.error();
-    }
-    file.value()->holds_write_access = write_access;
-    return file.value();
-}
-
-bool is_readable(const OpenFile& file) {
-    uint32_t access = file.flags & abi::k_o_accmode;
-    return !(file.flags & abi::k_o_path) && (access == abi::k_o_rdonly || access == abi::k_o_rdwr);
-}
-
-bool is_writable(const OpenFile& file) {
-    uint32_t access = file.flags & abi::k_o_accmode;
-    return !(file.flags & abi::k_o_path) && (access == abi::k_o_wronly || access == abi::k_o_rdwr);
-}
-
-namespace {
-
-ErrorOr<size_t> read_at(OpenFile& file, std::span<uint8_t> buffer, uint64_t offset, bool nonblocking) {
-    if (!is_readable(file))
-        return Error::BadFd;
-    switch (file.kind) {
-    case FileKind::Console:
-        return console::tty_read({ reinterpret_cast<char*>(buffer.data()), buffer.size() }, nonblocking);
-    case FileKind::Pipe: return file.pipe->read(buffer, nonblocking);
-    case FileKind::Null: return size_t { 0 };
-    case FileKind::Zero:
-        __builtin_memset(buffer.data(), 0, buffer.size());
-        return buffer.size();
-    case FileKind::Random:
-        random_fill(buffer);
-        return buffer.size();
-    case FileKind::Inode: break;
-    }
-    sched::MutexGuard guard(g_lock);
-    if (file.inode->is_directory())
-        return Error::IsADirectory;
-    return g_fs->read(file.inode, offset, buffer);
-}
-
-}  // namespace
-
-ErrorOr<size_t> pread(OpenFile& file, std::span<uint8_t> buffer, uint64_t offset) {
-    if (is_stream(file))
-        return Error::IllegalSeek;
-    return read_at(file, buffer, offset, false);
-}
-
-namespace {
-
-ErrorOr<size_t> write_at(OpenFile& file, std::span<const uint8_t> data, uint64_t offset,
-                         Pipe::WriteCursor* cursor = nullptr) {
-    if (!is_writable(file))
-        return Error::BadFd;
-    switch (file.kind) {
-    case FileKind::Console:
-        return console::tty_write({ reinterpret_cast<const char*>(data.data()), data.size() });
-    case FileKind::Pipe:
-        return cursor ? file.pipe->write(data, file.flags & abi::k_o_nonblock, *cursor)
-                      : file.pipe->write(data, file.flags & abi::k_o_nonblock);
-    case FileKind::Null:
-    case FileKind::Zero:
-    case FileKind::Random: return data.size();
-    case FileKind::Inode: break;
-    }
-    sched::MutexGuard guard(g_lock);
-    if (file.flags & abi::k_o_append)
-        offset = file.inode->size();
-    return g_fs->write(file.inode, offset, data);
-}
-
-}  // namespace
-
-ErrorOr<size_t> pwrite(OpenFile& file, std::span<const uint8_t> data, uint64_t offset) {
-    if (is_stream(file))
-        return Error::IllegalSeek;
-    return write_at(file, data, offset);
-}
-
-ErrorOr<size_t> read(OpenFile& file, std::span<uint8_t> buffer) {
-    size_t count = TRY(read_at(file, buffer, file.offset, file.flags & abi::k_o_nonblock));
-    if (file.kind == FileKind::Inode)
-        file.offset += count;
-    return count;
-}
-
-ErrorOr<size_t> read_nonblocking(OpenFile& file, std::span<uint8_t> buffer) {
-    size_t count = TRY(read_at(file, buffer, file.offset, true));
-    if (file.kind == FileKind::Inode)
-        file.offset += count;
-    return count;
-}
-
-ErrorOr<size_t> write(OpenFile& file, std::span<const uint8_t> data, Pipe::WriteCursor* cursor) {
-    if (file.kind == FileKind::Inode && (file.flags & abi::k_o_append)) {
-        sched::MutexGuard guard(g_lock);
-        file.offset = file.inode->size();
-    }
-    size_t count = TRY(write_at(file, data, file.offset, cursor));
-    if (file.kind == FileKind::Inode)
-        file.offset += count;
-    return count;
-}
-
-ErrorOr<uint64_t> seek(OpenFile& file, int64_t offset, int whence) {
-    if (is_stream(file))
-        return Error::IllegalSeek;
-    if (file.kind != FileKind::Inode) {
-        file.offset = 0;  // Linux: seeking /dev/null and friends always gives 0
-        return uint64_t { 0 };
-    }
-    sched::MutexGuard guard(g_lock);
-    int64_t base;
-    switch (whence) {
-    case abi::k_seek_set: base = 0; break;
-    case abi::k_seek_cur: base = static_cast<int64_t>(file.offset); break;
-    case abi::k_seek_end: base = static_cast<int64_t>(file.inode->size()); break;
-    default: return Error::Invalid;
-    }
-    if (file.inode->is_directory() && whence != abi::k_seek_set)
-        return Error::Invalid;
-    int64_t target;
-    if (__builtin_add_overflow(base, offset, &target))
-        return Error::Overflow;
-    if (target < 0)
-        return Error::Invalid;
-    file.offset = static_cast<uint64_t>(target);
-    return file.offset;
-}
-
-ErrorOr<size_t> read_directory(OpenFile& file, std::span<uint8_t> buffer) {
-    if (file.flags & abi::k_o_path)
-        return Error::BadFd;
-    if (file.kind != FileKind::Inode)
-        return Error::NotADirectory;
-    sched::MutexGuard guard(g_lock);
-    if (!file.inode->is_directory())
-        return Error::NotADirectory;
-    size_t used = 0;
-    for (;;) {
-        auto entry = TRY(g_fs->directory_entry(file.inode, file.offset));
-        if (!entry)
-            break;
-        size_t written = abi::write_dirent64(buffer.subspan(used), entry->ino, static_cast<int64_t>(file.offset + 1),
-                                             dirent_type(entry->type), entry->name);
-        if (written == 0) {
-            if (used == 0)
-                return Error::Invalid;  // the buffer cannot hold even one record
-            break;
-        }
-        used += written;
-        ++file.offset;
-    }
-    return used;
-}
-
-InodeStat stat(const InodeRef& inode) {
-    sched::MutexGuard guard(g_lock);
-    return g_fs->stat(inode);
-}
-
-void set_mode(const InodeRef& inode, uint32_t mode) {
-    sched::MutexGuard guard(g_lock);
-    g_fs->set_mode(inode, mode);
-}
-
-void set_owner(const InodeRef& inode, uint32_t uid, uint32_t gid) {
-    sched::MutexGuard guard(g_lock);
-    g_fs->set_owner(inode, uid, gid);
-}
-
-void set_times(const InodeRef& inode, std::optional<Timestamp> atime, std::optional<Timestamp> mtime) {
-    sched::MutexGuard guard(g_lock);
-    g_fs->set_times(inode, atime, mtime);
-}
-
-Timestamp current_time() { return now(); }
-
-ErrorOr<InodeStat> stat(const OpenFile& file) {
-    if (file.kind == FileKind::Pipe)
-        return file.pipe->stat();
-    if (!file.inode) {
-        // The console inherited at process start has no inode: describe it
-        // as /dev/console does.
-        InodeStat result {};
-        result.mode = abi::k_s_ifchr | 0620;
-        result.nlink = 1;
-        result.rdev = encode_device({ 5, 1 });
-        result.blksize = 1024;
-        return result;
-    }
-    return stat(file.inode);
-}
-
-ErrorOr<void> truncate(OpenFile& file, uint64_t size) {
-    if (file.kind != FileKind::Inode || !is_writable(file))
-        return Error::Invalid;
-    sched::MutexGuard guard(g_lock);
-    if (file.inode->is_directory())
-        return Error::IsADirectory;
-    return g_fs->truncate(file.inode, size);
+    if (length != 1)  // not the root's "/"
+        TRY(append("/"));
+    TRY(append(file.opened_name()));
+    if (inode->nlink() == 0)
+        TRY(append(" (deleted)"));  // as Linux's d_path for an unlinked file
+    return length;
 }
 
 ErrorOr<void> truncate_path(const InodeRef& base, std::string_view path, uint64_t size) {
-    sched::MutexGuard guard(g_lock);
-    auto inode = TRY(g_fs->resolve(base, path, true));
+    VfsLockGuard guard;
+    auto inode = TRY(walk_path(name_space(), base, path, true));
     if (inode->is_directory())
         return Error::IsADirectory;
     if (inode->type() != InodeType::Regular)
         return Error::Invalid;
-    TRY(g_fs->get_write_access(inode));
-    auto truncated = g_fs->truncate(inode, size);
-    g_fs->put_write_access(inode);
+    if (read_only(inode))
+        return Error::ReadOnlyFs;
+    FileSystem& fs = fs_of(inode);
+    TRY(fs.get_write_access(inode));
+    auto truncated = fs.truncate(inode, size);
+    fs.put_write_access(inode);
     return truncated;
 }
 
-uint16_t poll_events(OpenFile& file) {
-    constexpr uint16_t k_always = abi::k_pollin | abi::k_pollrdnorm | abi::k_pollout | abi::k_pollwrnorm;
-    switch (file.kind) {
-    case FileKind::Pipe: return file.pipe->poll_events(is_readable(file), is_writable(file));
-    case FileKind::Console:
-        return static_cast<uint16_t>(abi::k_pollout | abi::k_pollwrnorm |
-                                     (console::tty_poll_readable() ? abi::k_pollin | abi::k_pollrdnorm : 0));
-    case FileKind::Inode:
-    case FileKind::Null:
-    case FileKind::Zero:
-    case FileKind::Random: break;
-    }
-    return k_always;
+InodeStat stat(const InodeRef& inode) {
+    VfsLockGuard guard;
+    return fs_of(inode).stat(inode);
 }
 
-ErrorOr<size_t> bytes_available(OpenFile& file) {
-    if (file.kind == FileKind::Pipe)
-        return file.pipe->bytes_available();
-    if (file.kind == FileKind::Console)
-        return console::tty_bytes_available();
-    return Error::NotATty;
+FileSystemStats statfs(const InodeRef& inode) {
+    VfsLockGuard guard;
+    FileSystemStats stats = fs_of(inode).statfs();
+    constexpr uint64_t k_st_valid = 0x20;  // ST_VALID: f_flags is meaningful
+    stats.flags = k_st_valid;
+    if (const Mount* mount = g_mounts->mount_of(*inode))
+        stats.flags |= mount->flags;  // ST_RDONLY.. ST_NOEXEC are MS_RDONLY.. MS_NOEXEC
+    return stats;
 }
 
-uint64_t poll_generation() {
-    sched::SchedulerLockGuard guard;
-    return g_poll_generation;
+ErrorOr<void> allocate(const InodeRef& inode, uint64_t offset, uint64_t length, bool keep_size) {
+    VfsLockGuard guard;
+    if (read_only(inode))
+        return Error::ReadOnlyFs;
+    return fs_of(inode).allocate(inode, offset, length, keep_size);
 }
 
-void wake_pollers(sched::SchedulerLockGuard& guard) {
-    ++g_poll_generation;
-    g_pollers.wake_all(guard);
+void set_mode(const InodeRef& inode, uint32_t mode) {
+    VfsLockGuard guard;
+    fs_of(inode).set_mode(inode, mode);
 }
 
-sched::WaitResult wait_for_poll_change(uint64_t seen, uint64_t deadline_ns) {
-    sched::SchedulerLockGuard guard;
-    if (g_poll_generation != seen)
-        return sched::WaitResult::Woken;
-    return g_pollers.wait_interruptible(guard, deadline_ns);
+void set_owner(const InodeRef& inode, uint32_t uid, uint32_t gid) {
+    VfsLockGuard guard;
+    fs_of(inode).set_owner(inode, uid, gid);
 }
+
+void set_times(const InodeRef& inode, std::optional<Timestamp> atime, std::optional<Timestamp> mtime) {
+    VfsLockGuard guard;
+    fs_of(inode).set_times(inode, atime, mtime);
+}
+
+Timestamp current_time() { return now(); }
+
+namespace {
+
+// The parent directory and name a namespace change works on; `invalid`
+// replaces Invalid (a path ending in "." or "..", or "/").
+ErrorOr<ParentAndName> parent_for_change(const InodeRef& base, std::string_view path, Error invalid) {
+    auto parent = walk_to_parent(name_space(), base, path);
+    if (parent.is_error())
+        return parent.error() == Error::Invalid ? invalid : parent.error();
+    if (read_only(parent.value().directory))
+        return Error::ReadOnlyFs;
+    return parent.release_value();
+}
+
+// A name in `directory` that something is mounted on cannot go away or move.
+ErrorOr<void> check_not_mounted_on(const ParentAndName& entry) {
+    auto child = fs_of(entry.directory).lookup(entry.directory, entry.name);
+    if (!child.is_error() && child.value()->is_mount_point())
+        return Error::Busy;
+    return {};
+}
+
+}  // namespace
 
 ErrorOr<void> make_directory(const InodeRef& base, std::string_view path, uint32_t mode) {
-    sched::MutexGuard guard(g_lock);
-    auto parent = g_fs->resolve_parent(base, path);
-    if (parent.is_error())
-        return parent.error() == Error::Invalid ? Error::Exists : parent.error();
-    TRY(g_fs->mkdir(parent.value().directory, parent.value().name, mode & 07777));
+    VfsLockGuard guard;
+    auto parent = TRY(parent_for_change(base, path, Error::Exists));
+    TRY(fs_of(parent.directory).mkdir(parent.directory, parent.name, mode & 07777, 0, 0));
+    return {};
+}
+
+ErrorOr<void> make_node(const InodeRef& base, std::string_view path, uint32_t mode, DeviceNumber device) {
+    VfsLockGuard guard;
+    auto parent = TRY(parent_for_change(base, path, Error::Exists));
+    if (parent.trailing_slash)
+        return Error::NotFound;  // as Linux: a trailing slash names a directory that is not there
+    FileSystem& fs = fs_of(parent.directory);
+    if ((mode & k_mode_type_mask) == k_mode_char_device)
+        TRY(fs.mknod(parent.directory, parent.name, mode, device, 0, 0));
+    else
+        TRY(fs.create_file(parent.directory, parent.name, mode & k_mode_permission_mask, 0, 0));
     return {};
 }
 
 ErrorOr<void> remove(const InodeRef& base, std::string_view path, bool directory) {
-    sched::MutexGuard guard(g_lock);
-    auto parent = g_fs->resolve_parent(base, path);
-    if (parent.is_error())
-        return parent.error() == Error::Invalid ? (directory ? Error::Invalid : Error::IsADirectory) : parent.error();
-    if (directory)
-        return g_fs->rmdir(parent.value().directory, parent.value().name);
-    if (parent.value().trailing_slash) {
-        auto target = TRY(g_fs->lookup(parent.value().directory, parent.value().name));
+    VfsLockGuard guard;
+    auto parent = TRY(parent_for_change(base, path, directory ? Error::Invalid : Error::IsADirectory));
+    FileSystem& fs = fs_of(parent.directory);
+    if (directory) {
+        TRY(check_not_mounted_on(parent));
+        return fs.rmdir(parent.directory, parent.name);
+    }
+    if (parent.trailing_slash) {
+        auto target = TRY(fs.lookup(parent.directory, parent.name));
         return target->is_directory() ? Error::IsADirectory : Error::NotADirectory;
     }
-    return g_fs->unlink(parent.value().directory, parent.value().name);
+    return fs.unlink(parent.directory, parent.name);
 }
 
 ErrorOr<void> make_symlink(const InodeRef& base, std::string_view path, std::string_view target) {
-    sched::MutexGuard guard(g_lock);
-    auto parent = g_fs->resolve_parent(base, path);
-    if (parent.is_error())
-        return parent.error() == Error::Invalid ? Error::Exists : parent.error();
-    TRY(g_fs->symlink(parent.value().directory, parent.value().name, target));
+    VfsLockGuard guard;
+    auto parent = TRY(parent_for_change(base, path, Error::Exists));
+    TRY(fs_of(parent.directory).symlink(parent.directory, parent.name, target, 0, 0));
     return {};
 }
 
 ErrorOr<void> make_link(const InodeRef& old_base, std::string_view old_path, const InodeRef& new_base,
                         std::string_view new_path, bool follow) {
-    sched::MutexGuard guard(g_lock);
-    auto inode = TRY(g_fs->resolve(old_base, old_path, follow));
-    auto parent = g_fs->resolve_parent(new_base, new_path);
-    if (parent.is_error())
-        return parent.error() == Error::Invalid ? Error::Exists : parent.error();
-    return g_fs->link(parent.value().directory, parent.value().name, inode);
+    VfsLockGuard guard;
+    auto inode = TRY(walk_path(name_space(), old_base, old_path, follow));
+    auto parent = TRY(parent_for_change(new_base, new_path, Error::Exists));
+    if (&fs_of(inode) != &fs_of(parent.directory))
+        return Error::CrossDevice;
+    return fs_of(parent.directory).link(parent.directory, parent.name, inode);
 }
 
 ErrorOr<void> rename(const InodeRef& old_base, std::string_view old_path, const InodeRef& new_base,
                      std::string_view new_path) {
-    sched::MutexGuard guard(g_lock);
-    auto from = g_fs->resolve_parent(old_base, old_path);
-    auto to = g_fs->resolve_parent(new_base, new_path);
-    if (from.is_error())
-        return from.error() == Error::Invalid ? Error::Busy : from.error();
-    if (to.is_error())
-        return to.error() == Error::Invalid ? Error::Busy : to.error();
-    return g_fs->rename(from.value().directory, from.value().name, to.value().directory, to.value().name);
+    VfsLockGuard guard;
+    auto from = TRY(parent_for_change(old_base, old_path, Error::Busy));
+    auto to = TRY(parent_for_change(new_base, new_path, Error::Busy));
+    if (&fs_of(from.directory) != &fs_of(to.directory))
+        return Error::CrossDevice;
+    TRY(check_not_mounted_on(from));
+    TRY(check_not_mounted_on(to));
+    return fs_of(from.directory).rename(from.directory, from.name, to.directory, to.name);
 }
 
 ErrorOr<size_t> read_link(const InodeRef& base, std::string_view path, std::span<char> buffer) {
-    sched::MutexGuard guard(g_lock);
-    auto inode = TRY(g_fs->resolve(base, path, false));
-    auto target = TRY(g_fs->readlink(inode));
+    VfsLockGuard guard;
+    auto inode = TRY(walk_path(name_space(), base, path, false));
+    auto target = TRY(fs_of(inode).readlink(inode));
     size_t count = target.size() < buffer.size() ? target.size() : buffer.size();
     __builtin_memcpy(buffer.data(), target.data(), count);
     return count;
 }
 
 ErrorOr<size_t> directory_path(const InodeRef& directory, std::span<char> buffer) {
-    sched::MutexGuard guard(g_lock);
-    return g_fs->path_of(directory, buffer);
+    VfsLockGuard guard;
+    return fs::directory_path(name_space(), directory, buffer);
 }
 
+ErrorOr<void> mount(const InodeRef& base, std::string_view source, std::string_view target, std::string_view type,
+                    uint32_t flags, std::string_view data) {
+    // Make the instance first, outside the lock (a tmpfs, a procfs...).
+    FileSystem* fs = TRY(make_file_system(type, data));
+    VfsLockGuard guard;
+    auto covered = walk_path(name_space(), base, target, true);
+    if (covered.is_error()) {
+        delete fs;
+        return covered.error();
+    }
+    uint32_t kept = flags & (k_mount_read_only | k_mount_no_suid | k_mount_no_dev | k_mount_no_exec);
+    return g_mounts->mount(fs, covered.value(), source, kept);
+}
+
+ErrorOr<void> unmount(const InodeRef& base, std::string_view target, bool detach, bool follow) {
+    VfsLockGuard guard;
+    auto root = TRY(walk_path(name_space(), base, target, follow));
+    TRY(g_mounts->unmount(std::move(root), detach));
+    g_mounts->free_idle_detached();
+    return {};
+}
+
+void free_idle_detached_file_systems() {
+    VfsLockGuard guard;
+    g_mounts->free_idle_detached();
+}
+
+namespace {
+
+Mount* mount_rooted_at(const InodeRef& base, std::string_view target) {
+    auto root = walk_path(name_space(), base, target, true);
+    if (root.is_error())
+        return nullptr;
+    return g_mounts->mount_rooted_at(root.value());
+}
+
+}  // namespace
+
+ErrorOr<void> remount(const InodeRef& base, std::string_view target, uint32_t flags) {
+    VfsLockGuard guard;
+    Mount* mount = mount_rooted_at(base, target);
+    if (!mount)
+        return Error::Invalid;
+    mount->flags = flags;
+    return {};
+}
+
+ErrorOr<void> check_mount_root(const InodeRef& base, std::string_view target) {
+    VfsLockGuard guard;
+    return mount_rooted_at(base, target) ? ErrorOr<void>() : ErrorOr<void>(Error::Invalid);
+}
 
 }  // namespace akuma::fs

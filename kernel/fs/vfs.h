@@ -1,33 +1,37 @@
-// The kernel's one file system: the ramfs root unpacked from the initrd,
-// device nodes for the console and the memory devices, and the open-file
-// objects that file descriptors refer to. All ramfs access goes through
-// here, under one lock.
+// The VFS: one tree of mounted file systems (mount_table.h) and the
+// operations on paths that the *at system calls perform on it. The root is
+// a tmpfs unpacked from the initrd; /dev, /proc, /sys, /tmp, /run and
+// /dev/shm are mounted on it at boot. Every call takes the VFS lock
+// (vfs_lock.h) around its file system calls.
+//
+//   descriptors (FdTable) -> open file descriptions (File and its kinds)
+//                         -> inodes (Inode) of file systems (FileSystem)
+//                         -> their data (tmpfs: pages, FilePages)
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string_view>
 
-#include "kernel/fs/pipe.h"
-#include "kernel/fs/ramfs.h"
+#include "kernel/fs/file.h"
+#include "kernel/fs/file_system.h"
+#include "kernel/fs/inode.h"
+#include "kernel/fs/path_walk.h"
 #include "kernel/lib/error_or.h"
-#include "kernel/sched/wait_queue.h"
-
-namespace akuma::sched {
-class SchedulerLockGuard;
-}
 
 namespace akuma::fs {
 
-// Mounts an empty ramfs, creates /dev with its nodes, /tmp, and unpacks the
-// initrd (if any) on top. Errors from a malformed archive are reported
-// (with the reason) but what was unpacked stays usable. The ramfs's size
+class MountTable;
+
+// Mounts the root tmpfs, unpacks the initrd (if any) into it, and mounts
+// the pseudo file systems. Errors from a malformed archive are reported
+// (with the reason) but what was unpacked stays usable. The root's size
 // limit is tmpfs's: half of RAM unless initramfs_options (the boot
 // argument, Linux's rootfs mount options) has a size=; bad options are
-// reported and the default kept.
+// reported and the default kept. Character devices must be registered
+// before (they become /dev's nodes).
 ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initramfs_options);
 
-Ramfs& root_fs();
 InodeRef root_directory();
 
 ErrorOr<InodeRef> resolve_path(const InodeRef& base, std::string_view path, bool follow_final_symlink);
@@ -43,93 +47,24 @@ ErrorOr<size_t> read_file(const InodeRef& file, uint64_t offset, std::span<uint8
 // writing: Linux refuses to execute any such file.
 ErrorOr<size_t> read_for_exec(const InodeRef& file, std::span<uint8_t> buffer);
 
-enum class FileKind : uint8_t {
-    Inode,    // regular file, directory, or an O_PATH handle
-    Console,  // /dev/console, /dev/tty (and the inherited stdio)
-    Null,     // /dev/null
-    Zero,     // /dev/zero
-    Random,   // /dev/random, /dev/urandom
-    Pipe,     // one end of a pipe (O_RDONLY: read end, O_WRONLY: write end)
-};
-
-// An open file description (shared by dup'ed descriptors, and after fork).
-struct OpenFile {
-    uint32_t ref_count;
-    FileKind kind;
-    uint32_t flags;  // O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH | ...
-    uint64_t offset; // bytes for files, entry index for directories
-    InodeRef inode;  // null for the inherited console and pipes
-    Pipe* pipe { nullptr };  // FileKind::Pipe: its end is closed with the last reference
-    // Opened for writing a regular file: holds its write access
-    // (Ramfs::get_write_access) until the last reference goes.
-    bool holds_write_access { false };
-};
-
-ErrorOr<OpenFile*> open_file_object(FileKind kind, uint32_t flags, InodeRef inode);
-void retain(OpenFile* file);
-void release(OpenFile* file);
-
-// pipe2(2): the read end and the write end of a new pipe. `flags` may hold
-// O_NONBLOCK (for both). NoMemory.
-struct PipeEnds {
-    OpenFile* read;
-    OpenFile* write;
-};
-ErrorOr<PipeEnds> open_pipe(uint32_t flags);
-
-// Streams (pipes, the console) that cannot seek: pread/pwrite/lseek fail
-// with IllegalSeek.
-bool is_stream(const OpenFile& file);
-
 // openat(2) on a resolved base directory: O_CREAT/O_EXCL/O_TRUNC/
 // O_DIRECTORY/O_NOFOLLOW/O_PATH handled. Errors as Linux.
-ErrorOr<OpenFile*> open_path(const InodeRef& base, std::string_view path, uint32_t flags, uint32_t mode,
-                             uint32_t umask);
+ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t flags, uint32_t mode,
+                         uint32_t umask);
 
-bool is_readable(const OpenFile& file);
-bool is_writable(const OpenFile& file);
+// /proc/<pid>/fd/N's target: the path a description was opened under
+// ("... (deleted)" once unlinked), a directory's path, or an anonymous name
+// ("pipe:[ino]"). VFS lock held. NotFound, OutOfRange.
+ErrorOr<size_t> describe_file_locked(File& file, std::span<char> buffer);
 
-// Read/write through a kernel buffer at the file's offset (advancing it).
-// Reads and writes of pipes and the console block unless the description is
-// O_NONBLOCK (TryAgain); a signal ends a blocking wait (Interrupted).
-ErrorOr<size_t> read(OpenFile& file, std::span<uint8_t> buffer);
-// A read that never blocks (TryAgain when nothing is there): a read(2) that
-// got some bytes from a pipe takes what else is buffered with it.
-ErrorOr<size_t> read_nonblocking(OpenFile& file, std::span<uint8_t> buffer);
-// For a pipe, `cursor` (pipe.h) ties the chunks of one write(2) together;
-// without it `data` is the whole write. Other files ignore it.
-ErrorOr<size_t> write(OpenFile& file, std::span<const uint8_t> data, Pipe::WriteCursor* cursor = nullptr);
-ErrorOr<size_t> pread(OpenFile& file, std::span<uint8_t> buffer, uint64_t offset);
-ErrorOr<size_t> pwrite(OpenFile& file, std::span<const uint8_t> data, uint64_t offset);
-ErrorOr<uint64_t> seek(OpenFile& file, int64_t offset, int whence);
-// Fills `buffer` with linux_dirent64 records; returns bytes used (0 at end).
-ErrorOr<size_t> read_directory(OpenFile& file, std::span<uint8_t> buffer);
-ErrorOr<InodeStat> stat(const OpenFile& file);
-ErrorOr<void> truncate(OpenFile& file, uint64_t size);
 // truncate(2) by path (symlinks followed): IsADirectory, Invalid for other
 // non-regular files, TextBusy for a running program's file.
 ErrorOr<void> truncate_path(const InodeRef& base, std::string_view path, uint64_t size);
 
-// poll(2) readiness of a description (POLLIN/POLLOUT/POLLHUP/POLLERR and the
-// RDNORM/WRNORM twins, unfiltered). Files, directories and the memory
-// devices are always ready, as on Linux (no poll method: DEFAULT_POLLMASK).
-uint16_t poll_events(OpenFile& file);
-// FIONREAD for pipes: bytes buffered.
-ErrorOr<size_t> bytes_available(OpenFile& file);
-
-// Waiting for readiness. poll/ppoll/pselect6 watch several objects but a
-// thread sleeps in one queue, so there is one queue for all of them: every
-// change of a pipe or the console (data, space, an end closed, input)
-// bumps a generation count and wakes all pollers, which check again.
-uint64_t poll_generation();
-void wake_pollers(sched::SchedulerLockGuard& guard);  // scheduler lock held
-// Sleeps until the generation moves past `seen` (Woken, at once if it
-// already has), a signal is pending for the thread (Interrupted) or the
-// monotonic clock reaches deadline_ns (TimedOut; 0: no deadline).
-sched::WaitResult wait_for_poll_change(uint64_t seen, uint64_t deadline_ns);
-
 // File operations on paths (the *at syscalls).
 ErrorOr<void> make_directory(const InodeRef& base, std::string_view path, uint32_t mode);
+// mknod(2): a regular file or a character device node (`mode` has the type).
+ErrorOr<void> make_node(const InodeRef& base, std::string_view path, uint32_t mode, DeviceNumber device);
 ErrorOr<void> remove(const InodeRef& base, std::string_view path, bool directory);
 ErrorOr<void> make_symlink(const InodeRef& base, std::string_view path, std::string_view target);
 ErrorOr<void> make_link(const InodeRef& old_base, std::string_view old_path, const InodeRef& new_base,
@@ -139,6 +74,8 @@ ErrorOr<void> rename(const InodeRef& old_base, std::string_view old_path, const 
 // readlink(2): copies the target (not NUL-terminated); returns its length.
 ErrorOr<size_t> read_link(const InodeRef& base, std::string_view path, std::span<char> buffer);
 InodeStat stat(const InodeRef& inode);
+// statfs(2): the file system's figures and the mount's flags (ST_*).
+FileSystemStats statfs(const InodeRef& inode);
 // chmod (permission bits only), chown, utimensat: under the VFS lock.
 // set_owner also clears set-user-ID (and set-group-ID if group-executable)
 // of a non-directory, as chown(2) does on Linux.
@@ -146,6 +83,37 @@ void set_mode(const InodeRef& inode, uint32_t mode);
 void set_owner(const InodeRef& inode, uint32_t uid, uint32_t gid);
 void set_times(const InodeRef& inode, std::optional<Timestamp> atime, std::optional<Timestamp> mtime);
 Timestamp current_time();
+// getcwd(2): the absolute path, crossing mounts.
 ErrorOr<size_t> directory_path(const InodeRef& directory, std::span<char> buffer);
+
+// mount(2) of a new file system instance of `type` ("tmpfs", "proc",
+// "sysfs", "devtmpfs") on the directory at `target`; `data` holds its
+// options (tmpfs: size=). NoDevice for an unknown type, NotADirectory,
+// Busy if `target` is already the root of that same mount.
+ErrorOr<void> mount(const InodeRef& base, std::string_view source, std::string_view target, std::string_view type,
+                    uint32_t flags, std::string_view data);
+// mount(2) with MS_REMOUNT: the mount's flags become `flags`; Invalid
+// unless `target` is a mount's root.
+ErrorOr<void> remount(const InodeRef& base, std::string_view target, uint32_t flags);
+// Invalid unless `target` is a mount's root (propagation changes).
+ErrorOr<void> check_mount_root(const InodeRef& base, std::string_view target);
+// umount2(2): Invalid unless `target` is a mount's root, Busy while in use
+// (unless `detach`).
+ErrorOr<void> unmount(const InodeRef& base, std::string_view target, bool detach, bool follow);
+// Frees the lazily unmounted (MNT_DETACH) file systems nothing uses any
+// more. Called where users go away in bulk (a process's exit) and by
+// mount/umount; until then a detached file system keeps its memory.
+void free_idle_detached_file_systems();
+// fallocate(2) of a regular file (ReadOnlyFs on a read-only mount).
+ErrorOr<void> allocate(const InodeRef& inode, uint64_t offset, uint64_t length, bool keep_size);
+// The mount table (VFS lock held).
+const MountTable& mount_table();
+// Names of the file system types mount(2) knows, with whether they need a
+// device (for /proc/filesystems).
+struct FileSystemType {
+    const char* name;
+    bool needs_device;
+};
+std::span<const FileSystemType> file_system_types();
 
 }  // namespace akuma::fs

@@ -163,6 +163,8 @@ void finish_process(Process& process, sched::Thread* self) {
         process.vfork_done->up();
         process.vfork_done = nullptr;
     }
+    // What the process held may have kept a lazily unmounted file system alive.
+    fs::free_idle_detached_file_systems();
     sched::SchedulerLockGuard guard;
     reparent_children_locked(guard, process);
     process.wait_status = process.group_exit_status;

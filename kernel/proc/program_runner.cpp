@@ -26,7 +26,7 @@ struct FileText {
 
 ErrorOr<void> read_file(std::string_view path, FileText& text) {
     auto file = TRY(fs::open_path(fs::root_directory(), path, linux_abi::k_o_rdonly, 0, 0));
-    auto stat = fs::stat(*file);
+    auto stat = file->stat();
     if (stat.is_error() || stat.value().size > (1u << 20)) {
         fs::release(file);
         return Error::FileTooBig;

@@ -2,6 +2,7 @@
 // paths, ioctl.
 #include "kernel/drivers/console_tty.h"
 #include "kernel/fs/pipe.h"
+#include "kernel/fs/pipe_file.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/linux_abi.h"
@@ -33,16 +34,14 @@ ErrorOr<fs::InodeRef> directory_for(int dirfd, std::string_view path) {
     if (dirfd == abi::k_at_fdcwd)
         return current().cwd;
     auto file = TRY(FileRef::from_fd(dirfd));
-    if (!file->inode)
+    if (!file->inode() || !file->inode()->is_directory())
         return Error::NotADirectory;
-    if (!file->inode->is_directory())
-        return Error::NotADirectory;
-    return file->inode;
+    return file->inode();
 }
 
 abi::Stat to_linux_stat(const fs::InodeStat& stat) {
     abi::Stat result {};
-    result.dev = 1;
+    result.dev = stat.dev;
     result.ino = stat.ino;
     result.mode = stat.mode;
     result.nlink = stat.nlink;
@@ -92,7 +91,7 @@ ErrorOr<FileRef> seekable_file(const SyscallArgs& args) {
     if (static_cast<int64_t>(args.a[3]) < 0)
         return Error::Invalid;
     auto file = TRY(FileRef::from_fd(args.fd(0)));
-    if (fs::is_stream(*file))
+    if (!file->is_seekable())
         return Error::IllegalSeek;
     return file;
 }
@@ -125,7 +124,7 @@ ErrorOr<uint64_t> lseek(const SyscallArgs& args) {
 
 ErrorOr<void> fstat(const SyscallArgs& args) {
     auto file = TRY(FileRef::from_fd(args.fd(0)));
-    auto stat = TRY(fs::stat(*file));
+    auto stat = TRY(file->stat());
     return mm::write_user(args.ptr<abi::Stat>(1), to_linux_stat(stat));
 }
 
@@ -141,7 +140,7 @@ ErrorOr<void> newfstatat(const SyscallArgs& args) {
         if (args.fd(0) == abi::k_at_fdcwd)
             return mm::write_user(out, to_linux_stat(fs::stat(current().cwd)));
         auto file = TRY(FileRef::from_fd(args.fd(0)));
-        return mm::write_user(out, to_linux_stat(TRY(fs::stat(*file))));
+        return mm::write_user(out, to_linux_stat(TRY(file->stat())));
     }
     auto base = TRY(directory_for(args.fd(0), path.view()));
     auto inode = TRY(fs::resolve_path(base, path.view(), !(flags & abi::k_at_symlink_nofollow)));
@@ -156,10 +155,13 @@ ErrorOr<size_t> getdents64(const SyscallArgs& args) {
     Bounce bounce(count);
     if (!bounce.data())
         return Error::NoMemory;
-    uint64_t saved_offset = file->offset;
-    size_t used = TRY(fs::read_directory(*file, { bounce.data(), count }));
+    if (file->is_path())
+        return Error::BadFd;
+    uint64_t saved_position = file->position();
+    size_t used = TRY(file->read_directory({ bounce.data(), count }));
     if (mm::copy_to_user(args.ptr<void>(1), bounce.data(), used).is_error()) {
-        file->offset = saved_offset;
+        sched::MutexGuard guard(file->position_lock());
+        file->position() = saved_position;
         return Error::Fault;
     }
     return used;
@@ -221,7 +223,7 @@ ErrorOr<void> chdir(const SyscallArgs& args) {
 
 ErrorOr<void> fchdir(const SyscallArgs& args) {
     auto file = TRY(FileRef::from_fd(args.fd(0)));
-    return change_directory(file->inode);
+    return change_directory(file->inode());
 }
 
 // A new descriptor >= minimum for the description behind fd.
@@ -263,23 +265,24 @@ ErrorOr<int64_t> fcntl(const SyscallArgs& args) {
     case abi::k_f_setfd:
         TRY(files.set_close_on_exec(fd, args.a[2] & abi::k_fd_cloexec));
         return 0;
-    case abi::k_f_getfl: return TRY(FileRef::from_fd(fd))->flags;
+    case abi::k_f_getfl: return TRY(FileRef::from_fd(fd))->flags();
     case abi::k_f_setfl: {
         auto file = TRY(FileRef::from_fd(fd));
         // Only O_APPEND and O_NONBLOCK can change (O_ASYNC/O_DIRECT/O_NOATIME are not supported).
         constexpr uint32_t changeable = abi::k_o_append | abi::k_o_nonblock;
-        file->flags = (file->flags & ~changeable) | (static_cast<uint32_t>(args.a[2]) & changeable);
+        file->change_flags(changeable, static_cast<uint32_t>(args.a[2]));
         return 0;
     }
     case abi::k_f_getpipe_sz:
     case abi::k_f_setpipe_sz: {
         auto file = TRY(FileRef::from_fd(fd));
-        if (file->kind != fs::FileKind::Pipe)
+        fs::Pipe* pipe = file->pipe();
+        if (!pipe)
             return Error::BadFd;
         if (static_cast<int>(args.a[1]) == abi::k_f_getpipe_sz)
-            return static_cast<int64_t>(file->pipe->capacity());
+            return static_cast<int64_t>(pipe->capacity());
         // Linux takes the size as an unsigned int.
-        return static_cast<int64_t>(TRY(file->pipe->set_capacity(static_cast<uint32_t>(args.a[2]))));
+        return static_cast<int64_t>(TRY(pipe->set_capacity(static_cast<uint32_t>(args.a[2]))));
     }
     default: return Error::Invalid;
     }
@@ -295,55 +298,21 @@ std::optional<ErrorOr<void>> generic_ioctl(int fd, fs::OpenFile& file, uint32_t 
         auto on = mm::read_user(args.ptr<const int32_t>(2));
         if (on.is_error())
             return ErrorOr<void>(on.error());
-        file.flags = on.value() ? file.flags | abi::k_o_nonblock : file.flags & ~abi::k_o_nonblock;
+        file.change_flags(abi::k_o_nonblock, on.value() ? abi::k_o_nonblock : 0);
         return ErrorOr<void>();
     }
     default: return std::nullopt;
     }
 }
 
-ErrorOr<void> console_ioctl(uint32_t request, const SyscallArgs& args) {
-    switch (request) {
-    case abi::k_tcgets: return mm::write_user(args.ptr<tty::Termios>(2), console::tty_termios());
-    case abi::k_tcsets:
-    case abi::k_tcsetsw:  // output is never queued: nothing to drain
-    case abi::k_tcsetsf:
-        return console::tty_set_termios(TRY(mm::read_user(args.ptr<const tty::Termios>(2))),
-                                        request == abi::k_tcsetsf);
-    case abi::k_tcsbrk: return {};  // tcdrain (and a break, which a serial console has no use for)
-    case abi::k_tcflsh: return console::tty_flush(static_cast<uint32_t>(args.a[2]));
-    case abi::k_tiocgwinsz: return mm::write_user(args.ptr<tty::Winsize>(2), console::tty_winsize());
-    case abi::k_tiocswinsz: console::tty_set_winsize(TRY(mm::read_user(args.ptr<const tty::Winsize>(2)))); return {};
-    case abi::k_fionread:
-        return mm::write_user(args.ptr<int32_t>(2), static_cast<int32_t>(console::tty_bytes_available()));
-    case abi::k_tiocgpgrp: return mm::write_user(args.ptr<int32_t>(2), TRY(console::tty_foreground_group()));
-    case abi::k_tiocspgrp: {
-        // Linux checks the terminal before reading the argument.
-        TRY(console::tty_foreground_group());
-        return console::tty_set_foreground_group(TRY(mm::read_user(args.ptr<const int32_t>(2))));
-    }
-    case abi::k_tiocgsid: return mm::write_user(args.ptr<int32_t>(2), TRY(console::tty_session()));
-    case abi::k_tiocsctty: return console::tty_make_controlling(static_cast<int>(args.a[2]) == 1);
-    case abi::k_tiocnotty: return console::tty_give_up_controlling();
-    default: return Error::NotATty;
-    }
-}
-
 ErrorOr<void> ioctl(const SyscallArgs& args) {
     auto file = TRY(FileRef::from_fd(args.fd(0)));
-    if (file->flags & abi::k_o_path)
+    if (file->is_path())
         return Error::BadFd;
     uint32_t request = static_cast<uint32_t>(args.a[1]);
     if (auto result = generic_ioctl(args.fd(0), *file, request, args))
         return *result;
-    switch (file->kind) {
-    case fs::FileKind::Console: return console_ioctl(request, args);
-    case fs::FileKind::Pipe:
-        if (request == abi::k_fionread)
-            return mm::write_user(args.ptr<int32_t>(2), static_cast<int32_t>(TRY(fs::bytes_available(*file))));
-        return Error::NotATty;
-    default: return Error::NotATty;
-    }
+    return file->ioctl(request, args.a[2]);
 }
 
 // pipe2: both descriptors or neither; int[2] written last, as Linux does
@@ -381,6 +350,29 @@ ErrorOr<void> mkdirat(const SyscallArgs& args) {
     auto path = TRY(UserPath::copy(args.ptr<const char>(1)));
     auto base = TRY(directory_for(args.fd(0), path.view()));
     return fs::make_directory(base, path.view(), static_cast<uint32_t>(args.a[2]) & ~current().umask);
+}
+
+// mknodat(2): regular files and character devices (a device node opens
+// whichever driver registered its number: ENXIO if none). Named pipes,
+// sockets and block devices are not supported yet (EOPNOTSUPP).
+ErrorOr<void> mknodat(const SyscallArgs& args) {
+    auto path = TRY(UserPath::copy(args.ptr<const char>(1)));
+    auto base = TRY(directory_for(args.fd(0), path.view()));
+    uint32_t mode = static_cast<uint32_t>(args.a[2]);
+    // dev_t as glibc's makedev encodes it (Linux's new_decode_dev).
+    uint32_t dev = static_cast<uint32_t>(args.a[3]);
+    fs::DeviceNumber number { (dev & 0xfff00) >> 8, (dev & 0xff) | ((dev >> 12) & 0xfff00) };
+    uint32_t permissions = mode & 07777 & ~current().umask;
+    switch (mode & abi::k_s_ifmt) {
+    case 0:
+    case abi::k_s_ifreg: return fs::make_node(base, path.view(), abi::k_s_ifreg | permissions, {});
+    case abi::k_s_ifchr: return fs::make_node(base, path.view(), abi::k_s_ifchr | permissions, number);
+    case abi::k_s_ifdir: return Error::NotPermitted;
+    case abi::k_s_ififo:
+    case abi::k_s_ifsock:
+    case abi::k_s_ifblk: return Error::NotSupported;
+    default: return Error::Invalid;
+    }
 }
 
 ErrorOr<void> unlinkat(const SyscallArgs& args) {
@@ -424,7 +416,9 @@ ErrorOr<void> ftruncate(const SyscallArgs& args) {
     if (static_cast<int64_t>(args.a[1]) < 0)
         return Error::Invalid;
     auto file = TRY(FileRef::from_fd(args.fd(0)));
-    return fs::truncate(*file, args.a[1]);
+    if (file->is_path())
+        return Error::BadFd;
+    return file->truncate(args.a[1]);
 }
 
 // truncate(2): the path form. Like opening the file for writing, it fails
@@ -451,9 +445,9 @@ ErrorOr<fs::InodeRef> inode_for(int dirfd, mm::UserPtr<const char> user_path, ui
         if (dirfd == abi::k_at_fdcwd)
             return current().cwd;
         auto file = TRY(FileRef::from_fd(dirfd));
-        if (!file->inode)
+        if (!file->inode())
             return Error::NotSupported;  // the inherited console has no inode to change
-        return file->inode;
+        return file->inode();
     }
     auto path = TRY(UserPath::copy(user_path));
     auto base = TRY(directory_for(dirfd, path.view()));
@@ -467,7 +461,7 @@ ErrorOr<fs::InodeStat> stat_for(int dirfd, mm::UserPtr<const char> user_path, ui
         auto path = TRY(UserPath::copy(user_path));
         if (path.view().empty()) {
             auto file = TRY(FileRef::from_fd(dirfd));
-            return fs::stat(*file);
+            return file->stat();
         }
     }
     return fs::stat(TRY(inode_for(dirfd, user_path, flags, !(flags & abi::k_at_symlink_nofollow))));
@@ -508,11 +502,11 @@ ErrorOr<void> fchmodat(const SyscallArgs& args) {
 
 ErrorOr<void> fchmod(const SyscallArgs& args) {
     auto file = TRY(FileRef::from_fd(args.fd(0)));
-    if (file->flags & abi::k_o_path)
+    if (file->is_path())
         return Error::BadFd;  // as Linux's fdget(): O_PATH reaches the file only through *at(AT_EMPTY_PATH)
-    if (!file->inode)
+    if (!file->inode())
         return Error::NotSupported;
-    fs::set_mode(file->inode, static_cast<uint32_t>(args.a[1]));
+    fs::set_mode(file->inode(), static_cast<uint32_t>(args.a[1]));
     return {};
 }
 
@@ -536,11 +530,11 @@ ErrorOr<void> fchownat(const SyscallArgs& args) {
 
 ErrorOr<void> fchown(const SyscallArgs& args) {
     auto file = TRY(FileRef::from_fd(args.fd(0)));
-    if (file->flags & abi::k_o_path)
+    if (file->is_path())
         return Error::BadFd;
-    if (!file->inode)
+    if (!file->inode())
         return Error::NotSupported;
-    return change_owner(file->inode, args.a[1], args.a[2]);
+    return change_owner(file->inode(), args.a[1], args.a[2]);
 }
 
 ErrorOr<void> utimensat(const SyscallArgs& args) {
@@ -567,16 +561,13 @@ ErrorOr<void> utimensat(const SyscallArgs& args) {
     return {};
 }
 
-// fsync/fdatasync: the ramfs keeps everything in memory, so once the
-// descriptor is valid there is nothing left to write back (as on tmpfs).
-// Pipes and devices have no fsync on Linux: EINVAL.
+// fsync/fdatasync: the file's own (File::sync): tmpfs has nothing to write
+// back; pipes and devices have no fsync on Linux: EINVAL.
 ErrorOr<void> fsync(const SyscallArgs& args) {
     auto file = TRY(FileRef::from_fd(args.fd(0)));
-    if (file->flags & abi::k_o_path)
+    if (file->is_path())
         return Error::BadFd;
-    if (file->kind != fs::FileKind::Inode)
-        return Error::Invalid;
-    return {};
+    return file->sync();
 }
 
 // The same call with one argument replaced (faccessat = faccessat2 without
@@ -596,9 +587,9 @@ SyscallArgs with_argument(const SyscallArgs& args, unsigned index, uint64_t valu
 ErrorOr<size_t> sendfile(const SyscallArgs& args) {
     auto out = TRY(FileRef::from_fd(args.fd(0)));
     auto in = TRY(FileRef::from_fd(args.fd(1)));
-    if (!fs::is_readable(*in) || !fs::is_writable(*out))
+    if (!in->is_readable() || !out->is_writable())
         return Error::BadFd;
-    if (out->flags & abi::k_o_append)
+    if (out->flags() & abi::k_o_append)
         return Error::Invalid;  // as Linux
     std::optional<uint64_t> position;
     if (args.a[2]) {
@@ -606,8 +597,8 @@ ErrorOr<size_t> sendfile(const SyscallArgs& args) {
         if (value < 0)
             return Error::Invalid;
         position = static_cast<uint64_t>(value);
-    } else if (in->kind == fs::FileKind::Inode) {
-        position = in->offset;
+    } else if (in->is_seekable()) {
+        position = in->position();
     }
     size_t count = args.a[3] < k_max_transfer ? args.a[3] : k_max_transfer;
     Bounce bounce(count);
@@ -667,6 +658,7 @@ int64_t sys_dup(const SyscallArgs& args) { return to_result(duplicate(args.fd(0)
 int64_t sys_dup3(const SyscallArgs& args) { return to_result(dup3(args)); }
 int64_t sys_fcntl(const SyscallArgs& args) { return to_result(fcntl(args)); }
 int64_t sys_ioctl(const SyscallArgs& args) { return to_result(ioctl(args)); }
+int64_t sys_mknodat(const SyscallArgs& args) { return to_result(mknodat(args)); }
 int64_t sys_mkdirat(const SyscallArgs& args) { return to_result(mkdirat(args)); }
 int64_t sys_unlinkat(const SyscallArgs& args) { return to_result(unlinkat(args)); }
 int64_t sys_symlinkat(const SyscallArgs& args) { return to_result(symlinkat(args)); }

@@ -80,9 +80,9 @@ ErrorOr<void> do_execve(const SyscallArgs& args, int dirfd, uint64_t path_arg, u
             return Error::NotFound;
         // AT_EMPTY_PATH: the program is the file open as dirfd.
         auto open_file = TRY(FileRef::from_fd(dirfd));
-        if (!open_file->inode)
+        if (!open_file->inode())
             return Error::AccessDenied;
-        file = open_file->inode;
+        file = open_file->inode();
     } else {
         auto base = TRY(directory_for(dirfd, path.view()));
         file = TRY(fs::resolve_path(base, path.view(), !(flags & k_at_symlink_nofollow)));

@@ -1009,6 +1009,50 @@ struct Stat {
     uint32_t unused5;
 };
 static_assert(sizeof(Stat) == 128);
+
+// struct statfs (asm-generic/statfs.h, 64-bit).
+struct Statfs {
+    int64_t type;
+    int64_t bsize;
+    uint64_t blocks;
+    uint64_t bfree;
+    uint64_t bavail;
+    uint64_t files;
+    uint64_t ffree;
+    int32_t fsid[2];
+    int64_t namelen;
+    int64_t frsize;
+    int64_t flags;
+    int64_t spare[4];
+};
+static_assert(sizeof(Statfs) == 120);
+static_assert(offsetof(Statfs, fsid) == 56 && offsetof(Statfs, namelen) == 64 && offsetof(Statfs, flags) == 80);
+
+// mount(2) flags (linux/mount.h) and umount2(2) flags.
+constexpr uint64_t k_ms_rdonly = 1;
+constexpr uint64_t k_ms_nosuid = 2;
+constexpr uint64_t k_ms_nodev = 4;
+constexpr uint64_t k_ms_noexec = 8;
+constexpr uint64_t k_ms_remount = 32;
+constexpr uint64_t k_ms_bind = 4096;
+constexpr uint64_t k_ms_move = 8192;
+constexpr uint64_t k_ms_rec = 16384;
+constexpr uint64_t k_ms_unbindable = 1 << 17;
+constexpr uint64_t k_ms_private = 1 << 18;
+constexpr uint64_t k_ms_slave = 1 << 19;
+constexpr uint64_t k_ms_shared = 1 << 20;
+constexpr uint64_t k_ms_mgc_mask = 0xffff0000;
+constexpr uint64_t k_ms_mgc_val = 0xc0ed0000;
+constexpr uint32_t k_mnt_force = 1;
+constexpr uint32_t k_mnt_detach = 2;
+constexpr uint32_t k_mnt_expire = 4;
+constexpr uint32_t k_umount_nofollow = 8;
+// statfs f_flags (ST_*).
+constexpr uint64_t k_st_rdonly = 1;
+constexpr uint64_t k_st_nosuid = 2;
+constexpr uint64_t k_st_nodev = 4;
+constexpr uint64_t k_st_noexec = 8;
+constexpr uint64_t k_st_valid = 0x20;
 static_assert(offsetof(Stat, ino) == 8 && offsetof(Stat, mode) == 16 && offsetof(Stat, nlink) == 20);
 static_assert(offsetof(Stat, uid) == 24 && offsetof(Stat, gid) == 28 && offsetof(Stat, rdev) == 32);
 static_assert(offsetof(Stat, size) == 48 && offsetof(Stat, blksize) == 56 && offsetof(Stat, blocks) == 64);

@@ -47,14 +47,20 @@ int64_t sys_mmap(const SyscallArgs& args) {
         if (file.is_error())
             return error_result(file.error());
         auto& open = *file.value();
-        if (open.kind != fs::FileKind::Inode || !fs::is_readable(open))
-            return error_result(open.kind == fs::FileKind::Inode ? Error::AccessDenied : Error::NoDevice);
-        if (open.inode->type() != fs::InodeType::Regular)
-            return error_result(Error::NoDevice);
+        if (open.is_path())
+            return error_result(Error::BadFd);
+        // Linux's do_mmap: EACCES for a descriptor not open for reading,
+        // then ENODEV for a file that cannot be mapped.
+        if (!open.is_readable())
+            return error_result(Error::AccessDenied);
+        auto mappable = open.mappable_inode();
+        if (mappable.is_error())
+            return error_result(mappable.error());
+        fs::InodeRef inode = mappable.release_value();
         if (type == abi::k_map_shared) {
             // Linux: a shared mapping can be writable only through a
             // descriptor open for writing, not in append mode.
-            bool may_write = fs::is_writable(open) && !(open.flags & abi::k_o_append);
+            bool may_write = open.is_writable() && !(open.flags() & abi::k_o_append);
             if ((prot & abi::k_prot_write) && !may_write)
                 return error_result(Error::AccessDenied);
             // Writes through it would have to reach the file, and without a
@@ -67,9 +73,9 @@ int64_t sys_mmap(const SyscallArgs& args) {
                 return error_result(Error::NoDevice);
             request.max_prot = abi::k_prot_read | abi::k_prot_exec;
         }
-        uint64_t size = open.inode->size();
+        uint64_t size = fs::stat(inode).size;
         request.kind = mm::VmaKind::File;
-        request.file = open.inode.get();
+        request.file = inode.get();
         request.file_offset = offset;
         request.file_bytes = offset < size ? size - offset : 0;
         if (request.file_bytes == 0)

@@ -1,7 +1,11 @@
 // ppoll and pselect6 (glibc's poll and select): the readiness of
-// descriptors (fs::poll_events), waiting on the shared poll queue (vfs.h)
-// until something changes, the timeout passes or a signal arrives.
+// descriptors (File::poll_events), waiting on the poll queues of the files
+// watched (poll_queue.h) until one of them changes, the timeout passes or a
+// signal arrives.
+#include <new>
+
 #include "kernel/arch/aarch64/timer.h"
+#include "kernel/fs/poll_queue.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/file_helpers.h"
@@ -51,15 +55,93 @@ ErrorOr<void> apply_signal_mask(mm::UserPtr<const abi::Sigset> user, uint64_t si
 
 bool signal_pending() { return sched::current_thread()->signal_pending; }
 
+// The files one poll/select call watches, each hooked onto its own poll
+// queue (poll_queue.h) for the duration of the call, so a change wakes this
+// thread only if it concerns one of them. Slot i is the i-th watched
+// descriptor; if the descriptor comes to name another file meanwhile (closed
+// and reopened), the slot moves to the new file.
+class PollRegistrations {
+public:
+    explicit PollRegistrations(size_t slots) : m_slots(new (std::nothrow) Slot[slots ? slots : 1]), m_count(slots) {}
+    ~PollRegistrations() {
+        if (!m_slots)
+            return;
+        {
+            sched::SchedulerLockGuard guard;
+            for (size_t i = 0; i < m_count; ++i)
+                unhook_locked(guard, m_slots[i]);
+        }
+        for (size_t i = 0; i < m_count; ++i) {
+            if (m_slots[i].file)
+                fs::release(m_slots[i].file);
+        }
+        delete[] m_slots;
+    }
+    bool valid() const { return m_slots != nullptr; }
+
+    // The events of the file descriptor `fd` names now (nullopt if none is
+    // open, or O_PATH: Linux's fdget() refuses those), hooked first so no
+    // change after the reading goes unnoticed.
+    std::optional<uint16_t> events(size_t slot, int fd) {
+        auto file = FileRef::from_fd(fd);
+        if (file.is_error() || file.value()->is_path())
+            return std::nullopt;
+        fs::File& current_file = *file.value();
+        Slot& entry = m_slots[slot];
+        if (entry.file != &current_file) {
+            fs::File* previous = entry.file;
+            fs::retain(&current_file);
+            {
+                sched::SchedulerLockGuard guard;
+                unhook_locked(guard, entry);
+                entry.file = &current_file;
+                entry.hook.waiter = &m_waiter;
+                entry.hook.queue = current_file.poll_queue();
+                if (entry.hook.queue)
+                    entry.hook.queue->add(guard, entry.hook);
+            }
+            if (previous)
+                fs::release(previous);
+        }
+        return current_file.poll_events();
+    }
+
+    // Before a scan: forget earlier notifications.
+    void start_scan() {
+        sched::SchedulerLockGuard guard;
+        m_waiter.reset_locked();
+    }
+    sched::WaitResult wait(uint64_t deadline_ns) {
+        sched::SchedulerLockGuard guard;
+        return m_waiter.wait_locked(guard, deadline_ns);
+    }
+
+private:
+    struct Slot {
+        fs::PollWaiter::Hook hook;
+        fs::File* file { nullptr };
+    };
+    static void unhook_locked(sched::SchedulerLockGuard& guard, Slot& slot) {
+        if (slot.hook.queue)
+            slot.hook.queue->remove(guard, slot.hook);
+        slot.hook.queue = nullptr;
+    }
+
+    fs::PollWaiter m_waiter;
+    Slot* m_slots;
+    size_t m_count;
+};
+
 // Calls `scan` (which returns how many are ready) until it finds something,
-// the timeout passes (0) or a signal is pending (Interrupted), sleeping on
-// the poll queue in between. Like Linux's do_poll, a ready descriptor wins
-// over a pending signal, and a signal over a timeout.
+// the timeout passes (0) or a signal is pending (Interrupted), sleeping
+// until one of the watched files changes in between. Like Linux's do_poll,
+// a ready descriptor wins over a pending signal, and a signal over a
+// timeout.
 template <typename Scan>
-ErrorOr<int64_t> wait_until_ready(const Timeout& timeout, Scan&& scan) {
+ErrorOr<int64_t> wait_until_ready(PollRegistrations& registrations, const Timeout& timeout, Scan&& scan) {
     bool timed_out = timeout.zero;
     for (;;) {
-        uint64_t generation = fs::poll_generation();
+        registrations.start_scan();
         int64_t ready = scan();
         if (ready > 0)
             return ready;
@@ -67,24 +149,15 @@ ErrorOr<int64_t> wait_until_ready(const Timeout& timeout, Scan&& scan) {
             return Error::Interrupted;
         if (timed_out)
             return int64_t { 0 };
-        if (fs::wait_for_poll_change(generation, timeout.deadline_ns) == sched::WaitResult::TimedOut)
+        if (registrations.wait(timeout.deadline_ns) == sched::WaitResult::TimedOut)
             timed_out = true;
     }
 }
 
-// The events of one descriptor, or nullopt if it is not open. O_PATH
-// descriptors count as not open, as for Linux's fdget().
-std::optional<uint16_t> events_of(int fd) {
-    auto file = FileRef::from_fd(fd);
-    if (file.is_error() || (file.value()->flags & abi::k_o_path))
-        return std::nullopt;
-    return fs::poll_events(*file.value());
-}
-
-int16_t poll_one(const abi::PollFd& poll_fd) {
+int16_t poll_one(PollRegistrations& registrations, size_t slot, const abi::PollFd& poll_fd) {
     if (poll_fd.fd < 0)
         return 0;
-    auto events = events_of(poll_fd.fd);
+    auto events = registrations.events(slot, poll_fd.fd);
     if (!events)
         return abi::k_pollnval;
     uint16_t wanted = static_cast<uint16_t>(poll_fd.events) | abi::k_pollerr | abi::k_pollhup;
@@ -106,10 +179,15 @@ ErrorOr<int64_t> ppoll(const SyscallArgs& args) {
         mm::kfree(fds);
         return Error::Fault;
     }
-    auto result = wait_until_ready(timeout, [&] {
+    PollRegistrations registrations(count);
+    if (!registrations.valid()) {
+        mm::kfree(fds);
+        return Error::NoMemory;
+    }
+    auto result = wait_until_ready(registrations, timeout, [&] {
         int64_t ready = 0;
         for (uint64_t i = 0; i < count; ++i) {
-            fds[i].revents = poll_one(fds[i]);
+            fds[i].revents = poll_one(registrations, i, fds[i]);
             ready += fds[i].revents ? 1 : 0;
         }
         return ready;
@@ -166,14 +244,18 @@ ErrorOr<int64_t> pselect6(const SyscallArgs& args) {
             fs::release(TRY(current().files->get(fd)));
     }
     FdSet ready[3] {};
-    auto result = wait_until_ready(timeout, [&] {
+    PollRegistrations registrations(static_cast<size_t>(count));
+    if (!registrations.valid())
+        return Error::NoMemory;
+    auto result = wait_until_ready(registrations, timeout, [&] {
         int64_t total = 0;
         for (auto& set : ready)
             set = {};
         for (int fd = 0; fd < count; ++fd) {
             if (!watched(fd))
                 continue;
-            uint16_t events = events_of(fd).value_or(0);  // closed meanwhile: never ready
+            // closed meanwhile: never ready
+            uint16_t events = registrations.events(static_cast<size_t>(fd), fd).value_or(0);
             constexpr uint16_t k_kinds[3] = { k_select_in, k_select_out, k_select_except };
             for (int set = 0; set < 3; ++set) {
                 if (wanted[set].has(fd) && (events & k_kinds[set])) {

@@ -48,7 +48,7 @@ linux_abi::Rusage rusage_of(const sched::CpuTime& time, uint64_t maxrss_kb);
 #define AKUMA_SYSCALL_HANDLERS(X)                                                                                  \
     X(read) X(write) X(readv) X(writev) X(pread64) X(pwrite64) X(openat) X(close) X(lseek) X(fstat) X(newfstatat) \
     X(getdents64) X(readlinkat) X(faccessat) X(faccessat2) X(getcwd) X(chdir) X(fchdir) X(dup) X(dup3) X(fcntl)     \
-    X(ioctl) X(mkdirat) X(unlinkat) X(symlinkat) X(linkat) X(renameat) X(renameat2) X(truncate) X(ftruncate) X(umask)         \
+    X(ioctl) X(mknodat) X(mkdirat) X(unlinkat) X(symlinkat) X(linkat) X(renameat) X(renameat2) X(truncate) X(ftruncate) X(statfs) X(fstatfs) X(mount) X(umount2) X(fallocate) X(umask)         \
     X(exit) X(exit_group) X(getpid) X(getppid) X(gettid) X(set_tid_address) X(set_robust_list) X(uname)          \
     X(clock_gettime) X(clock_getres) X(gettimeofday) X(nanosleep) X(clock_nanosleep) X(getrandom) X(brk) X(mmap) \
     X(munmap) X(mprotect) X(msync) X(madvise) X(prlimit64) X(getuid) X(geteuid) X(getgid) X(getegid) X(sched_yield)       \

@@ -1,6 +1,5 @@
 #include "kernel/syscalls/transfer.h"
 
-#include "kernel/fs/pipe.h"
 #include "kernel/syscalls/syscall.h"
 
 namespace akuma::sys {
@@ -10,9 +9,6 @@ namespace abi = linux_abi;
 namespace {
 
 constexpr size_t k_max_vectors = 1024;  // IOV_MAX
-
-// Linux's tty_write copies a write in chunks of this size, each whole.
-constexpr size_t k_tty_chunk = 2048;
 
 size_t smaller(size_t a, size_t b) { return a < b ? a : b; }
 
@@ -30,13 +26,13 @@ ErrorOr<size_t> writable_length(uint64_t address, size_t count) {
 
 // The bytes of one write(2), pwrite64(2) or writev(2): user segments read
 // front to back, capped at k_max_transfer as Linux caps them.
-class WriteSource {
+class WriteSource final : public fs::WriteSource {
 public:
     WriteSource(const abi::Iovec* vectors, size_t count) : m_vectors(vectors), m_count(count) {
         for (size_t i = 0; i < count; ++i)
             m_total += smaller(vectors[i].len, k_max_transfer - m_total);
     }
-    size_t total() const { return m_total; }
+    size_t total() const override { return m_total; }
 
     // Linux's access_ok: every segment lies in the user half.
     bool in_user_range() const {
@@ -49,7 +45,7 @@ public:
 
     // How many bytes from the start the process can read: up to the first
     // byte in unmapped (or PROT_NONE) memory.
-    size_t readable() const {
+    size_t readable() const override {
         size_t result = 0;
         for (size_t i = 0; i < m_count && result < m_total; ++i) {
             size_t length = smaller(m_vectors[i].len, m_total - result);
@@ -62,7 +58,7 @@ public:
     }
 
     // The next `size` bytes; Fault if any of them cannot be read.
-    ErrorOr<void> copy_next(uint8_t* to, size_t size) {
+    ErrorOr<void> copy_next(uint8_t* to, size_t size) override {
         while (size > 0) {
             const abi::Iovec& vector = m_vectors[m_index];
             size_t step = smaller(size, vector.len - m_offset);
@@ -87,93 +83,16 @@ private:
     size_t m_offset { 0 };  // bytes of it already read
 };
 
-// The console, as Linux's tty_write: 2048-byte chunks, each copied whole;
-// a chunk that runs into unmapped memory ends the write (EFAULT if it is
-// the first).
-ErrorOr<size_t> write_console(fs::OpenFile& file, WriteSource& source) {
-    Bounce bounce(smaller(source.total(), k_tty_chunk));
-    if (!bounce.data())
-        return Error::NoMemory;
-    size_t done = 0;
-    while (done < source.total()) {
-        size_t step = smaller(bounce.size(), source.total() - done);
-        if (source.copy_next(bounce.data(), step).is_error())
-            return partial(done, Error::Fault);
-        auto moved = fs::write(file, { bounce.data(), step });
-        if (moved.is_error())
-            return partial(done, moved.error());
-        done += moved.value();
-        if (moved.value() < step)
-            break;
-    }
-    return done;
-}
-
-// A pipe, in bounce chunks tied together by a cursor: the pipe places the
-// bytes as Linux would place the whole write, and copies each of its pieces
-// (the top-up of its last page, then a page at a time) whole, so the
-// readable part of the buffer decides where the write stops (pipe.h).
-ErrorOr<size_t> write_pipe(fs::OpenFile& file, WriteSource& source) {
-    fs::Pipe::WriteCursor cursor { source.total(), source.readable() };
-    Bounce bounce(cursor.readable);
-    if (!bounce.data())
-        return Error::NoMemory;
-    for (;;) {
-        // An empty step still goes to the pipe: it reports EPIPE or EFAULT.
-        size_t done = cursor.position;
-        size_t step = smaller(bounce.size(), cursor.readable - done);
-        if (source.copy_next(bounce.data(), step).is_error())
-            return partial(done, Error::Fault);
-        auto moved = fs::write(file, { bounce.data(), step }, &cursor);
-        if (moved.is_error())
-            return partial(done, moved.error());
-        if (moved.value() < step || cursor.position == cursor.total)
-            return cursor.position;
-    }
-}
-
-// Files and /dev/random take what can be read, up to the first hole (a
-// short count; EFAULT if there is nothing).
-ErrorOr<size_t> write_readable(fs::OpenFile& file, WriteSource& source, std::optional<uint64_t> offset) {
-    size_t count = source.readable();
-    if (count == 0)
-        return Error::Fault;
-    Bounce bounce(count);
-    if (!bounce.data())
-        return Error::NoMemory;
-    size_t done = 0;
-    while (done < count) {
-        size_t step = smaller(bounce.size(), count - done);
-        if (source.copy_next(bounce.data(), step).is_error())
-            return partial(done, Error::Fault);
-        auto moved = offset ? fs::pwrite(file, { bounce.data(), step }, *offset + done)
-                            : fs::write(file, { bounce.data(), step });
-        if (moved.is_error())
-            return partial(done, moved.error());
-        done += moved.value();
-        if (moved.value() < step)
-            break;
-    }
-    return done;
-}
-
-// Each kind of file takes the bytes of a write the way Linux's does.
-ErrorOr<size_t> write_from(fs::OpenFile& file, WriteSource& source, std::optional<uint64_t> offset) {
-    if (!fs::is_writable(file))
+// Each kind of file takes the bytes of a write the way Linux's does
+// (File::write_from).
+ErrorOr<size_t> write_from(fs::File& file, WriteSource& source, std::optional<uint64_t> offset) {
+    if (!file.is_writable())
         return Error::BadFd;
     if (!source.in_user_range())
         return Error::Fault;
     if (source.total() == 0)
         return size_t { 0 };
-    switch (file.kind) {
-    case fs::FileKind::Null:
-    case fs::FileKind::Zero: return source.total();  // Linux's write_null does not read the buffer
-    case fs::FileKind::Console: return write_console(file, source);
-    case fs::FileKind::Pipe: return write_pipe(file, source);
-    case fs::FileKind::Random:
-    case fs::FileKind::Inode: break;
-    }
-    return write_readable(file, source, offset);
+    return fs::write_from_source(file, source, offset);
 }
 
 // writev's segments copied into `array` first.
@@ -218,9 +137,9 @@ ErrorOr<size_t> read_to_user(fs::OpenFile& file, uint64_t address, size_t count,
     size_t done = 0;
     while (done < count) {
         bool more = continuing || done > 0;
-        if (more && file.kind == fs::FileKind::Console)
+        if (more && file.read_continuation() == fs::ReadContinuation::OneCall)
             break;
-        bool only_buffered = more && file.kind == fs::FileKind::Pipe;
+        bool only_buffered = more && file.read_continuation() == fs::ReadContinuation::TakeBuffered;
         size_t step = smaller(bounce.size(), count - done);
         std::span<uint8_t> chunk { bounce.data(), step };
         ErrorOr<size_t> moved = offset          ? fs::pread(file, chunk, *offset + done)
@@ -269,7 +188,7 @@ ErrorOr<size_t> write_from_user(fs::OpenFile& file, uint64_t address, size_t cou
 // The segments are one stream, so a pipe or the console sees one write
 // (PIPE_BUF atomicity holds for the total).
 ErrorOr<size_t> write_vectors(fs::OpenFile& file, mm::UserPtr<const abi::Iovec> vectors, uint64_t count) {
-    if (!fs::is_writable(file))
+    if (!file.is_writable())
         return Error::BadFd;
     return with_vectors(vectors, count, [&](const abi::Iovec* array, uint64_t size) {
         WriteSource source(array, size);

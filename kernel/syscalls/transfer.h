@@ -6,39 +6,20 @@
 #include <cstdint>
 #include <optional>
 
-#include "kernel/fs/vfs.h"
+#include "kernel/fs/bounce.h"
+#include "kernel/fs/file.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/user_access.h"
 #include "kernel/syscalls/linux_abi.h"
 
 namespace akuma::sys {
 
-// Transfers go through a kernel bounce buffer of at most this many bytes
-// per step.
-constexpr size_t k_chunk = 16384;
-
 // Linux caps a single transfer at 0x7ffff000 bytes (MAX_RW_COUNT).
 constexpr size_t k_max_transfer = 0x7ffff000;
 
-class Bounce {
-public:
-    explicit Bounce(size_t wanted) {
-        m_size = wanted < k_chunk ? (wanted ? wanted : 1) : k_chunk;
-        m_data = static_cast<uint8_t*>(mm::kmalloc(m_size));
-    }
-    ~Bounce() { mm::kfree(m_data); }
-    uint8_t* data() const { return m_data; }
-    size_t size() const { return m_size; }
-
-private:
-    uint8_t* m_data;
-    size_t m_size;
-};
-
-// A transfer that fails after some bytes moved reports those bytes, as Linux does.
-inline ErrorOr<size_t> partial(size_t done, Error error) {
-    return done ? ErrorOr<size_t>(done) : ErrorOr<size_t>(error);
-}
+constexpr size_t k_chunk = fs::k_bounce_chunk;
+using fs::Bounce;
+using fs::partial;
 
 // read(2) and pread64(2) (`offset`). `continuing`: an earlier iovec of the
 // same readv got bytes.

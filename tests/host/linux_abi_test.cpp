@@ -766,6 +766,21 @@ const AbiConstant k_abi_constants[] = {
     abi("CLONE_ARGS_SIZE_VER0", k_clone_args_size_ver0),
     abi("CLONE_ARGS_SIZE_VER1", k_clone_args_size_ver1),
     abi("CLONE_ARGS_SIZE_VER2", k_clone_args_size_ver2),
+    // mount(2) (MNT_* and ST_* are glibc's, not in the uapi headers)
+    abi("MS_RDONLY", k_ms_rdonly),
+    abi("MS_NOSUID", k_ms_nosuid),
+    abi("MS_NODEV", k_ms_nodev),
+    abi("MS_NOEXEC", k_ms_noexec),
+    abi("MS_REMOUNT", k_ms_remount),
+    abi("MS_BIND", k_ms_bind),
+    abi("MS_MOVE", k_ms_move),
+    abi("MS_REC", k_ms_rec),
+    abi("MS_UNBINDABLE", k_ms_unbindable),
+    abi("MS_PRIVATE", k_ms_private),
+    abi("MS_SLAVE", k_ms_slave),
+    abi("MS_SHARED", k_ms_shared),
+    abi("MS_MGC_MSK", k_ms_mgc_mask),
+    abi("MS_MGC_VAL", k_ms_mgc_val),
 };
 
 // Constants newer than the installed headers (Linux 6.3's rseq auxv
@@ -779,7 +794,7 @@ const test::UapiHeaders& constant_headers() {
     return headers_of({ "linux/fcntl.h", "linux/fs.h", "linux/stat.h", "linux/mman.h", "linux/time.h",
         "linux/futex.h", "asm/signal.h", "linux/signal.h", "linux/sched.h", "linux/wait.h", "asm/siginfo.h",
         "linux/reboot.h", "linux/resource.h", "linux/random.h", "asm/poll.h", "asm/termbits.h",
-        "asm/ioctls.h", "linux/auxvec.h", "asm/hwcap.h", "linux/utsname.h" });
+        "asm/ioctls.h", "linux/auxvec.h", "asm/hwcap.h", "linux/utsname.h", "linux/mount.h" });
 }
 
 void expect_constant(const test::UapiHeaders& headers, const AbiConstant& constant, bool may_be_missing) {

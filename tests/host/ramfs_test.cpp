@@ -28,6 +28,9 @@
 namespace akuma::fs {
 namespace {
 
+const RamfsInode& ramfs_node(const InodeRef& inode) { return static_cast<const RamfsInode&>(*inode); }
+
+
 using test::host_kmalloc_fail_after;
 using test::host_kmalloc_live_objects;
 using Bytes = std::vector<uint8_t>;
@@ -429,14 +432,14 @@ TEST_F(RamfsTest, BorrowedDataIsCopiedOnFirstChange) {
     InodeRef g = file(m_root, "g");
     ASSERT_FALSE(fs().set_borrowed_data(f, bytes_of(archive)).is_error());
     ASSERT_FALSE(fs().set_borrowed_data(g, bytes_of(archive)).is_error());
-    EXPECT_TRUE(f->is_borrowed());
+    EXPECT_TRUE(ramfs_node(f).is_borrowed());
     EXPECT_EQ(contents(f), archive);
     EXPECT_EQ(fs().stats().borrowed_data_bytes, 2 * archive.size());
     EXPECT_EQ(fs().stats().owned_data_bytes, 0u);
     EXPECT_EQ(fs().stat(f).blocks, 8u);
 
     EXPECT_EQ(fs().write(f, 0, bytes_of("B")).value(), 1u);
-    EXPECT_FALSE(f->is_borrowed());
+    EXPECT_FALSE(ramfs_node(f).is_borrowed());
     EXPECT_EQ(contents(f), "Borrowed bytes from the initrd");
     EXPECT_EQ(archive, original); // the image is never written
     EXPECT_EQ(contents(g), original);
@@ -445,11 +448,11 @@ TEST_F(RamfsTest, BorrowedDataIsCopiedOnFirstChange) {
 
     // Shrinking keeps borrowing; growing copies.
     ASSERT_FALSE(fs().truncate(g, 8).is_error());
-    EXPECT_TRUE(g->is_borrowed());
+    EXPECT_TRUE(ramfs_node(g).is_borrowed());
     EXPECT_EQ(contents(g), "borrowed");
     EXPECT_EQ(fs().stats().borrowed_data_bytes, 8u);
     ASSERT_FALSE(fs().truncate(g, 10).is_error());
-    EXPECT_FALSE(g->is_borrowed());
+    EXPECT_FALSE(ramfs_node(g).is_borrowed());
     EXPECT_EQ(contents(g), std::string("borrowed\0\0", 10));
     EXPECT_EQ(archive, original);
     EXPECT_EQ(fs().stats().borrowed_data_bytes, 0u);
@@ -478,7 +481,7 @@ TEST_F(RamfsTest, OutOfMemoryLeavesFilesUnchanged) {
     EXPECT_FALSE(fs().truncate(g, 3).is_error());
     EXPECT_EQ(fs().write(g, 1, bytes_of("b")).value(), 1u);
     host_kmalloc_fail_after(-1);
-    EXPECT_TRUE(f->is_borrowed());
+    EXPECT_TRUE(ramfs_node(f).is_borrowed());
     EXPECT_EQ(contents(f), "image");
     EXPECT_EQ(contents(g), "abc");
     EXPECT_EQ(names(m_root), (std::vector<std::string> { ".", "..", "f", "g" }));
@@ -568,14 +571,14 @@ TEST_F(RamfsTest, SparseFilesTakeNoPagesForHoles) {
     InodeRef f = file(m_root, "f");
     ASSERT_FALSE(fs().truncate(f, 64 * k_mib).is_error());
     EXPECT_EQ(f->size(), 64 * k_mib);
-    EXPECT_EQ(f->page_count(), 0u);
+    EXPECT_EQ(ramfs_node(f).page_count(), 0u);
     EXPECT_EQ(fs().stats().owned_data_bytes, 0u);
     EXPECT_EQ(fs().stats().index_bytes, 0u);
     EXPECT_EQ(fs().stat(f).blocks, 0u);
 
     EXPECT_EQ(fs().write(f, 60 * k_mib, bytes_of("sixty")).value(), 5u);
     EXPECT_EQ(f->size(), 64 * k_mib);
-    EXPECT_EQ(f->page_count(), 1u);
+    EXPECT_EQ(ramfs_node(f).page_count(), 1u);
     EXPECT_EQ(fs().stats().owned_data_bytes, 4096u);
     // Index 15360 needs three levels of 64: a few nodes, not a 64 MiB table.
     EXPECT_EQ(fs().stats().index_bytes, 3 * FilePages::k_node_size);
@@ -608,7 +611,7 @@ TEST_F(RamfsTest, HugeOffsetsUseAFewNodes) {
     EXPECT_LE(fs().stats().index_bytes, FilePages::k_max_height * FilePages::k_node_size);
     EXPECT_EQ(fs().write(f, 0, bytes_of("start")).value(), 5u);
     EXPECT_EQ(fs().write(f, uint64_t(1) << 40, bytes_of("middle")).value(), 6u);
-    EXPECT_EQ(f->page_count(), 3u);
+    EXPECT_EQ(ramfs_node(f).page_count(), 3u);
     uint8_t buffer[8];
     EXPECT_EQ(fs().read(f, last, buffer).value(), 3u);
     EXPECT_EQ(std::string(buffer, buffer + 3), "end");
@@ -617,7 +620,7 @@ TEST_F(RamfsTest, HugeOffsetsUseAFewNodes) {
     EXPECT_EQ(fs().read(f, 0, std::span(buffer, 5)).value(), 5u);
     EXPECT_EQ(std::string(buffer, buffer + 5), "start");
     ASSERT_FALSE(fs().truncate(f, 4096).is_error());
-    EXPECT_EQ(f->page_count(), 1u);
+    EXPECT_EQ(ramfs_node(f).page_count(), 1u);
     EXPECT_EQ(fs().stats().index_bytes, 0u); // one page: no node at all
     EXPECT_EQ(contents(f).substr(0, 5), "start");
 }
@@ -626,28 +629,28 @@ TEST_F(RamfsTest, WritesAndTruncatesAcrossPageBoundaries) {
     InodeRef f = file(m_root, "f");
     std::string data = pattern(10000, 'a');
     EXPECT_EQ(fs().write(f, 4000, bytes_of(data)).value(), data.size()); // pages 0..3
-    EXPECT_EQ(f->page_count(), 4u);
+    EXPECT_EQ(ramfs_node(f).page_count(), 4u);
     std::string expected = std::string(4000, '\0') + data;
     EXPECT_EQ(contents(f), expected);
 
     // Down into page 1: pages 2 and 3 go, page 1's tail is cleared.
     ASSERT_FALSE(fs().truncate(f, 5000).is_error());
-    EXPECT_EQ(f->page_count(), 2u);
+    EXPECT_EQ(ramfs_node(f).page_count(), 2u);
     ASSERT_FALSE(fs().truncate(f, 12000).is_error());
-    EXPECT_EQ(f->page_count(), 2u);
+    EXPECT_EQ(ramfs_node(f).page_count(), 2u);
     EXPECT_EQ(contents(f), expected.substr(0, 5000) + std::string(7000, '\0'));
     // Exactly at a page boundary: the page below stays whole.
     ASSERT_FALSE(fs().truncate(f, 4096).is_error());
-    EXPECT_EQ(f->page_count(), 1u);
+    EXPECT_EQ(ramfs_node(f).page_count(), 1u);
     EXPECT_EQ(contents(f), expected.substr(0, 4096));
     // A write past the end leaves a hole, and the old bytes never return.
     EXPECT_EQ(fs().write(f, 9000, bytes_of("tail")).value(), 4u);
-    EXPECT_EQ(f->page_count(), 2u);
+    EXPECT_EQ(ramfs_node(f).page_count(), 2u);
     EXPECT_EQ(contents(f), expected.substr(0, 4096) + std::string(9000 - 4096, '\0') + "tail");
     ASSERT_FALSE(fs().truncate(f, 1).is_error());
     EXPECT_EQ(contents(f), expected.substr(0, 1));
     ASSERT_FALSE(fs().truncate(f, 0).is_error());
-    EXPECT_EQ(f->page_count(), 0u);
+    EXPECT_EQ(ramfs_node(f).page_count(), 0u);
     EXPECT_EQ(fs().stats().owned_data_bytes, 0u);
 }
 
@@ -697,7 +700,7 @@ TEST_F(RamfsTest, RandomOperationsMatchAReferenceModel) {
         }
         }
         ASSERT_EQ(f->size(), model.size());
-        ASSERT_EQ(f->page_count(), pages.size());
+        ASSERT_EQ(ramfs_node(f).page_count(), pages.size());
         ASSERT_EQ(fs().stats().owned_data_bytes, pages.size() * 4096);
     }
     EXPECT_EQ(contents(f), model);
@@ -786,11 +789,11 @@ TEST_F(RamfsLimitTest, BorrowedFilesCountOnlyOnceCopied) {
     EXPECT_EQ(fs().write(g, 0, bytes_of(pattern(14 * 4096, 'g'))).value(), 14u * 4096);
     // The copy needs three pages, two are left: refused whole, still borrowed.
     EXPECT_EQ(error_of(fs().write(f, 0, bytes_of("X"))), Error::NoSpace);
-    EXPECT_TRUE(f->is_borrowed());
+    EXPECT_TRUE(ramfs_node(f).is_borrowed());
     EXPECT_EQ(contents(f), archive);
     ASSERT_FALSE(fs().truncate(g, 13 * 4096).is_error());
     EXPECT_EQ(fs().write(f, 0, bytes_of("X")).value(), 1u);
-    EXPECT_FALSE(f->is_borrowed());
+    EXPECT_FALSE(ramfs_node(f).is_borrowed());
     EXPECT_EQ(contents(f), "X" + archive.substr(1));
     EXPECT_EQ(fs().stats().owned_data_bytes, k_limit);
 }
@@ -1236,7 +1239,7 @@ TEST_F(InitrdTest, LoadsEveryEntryType) {
     EXPECT_EQ(fs().stat(m_root).mode, 040700u);
     EXPECT_EQ(fs().stat(m_root).mtime.seconds, 11);
     InodeRef busybox = get("/bin/busybox");
-    EXPECT_TRUE(busybox->is_borrowed());
+    EXPECT_TRUE(ramfs_node(busybox).is_borrowed());
     EXPECT_EQ(contents(busybox), std::string(10000, 'B'));
     InodeStat st = fs().stat(busybox);
     EXPECT_EQ(st.mode, 0100755u);

@@ -6,7 +6,8 @@
 #include "kernel/arch/aarch64/timer.h"
 #include "kernel/fs/fd_table.h"
 #include "kernel/fs/pipe.h"
-#include "kernel/fs/vfs.h"
+#include "kernel/fs/pipe_file.h"
+#include "kernel/fs/poll_queue.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/sched/scheduler.h"
@@ -227,7 +228,13 @@ KTEST(pipe_reader_woken_by_writer, "Pipe: a blocked reader is woken by a writer 
     KEXPECT(p.pipe != nullptr);
     Transfer& transfer = g_transfer;
     transfer.reset(p.pipe, 100);
-    uint64_t generation = poll_generation();
+    PollWaiter poller;
+    PollWaiter::Hook hook;
+    hook.waiter = &poller;
+    {
+        sched::SchedulerLockGuard guard;
+        p.pipe->poll_queue().add(guard, hook);
+    }
     auto thread = sched::spawn("pipe-reader", blocking_reader, &transfer);
     KEXPECT(!thread.is_error());
     KEXPECT(wait_until_blocked(thread.value()));
@@ -236,7 +243,9 @@ KTEST(pipe_reader_woken_by_writer, "Pipe: a blocked reader is woken by a writer 
     KEXPECT(!transfer.failed);
     KEXPECT_EQ(transfer.count, 7u);
     KEXPECT(std::string_view(reinterpret_cast<char*>(transfer.data), 7) == "wake up");
-    KEXPECT(poll_generation() != generation);  // pollers were told
+    sched::SchedulerLockGuard guard;
+    KEXPECT(poller.notified_locked());  // pollers were told
+    p.pipe->poll_queue().remove(guard, hook);
 }
 
 KTEST(pipe_reader_woken_by_close, "Pipe: closing the write end wakes a blocked reader with EOF") {
@@ -309,13 +318,14 @@ KTEST(pipe_open_files, "Pipe: open descriptions: access modes, S_IFIFO, ESPIPE, 
     KEXPECT(!ends.is_error());
     OpenFile& reader = *ends.value().read;
     OpenFile& writer = *ends.value().write;
-    KEXPECT(reader.kind == FileKind::Pipe && writer.kind == FileKind::Pipe);
-    KEXPECT_EQ(reader.flags, abi::k_o_rdonly | abi::k_o_nonblock);
-    KEXPECT_EQ(writer.flags, abi::k_o_wronly | abi::k_o_nonblock);
-    KEXPECT(is_readable(reader) && !is_writable(reader));
-    KEXPECT(is_writable(writer) && !is_readable(writer));
-    auto stat_read = stat(reader);
-    auto stat_write = stat(writer);
+    KEXPECT(reader.pipe() != nullptr && reader.pipe() == writer.pipe());
+    KEXPECT_EQ(reader.flags(), abi::k_o_rdonly | abi::k_o_nonblock);
+    KEXPECT_EQ(writer.flags(), abi::k_o_wronly | abi::k_o_nonblock);
+    KEXPECT(reader.is_readable() && !reader.is_writable());
+    KEXPECT(writer.is_writable() && !writer.is_readable());
+    KEXPECT(!reader.is_seekable());
+    auto stat_read = reader.stat();
+    auto stat_write = writer.stat();
     KEXPECT(!stat_read.is_error() && !stat_write.is_error());
     KEXPECT_EQ(stat_read.value().mode & abi::k_s_ifmt, abi::k_s_ififo);
     KEXPECT_EQ(stat_read.value().ino, stat_write.value().ino);
@@ -326,7 +336,7 @@ KTEST(pipe_open_files, "Pipe: open descriptions: access modes, S_IFIFO, ESPIPE, 
     KEXPECT(read(writer, { buffer, sizeof(buffer) }).error() == Error::BadFd);
     KEXPECT(write(reader, { buffer, 1 }).error() == Error::BadFd);
     KEXPECT_EQ(write(writer, { reinterpret_cast<const uint8_t*>("abc"), 3 }).value(), 3u);
-    KEXPECT_EQ(poll_events(reader), abi::k_pollin | abi::k_pollrdnorm);
+    KEXPECT_EQ(reader.poll_events(), abi::k_pollin | abi::k_pollrdnorm);
     // A second reference (a dup) keeps the write end open.
     retain(&writer);
     release(&writer);
@@ -337,22 +347,70 @@ KTEST(pipe_open_files, "Pipe: open descriptions: access modes, S_IFIFO, ESPIPE, 
     release(&reader);
 }
 
+namespace {
+
+// A poller hooked onto one file's queue, as poll(2) hooks onto each file.
+struct HookedPoller {
+    explicit HookedPoller(File& file) : queue(file.poll_queue()) {
+        hook.waiter = &waiter;
+        sched::SchedulerLockGuard guard;
+        queue->add(guard, hook);
+    }
+    ~HookedPoller() {
+        sched::SchedulerLockGuard guard;
+        queue->remove(guard, hook);
+    }
+    sched::WaitResult wait(uint64_t deadline_ns) {
+        sched::SchedulerLockGuard guard;
+        return waiter.wait_locked(guard, deadline_ns);
+    }
+    void reset() {
+        sched::SchedulerLockGuard guard;
+        waiter.reset_locked();
+    }
+    PollQueue* queue;
+    PollWaiter waiter;
+    PollWaiter::Hook hook;
+};
+
+}  // namespace
+
 KTEST(pipe_poll_waits, "Pipe: poll waits end on a change (even one before the wait), on the deadline") {
-    uint64_t generation = poll_generation();
     auto ends = open_pipe(0);
     KEXPECT(!ends.is_error());
-    // A write is a change; one before the wait ends it at once.
-    KEXPECT_EQ(write(*ends.value().write, { reinterpret_cast<const uint8_t*>("p"), 1 }).value(), 1u);
-    KEXPECT(wait_for_poll_change(generation, 0) == sched::WaitResult::Woken);
-    // Without changes the deadline ends it (retried in case something else
-    // in the kernel changed meanwhile).
-    bool timed_out = false;
-    for (int attempt = 0; attempt < 10 && !timed_out; ++attempt)
-        timed_out = wait_for_poll_change(poll_generation(), arch::monotonic_ns() + 1'000'000) ==
-                    sched::WaitResult::TimedOut;
-    KEXPECT(timed_out);
+    KEXPECT(ends.value().read->poll_queue() != nullptr);
+    {
+        HookedPoller poller(*ends.value().read);
+        // A write is a change; one before the wait ends it at once.
+        KEXPECT_EQ(write(*ends.value().write, { reinterpret_cast<const uint8_t*>("p"), 1 }).value(), 1u);
+        KEXPECT(poller.wait(0) == sched::WaitResult::Woken);
+        // Without changes of this pipe the deadline ends it: nothing else
+        // in the kernel notifies its queue.
+        poller.reset();
+        KEXPECT(poller.wait(arch::monotonic_ns() + 1'000'000) == sched::WaitResult::TimedOut);
+    }
     release(ends.value().read);
     release(ends.value().write);
+}
+
+KTEST(pipe_poll_per_file, "Pipe: a change of one pipe wakes only the pollers of that pipe") {
+    auto first = open_pipe(0);
+    auto second = open_pipe(0);
+    KEXPECT(!first.is_error() && !second.is_error());
+    {
+        HookedPoller first_poller(*first.value().read);
+        HookedPoller second_poller(*second.value().read);
+        KEXPECT_EQ(write(*second.value().write, { reinterpret_cast<const uint8_t*>("2"), 1 }).value(), 1u);
+        KEXPECT(second_poller.wait(0) == sched::WaitResult::Woken);
+        KEXPECT(first_poller.wait(arch::monotonic_ns() + 1'000'000) == sched::WaitResult::TimedOut);
+        // Closing the other pipe's write end is not this pipe's change either.
+        release(second.value().write);
+        KEXPECT(first_poller.wait(arch::monotonic_ns() + 1'000'000) == sched::WaitResult::TimedOut);
+        release(first.value().write);
+        KEXPECT(first_poller.wait(0) == sched::WaitResult::Woken);  // HUP for its reader
+    }
+    release(first.value().read);
+    release(second.value().read);
 }
 
 KTEST(fd_table_clone_and_exec, "FdTable: clone shares descriptions; close-on-exec closes only marked ones") {
@@ -373,12 +431,12 @@ KTEST(fd_table_clone_and_exec, "FdTable: clone shares descriptions; close-on-exe
     KEXPECT(!child.close_on_exec(read_fd).value());
     // Both tables hold the write end: closing it in one is not EOF.
     KEXPECT(!parent.close(write_fd).is_error());
-    KEXPECT(!(ends.value().read->pipe->poll_events(true, false) & abi::k_pollhup));
+    KEXPECT(!(ends.value().read->pipe()->poll_events(true, false) & abi::k_pollhup));
     // The child's exec drops its close-on-exec write end: now it is.
     child.close_on_exec_all();
     KEXPECT_EQ(child.open_count(), 4);
     KEXPECT(child.get(write_fd).is_error());
-    KEXPECT(ends.value().read->pipe->poll_events(true, false) & abi::k_pollhup);
+    KEXPECT(ends.value().read->pipe()->poll_events(true, false) & abi::k_pollhup);
     // dup2 onto an open descriptor replaces it.
     KEXPECT_EQ(child.duplicate_to(read_fd, 1, false).value(), 1);
     auto at_one = child.get(1);

@@ -43,7 +43,7 @@ KTEST(ramfs_pages_from_the_pmm, "Ramfs: file data in PMM pages as written; 64 Mi
         // One page at 60 MiB: that page and three 512-byte nodes on the heap
         // (which may take a fresh slab for them), not 15360 pages.
         KEXPECT_EQ(fs->write(file, 60ull << 20, bytes_of("sixty")).value(), 5u);
-        KEXPECT_EQ(file->page_count(), 1u);
+        KEXPECT_EQ(static_cast<RamfsInode&>(*file).page_count(), 1u);
         KEXPECT_EQ(fs->stats().index_bytes, 3 * FilePages::k_node_size);
         uint64_t used = before - free_pages();
         if (used < 1 || used > 16)

@@ -1,0 +1,245 @@
+#include "kernel/fs/file.h"
+
+#include "kernel/fs/bounce.h"
+#include "kernel/fs/file_system.h"
+#include "kernel/fs/vfs.h"
+#include "kernel/fs/vfs_lock.h"
+#include "kernel/syscalls/linux_abi.h"
+
+namespace akuma::fs {
+
+namespace abi = linux_abi;
+
+File::File(uint32_t flags, InodeRef inode) : m_flags(flags), m_inode(std::move(inode)) {}
+
+File::~File() = default;
+
+void File::change_flags(uint32_t mask, uint32_t value) {
+    uint32_t old = flags();
+    while (!__atomic_compare_exchange_n(&m_flags, &old, (old & ~mask) | (value & mask), true, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED)) {
+    }
+}
+
+bool File::is_path() const { return flags() & abi::k_o_path; }
+
+bool File::is_readable() const {
+    uint32_t access = flags() & abi::k_o_accmode;
+    return !is_path() && (access == abi::k_o_rdonly || access == abi::k_o_rdwr);
+}
+
+bool File::is_writable() const {
+    uint32_t access = flags() & abi::k_o_accmode;
+    return !is_path() && (access == abi::k_o_wronly || access == abi::k_o_rdwr);
+}
+
+bool File::is_nonblocking() const { return flags() & abi::k_o_nonblock; }
+
+ErrorOr<size_t> File::read_at(std::span<uint8_t>, uint64_t, bool) { return Error::Invalid; }
+
+ErrorOr<size_t> File::write_at(std::span<const uint8_t>, uint64_t&) { return Error::Invalid; }
+
+ErrorOr<size_t> File::write_from(WriteSource& source, uint64_t& offset) {
+    return write_readable_prefix(*this, source, offset);
+}
+
+ErrorOr<uint64_t> File::seek(int64_t offset, int whence) {
+    int64_t base;
+    switch (whence) {
+    case abi::k_seek_set: base = 0; break;
+    case abi::k_seek_cur: base = static_cast<int64_t>(m_position); break;
+    case abi::k_seek_end: {
+        if (!m_inode)
+            return Error::Invalid;
+        VfsLockGuard guard;
+        base = static_cast<int64_t>(m_inode->size());
+        break;
+    }
+    default: return Error::Invalid;
+    }
+    int64_t target;
+    if (__builtin_add_overflow(base, offset, &target))
+        return Error::Overflow;
+    if (target < 0)
+        return Error::Invalid;
+    m_position = static_cast<uint64_t>(target);
+    return m_position;
+}
+
+ErrorOr<size_t> File::read_directory(std::span<uint8_t>) { return Error::NotADirectory; }
+
+ErrorOr<InodeStat> File::stat() {
+    if (!m_inode)
+        return Error::Invalid;
+    VfsLockGuard guard;
+    return m_inode->file_system().stat(m_inode);
+}
+
+ErrorOr<FileSystemStats> File::statfs() {
+    if (!m_inode)
+        return Error::Invalid;
+    return fs::statfs(m_inode);
+}
+
+ErrorOr<void> File::truncate(uint64_t) { return Error::Invalid; }
+
+ErrorOr<void> File::sync() { return Error::Invalid; }
+
+uint16_t File::poll_events() {
+    // Linux's DEFAULT_POLLMASK for files without a poll method.
+    return abi::k_pollin | abi::k_pollrdnorm | abi::k_pollout | abi::k_pollwrnorm;
+}
+
+ErrorOr<void> File::ioctl(uint32_t, uint64_t) { return Error::NotATty; }
+
+ErrorOr<InodeRef> File::mappable_inode() { return Error::NoDevice; }
+
+ErrorOr<size_t> File::anonymous_name(std::span<char>) { return Error::NotFound; }
+
+ErrorOr<void> File::set_opened_as(InodeRef directory, std::string_view name) {
+    m_opened_name = TRY(BasicString<mm::HeapAllocator>::try_from(name));
+    m_opened_in = std::move(directory);
+    return {};
+}
+
+void retain(File* file) { __atomic_add_fetch(&file->m_ref_count, 1, __ATOMIC_RELAXED); }
+
+void release(File* file) {
+    if (__atomic_sub_fetch(&file->m_ref_count, 1, __ATOMIC_ACQ_REL) == 0)
+        delete file;
+}
+
+// ---- Transfers ----
+
+namespace {
+
+size_t smaller(size_t a, size_t b) { return a < b ? a : b; }
+
+ErrorOr<size_t> read_with(File& file, std::span<uint8_t> buffer, bool nonblocking) {
+    if (!file.is_readable())
+        return Error::BadFd;
+    if (!file.is_seekable())
+        return file.read_at(buffer, 0, nonblocking);
+    sched::MutexGuard guard(file.position_lock());
+    size_t count = TRY(file.read_at(buffer, file.position(), nonblocking));
+    file.position() += count;
+    return count;
+}
+
+}  // namespace
+
+ErrorOr<size_t> read(File& file, std::span<uint8_t> buffer) { return read_with(file, buffer, file.is_nonblocking()); }
+
+ErrorOr<size_t> read_nonblocking(File& file, std::span<uint8_t> buffer) { return read_with(file, buffer, true); }
+
+ErrorOr<size_t> write(File& file, std::span<const uint8_t> data) {
+    if (!file.is_writable())
+        return Error::BadFd;
+    if (!file.is_seekable()) {
+        uint64_t ignored = 0;
+        return file.write_at(data, ignored);
+    }
+    sched::MutexGuard guard(file.position_lock());
+    uint64_t offset = file.position();
+    size_t count = TRY(file.write_at(data, offset));
+    file.position() = offset + count;
+    return count;
+}
+
+ErrorOr<size_t> pread(File& file, std::span<uint8_t> buffer, uint64_t offset) {
+    if (!file.is_readable())
+        return Error::BadFd;
+    if (!file.is_seekable())
+        return Error::IllegalSeek;
+    return file.read_at(buffer, offset, file.is_nonblocking());
+}
+
+ErrorOr<size_t> pwrite(File& file, std::span<const uint8_t> data, uint64_t offset) {
+    if (!file.is_writable())
+        return Error::BadFd;
+    if (!file.is_seekable())
+        return Error::IllegalSeek;
+    return file.write_at(data, offset);
+}
+
+ErrorOr<size_t> write_from_source(File& file, WriteSource& source, std::optional<uint64_t> offset) {
+    if (!file.is_writable())
+        return Error::BadFd;
+    if (!file.is_seekable()) {
+        if (offset)
+            return Error::IllegalSeek;
+        uint64_t ignored = 0;
+        return file.write_from(source, ignored);
+    }
+    if (offset) {
+        uint64_t position = *offset;
+        return file.write_from(source, position);
+    }
+    sched::MutexGuard guard(file.position_lock());
+    uint64_t position = file.position();
+    size_t count = TRY(file.write_from(source, position));
+    file.position() = position + count;
+    return count;
+}
+
+ErrorOr<uint64_t> seek(File& file, int64_t offset, int whence) {
+    if (file.is_path())
+        return Error::BadFd;
+    if (!file.is_seekable())
+        return Error::IllegalSeek;
+    sched::MutexGuard guard(file.position_lock());
+    return file.seek(offset, whence);
+}
+
+ErrorOr<size_t> write_readable_prefix(File& file, WriteSource& source, uint64_t& offset) {
+    size_t count = source.readable();
+    if (count == 0)
+        return Error::Fault;
+    Bounce bounce(count);
+    if (!bounce.data())
+        return Error::NoMemory;
+    size_t done = 0;
+    uint64_t start = offset;
+    bool first = true;
+    while (done < count) {
+        size_t step = smaller(bounce.size(), count - done);
+        if (source.copy_next(bounce.data(), step).is_error())
+            return partial(done, Error::Fault);
+        uint64_t at = start + done;
+        auto moved = file.write_at({ bounce.data(), step }, at);
+        if (moved.is_error())
+            return partial(done, moved.error());
+        if (first) {
+            // The file placed the first chunk (O_APPEND: at the end); the
+            // rest follows it.
+            start = at;
+            offset = at;
+            first = false;
+        }
+        done += moved.value();
+        if (moved.value() < step)
+            break;
+    }
+    return done;
+}
+
+ErrorOr<size_t> write_in_whole_chunks(File& file, WriteSource& source, size_t chunk, uint64_t& offset) {
+    Bounce bounce(smaller(source.total(), chunk));
+    if (!bounce.data())
+        return Error::NoMemory;
+    size_t done = 0;
+    while (done < source.total()) {
+        size_t step = smaller(bounce.size(), source.total() - done);
+        if (source.copy_next(bounce.data(), step).is_error())
+            return partial(done, Error::Fault);
+        auto moved = file.write_at({ bounce.data(), step }, offset);
+        if (moved.is_error())
+            return partial(done, moved.error());
+        done += moved.value();
+        if (moved.value() < step)
+            break;
+    }
+    return done;
+}
+
+}  // namespace akuma::fs

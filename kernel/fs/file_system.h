@@ -1,0 +1,153 @@
+// File systems: the interface every file system implements (Linux's
+// super_operations and inode_operations in one class, the inode passed to
+// each operation), and what the VFS asks of them. Ramfs (tmpfs), procfs and
+// later ext2 are FileSystems; the mount table (mount_table.h) places
+// instances in the one tree, and the path walk (path_walk.h) crosses them.
+//
+// Every call is made with the VFS lock held (vfs_lock.h): implementations
+// need no lock of their own for their names, attributes and data.
+//
+// Defaults are what Linux answers for an inode without the operation:
+// creating a file EACCES, the other namespace changes EPERM, file data and
+// links EINVAL.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "kernel/fs/inode.h"
+#include "kernel/lib/error_or.h"
+
+namespace akuma::fs {
+
+class File;
+
+// A file system that makes its own open file descriptions.
+class FileOpener {
+public:
+    // `flags` as open(2) keeps them; the inode is a regular file or a
+    // directory of this file system.
+    virtual ErrorOr<File*> open(const InodeRef& inode, uint32_t flags) = 0;
+
+protected:
+    ~FileOpener() = default;
+};
+
+// statfs(2)'s answer, in Linux's struct statfs terms.
+struct FileSystemStats {
+    uint64_t magic;  // f_type: TMPFS_MAGIC, PROC_SUPER_MAGIC, ...
+    uint64_t block_size;
+    uint64_t blocks;
+    uint64_t blocks_free;
+    uint64_t blocks_available;
+    uint64_t files;
+    uint64_t files_free;
+    uint64_t name_max;
+    uint64_t flags;  // f_flags, ST_*: the VFS adds the mount's (vfs.h statfs)
+};
+
+class FileSystem {
+public:
+    using Clock = Timestamp (*)();
+
+    virtual ~FileSystem();
+    FileSystem(const FileSystem&) = delete;
+    FileSystem& operator=(const FileSystem&) = delete;
+
+    // The type's name, as /proc/mounts and /proc/filesystems show it.
+    virtual std::string_view type_name() const = 0;
+    virtual InodeRef root() const = 0;
+    // st_dev of everything in this instance: an anonymous device (0, n)
+    // the VFS assigns at mount, as Linux's get_anon_bdev.
+    DeviceNumber device() const { return m_device; }
+    void set_device(DeviceNumber device) { m_device = device; }
+    void set_clock(Clock clock) { m_clock = clock; }
+    virtual FileSystemStats statfs() const = 0;
+
+    // ---- Names ----
+    // `name` is one component, never "." or "..". NotFound, NotADirectory.
+    virtual ErrorOr<InodeRef> lookup(const InodeRef& directory, std::string_view name) = 0;
+    // ".." inside this file system (the root answers itself; the walk
+    // crosses mounts). NotFound for a removed directory.
+    virtual ErrorOr<InodeRef> parent(const InodeRef& directory) = 0;
+    // Index 0 is ".", 1 is "..", then the entries; nullopt past the end.
+    // The name stays valid until the next call into this file system.
+    virtual ErrorOr<std::optional<DirEntryView>> directory_entry(const InodeRef& directory, size_t index) = 0;
+    virtual ErrorOr<InodeRef> create_file(const InodeRef& directory, std::string_view name, uint32_t mode,
+                                          uint32_t uid, uint32_t gid);
+    virtual ErrorOr<InodeRef> mkdir(const InodeRef& directory, std::string_view name, uint32_t mode, uint32_t uid,
+                                    uint32_t gid);
+    virtual ErrorOr<InodeRef> symlink(const InodeRef& directory, std::string_view name, std::string_view target,
+                                      uint32_t uid, uint32_t gid);
+    virtual ErrorOr<InodeRef> mknod(const InodeRef& directory, std::string_view name, uint32_t mode,
+                                    DeviceNumber rdev, uint32_t uid, uint32_t gid);
+    virtual ErrorOr<void> link(const InodeRef& directory, std::string_view name, const InodeRef& inode);
+    virtual ErrorOr<void> unlink(const InodeRef& directory, std::string_view name);
+    virtual ErrorOr<void> rmdir(const InodeRef& directory, std::string_view name);
+    // Both directories are in this file system (the VFS checks: EXDEV).
+    virtual ErrorOr<void> rename(const InodeRef& old_directory, std::string_view old_name,
+                                 const InodeRef& new_directory, std::string_view new_name);
+    // A symlink's target, valid while the inode lives. Invalid otherwise.
+    virtual ErrorOr<std::string_view> readlink(const InodeRef& inode);
+
+    // ---- Data ----
+    // fallocate(2) without flags (extending the size) or with
+    // FALLOC_FL_KEEP_SIZE: the range's blocks are allocated (NoSpace if they
+    // cannot be). NotSupported (EOPNOTSUPP) by default.
+    virtual ErrorOr<void> allocate(const InodeRef& inode, uint64_t offset, uint64_t length, bool keep_size);
+    virtual ErrorOr<size_t> read(const InodeRef& inode, uint64_t offset, std::span<uint8_t> buffer);
+    virtual ErrorOr<size_t> write(const InodeRef& inode, uint64_t offset, std::span<const uint8_t> data);
+    virtual ErrorOr<void> truncate(const InodeRef& inode, uint64_t size);
+
+    // ---- Opening ----
+    // Regular files and directories open as RegularFile / DirectoryFile,
+    // which read through the calls above; a file system whose files are
+    // made at open (procfs) hands out its own File objects instead.
+    virtual FileOpener* file_opener() { return nullptr; }
+
+    // ---- Attributes ----
+    virtual InodeStat stat(const InodeRef& inode) const;
+    // chmod (permission bits), chown (clears set-ID bits of non-directories
+    // as Linux's chown does), utimensat; each updates ctime.
+    virtual void set_mode(const InodeRef& inode, uint32_t mode);
+    virtual void set_owner(const InodeRef& inode, uint32_t uid, uint32_t gid);
+    virtual void set_times(const InodeRef& inode, std::optional<Timestamp> atime, std::optional<Timestamp> mtime);
+
+    // Writers versus running programs (Linux's get_write_access and
+    // deny_write_access): while a program runs from a regular file, it
+    // cannot be opened for writing, and a file open for writing cannot be
+    // executed (TextBusy, ETXTBSY, both ways). Other inodes always pass.
+    ErrorOr<void> get_write_access(const InodeRef& inode);
+    void put_write_access(const InodeRef& inode);
+    ErrorOr<void> deny_write_access(const InodeRef& inode);
+    void allow_write_access(const InodeRef& inode);
+
+    // The last reference to one of this file system's inodes went away.
+    virtual void destroy_inode(Inode* inode) = 0;
+
+    // Whether anything besides the file system's own structures and
+    // `root_references` references to its root (the mount table's) holds
+    // one of its inodes: an open file, a cwd, a mapped file, a mount on one
+    // of its directories. umount2 refuses a file system in use (EBUSY).
+    virtual bool in_use(uint32_t root_references) const = 0;
+
+protected:
+    FileSystem() = default;
+    Timestamp now() const { return m_clock(); }
+    // Base attributes of an inode, for file systems whose node types
+    // derive from Inode (they may also use the protected members directly
+    // through their own type).
+    static void set_size(Inode& inode, uint64_t size) { inode.m_size = size; }
+    static uint32_t reference_count(const Inode& inode) {
+        return __atomic_load_n(&inode.m_ref_count, __ATOMIC_RELAXED);
+    }
+
+private:
+    static Timestamp zero_clock() { return {}; }
+    Clock m_clock { &zero_clock };
+    DeviceNumber m_device {};
+};
+
+}  // namespace akuma::fs

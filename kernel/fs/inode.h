@@ -1,0 +1,151 @@
+// Inodes: the objects a file system names (files, directories, symlinks,
+// device nodes), as the file layer sees them whichever file system holds
+// them. The base class keeps the attributes every file system has (Linux's
+// struct inode); each file system derives its own node type and implements
+// the operations in its FileSystem (file_system.h).
+//
+// Lifetime: reference counted through InodeRef; the last reference hands the
+// inode back to its file system (FileSystem::destroy_inode). Attributes are
+// written by the owning file system under the VFS lock (vfs.h) and may be
+// read under it; ino and type never change.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "kernel/lib/assert.h"
+
+namespace akuma::fs {
+
+enum class InodeType : uint8_t { Regular, Directory, Symlink, CharDevice };
+
+// st_mode type bits (Linux <sys/stat.h> values).
+constexpr uint32_t k_mode_type_mask = 0170000;
+constexpr uint32_t k_mode_regular = 0100000;
+constexpr uint32_t k_mode_directory = 0040000;
+constexpr uint32_t k_mode_symlink = 0120000;
+constexpr uint32_t k_mode_char_device = 0020000;
+constexpr uint32_t k_mode_permission_mask = 07777;
+
+constexpr size_t k_max_name = 255;     // NAME_MAX
+constexpr size_t k_max_path = 4096;    // PATH_MAX, including the NUL
+constexpr size_t k_max_symlinks = 40;  // Linux MAXSYMLINKS
+constexpr uint32_t k_block_size = 4096;
+
+struct Timestamp {
+    int64_t seconds;
+    uint32_t nanoseconds;
+    bool operator==(const Timestamp&) const = default;
+};
+
+struct DeviceNumber {
+    uint32_t major;
+    uint32_t minor;
+    bool operator==(const DeviceNumber&) const = default;
+};
+
+// dev_t as user space sees it in st_rdev and st_dev (glibc makedev()).
+constexpr uint64_t encode_device(DeviceNumber device) {
+    uint64_t major = device.major;
+    uint64_t minor = device.minor;
+    return (major & 0xfffff000) << 32 | (major & 0xfff) << 8 | (minor & 0xffffff00) << 12 | (minor & 0xff);
+}
+
+class Inode;
+class FileSystem;
+
+// Owning handle to an inode: copying retains, destruction releases.
+class InodeRef {
+public:
+    InodeRef() = default;
+    explicit InodeRef(Inode* inode);
+    InodeRef(const InodeRef& other) : InodeRef(other.m_inode) {}
+    InodeRef(InodeRef&& other) : m_inode(other.m_inode) { other.m_inode = nullptr; }
+    InodeRef& operator=(const InodeRef& other);
+    InodeRef& operator=(InodeRef&& other);
+    ~InodeRef() { reset(); }
+
+    void reset();
+    Inode* get() const { return m_inode; }
+    Inode* operator->() const {
+        VERIFY(m_inode);
+        return m_inode;
+    }
+    Inode& operator*() const { return *operator->(); }
+    explicit operator bool() const { return m_inode != nullptr; }
+    bool operator==(const InodeRef& other) const { return m_inode == other.m_inode; }
+
+private:
+    Inode* m_inode { nullptr };
+};
+
+class Inode {
+public:
+    FileSystem& file_system() const { return *m_fs; }
+    uint64_t ino() const { return m_ino; }
+    InodeType type() const { return m_type; }
+    bool is_directory() const { return m_type == InodeType::Directory; }
+    uint32_t mode() const { return m_mode; }
+    uint32_t uid() const { return m_uid; }
+    uint32_t gid() const { return m_gid; }
+    uint32_t nlink() const { return m_nlink; }
+    uint64_t size() const { return m_size; }
+    DeviceNumber rdev() const { return m_rdev; }
+
+protected:
+    Inode(FileSystem& fs, uint64_t ino, InodeType type, uint32_t mode) : m_fs(&fs), m_ino(ino), m_type(type), m_mode(mode) {}
+    virtual ~Inode() = default;
+
+    FileSystem* m_fs;
+    uint64_t m_ino;
+    InodeType m_type;
+    uint32_t m_mode;
+    uint32_t m_uid { 0 };
+    uint32_t m_gid { 0 };
+    uint32_t m_nlink { 0 };
+    DeviceNumber m_rdev {};
+    Timestamp m_atime {};
+    Timestamp m_mtime {};
+    Timestamp m_ctime {};
+    uint64_t m_size { 0 };  // regular files: bytes; symlinks: the target's length
+
+private:
+    friend class InodeRef;
+    friend class FileSystem;
+    friend class MountTable;
+    uint32_t m_ref_count { 0 };
+    // Linux's i_writecount: > 0 descriptions open for writing, < 0 running
+    // programs whose pages load from this file (FileSystem::get_write_access).
+    int32_t m_write_count { 0 };
+    // Something is mounted on this directory (MountTable; Linux's
+    // DCACHE_MOUNTED), so the path walk asks the mount table only here.
+    uint32_t m_mounts_on_top { 0 };
+
+public:
+    bool is_mount_point() const { return m_mounts_on_top != 0; }
+};
+
+struct DirEntryView {
+    std::string_view name;  // valid until the directory changes
+    uint64_t ino;
+    InodeType type;
+};
+
+struct InodeStat {
+    uint64_t dev;  // encode_device() of the file system
+    uint64_t ino;
+    uint32_t mode;
+    uint32_t nlink;
+    uint32_t uid;
+    uint32_t gid;
+    uint64_t rdev;  // encode_device()
+    uint64_t size;
+    uint64_t blocks;  // 512-byte units
+    uint32_t blksize;
+    Timestamp atime;
+    Timestamp mtime;
+    Timestamp ctime;
+};
+
+}  // namespace akuma::fs

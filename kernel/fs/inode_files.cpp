@@ -1,0 +1,104 @@
+#include "kernel/fs/inode_files.h"
+
+#include <new>
+
+#include "kernel/fs/file_system.h"
+#include "kernel/fs/vfs_lock.h"
+#include "kernel/syscalls/linux_abi.h"
+
+namespace akuma::fs {
+
+namespace abi = linux_abi;
+
+RegularFile::RegularFile(uint32_t flags, InodeRef inode, bool holds_write_access)
+    : File(flags, std::move(inode)), m_holds_write_access(holds_write_access) {}
+
+// No VFS lock here: a description may go away anywhere, even while its
+// releaser holds that lock (write counts and inode references are atomic).
+RegularFile::~RegularFile() {
+    if (m_holds_write_access)
+        inode()->file_system().put_write_access(inode());
+}
+
+ErrorOr<size_t> RegularFile::read_at(std::span<uint8_t> buffer, uint64_t offset, bool) {
+    VfsLockGuard guard;
+    return inode()->file_system().read(inode(), offset, buffer);
+}
+
+ErrorOr<size_t> RegularFile::write_at(std::span<const uint8_t> data, uint64_t& offset) {
+    VfsLockGuard guard;
+    // O_APPEND: every write goes to the end as it is now (Linux's
+    // IOCB_APPEND, decided under the inode lock).
+    if (flags() & abi::k_o_append)
+        offset = inode()->size();
+    return inode()->file_system().write(inode(), offset, data);
+}
+
+ErrorOr<void> RegularFile::truncate(uint64_t size) {
+    if (!is_writable())
+        return Error::Invalid;
+    VfsLockGuard guard;
+    return inode()->file_system().truncate(inode(), size);
+}
+
+// tmpfs keeps everything in memory: once the descriptor is valid there is
+// nothing to write back. A disk file system will flush here.
+ErrorOr<void> RegularFile::sync() { return {}; }
+
+ErrorOr<InodeRef> RegularFile::mappable_inode() { return inode(); }
+
+ErrorOr<size_t> DirectoryFile::read_at(std::span<uint8_t>, uint64_t, bool) { return Error::IsADirectory; }
+
+ErrorOr<uint64_t> DirectoryFile::seek(int64_t offset, int whence) {
+    if (whence != abi::k_seek_set)
+        return Error::Invalid;
+    return File::seek(offset, whence);
+}
+
+namespace {
+
+uint8_t dirent_type(InodeType type) {
+    switch (type) {
+    case InodeType::Regular: return abi::k_dt_reg;
+    case InodeType::Directory: return abi::k_dt_dir;
+    case InodeType::Symlink: return abi::k_dt_lnk;
+    case InodeType::CharDevice: return abi::k_dt_chr;
+    }
+    return abi::k_dt_unknown;
+}
+
+}  // namespace
+
+ErrorOr<size_t> DirectoryFile::read_directory(std::span<uint8_t> buffer) {
+    sched::MutexGuard position_guard(position_lock());
+    VfsLockGuard guard;
+    FileSystem& fs = inode()->file_system();
+    size_t used = 0;
+    for (;;) {
+        auto entry = TRY(fs.directory_entry(inode(), position()));
+        if (!entry)
+            break;
+        size_t written = abi::write_dirent64(buffer.subspan(used), entry->ino, static_cast<int64_t>(position() + 1),
+                                             dirent_type(entry->type), entry->name);
+        if (written == 0) {
+            if (used == 0)
+                return Error::Invalid;  // the buffer cannot hold even one record
+            break;
+        }
+        used += written;
+        ++position();
+    }
+    return used;
+}
+
+ErrorOr<File*> open_inode_file(const InodeRef& inode, uint32_t flags, bool holds_write_access) {
+    if (FileOpener* opener = inode->file_system().file_opener())
+        return opener->open(inode, flags);
+    File* file = inode->is_directory() ? static_cast<File*>(new (std::nothrow) DirectoryFile(flags, inode))
+                                       : new (std::nothrow) RegularFile(flags, inode, holds_write_access);
+    if (!file)
+        return Error::NoMemory;
+    return file;
+}
+
+}  // namespace akuma::fs

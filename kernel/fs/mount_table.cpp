@@ -1,0 +1,128 @@
+#include "kernel/fs/mount_table.h"
+
+#include <new>
+
+#include "kernel/lib/kprint.h"
+
+namespace akuma::fs {
+
+namespace {
+
+ErrorOr<Mount*> make_mount(FileSystem* fs, InodeRef covered, std::string_view source, uint32_t flags) {
+    auto name = TRY(BasicString<mm::HeapAllocator>::try_from(source));
+    auto* mount = new (std::nothrow) Mount { fs, fs->root(), std::move(covered), std::move(name), flags };
+    if (!mount)
+        return Error::NoMemory;
+    return mount;
+}
+
+}  // namespace
+
+ErrorOr<void> MountTable::mount_root(FileSystem* fs, std::string_view source) {
+    VERIFY(m_mounts.is_empty());
+    fs->set_device({ 0, m_next_device_minor++ });
+    auto mount = make_mount(fs, {}, source, 0);
+    if (mount.is_error()) {
+        delete fs;
+        return mount.error();
+    }
+    if (auto appended = m_mounts.try_append(mount.value()); appended.is_error()) {
+        delete mount.value();
+        delete fs;
+        return appended.error();
+    }
+    return {};
+}
+
+ErrorOr<void> MountTable::mount(FileSystem* fs, const InodeRef& covered, std::string_view source, uint32_t flags) {
+    if (!covered->is_directory()) {
+        delete fs;
+        return Error::NotADirectory;
+    }
+    fs->set_device({ 0, m_next_device_minor++ });
+    auto mount = make_mount(fs, covered, source, flags);
+    if (mount.is_error()) {
+        delete fs;
+        return mount.error();
+    }
+    if (auto appended = m_mounts.try_append(mount.value()); appended.is_error()) {
+        mount.value()->root.reset();
+        delete mount.value();
+        delete fs;
+        return appended.error();
+    }
+    ++covered->m_mounts_on_top;
+    return {};
+}
+
+ErrorOr<void> MountTable::unmount(InodeRef root, bool detach) {
+    size_t index = 1;
+    for (; index < m_mounts.size(); ++index) {
+        if (m_mounts[index]->root == root)
+            break;
+    }
+    if (index >= m_mounts.size())
+        return Error::Invalid;
+    Mount* mount = m_mounts[index];
+    // `root` is one more reference than the table's.
+    bool busy = mount->fs->in_use(2);
+    if (busy && !detach)
+        return Error::Busy;
+    if (busy)
+        TRY(m_detached.try_reserve(m_detached.size() + 1));
+    --mount->covered->m_mounts_on_top;
+    m_mounts.remove(index);
+    FileSystem* fs = mount->fs;
+    delete mount;  // drops the table's root and covered references
+    root.reset();  // the last reference outside the file system
+    if (busy)
+        (void)m_detached.try_append(fs);  // reserved above
+    else
+        delete fs;
+    return {};
+}
+
+void MountTable::free_idle_detached() {
+    for (size_t i = m_detached.size(); i-- > 0;) {
+        // Detached, the file system holds its own root only.
+        if (!m_detached[i]->in_use(0))
+            delete m_detached.remove(i);
+    }
+}
+
+InodeRef MountTable::root() const { return m_mounts.is_empty() ? InodeRef() : m_mounts[0]->root; }
+
+const Mount* MountTable::mount_of(const Inode& inode) const {
+    for (size_t i = 0; i < m_mounts.size(); ++i) {
+        if (m_mounts[i]->fs == &inode.file_system())
+            return m_mounts[i];
+    }
+    return nullptr;
+}
+
+Mount* MountTable::mount_rooted_at(const InodeRef& root) {
+    for (size_t i = 0; i < m_mounts.size(); ++i) {
+        if (m_mounts[i]->root == root)
+            return m_mounts[i];
+    }
+    return nullptr;
+}
+
+InodeRef MountTable::mounted_on(const InodeRef& directory) const {
+    // The most recent mount on a directory is on top.
+    for (size_t i = m_mounts.size(); i-- > 0;) {
+        if (m_mounts[i]->covered == directory)
+            return m_mounts[i]->root;
+    }
+    return {};
+}
+
+InodeRef MountTable::covered_by(const InodeRef& root) const {
+    for (size_t i = 1; i < m_mounts.size(); ++i) {
+        if (m_mounts[i]->root == root)
+            return m_mounts[i]->covered;
+    }
+    return {};
+}
+
+}  // namespace akuma::fs
