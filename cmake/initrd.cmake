@@ -10,13 +10,13 @@ set(AKUMA_INITRD ${CMAKE_BINARY_DIR}/initrd.cpio)
 set(AKUMA_LAYOUT_INITRD ${CMAKE_BINARY_DIR}/initrd-layout.cpio)
 
 # Applets linked into /bin (busybox decides what to run from argv[0]): what
-# a shell session on the console uses. Applets that need /proc (ps, top,
-# free, uptime, mount) are left out until there is one. "[" is spelled %5B:
-# an unmatched "[" in a CMake list swallows the separators after it.
+# a shell session on the console uses, the /proc readers (ps, top, free,
+# uptime, df, mount, umount) included. "[" is spelled %5B: an unmatched "["
+# in a CMake list swallows the separators after it.
 set(AKUMA_BUSYBOX_APPLETS sh ash ls cat echo wc env uname mkdir rmdir rm cp mv ln pwd printf test %5B true false
     head tail sort uniq grep sed tr cut basename dirname touch stat readlink sleep seq expr id hostname date
     chmod find xargs od hexdump md5sum sha256sum yes which kill clear tee awk more less vi cmp diff du sync
-    whoami nproc timeout usleep)
+    whoami nproc timeout usleep ps top free uptime df mount umount pidof pgrep)
 
 set(busybox_pairs ${AKUMA_BUSYBOX}=/bin/busybox)
 foreach(applet IN LISTS AKUMA_BUSYBOX_APPLETS)

@@ -258,6 +258,11 @@ ErrorOr<void> tty_set_foreground_group(int pgid) {
     return {};
 }
 
+ConsoleOwnership console_ownership() {
+    sched::SchedulerLockGuard guard;
+    return { g_session, g_foreground_pgid };
+}
+
 ErrorOr<int> tty_session() {
     Caller self = caller();
     if (!is_controlling_terminal(self))

@@ -53,6 +53,14 @@ tty::Winsize tty_winsize();
 void tty_set_winsize(const tty::Winsize& winsize);
 size_t tty_bytes_available();
 
+// For /proc/<pid>/stat's tty_nr and tpgid: the session the console is the
+// controlling terminal of (0: none) and its foreground group (0: none).
+struct ConsoleOwnership {
+    int session;
+    int foreground_pgid;
+};
+ConsoleOwnership console_ownership();
+
 // ioctls for the calling process (errors as Linux's tty layer).
 ErrorOr<int> tty_foreground_group();                // TIOCGPGRP. NotATty
 ErrorOr<void> tty_set_foreground_group(int pgid);   // TIOCSPGRP. NotATty, Invalid, NoSuchProcess

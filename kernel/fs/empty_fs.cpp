@@ -59,6 +59,4 @@ ErrorOr<FileSystem*> make_empty(std::string_view type, uint64_t magic, FileSyste
 
 ErrorOr<FileSystem*> make_sysfs(FileSystem::Clock clock) { return make_empty("sysfs", 0x62656572, clock); }
 
-ErrorOr<FileSystem*> make_procfs(FileSystem::Clock clock) { return make_empty("proc", 0x9fa0, clock); }
-
 }  // namespace akuma::fs

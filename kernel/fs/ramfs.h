@@ -95,7 +95,9 @@ public:
     Ramfs(const Ramfs&) = delete;
     Ramfs& operator=(const Ramfs&) = delete;
 
-    std::string_view type_name() const override { return "tmpfs"; }
+    // "tmpfs" unless told otherwise (the devtmpfs and ramfs instances).
+    std::string_view type_name() const override { return m_type_name; }
+    void set_type_name(std::string_view name) { m_type_name = name; }
     InodeRef root() const override { return m_root; }
     FileSystemStats statfs() const override;
     bool in_use(uint32_t root_references) const override;
@@ -194,6 +196,7 @@ private:
     static constexpr uint64_t k_no_page_limit = ~uint64_t { 0 };
 
     InodeRef m_root;
+    std::string_view m_type_name { "tmpfs" };  // a literal
     uint64_t m_next_ino { 1 };
     uint64_t m_page_limit { k_no_page_limit };
     FilePages::Usage m_usage {}; // of all files' m_pages

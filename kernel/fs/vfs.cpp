@@ -102,6 +102,7 @@ ErrorOr<FileSystem*> make_tmpfs(std::string_view options, uint32_t root_mode) {
 ErrorOr<FileSystem*> make_devtmpfs() {
     auto fs = TRY(Ramfs::create(ram_bytes() / 2));
     fs->set_clock(now);
+    fs->set_type_name("devtmpfs");
     auto root = fs->root();
     Error failure = Error::NoMemory;
     bool failed = false;
@@ -130,8 +131,11 @@ constexpr FileSystemType k_types[] = {
 ErrorOr<FileSystem*> make_file_system(std::string_view type, std::string_view options) {
     if (type == "tmpfs")
         return make_tmpfs(options, 01777);
-    if (type == "ramfs")
-        return make_tmpfs("size=0", 0755);
+    if (type == "ramfs") {
+        auto* fs = TRY(make_tmpfs("size=0", 0755));  // ramfs has no size limit
+        static_cast<Ramfs*>(fs)->set_type_name("ramfs");
+        return fs;
+    }
     if (type == "devtmpfs")
         return make_devtmpfs();
     if (type == "proc")

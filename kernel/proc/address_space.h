@@ -151,6 +151,28 @@ public:
     uint64_t cow_copies() const { return m_cow_copies; }
     void print_map() const;
 
+    // --- For /proc readers, which look at a space from another process
+    // (address_space_inspection.cpp). Each holds the space's mutex; the
+    // caller keeps the space alive (process_inspection.h). ---
+
+    // Calls visit(const mm::Vma&) for each VMA in address order, under the
+    // mutex: `visit` may allocate but must not touch user memory or take
+    // another address space's lock.
+    template <typename Visit>
+    void for_each_vma(Visit&& visit) const {
+        sched::MutexGuard guard(m_lock);
+        for (const mm::Vma& vma : m_vmas)
+            visit(vma);
+    }
+    // Copies the bytes at `address` as this space's process reads them,
+    // through this space's page tables (not the current TTBR0), from the
+    // linear map. Stops at the first byte whose page is not present or
+    // whose VMA is not readable (nothing is faulted in, unlike Linux's
+    // access_remote_vm); returns how many bytes it copied.
+    size_t read_present(mm::VirtAddr address, std::span<uint8_t> out) const;
+    // Where the brk heap starts (start_brk).
+    mm::VirtAddr break_start() const;
+
 private:
     AddressSpace() = default;
     ErrorOr<void> init();

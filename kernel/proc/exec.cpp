@@ -13,6 +13,7 @@
 #include "kernel/lib/vector.h"
 #include "kernel/proc/loader.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/process_inspection.h"
 #include "kernel/sched/mutex.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
@@ -75,6 +76,7 @@ void end_other_threads(Process& process, Task& self) {
 // Loads `file` into a new address space and makes it the process's. On
 // failure the old address space is active again and untouched.
 ErrorOr<LoadedImage> load_into_new_space(Process& process, const fs::InodeRef& file, std::string_view path,
+                                         std::string_view exe_path,
                                          std::span<const std::string_view> argv,
                                          std::span<const std::string_view> envp, AddressSpace*& old_space) {
     AddressSpace* fresh = TRY(AddressSpace::create());
@@ -88,10 +90,11 @@ ErrorOr<LoadedImage> load_into_new_space(Process& process, const fs::InodeRef& f
         arch::switch_user_translation(self->user_ttbr0);
     };
     activate(fresh);
-    auto image = load_program(process, file, path, argv, envp);
+    auto image = load_program(process, file, path, exe_path, argv, envp);
     if (image.is_error()) {
         activate(old_space);
         process.sigreturn_trampoline = old_trampoline;
+        ProcessResourcesGuard resources;  // a /proc reader may have picked it up
         AddressSpace::destroy(fresh);
         return image.error();
     }
@@ -143,13 +146,15 @@ ErrorOr<void> execve(arch::TrapFrame& frame, fs::InodeRef file, std::string_view
         end_other_threads(process, task);
 
     AddressSpace* old_space = nullptr;
-    auto image = TRY(load_into_new_space(process, file, path, arguments, envp, old_space));
+    auto image = TRY(load_into_new_space(process, file, path, program_path, arguments, envp, old_space));
 
     // Past this point the new program runs: drop the old image.
     bool borrowed = process.space_borrowed;
     process.space_borrowed = false;
-    if (!borrowed)
+    if (!borrowed) {
+        ProcessResourcesGuard resources;  // a /proc reader may still be looking at it
         AddressSpace::destroy(old_space);
+    }
     if (process.files)
         process.files->close_on_exec_all();
     auto name = path.substr(path.rfind('/') == std::string_view::npos ? 0 : path.rfind('/') + 1);

@@ -9,6 +9,7 @@
 #include "kernel/proc/elf.h"
 #include "kernel/proc/initial_stack.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/process_inspection.h"
 #include "kernel/proc/signal_frame.h"
 #include "kernel/proc/user_layout.h"
 #include "kernel/syscalls/linux_abi.h"
@@ -90,8 +91,38 @@ ErrorOr<void> check_executable(const fs::InodeRef& file) {
     return {};
 }
 
+namespace {
+
+// /proc/<pid>/exe's path: as given if absolute, else appended to the cwd's
+// path. Lexical (no symlink or ".." resolution), unlike Linux's d_path of
+// the opened file; the ramfs keeps no path per inode to ask instead.
+ErrorOr<BasicString<mm::HeapAllocator>> absolute_program_path(const Process& process, std::string_view path) {
+    BasicString<mm::HeapAllocator> absolute;
+    if (path.empty() || path[0] != '/') {
+        constexpr size_t k_path_max = 4096;  // PATH_MAX
+        auto* directory = static_cast<char*>(mm::kmalloc(k_path_max));
+        if (!directory)
+            return Error::NoMemory;
+        auto length = fs::directory_path(process.cwd, { directory, k_path_max });
+        auto appended = length.is_error() ? absolute.try_append("/")  // too deep: only the name stays
+                                          : absolute.try_append({ directory, length.value() - 1 });  // no NUL
+        mm::kfree(directory);
+        TRY(appended);
+        if (absolute.view().empty() || absolute.view().back() != '/')
+            TRY(absolute.try_append("/"));
+        while (path.starts_with("./"))
+            path.remove_prefix(2);
+    }
+    TRY(absolute.try_append(path));
+    return absolute;
+}
+
+}  // namespace
+
 ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, std::string_view path,
-                                  std::span<const std::string_view> argv, std::span<const std::string_view> envp) {
+                                  std::string_view exe_path, std::span<const std::string_view> argv,
+                                  std::span<const std::string_view> envp) {
+    auto program_path = TRY(absolute_program_path(process, exe_path));
     // From here on nobody can write the file (ETXTBSY) while this program
     // runs: the headers parsed now stay true, and its pages load from it
     // later.
@@ -163,6 +194,16 @@ ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, st
                                    block + block_size - used, used);
     mm::kfree(block);
     TRY(copied);
+    {
+        ProcessResourcesGuard resources;  // /proc readers see the old or the new image, whole
+        ProgramInfo& program = process.program;
+        program.arg_start = stack.value().arg_start;
+        program.arg_end = stack.value().arg_end;
+        program.env_start = stack.value().env_start;
+        program.env_end = stack.value().env_end;
+        program.start_stack = stack.value().sp;
+        program.exe_path = std::move(program_path);
+    }
     return LoadedImage { image.entry() + bias, stack.value().sp };
 }
 

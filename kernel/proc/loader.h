@@ -23,9 +23,13 @@ struct LoadedImage {
 // Errors: AccessDenied.
 ErrorOr<void> check_executable(const fs::InodeRef& file);
 
-// Errors: BadExecutable (with the reason logged), AccessDenied, NoMemory,
-// TooBig (arguments), Fault.
+// `path` is what the program was called (AT_EXECFN); `exe_path` names the
+// file that runs (the interpreter of a "#!" script), made absolute against
+// the cwd for the process's ProgramInfo (/proc/<pid>/exe), which is set on
+// success. Errors: BadExecutable (with the reason logged), AccessDenied,
+// NoMemory, TooBig (arguments), Fault.
 ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, std::string_view path,
-                                  std::span<const std::string_view> argv, std::span<const std::string_view> envp);
+                                  std::string_view exe_path, std::span<const std::string_view> argv,
+                                  std::span<const std::string_view> envp);
 
 }  // namespace akuma::proc

@@ -1,4 +1,5 @@
 #include "kernel/proc/process.h"
+#include "kernel/proc/process_inspection.h"
 
 #include <new>
 
@@ -71,7 +72,7 @@ uint64_t launch_main(void* argument) {
     }
     arch::switch_user_translation(self->user_ttbr0);
 
-    auto image = load_program(*process, job->program, job->path, job->argv, job->envp);
+    auto image = load_program(*process, job->program, job->path, job->path, job->argv, job->envp);
     if (image.is_error() || sched::enable_fp_state(self).is_error()) {
         job->result = image.is_error() ? image.error() : Error::NoMemory;
         process->quiet_exit = true;
@@ -147,17 +148,21 @@ void free_orphan_zombies() {
 // and tell the parent.
 void finish_process(Process& process, sched::Thread* self) {
     (void)time::timer_queue_cancel(process.real_timer);  // no SIGALRM for a zombie
-    if (process.files) {
-        fs::FdTable::destroy(process.files);
-        process.files = nullptr;
-    }
-    process.cwd.reset();
     self->user_ttbr0 = 0;
     arch::switch_user_translation(0);
     uint64_t maxrss_kb = process.space ? process.space->peak_resident_pages() * mm::k_page_size / 1024 : 0;
-    if (process.space && !process.space_borrowed)
-        AddressSpace::destroy(process.space);
-    process.space = nullptr;
+    {
+        ProcessResourcesGuard resources;  // /proc readers may be looking at them
+        if (process.files) {
+            fs::FdTable::destroy(process.files);
+            process.files = nullptr;
+        }
+        process.cwd.reset();
+        if (process.space && !process.space_borrowed)
+            AddressSpace::destroy(process.space);
+        sched::SchedulerLockGuard guard;
+        process.space = nullptr;
+    }
 
     if (process.vfork_done) {  // a vfork child gives its parent back the memory
         process.vfork_done->up();
@@ -239,6 +244,11 @@ Task* find_task_locked(int tid) {
 
 int allocate_pid_locked() { return g_next_pid++; }
 
+int last_allocated_pid() {
+    sched::SchedulerLockGuard guard;
+    return g_next_pid - 1;
+}
+
 sched::CpuTime process_cpu_time_locked(Process& process) {
     sched::CpuTime time = process.exited_time;
     process.tasks.for_each([&](Task& task) {
@@ -283,7 +293,21 @@ ErrorOr<Process*> allocate_process(Process* parent) {
     auto* process = new (memory) Process {};
     process->umask = 022;
     process->exit_signal = abi::k_sigchld;
+    process->start_ns = arch::monotonic_ns();
     if (parent) {
+        // The parent is the caller (fork): its ProgramInfo cannot change now.
+        auto exe_path = parent->program.exe_path.try_clone();
+        if (exe_path.is_error()) {
+            process->~Process();
+            mm::kfree(process);
+            return Error::NoMemory;
+        }
+        process->program.arg_start = parent->program.arg_start;
+        process->program.arg_end = parent->program.arg_end;
+        process->program.env_start = parent->program.env_start;
+        process->program.env_end = parent->program.env_end;
+        process->program.start_stack = parent->program.start_stack;
+        process->program.exe_path = std::move(exe_path.value());
         __builtin_memcpy(process->name, parent->name, sizeof(process->name));
         process->cwd = parent->cwd;
         process->umask = parent->umask;
@@ -417,12 +441,15 @@ int wait_and_reap(Process* process) {
 }
 
 void free_reaped_process(Process* process) {
-    if (process->files)
-        fs::FdTable::destroy(process->files);
-    if (process->space && !process->space_borrowed)
-        AddressSpace::destroy(process->space);
-    process->~Process();
-    mm::kfree(process);
+    {
+        ProcessResourcesGuard resources;  // a /proc reader may still hold the record
+        if (process->files)
+            fs::FdTable::destroy(process->files);
+        if (process->space && !process->space_borrowed)
+            AddressSpace::destroy(process->space);
+        process->~Process();
+        mm::kfree(process);
+    }
     // The dead threads' stacks go back now, so callers that compare the
     // PMM before and after a program see every page returned.
     sched::reap_dead_threads();

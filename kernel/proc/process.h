@@ -27,6 +27,7 @@
 #include "kernel/fs/ramfs.h"
 #include "kernel/lib/error_or.h"
 #include "kernel/lib/intrusive_list.h"
+#include "kernel/lib/string.h"
 #include "kernel/proc/address_space.h"
 #include "kernel/proc/signal_frame.h"
 #include "kernel/sched/cpu_time.h"
@@ -56,6 +57,19 @@ struct SignalAction {
 };
 
 enum class ProcessState : uint8_t { Running, Zombie };
+
+// What the running program's image looks like from outside, recorded by
+// load_program (Linux keeps these in mm_struct): where the argument and
+// environment strings are on its initial stack (/proc/<pid>/cmdline,
+// environ, the end of stat), the stack pointer it started with, and the
+// absolute path it was started from (/proc/<pid>/exe). Written under the
+// process resources lock (process_inspection.h); fork copies it.
+struct ProgramInfo {
+    uint64_t arg_start = 0, arg_end = 0;
+    uint64_t env_start = 0, env_end = 0;
+    uint64_t start_stack = 0;
+    BasicString<mm::HeapAllocator> exe_path;
+};
 
 // A change of a child that wait4/waitid reports (besides its death).
 enum class JobEvent : uint8_t { None, Stopped, Continued };
@@ -112,6 +126,8 @@ struct Process {
     fs::FdTable* files;
     fs::InodeRef cwd;
     uint32_t umask;
+    ProgramInfo program;
+    uint64_t start_ns;  // arch::monotonic_ns() at fork (stat's starttime)
     uint64_t sigreturn_trampoline;
     // CPU time (scheduler lock) of the tasks that have left, and of the
     // children this process reaped: each one's own and its reaped
@@ -341,6 +357,10 @@ ProcessStats process_stats();
 // first user instruction, 0 if it has not yet: the boot figure of
 // ./akuma bench ("[Boot] PID 1 entered user mode at ...").
 uint64_t pid1_user_entry_ns();
+
+// The PID handed out last (PIDs are never reused): /proc/loadavg's last
+// field and the number of processes created since boot.
+int last_allocated_pid();
 
 // --- for clone.cpp / exec.cpp / wait.cpp / signals.cpp (process.cpp) ---
 Process* find_process_locked(int pid);

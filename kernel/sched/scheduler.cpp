@@ -26,6 +26,11 @@ constinit IntrusiveList<Thread, &Thread::queue_link> g_run_queue {};
 constinit Thread* g_idle = nullptr;
 constinit bool g_need_resched = false;
 constinit SchedulerStats g_stats {};
+constinit LoadAverage g_load {};
+
+uint64_t runnable_threads_locked() {
+    return g_run_queue.size() + (g_current_thread && g_current_thread != g_idle ? 1 : 0);
+}
 
 uint64_t idle_loop(void*) {
     for (;;) {
@@ -134,6 +139,9 @@ void yield() {
 
 void on_tick() {
     ++g_stats.ticks;
+    // IRQs are masked here, so this is as good as the scheduler lock.
+    if (g_stats.tick_hz && g_stats.ticks % (uint64_t(LoadAverage::k_interval_seconds) * g_stats.tick_hz) == 0)
+        g_load.sample(runnable_threads_locked());
     if (!g_current_thread)
         return;
     if (g_current_thread == g_idle) {
@@ -207,5 +215,10 @@ SchedulerStats scheduler_stats() {
 }
 
 SchedulerStats& stats_locked() { return g_stats; }
+
+SchedulerLoad scheduler_load() {
+    SchedulerLockGuard guard;
+    return { g_load, runnable_threads_locked(), g_idle ? thread_cpu_time(*g_idle) : CpuTime {} };
+}
 
 }  // namespace akuma::sched

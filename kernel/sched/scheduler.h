@@ -10,6 +10,8 @@
 
 #include <cstdint>
 
+#include "kernel/sched/cpu_time.h"
+#include "kernel/sched/load_average.h"
 #include "kernel/sched/spinlock.h"
 #include "kernel/sched/thread.h"
 
@@ -61,6 +63,16 @@ struct SchedulerStats {
     unsigned slice_ticks;
 };
 SchedulerStats scheduler_stats();
+
+// For /proc (loadavg, stat, uptime). The load average follows Linux
+// (load_average.h): sampled every 5 s from the timer tick, counting the
+// threads that are running or runnable (the idle thread excluded).
+struct SchedulerLoad {
+    LoadAverage load;
+    uint64_t runnable;  // running or in the run queue now
+    CpuTime idle;       // the idle thread's CPU time so far
+};
+SchedulerLoad scheduler_load();
 
 // --- for thread.cpp and wait_queue.cpp (scheduler lock held) ---
 void make_runnable_locked(Thread* thread);

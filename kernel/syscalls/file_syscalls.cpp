@@ -4,6 +4,7 @@
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/pipe_file.h"
 #include "kernel/mm/kmalloc.h"
+#include "kernel/proc/process_inspection.h"
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/syscalls/transfer.h"
@@ -211,6 +212,8 @@ ErrorOr<size_t> getcwd(const SyscallArgs& args) {
 ErrorOr<void> change_directory(const fs::InodeRef& directory) {
     if (!directory || !directory->is_directory())
         return Error::NotADirectory;
+    // /proc readers copy another process's cwd under this lock.
+    proc::ProcessResourcesGuard resources;
     current().cwd = directory;
     return {};
 }

@@ -5,6 +5,7 @@
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/syscalls/syscall.h"
+#include "kernel/syscalls/system_identity.h"
 #include "kernel/syscalls/time_helpers.h"
 #include "kernel/syscalls/transfer.h"
 
@@ -15,9 +16,9 @@ namespace abi = linux_abi;
 namespace {
 
 
-void copy_field(char* field, const char* text) {
+void copy_field(char* field, std::string_view text) {
     size_t i = 0;
-    for (; text[i] && i + 1 < abi::k_utsname_field_size; ++i)
+    for (; i < text.size() && i + 1 < abi::k_utsname_field_size; ++i)
         field[i] = text[i];
     field[i] = '\0';
 }
@@ -92,12 +93,12 @@ int64_t sys_rseq(const SyscallArgs&) {
 
 int64_t sys_uname(const SyscallArgs& args) {
     abi::Utsname name {};
-    copy_field(name.sysname, "Akuma");
-    copy_field(name.nodename, "akuma");
-    copy_field(name.release, "0.5.0");
-    copy_field(name.version, "#1 SMP-less Akuma");
-    copy_field(name.machine, "aarch64");
-    copy_field(name.domainname, "(none)");
+    copy_field(name.sysname, k_system_name);
+    copy_field(name.nodename, k_node_name);
+    copy_field(name.release, k_release);
+    copy_field(name.version, k_version);
+    copy_field(name.machine, k_machine);
+    copy_field(name.domainname, k_domain_name);
     return to_result(mm::write_user(args.ptr<abi::Utsname>(0), name));
 }
 
