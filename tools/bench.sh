@@ -48,19 +48,24 @@ bench_linux_root() {
     chmod 755 "$dir/init"
 }
 
-# The same static membench binaries on Debian's Linux kernel, same QEMU
-# machine: prints their output. $1: membench's argument ("" or quick);
-# $2: "icount" or "wall".
+# The same static membench and fsbench binaries on Debian's Linux kernel,
+# same QEMU machine: prints their output. $1: the programs' argument (""
+# or quick); $2: "icount" or "wall"; $3: which programs, "all" (default)
+# or "fs" (fsbench only).
 bench_linux() {
-    local mode=$1 clock=$2 work allocator
+    local mode=$1 clock=$2 selection=${3:-all} work allocator
     work=$(mktemp -d)
     {
-        echo "/bin/membench-glibc $mode; echo \"[membench-status] \$?\""
-        for allocator in fast guard brk; do
-            echo "AKUMA_MALLOC=$allocator /bin/membench $mode; echo \"[membench-status] \$?\""
-        done
+        if [[ $selection == all ]]; then
+            echo "/bin/membench-glibc $mode; echo \"[membench-status] \$?\""
+            for allocator in fast guard brk; do
+                echo "AKUMA_MALLOC=$allocator /bin/membench $mode; echo \"[membench-status] \$?\""
+            done
+        fi
+        echo "/bin/fsbench $mode; echo \"[fsbench-status] \$?\""
     } | bench_linux_root "$work/root"
-    cp "$build_dir/rootfs/bin/membench" "$build_dir/rootfs/bin/membench-glibc" "$work/root/bin/"
+    cp "$build_dir/rootfs/bin/membench" "$build_dir/rootfs/bin/membench-glibc" "$build_dir/rootfs/bin/fsbench" \
+        "$work/root/bin/"
     bench_pack_initrd "$work/root" "$work/initrd.gz"
     bench_linux_boot "$work/initrd.gz" "$clock"
     rm -rf "$work"
@@ -73,34 +78,44 @@ last_match() {
     grep -aE "$1" | tail -1 || true
 }
 
-# Checks a user-space run: every membench program passed on Akuma ($2 =
-# akuma), or every membench run ended with status 0 on Linux ($2 = linux).
+# Checks a user-space run: every program passed on Akuma ($2 = akuma), or
+# every run ended with status 0 on Linux ($2 = linux). $4: the programs,
+# "all" (membench under each allocator, then fsbench) or "fs" (fsbench).
 # On failure prints the console and ends ./akuma with what went wrong.
 check_membench_run() {
-    local out=$1 kernel=$2 what=$3 allocator
+    local out=$1 kernel=$2 what=$3 selection=${4:-all} program membench_runs=4
+    local -a programs=(fsbench)
+    if [[ $selection == all ]]; then
+        programs=(membench-glibc membench-fast membench-guard membench-brk fsbench)
+    else
+        membench_runs=0
+    fi
     if [[ $kernel == akuma ]]; then
-        for allocator in glibc fast guard brk; do
-            grep -aq "^\[Test\] membench-$allocator PASSED" <<<"$out" && continue
+        for program in "${programs[@]}"; do
+            grep -aq "^\[Test\] $program PASSED" <<<"$out" && continue
             echo "$out" >&2
-            die "$what: membench-$allocator did not pass on Akuma"
+            die "$what: $program did not pass on Akuma"
         done
     else
-        [[ $(grep -ac '^\[membench-status\] 0$' <<<"$out") == 4 ]] && return 0
+        [[ $(grep -ac '^\[membench-status\] 0$' <<<"$out") == "$membench_runs" &&
+           $(grep -ac '^\[fsbench-status\] 0$' <<<"$out") == 1 ]] && return 0
         echo "$out" >&2
-        die "$what: not every membench run ended with status 0 on Linux"
+        die "$what: not every membench/fsbench run ended with status 0 on Linux"
     fi
 }
 
-# "<metric>|<ns per op>" for each membench metric, first run only (the glibc
-# build runs first, so the kernel rows come from it).
+# "<metric>|<ns per op>" for each membench and fsbench metric, first run
+# only (the glibc build of membench runs first, so the kernel rows come
+# from it).
 membench_rows() {
-    grep -a '^\[membench\] .*: [0-9]* ns/op' | sed -E 's/^\[membench\] (.*): ([0-9]+) ns\/op.*/\1|\2/' |
+    grep -aE '^\[(membench|fsbench)\] .*: [0-9]* ns/op' | sed -E 's/^\[(membench|fsbench)\] (.*): ([0-9]+) ns\/op.*/\2|\3/' |
         awk -F'|' '!seen[$1]++'
 }
 
-# "<metric>|<KiB>" for each membench memory metric.
+# "<metric>|<KiB>" for each membench and fsbench memory metric.
 membench_kib_rows() {
-    grep -a '^\[membench\] .*: [0-9-]* KiB for' | sed -E 's/^\[membench\] (.*): ([0-9-]+) KiB for.*/\1|\2/'
+    grep -aE '^\[(membench|fsbench)\] .*: [0-9-]* KiB for' |
+        sed -E 's/^\[(membench|fsbench)\] (.*): ([0-9-]+) KiB for.*/\2|\3/'
 }
 
 # Reads "<metric>|<value>" lines of several runs; prints "<metric>|<median>"
@@ -209,10 +224,11 @@ minram_rows() {
 
 # ---- the table
 cmd_bench() {
-    local smoke=0 json="" wall_runs="" minram=1
+    local smoke=0 json="" wall_runs="" minram=1 selection=all
     local -a run_args=()
     while [[ $# -gt 0 ]]; do
         case $1 in
+            fs) selection=fs; shift ;;  # only fsbench's rows (program loading, file layer)
             --smoke) smoke=1; shift ;;
             --json) json=${2:?--json needs a file}; shift 2 ;;
             --wall-runs) wall_runs=${2:?--wall-runs needs a count}; shift 2 ;;
@@ -227,9 +243,63 @@ cmd_bench() {
     prepare
     [[ $no_build == 1 ]] || fetch_linux_kernel
     [[ -f $linux_kernel ]] || die "no Linux kernel at $linux_kernel (run ./akuma setup)"
-    local extra_append=$append out line variant name value linux_out list mode="" run
+    local extra_append=$append out name value linux_out list mode="" run
     local -a rows=()  # metric|akuma|linux|akuma wall|linux wall
     if [[ $smoke == 1 ]]; then list=/etc/akuma/bench-quick mode=quick; else list=/etc/akuma/bench; fi
+    # `./akuma bench fs`: only the user-space rows of fsbench (no boot,
+    # kernel or smallest-RAM rows), from /etc/akuma/bench-fs[-quick].
+    [[ $selection == all ]] || list=${list/bench/bench-$selection}
+    if [[ $selection == all ]]; then kernel_rows "$smoke" "$extra_append"; fi
+
+    # User space: membench under glibc malloc and each libakuma allocator,
+    # then fsbench, on Akuma and on Linux.
+    local user_append="test=none memory_debug=off programs=$list $extra_append"
+    out=$(bench_boot "$user_append")
+    check_membench_run "$out" akuma "the user-space benchmarks" "$selection"
+    linux_out=$(bench_linux "$mode" icount "$selection")
+    check_membench_run "$linux_out" linux "the user-space benchmarks" "$selection"
+    local -A linux_value=() akuma_wall=() linux_wall=()
+    while IFS='|' read -r name value; do linux_value[$name]=$value; done < <(membench_rows <<<"$linux_out")
+
+    # Wall clock: the same boots without -icount, medians per metric.
+    if (( wall_runs > 0 )); then
+        local akuma_runs="" linux_runs="" wall_out
+        for (( run = 0; run < wall_runs; run++ )); do
+            wall_out=$(bench_boot "$user_append" wall)
+            check_membench_run "$wall_out" akuma "a wall-clock run" "$selection"
+            akuma_runs+=$(membench_rows <<<"$wall_out")$'\n'
+            wall_out=$(bench_linux "$mode" wall "$selection")
+            check_membench_run "$wall_out" linux "a wall-clock run" "$selection"
+            linux_runs+=$(membench_rows <<<"$wall_out")$'\n'
+        done
+        while IFS='|' read -r name value; do akuma_wall[$name]=$value; done < <(sed '/^$/d' <<<"$akuma_runs" | median_rows)
+        while IFS='|' read -r name value; do linux_wall[$name]=$value; done < <(sed '/^$/d' <<<"$linux_runs" | median_rows)
+    fi
+
+    if [[ $selection == all ]]; then first_program_rows "$out" "$linux_out"; fi
+    while IFS='|' read -r name value; do
+        rows+=("user: $name|$value|${linux_value[$name]-}|${akuma_wall[$name]-}|${linux_wall[$name]-}")
+    done < <(membench_rows <<<"$out")
+    # Memory rows: KiB in use for the blocks (Linux: VmRSS; Akuma: the
+    # kernel's page accounting through sysinfo) and per process for 20
+    # live copies of fsbench (both: MemTotal - MemFree; docs/PERFORMANCE.md).
+    local -A linux_kib=()
+    while IFS='|' read -r name value; do linux_kib[$name]=$value; done < <(membench_kib_rows <<<"$linux_out")
+    while IFS='|' read -r name value; do rows+=("user: $name, KiB|$value|${linux_kib[$name]-}"); done < <(membench_kib_rows <<<"$out")
+
+    if [[ $selection == all ]]; then
+        [[ $minram == 0 ]] || minram_rows "$smoke" || die "the smallest-RAM probes could not run"
+        rows+=("kernel image size (bytes)|$(stat -c %s "$kernel_image")|")
+        rows+=("kernel image + .bss (bytes, memory at boot)|$(od -An -t u8 -j 16 -N 8 "$kernel_image" | tr -d ' ')|")
+    fi
+    print_bench_table "$smoke" "$json"
+}
+
+# Rows of Akuma alone: boot times, the kernel test suite, the in-kernel
+# micro-benchmarks (not in smoke mode). $1: smoke (0/1); $2: extra boot
+# arguments. Appends to cmd_bench's rows.
+kernel_rows() {
+    local smoke=$1 extra_append=$2 variant out line name value saved_initrd
 
     # Boot: reset to the end of kernel_main's initialisation (no tests), in
     # the release configuration and with the test-build checks.
@@ -242,7 +312,7 @@ cmd_bench() {
     # Test mode: reset to the in-kernel suite's verdict (no initrd, no user
     # programs). The suite sleeps, so this is virtual time, not only
     # instructions: sleep=off skips idle time forward to the next timer.
-    local saved_initrd=$initrd
+    saved_initrd=$initrd
     initrd=""
     out=$(bench_boot "test programs=none memory_debug=off $extra_append")
     initrd=$saved_initrd
@@ -258,35 +328,13 @@ cmd_bench() {
         while IFS='|' read -r name value; do rows+=("$name|$value|"); done < <(
             grep -a '^\[Bench\] .*: [0-9]* ns/op' <<<"$out" | sed -E 's/^\[Bench\] (.*): ([0-9]+) ns\/op.*/\1|\2/')
     fi
+}
 
-    # User space: membench under glibc malloc and each libakuma allocator,
-    # on Akuma and on Linux.
-    local user_append="test=none memory_debug=off programs=$list $extra_append"
-    out=$(bench_boot "$user_append")
-    check_membench_run "$out" akuma "the user-space benchmarks"
-    linux_out=$(bench_linux "$mode" icount)
-    check_membench_run "$linux_out" linux "the user-space benchmarks"
-    local -A linux_value=() akuma_wall=() linux_wall=()
-    while IFS='|' read -r name value; do linux_value[$name]=$value; done < <(membench_rows <<<"$linux_out")
-
-    # Wall clock: the same boots without -icount, medians per metric.
-    if (( wall_runs > 0 )); then
-        local akuma_runs="" linux_runs="" wall_out
-        for (( run = 0; run < wall_runs; run++ )); do
-            wall_out=$(bench_boot "$user_append" wall)
-            check_membench_run "$wall_out" akuma "a wall-clock run"
-            akuma_runs+=$(membench_rows <<<"$wall_out")$'\n'
-            wall_out=$(bench_linux "$mode" wall)
-            check_membench_run "$wall_out" linux "a wall-clock run"
-            linux_runs+=$(membench_rows <<<"$wall_out")$'\n'
-        done
-        while IFS='|' read -r name value; do akuma_wall[$name]=$value; done < <(sed '/^$/d' <<<"$akuma_runs" | median_rows)
-        while IFS='|' read -r name value; do linux_wall[$name]=$value; done < <(sed '/^$/d' <<<"$linux_runs" | median_rows)
-    fi
-
-    # The first program's start: on Akuma it is PID 1, which the kernel
-    # starts itself; on Linux /init (busybox sh) starts it.
-    local akuma_start linux_start akuma_entry
+# Boot rows from the user-space boots (set "all"): the first program's
+# start. On Akuma it is PID 1, which the kernel starts itself; on Linux
+# /init (busybox sh) starts it. $1: Akuma's console; $2: Linux's.
+first_program_rows() {
+    local out=$1 linux_out=$2 akuma_start linux_start akuma_entry
     akuma_entry=$(grep -a -m1 '^\[Boot\] PID 1 entered user mode at ' <<<"$out" | awk '{print $8}' || true)
     [[ -n $akuma_entry ]] || { echo "$out" >&2; die "the kernel printed no [Boot] PID 1 entered user mode line"; }
     rows+=("boot: reset to the first user instruction of PID 1|$akuma_entry|")
@@ -294,19 +342,6 @@ cmd_bench() {
     linux_start=$(grep -a -m1 '^\[membench\] reset to main(): ' <<<"$linux_out" | awk '{print $5}' || true)
     [[ -n $akuma_start && -n $linux_start ]] || die "membench printed no 'reset to main()' line on one of the kernels"
     rows+=("boot: reset to the first program's main() (Akuma: PID 1; Linux: via /init)|$akuma_start|$linux_start")
-    while IFS='|' read -r name value; do
-        rows+=("user: $name|$value|${linux_value[$name]-}|${akuma_wall[$name]-}|${linux_wall[$name]-}")
-    done < <(membench_rows <<<"$out")
-    # Memory rows: KiB in use for the blocks (Linux: VmRSS; Akuma: the
-    # kernel's page accounting through sysinfo).
-    local -A linux_kib=()
-    while IFS='|' read -r name value; do linux_kib[$name]=$value; done < <(membench_kib_rows <<<"$linux_out")
-    while IFS='|' read -r name value; do rows+=("user: $name, KiB|$value|${linux_kib[$name]-}"); done < <(membench_kib_rows <<<"$out")
-
-    [[ $minram == 0 ]] || minram_rows "$smoke" || die "the smallest-RAM probes could not run"
-    rows+=("kernel image size (bytes)|$(stat -c %s "$kernel_image")|")
-    rows+=("kernel image + .bss (bytes, memory at boot)|$(od -An -t u8 -j 16 -N 8 "$kernel_image" | tr -d ' ')|")
-    print_bench_table "$smoke" "$json"
 }
 
 # Prints rows (metric|akuma|linux|akuma wall|linux wall) as a table, and as

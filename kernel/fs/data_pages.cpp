@@ -1,8 +1,9 @@
 // Ramfs file data pages come straight from the PMM, not the heap: a page
 // each, owned as "file data" in the page descriptors (and free of heap
-// redzones in debug boots).
+// redzones in debug boots), so they can be mapped into processes.
 #include "kernel/arch/aarch64/page_zero.h"
 #include "kernel/fs/file_pages.h"
+#include "kernel/mm/page_sharing.h"
 #include "kernel/mm/pmm.h"
 
 namespace akuma::fs {
@@ -16,6 +17,11 @@ void* allocate_data_page() {
     return page;
 }
 
-void free_data_page(void* page) { mm::free_pages(mm::linear_virt_to_phys(page)); }
+// A data page may also be mapped into address spaces (the page cache:
+// FileSystem::cache_page); each mapping holds a share, so the file drops
+// its own and the page goes when the last holder lets go.
+void free_data_page(void* page) { mm::drop_sharer(mm::linear_virt_to_phys(page)); }
+
+bool data_page_in_use(const void* page) { return mm::extra_sharers(mm::linear_virt_to_phys(page)) != 0; }
 
 } // namespace akuma::fs

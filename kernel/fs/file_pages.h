@@ -27,6 +27,9 @@ constexpr size_t k_data_page_size = 4096;
 // tests from their kmalloc stand-in, so leaks and failures are counted.
 void* allocate_data_page();
 void free_data_page(void* page);
+// Whether anything besides its file holds the page (a mapping: the page
+// cache's pages are mapped into processes). Host tests: never.
+bool data_page_in_use(const void* page);
 
 class FilePages {
 public:
@@ -60,6 +63,13 @@ public:
     uint64_t page_count() const { return m_page_count; }
     uint64_t node_count() const { return m_node_count; }
 
+    // Calls visit(page) for every page, in index order, while it returns true;
+    // false if a visit did.
+    template <typename F>
+    bool for_each_page(F&& visit) const {
+        return !m_root || visit_below(m_root, m_height, visit);
+    }
+
     static constexpr unsigned k_bits = 6;
     static constexpr size_t k_fanout = size_t { 1 } << k_bits;
     static constexpr unsigned k_max_height = 9;
@@ -84,6 +94,16 @@ private:
     void prune(uint64_t index);
     // Lowers the tree while its root holds only slot 0.
     void shrink();
+    template <typename F>
+    static bool visit_below(void* slot, unsigned height, F& visit) {
+        if (height == 0)
+            return visit(static_cast<uint8_t*>(slot));
+        for (void* child : static_cast<Node*>(slot)->slots) {
+            if (child && !visit_below(child, height - 1, visit))
+                return false;
+        }
+        return true;
+    }
 
     Usage* m_usage;
     void* m_root { nullptr }; // height 0: the page at index 0

@@ -98,6 +98,16 @@ public:
     // cannot be). NotSupported (EOPNOTSUPP) by default.
     virtual ErrorOr<void> allocate(const InodeRef& inode, uint64_t offset, uint64_t length, bool keep_size);
     virtual ErrorOr<size_t> read(const InodeRef& inode, uint64_t offset, std::span<uint8_t> buffer);
+    // The page cache: the kernel address of the page holding the file's
+    // bytes [index * 4096, +4096), which mappings map directly (every
+    // process mapping the file shares it). Made if missing (a hole inside
+    // the file). `writable_share`: a MAP_SHARED mapping that may write it,
+    // so the page must be the file's own (not a copy). OutOfRange at or past
+    // the end of the file (SIGBUS), NoSpace when the file system is full.
+    // The page stays the file's; a mapper takes its own reference (a PMM
+    // share) before the VFS lock is let go. NotSupported by default: the
+    // mapping then copies the bytes with read().
+    virtual ErrorOr<uint8_t*> cache_page(const InodeRef& inode, uint64_t index, bool writable_share);
     virtual ErrorOr<size_t> write(const InodeRef& inode, uint64_t offset, std::span<const uint8_t> data);
     virtual ErrorOr<void> truncate(const InodeRef& inode, uint64_t size);
 
@@ -123,6 +133,18 @@ public:
     void put_write_access(const InodeRef& inode);
     ErrorOr<void> deny_write_access(const InodeRef& inode);
     void allow_write_access(const InodeRef& inode);
+
+    // Pages of the page cache this file system holds: file data with no
+    // other copy (tmpfs: Shmem in /proc/meminfo) and clean copies it could
+    // drop (reclaim_clean_pages).
+    struct CachePages {
+        uint64_t data;
+        uint64_t clean;
+    };
+    virtual CachePages cache_pages() const { return {}; }
+    // Memory is short: frees the clean page-cache pages no mapping uses
+    // (tmpfs: copies of initrd bytes). Returns how many pages went.
+    virtual size_t reclaim_clean_pages() { return 0; }
 
     // The last reference to one of this file system's inodes went away.
     virtual void destroy_inode(Inode* inode) = 0;

@@ -63,22 +63,57 @@ ErrorOr<void> MountTable::unmount(InodeRef root, bool detach) {
     }
     if (index >= m_mounts.size())
         return Error::Invalid;
-    Mount* mount = m_mounts[index];
-    // `root` is one more reference than the table's.
-    bool busy = mount->fs->in_use(2);
+    auto take_out = [this](size_t at) {
+        Mount* mount = m_mounts.remove(at);
+        --mount->covered->m_mounts_on_top;
+        delete mount;  // drops the table's root and covered references
+    };
+    FileSystem* fs = m_mounts[index]->fs;
+    // `root` is one more reference than the table's. A mount inside the
+    // file system or on top of its root holds a `covered` reference, so
+    // an idle file system has none.
+    bool busy = fs->in_use(2);
     if (busy && !detach)
         return Error::Busy;
-    if (busy)
-        TRY(m_detached.try_reserve(m_detached.size() + 1));
-    --mount->covered->m_mounts_on_top;
-    m_mounts.remove(index);
-    FileSystem* fs = mount->fs;
-    delete mount;  // drops the table's root and covered references
-    root.reset();  // the last reference outside the file system
-    if (busy)
-        (void)m_detached.try_append(fs);  // reserved above
-    else
+    if (!busy) {
+        take_out(index);
+        root.reset();  // the last reference outside the file system
         delete fs;
+        return {};
+    }
+    // MNT_DETACH: the mounts inside the file system (and on top of its
+    // root), and those inside them, leave the tree with it, as Linux's
+    // umount_tree; each is freed once nothing uses it.
+    Vector<FileSystem*, mm::HeapAllocator> leaving;
+    auto is_leaving = [&leaving](const FileSystem* candidate) {
+        for (size_t i = 0; i < leaving.size(); ++i) {
+            if (leaving[i] == candidate)
+                return true;
+        }
+        return false;
+    };
+    TRY(leaving.try_append(fs));
+    for (bool added = true; added;) {
+        added = false;
+        for (size_t i = 1; i < m_mounts.size(); ++i) {
+            const Mount& mount = *m_mounts[i];
+            if (!is_leaving(mount.fs) && is_leaving(&mount.covered->file_system())) {
+                TRY(leaving.try_append(mount.fs));
+                added = true;
+            }
+        }
+    }
+    TRY(m_detached.try_reserve(m_detached.size() + leaving.size()));
+    // Newest first, so a mount leaves before the one it covers.
+    for (size_t i = m_mounts.size(); i-- > 1;) {
+        FileSystem* leaving_fs = m_mounts[i]->fs;
+        if (!is_leaving(leaving_fs))
+            continue;
+        take_out(i);
+        (void)m_detached.try_append(leaving_fs);  // reserved above
+    }
+    root.reset();
+    free_idle_detached();  // the mounts inside may be idle already
     return {};
 }
 

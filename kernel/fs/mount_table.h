@@ -46,7 +46,8 @@ public:
     ErrorOr<void> mount(FileSystem* fs, const InodeRef& covered, std::string_view source, uint32_t flags);
     // umount2(2) of the mount whose root is `root`: Invalid if `root` is
     // not a mount's root (or is the root mount), Busy if something still
-    // uses it (unless `detach`, MNT_DETACH).
+    // uses it (unless `detach`, MNT_DETACH, which also takes the mounts
+    // inside it out of the tree, as Linux's umount_tree).
     ErrorOr<void> unmount(InodeRef root, bool detach);
     // Frees the detached file systems nothing uses any more.
     void free_idle_detached();

@@ -73,8 +73,11 @@ ErrorOr<InodeRef> walk_up(const Namespace& ns, const InodeRef& directory) {
             break;
         current = std::move(covered);
     }
+    // ".." at the root stays there, as the walk sees the root: the top of
+    // what is mounted on it, like "/" (Linux: follow_dotdot, then
+    // step_into crosses the mounts on the root).
     if (current == ns.root)
-        return current;
+        return top_of_mounts(ns, std::move(current));
     return top_of_mounts(ns, TRY(current->file_system().parent(current)));
 }
 

@@ -38,9 +38,11 @@ uint64_t round_up(uint64_t value, uint64_t alignment) {
 
 // ---- Lifetime ----
 
-RamfsInode::RamfsInode(Ramfs& fs, FilePages::Usage& usage, uint64_t ino, InodeType type, uint32_t mode)
+RamfsInode::RamfsInode(Ramfs& fs, FilePages::Usage& usage, FilePages::Usage& cache_usage, uint64_t ino,
+                       InodeType type, uint32_t mode)
     : Inode(fs, ino, type, mode)
-    , m_pages(&usage) { }
+    , m_pages(&usage)
+    , m_cache(&cache_usage) { }
 
 ErrorOr<OwnPtr<Ramfs, mm::HeapAllocator>> Ramfs::create(uint64_t size_limit) {
     void* memory = mm::kmalloc(sizeof(Ramfs), alignof(Ramfs));
@@ -79,7 +81,7 @@ Ramfs::~Ramfs() {
 // by its entry (the root by m_root), a file by each of its links. Walked
 // with a loop, as the destructor, since directories nest deeply.
 bool Ramfs::in_use(uint32_t root_references) const {
-    if (reference_count(*m_root) != 1 + root_references)
+    if (reference_count(*m_root) != 1 + root_references || __atomic_load_n(&m_orphans, __ATOMIC_RELAXED) != 0)
         return true;
     const RamfsInode* directory = &node(m_root);
     size_t index = 0;
@@ -107,11 +109,40 @@ bool Ramfs::in_use(uint32_t root_references) const {
     }
 }
 
+size_t Ramfs::reclaim_clean_pages() {
+    size_t freed = 0;
+    RamfsInode* directory = &node(m_root);
+    size_t index = 0;
+    // Depth-first, as in_use.
+    for (;;) {
+        if (index < directory->m_entries.size()) {
+            RamfsInode& child = node(directory->m_entries[index].inode);
+            if (child.is_directory()) {
+                directory = &child;
+                index = 0;
+                continue;
+            }
+            FilePages& cache = child.m_cache;
+            if (cache.page_count() && cache.for_each_page([](uint8_t* page) { return !data_page_in_use(page); })) {
+                freed += cache.page_count();
+                cache.clear();
+            }
+            ++index;
+            continue;
+        }
+        if (directory == m_root.get())
+            return freed;
+        RamfsInode* parent = directory->m_parent;
+        index = *find(*parent, directory) + 1;
+        directory = parent;
+    }
+}
+
 ErrorOr<InodeRef> Ramfs::make_inode(uint32_t mode, uint32_t uid, uint32_t gid) {
     void* memory = mm::kmalloc(sizeof(RamfsInode), alignof(RamfsInode));
     if (!memory)
         return Error::NoMemory;
-    auto* inode = new (memory) RamfsInode(*this, m_usage, m_next_ino++, type_of(mode), mode);
+    auto* inode = new (memory) RamfsInode(*this, m_usage, m_cache_usage, m_next_ino++, type_of(mode), mode);
     node(inode).m_uid = uid;
     node(inode).m_gid = gid;
     node(inode).m_nlink = inode->is_directory() ? 1 : 0; // "."; attach() adds the entry
@@ -120,8 +151,19 @@ ErrorOr<InodeRef> Ramfs::make_inode(uint32_t mode, uint32_t uid, uint32_t gid) {
     return InodeRef(inode);
 }
 
+// An inode losing its last name while something still holds it (an open
+// file, a cwd) lives on unlinked: count it, so in_use() sees the holder.
+void Ramfs::note_if_orphaned(RamfsInode& inode, uint32_t links_left) {
+    if (links_left == 0 && reference_count(inode) > 1 && !inode.m_orphan) {
+        inode.m_orphan = true;
+        __atomic_add_fetch(&m_orphans, 1, __ATOMIC_RELAXED);
+    }
+}
+
 void Ramfs::destroy_inode(Inode* base) {
     auto* inode = static_cast<RamfsInode*>(base);
+    if (inode->m_orphan)
+        __atomic_sub_fetch(&m_orphans, 1, __ATOMIC_RELAXED);
     free_data(*inode);
     __atomic_sub_fetch(&m_inodes, 1, __ATOMIC_RELAXED);
     inode->~RamfsInode();
@@ -180,6 +222,7 @@ ErrorOr<void> Ramfs::attach(RamfsInode& directory, std::string_view name, const 
 // Removes an entry; a removed directory becomes dead.
 void Ramfs::detach(RamfsInode& directory, size_t index) {
     RamfsInode& child = node(directory.m_entries[index].inode);
+    note_if_orphaned(child, child.is_directory() ? 0 : child.m_nlink - 1);
     if (child.is_directory()) {
         --directory.m_nlink;
         child.m_nlink = 0;
@@ -317,6 +360,7 @@ ErrorOr<void> Ramfs::rename(const InodeRef& old_directory, std::string_view old_
     if (new_index) {
         // Replace in place: nothing to allocate.
         RamfsInode& target = node(to->m_entries[*new_index].inode);
+        note_if_orphaned(target, target.is_directory() ? 0 : target.m_nlink - 1);
         if (target.is_directory()) {
             --to->m_nlink;
             target.m_nlink = 0;
@@ -388,6 +432,7 @@ void Ramfs::free_data(RamfsInode& inode) {
         __atomic_sub_fetch(&m_borrowed_bytes, inode.m_size, __ATOMIC_RELAXED);
     inode.m_borrowed_data = nullptr;
     inode.m_pages.clear();
+    inode.m_cache.clear();
     inode.m_size = 0;
 }
 
@@ -432,7 +477,33 @@ ErrorOr<void> Ramfs::copy_borrowed_data(RamfsInode& file) {
     __atomic_sub_fetch(&m_borrowed_bytes, file.m_size, __ATOMIC_RELAXED);
     file.m_borrowed_data = nullptr;
     file.m_pages = std::move(copy);
+    // Private mappings keep the cache pages they map (they hold shares) and
+    // do not see later writes (Linux's would until they copy a page).
+    file.m_cache.clear();
     return {};
+}
+
+ErrorOr<uint8_t*> Ramfs::cache_page(const InodeRef& inode, uint64_t index, bool writable_share) {
+    RamfsInode* file = TRY(regular_file(inode));
+    if (index >= round_up(file->m_size, k_data_page_size) / k_data_page_size)
+        return Error::OutOfRange;
+    if (file->m_borrowed_data && writable_share)
+        TRY(copy_borrowed_data(*file));
+    if (!file->m_borrowed_data)
+        return page_for_write(*file, index);
+    if (uint8_t* page = file->m_cache.find(index))
+        return page;
+    auto* page = static_cast<uint8_t*>(allocate_data_page());
+    if (!page)
+        return Error::NoMemory;
+    uint64_t offset = index * k_data_page_size;
+    uint64_t count = file->m_size - offset < k_data_page_size ? file->m_size - offset : k_data_page_size;
+    __builtin_memcpy(page, file->m_borrowed_data + offset, count);  // the rest stays zero
+    if (auto inserted = file->m_cache.insert(index, page); inserted.is_error()) {
+        free_data_page(page);
+        return inserted.error();
+    }
+    return page;
 }
 
 ErrorOr<size_t> Ramfs::read(const InodeRef& inode, uint64_t offset, std::span<uint8_t> buffer) {
@@ -559,6 +630,7 @@ RamfsStats Ramfs::stats() const {
         .owned_data_bytes = m_usage.pages * k_data_page_size,
         .index_bytes = m_usage.nodes * FilePages::k_node_size,
         .borrowed_data_bytes = m_borrowed_bytes,
+        .cached_borrowed_bytes = m_cache_usage.pages * k_data_page_size,
     };
 }
 

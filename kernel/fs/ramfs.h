@@ -56,6 +56,8 @@ public:
     bool is_borrowed() const { return m_borrowed_data != nullptr; }
     // Data pages a regular file holds (holes and borrowed bytes take none).
     uint64_t page_count() const { return m_pages.page_count(); }
+    // Pages of a borrowed file copied for mappings (cache_page).
+    uint64_t cached_page_count() const { return m_cache.page_count(); }
 
 private:
     friend class Ramfs;
@@ -65,7 +67,8 @@ private:
         InodeRef inode;
     };
 
-    RamfsInode(Ramfs& fs, FilePages::Usage& usage, uint64_t ino, InodeType type, uint32_t mode);
+    RamfsInode(Ramfs& fs, FilePages::Usage& usage, FilePages::Usage& cache_usage, uint64_t ino, InodeType type,
+               uint32_t mode);
     ~RamfsInode() override = default;
 
     // Regular files: m_size bytes, at m_borrowed_data if borrowed, else in
@@ -73,10 +76,14 @@ private:
     // needs no clearing).
     const uint8_t* m_borrowed_data { nullptr };
     FilePages m_pages;
+    // A borrowed file's pages as mappings see them (cache_page); dropped
+    // when the file is copied out of the initrd (the mappings keep theirs).
+    FilePages m_cache;
     BasicString<mm::HeapAllocator> m_symlink_target;
     // Directories.
     Vector<DirEntry, mm::HeapAllocator> m_entries;
     RamfsInode* m_parent { nullptr }; // root: itself; dead directory: nullptr
+    bool m_orphan { false };  // unlinked while still referenced (Ramfs::m_orphans)
 };
 
 
@@ -85,6 +92,7 @@ struct RamfsStats {
     uint64_t owned_data_bytes; // file data pages, 4 KiB each: what the size limit counts
     uint64_t index_bytes; // the nodes that index those pages
     uint64_t borrowed_data_bytes; // file bytes still read from the initrd
+    uint64_t cached_borrowed_bytes; // pages of borrowed files copied for mappings
 };
 
 class Ramfs final : public FileSystem {
@@ -101,6 +109,12 @@ public:
     InodeRef root() const override { return m_root; }
     FileSystemStats statfs() const override;
     bool in_use(uint32_t root_references) const override;
+    // Drops the cache of each borrowed file none of whose cached pages is
+    // mapped (the initrd still holds the bytes).
+    size_t reclaim_clean_pages() override;
+    CachePages cache_pages() const override {
+        return { __atomic_load_n(&m_usage.pages, __ATOMIC_RELAXED), __atomic_load_n(&m_cache_usage.pages, __ATOMIC_RELAXED) };
+    }
     RamfsStats stats() const;
     // In bytes, a multiple of the page size; 0: unlimited.
     uint64_t size_limit() const { return m_page_limit == k_no_page_limit ? 0 : m_page_limit * k_data_page_size; }
@@ -159,6 +173,12 @@ public:
     // keeping those already taken, as tmpfs's shmem_fallocate undoes
     // nothing it need not); without keep_size the file grows to its end.
     ErrorOr<void> allocate(const InodeRef& inode, uint64_t offset, uint64_t length, bool keep_size) override;
+    // Owned files: their data page (a hole gets one, counted against the
+    // limit). Borrowed files: for a private mapping, a copy of that page of
+    // the initrd bytes, kept with the file (not counted: it is a cache of
+    // memory the initrd already holds); for a writable shared mapping, the
+    // file is copied out of the initrd first, as a write would.
+    ErrorOr<uint8_t*> cache_page(const InodeRef& inode, uint64_t index, bool writable_share) override;
     // Makes a regular file's contents `data` without copying; data must
     // outlive the Ramfs (the initrd image).
     ErrorOr<void> set_borrowed_data(const InodeRef& inode, std::span<const uint8_t> data);
@@ -189,6 +209,7 @@ private:
     static std::optional<size_t> find(const RamfsInode& directory, const RamfsInode* child);
     ErrorOr<void> attach(RamfsInode& directory, std::string_view name, const InodeRef& inode);
     void detach(RamfsInode& directory, size_t index);
+    void note_if_orphaned(RamfsInode& inode, uint32_t links_left);
     ErrorOr<uint8_t*> page_for_write(RamfsInode& file, uint64_t index);
     ErrorOr<void> copy_borrowed_data(RamfsInode& file);
     void free_data(RamfsInode& inode);
@@ -200,7 +221,9 @@ private:
     uint64_t m_next_ino { 1 };
     uint64_t m_page_limit { k_no_page_limit };
     FilePages::Usage m_usage {}; // of all files' m_pages
+    FilePages::Usage m_cache_usage {}; // of all files' m_cache (not limited)
     size_t m_inodes { 0 };
+    uint32_t m_orphans { 0 };  // inodes with no name left that something still holds
     uint64_t m_borrowed_bytes { 0 };
 };
 

@@ -54,6 +54,14 @@ ErrorOr<size_t> read_mapped_file(const void* file, uint64_t offset, std::span<ui
     return fs_of(inode).read(inode, offset, out);
 }
 
+ErrorOr<void> with_mapped_page(const void* file, uint64_t index, bool writable_share,
+                               ErrorOr<void> (*use)(void* context, mm::PhysAddr frame), void* context) {
+    VfsLockGuard guard;
+    InodeRef inode = mapped_inode(file);
+    uint8_t* page = TRY(fs_of(inode).cache_page(inode, index, writable_share));
+    return use(context, mm::linear_virt_to_phys(page));
+}
+
 // Pins, unpins and write denials need no VFS lock (inode references and
 // write counts are atomic): address spaces are torn down under the process
 // resources lock, which comes after the VFS lock in the lock order.
@@ -204,7 +212,7 @@ ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initram
         TRY(make_mount_points(fs));
     }
     proc::set_mapped_file_ops({ read_mapped_file, pin_mapped_file, unpin_mapped_file, deny_write_to_mapped_file,
-                                allow_write_to_mapped_file });
+                                allow_write_to_mapped_file, with_mapped_page });
     ErrorOr<void> result {};
     if (initrd.empty()) {
         kprintln("[VFS] no initrd: the root file system holds only the mount points");
@@ -615,6 +623,24 @@ ErrorOr<void> unmount(const InodeRef& base, std::string_view target, bool detach
     TRY(g_mounts->unmount(std::move(root), detach));
     g_mounts->free_idle_detached();
     return {};
+}
+
+size_t reclaim_page_cache() {
+    VfsLockGuard guard;
+    size_t freed = 0;
+    g_mounts->for_each([&](const Mount& mount) { freed += mount.fs->reclaim_clean_pages(); });
+    return freed;
+}
+
+FileSystem::CachePages page_cache_pages() {
+    VfsLockGuard guard;
+    FileSystem::CachePages total {};
+    g_mounts->for_each([&](const Mount& mount) {
+        auto pages = mount.fs->cache_pages();
+        total.data += pages.data;
+        total.clean += pages.clean;
+    });
+    return total;
 }
 
 void free_idle_detached_file_systems() {

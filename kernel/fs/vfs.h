@@ -104,6 +104,11 @@ ErrorOr<void> unmount(const InodeRef& base, std::string_view target, bool detach
 // more. Called where users go away in bulk (a process's exit) and by
 // mount/umount; until then a detached file system keeps its memory.
 void free_idle_detached_file_systems();
+// Memory is short: every mounted file system frees the clean page-cache
+// pages no mapping uses. Returns how many pages went.
+size_t reclaim_page_cache();
+// The page cache's pages over all mounted file systems (/proc/meminfo).
+FileSystem::CachePages page_cache_pages();
 // fallocate(2) of a regular file (ReadOnlyFs on a read-only mount).
 ErrorOr<void> allocate(const InodeRef& inode, uint64_t offset, uint64_t length, bool keep_size);
 // The mount table (VFS lock held).

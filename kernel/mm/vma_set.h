@@ -37,7 +37,7 @@ constexpr uint32_t k_prot_exec = 4;
 
 enum class VmaKind : uint8_t {
     Anonymous,
-    File,   // private file mapping
+    File,   // mmap of a file (private or shared)
     Image,  // an ELF PT_LOAD segment
     Heap,   // the brk area
     Stack,
@@ -55,13 +55,13 @@ struct Vma {
     const void* file;
     uint64_t file_offset;  // offset in the file (or object) of the byte at `start`
     uint64_t file_bytes;   // bytes from `start` read from the file; the rest reads as zeros
-    // MAP_SHARED anonymous memory: its pages come from the SharedMemory
-    // object in `file` and are shared with the other address spaces forked
-    // from this one instead of copied on write.
+    // MAP_SHARED: the pages are never copied on write. Anonymous: they come
+    // from the SharedMemory object in `file`, shared with the address spaces
+    // forked from this one. File: they are the file's pages (the page cache).
     bool shared = false;
     // The protections mprotect may grant (Linux's VM_MAYREAD/WRITE/EXEC): a
-    // MAP_SHARED file mapping cannot become writable, since its writes would
-    // not reach the file (there is no page cache to write back from yet).
+    // MAP_SHARED file mapping through a descriptor not open for writing
+    // cannot become writable.
     uint32_t max_prot = k_prot_read | k_prot_write | k_prot_exec;
 
     uint64_t size() const { return end - start; }

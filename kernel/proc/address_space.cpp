@@ -1,5 +1,7 @@
 #include "kernel/proc/address_space.h"
 
+#include <type_traits>
+
 #include <new>
 
 #include "kernel/arch/aarch64/cache.h"
@@ -235,9 +237,11 @@ ErrorOr<VirtAddr> AddressSpace::map(const MapRequest& request) {
 ErrorOr<VirtAddr> AddressSpace::map_locked(const MapRequest& request) {
     if (!valid_prot(request.prot))
         return Error::Invalid;
-    // Private memory is charged when writable; shared memory always (its
-    // pages can be made writable by any fork), as Linux's shmem is.
-    bool charged = (request.prot & mm::k_prot_write) || (request.shared && !request.file);
+    // Private memory is charged when writable; shared anonymous memory
+    // always (its pages can be made writable by any fork), as Linux's shmem
+    // is; a shared file mapping never (its pages are the file's).
+    bool shared_file = request.shared && request.file;
+    bool charged = ((request.prot & mm::k_prot_write) && !shared_file) || (request.shared && !request.file);
     if (!request.no_reserve && charged && exceeds_physical_memory(request.length))
         return Error::NoMemory;
     if (request.prot & ~request.max_prot)
@@ -273,6 +277,7 @@ ErrorOr<VirtAddr> AddressSpace::map_locked(const MapRequest& request) {
     uint64_t file_bytes = request.file ? (request.file_bytes < length ? request.file_bytes : length) : 0;
     Vma vma { start, end, request.prot, request.kind, request.file, request.file_offset, file_bytes };
     vma.max_prot = request.max_prot;
+    vma.shared = shared_file;  // MAP_SHARED of a file: its pages are the page cache's
     if (request.shared && !request.file) {
         // Shared anonymous memory: the pages are made on first touch, by
         // whichever space forked from this one touches them first.
@@ -307,6 +312,83 @@ ErrorOr<void> AddressSpace::unmap_locked(VirtAddr start, VirtAddr end) {
     if (removed_shared)
         forget_unused_shared_memory();
     return {};
+}
+
+ErrorOr<VirtAddr> AddressSpace::remap(VirtAddr old_start, uint64_t old_size, uint64_t new_size, bool may_move,
+                                      std::optional<VirtAddr> fixed_address) {
+    sched::MutexGuard guard(m_lock);
+    VirtAddr old_end = TRY(checked_end(old_start, old_size));
+    const Vma* found = m_vmas.find(old_start);
+    if (!found || old_end > found->end)
+        return Error::Fault;  // Linux: the old range must be one mapping (EFAULT)
+    Vma source = *found;
+    bool shared_anonymous = source.shared && source.kind == mm::VmaKind::Anonymous;
+    if (fixed_address) {
+        VirtAddr new_start = *fixed_address;
+        VirtAddr new_end = TRY(checked_end(new_start, new_size));
+        if (new_start < old_end && old_start < new_end)
+            return Error::Invalid;
+        if (new_start < k_user_min_address || new_end > k_user_mmap_limit)
+            return Error::NoMemory;
+        if (shared_anonymous && new_size > old_size)
+            return Error::Invalid;
+        TRY(unmap_locked(new_start, new_end));
+        if (new_size < old_size) {
+            TRY(unmap_locked(old_start + new_size, old_end));
+            old_size = new_size;
+        }
+        return move_mapping_locked(source, old_start, old_size, new_start, new_size);
+    }
+    if (new_size <= old_size) {
+        if (new_size < old_size)
+            TRY(unmap_locked(old_start + new_size, old_end));
+        return old_start;
+    }
+    if (shared_anonymous)
+        return Error::Invalid;  // its object has a fixed size (Linux's shmem would grow)
+    VirtAddr grown_end = TRY(checked_end(old_start, new_size));
+    if (old_end == source.end && grown_end <= k_user_mmap_limit && m_vmas.is_free(old_end, grown_end)) {
+        TRY(m_vmas.resize_end(source.start, grown_end));
+        return old_start;
+    }
+    if (!may_move)
+        return Error::NoMemory;
+    auto destination = m_vmas.find_free(new_size, k_user_mmap_base, k_user_mmap_limit, m_mmap_cursor);
+    if (!destination)
+        return Error::NoMemory;
+    return move_mapping_locked(source, old_start, old_size, *destination, new_size);
+}
+
+// Moves the pages of [old_start, +size) of `source` to new_start (the range
+// [new_start, +new_size) is free and new_size >= size): the frames move
+// with their shares and flags, nothing is copied, and the old range is
+// left unmapped.
+ErrorOr<VirtAddr> AddressSpace::move_mapping_locked(const Vma& source, VirtAddr old_start, uint64_t size,
+                                                   VirtAddr new_start, uint64_t new_size) {
+    Vma moved = mm::vma_slice(source, old_start, old_start + size);
+    moved.start = new_start;
+    moved.end = new_start + new_size;
+    TRY(m_vmas.insert(moved));
+    mm::PageTable<UserTableEnv> table(m_env, m_root);
+    ErrorOr<void> result {};
+    auto move_entry = [&](VirtAddr va, uint64_t& slot) {
+        result = table.map(new_start + (va - old_start), entry_frame(slot), k_page_size, mm::decode_leaf_flags(slot),
+                           false);
+        return !result.is_error();
+    };
+    bool completed = for_each_page_entry(m_env, m_root, 0, old_start, old_start + size, move_entry);
+    if (!completed) {
+        // Out of page-table memory: put things back as they were.
+        (void)table.unmap(new_start, new_size, [](VirtAddr, PhysAddr, uint64_t) {});
+        (void)m_vmas.remove_range(new_start, new_start + new_size);
+        return result.error();
+    }
+    // The frames now belong to the new range: the old entries go without
+    // giving up their shares.
+    (void)table.unmap(old_start, size, [](VirtAddr, PhysAddr, uint64_t) {});
+    (void)m_vmas.remove_range(old_start, old_start + size);
+    asm volatile("dsb ishst" ::: "memory");
+    return new_start;
 }
 
 void AddressSpace::forget_unused_shared_memory() {
@@ -470,6 +552,53 @@ ErrorOr<void> AddressSpace::map_shared_page(const Vma& vma, VirtAddr page) {
     });
 }
 
+// Whether a fault is served by mapping the file's own page (the page cache)
+// rather than a private copy: mmap'd files always (a page past the end of
+// the file is SIGBUS), ELF segments for the pages wholly inside the file's
+// bytes (the page holding the end of .data and the start of .bss is a
+// copy, its tail zeroed). A private mapping maps the page read-only and
+// copies it on the first write (write_to_present_page), so a write fault
+// on a private mapping copies at once.
+bool AddressSpace::maps_from_page_cache(const Vma& vma, VirtAddr page, FaultAccess access) const {
+    if (!g_file_ops.with_page || !vma.file || (vma.kind != mm::VmaKind::File && vma.kind != mm::VmaKind::Image))
+        return false;
+    uint64_t offset_in_vma = page - vma.start;
+    if ((vma.file_offset + offset_in_vma) % k_page_size != 0)
+        return false;  // not page-aligned in the file: only a copy can line it up
+    if (!vma.shared && access == FaultAccess::Write)
+        return false;
+    return vma.kind == mm::VmaKind::File || offset_in_vma + k_page_size <= vma.file_bytes;
+}
+
+// The page cache's page behind `page` of a file VMA, handed to `use` under
+// the VFS lock (MappedFileOps::with_page).
+template <typename Use>
+ErrorOr<void> AddressSpace::with_file_page(const Vma& vma, VirtAddr page, Use&& use) const {
+    uint64_t index = (vma.file_offset + (page - vma.start)) / k_page_size;
+    bool writable_share = vma.shared && (vma.max_prot & mm::k_prot_write);
+    using Callable = std::remove_reference_t<Use>;
+    auto call = [](void* context, PhysAddr frame) -> ErrorOr<void> { return (*static_cast<Callable*>(context))(frame); };
+    return g_file_ops.with_page(vma.file, index, writable_share, call, const_cast<void*>(static_cast<const void*>(&use)));
+}
+
+ErrorOr<void> AddressSpace::map_file_page(const Vma& vma, VirtAddr page) {
+    return with_file_page(vma, page, [&](PhysAddr frame) -> ErrorOr<void> {
+        if (vma.prot & mm::k_prot_exec) {  // what the kernel wrote into the file, visible to fetch
+            mark_code_frame(frame);
+            arch::sync_icache(mm::phys_to_virt(frame), k_page_size);
+        }
+        // A private mapping never writes the file's page: read-only until
+        // the first write copies it.
+        uint32_t prot = vma.shared ? vma.prot : vma.prot & ~mm::k_prot_write;
+        mm::PageTable<UserTableEnv> table(m_env, m_root);
+        TRY(table.map(page, frame, k_page_size, page_flags_for_prot(prot), false));
+        add_sharer(frame);
+        asm volatile("dsb ishst" ::: "memory");  // visible to the walker before the retry
+        count_mapped_page();
+        return {};
+    });
+}
+
 // The SharedMemory page behind `page` of a shared VMA, handed to `use`
 // under the object's lock (SharedMemory::with_page).
 template <typename Use>
@@ -531,9 +660,16 @@ ErrorOr<void> AddressSpace::handle_fault(VirtAddr address, FaultAccess access, c
         }
         return {};
     }
-    auto populated = vma->shared ? map_shared_page(*vma, page) : populate_page(*vma, page);
+    auto populated = maps_from_page_cache(*vma, page, access) ? map_file_page(*vma, page)
+                     : vma->shared                                ? map_shared_page(*vma, page)
+                                                                  : populate_page(*vma, page);
     if (populated.is_error()) {
-        *reason = populated.error() == Error::NoMemory ? "out of memory" : "cannot read the mapped file";
+        switch (populated.error()) {
+        case Error::NoMemory: *reason = "out of memory"; break;
+        case Error::OutOfRange: *reason = "access past the end of the mapped file"; break;
+        case Error::NoSpace: *reason = "no space left for the mapped file's page"; break;
+        default: *reason = "cannot read the mapped file"; break;
+        }
         return populated.error();
     }
     return {};
@@ -638,13 +774,15 @@ std::optional<PhysAddr> AddressSpace::shared_physical_address(VirtAddr address) 
         return std::nullopt;
     if (uint64_t* slot = find_page_entry(m_env, m_root, page_down(address)))
         return entry_frame(*slot) + (address - page_down(address));
-    // Not touched here yet: the object's page (made now if need be) is the
-    // one every space sharing it maps.
+    // Not touched here yet: the object's (or the file's) page, made now if
+    // need be, is the one every space sharing it maps.
     PhysAddr frame = 0;
-    auto made = with_shared_page(*vma, page_down(address), [&](PhysAddr page) -> ErrorOr<void> {
+    auto take = [&](PhysAddr page) -> ErrorOr<void> {
         frame = page;
         return {};
-    });
+    };
+    auto made = vma->kind == mm::VmaKind::File ? with_file_page(*vma, page_down(address), take)
+                                               : with_shared_page(*vma, page_down(address), take);
     if (made.is_error())
         return std::nullopt;  // out of memory: a private key; the futex read then fails
     return frame + (address - page_down(address));

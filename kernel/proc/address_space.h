@@ -42,6 +42,13 @@ struct MappedFileOps {
     // otherwise it cannot be opened for writing until allow_write.
     bool (*deny_write)(const void* file);
     void (*allow_write)(const void* file);
+    // The page cache: calls use(context, frame) with the frame holding page
+    // `index` of the file (FileSystem::cache_page), under the lock that
+    // keeps the file from dropping it, so `use` can map it and take its
+    // share. NotSupported: the file system has no page cache (copy instead);
+    // OutOfRange: past the end of the file (SIGBUS).
+    ErrorOr<void> (*with_page)(const void* file, uint64_t index, bool writable_share,
+                               ErrorOr<void> (*use)(void* context, mm::PhysAddr frame), void* context);
 };
 void set_mapped_file_ops(const MappedFileOps& ops);
 
@@ -102,6 +109,15 @@ public:
     ErrorOr<mm::VirtAddr> map(const MapRequest& request);
     ErrorOr<void> unmap(mm::VirtAddr start, uint64_t length);
     ErrorOr<void> protect(mm::VirtAddr start, uint64_t length, uint32_t prot);
+    // mremap(2) of [old_start, old_start + old_size) (one mapping, else
+    // Fault) to new_size bytes: shrinking unmaps the tail; growing extends in
+    // place if the pages after it are free, else moves the mapping (its
+    // pages, not copies) where there is room if `may_move` (NoMemory
+    // otherwise); `fixed` moves it to fixed_address, unmapping what was
+    // there. Sizes are page-rounded by the caller. Invalid for overlapping
+    // fixed ranges and for growing shared anonymous memory (not supported).
+    ErrorOr<mm::VirtAddr> remap(mm::VirtAddr old_start, uint64_t old_size, uint64_t new_size, bool may_move,
+                                std::optional<mm::VirtAddr> fixed_address);
     // MADV_DONTNEED: drop the pages; the next touch sees zeros (or the
     // file). Shared anonymous pages are kept: as with Linux's shmem, their
     // contents survive and the mapping reads the same afterwards.
@@ -184,6 +200,12 @@ private:
     ErrorOr<void> pin_file(const void* file);
     ErrorOr<void> populate_page(const mm::Vma& vma, mm::VirtAddr page);
     ErrorOr<void> map_shared_page(const mm::Vma& vma, mm::VirtAddr page);
+    ErrorOr<mm::VirtAddr> move_mapping_locked(const mm::Vma& source, mm::VirtAddr old_start, uint64_t size,
+                                              mm::VirtAddr new_start, uint64_t new_size);
+    bool maps_from_page_cache(const mm::Vma& vma, mm::VirtAddr page, FaultAccess access) const;
+    ErrorOr<void> map_file_page(const mm::Vma& vma, mm::VirtAddr page);
+    template <typename Use>
+    ErrorOr<void> with_file_page(const mm::Vma& vma, mm::VirtAddr page, Use&& use) const;
     template <typename Use>
     ErrorOr<void> with_shared_page(const mm::Vma& vma, mm::VirtAddr page, Use&& use) const;
     // Drops this space's references to the shared memory objects no VMA of

@@ -90,7 +90,9 @@ std::string_view next_word(std::string_view& line) {
 // A task's kernel thread finishes exiting a little after its process was
 // reaped (it may be preempted on its way out), and the idle thread frees
 // it: wait, briefly, until the kernel has no more threads than it had
-// before the programs ran.
+// before the programs ran. The page cache's clean pages (copies of initrd
+// programs the runs mapped) are kernel caches, not user memory: they are
+// reclaimed first, as memory pressure would.
 uint64_t free_pages_settled(uint64_t threads_before) {
     for (int tries = 0; tries < 1000; ++tries) {
         free_finished();
@@ -98,6 +100,7 @@ uint64_t free_pages_settled(uint64_t threads_before) {
             break;
         sched::sleep_ns(1'000'000);
     }
+    (void)fs::reclaim_page_cache();
     mm::heap_release_cached_memory();
     return mm::pmm_stats().free_pages;
 }

@@ -1,7 +1,11 @@
 #include "kernel/proc/user_exceptions.h"
 
+#include "kernel/fs/vfs.h"
+
 #include "kernel/arch/aarch64/esr.h"
 #include "kernel/arch/aarch64/interrupts.h"
+#include "kernel/fs/vfs.h"
+#include "kernel/lib/kprint.h"
 #include "kernel/mm/user_access.h"
 #include "kernel/proc/process.h"
 #include "kernel/syscalls/linux_abi.h"
@@ -44,6 +48,15 @@ void handle_user_sync_exception(arch::TrapFrame& frame) {
         if (is_paging_fault(kind)) {
             arch::enable_interrupts();  // reading a file page may take a while
             auto result = current_process()->space->handle_fault(frame.far, access_of(frame.esr, abort), &reason);
+            // Out of memory: the clean page-cache pages go before any
+            // process does, then the fault is tried once more.
+            if (result.is_error() && result.error() == Error::NoMemory) {
+                if (size_t freed = fs::reclaim_page_cache()) {
+                    kprintln("[Memory] reclaimed {} clean page-cache pages for a fault of PID {}", freed,
+                             current_process()->pid);
+                    result = current_process()->space->handle_fault(frame.far, access_of(frame.esr, abort), &reason);
+                }
+            }
             arch::disable_interrupts();
             if (!result.is_error())
                 return;
@@ -51,6 +64,10 @@ void handle_user_sync_exception(arch::TrapFrame& frame) {
             // machine does not have gets SIGKILL.
             if (result.error() == Error::NoMemory)
                 kill_current_for_fault(abi::k_sigkill, frame.far, frame.elr, reason);
+            // A file mapping's page past the end of the file, or one tmpfs
+            // has no room for: SIGBUS, as Linux's filemap and shmem faults.
+            if (result.error() == Error::OutOfRange || result.error() == Error::NoSpace)
+                return raise_fault_signal(abi::k_sigbus, abi::k_bus_adrerr, frame.far, frame.elr, reason);
         } else {
             reason = arch::fault_kind_name(kind);
         }

@@ -719,6 +719,7 @@ constexpr int32_t k_cld_continued = 6;
 constexpr int32_t k_segv_maperr = 1;
 constexpr int32_t k_segv_accerr = 2;
 constexpr int32_t k_bus_adraln = 1;
+constexpr int32_t k_bus_adrerr = 2;
 constexpr int32_t k_ill_illopc = 1;
 constexpr int32_t k_trap_brkpt = 1;
 

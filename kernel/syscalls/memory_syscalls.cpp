@@ -59,27 +59,22 @@ int64_t sys_mmap(const SyscallArgs& args) {
         fs::InodeRef inode = mappable.release_value();
         if (type == abi::k_map_shared) {
             // Linux: a shared mapping can be writable only through a
-            // descriptor open for writing, not in append mode.
-            bool may_write = open.is_writable() && !(open.flags() & abi::k_o_append);
+            // descriptor open for writing (O_APPEND does not matter: only an
+            // append-only inode, which Akuma has not, is refused); its pages
+            // are the file's own (the page cache), so writes reach the file.
+            bool may_write = open.is_writable();
             if ((prot & abi::k_prot_write) && !may_write)
                 return error_result(Error::AccessDenied);
-            // Writes through it would have to reach the file, and without a
-            // page cache Akuma cannot do that: it refuses a writable shared
-            // file mapping (ENODEV, Linux's error for a file that cannot be
-            // mapped so), and mprotect cannot make one writable later.
-            // A read-only one reads the file as it is when each page is
-            // first touched (docs/ARCHITECTURE.md, known differences).
-            if (prot & abi::k_prot_write)
-                return error_result(Error::NoDevice);
-            request.max_prot = abi::k_prot_read | abi::k_prot_exec;
+            request.max_prot = abi::k_prot_read | abi::k_prot_exec | (may_write ? abi::k_prot_write : 0);
         }
         uint64_t size = fs::stat(inode).size;
         request.kind = mm::VmaKind::File;
         request.file = inode.get();
         request.file_offset = offset;
         request.file_bytes = offset < size ? size - offset : 0;
-        if (request.file_bytes == 0)
-            request.file = nullptr;  // beyond the end: zeros (Linux would give SIGBUS on access)
+        request.shared = type == abi::k_map_shared;
+        // Pages past the end of the file are SIGBUS when touched (unless the
+        // file has grown by then), as on Linux: the fault asks the file.
         return to_result(current().space->map(request));
     }
     // MAP_SHARED|MAP_ANONYMOUS: the pages (made on first touch) stay shared
@@ -88,15 +83,41 @@ int64_t sys_mmap(const SyscallArgs& args) {
     return to_result(current().space->map(request));
 }
 
+// mremap(2): MREMAP_MAYMOVE and MREMAP_FIXED as Linux; MREMAP_DONTUNMAP and
+// an old size of 0 (duplicating a shared mapping) are not supported (EINVAL).
+int64_t sys_mremap(const SyscallArgs& args) {
+    uint64_t old_address = args.a[0];
+    uint64_t flags = args.a[3];
+    if (flags & ~uint64_t { abi::k_mremap_maymove | abi::k_mremap_fixed | abi::k_mremap_dontunmap })
+        return error_result(Error::Invalid);
+    if ((flags & abi::k_mremap_fixed) && !(flags & abi::k_mremap_maymove))
+        return error_result(Error::Invalid);
+    if (flags & abi::k_mremap_dontunmap)
+        return error_result(Error::Invalid);
+    if (old_address & (mm::k_page_size - 1))
+        return error_result(Error::Invalid);
+    uint64_t old_size = (args.a[1] + mm::k_page_size - 1) & ~(mm::k_page_size - 1);
+    uint64_t new_size = (args.a[2] + mm::k_page_size - 1) & ~(mm::k_page_size - 1);
+    if (new_size == 0 || new_size < args.a[2] || old_size < args.a[1] || old_size == 0)
+        return error_result(Error::Invalid);
+    std::optional<uint64_t> fixed;
+    if (flags & abi::k_mremap_fixed) {
+        if (args.a[4] & (mm::k_page_size - 1))
+            return error_result(Error::Invalid);
+        fixed = args.a[4];
+    }
+    return to_result(current().space->remap(old_address, old_size, new_size, flags & abi::k_mremap_maymove, fixed));
+}
+
 int64_t sys_munmap(const SyscallArgs& args) { return to_result(current().space->unmap(args.a[0], args.a[1])); }
 
 int64_t sys_mprotect(const SyscallArgs& args) {
     return to_result(current().space->protect(args.a[0], args.a[1], static_cast<uint32_t>(args.a[2])));
 }
 
-// msync: Akuma has no writable shared file mapping (mmap and mprotect refuse
-// them), so no mapping ever holds data the file lacks: after Linux's
-// argument checks there is nothing to write back.
+// msync: a shared file mapping maps the file's own pages (the page cache),
+// and tmpfs keeps no other copy, so after Linux's argument checks there is
+// nothing to write back. (A disk file system will write dirty pages here.)
 int64_t sys_msync(const SyscallArgs& args) {
     uint64_t start = args.a[0];
     uint64_t length = args.a[1];

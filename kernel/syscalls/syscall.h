@@ -51,7 +51,7 @@ linux_abi::Rusage rusage_of(const sched::CpuTime& time, uint64_t maxrss_kb);
     X(ioctl) X(mknodat) X(mkdirat) X(unlinkat) X(symlinkat) X(linkat) X(renameat) X(renameat2) X(truncate) X(ftruncate) X(statfs) X(fstatfs) X(mount) X(umount2) X(fallocate) X(umask)         \
     X(exit) X(exit_group) X(getpid) X(getppid) X(gettid) X(set_tid_address) X(set_robust_list) X(uname)          \
     X(clock_gettime) X(clock_getres) X(gettimeofday) X(nanosleep) X(clock_nanosleep) X(getrandom) X(brk) X(mmap) \
-    X(munmap) X(mprotect) X(msync) X(madvise) X(prlimit64) X(getuid) X(geteuid) X(getgid) X(getegid) X(sched_yield)       \
+    X(munmap) X(mremap) X(mprotect) X(msync) X(madvise) X(prlimit64) X(getuid) X(geteuid) X(getgid) X(getegid) X(sched_yield)       \
     X(rt_sigaction) X(rt_sigprocmask) X(kill) X(tkill) X(tgkill) X(futex) X(sigaltstack) X(getresuid)           \
     X(getresgid) X(rseq) X(ppoll) X(prctl) X(rt_sigpending) X(statx) X(fchmodat) X(fchmod) \
     X(fchownat) X(fchown) X(utimensat) X(fsync) X(fdatasync) X(sync) X(sysinfo) X(times) X(getrusage)          \

@@ -73,5 +73,6 @@ namespace akuma::fs {
 // Through kmalloc, so data pages count as live objects and fail on cue.
 void* allocate_data_page() { return mm::kzalloc(k_data_page_size, k_data_page_size); }
 void free_data_page(void* page) { mm::kfree(page); }
+bool data_page_in_use(const void*) { return false; }
 
 }  // namespace akuma::fs

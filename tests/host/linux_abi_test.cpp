@@ -554,6 +554,7 @@ const AbiConstant k_abi_constants[] = {
     abi("SEGV_MAPERR", k_segv_maperr),
     abi("SEGV_ACCERR", k_segv_accerr),
     abi("BUS_ADRALN", k_bus_adraln),
+    abi("BUS_ADRERR", k_bus_adrerr),
     abi("ILL_ILLOPC", k_ill_illopc),
     abi("TRAP_BRKPT", k_trap_brkpt),
     abi("LINUX_REBOOT_MAGIC1", k_reboot_magic1),

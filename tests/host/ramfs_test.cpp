@@ -1508,3 +1508,93 @@ INSTANTIATE_TEST_SUITE_P(Formats, GnuCpio, ::testing::Values("newc", "crc"));
 
 } // namespace
 } // namespace akuma::fs
+
+// ---- The page cache (cache_page: what mappings map) ----
+
+namespace {
+
+using namespace akuma;
+using namespace akuma::fs;
+
+class RamfsCacheTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        m_baseline = test::host_kmalloc_live_objects();
+        m_fs = Ramfs::create(4 * k_data_page_size).release_value();
+        m_root = m_fs->root();
+    }
+    void TearDown() override {
+        m_root.reset();
+        m_fs.reset();
+        EXPECT_EQ(test::host_kmalloc_live_objects(), m_baseline) << "leak";
+    }
+    Ramfs& fs() { return *m_fs; }
+    InodeRef make(std::string_view name) { return fs().create_file(m_root, name, 0644).release_value(); }
+
+    size_t m_baseline = 0;
+    OwnPtr<Ramfs, mm::HeapAllocator> m_fs;
+    InodeRef m_root;
+};
+
+TEST_F(RamfsCacheTest, OwnedFilesMapTheirOwnPagesAndWritesShowThrough) {
+    InodeRef f = make("f");
+    std::string text(5000, 'x');
+    ASSERT_EQ(fs().write(f, 0, bytes_of(text)).value(), text.size());
+    auto first = fs().cache_page(f, 0, false);
+    ASSERT_FALSE(first.is_error());
+    EXPECT_EQ(first.value()[4095], 'x');
+    EXPECT_EQ(fs().cache_page(f, 0, true).value(), first.value());  // one page, whoever maps it
+    ASSERT_EQ(fs().write(f, 10, bytes_of("via write")).value(), 9u);
+    EXPECT_EQ(std::string(reinterpret_cast<char*>(first.value()) + 10, 9), "via write");
+    auto last = fs().cache_page(f, 1, false).value();
+    EXPECT_EQ(last[903], 'x');
+    EXPECT_EQ(last[904], 0);  // past the end of the file: zeros
+    EXPECT_EQ(error_of(fs().cache_page(f, 2, false)), Error::OutOfRange);  // SIGBUS
+}
+
+TEST_F(RamfsCacheTest, HolesGetPagesCountedAgainstTheLimit) {
+    InodeRef f = make("f");
+    ASSERT_FALSE(fs().truncate(f, 8 * k_data_page_size).is_error());
+    EXPECT_EQ(ramfs_node(f).page_count(), 0u);
+    for (uint64_t index = 0; index < 4; ++index) {
+        auto page = fs().cache_page(f, index, false);
+        ASSERT_FALSE(page.is_error()) << index;
+        EXPECT_EQ(page.value()[0], 0);
+    }
+    EXPECT_EQ(ramfs_node(f).page_count(), 4u);
+    EXPECT_EQ(error_of(fs().cache_page(f, 4, false)), Error::NoSpace);  // size=4 pages: full
+    EXPECT_EQ(fs().stats().owned_data_bytes, 4 * k_data_page_size);
+}
+
+TEST_F(RamfsCacheTest, BorrowedFilesCachePagesOutsideTheLimitUntilShared) {
+    static const std::string archive(3 * k_data_page_size + 10, 'b');
+    InodeRef f = make("borrowed");
+    ASSERT_FALSE(fs().set_borrowed_data(f, bytes_of(archive)).is_error());
+    for (uint64_t index = 0; index < 4; ++index) {
+        auto page = fs().cache_page(f, index, false);
+        ASSERT_FALSE(page.is_error()) << index;
+        EXPECT_EQ(page.value()[0], 'b');
+        EXPECT_EQ(fs().cache_page(f, index, false).value(), page.value());  // cached once
+    }
+    EXPECT_EQ(fs().cache_page(f, 3, false).value()[10], 0);
+    EXPECT_TRUE(ramfs_node(f).is_borrowed());
+    EXPECT_EQ(ramfs_node(f).cached_page_count(), 4u);
+    EXPECT_EQ(fs().stats().owned_data_bytes, 0u);  // a cache of the initrd: not counted
+    EXPECT_EQ(fs().stats().cached_borrowed_bytes, 4 * k_data_page_size);
+    // A writable shared mapping needs the file's own pages: the file is
+    // copied (4 pages: exactly the limit) and the cache goes.
+    auto shared = fs().cache_page(f, 1, true);
+    ASSERT_FALSE(shared.is_error());
+    EXPECT_FALSE(ramfs_node(f).is_borrowed());
+    EXPECT_EQ(ramfs_node(f).cached_page_count(), 0u);
+    EXPECT_EQ(fs().stats().owned_data_bytes, 4 * k_data_page_size);
+    EXPECT_EQ(shared.value()[0], 'b');
+    ASSERT_EQ(fs().write(f, k_data_page_size, bytes_of("w")).value(), 1u);
+    EXPECT_EQ(shared.value()[0], 'w');
+}
+
+TEST_F(RamfsCacheTest, OnlyRegularFiles) {
+    EXPECT_EQ(error_of(fs().cache_page(m_root, 0, false)), Error::IsADirectory);
+}
+
+}  // namespace

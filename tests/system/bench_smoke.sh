@@ -18,6 +18,11 @@ done
 # Every user-space row has a figure on both kernels.
 user_rows=$(grep -c '^user: ' <<<"$out") || fail "no user-space rows"
 [[ $user_rows -ge 10 ]] || fail "only $user_rows user-space rows"
+# fsbench's rows (program loading, file layer) are among them.
+for row in '^user: fork\+execve\+wait of a 1 MB static program' '^user: memory per process, 20 live copies .*, KiB +[0-9]+ +[0-9]+ ' \
+           '^user: open\+read 4 KiB\+close ' '^user: stat of a path 5 components deep '; do
+    grep -Eq "$row" <<<"$out" || fail "no row matching $row"
+done
 python3 - "$json" <<'PY' || fail "the JSON is not a complete table"
 import json, sys
 table = json.load(open(sys.argv[1]))

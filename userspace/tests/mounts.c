@@ -75,6 +75,13 @@ static void test_mount_crossing(void) {
     CHECK(fd >= 0);
     CHECK_ERR(umount(DIR_ "/m"), EBUSY);
     close(fd);
+    /* An open file without a name any more pins it just as well. */
+    write_file(DIR_ "/m/gone", "gone");
+    fd = open(DIR_ "/m/gone", O_RDONLY);
+    CHECK(fd >= 0);
+    CHECK_EQ(unlink(DIR_ "/m/gone"), 0);
+    CHECK_ERR(umount(DIR_ "/m"), EBUSY);
+    close(fd);
     CHECK_EQ(chdir(DIR_ "/m"), 0);
     CHECK_ERR(umount(DIR_ "/m"), EBUSY);
     CHECK_EQ(chdir("/"), 0);

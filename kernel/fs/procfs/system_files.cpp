@@ -7,6 +7,7 @@
 #include "kernel/arch/aarch64/user_mode.h"
 #include "kernel/drivers/pl031.h"
 #include "kernel/fs/procfs/proc_format.h"
+#include "kernel/fs/vfs.h"
 #include "kernel/lib/random.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmm.h"
@@ -45,9 +46,13 @@ ErrorOr<void> write_meminfo(TextBuffer& out) {
     MemInfo info {};
     info.total = pmm.total_pages * k_page_kb;
     info.free = pmm.free_pages * k_page_kb;
-    // Nothing is reclaimable without losing data (no page cache yet, no
-    // swap): what is free is what is available.
-    info.available = info.free;
+    // The page cache: tmpfs's file data (Shmem, counted in Cached as Linux
+    // counts shmem) and its clean copies of initrd files, which are all
+    // that can be reclaimed (no swap): available is free plus those.
+    auto cache = fs::page_cache_pages();
+    info.shmem = cache.data * k_page_kb;
+    info.cached = (cache.data + cache.clean) * k_page_kb;
+    info.available = info.free + cache.clean * k_page_kb;
     // The kernel heap's live objects; Akuma's heap has no reclaimable
     // caches worth reporting (empty slabs return to the PMM on request).
     info.slab = heap.bytes_in_use / 1024;
