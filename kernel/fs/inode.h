@@ -122,8 +122,14 @@ private:
     // DCACHE_MOUNTED), so the path walk asks the mount table only here.
     uint32_t m_mounts_on_top { 0 };
 
+    // Some mapping has mapped one of its pages (the page cache), so
+    // shrinking it must unmap what lies past the new end (vfs.cpp).
+    bool m_ever_mapped { false };
+
 public:
     bool is_mount_point() const { return m_mounts_on_top != 0; }
+    bool ever_mapped() const { return __atomic_load_n(&m_ever_mapped, __ATOMIC_RELAXED); }
+    void set_ever_mapped() { __atomic_store_n(&m_ever_mapped, true, __ATOMIC_RELAXED); }
 };
 
 struct DirEntryView {

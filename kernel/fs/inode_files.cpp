@@ -3,6 +3,7 @@
 #include <new>
 
 #include "kernel/fs/file_system.h"
+#include "kernel/fs/vfs.h"
 #include "kernel/fs/vfs_lock.h"
 #include "kernel/syscalls/linux_abi.h"
 
@@ -37,8 +38,12 @@ ErrorOr<size_t> RegularFile::write_at(std::span<const uint8_t> data, uint64_t& o
 ErrorOr<void> RegularFile::truncate(uint64_t size) {
     if (!is_writable())
         return Error::Invalid;
-    VfsLockGuard guard;
-    return inode()->file_system().truncate(inode(), size);
+    {
+        VfsLockGuard guard;
+        TRY(inode()->file_system().truncate(inode(), size));
+    }
+    unmap_truncated_pages(inode(), size);
+    return {};
 }
 
 // tmpfs keeps everything in memory: once the descriptor is valid there is

@@ -15,6 +15,7 @@
 #include "kernel/lib/kprint.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/proc/address_space.h"
+#include "kernel/proc/process.h"
 #include "kernel/sched/mutex.h"
 #include "kernel/syscalls/linux_abi.h"
 
@@ -59,6 +60,7 @@ ErrorOr<void> with_mapped_page(const void* file, uint64_t index, bool writable_s
     VfsLockGuard guard;
     InodeRef inode = mapped_inode(file);
     uint8_t* page = TRY(fs_of(inode).cache_page(inode, index, writable_share));
+    inode->set_ever_mapped();
     return use(context, mm::linear_virt_to_phys(page));
 }
 
@@ -269,6 +271,33 @@ ErrorOr<size_t> read_for_exec(const InodeRef& file, std::span<uint8_t> buffer) {
     return read;
 }
 
+void unmap_truncated_pages(const InodeRef& inode, uint64_t size) {
+    // Mapped pages past the new end go from every mapping (Linux's
+    // truncate_pagecache): outside the VFS lock, since faults take an
+    // address space's lock before it.
+    if (inode->ever_mapped())
+        proc::unmap_file_pages_everywhere(inode.get(), (size + mm::k_page_size - 1) & ~(mm::k_page_size - 1));
+}
+
+
+namespace {
+
+ErrorOr<void> truncate_locked(const InodeRef& inode, uint64_t size) {
+    if (inode->is_directory())
+        return Error::IsADirectory;
+    if (inode->type() != InodeType::Regular)
+        return Error::Invalid;
+    if (read_only(inode))
+        return Error::ReadOnlyFs;
+    FileSystem& fs = fs_of(inode);
+    TRY(fs.get_write_access(inode));
+    auto result = fs.truncate(inode, size);
+    fs.put_write_access(inode);
+    return result;
+}
+
+}  // namespace
+
 namespace {
 
 // What open(2) names: the inode (created if O_CREAT asks and it is missing)
@@ -406,6 +435,8 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
     const InodeRef& inode = target.inode;
     auto file = inode->type() == InodeType::CharDevice ? open_char_device(inode, flags & kept)
                                                        : open_inode_file(inode, flags & kept, write_access);
+    if ((flags & abi::k_o_trunc) && write_access)
+        unmap_truncated_pages(inode, 0);
     if (file.is_error()) {
         if (write_access)
             fs_of(inode).put_write_access(inode);
@@ -448,20 +479,17 @@ ErrorOr<size_t> describe_file_locked(File& file, std::span<char> buffer) {
 }
 
 ErrorOr<void> truncate_path(const InodeRef& base, std::string_view path, uint64_t size) {
-    VfsLockGuard guard;
-    auto inode = TRY(walk_path(name_space(), base, path, true));
-    if (inode->is_directory())
-        return Error::IsADirectory;
-    if (inode->type() != InodeType::Regular)
-        return Error::Invalid;
-    if (read_only(inode))
-        return Error::ReadOnlyFs;
-    FileSystem& fs = fs_of(inode);
-    TRY(fs.get_write_access(inode));
-    auto truncated = fs.truncate(inode, size);
-    fs.put_write_access(inode);
-    return truncated;
+    InodeRef inode;
+    {
+        VfsLockGuard guard;
+        inode = TRY(walk_path(name_space(), base, path, true));
+        TRY(truncate_locked(inode, size));
+    }
+    unmap_truncated_pages(inode, size);
+    return {};
 }
+
+
 
 InodeStat stat(const InodeRef& inode) {
     VfsLockGuard guard;

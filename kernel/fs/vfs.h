@@ -57,6 +57,11 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
 // ("pipe:[ino]"). VFS lock held. NotFound, OutOfRange.
 ErrorOr<size_t> describe_file_locked(File& file, std::span<char> buffer);
 
+// After a regular file shrank to `size` (its VFS lock let go): the pages
+// mappings hold past the new end are unmapped everywhere, so touching them
+// is SIGBUS as on Linux.
+void unmap_truncated_pages(const InodeRef& inode, uint64_t size);
+
 // truncate(2) by path (symlinks followed): IsADirectory, Invalid for other
 // non-regular files, TextBusy for a running program's file.
 ErrorOr<void> truncate_path(const InodeRef& base, std::string_view path, uint64_t size);

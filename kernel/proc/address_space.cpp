@@ -314,6 +314,16 @@ ErrorOr<void> AddressSpace::unmap_locked(VirtAddr start, VirtAddr end) {
     return {};
 }
 
+void AddressSpace::unmap_file_pages(const void* file, uint64_t from_offset) {
+    sched::MutexGuard guard(m_lock);
+    for (const Vma& vma : m_vmas) {
+        if (vma.file != file || vma.kind != mm::VmaKind::File || vma.file_offset + vma.size() <= from_offset)
+            continue;
+        VirtAddr from = from_offset > vma.file_offset ? vma.start + (from_offset - vma.file_offset) : vma.start;
+        release_pages(from, vma.end);
+    }
+}
+
 ErrorOr<VirtAddr> AddressSpace::remap(VirtAddr old_start, uint64_t old_size, uint64_t new_size, bool may_move,
                                       std::optional<VirtAddr> fixed_address) {
     sched::MutexGuard guard(m_lock);

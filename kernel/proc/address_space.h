@@ -109,6 +109,10 @@ public:
     ErrorOr<mm::VirtAddr> map(const MapRequest& request);
     ErrorOr<void> unmap(mm::VirtAddr start, uint64_t length);
     ErrorOr<void> protect(mm::VirtAddr start, uint64_t length, uint32_t prot);
+    // The file shrank: unmaps, in every mmap of `file`, the pages that map
+    // file offsets at or past `from_offset` (page-aligned), private copies
+    // included, as Linux's truncate does (a later touch is SIGBUS).
+    void unmap_file_pages(const void* file, uint64_t from_offset);
     // mremap(2) of [old_start, old_start + old_size) (one mapping, else
     // Fault) to new_size bytes: shrinking unmaps the tail; growing extends in
     // place if the pages after it are free, else moves the mapping (its

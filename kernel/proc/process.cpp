@@ -8,6 +8,7 @@
 #include "kernel/fs/fd_table.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/lib/kprint.h"
+#include "kernel/lib/vector.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/mm/user_access.h"
@@ -221,6 +222,34 @@ void clear_child_tid(Task& task, Process& process) {
 }  // namespace
 
 IntrusiveList<Process, &Process::all_link>& all_processes_locked() { return g_processes; }
+
+void unmap_file_pages_everywhere(const void* file, uint64_t from_offset) {
+    // The resources lock keeps every address space alive while it is used;
+    // the list of them is taken under the scheduler lock, sized first since
+    // nothing may be allocated under it.
+    ProcessResourcesGuard resources;
+    Vector<AddressSpace*, mm::HeapAllocator> spaces;
+    for (;;) {
+        size_t count;
+        {
+            sched::SchedulerLockGuard guard;
+            count = g_processes.size();
+        }
+        if (spaces.try_reserve(count + 8).is_error())
+            break;  // out of memory: the pages already mapped stay (the size check still gives SIGBUS)
+        sched::SchedulerLockGuard guard;
+        if (g_processes.size() > spaces.capacity())
+            continue;
+        spaces.clear();
+        g_processes.for_each([&](Process& process) {
+            if (process.space && !process.space_borrowed)
+                (void)spaces.try_append(process.space);  // reserved
+        });
+        break;
+    }
+    for (AddressSpace* space : spaces)
+        space->unmap_file_pages(file, from_offset);
+}
 
 Process* find_process_locked(int pid) {
     Process* found = nullptr;

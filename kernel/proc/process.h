@@ -366,6 +366,11 @@ int last_allocated_pid();
 Process* find_process_locked(int pid);
 Task* find_task_locked(int tid);
 IntrusiveList<Process, &Process::all_link>& all_processes_locked();
+// A mapped file shrank: every address space unmaps its pages at file
+// offsets from `from_offset` on (AddressSpace::unmap_file_pages). Takes the
+// process resources lock, then each space's: not with the VFS lock held by
+// a fault's order (call it after the truncation, outside the VFS lock).
+void unmap_file_pages_everywhere(const void* file, uint64_t from_offset);
 ErrorOr<Process*> allocate_process(Process* parent);
 ErrorOr<Task*> allocate_task(Process& process);
 int allocate_pid_locked();

@@ -146,6 +146,27 @@ static void test_sigbus_past_end(void) {
         CHECK_EQ(map[2 * PAGE + 1], 0);
         munmap(map, 3 * PAGE);
     }
+    /* Truncating unmaps what lies past the new end, even pages already
+     * touched (and private copies): touching them again is SIGBUS. */
+    CHECK_EQ(ftruncate(fd, 3 * PAGE), 0);
+    map = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    char *copy = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    CHECK(map != MAP_FAILED && copy != MAP_FAILED);
+    if (map != MAP_FAILED && copy != MAP_FAILED) {
+        map[2 * PAGE] = 'T';
+        CHECK_EQ(copy[2 * PAGE], 'T');
+        copy[2 * PAGE + 1] = 'C'; /* a private copy of that page */
+        CHECK_EQ(ftruncate(fd, PAGE + 10), 0);
+        CHECK_EQ(touch(map + 2 * PAGE), SIGBUS);
+        CHECK_EQ(touch(copy + 2 * PAGE), SIGBUS);
+        CHECK_EQ(touch(map + PAGE + 9), 0);
+        CHECK_EQ(map[PAGE + 10], 0); /* the rest of the last page: cleared */
+        CHECK_EQ(ftruncate(fd, 3 * PAGE), 0);
+        CHECK_EQ(touch(map + 2 * PAGE), 0);
+        CHECK_EQ(map[2 * PAGE], 0); /* grown back: zeros, not the old bytes */
+        munmap(map, 3 * PAGE);
+        munmap(copy, 3 * PAGE);
+    }
     /* The same for a private mapping. */
     CHECK_EQ(ftruncate(fd, 100), 0);
     map = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
