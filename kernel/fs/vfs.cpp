@@ -413,6 +413,11 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
             return Error::NotADirectory;
         if (inode->is_directory() && (writes || (flags & abi::k_o_creat)))
             return Error::IsADirectory;
+        if (inode->type() == InodeType::CharDevice) {
+            const Mount* mount = g_mounts->mount_of(*inode);
+            if (mount && (mount->flags & k_mount_no_dev))
+                return Error::AccessDenied;  // a nodev mount, as Linux's may_open_dev
+        }
         if (inode->type() == InodeType::Regular) {
             if (writes && read_only(inode))
                 return Error::ReadOnlyFs;
@@ -494,6 +499,12 @@ ErrorOr<void> truncate_path(const InodeRef& base, std::string_view path, uint64_
 InodeStat stat(const InodeRef& inode) {
     VfsLockGuard guard;
     return fs_of(inode).stat(inode);
+}
+
+uint32_t mount_flags(const InodeRef& inode) {
+    VfsLockGuard guard;
+    const Mount* mount = g_mounts->mount_of(*inode);
+    return mount ? mount->flags : 0;
 }
 
 FileSystemStats statfs(const InodeRef& inode) {

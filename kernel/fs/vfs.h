@@ -79,6 +79,8 @@ ErrorOr<void> rename(const InodeRef& old_base, std::string_view old_path, const 
 // readlink(2): copies the target (not NUL-terminated); returns its length.
 ErrorOr<size_t> read_link(const InodeRef& base, std::string_view path, std::span<char> buffer);
 InodeStat stat(const InodeRef& inode);
+// The flags of the mount an inode is on (k_mount_* of mount_table.h).
+uint32_t mount_flags(const InodeRef& inode);
 // statfs(2): the file system's figures and the mount's flags (ST_*).
 FileSystemStats statfs(const InodeRef& inode);
 // chmod (permission bits only), chown, utimensat: under the VFS lock.

@@ -305,13 +305,28 @@ ErrorOr<void> AddressSpace::unmap(VirtAddr start, uint64_t length) {
 
 ErrorOr<void> AddressSpace::unmap_locked(VirtAddr start, VirtAddr end) {
     bool removed_shared = false;
+    bool removed_file = false;
     TRY(m_vmas.remove_range(start, end, [&](const Vma& piece) {
         release_pages(piece.start, piece.end);
-        removed_shared |= piece.shared;
+        bool shared_memory = piece.shared && piece.kind == mm::VmaKind::Anonymous;
+        removed_shared |= shared_memory;
+        removed_file |= piece.file && !shared_memory;
     }));
     if (removed_shared)
         forget_unused_shared_memory();
+    if (removed_file)
+        forget_unused_files();
     return {};
+}
+
+void AddressSpace::forget_unused_files() {
+    for (size_t i = m_pinned_files.size(); i-- > 0;) {
+        bool used = false;
+        for (const Vma& vma : m_vmas)
+            used |= vma.file == m_pinned_files[i].file;
+        if (!used)
+            g_file_ops.unpin(m_pinned_files.remove(i).pin);
+    }
 }
 
 void AddressSpace::unmap_file_pages(const void* file, uint64_t from_offset) {

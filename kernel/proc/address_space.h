@@ -215,6 +215,9 @@ private:
     // Drops this space's references to the shared memory objects no VMA of
     // it uses any more (after an unmap).
     void forget_unused_shared_memory();
+    // Unpins the files no VMA maps any more (after an unmap), so nothing
+    // keeps an unmapped file (and its file system: umount) busy.
+    void forget_unused_files();
     ErrorOr<void> check_mapped_locked(mm::VirtAddr start, mm::VirtAddr end) const;
     ErrorOr<void> write_to_present_page(const mm::Vma& vma, mm::VirtAddr page, uint64_t& entry);
     ErrorOr<void> copy_pages_into(AddressSpace& child);

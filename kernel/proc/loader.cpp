@@ -1,6 +1,7 @@
 #include "kernel/proc/loader.h"
 
 #include "kernel/arch/aarch64/user_mode.h"
+#include "kernel/fs/mount_table.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/lib/random.h"
@@ -88,6 +89,8 @@ ErrorOr<ElfImage> parse_executable(const fs::InodeRef& file, std::string_view pa
 ErrorOr<void> check_executable(const fs::InodeRef& file) {
     if (file->type() != fs::InodeType::Regular || (file->mode() & 0111) == 0)
         return Error::AccessDenied;
+    if (fs::mount_flags(file) & fs::k_mount_no_exec)
+        return Error::AccessDenied;  // a noexec mount, as Linux's path_noexec
     return {};
 }
 

@@ -1,5 +1,6 @@
 // brk, mmap, munmap, mprotect, madvise: argument checking as Linux does it,
 // then the address space (kernel/proc/address_space.h).
+#include "kernel/fs/mount_table.h"
 #include "kernel/proc/user_layout.h"
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/linux_abi.h"
@@ -66,6 +67,13 @@ int64_t sys_mmap(const SyscallArgs& args) {
             if ((prot & abi::k_prot_write) && !may_write)
                 return error_result(Error::AccessDenied);
             request.max_prot = abi::k_prot_read | abi::k_prot_exec | (may_write ? abi::k_prot_write : 0);
+        }
+        // A noexec mount: no executable mapping now (EPERM) or later
+        // (mprotect: EACCES), as Linux's do_mmap.
+        if (fs::mount_flags(inode) & fs::k_mount_no_exec) {
+            if (prot & abi::k_prot_exec)
+                return error_result(Error::NotPermitted);
+            request.max_prot &= ~uint32_t { abi::k_prot_exec };
         }
         uint64_t size = fs::stat(inode).size;
         request.kind = mm::VmaKind::File;

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -304,6 +305,48 @@ static void test_fallocate_truncate_statfs(void) {
     check_end();
 }
 
+static void test_mount_flags(void) {
+    check_begin("noexec and nodev mounts: execve EACCES, mmap PROT_EXEC EPERM, device nodes EACCES");
+    CHECK_EQ(mkdir(DIR_ "/x", 0755), 0);
+    CHECK_EQ(mount("none", DIR_ "/x", "tmpfs", MS_NOEXEC | MS_NODEV, NULL), 0);
+    /* A copy of this very program, executable but on a noexec mount. */
+    int in = open("/proc/self/exe", O_RDONLY);
+    int out = open(DIR_ "/x/prog", O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    CHECK(in >= 0 && out >= 0);
+    static char buffer[65536];
+    for (;;) {
+        ssize_t got = read(in, buffer, sizeof buffer);
+        if (got <= 0)
+            break;
+        CHECK_EQ(write(out, buffer, (size_t)got), got);
+    }
+    close(in);
+    close(out);
+    char *argv[] = { DIR_ "/x/prog", NULL };
+    char *envp[] = { NULL };
+    CHECK_ERR(execve(argv[0], argv, envp), EACCES);
+    int fd = open(DIR_ "/x/prog", O_RDONLY);
+    CHECK(fd >= 0);
+    CHECK_ERR((long)mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0), EPERM);
+    char *map = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+    CHECK(map != MAP_FAILED);
+    if (map != MAP_FAILED) {
+        CHECK_ERR(mprotect(map, 4096, PROT_READ | PROT_EXEC), EACCES);
+        munmap(map, 4096);
+    }
+    close(fd);
+    struct statfs sfs;
+    CHECK_EQ(statfs(DIR_ "/x", &sfs), 0);
+    CHECK((sfs.f_flags & ST_NOEXEC) && (sfs.f_flags & ST_NODEV));
+    CHECK_EQ(mknod(DIR_ "/x/zero", S_IFCHR | 0600, makedev(1, 5)), 0);
+    CHECK_ERR(open(DIR_ "/x/zero", O_RDONLY), EACCES);
+    CHECK_EQ(unlink(DIR_ "/x/zero"), 0);
+    CHECK_EQ(unlink(DIR_ "/x/prog"), 0);
+    CHECK_EQ(umount(DIR_ "/x"), 0);
+    CHECK_EQ(rmdir(DIR_ "/x"), 0);
+    check_end();
+}
+
 static void check_device(const char *path, unsigned major_number, unsigned minor_number) {
     struct stat st;
     CHECK_EQ(stat(path, &st), 0);
@@ -362,6 +405,7 @@ int main(void) {
     test_rename_and_unlink();
     test_fallocate_truncate_statfs();
     test_devices();
+    test_mount_flags();
     rmdir(DIR_);
     check_exit();
     return 0;
