@@ -36,6 +36,8 @@ ErrorOr<void> FileSystem::allocate(const InodeRef&, uint64_t, uint64_t, bool) { 
 
 ErrorOr<uint8_t*> FileSystem::cache_page(const InodeRef&, uint64_t, bool) { return Error::NotSupported; }
 
+ErrorOr<uint8_t*> FileSystem::cached_page(const InodeRef&, uint64_t) { return Error::NotFound; }
+
 ErrorOr<size_t> FileSystem::read(const InodeRef& inode, uint64_t, std::span<uint8_t>) {
     return inode->is_directory() ? Error::IsADirectory : Error::Invalid;
 }

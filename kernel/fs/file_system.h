@@ -108,6 +108,9 @@ public:
     // share) before the VFS lock is let go. NotSupported by default: the
     // mapping then copies the bytes with read().
     virtual ErrorOr<uint8_t*> cache_page(const InodeRef& inode, uint64_t index, bool writable_share);
+    // The page at `index` if the cache already holds it (no allocation, no
+    // copy): for fault-around. NotFound otherwise.
+    virtual ErrorOr<uint8_t*> cached_page(const InodeRef& inode, uint64_t index);
     virtual ErrorOr<size_t> write(const InodeRef& inode, uint64_t offset, std::span<const uint8_t> data);
     virtual ErrorOr<void> truncate(const InodeRef& inode, uint64_t size);
 

@@ -483,6 +483,16 @@ ErrorOr<void> Ramfs::copy_borrowed_data(RamfsInode& file) {
     return {};
 }
 
+ErrorOr<uint8_t*> Ramfs::cached_page(const InodeRef& inode, uint64_t index) {
+    RamfsInode* file = TRY(regular_file(inode));
+    if (index >= round_up(file->m_size, k_data_page_size) / k_data_page_size)
+        return Error::OutOfRange;
+    uint8_t* page = file->m_borrowed_data ? file->m_cache.find(index) : file->m_pages.find(index);
+    if (!page)
+        return Error::NotFound;
+    return page;
+}
+
 ErrorOr<uint8_t*> Ramfs::cache_page(const InodeRef& inode, uint64_t index, bool writable_share) {
     RamfsInode* file = TRY(regular_file(inode));
     if (index >= round_up(file->m_size, k_data_page_size) / k_data_page_size)

@@ -64,6 +64,17 @@ ErrorOr<void> with_mapped_page(const void* file, uint64_t index, bool writable_s
     return use(context, mm::linear_virt_to_phys(page));
 }
 
+void with_cached_mapped_pages(const void* file, uint64_t first, uint64_t count,
+                              void (*use)(void* context, uint64_t index, mm::PhysAddr frame), void* context) {
+    VfsLockGuard guard;
+    InodeRef inode = mapped_inode(file);
+    for (uint64_t index = first; index < first + count; ++index) {
+        auto page = fs_of(inode).cached_page(inode, index);
+        if (!page.is_error())
+            use(context, index, mm::linear_virt_to_phys(page.value()));
+    }
+}
+
 // Pins, unpins and write denials need no VFS lock (inode references and
 // write counts are atomic): address spaces are torn down under the process
 // resources lock, which comes after the VFS lock in the lock order.
@@ -214,7 +225,8 @@ ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initram
         TRY(make_mount_points(fs));
     }
     proc::set_mapped_file_ops({ read_mapped_file, pin_mapped_file, unpin_mapped_file, deny_write_to_mapped_file,
-                                allow_write_to_mapped_file, with_mapped_page });
+                                allow_write_to_mapped_file, with_mapped_page,
+                                with_cached_mapped_pages });
     ErrorOr<void> result {};
     if (initrd.empty()) {
         kprintln("[VFS] no initrd: the root file system holds only the mount points");

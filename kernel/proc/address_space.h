@@ -49,6 +49,10 @@ struct MappedFileOps {
     // OutOfRange: past the end of the file (SIGBUS).
     ErrorOr<void> (*with_page)(const void* file, uint64_t index, bool writable_share,
                                ErrorOr<void> (*use)(void* context, mm::PhysAddr frame), void* context);
+    // Fault-around: use(context, index, frame) for each page in [first,
+    // first + count) the cache already holds, under one hold of that lock.
+    void (*with_cached_pages)(const void* file, uint64_t first, uint64_t count,
+                              void (*use)(void* context, uint64_t index, mm::PhysAddr frame), void* context);
 };
 void set_mapped_file_ops(const MappedFileOps& ops);
 
@@ -208,6 +212,8 @@ private:
                                               mm::VirtAddr new_start, uint64_t new_size);
     bool maps_from_page_cache(const mm::Vma& vma, mm::VirtAddr page, FaultAccess access) const;
     ErrorOr<void> map_file_page(const mm::Vma& vma, mm::VirtAddr page);
+    void map_around(const mm::Vma& vma, mm::VirtAddr page);
+    ErrorOr<void> map_cache_frame(const mm::Vma& vma, mm::VirtAddr page, mm::PhysAddr frame);
     template <typename Use>
     ErrorOr<void> with_file_page(const mm::Vma& vma, mm::VirtAddr page, Use&& use) const;
     template <typename Use>
