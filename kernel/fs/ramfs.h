@@ -1,4 +1,6 @@
-// Ramfs: the in-memory root file system. Inodes are reference counted
+// Ramfs: tmpfs, the in-memory FileSystem (file_system.h) of the root (the
+// initrd unpacked), /dev, /tmp, /run, /dev/shm and every `mount -t tmpfs`.
+// Its data pages are also its page cache (cache_page). Inodes are reference counted
 // (InodeRef); directory entries own references to their children, and
 // directories point back at their parent without owning it, so the tree has
 // no cycles. Regular files either borrow their bytes (zero-copy from the
