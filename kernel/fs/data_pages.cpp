@@ -22,6 +22,8 @@ void* allocate_data_page() {
 // its own and the page goes when the last holder lets go.
 void free_data_page(void* page) { mm::drop_sharer(mm::linear_virt_to_phys(page)); }
 
+void data_page_written(void* page) { mm::set_icache_dirty(mm::linear_virt_to_phys(page)); }
+
 bool data_page_in_use(const void* page) { return mm::extra_sharers(mm::linear_virt_to_phys(page)) != 0; }
 
 } // namespace akuma::fs

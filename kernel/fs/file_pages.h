@@ -30,6 +30,9 @@ void free_data_page(void* page);
 // Whether anything besides its file holds the page (a mapping: the page
 // cache's pages are mapped into processes). Host tests: never.
 bool data_page_in_use(const void* page);
+// The kernel is about to write into the page: code mapped from it must be
+// synchronised again (mm::set_icache_dirty). Host tests: nothing.
+void data_page_written(void* page);
 
 class FilePages {
 public:

@@ -576,6 +576,7 @@ ErrorOr<size_t> Ramfs::write(const InodeRef& inode, uint64_t offset, std::span<c
                 return page.error();
             break; // what was written stays: a short write
         }
+        data_page_written(page.value());
         __builtin_memcpy(page.value() + in_page, data.data() + done, chunk);
         done += chunk;
     }
@@ -604,8 +605,10 @@ ErrorOr<void> Ramfs::truncate(const InodeRef& inode, uint64_t size) {
             file->m_pages.remove_from(round_up(size, k_data_page_size) / k_data_page_size);
             size_t in_page = size % k_data_page_size;
             uint8_t* last = in_page ? file->m_pages.find(size / k_data_page_size) : nullptr;
-            if (last)
+            if (last) {
+                data_page_written(last);
                 __builtin_memset(last + in_page, 0, k_data_page_size - in_page);
+            }
         }
         file->m_size = size; // growing leaves a hole
     }

@@ -8,13 +8,30 @@ namespace akuma::mm {
 
 namespace {
 constinit IrqSpinLock g_share_lock {};
+constexpr uint32_t k_icache_clean = 1u << 31;
+constexpr uint32_t k_sharers_mask = k_icache_clean - 1;
+uint32_t owner_data(PhysAddr frame) { return page_descriptor(frame)->owner_data; }
 }  // namespace
 
-uint32_t extra_sharers(PhysAddr frame) { return page_descriptor(frame)->owner_data; }
+uint32_t extra_sharers(PhysAddr frame) { return owner_data(frame) & k_sharers_mask; }
 
 void add_sharer(PhysAddr frame) {
     SpinLockGuard guard(g_share_lock);
-    set_page_owner_data(frame, extra_sharers(frame) + 1);
+    set_page_owner_data(frame, owner_data(frame) + 1);
+}
+
+bool icache_clean(PhysAddr frame) { return owner_data(frame) & k_icache_clean; }
+
+void set_icache_clean(PhysAddr frame) {
+    SpinLockGuard guard(g_share_lock);
+    set_page_owner_data(frame, owner_data(frame) | k_icache_clean);
+}
+
+void set_icache_dirty(PhysAddr frame) {
+    if (!icache_clean(frame))
+        return;
+    SpinLockGuard guard(g_share_lock);
+    set_page_owner_data(frame, owner_data(frame) & ~k_icache_clean);
 }
 
 void mark_code_frame(PhysAddr frame) {
@@ -49,7 +66,7 @@ void free_user_frame(PhysAddr frame, const PageDescriptor& page) {
         uint32_t extra = extra_sharers(frame);
         last = extra == 0;
         if (!last)
-            set_page_owner_data(frame, extra - 1);
+            set_page_owner_data(frame, owner_data(frame) - 1);
     }
     if (last)
         free_user_frame(frame, page);
@@ -60,7 +77,8 @@ void free_user_frame(PhysAddr frame, const PageDescriptor& page) {
 void drop_sharer(PhysAddr frame) {
     const PageDescriptor& page = *page_descriptor(frame);
     // The common case needs no lock: with no other holder, nobody else can
-    // add one (only a holder can, and this one is busy dropping it).
+    // add one (only a holder can, and this one is busy dropping it). (A
+    // clean page-cache frame has its top bit set: the locked path.)
     if (page.owner_data == 0)
         free_user_frame(frame, page);
     else

@@ -32,4 +32,13 @@ void drop_sharer(PhysAddr frame);
 // hardware this costs ~320 instructions a page.
 void mark_code_frame(PhysAddr frame);
 
+// Whether the frame's bytes have reached instruction fetch since it was last
+// written by the kernel or mapped writable (Linux's PG_dcache_clean): a
+// page-cache frame mapped executable by many processes needs its caches
+// synchronised once, not at every mapping. A fresh frame is not clean.
+// Kept in the top bit of the owner data, beside the share count.
+bool icache_clean(PhysAddr frame);
+void set_icache_clean(PhysAddr frame);
+void set_icache_dirty(PhysAddr frame);
+
 }  // namespace akuma::mm

@@ -650,13 +650,18 @@ void AddressSpace::map_around(const Vma& vma, VirtAddr page) {
 // Maps the page cache's frame at `page` and takes this space's share
 // (under the VFS lock, which keeps the file from dropping it meanwhile).
 ErrorOr<void> AddressSpace::map_cache_frame(const Vma& vma, VirtAddr page, PhysAddr frame) {
-    if (vma.prot & mm::k_prot_exec) {  // what the kernel wrote into the file, visible to fetch
-        mark_code_frame(frame);
-        arch::sync_icache(mm::phys_to_virt(frame), k_page_size);
-    }
     // A private mapping never writes the file's page: read-only until the
     // first write copies it.
     uint32_t prot = vma.shared ? vma.prot : vma.prot & ~mm::k_prot_write;
+    if (prot & mm::k_prot_write)
+        mm::set_icache_dirty(frame);  // stores may come through this mapping
+    if ((vma.prot & mm::k_prot_exec) && !mm::icache_clean(frame)) {
+        // What was written into the file, visible to fetch: once per frame
+        // until it is written again (the file layer marks it dirty then).
+        mark_code_frame(frame);
+        arch::sync_icache(mm::phys_to_virt(frame), k_page_size);
+        mm::set_icache_clean(frame);
+    }
     mm::PageTable<UserTableEnv> table(m_env, m_root);
     TRY(table.map(page, frame, k_page_size, page_flags_for_prot(prot), false));
     add_sharer(frame);
@@ -678,6 +683,7 @@ ErrorOr<void> AddressSpace::write_to_present_page(const Vma& vma, VirtAddr page,
     uint32_t flags = page_flags_for_prot(vma.prot);
     if (vma.shared || extra_sharers(frame) == 0) {
         // The other sharers are gone (exited, unmapped or copied): no copy.
+        mm::set_icache_dirty(frame);
         replace_page_entry(m_env, slot, page, page_entry(frame, flags));
         return {};
     }

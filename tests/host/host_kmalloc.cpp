@@ -74,5 +74,6 @@ namespace akuma::fs {
 void* allocate_data_page() { return mm::kzalloc(k_data_page_size, k_data_page_size); }
 void free_data_page(void* page) { mm::kfree(page); }
 bool data_page_in_use(const void*) { return false; }
+void data_page_written(void*) {}
 
 }  // namespace akuma::fs
