@@ -285,8 +285,8 @@ ErrorOr<size_t> read_for_exec(const InodeRef& file, std::span<uint8_t> buffer) {
 
 void unmap_truncated_pages(const InodeRef& inode, uint64_t size) {
     // Mapped pages past the new end go from every mapping (Linux's
-    // truncate_pagecache): outside the VFS lock, since faults take an
-    // address space's lock before it.
+    // truncate_pagecache): outside the VFS lock, since the process
+    // resources lock and address spaces' locks come before it.
     if (inode->ever_mapped())
         proc::unmap_file_pages_everywhere(inode.get(), (size + mm::k_page_size - 1) & ~(mm::k_page_size - 1));
 }

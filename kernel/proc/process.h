@@ -368,8 +368,8 @@ Task* find_task_locked(int tid);
 IntrusiveList<Process, &Process::all_link>& all_processes_locked();
 // A mapped file shrank: every address space unmaps its pages at file
 // offsets from `from_offset` on (AddressSpace::unmap_file_pages). Takes the
-// process resources lock, then each space's: not with the VFS lock held by
-// a fault's order (call it after the truncation, outside the VFS lock).
+// process resources lock, then each space's: both come before the VFS lock
+// (call it after the truncation, with the VFS lock let go).
 void unmap_file_pages_everywhere(const void* file, uint64_t from_offset);
 ErrorOr<Process*> allocate_process(Process* parent);
 ErrorOr<Task*> allocate_task(Process& process);

@@ -366,8 +366,10 @@ ErrorOr<InodeRef> Procfs::lookup(const InodeRef& directory, std::string_view nam
 }
 
 // Links are resolved when they are looked up: their targets follow the
-// processes, which change under the process locks (after the VFS lock in
-// the lock order, so they may be taken here).
+// processes, read under the process resources lock, which comes before the
+// VFS lock (page faults hold an address space's lock, ordered after the
+// resources lock, when they take the VFS lock): the VFS lock is let go
+// while they are read.
 ErrorOr<InodeRef> Procfs::lookup_link(Node node, int pid, int fd) {
     switch (node) {
     case Node::Self: return make_link(node, 0, -1, number_name(proc::current_process()->pid));
@@ -380,14 +382,20 @@ ErrorOr<InodeRef> Procfs::lookup_link(Node node, int pid, int fd) {
         auto* path = static_cast<char*>(mm::kmalloc(fs::k_max_path));
         if (!path)
             return Error::NoMemory;
-        auto length = process_exe_path(pid, { path, fs::k_max_path });
+        auto length = [&] {
+            fs::VfsLockReleased released;  // the process resources lock comes first
+            return process_exe_path(pid, { path, fs::k_max_path });
+        }();
         auto inode = length.is_error() ? ErrorOr<InodeRef>(length.error())
                                        : make_link(node, pid, -1, { path, length.value() });
         mm::kfree(path);
         return inode;
     }
     case Node::ProcessCwd: {
-        InodeRef cwd = TRY(process_cwd(pid));
+        InodeRef cwd = TRY([&] {
+            fs::VfsLockReleased released;  // the process resources lock comes first
+            return process_cwd(pid);
+        }());
         auto* path = static_cast<char*>(mm::kmalloc(fs::k_max_path));
         if (!path)
             return Error::NoMemory;
@@ -398,7 +406,10 @@ ErrorOr<InodeRef> Procfs::lookup_link(Node node, int pid, int fd) {
         return inode;
     }
     case Node::ProcessFd: {
-        fs::File* file = TRY(process_open_file(pid, fd));
+        fs::File* file = TRY([&] {
+            fs::VfsLockReleased released;  // the process resources lock comes first
+            return process_open_file(pid, fd);
+        }());
         auto inode = [&]() -> ErrorOr<InodeRef> {
             auto* path = static_cast<char*>(mm::kmalloc(fs::k_max_path));
             if (!path)
@@ -451,7 +462,10 @@ ErrorOr<std::optional<fs::DirEntryView>> Procfs::directory_entry(const InodeRef&
     if (dir.node() == Node::Root)
         TRY(list_process_ids(numbers));
     else
-        TRY(process_open_fds(dir.pid(), numbers));
+        TRY([&] {
+            fs::VfsLockReleased released;  // the process resources lock comes first
+            return process_open_fds(dir.pid(), numbers);
+        }());
     size_t at = index - position;
     if (at >= numbers.size())
         return std::optional<fs::DirEntryView>();
