@@ -191,16 +191,18 @@ ErrorOr<uint64_t> seek(File& file, int64_t offset, int whence) {
     return file.seek(offset, whence);
 }
 
-ErrorOr<size_t> write_readable_prefix(File& file, WriteSource& source, uint64_t& offset) {
-    size_t count = source.readable();
-    if (count == 0)
-        return Error::Fault;
-    Bounce bounce(count);
+namespace {
+
+// `count` bytes of the source in bounce chunks of at most `chunk`, each
+// copied whole and handed to write_at; the file places the first (O_APPEND:
+// at the end) and the rest follow it. A chunk that cannot be copied ends
+// the write (EFAULT if it is the first), as does a short write_at.
+ErrorOr<size_t> write_in_chunks(File& file, WriteSource& source, size_t count, size_t chunk, uint64_t& offset) {
+    Bounce bounce(smaller(count, chunk));
     if (!bounce.data())
         return Error::NoMemory;
     size_t done = 0;
     uint64_t start = offset;
-    bool first = true;
     while (done < count) {
         size_t step = smaller(bounce.size(), count - done);
         if (source.copy_next(bounce.data(), step).is_error())
@@ -209,13 +211,8 @@ ErrorOr<size_t> write_readable_prefix(File& file, WriteSource& source, uint64_t&
         auto moved = file.write_at({ bounce.data(), step }, at);
         if (moved.is_error())
             return partial(done, moved.error());
-        if (first) {
-            // The file placed the first chunk (O_APPEND: at the end); the
-            // rest follows it.
-            start = at;
-            offset = at;
-            first = false;
-        }
+        if (done == 0)
+            offset = start = at;
         done += moved.value();
         if (moved.value() < step)
             break;
@@ -223,23 +220,17 @@ ErrorOr<size_t> write_readable_prefix(File& file, WriteSource& source, uint64_t&
     return done;
 }
 
+}  // namespace
+
+ErrorOr<size_t> write_readable_prefix(File& file, WriteSource& source, uint64_t& offset) {
+    size_t count = source.readable();
+    if (count == 0)
+        return Error::Fault;
+    return write_in_chunks(file, source, count, k_bounce_chunk, offset);
+}
+
 ErrorOr<size_t> write_in_whole_chunks(File& file, WriteSource& source, size_t chunk, uint64_t& offset) {
-    Bounce bounce(smaller(source.total(), chunk));
-    if (!bounce.data())
-        return Error::NoMemory;
-    size_t done = 0;
-    while (done < source.total()) {
-        size_t step = smaller(bounce.size(), source.total() - done);
-        if (source.copy_next(bounce.data(), step).is_error())
-            return partial(done, Error::Fault);
-        auto moved = file.write_at({ bounce.data(), step }, offset);
-        if (moved.is_error())
-            return partial(done, moved.error());
-        done += moved.value();
-        if (moved.value() < step)
-            break;
-    }
-    return done;
+    return write_in_chunks(file, source, source.total(), chunk, offset);
 }
 
 }  // namespace akuma::fs

@@ -97,17 +97,24 @@ void allow_write_to_mapped_file(const void* file) {
 uint64_t ram_bytes() { return mm::pmm_stats().total_pages * mm::k_page_size; }
 
 // A tmpfs's size limit from its options (half of RAM by default); bad
-// options are Invalid, with *reason.
-ErrorOr<uint64_t> tmpfs_size(std::string_view options, const char** reason) {
+// options are Invalid, with *reason. An option other than size= is refused
+// too (mount(2) must not pretend to apply it), except for the boot
+// argument initramfs_options, which reports and ignores it (README).
+ErrorOr<uint64_t> tmpfs_size(std::string_view options, bool ignore_unsupported, const char** reason) {
     auto parsed = TRY(parse_tmpfs_options(options, ram_bytes(), reason));
-    if (!parsed.unsupported.empty())
+    if (!parsed.unsupported.empty()) {
+        if (!ignore_unsupported) {
+            *reason = "only size= is supported";
+            return Error::Invalid;
+        }
         kprintln("[VFS] tmpfs option \"{}\" not supported (only size=), ignored", parsed.unsupported);
+    }
     return parsed.size.value_or(ram_bytes() / 2);
 }
 
 ErrorOr<FileSystem*> make_tmpfs(std::string_view options, uint32_t root_mode) {
     const char* reason = nullptr;
-    auto size = tmpfs_size(options, &reason);
+    auto size = tmpfs_size(options, false, &reason);
     if (size.is_error()) {
         kprintln("[VFS] tmpfs: bad options \"{}\": {}", options, reason ? reason : "?");
         return size.error();
@@ -150,6 +157,10 @@ constexpr FileSystemType k_types[] = {
 };
 
 ErrorOr<FileSystem*> make_file_system(std::string_view type, std::string_view options) {
+    // Only tmpfs takes options (size=); the others have none Akuma honours,
+    // so any is refused rather than ignored (Linux: EINVAL for unknown ones).
+    if (!options.empty() && type != "tmpfs")
+        return Error::Invalid;
     if (type == "tmpfs")
         return make_tmpfs(options, 01777);
     if (type == "ramfs") {
@@ -196,7 +207,7 @@ ErrorOr<void> make_mount_points(Ramfs& fs) {
 
 uint64_t root_size_limit(std::string_view options) {
     const char* reason = nullptr;
-    auto size = tmpfs_size(options, &reason);
+    auto size = tmpfs_size(options, true, &reason);
     if (size.is_error()) {
         kprintln("[VFS] initramfs_options=\"{}\" ignored: {}", options, reason ? reason : "?");
         return ram_bytes() / 2;

@@ -89,8 +89,12 @@ ErrorOr<void> mount(const SyscallArgs& args) {
     TRY(copy_option(args.ptr<const char>(4), data_buffer, UserPath::k_max, data));
     if (type.empty())
         return Error::NoDevice;
+    // The source names nothing for these file systems, but a bad pointer
+    // is still EFAULT, as on Linux.
     std::string_view source;
     auto source_path = args.a[0] ? UserPath::copy(args.ptr<const char>(0)) : ErrorOr<UserPath>(Error::NotFound);
+    if (source_path.is_error() && source_path.error() != Error::NotFound)
+        return source_path.error();
     if (!source_path.is_error())
         source = source_path.value().view();
     return fs::mount(base, source.empty() ? type : source, target.view(), type, kept, data);

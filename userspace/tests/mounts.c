@@ -99,6 +99,10 @@ static void test_mount_crossing(void) {
     CHECK_ERR(umount(DIR_ "/m"), EINVAL); /* not a mount point any more */
     CHECK_ERR(umount(DIR_ "/nonexistent"), ENOENT);
     CHECK_ERR(mount("none", DIR_ "/m", "no-such-fs-type", 0, NULL), ENODEV);
+    /* Options a file system does not know are refused, not ignored. */
+    CHECK_ERR(mount("none", DIR_ "/m", "tmpfs", 0, "bogus=1"), EINVAL);
+    CHECK_ERR(mount("none", DIR_ "/m", "proc", 0, "bogus=1"), EINVAL);
+    CHECK_ERR(mount((char *)1, DIR_ "/m", "tmpfs", 0, NULL), EFAULT);
     CHECK_ERR(mount("none", DIR_ "/m/under", "tmpfs", 0, NULL), ENOTDIR);
     CHECK_EQ(unlink(DIR_ "/m/under"), 0);
     CHECK_EQ(rmdir(DIR_ "/m"), 0);
