@@ -132,18 +132,37 @@ ErrorOr<size_t> read(File& file, std::span<uint8_t> buffer) { return read_with(f
 
 ErrorOr<size_t> read_nonblocking(File& file, std::span<uint8_t> buffer) { return read_with(file, buffer, true); }
 
-ErrorOr<size_t> write(File& file, std::span<const uint8_t> data) {
+namespace {
+
+// A write at the description's position (which then advances, under the
+// position lock), at `offset` (pwrite: the position stays), or to a stream
+// (no position: IllegalSeek with an offset). put(at) writes; the file may
+// move `at` first (O_APPEND) and leaves it where the bytes went.
+template <typename Put>
+ErrorOr<size_t> write_through(File& file, std::optional<uint64_t> offset, Put&& put) {
     if (!file.is_writable())
         return Error::BadFd;
     if (!file.is_seekable()) {
+        if (offset)
+            return Error::IllegalSeek;
         uint64_t ignored = 0;
-        return file.write_at(data, ignored);
+        return put(ignored);
+    }
+    if (offset) {
+        uint64_t at = *offset;
+        return put(at);
     }
     sched::MutexGuard guard(file.position_lock());
-    uint64_t offset = file.position();
-    size_t count = TRY(file.write_at(data, offset));
-    file.position() = offset + count;
+    uint64_t at = file.position();
+    size_t count = TRY(put(at));
+    file.position() = at + count;
     return count;
+}
+
+}  // namespace
+
+ErrorOr<size_t> write(File& file, std::span<const uint8_t> data) {
+    return write_through(file, std::nullopt, [&](uint64_t& at) { return file.write_at(data, at); });
 }
 
 ErrorOr<size_t> pread(File& file, std::span<uint8_t> buffer, uint64_t offset) {
@@ -155,31 +174,11 @@ ErrorOr<size_t> pread(File& file, std::span<uint8_t> buffer, uint64_t offset) {
 }
 
 ErrorOr<size_t> pwrite(File& file, std::span<const uint8_t> data, uint64_t offset) {
-    if (!file.is_writable())
-        return Error::BadFd;
-    if (!file.is_seekable())
-        return Error::IllegalSeek;
-    return file.write_at(data, offset);
+    return write_through(file, offset, [&](uint64_t& at) { return file.write_at(data, at); });
 }
 
 ErrorOr<size_t> write_from_source(File& file, WriteSource& source, std::optional<uint64_t> offset) {
-    if (!file.is_writable())
-        return Error::BadFd;
-    if (!file.is_seekable()) {
-        if (offset)
-            return Error::IllegalSeek;
-        uint64_t ignored = 0;
-        return file.write_from(source, ignored);
-    }
-    if (offset) {
-        uint64_t position = *offset;
-        return file.write_from(source, position);
-    }
-    sched::MutexGuard guard(file.position_lock());
-    uint64_t position = file.position();
-    size_t count = TRY(file.write_from(source, position));
-    file.position() = position + count;
-    return count;
+    return write_through(file, offset, [&](uint64_t& at) { return file.write_from(source, at); });
 }
 
 ErrorOr<uint64_t> seek(File& file, int64_t offset, int whence) {
