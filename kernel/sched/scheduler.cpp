@@ -45,6 +45,9 @@ uint64_t idle_loop(void*) {
 // Picks the next thread and switches to it. Lock held; the current thread's
 // state has been set by the caller (Runnable ones are already queued).
 void schedule_locked() {
+    // A pending request to switch was about the thread leaving now: the next
+    // one starts a fresh slice and must not be taken at its first interrupt.
+    g_need_resched = false;
     Thread* previous = g_current_thread;
     Thread* next = g_run_queue.pop_front();
     if (!next)

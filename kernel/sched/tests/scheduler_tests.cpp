@@ -1,4 +1,6 @@
 // In-kernel tests of threads, the scheduler and the sleeping locks.
+#include "kernel/arch/aarch64/interrupts.h"
+#include "kernel/arch/aarch64/timer.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/sched/mutex.h"
@@ -36,28 +38,45 @@ KTEST(sched_join_value, "Scheduler: join returns the exit value; join errors") {
 
 namespace {
 struct PingPong {
-    int turn = 0;
+    bool started = false;
     int log[8] {};
     int length = 0;
 };
 
 uint64_t ping_pong_worker(void* argument) {
-    PreemptionDisabled no_preemption;  // only the yields may switch
+    // A new thread can be preempted before its first statement (a tick that
+    // arrived during the switch is taken as soon as it runs): only from here
+    // on do the yields alone decide who runs.
+    PreemptionDisabled no_preemption;
     auto* state = static_cast<PingPong*>(argument);
+    state->started = true;
     for (int i = 0; i < 4; ++i) {
         state->log[state->length++] = 1;
         yield();
     }
     return 0;
 }
-}  // namespace
 
-KTEST(sched_yield, "Scheduler: yield alternates between runnable threads") {
+// Main and a worker take turns through yield(): 1 0 1 0 ... With
+// tick_pending_at_start, a tick is made pending while interrupts are masked,
+// so the worker is taken by it the moment it starts.
+void check_ping_pong(ktest::TestContext& ktest_context, bool tick_pending_at_start) {
     PreemptionDisabled no_preemption;
     PingPong state;
     auto thread = spawn("pong", ping_pong_worker, &state);
     KEXPECT(!thread.is_error());
-    for (int i = 0; i < 4; ++i) {
+    uint64_t saved_daif = arch::save_and_mask_interrupts();
+    if (tick_pending_at_start) {
+        uint64_t start = arch::read_counter();
+        uint64_t tick_counts = arch::counter_frequency() / scheduler_stats().tick_hz;
+        while (arch::read_counter() - start <= 2 * tick_counts) {}
+    }
+    do
+        yield();  // until the worker has logged once (its first stretch)
+    while (!state.started);
+    arch::restore_interrupts(saved_daif);
+    state.log[state.length++] = 0;
+    for (int i = 1; i < 4; ++i) {
         yield();  // lets the worker log once
         state.log[state.length++] = 0;
     }
@@ -65,6 +84,14 @@ KTEST(sched_yield, "Scheduler: yield alternates between runnable threads") {
     KEXPECT_EQ(state.length, 8);
     for (int i = 0; i < 8; ++i)
         KEXPECT_EQ(state.log[i], i % 2 == 0 ? 1 : 0);
+}
+}  // namespace
+
+KTEST(sched_yield, "Scheduler: yield alternates between runnable threads") { check_ping_pong(ktest_context, false); }
+
+KTEST(sched_yield_preempted_start,
+      "Scheduler: yield alternates with a worker preempted before its first statement") {
+    check_ping_pong(ktest_context, true);
 }
 
 namespace {
