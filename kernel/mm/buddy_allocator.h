@@ -133,6 +133,12 @@ public:
 
     // Sets owner_data on an allocated page.
     ErrorOr<void> set_owner_data(uint64_t pfn, uint32_t data);
+    // The owner-data word of an allocated page, for an owner that updates it
+    // with atomic operations instead of under the arena's lock; nullptr for
+    // a page that is not allocated.
+    uint32_t* owner_data_word(uint64_t pfn) {
+        return contains(pfn) && page(pfn).state == PageState::Allocated ? &page(pfn).owner_data : nullptr;
+    }
     // Changes the owner tag of the allocated block or run whose head is pfn.
     ErrorOr<void> set_owner(uint64_t pfn, uint8_t owner);
 

@@ -2,42 +2,37 @@
 
 #include "kernel/arch/aarch64/page_zero.h"
 #include "kernel/mm/pmm.h"
-#include "kernel/sched/spinlock.h"
 
 namespace akuma::mm {
 
+// The count and the clean bit share the page's owner-data word and change
+// with atomic operations, no lock: only holders touch the word (a page's
+// last holder is alone with it).
 namespace {
-constinit IrqSpinLock g_share_lock {};
 constexpr uint32_t k_icache_clean = 1u << 31;
 constexpr uint32_t k_sharers_mask = k_icache_clean - 1;
-uint32_t owner_data(PhysAddr frame) { return page_descriptor(frame)->owner_data; }
+uint32_t load(const uint32_t& word) { return __atomic_load_n(&word, __ATOMIC_ACQUIRE); }
 }  // namespace
 
-uint32_t extra_sharers(PhysAddr frame) { return owner_data(frame) & k_sharers_mask; }
+uint32_t extra_sharers(PhysAddr frame) { return load(allocated_page_owner_data(frame)) & k_sharers_mask; }
 
-void add_sharer(PhysAddr frame) {
-    SpinLockGuard guard(g_share_lock);
-    set_page_owner_data(frame, owner_data(frame) + 1);
-}
+void add_sharer(PhysAddr frame) { __atomic_fetch_add(&allocated_page_owner_data(frame), 1, __ATOMIC_RELAXED); }
 
-bool icache_clean(PhysAddr frame) { return owner_data(frame) & k_icache_clean; }
+bool icache_clean(PhysAddr frame) { return load(allocated_page_owner_data(frame)) & k_icache_clean; }
 
 void set_icache_clean(PhysAddr frame) {
-    SpinLockGuard guard(g_share_lock);
-    set_page_owner_data(frame, owner_data(frame) | k_icache_clean);
+    __atomic_fetch_or(&allocated_page_owner_data(frame), k_icache_clean, __ATOMIC_RELEASE);
 }
 
 void set_icache_dirty(PhysAddr frame) {
-    if (!icache_clean(frame))
-        return;
-    SpinLockGuard guard(g_share_lock);
-    set_page_owner_data(frame, owner_data(frame) & ~k_icache_clean);
+    uint32_t& word = allocated_page_owner_data(frame);
+    if (load(word) & k_icache_clean)
+        __atomic_fetch_and(&word, ~k_icache_clean, __ATOMIC_RELEASE);
 }
 
 void mark_code_frame(PhysAddr frame) {
-    // Under the share lock: another holder's drop reads the owner to decide
-    // how to free the frame.
-    SpinLockGuard guard(g_share_lock);
+    // No race with a drop that frees the frame (which reads the owner to
+    // choose how): the caller is a holder, so that drop is not the last.
     if (page_descriptor(frame)->owner != static_cast<uint8_t>(PageOwner::UserCode))
         set_page_owner(frame, PageOwner::UserCode);
 }
@@ -58,31 +53,21 @@ void free_user_frame(PhysAddr frame, const PageDescriptor& page) {
         free_pages(frame);
 }
 
-// The page is (or was, a moment ago) held by others too.
-[[gnu::noinline]] void drop_shared(PhysAddr frame, const PageDescriptor& page) {
-    bool last;
-    {
-        SpinLockGuard guard(g_share_lock);
-        uint32_t extra = extra_sharers(frame);
-        last = extra == 0;
-        if (!last)
-            set_page_owner_data(frame, owner_data(frame) - 1);
-    }
-    if (last)
-        free_user_frame(frame, page);
-}
-
 }  // namespace
 
 void drop_sharer(PhysAddr frame) {
-    const PageDescriptor& page = *page_descriptor(frame);
-    // The common case needs no lock: with no other holder, nobody else can
-    // add one (only a holder can, and this one is busy dropping it). (A
-    // clean page-cache frame has its top bit set: the locked path.)
-    if (page.owner_data == 0)
-        free_user_frame(frame, page);
-    else
-        drop_shared(frame, page);
+    uint32_t& word = allocated_page_owner_data(frame);
+    uint32_t seen = load(word);
+    for (;;) {
+        // No other holder: none can appear (only a holder adds one, and
+        // this one is busy dropping it), and the page goes.
+        if ((seen & k_sharers_mask) == 0) {
+            free_user_frame(frame, *page_descriptor(frame));
+            return;
+        }
+        if (__atomic_compare_exchange_n(&word, &seen, seen - 1, true, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            return;
+    }
 }
 
 }  // namespace akuma::mm

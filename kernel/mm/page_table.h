@@ -197,6 +197,24 @@ public:
         return unmap(va, size, [](VirtAddr, PhysAddr, uint64_t) {});
     }
 
+    // The level-3 slot for va, the tables on the way created: for callers
+    // that store page entries themselves, many into one table (a fork's
+    // copy, fault-around) without a walk from the root each. A store into
+    // an empty slot needs no TLB maintenance. Error::Exists if a block
+    // covers va.
+    ErrorOr<uint64_t*> page_slot(VirtAddr va) { return walk_to(va, 3, true); }
+
+    // Takes the whole tree down, for a table nothing translates through any
+    // more (the caller then flushes its ASID whole): each leaf goes to
+    // on_leaf(va, pa, bytes), every table but the root is freed, and no TLB
+    // entry is invalidated one by one. Unlike unmap() it keeps no range
+    // bookkeeping per slot and never checks whether a table became empty:
+    // a dead address space's teardown is one load per slot.
+    template <typename OnLeaf>
+    void release_all(OnLeaf&& on_leaf) {
+        release_entries(m_root, 0, 0, on_leaf);
+    }
+
     // Changes the permissions of every page in [va, va+size). A hole is
     // Error::NotFound (pages before it are already changed), W+X is refused.
     ErrorOr<void> protect(VirtAddr va, uint64_t size, uint32_t flags) {
@@ -305,6 +323,26 @@ private:
             }
         }
         return table_is_empty(table);
+    }
+
+    template <typename OnLeaf>
+    void release_entries(PhysAddr table, unsigned level, VirtAddr base, OnLeaf& on_leaf) {
+        uint64_t* entries = m_env.table_pointer(table);
+        uint64_t entry_size = level_entry_size(level);
+        for (size_t i = 0; i < k_entries_per_table; ++i) {
+            uint64_t entry = entries[i];
+            if (!(entry & descriptor::k_valid))
+                continue;
+            entries[i] = 0;  // a table goes back to the allocator empty
+            VirtAddr va = base + i * entry_size;
+            PhysAddr pa = entry & descriptor::k_address_mask;
+            if (is_table_entry(entry, level)) {
+                release_entries(pa, level + 1, va, on_leaf);
+                m_env.free_table(pa);
+            } else {
+                on_leaf(va, pa & ~(entry_size - 1), entry_size);
+            }
+        }
     }
 
     // Returns the entry for va at target_level, creating tables on the way.

@@ -207,11 +207,14 @@ const PageDescriptor* page_descriptor(PhysAddr address) {
     return arena ? arena->descriptor(address / k_page_size) : nullptr;
 }
 
-void set_page_owner_data(PhysAddr address, uint32_t data) {
-    SpinLockGuard guard(g_lock);
+uint32_t& allocated_page_owner_data(PhysAddr address) {
+    // No lock: the caller holds the page, so it stays allocated; the word is
+    // the owner's alone.
     auto* arena = arena_for(address / k_page_size);
-    if (!arena || arena->set_owner_data(address / k_page_size, data).is_error())
-        panic("[PMM] cannot set owner data of {:#x}", address);
+    uint32_t* word = arena ? arena->owner_data_word(address / k_page_size) : nullptr;
+    if (!word)
+        panic("[PMM] {:#x} is not an allocated page: no owner data", address);
+    return *word;
 }
 
 void set_page_owner(PhysAddr block, PageOwner owner) {

@@ -59,7 +59,10 @@ void free_contiguous(PhysAddr base, uint64_t count);
 
 // The descriptor of the page holding `address`, or nullptr if it is not RAM.
 const PageDescriptor* page_descriptor(PhysAddr address);
-void set_page_owner_data(PhysAddr address, uint32_t data);
+// The owner-data word of the allocated page holding `address` (panics if it
+// is not an allocated page of RAM), for owners that keep it with atomic
+// operations: the share counts of user pages (page_sharing.cpp).
+uint32_t& allocated_page_owner_data(PhysAddr address);
 // Retags the allocated block whose first page is `block`.
 void set_page_owner(PhysAddr block, PageOwner owner);
 // Whether freed pages are poisoned (memory_debug): then free_pages()

@@ -163,13 +163,8 @@ void AddressSpace::destroy(AddressSpace* space) {
         // pages and tables go without a TLB invalidation each, as in Linux's
         // arm64 exit_mmap (under QEMU each one was a trip to its main loop).
         VERIFY(!arch::user_translation_loaded(space->ttbr0()));
-        struct DeadSpaceEnv : UserTableEnv {
-            void invalidate_tlb(VirtAddr) const {}
-        };
-        DeadSpaceEnv env { space->m_env };
-        mm::PageTable<DeadSpaceEnv> table(env, space->m_root);
-        auto result = table.unmap(0, mm::k_user_space_end, [](VirtAddr, PhysAddr pa, uint64_t) { drop_sharer(pa); });
-        (void)result;  // whole pages: cannot fail
+        mm::PageTable<UserTableEnv> table(space->m_env, space->m_root);
+        table.release_all([](VirtAddr, PhysAddr pa, uint64_t) { drop_sharer(pa); });
         arch::release_asid(space->m_env.asid, space->m_root);
         mm::free_pages(space->m_root);
     }
@@ -628,21 +623,26 @@ void AddressSpace::map_around(const Vma& vma, VirtAddr page) {
         end = vma.end;
     if (end - start <= k_page_size || (vma.file_offset + (start - vma.start)) % k_page_size != 0)
         return;
+    // The window lies in the level-3 table of the page just mapped.
+    uint64_t* fault_slot = find_page_entry(m_env, m_root, page);
+    if (!fault_slot)
+        return;
     struct Context {
         AddressSpace* space;
         const Vma* vma;
         VirtAddr start;
         uint64_t first_index;
-        VirtAddr fault;
-    } context { this, &vma, start, (vma.file_offset + (start - vma.start)) / k_page_size, page };
+        uint64_t* table;  // slot 0 of that level-3 table
+    } context { this, &vma, start, (vma.file_offset + (start - vma.start)) / k_page_size,
+                fault_slot - mm::level_index(page, 3) };
     g_file_ops.with_cached_pages(vma.file, context.first_index, (end - start) / k_page_size,
         [](void* opaque, uint64_t index, PhysAddr frame) {
             auto& c = *static_cast<Context*>(opaque);
             VirtAddr va = c.start + (index - c.first_index) * k_page_size;
-            if (va == c.fault || !c.space->maps_from_page_cache(*c.vma, va, FaultAccess::Read) ||
-                find_page_entry(c.space->m_env, c.space->m_root, va))
-                return;
-            (void)c.space->map_cache_frame(*c.vma, va, frame);  // no page-table memory: its own fault maps it
+            uint64_t& slot = c.table[mm::level_index(va, 3)];
+            if ((slot & pte::k_valid) || !c.space->maps_from_page_cache(*c.vma, va, FaultAccess::Read))
+                return;  // mapped already (the faulting page among them), or not the cache's to map
+            slot = c.space->take_cache_frame(*c.vma, frame);
         },
         &context);
 }
@@ -650,8 +650,16 @@ void AddressSpace::map_around(const Vma& vma, VirtAddr page) {
 // Maps the page cache's frame at `page` and takes this space's share
 // (under the VFS lock, which keeps the file from dropping it meanwhile).
 ErrorOr<void> AddressSpace::map_cache_frame(const Vma& vma, VirtAddr page, PhysAddr frame) {
-    // A private mapping never writes the file's page: read-only until the
-    // first write copies it.
+    mm::PageTable<UserTableEnv> table(m_env, m_root);
+    uint64_t* slot = TRY(table.page_slot(page));
+    *slot = take_cache_frame(vma, frame);
+    return {};
+}
+
+// This space's share of a page-cache frame it is about to map in `vma`, and
+// the entry to map it with: a private mapping never writes the file's page,
+// so it is read-only there until the first write copies it.
+uint64_t AddressSpace::take_cache_frame(const Vma& vma, PhysAddr frame) {
     uint32_t prot = vma.shared ? vma.prot : vma.prot & ~mm::k_prot_write;
     if (prot & mm::k_prot_write)
         mm::set_icache_dirty(frame);  // stores may come through this mapping
@@ -662,11 +670,9 @@ ErrorOr<void> AddressSpace::map_cache_frame(const Vma& vma, VirtAddr page, PhysA
         arch::sync_icache(mm::phys_to_virt(frame), k_page_size);
         mm::set_icache_clean(frame);
     }
-    mm::PageTable<UserTableEnv> table(m_env, m_root);
-    TRY(table.map(page, frame, k_page_size, page_flags_for_prot(prot), false));
     add_sharer(frame);
     count_mapped_page();
-    return {};
+    return page_entry(frame, page_flags_for_prot(prot));
 }
 
 // The SharedMemory page behind `page` of a shared VMA, handed to `use`
@@ -784,17 +790,28 @@ ErrorOr<AddressSpace*> AddressSpace::clone_for_fork() {
 ErrorOr<void> AddressSpace::copy_pages_into(AddressSpace& child) {
     mm::PageTable<UserTableEnv> child_table(child.m_env, child.m_root);
     ErrorOr<void> result {};
+    // The child's level-3 table of the 2 MiB region being copied: the pages
+    // come in address order, so one walk per table.
+    VirtAddr table_region = ~VirtAddr(0);
+    uint64_t* child_slots = nullptr;
     for (const Vma& vma : m_vmas) {
         auto share = [&](VirtAddr va, uint64_t& slot) {
             if (!vma.shared && entry_writable(slot)) {
                 slot |= pte::k_ap_read_only;  // a permission change needs no break-before-make
                 m_env.invalidate_tlb(va);
             }
-            PhysAddr frame = entry_frame(slot);
-            result = child_table.map(va, frame, k_page_size, mm::decode_leaf_flags(slot), false);
-            if (result.is_error())
-                return false;
-            add_sharer(frame);
+            VirtAddr region = va & ~(mm::level_entry_size(2) - 1);
+            if (region != table_region) {
+                auto first = child_table.page_slot(region);
+                if (first.is_error()) {
+                    result = first.error();
+                    return false;
+                }
+                child_slots = first.value();
+                table_region = region;
+            }
+            child_slots[mm::level_index(va, 3)] = slot;  // the same frame and permissions
+            add_sharer(entry_frame(slot));
             child.count_mapped_page();
             return true;
         };

@@ -214,6 +214,7 @@ private:
     ErrorOr<void> map_file_page(const mm::Vma& vma, mm::VirtAddr page);
     void map_around(const mm::Vma& vma, mm::VirtAddr page);
     ErrorOr<void> map_cache_frame(const mm::Vma& vma, mm::VirtAddr page, mm::PhysAddr frame);
+    uint64_t take_cache_frame(const mm::Vma& vma, mm::PhysAddr frame);
     template <typename Use>
     ErrorOr<void> with_file_page(const mm::Vma& vma, mm::VirtAddr page, Use&& use) const;
     template <typename Use>

@@ -220,6 +220,33 @@ TEST(PageTable, UnmapFreesEmptyTablesAndReportsLeaves) {
     EXPECT_FALSE(table.query(0x400000));
 }
 
+TEST(PageTable, ReleaseAllReportsEveryLeafAndFreesEveryTableButTheRoot) {
+    SimulatedMemory memory;
+    auto table = Table::create(memory).release_value();
+    ASSERT_FALSE(table.map(0x400000, 0x80000000, 3 * k_page_size, k_rx, false).is_error());
+    ASSERT_FALSE(table.map(0x7fff'f000'0000, 0x90000000, 2 * k_page_size, k_rw, false).is_error());
+    ASSERT_FALSE(table.map(0x4000'0000, 0xa0000000, (2ull << 20), k_rw, true).is_error());  // a 2 MiB block
+    size_t tables = memory.pages.size();
+    ASSERT_GT(tables, 5u);
+    std::map<VirtAddr, std::pair<PhysAddr, uint64_t>> released;
+    table.release_all([&](VirtAddr va, PhysAddr pa, uint64_t bytes) {
+        EXPECT_TRUE(released.emplace(va, std::make_pair(pa, bytes)).second) << "leaf reported twice";
+    });
+    std::map<VirtAddr, std::pair<PhysAddr, uint64_t>> expected {
+        { 0x400000, { 0x80000000, k_page_size } },
+        { 0x401000, { 0x80001000, k_page_size } },
+        { 0x402000, { 0x80002000, k_page_size } },
+        { 0x7fff'f000'0000, { 0x90000000, k_page_size } },
+        { 0x7fff'f000'1000, { 0x90001000, k_page_size } },
+        { 0x4000'0000, { 0xa0000000, (2ull << 20) } },
+    };
+    EXPECT_EQ(released, expected);
+    EXPECT_EQ(memory.pages.size(), 1u);  // the root; the freed tables were empty (free_table checks)
+    EXPECT_EQ(memory.tables_freed, tables - 1);
+    EXPECT_TRUE(memory.invalidations.empty());
+    EXPECT_FALSE(table.query(0x400000));
+}
+
 TEST(PageTable, UnmapSplitsPartlyCoveredBlocks) {
     SimulatedMemory memory;
     auto table = Table::create(memory).release_value();
