@@ -67,6 +67,10 @@ public:
     virtual FileSystemStats statfs() const = 0;
 
     // ---- Names ----
+    // Whether the VFS may keep lookups of this file system in its lookup
+    // cache (lookup_cache.h): true only when every change of its names goes
+    // through the VFS (not procfs, whose names follow the processes).
+    virtual bool lookups_cacheable() const { return false; }
     // `name` is one component, never "." or "..". NotFound, NotADirectory.
     virtual ErrorOr<InodeRef> lookup(const InodeRef& directory, std::string_view name) = 0;
     // ".." inside this file system (the root answers itself; the walk

@@ -2,6 +2,7 @@
 
 #include <new>
 
+#include "kernel/fs/lookup_cache.h"
 #include "kernel/lib/kprint.h"
 
 namespace akuma::fs {
@@ -72,6 +73,7 @@ ErrorOr<void> MountTable::unmount(InodeRef root, bool detach) {
     // `root` is one more reference than the table's. A mount inside the
     // file system or on top of its root holds a `covered` reference, so
     // an idle file system has none.
+    forget_lookups(*fs);
     bool busy = fs->in_use(2);
     if (busy && !detach)
         return Error::Busy;
@@ -120,9 +122,15 @@ ErrorOr<void> MountTable::unmount(InodeRef root, bool detach) {
 void MountTable::free_idle_detached() {
     for (size_t i = m_detached.size(); i-- > 0;) {
         // Detached, the file system holds its own root only.
+        forget_lookups(*m_detached[i]);
         if (!m_detached[i]->in_use(0))
             delete m_detached.remove(i);
     }
+}
+
+void MountTable::forget_lookups(const FileSystem& fs) {
+    if (m_lookups)
+        m_lookups->forget_file_system(fs);
 }
 
 InodeRef MountTable::root() const { return m_mounts.is_empty() ? InodeRef() : m_mounts[0]->root; }

@@ -53,7 +53,11 @@ public:
     void free_idle_detached();
 
     InodeRef root() const;
-    Namespace name_space() const { return Namespace { root(), this }; }
+    // Walks through this table use `cache` (not owned); its entries of a
+    // file system are dropped before the file system is checked for use
+    // at unmount (they hold references).
+    void set_lookup_cache(LookupCache* cache) { m_lookups = cache; }
+    Namespace name_space() const { return Namespace { root(), this, m_lookups }; }
     // The mount that holds `inode` (the one with its file system).
     const Mount* mount_of(const Inode& inode) const;
     // The mount whose root `root` is (the root mount included), or null.
@@ -71,6 +75,9 @@ private:
     Vector<Mount*, mm::HeapAllocator> m_mounts;
     Vector<FileSystem*, mm::HeapAllocator> m_detached;
     uint32_t m_next_device_minor { 1 };
+    LookupCache* m_lookups { nullptr };
+
+    void forget_lookups(const FileSystem& fs);
 };
 
 }  // namespace akuma::fs

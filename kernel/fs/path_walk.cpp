@@ -1,6 +1,7 @@
 #include "kernel/fs/path_walk.h"
 
 #include "kernel/fs/file_system.h"
+#include "kernel/fs/lookup_cache.h"
 
 namespace akuma::fs {
 
@@ -63,6 +64,23 @@ ErrorOr<void> check_name(std::string_view name) {
     return {};
 }
 
+ErrorOr<InodeRef> lookup_child(const Namespace& ns, const InodeRef& directory, std::string_view name) {
+    FileSystem& fs = directory->file_system();
+    if (!ns.lookups || !fs.lookups_cacheable())
+        return fs.lookup(directory, name);
+    if (auto cached = ns.lookups->find(directory, name)) {
+        if (!*cached)
+            return Error::NotFound;
+        return std::move(*cached);
+    }
+    auto found = fs.lookup(directory, name);
+    if (!found.is_error())
+        ns.lookups->insert(directory, name, found.value());
+    else if (found.error() == Error::NotFound)
+        ns.lookups->insert(directory, name, InodeRef {});
+    return found;
+}
+
 ErrorOr<InodeRef> walk_up(const Namespace& ns, const InodeRef& directory) {
     InodeRef current = directory;
     // At a mount's root, ".." is taken from the directory it covers (which
@@ -118,7 +136,7 @@ ErrorOr<InodeRef> walk_path(const Namespace& ns, const InodeRef& base, std::stri
             current = TRY(walk_up(ns, current));
             continue;
         }
-        InodeRef child = TRY(current->file_system().lookup(current, name));
+        InodeRef child = TRY(lookup_child(ns, current, name));
         if (child->type() == InodeType::Symlink && (!is_last || follow_final_symlink || must_be_directory)) {
             if (links >= k_max_symlinks)
                 return Error::SymlinkLoop;

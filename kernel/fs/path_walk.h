@@ -37,9 +37,12 @@ protected:
     ~MountCrossing() = default;
 };
 
+class LookupCache;
+
 struct Namespace {
     InodeRef root;
     const MountCrossing* mounts { nullptr };  // null: one file system
+    LookupCache* lookups { nullptr };         // null: every lookup asks the file system
 };
 
 struct ParentAndName {
@@ -56,6 +59,11 @@ ErrorOr<InodeRef> walk_path(const Namespace& ns, const InodeRef& base, std::stri
 // without a usable last component ("/", ending in "." or "..") gives
 // Invalid: map it per syscall (mkdir: EEXIST, rmdir "." : EINVAL, ...).
 ErrorOr<ParentAndName> walk_to_parent(const Namespace& ns, const InodeRef& base, std::string_view path);
+
+// One name in a directory (not "." or ".."), through the namespace's lookup
+// cache when its file system allows (a miss asks the file system and
+// records the answer, NotFound included).
+ErrorOr<InodeRef> lookup_child(const Namespace& ns, const InodeRef& directory, std::string_view name);
 
 // A directory as the walk sees it: the root of what is mounted on top of
 // it, if anything is (else the directory itself).

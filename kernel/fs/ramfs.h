@@ -132,6 +132,7 @@ public:
     // without a usable last component ("/", ending in "." or "..") gives
     // Invalid: map it per syscall (mkdir: EEXIST, rmdir "." : EINVAL, ...).
     ErrorOr<ParentAndName> resolve_parent(const InodeRef& base, std::string_view path);
+    bool lookups_cacheable() const override { return true; }
     ErrorOr<InodeRef> lookup(const InodeRef& directory, std::string_view name) override;
     ErrorOr<InodeRef> parent(const InodeRef& directory) override;
 

@@ -7,6 +7,7 @@
 #include "kernel/fs/char_devices.h"
 #include "kernel/fs/initrd_loader.h"
 #include "kernel/fs/inode_files.h"
+#include "kernel/fs/lookup_cache.h"
 #include "kernel/fs/mount_table.h"
 #include "kernel/fs/pseudo_file_systems.h"
 #include "kernel/fs/ramfs.h"
@@ -27,6 +28,7 @@ namespace {
 
 constinit sched::Mutex g_lock {};
 constinit MountTable* g_mounts = nullptr;
+constinit LookupCache* g_lookups = nullptr;  // the mount table's walks use it
 
 // Wall-clock time: the RTC's reading at boot plus the monotonic clock.
 Timestamp now() {
@@ -38,6 +40,13 @@ Timestamp now() {
 Namespace name_space() { return g_mounts->name_space(); }
 
 FileSystem& fs_of(const InodeRef& inode) { return inode->file_system(); }
+
+// A name in `directory` was created, removed or replaced: the lookup cache's
+// entry for it (negative or not) is stale.
+void name_changed(const InodeRef& directory, std::string_view name) {
+    if (g_lookups)
+        g_lookups->forget(directory, name);
+}
 
 bool read_only(const InodeRef& inode) {
     const Mount* mount = g_mounts->mount_of(*inode);
@@ -221,8 +230,10 @@ sched::Mutex& vfs_lock() { return g_lock; }
 
 ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initramfs_options) {
     g_mounts = new (std::nothrow) MountTable();
-    if (!g_mounts)
+    g_lookups = new (std::nothrow) LookupCache();
+    if (!g_mounts || !g_lookups)
         return Error::NoMemory;
+    g_mounts->set_lookup_cache(g_lookups);
     auto root = TRY(Ramfs::create(root_size_limit(initramfs_options)));
     Ramfs& fs = *root;
     fs.set_clock(now);
@@ -366,7 +377,7 @@ ErrorOr<OpenTarget> resolve_for_open(const InodeRef& base, std::string_view path
         }
         auto& entry = parent.value();
         must_be_directory |= entry.trailing_slash;
-        auto child = fs_of(entry.directory).lookup(entry.directory, entry.name);
+        auto child = lookup_child(ns, entry.directory, entry.name);
         if (child.is_error()) {
             if (child.error() != Error::NotFound || !create)
                 return child.error();
@@ -376,6 +387,7 @@ ErrorOr<OpenTarget> resolve_for_open(const InodeRef& base, std::string_view path
                 return Error::ReadOnlyFs;
             target.inode = TRY(fs_of(entry.directory).create_file(entry.directory, entry.name,
                                                                   mode & ~umask & 07777, 0, 0));
+            name_changed(entry.directory, entry.name);
             target.directory = entry.directory;
             target.name = entry.name;
             return target;
@@ -579,10 +591,25 @@ ErrorOr<ParentAndName> parent_for_change(const InodeRef& base, std::string_view 
 
 // A name in `directory` that something is mounted on cannot go away or move.
 ErrorOr<void> check_not_mounted_on(const ParentAndName& entry) {
-    auto child = fs_of(entry.directory).lookup(entry.directory, entry.name);
+    auto child = lookup_child(name_space(), entry.directory, entry.name);
     if (!child.is_error() && child.value()->is_mount_point())
         return Error::Busy;
     return {};
+}
+
+// What a name change has to tell the lookup cache: the name's entry (a
+// negative one after a create, the old inode after an unlink or rename)
+// is gone, and so is everything cached in a directory the change removed.
+// Called whether or not the change succeeded: forgetting is always safe.
+void forget_removed_directory(const InodeRef& directory) {
+    if (g_lookups && directory && directory->is_directory())
+        g_lookups->forget_directory(directory.get());
+}
+
+// The inode a name held before a change that may remove or replace it.
+InodeRef current_inode(const ParentAndName& entry) {
+    auto child = fs_of(entry.directory).lookup(entry.directory, entry.name);
+    return child.is_error() ? InodeRef() : child.release_value();
 }
 
 }  // namespace
@@ -590,7 +617,9 @@ ErrorOr<void> check_not_mounted_on(const ParentAndName& entry) {
 ErrorOr<void> make_directory(const InodeRef& base, std::string_view path, uint32_t mode) {
     VfsLockGuard guard;
     auto parent = TRY(parent_for_change(base, path, Error::Exists));
-    TRY(fs_of(parent.directory).mkdir(parent.directory, parent.name, mode & 07777, 0, 0));
+    auto made = fs_of(parent.directory).mkdir(parent.directory, parent.name, mode & 07777, 0, 0);
+    name_changed(parent.directory, parent.name);
+    TRY(made);
     return {};
 }
 
@@ -600,10 +629,11 @@ ErrorOr<void> make_node(const InodeRef& base, std::string_view path, uint32_t mo
     if (parent.trailing_slash)
         return Error::NotFound;  // as Linux: a trailing slash names a directory that is not there
     FileSystem& fs = fs_of(parent.directory);
-    if ((mode & k_mode_type_mask) == k_mode_char_device)
-        TRY(fs.mknod(parent.directory, parent.name, mode, device, 0, 0));
-    else
-        TRY(fs.create_file(parent.directory, parent.name, mode & k_mode_permission_mask, 0, 0));
+    auto made = (mode & k_mode_type_mask) == k_mode_char_device
+                    ? fs.mknod(parent.directory, parent.name, mode, device, 0, 0)
+                    : fs.create_file(parent.directory, parent.name, mode & k_mode_permission_mask, 0, 0);
+    name_changed(parent.directory, parent.name);
+    TRY(made);
     return {};
 }
 
@@ -613,19 +643,28 @@ ErrorOr<void> remove(const InodeRef& base, std::string_view path, bool directory
     FileSystem& fs = fs_of(parent.directory);
     if (directory) {
         TRY(check_not_mounted_on(parent));
-        return fs.rmdir(parent.directory, parent.name);
+        InodeRef removed = current_inode(parent);
+        auto result = fs.rmdir(parent.directory, parent.name);
+        name_changed(parent.directory, parent.name);
+        if (!result.is_error())
+            forget_removed_directory(removed);
+        return result;
     }
     if (parent.trailing_slash) {
-        auto target = TRY(fs.lookup(parent.directory, parent.name));
+        auto target = TRY(lookup_child(name_space(), parent.directory, parent.name));
         return target->is_directory() ? Error::IsADirectory : Error::NotADirectory;
     }
-    return fs.unlink(parent.directory, parent.name);
+    auto result = fs.unlink(parent.directory, parent.name);
+    name_changed(parent.directory, parent.name);
+    return result;
 }
 
 ErrorOr<void> make_symlink(const InodeRef& base, std::string_view path, std::string_view target) {
     VfsLockGuard guard;
     auto parent = TRY(parent_for_change(base, path, Error::Exists));
-    TRY(fs_of(parent.directory).symlink(parent.directory, parent.name, target, 0, 0));
+    auto made = fs_of(parent.directory).symlink(parent.directory, parent.name, target, 0, 0);
+    name_changed(parent.directory, parent.name);
+    TRY(made);
     return {};
 }
 
@@ -636,7 +675,9 @@ ErrorOr<void> make_link(const InodeRef& old_base, std::string_view old_path, con
     auto parent = TRY(parent_for_change(new_base, new_path, Error::Exists));
     if (&fs_of(inode) != &fs_of(parent.directory))
         return Error::CrossDevice;
-    return fs_of(parent.directory).link(parent.directory, parent.name, inode);
+    auto result = fs_of(parent.directory).link(parent.directory, parent.name, inode);
+    name_changed(parent.directory, parent.name);
+    return result;
 }
 
 ErrorOr<void> rename(const InodeRef& old_base, std::string_view old_path, const InodeRef& new_base,
@@ -648,7 +689,15 @@ ErrorOr<void> rename(const InodeRef& old_base, std::string_view old_path, const 
         return Error::CrossDevice;
     TRY(check_not_mounted_on(from));
     TRY(check_not_mounted_on(to));
-    return fs_of(from.directory).rename(from.directory, from.name, to.directory, to.name);
+    InodeRef moved = current_inode(from);
+    InodeRef replaced = current_inode(to);
+    auto result = fs_of(from.directory).rename(from.directory, from.name, to.directory, to.name);
+    name_changed(from.directory, from.name);
+    name_changed(to.directory, to.name);
+    // A directory replaced by the rename is removed (an empty one).
+    if (!result.is_error() && replaced && replaced != moved)
+        forget_removed_directory(replaced);
+    return result;
 }
 
 ErrorOr<size_t> read_link(const InodeRef& base, std::string_view path, std::span<char> buffer) {
@@ -685,6 +734,17 @@ ErrorOr<void> unmount(const InodeRef& base, std::string_view target, bool detach
     TRY(g_mounts->unmount(std::move(root), detach));
     g_mounts->free_idle_detached();
     return {};
+}
+
+void drop_lookup_cache() {
+    VfsLockGuard guard;
+    if (g_lookups)
+        g_lookups->clear();
+}
+
+LookupCache::Stats lookup_cache_stats() {
+    VfsLockGuard guard;
+    return g_lookups ? g_lookups->stats() : LookupCache::Stats {};
 }
 
 size_t reclaim_page_cache() {

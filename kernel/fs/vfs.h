@@ -16,6 +16,7 @@
 #include "kernel/fs/file.h"
 #include "kernel/fs/file_system.h"
 #include "kernel/fs/inode.h"
+#include "kernel/fs/lookup_cache.h"
 #include "kernel/fs/path_walk.h"
 #include "kernel/lib/error_or.h"
 
@@ -111,6 +112,11 @@ ErrorOr<void> unmount(const InodeRef& base, std::string_view target, bool detach
 // more. Called where users go away in bulk (a process's exit) and by
 // mount/umount; until then a detached file system keeps its memory.
 void free_idle_detached_file_systems();
+// Empties the lookup cache (lookup_cache.h): for memory accounting that
+// must see only what processes hold (the test runners), like Linux's
+// drop_caches.
+void drop_lookup_cache();
+LookupCache::Stats lookup_cache_stats();
 // Memory is short: every mounted file system frees the clean page-cache
 // pages no mapping uses. Returns how many pages went.
 size_t reclaim_page_cache();

@@ -101,6 +101,7 @@ uint64_t free_pages_settled(uint64_t threads_before) {
         sched::sleep_ns(1'000'000);
     }
     (void)fs::reclaim_page_cache();
+    fs::drop_lookup_cache();
     mm::heap_release_cached_memory();
     return mm::pmm_stats().free_pages;
 }

@@ -1,5 +1,6 @@
 #include "kernel/tests/test_runner.h"
 
+#include "kernel/fs/vfs.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmm.h"
@@ -25,6 +26,7 @@ struct MemorySnapshot {
 };
 
 MemorySnapshot take_snapshot() {
+    fs::drop_lookup_cache();           // nor are cached names
     mm::heap_release_cached_memory();  // cached empty slabs are not leaks
     auto heap = mm::heap_stats();
     return { static_cast<int64_t>(mm::pmm_stats().free_pages), static_cast<int64_t>(heap.bytes_in_use),
