@@ -5,7 +5,8 @@
 // fork, under its space's lock; a space mapping a shared object's page,
 // under the object's lock): a page its only holder sees exclusive stays
 // exclusive meanwhile. Dropping a share races with the other holders'
-// drops, so it is a read-modify-write under a lock.
+// drops, so it is an atomic read-modify-write (compare-and-swap) of the
+// owner word, as are all changes of it here: no lock.
 #pragma once
 
 #include <cstdint>
