@@ -35,6 +35,7 @@
 #include "kernel/lib/random.h"
 #include "kernel/proc/program_runner.h"
 #include "kernel/drivers/pl031.h"
+#include "kernel/drivers/virtio/virtio.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/mm/kernel_vm.h"
 #include "kernel/mm/kmalloc.h"
@@ -221,6 +222,9 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
         initrd = { static_cast<const uint8_t*>(mm::phys_to_virt(range.start)), range.end - range.start };
     }
     mix_entropy(arch::read_counter() ^ (drivers::wall_clock_seconds_at_boot() << 20));
+    // Disks (and later the other virtio devices) before the VFS: /dev gets
+    // their nodes.
+    drivers::virtio::probe_devices(state.platform);
     if (auto result = console::register_console_devices(); result.is_error())
         panic("[VFS] cannot register the console devices: {}", error_name(result.error()));
     if (auto result = drivers::register_memory_devices(); result.is_error())

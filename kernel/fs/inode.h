@@ -18,7 +18,7 @@
 
 namespace akuma::fs {
 
-enum class InodeType : uint8_t { Regular, Directory, Symlink, CharDevice };
+enum class InodeType : uint8_t { Regular, Directory, Symlink, CharDevice, BlockDevice };
 
 // st_mode type bits (Linux <sys/stat.h> values).
 constexpr uint32_t k_mode_type_mask = 0170000;
@@ -26,6 +26,7 @@ constexpr uint32_t k_mode_regular = 0100000;
 constexpr uint32_t k_mode_directory = 0040000;
 constexpr uint32_t k_mode_symlink = 0120000;
 constexpr uint32_t k_mode_char_device = 0020000;
+constexpr uint32_t k_mode_block_device = 0060000;
 constexpr uint32_t k_mode_permission_mask = 07777;
 
 constexpr size_t k_max_name = 255;     // NAME_MAX

@@ -68,6 +68,7 @@ uint8_t dirent_type(InodeType type) {
     case InodeType::Directory: return abi::k_dt_dir;
     case InodeType::Symlink: return abi::k_dt_lnk;
     case InodeType::CharDevice: return abi::k_dt_chr;
+    case InodeType::BlockDevice: return abi::k_dt_blk;
     }
     return abi::k_dt_unknown;
 }

@@ -25,6 +25,8 @@ InodeType type_of(uint32_t mode) {
         return InodeType::Symlink;
     case k_mode_char_device:
         return InodeType::CharDevice;
+    case k_mode_block_device:
+        return InodeType::BlockDevice;
     default:
         return InodeType::Regular;
     }
@@ -288,9 +290,10 @@ ErrorOr<InodeRef> Ramfs::symlink(
 
 ErrorOr<InodeRef> Ramfs::mknod(const InodeRef& directory, std::string_view name, uint32_t mode,
     DeviceNumber rdev, uint32_t uid, uint32_t gid) {
-    if ((mode & k_mode_type_mask) != k_mode_char_device)
+    uint32_t type = mode & k_mode_type_mask;
+    if (type != k_mode_char_device && type != k_mode_block_device)
         return Error::NotSupported;
-    return create_node(directory, name, k_mode_char_device | (mode & k_mode_permission_mask), uid, gid, rdev);
+    return create_node(directory, name, type | (mode & k_mode_permission_mask), uid, gid, rdev);
 }
 
 ErrorOr<void> Ramfs::link(const InodeRef& directory, std::string_view name, const InodeRef& inode) {

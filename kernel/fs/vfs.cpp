@@ -4,6 +4,7 @@
 
 #include "kernel/arch/aarch64/timer.h"
 #include "kernel/drivers/pl031.h"
+#include "kernel/fs/block_devices.h"
 #include "kernel/fs/char_devices.h"
 #include "kernel/fs/initrd_loader.h"
 #include "kernel/fs/inode_files.h"
@@ -150,6 +151,14 @@ ErrorOr<FileSystem*> make_devtmpfs() {
             failure = made.error();
         }
     });
+    for (size_t i = 0; i < block_device_count() && !failed; ++i) {
+        auto disk = block_device_at(i);
+        auto made = fs->mknod(root, disk.device->name(), abi::k_s_ifblk | 0660, disk.number);
+        if (made.is_error()) {
+            failed = true;
+            failure = made.error();
+        }
+    }
     if (failed)
         return failure;
     TRY(fs->symlink(root, "fd", "/proc/self/fd"));
@@ -448,7 +457,7 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
             return Error::NotADirectory;
         if (inode->is_directory() && (writes || (flags & abi::k_o_creat)))
             return Error::IsADirectory;
-        if (inode->type() == InodeType::CharDevice) {
+        if (inode->type() == InodeType::CharDevice || inode->type() == InodeType::BlockDevice) {
             const Mount* mount = g_mounts->mount_of(*inode);
             if (mount && (mount->flags & k_mount_no_dev))
                 return Error::AccessDenied;  // a nodev mount, as Linux's may_open_dev
@@ -473,8 +482,9 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
     // allocate freely, and procfs generates a whole file from process state
     // at open, which need not hold up every path walk meanwhile.
     const InodeRef& inode = target.inode;
-    auto file = inode->type() == InodeType::CharDevice ? open_char_device(inode, flags & kept)
-                                                       : open_inode_file(inode, flags & kept, write_access);
+    auto file = inode->type() == InodeType::CharDevice    ? open_char_device(inode, flags & kept)
+                : inode->type() == InodeType::BlockDevice ? open_block_device(inode, flags & kept)
+                                                          : open_inode_file(inode, flags & kept, write_access);
     if ((flags & abi::k_o_trunc) && write_access)
         unmap_truncated_pages(inode, 0);
     if (file.is_error()) {
@@ -629,7 +639,8 @@ ErrorOr<void> make_node(const InodeRef& base, std::string_view path, uint32_t mo
     if (parent.trailing_slash)
         return Error::NotFound;  // as Linux: a trailing slash names a directory that is not there
     FileSystem& fs = fs_of(parent.directory);
-    auto made = (mode & k_mode_type_mask) == k_mode_char_device
+    uint32_t type = mode & k_mode_type_mask;
+    auto made = type == k_mode_char_device || type == k_mode_block_device
                     ? fs.mknod(parent.directory, parent.name, mode, device, 0, 0)
                     : fs.create_file(parent.directory, parent.name, mode & k_mode_permission_mask, 0, 0);
     name_changed(parent.directory, parent.name);

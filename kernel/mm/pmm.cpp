@@ -102,6 +102,7 @@ const char* page_owner_name(PageOwner owner) {
     case PageOwner::PipeBuffer: return "pipe buffer";
     case PageOwner::FileData: return "file data";
     case PageOwner::UserCode: return "user code";
+    case PageOwner::DeviceDma: return "device DMA";
     }
     return "?";
 }

@@ -34,6 +34,7 @@ enum class PageOwner : uint8_t {
     PipeBuffer,  // a page of data in a pipe
     FileData,    // a page of a ramfs file
     UserCode,    // a UserPage that has been mapped executable (see address_space.cpp)
+    DeviceDma,   // memory a device reads and writes itself (virtqueues, request headers)
 };
 const char* page_owner_name(PageOwner owner);
 

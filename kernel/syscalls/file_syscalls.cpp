@@ -355,9 +355,9 @@ ErrorOr<void> mkdirat(const SyscallArgs& args) {
     return fs::make_directory(base, path.view(), static_cast<uint32_t>(args.a[2]) & ~current().umask);
 }
 
-// mknodat(2): regular files and character devices (a device node opens
-// whichever driver registered its number: ENXIO if none). Named pipes,
-// sockets and block devices are not supported yet (EOPNOTSUPP).
+// mknodat(2): regular files, character and block devices (a device node
+// opens whichever driver registered its number: ENXIO if none). Named
+// pipes and sockets are not supported yet (EOPNOTSUPP).
 ErrorOr<void> mknodat(const SyscallArgs& args) {
     auto path = TRY(UserPath::copy(args.ptr<const char>(1)));
     auto base = TRY(directory_for(args.fd(0), path.view()));
@@ -371,9 +371,9 @@ ErrorOr<void> mknodat(const SyscallArgs& args) {
     case abi::k_s_ifreg: return fs::make_node(base, path.view(), abi::k_s_ifreg | permissions, {});
     case abi::k_s_ifchr: return fs::make_node(base, path.view(), abi::k_s_ifchr | permissions, number);
     case abi::k_s_ifdir: return Error::NotPermitted;
+    case abi::k_s_ifblk: return fs::make_node(base, path.view(), abi::k_s_ifblk | permissions, number);
     case abi::k_s_ififo:
-    case abi::k_s_ifsock:
-    case abi::k_s_ifblk: return Error::NotSupported;
+    case abi::k_s_ifsock: return Error::NotSupported;
     default: return Error::Invalid;
     }
 }

@@ -64,6 +64,7 @@ void check_tree(Ramfs& ramfs) {
                 check(!ramfs.readlink(inode).value().empty());
                 break;
             case InodeType::CharDevice:
+            case InodeType::BlockDevice:
                 sum += inode->rdev().major;
                 break;
             }

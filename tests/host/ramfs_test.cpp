@@ -1052,7 +1052,10 @@ TEST_F(RamfsTest, DevicesAndStat) {
     EXPECT_EQ(st.blocks, 0u);
     EXPECT_EQ(fs().stat(fs().mknod(m_root, "big", 020600, { 0x1234, 0x56789 }).release_value()).rdev,
         0x0000'1000'5672'3489u); // glibc makedev layout
-    EXPECT_EQ(error_of(fs().mknod(m_root, "blk", 060600, { 8, 0 })), Error::NotSupported);
+    InodeRef disk = fs().mknod(m_root, "blk", 060600, { 254, 16 }).release_value();
+    EXPECT_EQ(disk->type(), InodeType::BlockDevice);
+    EXPECT_EQ(fs().stat(disk).mode, 060600u);
+    EXPECT_EQ(fs().stat(disk).rdev, 0xfe10u);
     EXPECT_EQ(error_of(fs().mknod(m_root, "fifo", 010600, {})), Error::NotSupported);
     EXPECT_EQ(error_of(fs().read(tty, 0, {})), Error::Invalid);
     EXPECT_EQ(error_of(fs().readlink(tty)), Error::Invalid);

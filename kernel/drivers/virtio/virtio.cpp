@@ -1,0 +1,53 @@
+#include "kernel/drivers/virtio/virtio.h"
+
+#include "kernel/drivers/virtio/virtio_blk.h"
+#include "kernel/drivers/virtio/virtio_mmio.h"
+#include "kernel/fs/block_devices.h"
+#include "kernel/lib/kprint.h"
+
+namespace akuma::drivers::virtio {
+
+namespace {
+
+const char* type_name(DeviceType type) {
+    switch (type) {
+    case DeviceType::None: return "none";
+    case DeviceType::Network: return "virtio-net";
+    case DeviceType::Block: return "virtio-blk";
+    case DeviceType::Console: return "virtio-console";
+    case DeviceType::Entropy: return "virtio-rng";
+    }
+    return "unknown";
+}
+
+void start_block_device(MmioTransport transport) {
+    auto disk = create_virtio_block_device(transport);
+    if (disk.is_error()) {
+        kprintln("[virtio] disk at {:#x} not usable: {}", transport.physical_base(), error_name(disk.error()));
+        return;
+    }
+    if (auto registered = fs::register_block_device(*disk.value()); registered.is_error())
+        kprintln("[virtio] {}: no block device number left: {}", disk.value()->name(), error_name(registered.error()));
+}
+
+}  // namespace
+
+void probe_devices(const PlatformInfo& platform) {
+    for (const DeviceInfo& slot : platform.virtio()) {
+        auto transport = MmioTransport::probe(slot);
+        if (transport.is_error()) {
+            if (transport.error() != Error::NotFound)
+                kprintln("[virtio] slot at {:#x} unusable: {}", slot.range.base, error_name(transport.error()));
+            continue;
+        }
+        switch (transport.value().device_type()) {
+        case DeviceType::Block: start_block_device(transport.value()); break;
+        default:
+            kprintln("[virtio] {} (device ID {}) at {:#x}: no driver", type_name(transport.value().device_type()),
+                     static_cast<uint32_t>(transport.value().device_type()), slot.range.base);
+            break;
+        }
+    }
+}
+
+}  // namespace akuma::drivers::virtio
