@@ -2,6 +2,7 @@
 
 #include "kernel/drivers/virtio/virtio_blk.h"
 #include "kernel/drivers/virtio/virtio_mmio.h"
+#include "kernel/drivers/virtio/virtio_rng.h"
 #include "kernel/fs/block_devices.h"
 #include "kernel/lib/kprint.h"
 
@@ -42,6 +43,10 @@ void probe_devices(const PlatformInfo& platform) {
         }
         switch (transport.value().device_type()) {
         case DeviceType::Block: start_block_device(transport.value()); break;
+        case DeviceType::Entropy:
+            if (auto started = start_virtio_rng(transport.value()); started.is_error())
+                kprintln("[virtio] virtio-rng at {:#x} not usable: {}", slot.range.base, error_name(started.error()));
+            break;
         default:
             kprintln("[virtio] {} (device ID {}) at {:#x}: no driver", type_name(transport.value().device_type()),
                      static_cast<uint32_t>(transport.value().device_type()), slot.range.base);

@@ -5,6 +5,7 @@
 #include "kernel/arch/aarch64/irq.h"
 #include "kernel/arch/aarch64/kernel_page_tables.h"
 #include "kernel/lib/kprint.h"
+#include "kernel/drivers/virtio/request_queue.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/sched/spinlock.h"
@@ -91,7 +92,7 @@ public:
             if (size_max >= 512 && size_max < m_max_segment_bytes)
                 m_max_segment_bytes = size_max & ~uint32_t(511);
         }
-        m_queue = TRY(m_transport.setup_queue(0, k_queue_size));
+        TRY(m_requests.start(m_transport, 0, k_queue_size));
         m_slot_memory_physical = TRY(mm::allocate_pages(0, mm::PageOwner::DeviceDma));
         m_slot_memory = static_cast<SlotMemory*>(mm::phys_to_virt(m_slot_memory_physical));
         __builtin_memset(m_slot_memory, 0, mm::k_page_size);
@@ -101,10 +102,11 @@ public:
             else
                 m_interrupts = true;
         }
+        m_requests.set_interrupts(m_interrupts);
         m_transport.driver_ok();
         kprintln("[virtio] {}: virtio-blk (mmio v{}) at {:#x}, {} sectors ({} MiB){}{}, queue of {}{}", name(),
                  m_transport.version(), m_transport.physical_base(), m_sectors, m_sectors >> 11,
-                 m_read_only ? ", read-only" : "", m_flush ? ", write cache (flush)" : "", m_queue->size(),
+                 m_read_only ? ", read-only" : "", m_flush ? ", write cache (flush)" : "", m_requests.size(),
                  m_interrupts ? "" : ", polled");
         return {};
     }
@@ -130,11 +132,6 @@ public:
     }
 
 private:
-    struct Pending {
-        size_t slot;
-        bool done;
-    };
-
     ErrorOr<void> transfer(uint32_t type, uint64_t sector, uint8_t* buffer, size_t bytes) {
         if (bytes % k_sector_size != 0)
             return Error::Invalid;
@@ -181,11 +178,10 @@ private:
         uint64_t slot_physical = m_slot_memory_physical + slot * sizeof(SlotMemory);
         chain[0] = { slot_physical, sizeof(RequestHeader), false };
         chain[links++] = { slot_physical + offsetof(SlotMemory, status), 1, true };
-        Pending pending { slot, false };
-        submit({ chain, links }, &pending);
-        wait_for(pending);
+        auto ran = m_requests.run({ chain, links });
         uint8_t status = __atomic_load_n(&memory.status, __ATOMIC_ACQUIRE);
         give_back_slot(slot);
+        TRY(ran);
         if (status != k_status_ok) {
             kprintln("[virtio] {}: {} of sector {} failed (status {})", name(),
                      type == k_request_in ? "read" : type == k_request_out ? "write" : "flush", sector, status);
@@ -207,7 +203,7 @@ private:
             }
             sched::SchedulerLockGuard guard;
             if (__atomic_load_n(&m_slots_used, __ATOMIC_ACQUIRE) == (1ull << k_slots) - 1)
-                m_space.wait(guard);  // woken when a slot or descriptors come free
+                m_slot_waiters.wait(guard);  // woken when a slot comes free
         }
     }
 
@@ -217,64 +213,13 @@ private:
             m_slots_used &= ~(1ull << slot);
         }
         sched::SchedulerLockGuard guard;
-        m_space.wake_all(guard);
-    }
-
-    void submit(std::span<const Buffer> chain, Pending* pending) {
-        for (;;) {
-            {
-                SpinLockGuard guard(m_lock);
-                if (!m_queue->add(chain, pending).is_error()) {
-                    if (m_queue->device_wants_notification())
-                        m_transport.notify(0);
-                    return;
-                }
-            }
-            // The queue is full (more requests than descriptors): wait for a completion.
-            if (!m_interrupts) {
-                collect_completions();
-                sched::yield();
-                continue;
-            }
-            sched::SchedulerLockGuard guard;
-            if (m_queue->free_descriptors() < chain.size())
-                m_space.wait(guard);
-        }
-    }
-
-    void wait_for(Pending& pending) {
-        if (!m_interrupts) {
-            while (!__atomic_load_n(&pending.done, __ATOMIC_ACQUIRE)) {
-                collect_completions();
-                sched::yield();
-            }
-            return;
-        }
-        sched::SchedulerLockGuard guard;
-        while (!__atomic_load_n(&pending.done, __ATOMIC_ACQUIRE))
-            m_done.wait(guard);
-    }
-
-    // Marks every finished request done; true if there was any.
-    bool collect_completions() {
-        bool any = false;
-        SpinLockGuard guard(m_lock);
-        while (auto completion = m_queue->take_used()) {
-            if (auto* pending = static_cast<Pending*>(completion->token))
-                __atomic_store_n(&pending->done, true, __ATOMIC_RELEASE);
-            any = true;
-        }
-        return any;
+        m_slot_waiters.wake_all(guard);
     }
 
     static void on_interrupt(uint32_t, void* context) {
         auto* self = static_cast<VirtioBlockDevice*>(context);
         self->m_transport.take_interrupt_status();
-        if (self->collect_completions()) {
-            sched::SchedulerLockGuard guard;
-            self->m_done.wake_all(guard);
-            self->m_space.wake_all(guard);
-        }
+        self->m_requests.handle_interrupt();
     }
 
     MmioTransport m_transport;
@@ -285,13 +230,12 @@ private:
     bool m_interrupts { false };
     size_t m_max_segments { k_max_segments };
     size_t m_max_segment_bytes { mm::k_page_size };
-    Virtqueue* m_queue { nullptr };
+    RequestQueue m_requests;
     SlotMemory* m_slot_memory { nullptr };
     uint64_t m_slot_memory_physical { 0 };
-    IrqSpinLock m_lock;  // the queue and the slot bitmap
+    IrqSpinLock m_lock;  // the slot bitmap
     uint64_t m_slots_used { 0 };
-    sched::WaitQueue m_done;   // requests waiting for their completion
-    sched::WaitQueue m_space;  // requests waiting for a slot or descriptors
+    sched::WaitQueue m_slot_waiters;  // requests waiting for a free slot
 };
 
 constinit unsigned g_disks = 0;
