@@ -74,4 +74,13 @@ add_custom_command(OUTPUT ${AKUMA_LAYOUT_INITRD}
   DEPENDS ${common_deps} ${AKUMA_LAYOUT_LISTS}
   COMMENT "Building the layout-sweep root file system (initrd-layout.cpio)")
 
-add_custom_target(initrd ALL DEPENDS ${AKUMA_INITRD} ${AKUMA_LAYOUT_INITRD})
+# The same tree as an ext2 disk image (64 MiB, sparse: room to write), the
+# pristine copy `./akuma run` starts build/disk.img from (docs/STORAGE.md).
+set(AKUMA_ROOT_DISK ${PROJECT_BINARY_DIR}/rootfs.ext2)
+add_custom_command(OUTPUT ${AKUMA_ROOT_DISK}
+  COMMAND ${PROJECT_SOURCE_DIR}/tools/mkinitrd.sh --ext2 64M ${AKUMA_ROOT_DISK} ${common_pairs}
+          ${PROJECT_SOURCE_DIR}/tests/system/programs.list=/etc/akuma/tests
+  DEPENDS ${common_deps} ${PROJECT_SOURCE_DIR}/tests/system/programs.list
+  COMMENT "Building the root disk image (rootfs.ext2)")
+
+add_custom_target(initrd ALL DEPENDS ${AKUMA_INITRD} ${AKUMA_LAYOUT_INITRD} ${AKUMA_ROOT_DISK})

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# mkinitrd.sh OUTPUT [SOURCE=DEST]...
-# Builds a cpio "newc" initrd: every SOURCE file (or directory, copied
+# mkinitrd.sh [--ext2 SIZE] OUTPUT [SOURCE=DEST]...
+# Builds a cpio "newc" initrd, or with --ext2 an ext2 disk image of SIZE
+# (mke2fs -d: 4 KiB blocks, files owned as staged): every SOURCE file (or directory, copied
 # recursively) is placed at DEST inside the archive (DEST is an absolute
 # path in the guest). A DEST ending in "@" makes a symlink: "target=/bin/sh@"
 # creates /bin/sh -> target. In DEST, %XX is the byte with hex code XX (so
@@ -8,6 +9,8 @@
 # (1777), every image has /sbin and /root (0700, root's home). Entries are
 # sorted and owned by root, so the archive depends only on its inputs.
 set -euo pipefail
+ext2_size=
+if [[ ${1-} == --ext2 ]]; then ext2_size=${2:?--ext2 needs a size}; shift 2; fi
 output=$1; shift
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -34,5 +37,13 @@ for pair in "$@"; do
     fi
 done
 tmp_output="$output.tmp"
-(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc --owner=0:0 --reproducible) > "$tmp_output"
+if [[ -n $ext2_size ]]; then
+    rm -f "$tmp_output"
+    # Owned by root whoever builds it (the initrd's --owner=0:0).
+    [[ $(id -u) == 0 ]] || chown -R 0:0 "$stage" 2>/dev/null || true
+    truncate -s "$ext2_size" "$tmp_output"
+    mke2fs -q -F -t ext2 -b 4096 -L akuma-root -d "$stage" "$tmp_output"
+else
+    (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc --owner=0:0 --reproducible) > "$tmp_output"
+fi
 mv "$tmp_output" "$output"

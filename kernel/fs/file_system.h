@@ -20,6 +20,10 @@
 #include "kernel/fs/inode.h"
 #include "kernel/lib/error_or.h"
 
+namespace akuma::drivers {
+class BlockDevice;
+}
+
 namespace akuma::fs {
 
 class File;
@@ -152,6 +156,11 @@ public:
     // Memory is short: frees the clean page-cache pages no mapping uses
     // (tmpfs: copies of initrd bytes). Returns how many pages went.
     virtual size_t reclaim_clean_pages() { return 0; }
+
+    // The disk this instance lives on (a file system on a block device: one
+    // instance per disk, mount(2) of a disk in use is EBUSY); null for
+    // memory and pseudo file systems.
+    virtual drivers::BlockDevice* block_device() const { return nullptr; }
 
     // The last reference to one of this file system's inodes went away.
     virtual void destroy_inode(Inode* inode) = 0;

@@ -128,6 +128,14 @@ void MountTable::free_idle_detached() {
     }
 }
 
+bool MountTable::detached_on(const drivers::BlockDevice* device) const {
+    for (size_t i = 0; i < m_detached.size(); ++i) {
+        if (m_detached[i]->block_device() == device)
+            return true;
+    }
+    return false;
+}
+
 void MountTable::forget_lookups(const FileSystem& fs) {
     if (m_lookups)
         m_lookups->forget_file_system(fs);

@@ -51,6 +51,8 @@ public:
     ErrorOr<void> unmount(InodeRef root, bool detach);
     // Frees the detached file systems nothing uses any more.
     void free_idle_detached();
+    // Whether a detached file system not yet freed lives on `device`.
+    bool detached_on(const drivers::BlockDevice* device) const;
 
     InodeRef root() const;
     // Walks through this table use `cache` (not owned); its entries of a

@@ -170,9 +170,45 @@ ErrorOr<FileSystem*> make_devtmpfs() {
     return fs.release();
 }
 
-constexpr FileSystemType k_types[] = {
+// The types mount(2) knows: the memory and pseudo file systems, then the
+// disk file systems registered at boot (written at boot only, read freely).
+constexpr size_t k_max_types = 12;
+constinit FileSystemType g_types[k_max_types] = {
     { "sysfs", false }, { "tmpfs", false }, { "proc", false }, { "devtmpfs", false }, { "ramfs", false },
 };
+constinit size_t g_type_count = 5;
+constinit DiskFileSystemFactory g_disk_factories[k_max_types] {};  // by index in g_types
+
+DiskFileSystemFactory disk_factory(std::string_view type) {
+    for (size_t i = 0; i < __atomic_load_n(&g_type_count, __ATOMIC_ACQUIRE); ++i) {
+        if (g_disk_factories[i] && type == g_types[i].name)
+            return g_disk_factories[i];
+    }
+    return nullptr;
+}
+
+// Whether a mounted (or detached, not yet freed) file system lives on it.
+bool disk_in_use(const drivers::BlockDevice* device) {
+    bool in_use = false;
+    g_mounts->for_each([&](const Mount& mount) { in_use |= mount.fs->block_device() == device; });
+    return in_use || g_mounts->detached_on(device);
+}
+
+// The disk mount(2)'s source names (VFS lock held).
+ErrorOr<drivers::BlockDevice*> disk_for_mount(const InodeRef& base, std::string_view source) {
+    if (source.empty())
+        return Error::NotFound;
+    auto node = TRY(walk_path(name_space(), base, source, true));
+    if (node->type() != InodeType::BlockDevice)
+        return Error::NotABlockDevice;
+    const Mount* mount = g_mounts->mount_of(*node);
+    if (mount && (mount->flags & k_mount_no_dev))
+        return Error::AccessDenied;
+    drivers::BlockDevice* device = block_device(node->rdev());
+    if (!device)
+        return Error::NoDeviceOrAddress;
+    return device;
+}
 
 ErrorOr<FileSystem*> make_file_system(std::string_view type, std::string_view options) {
     // Only tmpfs takes options (size=); the others have none Akuma honours,
@@ -293,7 +329,23 @@ InodeRef root_directory() {
 
 const MountTable& mount_table() { return *g_mounts; }
 
-std::span<const FileSystemType> file_system_types() { return k_types; }
+std::span<const FileSystemType> file_system_types() {
+    return { g_types, __atomic_load_n(&g_type_count, __ATOMIC_ACQUIRE) };
+}
+
+ErrorOr<void> register_disk_file_system(const char* name, DiskFileSystemFactory make) {
+    VfsLockGuard guard;
+    for (size_t i = 0; i < g_type_count; ++i) {
+        if (std::string_view(g_types[i].name) == name)
+            return Error::Exists;
+    }
+    if (g_type_count == k_max_types)
+        return Error::OutOfRange;
+    g_types[g_type_count] = { name, true };
+    g_disk_factories[g_type_count] = make;
+    __atomic_store_n(&g_type_count, g_type_count + 1, __ATOMIC_RELEASE);
+    return {};
+}
 
 ErrorOr<InodeRef> resolve_path(const InodeRef& base, std::string_view path, bool follow_final_symlink) {
     VfsLockGuard guard;
@@ -727,13 +779,34 @@ ErrorOr<size_t> directory_path(const InodeRef& directory, std::span<char> buffer
 
 ErrorOr<void> mount(const InodeRef& base, std::string_view source, std::string_view target, std::string_view type,
                     uint32_t flags, std::string_view data) {
-    // Make the instance first, outside the lock (a tmpfs, a procfs...).
-    FileSystem* fs = TRY(make_file_system(type, data));
+    // Make the instance first, outside the lock (a tmpfs, a procfs, a disk's
+    // file system reading its disk).
+    FileSystem* fs = nullptr;
+    if (DiskFileSystemFactory make = disk_factory(type)) {
+        drivers::BlockDevice* device;
+        {
+            VfsLockGuard guard;
+            device = TRY(disk_for_mount(base, source));
+            if (disk_in_use(device))
+                return Error::Busy;
+        }
+        bool read_only = flags & k_mount_read_only;
+        if (device->read_only() && !read_only)
+            return Error::AccessDenied;  // as Linux: a read-only disk mounts only read-only
+        fs = TRY(make(*device, read_only, data));
+    } else {
+        fs = TRY(make_file_system(type, data));
+    }
     VfsLockGuard guard;
     auto covered = walk_path(name_space(), base, target, true);
     if (covered.is_error()) {
         delete fs;
         return covered.error();
+    }
+    // Two mounts of one disk racing: the second loses.
+    if (fs->block_device() && disk_in_use(fs->block_device())) {
+        delete fs;
+        return Error::Busy;
     }
     uint32_t kept = flags & (k_mount_read_only | k_mount_no_suid | k_mount_no_dev | k_mount_no_exec);
     return g_mounts->mount(fs, covered.value(), source, kept);

@@ -134,4 +134,15 @@ struct FileSystemType {
 };
 std::span<const FileSystemType> file_system_types();
 
+// A file system on a disk (ext2), made by mount(2) from the block device its
+// source names: the source must be a block special file (ENOTBLK) of a disk
+// that exists (ENXIO) and is not mounted already (EBUSY); a read-only disk
+// mounts only with MS_RDONLY (EACCES). The factory reads the disk (it may
+// sleep; no lock is held) and refuses what it cannot mount with a log line.
+using DiskFileSystemFactory = ErrorOr<FileSystem*> (*)(drivers::BlockDevice& device, bool read_only,
+                                                       std::string_view options);
+// A type for mount(2) and /proc/filesystems; at boot. OutOfRange when full,
+// Exists for a name taken.
+ErrorOr<void> register_disk_file_system(const char* name, DiskFileSystemFactory make);
+
 }  // namespace akuma::fs

@@ -25,6 +25,7 @@ enum class Error : int {
     NoMemory = 12,            // ENOMEM
     AccessDenied = 13,        // EACCES
     Fault = 14,               // EFAULT
+    NotABlockDevice = 15,     // ENOTBLK
     Busy = 16,                // EBUSY
     Exists = 17,              // EEXIST
     CrossDevice = 18,         // EXDEV
@@ -67,6 +68,7 @@ constexpr const char* error_name(Error error) {
     case Error::NoMemory: return "ENOMEM";
     case Error::AccessDenied: return "EACCES";
     case Error::Fault: return "EFAULT";
+    case Error::NotABlockDevice: return "ENOTBLK";
     case Error::Busy: return "EBUSY";
     case Error::Exists: return "EEXIST";
     case Error::CrossDevice: return "EXDEV";
