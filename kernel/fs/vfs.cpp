@@ -286,6 +286,14 @@ const MountTable& mount_table() { return *g_mounts; }
 
 std::span<const FileSystemType> file_system_types() { return k_types; }
 
+void sync_all() {
+    VfsLockGuard guard;
+    g_mounts->for_each([](const Mount& mount) {
+        if (auto synced = mount.fs->sync_file_system(); synced.is_error())
+            kprintln("[VFS] sync of a {} file system failed: {}", mount.fs->type_name(), error_name(synced.error()));
+    });
+}
+
 ErrorOr<InodeRef> resolve_path(const InodeRef& base, std::string_view path, bool follow_final_symlink) {
     VfsLockGuard guard;
     return walk_path(name_space(), base, path, follow_final_symlink);
@@ -448,6 +456,9 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
             return Error::NotADirectory;
         if (inode->is_directory() && (writes || (flags & abi::k_o_creat)))
             return Error::IsADirectory;
+        if (inode->type() == InodeType::BlockDevice || inode->type() == InodeType::Fifo ||
+            inode->type() == InodeType::Socket)
+            return Error::NoDeviceOrAddress;  // no block device files, named pipes or UNIX sockets yet
         if (inode->type() == InodeType::CharDevice) {
             const Mount* mount = g_mounts->mount_of(*inode);
             if (mount && (mount->flags & k_mount_no_dev))

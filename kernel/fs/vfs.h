@@ -134,4 +134,8 @@ struct FileSystemType {
 };
 std::span<const FileSystemType> file_system_types();
 
+// sync(2): every mounted file system writes back what it holds
+// (FileSystem::sync_file_system; a failure is logged, as sync(2) reports none).
+void sync_all();
+
 }  // namespace akuma::fs
