@@ -73,6 +73,13 @@ public:
         return !m_root || visit_below(m_root, m_height, visit);
     }
 
+    // Calls visit(index, page) for every page, in index order, while it
+    // returns true; false if a visit did.
+    template <typename F>
+    bool for_each_indexed_page(F&& visit) const {
+        return !m_root || visit_indexed_below(m_root, m_height, 0, visit);
+    }
+
     static constexpr unsigned k_bits = 6;
     static constexpr size_t k_fanout = size_t { 1 } << k_bits;
     static constexpr unsigned k_max_height = 9;
@@ -103,6 +110,19 @@ private:
             return visit(static_cast<uint8_t*>(slot));
         for (void* child : static_cast<Node*>(slot)->slots) {
             if (child && !visit_below(child, height - 1, visit))
+                return false;
+        }
+        return true;
+    }
+
+    template <typename F>
+    static bool visit_indexed_below(void* slot, unsigned height, uint64_t base, F& visit) {
+        if (height == 0)
+            return visit(base, static_cast<uint8_t*>(slot));
+        uint64_t span = capacity(height - 1);
+        for (size_t i = 0; i < k_fanout; ++i) {
+            void* child = static_cast<Node*>(slot)->slots[i];
+            if (child && !visit_indexed_below(child, height - 1, base + i * span, visit))
                 return false;
         }
         return true;

@@ -122,6 +122,13 @@ public:
     virtual ErrorOr<size_t> write(const InodeRef& inode, uint64_t offset, std::span<const uint8_t> data);
     virtual ErrorOr<void> truncate(const InodeRef& inode, uint64_t size);
 
+    // ---- Writing back ----
+    // fsync(2): the file's data and what is needed to reach it are on the
+    // disk when this returns. sync_file_system: everything (sync(2),
+    // syncfs(2), before unmount). Memory file systems have nothing to do.
+    virtual ErrorOr<void> sync(const InodeRef&) { return {}; }
+    virtual ErrorOr<void> sync_file_system() { return {}; }
+
     // ---- Opening ----
     // Regular files and directories open as RegularFile / DirectoryFile,
     // which read through the calls above; a file system whose files are

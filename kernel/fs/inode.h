@@ -18,7 +18,9 @@
 
 namespace akuma::fs {
 
-enum class InodeType : uint8_t { Regular, Directory, Symlink, CharDevice, BlockDevice };
+// Fifo and Socket exist as nodes on disk file systems (ext2); opening one is
+// ENXIO until named pipes and UNIX sockets have their files (vfs.cpp open).
+enum class InodeType : uint8_t { Regular, Directory, Symlink, CharDevice, BlockDevice, Fifo, Socket };
 
 // st_mode type bits (Linux <sys/stat.h> values).
 constexpr uint32_t k_mode_type_mask = 0170000;
@@ -27,6 +29,8 @@ constexpr uint32_t k_mode_directory = 0040000;
 constexpr uint32_t k_mode_symlink = 0120000;
 constexpr uint32_t k_mode_char_device = 0020000;
 constexpr uint32_t k_mode_block_device = 0060000;
+constexpr uint32_t k_mode_fifo = 0010000;
+constexpr uint32_t k_mode_socket = 0140000;
 constexpr uint32_t k_mode_permission_mask = 07777;
 
 constexpr size_t k_max_name = 255;     // NAME_MAX

@@ -46,9 +46,12 @@ ErrorOr<void> RegularFile::truncate(uint64_t size) {
     return {};
 }
 
-// tmpfs keeps everything in memory: once the descriptor is valid there is
-// nothing to write back. A disk file system will flush here.
-ErrorOr<void> RegularFile::sync() { return {}; }
+// The file system writes the file back (tmpfs: nothing to do; ext2: pages
+// shared writable mappings may have changed, and its metadata).
+ErrorOr<void> RegularFile::sync() {
+    VfsLockGuard guard;
+    return inode()->file_system().sync(inode());
+}
 
 ErrorOr<InodeRef> RegularFile::mappable_inode() { return inode(); }
 
@@ -69,6 +72,8 @@ uint8_t dirent_type(InodeType type) {
     case InodeType::Symlink: return abi::k_dt_lnk;
     case InodeType::CharDevice: return abi::k_dt_chr;
     case InodeType::BlockDevice: return abi::k_dt_blk;
+    case InodeType::Fifo: return abi::k_dt_fifo;
+    case InodeType::Socket: return abi::k_dt_sock;
     }
     return abi::k_dt_unknown;
 }

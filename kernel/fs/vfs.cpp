@@ -6,6 +6,7 @@
 #include "kernel/drivers/pl031.h"
 #include "kernel/fs/block_devices.h"
 #include "kernel/fs/char_devices.h"
+#include "kernel/fs/ext2/ext2_file_system.h"
 #include "kernel/fs/initrd_loader.h"
 #include "kernel/fs/inode_files.h"
 #include "kernel/fs/lookup_cache.h"
@@ -231,6 +232,15 @@ ErrorOr<FileSystem*> make_file_system(std::string_view type, std::string_view op
     return Error::NoDevice;  // Linux: an unknown type is ENODEV
 }
 
+// mount -t ext2: the disk's file system (no mount options: any is EINVAL,
+// as for the other types, rather than ignored).
+ErrorOr<FileSystem*> make_ext2(drivers::BlockDevice& device, bool read_only, std::string_view options) {
+    if (!options.empty())
+        return Error::Invalid;
+    auto fs = TRY(Ext2FileSystem::mount(device, read_only, now));
+    return fs.release();
+}
+
 // Mounts a new instance at an absolute path during boot.
 void mount_at_boot(std::string_view type, std::string_view path, std::optional<uint32_t> root_mode = {}) {
     auto mounted = mount(root_directory(), type, path, type, 0, "");
@@ -279,6 +289,7 @@ ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initram
     if (!g_mounts || !g_lookups)
         return Error::NoMemory;
     g_mounts->set_lookup_cache(g_lookups);
+    TRY(register_disk_file_system("ext2", make_ext2));
     auto root = TRY(Ramfs::create(root_size_limit(initramfs_options)));
     Ramfs& fs = *root;
     fs.set_clock(now);
@@ -345,6 +356,14 @@ ErrorOr<void> register_disk_file_system(const char* name, DiskFileSystemFactory 
     g_disk_factories[g_type_count] = make;
     __atomic_store_n(&g_type_count, g_type_count + 1, __ATOMIC_RELEASE);
     return {};
+}
+
+void sync_all() {
+    VfsLockGuard guard;
+    g_mounts->for_each([](const Mount& mount) {
+        if (auto synced = mount.fs->sync_file_system(); synced.is_error())
+            kprintln("[VFS] sync of a {} file system failed: {}", mount.fs->type_name(), error_name(synced.error()));
+    });
 }
 
 ErrorOr<InodeRef> resolve_path(const InodeRef& base, std::string_view path, bool follow_final_symlink) {
@@ -509,6 +528,8 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
             return Error::NotADirectory;
         if (inode->is_directory() && (writes || (flags & abi::k_o_creat)))
             return Error::IsADirectory;
+        if (inode->type() == InodeType::Fifo || inode->type() == InodeType::Socket)
+            return Error::NoDeviceOrAddress;  // no named pipes or UNIX sockets yet
         if (inode->type() == InodeType::CharDevice || inode->type() == InodeType::BlockDevice) {
             const Mount* mount = g_mounts->mount_of(*inode);
             if (mount && (mount->flags & k_mount_no_dev))

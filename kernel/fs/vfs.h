@@ -145,4 +145,8 @@ using DiskFileSystemFactory = ErrorOr<FileSystem*> (*)(drivers::BlockDevice& dev
 // Exists for a name taken.
 ErrorOr<void> register_disk_file_system(const char* name, DiskFileSystemFactory make);
 
+// sync(2): every mounted file system writes back what it holds
+// (FileSystem::sync_file_system; a failure is logged, as sync(2) reports none).
+void sync_all();
+
 }  // namespace akuma::fs

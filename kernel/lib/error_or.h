@@ -50,6 +50,7 @@ enum class Error : int {
     Overflow = 75,            // EOVERFLOW
     NotSupported = 95,        // EOPNOTSUPP
     TimedOut = 110,           // ETIMEDOUT
+    Corrupted = 117,          // EUCLEAN: a file system's on-disk structures are inconsistent
 };
 
 constexpr const char* error_name(Error error) {
@@ -93,6 +94,7 @@ constexpr const char* error_name(Error error) {
     case Error::Overflow: return "EOVERFLOW";
     case Error::NotSupported: return "EOPNOTSUPP";
     case Error::TimedOut: return "ETIMEDOUT";
+    case Error::Corrupted: return "EUCLEAN";
     }
     return "E?";
 }

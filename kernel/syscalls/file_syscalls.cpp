@@ -679,7 +679,10 @@ int64_t sys_fchown(const SyscallArgs& args) { return to_result(fchown(args)); }
 int64_t sys_utimensat(const SyscallArgs& args) { return to_result(utimensat(args)); }
 int64_t sys_fsync(const SyscallArgs& args) { return to_result(fsync(args)); }
 int64_t sys_fdatasync(const SyscallArgs& args) { return to_result(fsync(args)); }
-int64_t sys_sync(const SyscallArgs&) { return 0; }  // nothing is ever dirty: the ramfs is the storage
+int64_t sys_sync(const SyscallArgs&) {
+    fs::sync_all();
+    return 0;
+}
 
 int64_t sys_umask(const SyscallArgs& args) {
     uint32_t previous = current().umask;

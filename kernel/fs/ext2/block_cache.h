@@ -1,0 +1,66 @@
+// ext2's cache of metadata blocks (bitmaps, inode table blocks, indirect
+// blocks, directory blocks, the group descriptor table): a few dozen
+// blocks, least recently used evicted, written back when dirty at eviction
+// or flush. File data does not pass through it (the page cache holds what
+// mappings need; read and write go to the disk), so a block that changes
+// role (freed, then reused as data) must be forgotten when freed.
+//
+// A pointer from get() is valid until the next call into the cache: take
+// what is needed from it (or modify it and mark_dirty) before asking for
+// another block. Not synchronised: the VFS lock serialises its users.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "kernel/drivers/block_device.h"
+#include "kernel/lib/error_or.h"
+
+namespace akuma::fs::ext2 {
+
+class BlockCache {
+public:
+    static constexpr size_t k_entries = 64;
+
+    BlockCache(drivers::BlockDevice& device, uint32_t block_size);
+    ~BlockCache();
+    BlockCache(const BlockCache&) = delete;
+    BlockCache& operator=(const BlockCache&) = delete;
+
+    // The block's bytes, read from the disk if not cached. NoMemory, IoError.
+    ErrorOr<uint8_t*> get(uint32_t block);
+    // A block about to be overwritten whole (a new indirect or directory
+    // block): zeroed, not read, already dirty.
+    ErrorOr<uint8_t*> get_zeroed(uint32_t block);
+    // The block returned last by get() was changed: write it back later.
+    void mark_dirty(uint32_t block);
+    // Drops the block without writing it (it was freed).
+    void forget(uint32_t block);
+    // Writes every dirty block; the first error is returned, the others tried.
+    ErrorOr<void> flush();
+
+    // Whole blocks straight to or from the disk (file data).
+    ErrorOr<void> read_blocks(uint32_t block, std::span<uint8_t> buffer);
+    ErrorOr<void> write_blocks(uint32_t block, std::span<const uint8_t> data);
+    uint32_t block_size() const { return m_block_size; }
+    drivers::BlockDevice& device() { return m_device; }
+
+private:
+    struct Entry {
+        uint32_t block;
+        bool valid;
+        bool dirty;
+        uint64_t last_use;
+        uint8_t* data;
+    };
+    ErrorOr<Entry*> slot_for(uint32_t block, bool read);
+    ErrorOr<void> write_back(Entry& entry);
+
+    drivers::BlockDevice& m_device;
+    uint32_t m_block_size;
+    uint64_t m_clock { 0 };
+    Entry m_entries[k_entries] {};
+};
+
+} // namespace akuma::fs::ext2

@@ -1,0 +1,319 @@
+// Ext2FileSystem: file data (read, write, truncate, fallocate) and the page
+// cache (cache_page, write-back of pages shared writable mappings may
+// change).
+#include "kernel/fs/ext2/ext2_file_system.h"
+#include "kernel/lib/kprint.h"
+
+namespace akuma::fs {
+
+using namespace ext2;
+
+namespace {
+
+Ext2Inode& node(const InodeRef& inode) {
+    return static_cast<Ext2Inode&>(*inode);
+}
+
+uint64_t min(uint64_t a, uint64_t b) {
+    return a < b ? a : b;
+}
+uint64_t divide_up(uint64_t value, uint64_t unit) {
+    return value / unit + (value % unit != 0);
+}
+
+} // namespace
+
+ErrorOr<Ext2Inode*> Ext2FileSystem::regular_file(const InodeRef& inode) {
+    if (inode->is_directory())
+        return Error::IsADirectory;
+    if (inode->type() != InodeType::Regular)
+        return Error::Invalid;
+    return &node(inode);
+}
+
+// Bytes of the file as the disk holds them (holes as zeros); the range is
+// inside the file.
+ErrorOr<size_t> Ext2FileSystem::read_from_disk(Ext2Inode& file, uint64_t offset, std::span<uint8_t> buffer) {
+    uint32_t block_size = m_geometry.block_size;
+    size_t done = 0;
+    while (done < buffer.size()) {
+        uint64_t position = offset + done;
+        uint32_t in_block = uint32_t(position % block_size);
+        size_t chunk = min(block_size - in_block, buffer.size() - done);
+        uint32_t block = TRY(m_map.lookup(file.m_slots, position / block_size));
+        if (block == 0) {
+            __builtin_memset(buffer.data() + done, 0, chunk);
+        } else if (chunk == block_size) {
+            TRY(m_cache.read_blocks(block, buffer.subspan(done, chunk)));
+        } else {
+            TRY(m_cache.read_blocks(block, { m_scratch, block_size }));
+            __builtin_memcpy(buffer.data() + done, m_scratch + in_block, chunk);
+        }
+        done += chunk;
+    }
+    return done;
+}
+
+ErrorOr<size_t> Ext2FileSystem::read(const InodeRef& inode, uint64_t offset, std::span<uint8_t> buffer) {
+    ReleaseGuard release_guard { *this };
+    Ext2Inode* file = TRY(regular_file(inode));
+    if (offset >= file->m_size)
+        return size_t(0);
+    size_t count = min(file->m_size - offset, buffer.size());
+    // Page by page: a cached page is the file's current contents (a shared
+    // mapping may have written it); the rest comes from the disk.
+    for (size_t done = 0; done < count;) {
+        uint64_t position = offset + done;
+        size_t in_page = position % k_data_page_size;
+        size_t chunk = min(k_data_page_size - in_page, count - done);
+        if (const uint8_t* page = file->m_cache.find(position / k_data_page_size))
+            __builtin_memcpy(buffer.data() + done, page + in_page, chunk);
+        else
+            TRY(read_from_disk(*file, position, buffer.subspan(done, chunk)));
+        done += chunk;
+    }
+    return count;
+}
+
+ErrorOr<void> Ext2FileSystem::zero_block(uint32_t block) {
+    __builtin_memset(m_scratch, 0, m_geometry.block_size);
+    return m_cache.write_blocks(block, { m_scratch, m_geometry.block_size });
+}
+
+ErrorOr<size_t> Ext2FileSystem::write(const InodeRef& inode, uint64_t offset, std::span<const uint8_t> data) {
+    ReleaseGuard release_guard { *this };
+    Ext2Inode* file = TRY(regular_file(inode));
+    TRY(writable());
+    if (data.empty())
+        return size_t(0);
+    uint64_t end;
+    if (__builtin_add_overflow(offset, data.size(), &end) || end > m_geometry.max_file_size)
+        return Error::FileTooBig;
+    uint32_t block_size = m_geometry.block_size;
+    size_t done = 0;
+    ErrorOr<void> failure {};
+    uint32_t goal = file->m_slots[0];
+    while (done < data.size()) {
+        uint64_t position = offset + done;
+        uint32_t in_block = uint32_t(position % block_size);
+        size_t chunk = min(block_size - in_block, data.size() - done);
+        auto allocated = m_map.allocate(pointers(*file), position / block_size, goal);
+        if (allocated.is_error()) {
+            failure = allocated.error();
+            break;
+        }
+        uint32_t block = allocated.value().block;
+        ErrorOr<void> written {};
+        if (chunk == block_size) {
+            written = m_cache.write_blocks(block, data.subspan(done, chunk));
+        } else {
+            if (allocated.value().fresh)
+                __builtin_memset(m_scratch, 0, block_size);
+            else
+                written = m_cache.read_blocks(block, { m_scratch, block_size });
+            if (!written.is_error()) {
+                __builtin_memcpy(m_scratch + in_block, data.data() + done, chunk);
+                written = m_cache.write_blocks(block, { m_scratch, block_size });
+            }
+        }
+        if (written.is_error()) {
+            failure = written.error();
+            break;
+        }
+        // Keep the page cache's copy current.
+        if (uint8_t* page = file->m_cache.find(position / k_data_page_size)) {
+            data_page_written(page);
+            __builtin_memcpy(page + position % k_data_page_size, data.data() + done, chunk);
+        }
+        done += chunk;
+        goal = block + 1;
+    }
+    if (offset + done > file->m_size)
+        file->m_size = offset + done;
+    if (done > 0)
+        file->m_mtime = file->m_ctime = now();
+    auto stored = store_inode(*file); // i_blocks may have changed even if nothing was written
+    if (done == 0 && failure.is_error())
+        return failure.error();
+    TRY(stored);
+    return done; // short if a later block failed
+}
+
+// Frees the blocks past the new end, zeroes the tail of its last block on
+// disk and in the page cache (so a later extension reads zeros there).
+ErrorOr<void> Ext2FileSystem::shrink(Ext2Inode& file, uint64_t size) {
+    uint32_t block_size = m_geometry.block_size;
+    auto freed = m_map.free_from(pointers(file), divide_up(size, block_size));
+    file.m_size = size;
+    TRY(freed);
+    if (size % block_size) {
+        uint32_t block = TRY(m_map.lookup(file.m_slots, size / block_size));
+        if (block != 0) {
+            TRY(m_cache.read_blocks(block, { m_scratch, block_size }));
+            __builtin_memset(m_scratch + size % block_size, 0, block_size - size % block_size);
+            TRY(m_cache.write_blocks(block, { m_scratch, block_size }));
+        }
+    }
+    file.m_cache.remove_from(divide_up(size, k_data_page_size));
+    if (size % k_data_page_size) {
+        if (uint8_t* page = file.m_cache.find(size / k_data_page_size)) {
+            data_page_written(page);
+            __builtin_memset(page + size % k_data_page_size, 0, k_data_page_size - size % k_data_page_size);
+        }
+    }
+    return {};
+}
+
+ErrorOr<void> Ext2FileSystem::truncate(const InodeRef& inode, uint64_t size) {
+    ReleaseGuard release_guard { *this };
+    Ext2Inode* file = TRY(regular_file(inode));
+    TRY(writable());
+    if (size > m_geometry.max_file_size)
+        return Error::FileTooBig;
+    if (size == file->m_size)
+        return {};
+    ErrorOr<void> shrunk {};
+    if (size < file->m_size)
+        shrunk = shrink(*file, size);
+    else
+        file->m_size = size; // a hole
+    file->m_mtime = file->m_ctime = now();
+    auto stored = store_inode(*file);
+    TRY(shrunk);
+    return stored;
+}
+
+ErrorOr<void> Ext2FileSystem::allocate(
+    const InodeRef& inode, uint64_t offset, uint64_t length, bool keep_size) {
+    ReleaseGuard release_guard { *this };
+    Ext2Inode* file = TRY(regular_file(inode));
+    TRY(writable());
+    uint32_t block_size = m_geometry.block_size;
+    uint64_t end;
+    if (length == 0)
+        return Error::Invalid;
+    if (__builtin_add_overflow(offset, length, &end) || end > m_geometry.max_file_size)
+        return Error::FileTooBig;
+    // ext2 has no unwritten extents: blocks past the end would be taken for
+    // file data by e2fsck and any later extension.
+    if (keep_size && divide_up(end, block_size) > divide_up(file->m_size, block_size))
+        return Error::NotSupported;
+    ErrorOr<void> result {};
+    uint32_t goal = file->m_slots[0];
+    for (uint64_t logical = offset / block_size; logical < divide_up(end, block_size); ++logical) {
+        auto allocated = m_map.allocate(pointers(*file), logical, goal);
+        if (allocated.is_error()) {
+            result = allocated.error();
+            break;
+        }
+        goal = allocated.value().block + 1;
+        if (allocated.value().fresh) {
+            if (auto zeroed = zero_block(allocated.value().block); zeroed.is_error()) {
+                result = zeroed.error();
+                break;
+            }
+        }
+    }
+    if (!result.is_error() && !keep_size && end > file->m_size)
+        file->m_size = end;
+    file->m_ctime = now();
+    auto stored = store_inode(*file);
+    TRY(result);
+    return stored;
+}
+
+// ---- The page cache ----
+
+ErrorOr<uint8_t*> Ext2FileSystem::cached_page(const InodeRef& inode, uint64_t index) {
+    Ext2Inode* file = TRY(regular_file(inode));
+    if (index >= divide_up(file->m_size, k_data_page_size))
+        return Error::OutOfRange;
+    uint8_t* page = file->m_cache.find(index);
+    if (!page)
+        return Error::NotFound;
+    return page;
+}
+
+ErrorOr<uint8_t*> Ext2FileSystem::cache_page(const InodeRef& inode, uint64_t index, bool writable_share) {
+    ReleaseGuard release_guard { *this };
+    Ext2Inode* file = TRY(regular_file(inode));
+    if (index >= divide_up(file->m_size, k_data_page_size))
+        return Error::OutOfRange;
+    if (writable_share)
+        TRY(writable());
+    uint64_t start = index * k_data_page_size;
+    uint8_t* page = file->m_cache.find(index);
+    if (!page) {
+        page = static_cast<uint8_t*>(allocate_data_page());
+        if (!page)
+            return Error::NoMemory;
+        auto filled = read_from_disk(*file, start, { page, min(k_data_page_size, file->m_size - start) });
+        ErrorOr<void> inserted
+            = filled.is_error() ? ErrorOr<void>(filled.error()) : file->m_cache.insert(index, page);
+        if (inserted.is_error()) {
+            free_data_page(page);
+            return inserted.error();
+        }
+    }
+    if (writable_share) {
+        // The page's blocks exist from now on, so writing it back later
+        // cannot run out of space.
+        uint32_t block_size = m_geometry.block_size;
+        uint64_t end = min(start + k_data_page_size, file->m_size);
+        bool allocated_any = false;
+        ErrorOr<void> result {};
+        for (uint64_t position = start; position < end; position += block_size) {
+            auto allocated = m_map.allocate(pointers(*file), position / block_size, file->m_slots[0]);
+            if (allocated.is_error()) {
+                result = allocated.error();
+                break;
+            }
+            if (allocated.value().fresh) {
+                allocated_any = true;
+                result = m_cache.write_blocks(
+                    allocated.value().block, { page + (position - start), block_size });
+                if (result.is_error())
+                    break;
+            }
+        }
+        if (allocated_any || result.is_error()) {
+            auto stored = store_inode(*file);
+            TRY(result);
+            TRY(stored);
+        }
+        file->m_shared_writable = true;
+    }
+    return page;
+}
+
+ErrorOr<void> Ext2FileSystem::write_back_pages(Ext2Inode& file) {
+    if (!file.m_shared_writable || m_read_only)
+        return {};
+    uint32_t block_size = m_geometry.block_size;
+    ErrorOr<void> result {};
+    bool allocated_any = false;
+    file.m_cache.for_each_indexed_page([&](uint64_t index, uint8_t* page) {
+        uint64_t start = index * k_data_page_size;
+        uint64_t end = min(start + k_data_page_size, file.m_size);
+        for (uint64_t position = start; position < end; position += block_size) {
+            auto allocated = m_map.allocate(pointers(file), position / block_size, file.m_slots[0]);
+            if (allocated.is_error()) {
+                result = allocated.error();
+                return false;
+            }
+            allocated_any |= allocated.value().fresh;
+            if (auto written
+                = m_cache.write_blocks(allocated.value().block, { page + (position - start), block_size });
+                written.is_error()) {
+                result = written.error();
+                return false;
+            }
+        }
+        return true;
+    });
+    if (allocated_any)
+        TRY(store_inode(file));
+    return result;
+}
+
+} // namespace akuma::fs
