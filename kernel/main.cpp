@@ -32,7 +32,7 @@
 #include "kernel/drivers/memory_devices.h"
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/vfs.h"
-#include "kernel/lib/random.h"
+#include "kernel/crypto/random.h"
 #include "kernel/proc/program_runner.h"
 #include "kernel/drivers/pl031.h"
 #include "kernel/lib/kprint.h"
@@ -220,7 +220,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
         auto& range = *state.platform.initrd;
         initrd = { static_cast<const uint8_t*>(mm::phys_to_virt(range.start)), range.end - range.start };
     }
-    mix_entropy(arch::read_counter() ^ (drivers::wall_clock_seconds_at_boot() << 20));
+    random_init(state.platform);
     if (auto result = console::register_console_devices(); result.is_error())
         panic("[VFS] cannot register the console devices: {}", error_name(result.error()));
     if (auto result = drivers::register_memory_devices(); result.is_error())
