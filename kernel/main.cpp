@@ -32,7 +32,7 @@
 #include "kernel/drivers/memory_devices.h"
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/vfs.h"
-#include "kernel/lib/random.h"
+#include "kernel/crypto/random.h"
 #include "kernel/proc/program_runner.h"
 #include "kernel/drivers/pl031.h"
 #include "kernel/drivers/virtio/virtio.h"
@@ -221,9 +221,9 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
         auto& range = *state.platform.initrd;
         initrd = { static_cast<const uint8_t*>(mm::phys_to_virt(range.start)), range.end - range.start };
     }
-    mix_entropy(arch::read_counter() ^ (drivers::wall_clock_seconds_at_boot() << 20));
-    // Disks (and later the other virtio devices) before the VFS: /dev gets
-    // their nodes.
+    random_init(state.platform);
+    // Disks and the entropy source (and later the other virtio devices)
+    // before the VFS: /dev gets their nodes.
     drivers::virtio::probe_devices(state.platform);
     if (auto result = console::register_console_devices(); result.is_error())
         panic("[VFS] cannot register the console devices: {}", error_name(result.error()));

@@ -4,7 +4,7 @@
 
 #include "kernel/fs/char_devices.h"
 #include "kernel/fs/file.h"
-#include "kernel/lib/random.h"
+#include "kernel/crypto/random.h"
 
 namespace akuma::drivers {
 
@@ -55,17 +55,28 @@ public:
     ErrorOr<size_t> write_from(fs::WriteSource&, uint64_t&) override { return Error::NoSpace; }
 };
 
-// Reads: the kernel's generator (kernel/lib/random.h). Writes are taken (the
-// readable part of the buffer, as Linux's random_write reads it) and
-// credited nothing, as writes by non-root are on Linux.
+// Reads: the kernel's generator (kernel/crypto/random.h). Like Linux 5.18+,
+// /dev/random waits for the generator to be seeded (EAGAIN if non-blocking)
+// and /dev/urandom never does; past that they are the same. Writes are
+// mixed into the input pool and credited nothing, as Linux's random_write
+// (crediting takes the RNDADDENTROPY ioctl, which Akuma does not have).
+template <bool WaitsForSeed>
 class RandomDevice final : public MemoryDevice {
 public:
     using MemoryDevice::MemoryDevice;
-    ErrorOr<size_t> read_at(std::span<uint8_t> buffer, uint64_t, bool) override {
+    ErrorOr<size_t> read_at(std::span<uint8_t> buffer, uint64_t, bool nonblocking) override {
+        if (WaitsForSeed && !random_ready()) {
+            if (nonblocking)
+                return Error::TryAgain;
+            TRY(random_wait_until_ready());
+        }
         random_fill(buffer);
         return buffer.size();
     }
-    ErrorOr<size_t> write_at(std::span<const uint8_t> data, uint64_t&) override { return data.size(); }
+    ErrorOr<size_t> write_at(std::span<const uint8_t> data, uint64_t&) override {
+        random_add_input(data);
+        return data.size();
+    }
 };
 
 template <typename Device>
@@ -82,8 +93,8 @@ ErrorOr<void> register_memory_devices() {
     TRY(fs::register_char_device({ { 1, 3 }, "null", 0666, open_device<NullDevice> }));
     TRY(fs::register_char_device({ { 1, 5 }, "zero", 0666, open_device<ZeroDevice> }));
     TRY(fs::register_char_device({ { 1, 7 }, "full", 0666, open_device<FullDevice> }));
-    TRY(fs::register_char_device({ { 1, 8 }, "random", 0666, open_device<RandomDevice> }));
-    TRY(fs::register_char_device({ { 1, 9 }, "urandom", 0666, open_device<RandomDevice> }));
+    TRY(fs::register_char_device({ { 1, 8 }, "random", 0666, open_device<RandomDevice<true>> }));
+    TRY(fs::register_char_device({ { 1, 9 }, "urandom", 0666, open_device<RandomDevice<false>> }));
     return {};
 }
 

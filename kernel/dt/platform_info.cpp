@@ -225,6 +225,11 @@ void parse_chosen(const Fdt& fdt, PlatformInfo& info) {
     auto end_value = end ? end->as_u32_or_u64() : std::nullopt;
     if (start_value && end_value && *start_value <= *end_value)
         info.initrd = InitrdRange { *start_value, *end_value };
+
+    if (auto seed = chosen->property("rng-seed"))
+        info.rng_seed = seed->data;
+    if (auto seed = chosen->property("kaslr-seed"))
+        info.kaslr_seed = seed->as_u64();
 }
 
 void parse_uart(const Context& context, PlatformInfo& info) {

@@ -72,6 +72,10 @@ struct PlatformInfo {
     std::string_view bootargs;
     std::string_view stdout_path; // as written, options (":115200") included
     std::optional<InitrdRange> initrd;
+    // Random bytes from the boot loader (/chosen/rng-seed, any length;
+    // kaslr-seed, 8 bytes): QEMU virt fills both from the host's generator.
+    std::span<const uint8_t> rng_seed;
+    std::optional<uint64_t> kaslr_seed;
 
     std::optional<DeviceInfo> uart; // arm,pl011
     std::optional<GicInfo> gic;

@@ -4,7 +4,7 @@
 #include "kernel/fs/mount_table.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/lib/kprint.h"
-#include "kernel/lib/random.h"
+#include "kernel/crypto/random.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/user_access.h"
 #include "kernel/proc/elf.h"

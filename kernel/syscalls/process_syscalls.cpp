@@ -1,6 +1,7 @@
 // Process identity, limits, futex, random.
 #include "kernel/arch/aarch64/timer.h"
-#include "kernel/lib/random.h"
+#include "kernel/crypto/random.h"
+#include "kernel/crypto/secure_erase.h"
 #include "kernel/proc/futex.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
@@ -145,6 +146,15 @@ int64_t sys_getrandom(const SyscallArgs& args) {
         return error_result(Error::Invalid);
     if ((flags & abi::k_grnd_random) && (flags & abi::k_grnd_insecure))
         return error_result(Error::Invalid);  // contradictory: Linux refuses the pair
+    // Linux 6.1: GRND_RANDOM is the default behaviour (no blocking pool any
+    // more); only an unseeded generator makes a caller wait, and
+    // GRND_INSECURE never does. Akuma seeds at boot, so this is rare.
+    if (!random_ready() && !(flags & abi::k_grnd_insecure)) {
+        if (flags & abi::k_grnd_nonblock)
+            return error_result(Error::TryAgain);
+        if (auto waited = random_wait_until_ready(); waited.is_error())
+            return error_result(waited.error());
+    }
     // Up to Linux's MAX_RW_COUNT per call; like Linux 6.1, a signal pending
     // at a page boundary ends a long fill with the bytes so far.
     size_t count = args.a[1] < k_max_transfer ? args.a[1] : k_max_transfer;
@@ -154,17 +164,23 @@ int64_t sys_getrandom(const SyscallArgs& args) {
         if (count == 0)
             return error_result(Error::Fault);
     }
+    // One request, one key: the stream is generated here, with no lock held.
+    auto stream = random_stream(count);
     uint8_t chunk[256];
     size_t done = 0;
     while (done < count) {
         if (done % mm::k_page_size == 0 && done > 0 && sched::current_thread()->signal_pending)
-            return static_cast<int64_t>(done);
+            break;
         size_t step = count - done < sizeof(chunk) ? count - done : sizeof(chunk);
-        random_fill({ chunk, step });
-        if (mm::copy_to_user(args.ptr<void>(0).offset(done), chunk, step).is_error())
-            return done ? static_cast<int64_t>(done) : error_result(Error::Fault);
+        stream.fill({ chunk, step });
+        if (mm::copy_to_user(args.ptr<void>(0).offset(done), chunk, step).is_error()) {
+            if (done == 0)
+                return error_result(Error::Fault);
+            break;
+        }
         done += step;
     }
+    crypto::secure_erase(chunk, sizeof(chunk));
     return static_cast<int64_t>(done);
 }
 

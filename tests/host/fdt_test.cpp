@@ -697,6 +697,9 @@ void expect_common_virt(const PlatformInfo& info) {
     EXPECT_FALSE(info.memory_ranges_truncated);
     EXPECT_EQ(info.reserved_range_count, 0u);
     EXPECT_EQ(info.stdout_path, "/pl011@9000000");
+    // QEMU's boot-loader randomness in /chosen.
+    EXPECT_EQ(info.rng_seed.size(), 32u);
+    EXPECT_TRUE(info.kaslr_seed);
 
     ASSERT_TRUE(info.uart);
     EXPECT_EQ(info.uart->range.base, 0x9000000u);
@@ -1112,4 +1115,18 @@ TEST(PlatformInfo, VirtioOverflowAndPsciSmcAndCpus) {
 }
 
 } // namespace
+
+TEST(PlatformInfo, ChosenSeeds) {
+    FdtWriter w;
+    virt_like_root(w);
+    memory_node(w, 0x40000000, 0x1000000);
+    w.begin("chosen").prop("rng-seed", Bytes { 1, 2, 3, 4, 5 }).prop("kaslr-seed", Bytes { 1, 2, 3 }).end();
+    w.end().finish();
+    Bytes bytes = w.build();
+    auto info = info_of(bytes);
+    ASSERT_FALSE(info.is_error());
+    EXPECT_EQ(Bytes(info.value().rng_seed.begin(), info.value().rng_seed.end()), (Bytes { 1, 2, 3, 4, 5 }));
+    EXPECT_FALSE(info.value().kaslr_seed);  // not 8 bytes: malformed, left out
+}
+
 } // namespace akuma

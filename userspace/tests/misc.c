@@ -11,9 +11,11 @@
 #define _GNU_SOURCE
 #include "check.h"
 
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -229,6 +231,49 @@ static void test_getrandom(void) {
     check_end();
 }
 
+/* The generator is seeded at boot (QEMU's DTB rng-seed on Akuma; on Linux
+ * the same seed or jitter), so neither device blocks; /dev/random with
+ * O_NONBLOCK reads like /dev/urandom once seeded (Linux 5.18+). Writes are
+ * accepted whole by both, mixed in, credited nothing. */
+static void test_random_devices(void) {
+    static unsigned char buf[4096], other[4096];
+    check_begin("/dev/random and /dev/urandom: reads, non-blocking reads, writes");
+    int urandom = open("/dev/urandom", O_RDWR);
+    int random = open("/dev/random", O_RDWR | O_NONBLOCK);
+    CHECK(urandom >= 0 && random >= 0);
+    CHECK_EQ(read(urandom, buf, sizeof buf), (long)sizeof buf);
+    CHECK_EQ(read(random, other, sizeof other), (long)sizeof other);
+    size_t same = 0, ones = 0;
+    for (size_t i = 0; i < sizeof buf; i++) {
+        same += buf[i] == other[i];
+        ones += __builtin_popcount(buf[i]);
+    }
+    CHECK(same <= 64);                         /* 16 +- 4 */
+    CHECK(ones > 16384 - 1000 && ones < 16384 + 1000); /* sd 90 */
+    memset(buf, 0x42, sizeof buf);
+    CHECK_EQ(write(urandom, buf, sizeof buf), (long)sizeof buf);
+    CHECK_EQ(write(random, buf, 100), 100);
+    CHECK_EQ(write(urandom, buf, 0), 0);
+    /* Reads go on producing fresh bytes after the writes. */
+    CHECK_EQ(read(urandom, other, 64), 64);
+    CHECK(memcmp(other, buf, 64) != 0);
+    close(urandom);
+    close(random);
+    check_end();
+
+    check_begin("AT_RANDOM: 16 bytes that differ from a later getrandom");
+    const unsigned char *at_random = (const unsigned char *)getauxval(AT_RANDOM);
+    CHECK(at_random != NULL);
+    if (at_random) {
+        CHECK_EQ(getrandom_call(buf, 16, 0), 16);
+        CHECK(memcmp(at_random, buf, 16) != 0);
+        int zeros = 0;
+        for (int i = 0; i < 16; i++) zeros += at_random[i] == 0;
+        CHECK(zeros < 8);
+    }
+    check_end();
+}
+
 static void test_limits(void) {
     check_begin("prlimit64(RLIMIT_STACK)");
     struct rlimit rl = {0, 0};
@@ -372,6 +417,7 @@ int main(void) {
     test_uname();
     test_clocks();
     test_getrandom();
+    test_random_devices();
     test_limits();
     test_signals();
     test_sched_nosys();

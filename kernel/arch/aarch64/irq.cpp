@@ -6,6 +6,8 @@
 #include "kernel/arch/aarch64/irq.h"
 
 #include "kernel/arch/aarch64/gic.h"
+#include "kernel/arch/aarch64/timer.h"
+#include "kernel/crypto/random.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/sched/spinlock.h"
 
@@ -40,6 +42,9 @@ void dispatch(uint32_t intid) {
     if (handler) {
         increment(g_stats.handled);
         handler(intid, g_entries[intid].context);
+        // When interrupts arrive is a little unpredictable (Linux's
+        // add_interrupt_randomness); mixed in, credited nothing.
+        random_add_timing_sample(read_counter_unordered() ^ (uint64_t(intid) << 48));
         return;
     }
     // Disabled so a stuck line cannot storm; warned once per INTID (GICv2

@@ -1,5 +1,7 @@
 #include "kernel/drivers/virtio/virtio.h"
 
+#include "kernel/crypto/random.h"
+#include "kernel/crypto/secure_erase.h"
 #include "kernel/drivers/virtio/virtio_blk.h"
 #include "kernel/drivers/virtio/virtio_mmio.h"
 #include "kernel/drivers/virtio/virtio_rng.h"
@@ -31,6 +33,21 @@ void start_block_device(MmioTransport transport) {
         kprintln("[virtio] {}: no block device number left: {}", disk.value()->name(), error_name(registered.error()));
 }
 
+// The host's entropy into the kernel's generator: 256 bits, credited in
+// full (the device is the hypervisor's own source, as Linux's virtio-rng
+// hwrng is trusted by default).
+void seed_from_virtio_rng() {
+    uint8_t bytes[32];
+    auto read = virtio_rng_read(bytes);
+    if (read.is_error() || read.value() == 0) {
+        kprintln("[Random] virtio-rng gave nothing: {}", read.is_error() ? error_name(read.error()) : "0 bytes");
+        return;
+    }
+    random_add_hardware_entropy({ bytes, read.value() }, static_cast<unsigned>(read.value() * 8));
+    kprintln("[Random] {} bits from virtio-rng", read.value() * 8);
+    crypto::secure_erase(bytes, sizeof bytes);
+}
+
 }  // namespace
 
 void probe_devices(const PlatformInfo& platform) {
@@ -46,6 +63,8 @@ void probe_devices(const PlatformInfo& platform) {
         case DeviceType::Entropy:
             if (auto started = start_virtio_rng(transport.value()); started.is_error())
                 kprintln("[virtio] virtio-rng at {:#x} not usable: {}", slot.range.base, error_name(started.error()));
+            else
+                seed_from_virtio_rng();
             break;
         default:
             kprintln("[virtio] {} (device ID {}) at {:#x}: no driver", type_name(transport.value().device_type()),

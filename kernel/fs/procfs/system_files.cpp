@@ -8,7 +8,7 @@
 #include "kernel/drivers/pl031.h"
 #include "kernel/fs/procfs/proc_format.h"
 #include "kernel/fs/vfs.h"
-#include "kernel/lib/random.h"
+#include "kernel/crypto/random.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/proc/process.h"
