@@ -80,7 +80,10 @@ set(AKUMA_ROOT_DISK ${PROJECT_BINARY_DIR}/rootfs.ext2)
 add_custom_command(OUTPUT ${AKUMA_ROOT_DISK}
   COMMAND ${PROJECT_SOURCE_DIR}/tools/mkinitrd.sh --ext2 64M ${AKUMA_ROOT_DISK} ${common_pairs}
           ${PROJECT_SOURCE_DIR}/tests/system/programs.list=/etc/akuma/tests
+          ${PROJECT_SOURCE_DIR}/tests/system/disk-write.list=/etc/akuma/disk-write
+          ${PROJECT_SOURCE_DIR}/tests/system/disk-check.list=/etc/akuma/disk-check
   DEPENDS ${common_deps} ${PROJECT_SOURCE_DIR}/tests/system/programs.list
+          ${PROJECT_SOURCE_DIR}/tests/system/disk-write.list ${PROJECT_SOURCE_DIR}/tests/system/disk-check.list
   COMMENT "Building the root disk image (rootfs.ext2)")
 
 add_custom_target(initrd ALL DEPENDS ${AKUMA_INITRD} ${AKUMA_LAYOUT_INITRD} ${AKUMA_ROOT_DISK})

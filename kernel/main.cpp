@@ -33,6 +33,7 @@
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/crypto/random.h"
+#include "kernel/proc/power_off.h"
 #include "kernel/proc/program_runner.h"
 #include "kernel/drivers/pl031.h"
 #include "kernel/drivers/virtio/virtio.h"
@@ -229,8 +230,15 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
         panic("[VFS] cannot register the console devices: {}", error_name(result.error()));
     if (auto result = drivers::register_memory_devices(); result.is_error())
         panic("[VFS] cannot register the memory devices: {}", error_name(result.error()));
-    // A malformed initrd is reported; the kernel goes on.
-    (void)fs::vfs_init(initrd, args.get("initramfs_options").value_or(""));
+    // root=/dev/vda: the disk is the root (read-only unless `rw`, as
+    // Linux); it must mount. Otherwise the initrd: a malformed one is
+    // reported and the kernel goes on.
+    std::optional<fs::RootDisk> root_disk;
+    if (auto root = args.get("root"))
+        root_disk = fs::RootDisk { *root, !args.has("rw") };
+    if (auto mounted = fs::vfs_init(initrd, args.get("initramfs_options").value_or(""), root_disk);
+        mounted.is_error() && root_disk)
+        panic("[VFS] cannot mount the root file system from {}: {}", root_disk->device, error_name(mounted.error()));
     fs::pipes_init(mm::pmm_stats().total_pages);
     if (auto intid = state.platform.uart->interrupt) {
         if (auto result = console::tty_init(*intid); result.is_error())
@@ -252,14 +260,14 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
     }
     if (args.has("exec")) {
         // ./akuma exec: one program (the kernel was made quiet at step 1).
-        arch::machine_exit(proc::run_exec_spec(k_exec_spec_path));
+        proc::power_off(proc::run_exec_spec(k_exec_spec_path));
     }
     if (auto init = args.get("init")) {
         // An interactive program on the console (e.g. init=/bin/sh); when it
         // ends, so does the machine, with its status.
         int status = proc::run_console_program(*init);
         kprintln("[Init] {} ended with status {}; powering off", *init, status);
-        arch::machine_exit(status);
+        proc::power_off(status);
     }
     if (args.has("test")) {
         auto filter = args.get("test").value_or("");
@@ -275,7 +283,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
         if (programs != "none" && (args.has("programs") || !fs::resolve_path(fs::root_directory(), programs, true).is_error()))
             failed += proc::run_program_list(programs);
         kprintln("[Bench] tests ended at {} ns of virtual time", arch::monotonic_ns());
-        arch::machine_exit(failed == 0 ? k_exit_tests_passed : k_exit_tests_failed);
+        proc::power_off(failed == 0 ? k_exit_tests_passed : k_exit_tests_failed);
     }
     // The default boot: Akuma's PID 1 (userspace/init) if the root file
     // system has one. It starts the shell and powers the machine off when
@@ -283,7 +291,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
     if (!args.has("noinit") && !fs::resolve_path(fs::root_directory(), k_default_init, true).is_error()) {
         int status = proc::run_console_program(k_default_init);
         kprintln("[Init] {} ended with status {}; powering off", k_default_init, status);
-        arch::machine_exit(status);
+        proc::power_off(status);
     }
     idle();
 }

@@ -128,6 +128,10 @@ public:
     // syncfs(2), before unmount). Memory file systems have nothing to do.
     virtual ErrorOr<void> sync(const InodeRef&) { return {}; }
     virtual ErrorOr<void> sync_file_system() { return {}; }
+    // The machine is powering off: write everything back and leave the
+    // file system as a clean unmount would (ext2: state "clean"), making no
+    // change afterwards. By default a sync.
+    virtual ErrorOr<void> shut_down() { return sync_file_system(); }
 
     // ---- Opening ----
     // Regular files and directories open as RegularFile / DirectoryFile,

@@ -19,10 +19,10 @@ ErrorOr<Mount*> make_mount(FileSystem* fs, InodeRef covered, std::string_view so
 
 }  // namespace
 
-ErrorOr<void> MountTable::mount_root(FileSystem* fs, std::string_view source) {
+ErrorOr<void> MountTable::mount_root(FileSystem* fs, std::string_view source, uint32_t flags) {
     VERIFY(m_mounts.is_empty());
     fs->set_device({ 0, m_next_device_minor++ });
-    auto mount = make_mount(fs, {}, source, 0);
+    auto mount = make_mount(fs, {}, source, flags);
     if (mount.is_error()) {
         delete fs;
         return mount.error();

@@ -40,7 +40,7 @@ struct Mount {
 class MountTable final : public MountCrossing {
 public:
     // The root file system (takes ownership).
-    ErrorOr<void> mount_root(FileSystem* fs, std::string_view source);
+    ErrorOr<void> mount_root(FileSystem* fs, std::string_view source, uint32_t flags = 0);
     // Mounts `fs` (taking ownership, also on failure) on the directory
     // `covered`. Errors: NotADirectory, NoMemory.
     ErrorOr<void> mount(FileSystem* fs, const InodeRef& covered, std::string_view source, uint32_t flags);

@@ -256,16 +256,51 @@ void mount_at_boot(std::string_view type, std::string_view path, std::optional<u
     }
 }
 
-ErrorOr<void> make_mount_points(Ramfs& fs) {
+// The directories the boot mounts cover, made where missing (a read-only
+// root must have them already: a failure is reported, not fatal).
+ErrorOr<void> make_mount_points(FileSystem& fs) {
     auto root = fs.root();
-    for (const char* name : { "dev", "proc", "sys", "run" }) {
-        auto made = fs.mkdir(root, name, name[0] == 'p' ? 0555 : 0755);
-        if (made.is_error() && made.error() != Error::Exists)
+    for (const char* name : { "dev", "proc", "sys", "run", "tmp" }) {
+        uint32_t mode = name[0] == 'p' ? 0555 : name[0] == 't' ? 01777 : 0755;
+        if (!fs.lookup(root, name).is_error())
+            continue;
+        if (auto made = fs.mkdir(root, name, mode, 0, 0); made.is_error())
             return made.error();
     }
-    auto tmp = fs.mkdir(root, "tmp", 01777);
-    if (tmp.is_error() && tmp.error() != Error::Exists)
-        return tmp.error();
+    return {};
+}
+
+// /dev, /proc, /sys and the tmpfs instances, over whatever the root is. A
+// disk root keeps its own /tmp (as Debian's default), so what programs put
+// there is on the disk.
+void mount_boot_file_systems(bool disk_root) {
+    mount_at_boot("devtmpfs", "/dev");
+    mount_at_boot("tmpfs", "/dev/shm");
+    mount_at_boot("proc", "/proc");
+    mount_at_boot("sysfs", "/sys");
+    if (!disk_root)
+        mount_at_boot("tmpfs", "/tmp");
+    mount_at_boot("tmpfs", "/run", 0755);
+}
+
+// root=/dev/vda: the root file system is the disk's (ext2).
+ErrorOr<void> mount_root_disk(const RootDisk& disk) {
+    drivers::BlockDevice* device = block_device_named(disk.device);
+    if (!device) {
+        kprintln("[VFS] root={}: no such disk", disk.device);
+        return Error::NoDeviceOrAddress;
+    }
+    auto made = make_ext2(*device, disk.read_only, "");
+    if (made.is_error()) {
+        kprintln("[VFS] root={}: cannot mount it as ext2: {}", disk.device, error_name(made.error()));
+        return made.error();
+    }
+    FileSystem& fs = *made.value();
+    VfsLockGuard guard;
+    TRY(g_mounts->mount_root(made.value(), disk.device, disk.read_only ? k_mount_read_only : 0));
+    kprintln("[VFS] root file system: ext2 on {} ({})", disk.device, disk.read_only ? "read-only" : "read-write");
+    if (auto points = make_mount_points(fs); points.is_error())
+        kprintln("[VFS] root={}: mount points missing and not made: {}", disk.device, error_name(points.error()));
     return {};
 }
 
@@ -283,13 +318,24 @@ uint64_t root_size_limit(std::string_view options) {
 
 sched::Mutex& vfs_lock() { return g_lock; }
 
-ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initramfs_options) {
+ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initramfs_options,
+                       std::optional<RootDisk> root_disk) {
     g_mounts = new (std::nothrow) MountTable();
     g_lookups = new (std::nothrow) LookupCache();
     if (!g_mounts || !g_lookups)
         return Error::NoMemory;
     g_mounts->set_lookup_cache(g_lookups);
     TRY(register_disk_file_system("ext2", make_ext2));
+    proc::set_mapped_file_ops({ read_mapped_file, pin_mapped_file, unpin_mapped_file, deny_write_to_mapped_file,
+                                allow_write_to_mapped_file, with_mapped_page,
+                                with_cached_mapped_pages });
+    if (root_disk) {
+        TRY(mount_root_disk(*root_disk));
+        if (!initrd.empty())
+            kprintln("[VFS] the initrd is not used: the root is {}", root_disk->device);
+        mount_boot_file_systems(true);
+        return {};
+    }
     auto root = TRY(Ramfs::create(root_size_limit(initramfs_options)));
     Ramfs& fs = *root;
     fs.set_clock(now);
@@ -302,9 +348,6 @@ ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initram
         TRY(g_mounts->mount_root(root.release(), "rootfs"));
         TRY(make_mount_points(fs));
     }
-    proc::set_mapped_file_ops({ read_mapped_file, pin_mapped_file, unpin_mapped_file, deny_write_to_mapped_file,
-                                allow_write_to_mapped_file, with_mapped_page,
-                                with_cached_mapped_pages });
     ErrorOr<void> result {};
     if (initrd.empty()) {
         kprintln("[VFS] no initrd: the root file system holds only the mount points");
@@ -324,12 +367,7 @@ ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initram
         }
         (void)make_mount_points(fs);  // the archive may have replaced or lacked them
     }
-    mount_at_boot("devtmpfs", "/dev");
-    mount_at_boot("tmpfs", "/dev/shm");
-    mount_at_boot("proc", "/proc");
-    mount_at_boot("sysfs", "/sys");
-    mount_at_boot("tmpfs", "/tmp");
-    mount_at_boot("tmpfs", "/run", 0755);
+    mount_boot_file_systems(false);
     return result;
 }
 
@@ -356,6 +394,19 @@ ErrorOr<void> register_disk_file_system(const char* name, DiskFileSystemFactory 
     g_disk_factories[g_type_count] = make;
     __atomic_store_n(&g_type_count, g_type_count + 1, __ATOMIC_RELEASE);
     return {};
+}
+
+void shut_down_file_systems() {
+    if (!g_mounts)
+        return;
+    VfsLockGuard guard;
+    g_mounts->for_each([](const Mount& mount) {
+        if (auto done = mount.fs->shut_down(); done.is_error())
+            kprintln("[VFS] {} on {}: not shut down cleanly: {}", mount.fs->type_name(), mount.source.view(),
+                     error_name(done.error()));
+        else if (auto* disk = mount.fs->block_device())
+            kprintln("[VFS] /dev/{} ({}): written back and marked clean", disk->name(), mount.fs->type_name());
+    });
 }
 
 void sync_all() {

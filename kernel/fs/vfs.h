@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -31,7 +32,14 @@ class MountTable;
 // argument, Linux's rootfs mount options) has a size=; bad options are
 // reported and the default kept. Character devices must be registered
 // before (they become /dev's nodes).
-ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initramfs_options);
+// root= (Linux's boot argument): the root file system from a disk instead
+// of the initrd, read-only unless `rw` is given (as Linux mounts it).
+struct RootDisk {
+    std::string_view device;  // "/dev/vda"
+    bool read_only;
+};
+ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initramfs_options,
+                       std::optional<RootDisk> root_disk = {});
 
 InodeRef root_directory();
 
@@ -148,5 +156,8 @@ ErrorOr<void> register_disk_file_system(const char* name, DiskFileSystemFactory 
 // sync(2): every mounted file system writes back what it holds
 // (FileSystem::sync_file_system; a failure is logged, as sync(2) reports none).
 void sync_all();
+// Power-off: every mounted file system shuts down (FileSystem::shut_down:
+// disks written back and marked clean); failures are logged.
+void shut_down_file_systems();
 
 }  // namespace akuma::fs

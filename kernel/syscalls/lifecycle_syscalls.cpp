@@ -3,6 +3,7 @@
 #include "kernel/arch/aarch64/power.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/lib/vector.h"
+#include "kernel/proc/power_off.h"
 #include "kernel/proc/process.h"
 #include "kernel/proc/signal_frame.h"
 #include "kernel/sched/scheduler.h"
@@ -262,12 +263,12 @@ int64_t sys_reboot(const SyscallArgs& args) {
     case abi::k_reboot_cmd_power_off:
     case abi::k_reboot_cmd_halt:
         kprintln("[Kernel] power off requested by '{}' (PID {})", current().name, current().pid);
-        arch::machine_exit(0);
+        proc::power_off(0);
     case abi::k_reboot_cmd_restart:
         // QEMU's virt machine restarts through PSCI; Akuma has no warm
         // restart path, so it stops the machine and says why.
         kprintln("[Kernel] restart requested by '{}' (PID {}): powering off instead", current().name, current().pid);
-        arch::machine_exit(0);
+        proc::power_off(0);
     case abi::k_reboot_cmd_cad_on:
     case abi::k_reboot_cmd_cad_off:
         return 0;  // Ctrl-Alt-Del has no meaning on a serial console: nothing to switch

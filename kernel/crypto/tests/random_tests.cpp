@@ -4,6 +4,7 @@
 // The generator's rules themselves are host-tested (random_pool_test.cpp).
 #include "kernel/boot/boot_state.h"
 #include "kernel/crypto/random.h"
+#include "kernel/mm/kmalloc.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/sched/thread.h"
 #include "kernel/tests/ktest.h"
@@ -70,11 +71,20 @@ KTEST(random_requests_differ, "Random: successive requests differ, within and ac
 }
 
 KTEST(random_looks_random, "Random: 64 KiB with balanced bits and every byte value") {
-    static uint8_t buffer[64 * 1024];
+    // On the heap: the kernel's image (bss included) must stay small enough
+    // to boot in 3 MiB of RAM.
+    constexpr size_t k_bytes = 64 * 1024;
+    auto* memory = static_cast<uint8_t*>(mm::kmalloc(k_bytes));
+    KEXPECT(memory != nullptr);
+    struct Release {
+        uint8_t* memory;
+        ~Release() { mm::kfree(memory); }
+    } release { memory };
+    std::span<uint8_t> buffer(memory, k_bytes);
     random_fill(buffer);
     // 512 Ki bits: ones within 6 standard deviations (6 * 362) of half.
     unsigned ones = count_ones(buffer);
-    unsigned half = sizeof(buffer) * 4;
+    unsigned half = k_bytes * 4;
     unsigned distance = ones > half ? ones - half : half - ones;
     KEXPECT(distance < 6 * 362);
     // Each byte value is expected 256 times; below 150 is beyond 6 deviations.

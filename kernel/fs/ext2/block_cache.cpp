@@ -104,6 +104,19 @@ void BlockCache::forget(uint32_t block) {
     }
 }
 
+size_t BlockCache::release_memory() {
+    size_t freed = 0;
+    for (Entry& entry : m_entries) {
+        if (!entry.data || write_back(entry).is_error())
+            continue;  // a block that cannot be written stays (logged)
+        mm::kfree(entry.data);
+        entry.data = nullptr;
+        entry.valid = false;
+        ++freed;
+    }
+    return freed;
+}
+
 ErrorOr<void> BlockCache::flush() {
     ErrorOr<void> result {};
     for (Entry& entry : m_entries) {

@@ -39,6 +39,10 @@ public:
     void forget(uint32_t block);
     // Writes every dirty block; the first error is returned, the others tried.
     ErrorOr<void> flush();
+    // Memory is wanted (or counted): writes back and frees every block's
+    // buffer; returns how many were freed. No pointer from get() may be in
+    // use.
+    size_t release_memory();
 
     // Whole blocks straight to or from the disk (file data).
     ErrorOr<void> read_blocks(uint32_t block, std::span<uint8_t> buffer);

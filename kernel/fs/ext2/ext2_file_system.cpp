@@ -216,6 +216,27 @@ FileSystem::CachePages Ext2FileSystem::cache_pages() const {
     return { 0, __atomic_load_n(&m_cache_usage.pages, __ATOMIC_RELAXED) };
 }
 
+size_t Ext2FileSystem::reclaim_clean_pages() {
+    release_unreferenced();
+    size_t freed = 0;
+    for (Ext2Inode* bucket : m_hash) {
+        for (Ext2Inode* inode = bucket; inode; inode = inode->m_hash_next) {
+            FilePages& cache = inode->m_cache;
+            if (!cache.page_count() || !cache.for_each_page([](uint8_t* page) { return !data_page_in_use(page); }))
+                continue;
+            if (inode->m_shared_writable && !m_read_only) {
+                if (auto written = write_back_pages(*inode); written.is_error())
+                    continue;  // logged there; the pages stay until they can be written
+            }
+            freed += cache.page_count();
+            cache.clear();
+        }
+    }
+    // The metadata blocks too (not counted: they are heap memory).
+    (void)m_cache.release_memory();
+    return freed;
+}
+
 void Ext2FileSystem::set_mode(const InodeRef& inode, uint32_t mode) {
     if (m_read_only)
         return;

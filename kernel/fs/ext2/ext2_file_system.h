@@ -135,6 +135,7 @@ public:
     ErrorOr<uint8_t*> cached_page(const InodeRef& inode, uint64_t index) override;
     ErrorOr<void> sync(const InodeRef& inode) override;
     ErrorOr<void> sync_file_system() override;
+    ErrorOr<void> shut_down() override { return unmount(); }
 
     InodeStat stat(const InodeRef& inode) const override;
     void set_mode(const InodeRef& inode, uint32_t mode) override;
@@ -142,6 +143,9 @@ public:
     void set_times(
         const InodeRef& inode, std::optional<Timestamp> atime, std::optional<Timestamp> mtime) override;
     CachePages cache_pages() const override;
+    // Drops the cached pages of files no mapping uses, writing back first
+    // the ones a shared writable mapping may have changed.
+    size_t reclaim_clean_pages() override;
 
     const ext2::Geometry& geometry() const { return m_geometry; }
 

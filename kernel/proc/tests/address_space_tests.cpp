@@ -135,8 +135,14 @@ KTEST(user_copy_sizes_and_edges, "Process: user copies of every size and alignme
     KEXPECT(!start.is_error());
     const char* reason = nullptr;
     KEXPECT(!space.value()->handle_fault(start.value(), FaultAccess::Write, &reason).is_error());  // page 2 stays absent
-    static uint8_t pattern[k_page_size];
-    static uint8_t back[k_page_size];
+    // On the heap, not in .bss: the kernel must boot in 3 MiB of RAM.
+    auto* pattern = static_cast<uint8_t*>(mm::kmalloc(2 * k_page_size));
+    KEXPECT(pattern != nullptr);
+    struct Release {
+        uint8_t* memory;
+        ~Release() { mm::kfree(memory); }
+    } release { pattern };
+    uint8_t* back = pattern + k_page_size;
     for (size_t i = 0; i < k_page_size; ++i)
         pattern[i] = static_cast<uint8_t>(i * 7 + 1);
     bool all_equal = true;
@@ -145,7 +151,7 @@ KTEST(user_copy_sizes_and_edges, "Process: user copies of every size and alignme
         for (size_t size : { 1, 7, 8, 9, 63, 64, 65, 127, 128, 129, 200, 1000, 4000 }) {
             for (size_t shift : { 0, 1, 3, 8, 60 }) {
                 mm::UserPtr<void> to(start.value() + shift);
-                __builtin_memset(back, 0, sizeof(back));
+                __builtin_memset(back, 0, k_page_size);
                 all_succeeded = all_succeeded && !mm::copy_to_user(to, pattern + shift, size).is_error() &&
                                 !mm::copy_from_user(back, mm::UserPtr<const void>(to.address()), size).is_error();
                 all_equal = all_equal && __builtin_memcmp(back, pattern + shift, size) == 0;
