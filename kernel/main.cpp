@@ -109,6 +109,20 @@ void print_platform(const boot::BootState& state) {
         kprintln("[DTB] PSCI via {}", *platform.psci_method == PsciMethod::Hvc ? "hvc" : "smc");
 }
 
+// ./akuma exec --disk: the disk is mounted read-write on /mnt before the
+// program starts (and written back and marked clean at power-off). A disk
+// that is not ext2 (a raw image for a block-device test) stays unmounted;
+// the user is told, quiet console or not.
+void mount_disk_for_exec(std::string_view device, bool verbose) {
+    auto root = fs::root_directory();
+    (void)fs::make_directory(root, "/mnt", 0755);  // the initrd may have it
+    if (auto mounted = fs::mount(root, device, "/mnt", "ext2", 0, ""); mounted.is_error()) {
+        console::set_quiet(false);
+        kprintln("[akuma exec] {} not mounted on /mnt: {}", device, error_name(mounted.error()));
+        console::set_quiet(!verbose);
+    }
+}
+
 void map_all_ram(const PlatformInfo& platform) {
     for (auto& range : platform.memory()) {
         auto result = arch::map_linear_ram(range.base, range.size);
@@ -259,7 +273,10 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
         arch::machine_exit(k_exit_tests_passed);
     }
     if (args.has("exec")) {
-        // ./akuma exec: one program (the kernel was made quiet at step 1).
+        // ./akuma exec: one program (the kernel was made quiet at step 1),
+        // with `--disk` the disk's ext2 file system on /mnt.
+        if (auto disk = args.get("exec_mount"))
+            mount_disk_for_exec(*disk, args.get_bool("verbose", false));
         proc::power_off(proc::run_exec_spec(k_exec_spec_path));
     }
     if (auto init = args.get("init")) {

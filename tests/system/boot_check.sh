@@ -20,7 +20,7 @@ while [[ $# -gt 0 ]]; do
 done
 timeout_s=${AKUMA_TEST_TIMEOUT:-120}
 log=$(mktemp); trap 'rm -f "$log"' EXIT
-printf "$input" | "$root/akuma" run --no-build --timeout "$timeout_s" "$@" >"$log" 2>&1
+printf "$input" | "$root/akuma" run --no-build --no-root-disk --timeout "$timeout_s" "$@" >"$log" 2>&1
 status=$?
 tr -d '\r' <"$log" >"$log.clean" && mv "$log.clean" "$log"
 failed=0

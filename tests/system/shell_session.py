@@ -50,13 +50,16 @@ before the guest reads it waits in QEMU (the PL011 accepts bytes only
 while its FIFO has room), so nothing typed is lost.
 """
 import argparse
+import atexit
 import os
 import re
 import select
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 STEP_NAMES = ["boot", "ls-wc", "redirect", "subst", "background", "ctrl-c", "ctrl-z", "forkbomb", "exit"]
@@ -322,8 +325,15 @@ def main():
     if args.command:
         argv = shlex.split(args.command)
     else:
-        # QEMU's own timeout is a backstop; each step has its own.
-        argv = [os.path.join(args.root, "akuma"), "run", "--no-build", "--timeout", "600"]
+        # QEMU's own timeout is a backstop; each step has its own. The
+        # default boot is from a root disk: a scratch copy of the build's
+        # image, so the session changes nothing a later run sees.
+        scratch_disk = tempfile.NamedTemporaryFile(prefix="akuma-disk-", suffix=".img", delete=False)
+        scratch_disk.close()
+        atexit.register(os.unlink, scratch_disk.name)
+        shutil.copyfile(os.path.join(args.root, "build", "rootfs.ext2"), scratch_disk.name)
+        argv = [os.path.join(args.root, "akuma"), "run", "--no-build", "--timeout", "600",
+                "--disk", scratch_disk.name]
         if args.append:
             argv += ["--append", args.append]
     print(f"shell_session: {' '.join(shlex.quote(a) for a in argv)}", flush=True)
