@@ -222,6 +222,114 @@ minram_rows() {
     rows+=("smallest -m, MiB: stdcheck passes|${smallest[probe_akuma_program stdcheck]}|${smallest[probe_linux stdcheck]}")
 }
 
+# ---- the disk rows (./akuma bench disk)
+# diskbench on an ext2 image (4 KiB blocks) holding a 64 MiB file and a tree
+# of 10,000 small files, on Akuma (./akuma exec --disk: mounted on /mnt) and
+# on Debian's Linux (its virtio_mmio, virtio_blk and ext4 modules, the disk
+# mounted on /mnt), each on a fresh copy of the same image, under -icount.
+# Wall clock is not measured for these rows (QEMU's disk I/O timing is the
+# host's).
+make_disk_bench_image() {
+    local image=$1 stage
+    stage=$(mktemp -d)
+    head -c $((64 << 20)) /dev/urandom >"$stage/big"
+    python3 - "$stage/tree" <<'PY'
+import os, sys
+root = sys.argv[1]
+for d in range(100):
+    os.makedirs(f"{root}/d{d:02}")
+    for f in range(100):
+        with open(f"{root}/d{d:02}/f{f:02}", "w") as out:
+            out.write(f"file {d} {f}\n" * 8)
+PY
+    rm -f "$image"
+    truncate -s 256M "$image"
+    mke2fs -q -F -t ext2 -b 4096 -d "$stage" "$image"
+    rm -rf "$stage"
+}
+
+linux_disk_modules_dir="$build_dir/linux/modules"
+linux_disk_modules=(drivers/virtio/virtio_mmio.ko drivers/block/virtio_blk.ko lib/crc16.ko
+                    crypto/crc32c_generic.ko lib/libcrc32c.ko fs/mbcache.ko fs/jbd2/jbd2.ko fs/ext4/ext4.ko)
+fetch_linux_disk_modules() {
+    [[ -f $linux_disk_modules_dir/ext4.ko ]] && return 0
+    ensure_arm64_packages_known
+    local package work module
+    package=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+    [[ $package == *:arm64 ]] || package+=":arm64"
+    work=$(download_package "$package")
+    dpkg-deb -x "$work"/linux-image-*.deb "$work/x"
+    mkdir -p "$linux_disk_modules_dir"
+    for module in "${linux_disk_modules[@]}"; do
+        cp "$work"/x/lib/modules/*/kernel/"$module" "$linux_disk_modules_dir/"
+    done
+    rm -rf "$work"
+}
+
+disk_rows() {
+    local smoke=$1 work mode="" out linux_out module marker plugin
+    [[ $smoke == 1 ]] && mode=quick
+    [[ $no_build == 1 ]] || fetch_linux_disk_modules
+    [[ -f $linux_disk_modules_dir/ext4.ko ]] || die "no Linux disk modules in $linux_disk_modules_dir (run ./akuma bench disk without --no-build)"
+    # Instructions between diskbench's marks (tools/profile/icount_marks.c).
+    plugin="$build_dir/profile/libicount_marks.so"
+    mkdir -p "$(dirname "$plugin")"
+    cc -shared -fPIC -O2 -o "$plugin" "$root/tools/profile/icount_marks.c"
+    marker=0x$(nm "$build_dir/rootfs/bin/diskbench" | awk '$3 == "bench_mark" {print $1}')
+    [[ $marker != 0x ]] || die "diskbench has no bench_mark symbol"
+    work=$(mktemp -d)
+    make_disk_bench_image "$work/pristine.img"
+    cp --sparse=always "$work/pristine.img" "$work/akuma.img"
+    out=$("$root/akuma" exec --no-build --mem "$mem" --disk "$work/akuma.img" \
+          --qemu "-icount shift=0,sleep=off -plugin $plugin,marker=$marker,out=$work/akuma.marks" \
+          "$build_dir/rootfs/bin/diskbench" /mnt $mode 2>&1 | tr -d '\r' || true)
+    grep -q '^\[diskbench\] done' <<<"$out" || { echo "$out" >&2; rm -rf "$work"; die "diskbench failed on Akuma"; }
+    cp --sparse=always "$work/pristine.img" "$work/linux.img"
+    {
+        echo 'mkdir -p /mnt'
+        for module in "${linux_disk_modules[@]}"; do echo "insmod /lib/$(basename "$module")"; done
+        echo 'for i in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vda ] && break; sleep 1; done'
+        echo 'mount -t ext2 /dev/vda /mnt'
+        echo "/bin/diskbench /mnt $mode; echo \"[diskbench-status] \$?\""
+        echo 'umount /mnt'
+    } | bench_linux_root "$work/root"
+    mkdir -p "$work/root/lib"
+    cp "$linux_disk_modules_dir"/*.ko "$work/root/lib/"
+    cp "$build_dir/rootfs/bin/diskbench" "$work/root/bin/"
+    bench_pack_initrd "$work/root" "$work/initrd.gz"
+    linux_out=$(timeout 900 qemu-system-aarch64 -M virt -cpu "$cpu" -m "$mem" -nographic -no-reboot -nic none \
+        -drive "if=none,format=raw,file=$work/linux.img,id=disk0" -device virtio-blk-device,drive=disk0 \
+        -kernel "$linux_kernel" -initrd "$work/initrd.gz" -append "console=ttyAMA0 quiet panic=-1" \
+        -icount shift=0,sleep=off -plugin "$plugin,marker=$marker,out=$work/linux.marks" \
+        </dev/null 2>&1 | tr -d '\r' || true)
+    grep -q '^\[diskbench\] done' <<<"$linux_out" || { echo "$linux_out" >&2; rm -rf "$work"; die "diskbench failed on Linux"; }
+    local -a names=() akuma_rows=() linux_rows=()
+    mapfile -t names < <(diskbench_rows <<<"$out" | cut -d'|' -f1)
+    mapfile -t akuma_rows < <(diskbench_rows <<<"$out" | marked_instructions "$work/akuma.marks")
+    mapfile -t linux_rows < <(diskbench_rows <<<"$linux_out" | marked_instructions "$work/linux.marks")
+    rm -rf "$work"
+    [[ ${#akuma_rows[@]} == "${#names[@]}" && ${#linux_rows[@]} == "${#names[@]}" ]] ||
+        die "diskbench's marks do not match its rows (Akuma ${#akuma_rows[@]}, Linux ${#linux_rows[@]}, rows ${#names[@]})"
+    local i
+    for (( i = 0; i < ${#names[@]}; i++ )); do
+        rows+=("disk: ${names[i]}|${akuma_rows[i]}|${linux_rows[i]}")
+    done
+}
+
+# "[diskbench] NAME: N ns, C times" lines as NAME|C.
+diskbench_rows() {
+    grep -a '^\[diskbench\] .*: [0-9]* ns, [0-9]* times$' | sed -E 's/^\[diskbench\] (.*): [0-9]+ ns, ([0-9]+) times$/\1|\2/'
+}
+
+# Instructions per operation of each NAME|C row on stdin, from the marks
+# file $1 (two marks a row, in order).
+marked_instructions() {
+    awk -F'|' -v marks="$1" 'BEGIN { while ((getline line < marks) > 0) mark[n++] = line }
+        { start = mark[2 * NR - 2]; end = mark[2 * NR - 1]
+          if (end == "" || $2 == 0) exit 1
+          printf "%d\n", (end - start) / $2 }'
+}
+
 # ---- the table
 cmd_bench() {
     local smoke=0 json="" wall_runs="" minram=1 selection=all
@@ -229,6 +337,7 @@ cmd_bench() {
     while [[ $# -gt 0 ]]; do
         case $1 in
             fs) selection=fs; shift ;;  # only fsbench's rows (program loading, file layer)
+            disk) selection=disk; shift ;;  # only diskbench's rows (ext2 on a virtio disk)
             --smoke) smoke=1; shift ;;
             --json) json=${2:?--json needs a file}; shift 2 ;;
             --wall-runs) wall_runs=${2:?--wall-runs needs a count}; shift 2 ;;
@@ -245,6 +354,11 @@ cmd_bench() {
     [[ -f $linux_kernel ]] || die "no Linux kernel at $linux_kernel (run ./akuma setup)"
     local extra_append=$append out name value linux_out list mode="" run
     local -a rows=()  # metric|akuma|linux|akuma wall|linux wall
+    if [[ $selection == disk ]]; then
+        disk_rows "$smoke"
+        print_bench_table "$smoke" "$json"
+        return
+    fi
     if [[ $smoke == 1 ]]; then list=/etc/akuma/bench-quick mode=quick; else list=/etc/akuma/bench; fi
     # `./akuma bench fs`: only the user-space rows of fsbench (no boot,
     # kernel or smallest-RAM rows), from /etc/akuma/bench-fs[-quick].
