@@ -60,16 +60,21 @@ ErrorOr<size_t> Ext2FileSystem::read(const InodeRef& inode, uint64_t offset, std
     if (offset >= file->m_size)
         return size_t(0);
     size_t count = min(file->m_size - offset, buffer.size());
-    // Page by page: a cached page is the file's current contents (a shared
-    // mapping may have written it); the rest comes from the disk.
+    // Page by page through the page cache: a cached page is the file's
+    // current contents (writes and shared mappings keep it so), a missing
+    // one is read from the disk into the cache, so the next read of it
+    // (and a mapping of it) costs no disk request.
     for (size_t done = 0; done < count;) {
         uint64_t position = offset + done;
         size_t in_page = position % k_data_page_size;
         size_t chunk = min(k_data_page_size - in_page, count - done);
-        if (const uint8_t* page = file->m_cache.find(position / k_data_page_size))
-            __builtin_memcpy(buffer.data() + done, page + in_page, chunk);
-        else
-            TRY(read_from_disk(*file, position, buffer.subspan(done, chunk)));
+        auto page = page_of(*file, position / k_data_page_size);
+        if (page.is_error()) {
+            if (done > 0)
+                return done;  // what was read before the failure
+            return page.error();
+        }
+        __builtin_memcpy(buffer.data() + done, page.value() + in_page, chunk);
         done += chunk;
     }
     return count;
@@ -224,6 +229,24 @@ ErrorOr<void> Ext2FileSystem::allocate(
 
 // ---- The page cache ----
 
+// The page cache's page `index` of the file (inside it), read from the disk
+// (holes and the tail past the end as zeros) and kept if it was missing.
+ErrorOr<uint8_t*> Ext2FileSystem::page_of(Ext2Inode& file, uint64_t index) {
+    if (uint8_t* page = file.m_cache.find(index))
+        return page;
+    auto* page = static_cast<uint8_t*>(allocate_data_page());
+    if (!page)
+        return Error::NoMemory;
+    uint64_t start = index * k_data_page_size;
+    auto filled = read_from_disk(file, start, { page, min(k_data_page_size, file.m_size - start) });
+    ErrorOr<void> inserted = filled.is_error() ? ErrorOr<void>(filled.error()) : file.m_cache.insert(index, page);
+    if (inserted.is_error()) {
+        free_data_page(page);
+        return inserted.error();
+    }
+    return page;
+}
+
 ErrorOr<uint8_t*> Ext2FileSystem::cached_page(const InodeRef& inode, uint64_t index) {
     Ext2Inode* file = TRY(regular_file(inode));
     if (index >= divide_up(file->m_size, k_data_page_size))
@@ -242,19 +265,7 @@ ErrorOr<uint8_t*> Ext2FileSystem::cache_page(const InodeRef& inode, uint64_t ind
     if (writable_share)
         TRY(writable());
     uint64_t start = index * k_data_page_size;
-    uint8_t* page = file->m_cache.find(index);
-    if (!page) {
-        page = static_cast<uint8_t*>(allocate_data_page());
-        if (!page)
-            return Error::NoMemory;
-        auto filled = read_from_disk(*file, start, { page, min(k_data_page_size, file->m_size - start) });
-        ErrorOr<void> inserted
-            = filled.is_error() ? ErrorOr<void>(filled.error()) : file->m_cache.insert(index, page);
-        if (inserted.is_error()) {
-            free_data_page(page);
-            return inserted.error();
-        }
-    }
+    uint8_t* page = TRY(page_of(*file, index));
     if (writable_share) {
         // The page's blocks exist from now on, so writing it back later
         // cannot run out of space.

@@ -198,6 +198,7 @@ private:
     ErrorOr<Ext2Inode*> regular_file(const InodeRef& inode);
     ErrorOr<size_t> read_from_disk(Ext2Inode& file, uint64_t offset, std::span<uint8_t> buffer);
     ErrorOr<void> write_back_pages(Ext2Inode& file);
+    ErrorOr<uint8_t*> page_of(Ext2Inode& file, uint64_t index);
     ErrorOr<void> zero_block(uint32_t block);
     ErrorOr<void> set_file_size(Ext2Inode& file, uint64_t size);
     ErrorOr<void> shrink(Ext2Inode& file, uint64_t size);
