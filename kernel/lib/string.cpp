@@ -21,6 +21,15 @@ void* memcpy(void* __restrict destination, const void* __restrict source, size_t
             *d++ = *s++;
             --count;
         }
+        // 64 bytes a step (pairs of loads and stores): page copies (the page
+        // cache into a read's buffer, copy-on-write) are the common large case.
+        for (; count >= 64; count -= 64, d += 64, s += 64) {
+            uint64_t words[8];
+            for (int i = 0; i < 8; ++i)
+                words[i] = reinterpret_cast<const UnalignedWord*>(s)[i];
+            for (int i = 0; i < 8; ++i)
+                reinterpret_cast<uint64_t*>(d)[i] = words[i];
+        }
         for (; count >= 8; count -= 8, d += 8, s += 8)
             *reinterpret_cast<uint64_t*>(d) = *reinterpret_cast<const UnalignedWord*>(s);
     }

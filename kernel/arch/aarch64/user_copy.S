@@ -20,10 +20,34 @@
     .type user_copy_bytes, %function
 user_copy_bytes:
     cbz     x2, 3f
-    // 64 bytes a step, all loads before the stores. A fault anywhere in
-    // a step goes on byte by byte from the step's start (stores repeated
-    // write the same bytes), so the count not copied stays exact.
-5:  cmp     x2, #64
+    // 128 bytes a step, as two halves of 64 whose loads come before their
+    // stores. A fault anywhere in a step goes on byte by byte from the
+    // step's start (stores repeated write the same bytes), so the count not
+    // copied stays exact.
+5:  cmp     x2, #128
+    b.lo    7f
+    user_access 2f, ldp x3, x4, [x1]
+    user_access 2f, ldp x5, x6, [x1, #16]
+    user_access 2f, ldp x7, x8, [x1, #32]
+    user_access 2f, ldp x9, x10, [x1, #48]
+    user_access 2f, stp x3, x4, [x0]
+    user_access 2f, stp x5, x6, [x0, #16]
+    user_access 2f, stp x7, x8, [x0, #32]
+    user_access 2f, stp x9, x10, [x0, #48]
+    user_access 2f, ldp x3, x4, [x1, #64]
+    user_access 2f, ldp x5, x6, [x1, #80]
+    user_access 2f, ldp x7, x8, [x1, #96]
+    user_access 2f, ldp x9, x10, [x1, #112]
+    user_access 2f, stp x3, x4, [x0, #64]
+    user_access 2f, stp x5, x6, [x0, #80]
+    user_access 2f, stp x7, x8, [x0, #96]
+    user_access 2f, stp x9, x10, [x0, #112]
+    add     x0, x0, #128
+    add     x1, x1, #128
+    sub     x2, x2, #128
+    b       5b
+    // One 64-byte step for what is left.
+7:  cmp     x2, #64
     b.lo    6f
     user_access 2f, ldp x3, x4, [x1]
     user_access 2f, ldp x5, x6, [x1, #16]
@@ -36,7 +60,6 @@ user_copy_bytes:
     add     x0, x0, #64
     add     x1, x1, #64
     sub     x2, x2, #64
-    b       5b
 6:  cbz     x2, 3f
     cmp     x2, #8
     b.lo    2f
