@@ -94,6 +94,8 @@ ErrorOr<void> File::ioctl(uint32_t, uint64_t) { return Error::NotATty; }
 
 ErrorOr<InodeRef> File::mappable_inode() { return Error::NoDevice; }
 
+ErrorOr<size_t> File::read_to_user(uint64_t, size_t, uint64_t) { return Error::NotSupported; }
+
 ErrorOr<size_t> File::anonymous_name(std::span<char>) { return Error::NotFound; }
 
 ErrorOr<void> File::set_opened_as(InodeRef directory, std::string_view name) {
@@ -129,6 +131,19 @@ ErrorOr<size_t> read_with(File& file, std::span<uint8_t> buffer, bool nonblockin
 }  // namespace
 
 ErrorOr<size_t> read(File& file, std::span<uint8_t> buffer) { return read_with(file, buffer, file.is_nonblocking()); }
+
+ErrorOr<size_t> read_direct(File& file, uint64_t address, size_t count, std::optional<uint64_t> offset) {
+    if (!file.is_readable())
+        return Error::BadFd;
+    if (!file.is_seekable())
+        return Error::NotSupported;  // streams have their own ways (read_continuation)
+    if (offset)
+        return file.read_to_user(address, count, *offset);
+    sched::MutexGuard guard(file.position_lock());
+    size_t done = TRY(file.read_to_user(address, count, file.position()));
+    file.position() += done;
+    return done;
+}
 
 ErrorOr<size_t> read_nonblocking(File& file, std::span<uint8_t> buffer) { return read_with(file, buffer, true); }
 

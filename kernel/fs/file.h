@@ -76,6 +76,11 @@ public:
     // Reads at `offset` (streams: from the front; `nonblocking` instead of
     // the description's flag when a read(2) goes on with what is buffered).
     virtual ErrorOr<size_t> read_at(std::span<uint8_t> buffer, uint64_t offset, bool nonblocking);
+    // Reads at `offset` straight into user memory at `address`, no bounce
+    // buffer: for kinds whose bytes sit in pages the kernel can pin (regular
+    // files: the page cache). Fault after a prefix: that count. NotSupported
+    // (the default): the caller goes through read_at and a buffer.
+    virtual ErrorOr<size_t> read_to_user(uint64_t address, size_t count, uint64_t offset);
     // Writes at `offset`, which a file may move first (O_APPEND: to the end)
     // and leaves at where the bytes went; the caller advances it by the count.
     virtual ErrorOr<size_t> write_at(std::span<const uint8_t> data, uint64_t& offset);
@@ -157,6 +162,9 @@ using OpenFile = File;
 ErrorOr<size_t> read(File& file, std::span<uint8_t> buffer);
 // A read that never blocks (TryAgain when nothing is there).
 ErrorOr<size_t> read_nonblocking(File& file, std::span<uint8_t> buffer);
+// read(2)/pread(2) (an `offset`) of `count` bytes into user memory without a
+// buffer when the file can (File::read_to_user); NotSupported otherwise.
+ErrorOr<size_t> read_direct(File& file, uint64_t address, size_t count, std::optional<uint64_t> offset);
 ErrorOr<size_t> write(File& file, std::span<const uint8_t> data);
 ErrorOr<size_t> pread(File& file, std::span<uint8_t> buffer, uint64_t offset);
 ErrorOr<size_t> pwrite(File& file, std::span<const uint8_t> data, uint64_t offset);

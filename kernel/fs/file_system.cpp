@@ -38,6 +38,8 @@ ErrorOr<uint8_t*> FileSystem::cache_page(const InodeRef&, uint64_t, bool) { retu
 
 ErrorOr<uint8_t*> FileSystem::cached_page(const InodeRef&, uint64_t) { return Error::NotFound; }
 
+ErrorOr<uint8_t*> FileSystem::readable_page(const InodeRef&, uint64_t) { return Error::NotSupported; }
+
 ErrorOr<size_t> FileSystem::read(const InodeRef& inode, uint64_t, std::span<uint8_t>) {
     return inode->is_directory() ? Error::IsADirectory : Error::Invalid;
 }

@@ -119,6 +119,13 @@ public:
     // The page at `index` if the cache already holds it (no allocation, no
     // copy): for fault-around. NotFound otherwise.
     virtual ErrorOr<uint8_t*> cached_page(const InodeRef& inode, uint64_t index);
+    // For reads straight into user memory: the page holding the file's
+    // bytes at `index`, read in from the disk if the file system has one;
+    // nullptr for a hole that has no page (it reads as zeros). The caller
+    // takes a PMM share of it before letting the VFS lock go. NotSupported
+    // (the default, and files whose bytes are not in such pages): read()
+    // through a buffer instead.
+    virtual ErrorOr<uint8_t*> readable_page(const InodeRef& inode, uint64_t index);
     virtual ErrorOr<size_t> write(const InodeRef& inode, uint64_t offset, std::span<const uint8_t> data);
     virtual ErrorOr<void> truncate(const InodeRef& inode, uint64_t size);
 

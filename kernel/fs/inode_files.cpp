@@ -5,6 +5,9 @@
 #include "kernel/fs/file_system.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/fs/vfs_lock.h"
+#include "kernel/mm/page_sharing.h"
+#include "kernel/mm/pmm.h"
+#include "kernel/mm/user_access.h"
 #include "kernel/syscalls/linux_abi.h"
 
 namespace akuma::fs {
@@ -24,6 +27,49 @@ RegularFile::~RegularFile() {
 ErrorOr<size_t> RegularFile::read_at(std::span<uint8_t> buffer, uint64_t offset, bool) {
     VfsLockGuard guard;
     return inode()->file_system().read(inode(), offset, buffer);
+}
+
+// Page by page from the page cache into user memory: the page is found (or
+// read in) under the VFS lock and pinned with a PMM share, and copied after
+// the lock is let go (a copy may fault, and a fault may need the VFS lock
+// for a file mapping). A truncation meanwhile leaves this read the bytes it
+// pinned, as a read racing a truncate may see on Linux.
+ErrorOr<size_t> RegularFile::read_to_user(uint64_t address, size_t count, uint64_t offset) {
+    size_t done = 0;
+    while (done < count) {
+        uint64_t position = offset + done;
+        size_t in_page = position % mm::k_page_size;
+        size_t chunk = mm::k_page_size - in_page < count - done ? mm::k_page_size - in_page : count - done;
+        uint8_t* page = nullptr;
+        {
+            VfsLockGuard guard;
+            uint64_t size = inode()->size();
+            if (position >= size)
+                break;
+            if (chunk > size - position)
+                chunk = static_cast<size_t>(size - position);
+            auto found = inode()->file_system().readable_page(inode(), position / mm::k_page_size);
+            if (found.is_error()) {
+                if (done > 0)
+                    return done;
+                return found.error();  // NotSupported: the caller reads through a buffer
+            }
+            page = found.value();
+            if (page)
+                mm::add_sharer(mm::linear_virt_to_phys(page));
+        }
+        auto copied = page ? mm::copy_to_user(mm::UserPtr<void>(address + done), page + in_page, chunk)
+                           : mm::clear_user(mm::UserPtr<void>(address + done), chunk);  // a hole
+        if (page)
+            mm::drop_sharer(mm::linear_virt_to_phys(page));
+        if (copied.is_error()) {
+            if (done > 0)
+                return done;
+            return Error::Fault;
+        }
+        done += chunk;
+    }
+    return done;
 }
 
 ErrorOr<size_t> RegularFile::write_at(std::span<const uint8_t> data, uint64_t& offset) {

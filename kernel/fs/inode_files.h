@@ -15,6 +15,7 @@ public:
     ~RegularFile() override;
 
     ErrorOr<size_t> read_at(std::span<uint8_t> buffer, uint64_t offset, bool nonblocking) override;
+    ErrorOr<size_t> read_to_user(uint64_t address, size_t count, uint64_t offset) override;
     ErrorOr<size_t> write_at(std::span<const uint8_t> data, uint64_t& offset) override;
     ErrorOr<void> truncate(uint64_t size) override;
     ErrorOr<void> sync() override;

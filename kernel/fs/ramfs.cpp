@@ -542,6 +542,13 @@ ErrorOr<size_t> Ramfs::read(const InodeRef& inode, uint64_t offset, std::span<ui
     return count;
 }
 
+ErrorOr<uint8_t*> Ramfs::readable_page(const InodeRef& inode, uint64_t index) {
+    RamfsInode* file = TRY(regular_file(inode));
+    if (file->m_borrowed_data)
+        return Error::NotSupported;  // the initrd's bytes: not pages with share counts
+    return file->m_pages.find(index);
+}
+
 ErrorOr<void> Ramfs::allocate(const InodeRef& inode, uint64_t offset, uint64_t length, bool keep_size) {
     RamfsInode* file = TRY(regular_file(inode));
     uint64_t end;

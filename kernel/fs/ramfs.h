@@ -170,6 +170,7 @@ public:
     // allocates nothing (it only copies a borrowed file it grows) and frees
     // the pages past a new, smaller end.
     ErrorOr<size_t> read(const InodeRef& inode, uint64_t offset, std::span<uint8_t> buffer) override;
+    ErrorOr<uint8_t*> readable_page(const InodeRef& inode, uint64_t index) override;
     ErrorOr<size_t> write(const InodeRef& inode, uint64_t offset, std::span<const uint8_t> data) override;
     ErrorOr<void> truncate(const InodeRef& inode, uint64_t size) override;
     // Takes the missing pages of the range (NoSpace over the size limit,

@@ -131,6 +131,10 @@ ErrorOr<size_t> with_vectors(mm::UserPtr<const abi::Iovec> vectors, uint64_t cou
 ErrorOr<size_t> read_to_user(fs::OpenFile& file, uint64_t address, size_t count, std::optional<uint64_t> offset,
                              bool continuing) {
     count = TRY(writable_length(address, count));
+    // Files whose bytes are in the page cache go straight to the user.
+    if (auto direct = fs::read_direct(file, address, count, offset);
+        direct.is_error() ? direct.error() != Error::NotSupported : true)
+        return direct;
     Bounce bounce(count);
     if (!bounce.data())
         return Error::NoMemory;

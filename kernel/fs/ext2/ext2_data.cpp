@@ -247,6 +247,14 @@ ErrorOr<uint8_t*> Ext2FileSystem::page_of(Ext2Inode& file, uint64_t index) {
     return page;
 }
 
+ErrorOr<uint8_t*> Ext2FileSystem::readable_page(const InodeRef& inode, uint64_t index) {
+    ReleaseGuard release_guard { *this };
+    Ext2Inode* file = TRY(regular_file(inode));
+    if (index >= divide_up(file->m_size, k_data_page_size))
+        return Error::OutOfRange;
+    return page_of(*file, index);
+}
+
 ErrorOr<uint8_t*> Ext2FileSystem::cached_page(const InodeRef& inode, uint64_t index) {
     Ext2Inode* file = TRY(regular_file(inode));
     if (index >= divide_up(file->m_size, k_data_page_size))

@@ -133,6 +133,7 @@ public:
     ErrorOr<void> allocate(const InodeRef& inode, uint64_t offset, uint64_t length, bool keep_size) override;
     ErrorOr<uint8_t*> cache_page(const InodeRef& inode, uint64_t index, bool writable_share) override;
     ErrorOr<uint8_t*> cached_page(const InodeRef& inode, uint64_t index) override;
+    ErrorOr<uint8_t*> readable_page(const InodeRef& inode, uint64_t index) override;
     ErrorOr<void> sync(const InodeRef& inode) override;
     ErrorOr<void> sync_file_system() override;
     ErrorOr<void> shut_down() override { return unmount(); }
