@@ -44,10 +44,17 @@ ErrorOr<void> BlockCache::write_back(Entry& entry) {
 }
 
 ErrorOr<BlockCache::Entry*> BlockCache::slot_for(uint32_t block, bool read) {
+    static_assert(k_entries <= 256, "hints are one byte");
+    Entry& hinted = m_entries[m_hints[block % k_hints]];
+    if (hinted.valid && hinted.block == block) {
+        hinted.last_use = ++m_clock;
+        return &hinted;
+    }
     Entry* victim = nullptr;
     for (Entry& entry : m_entries) {
         if (entry.valid && entry.block == block) {
             entry.last_use = ++m_clock;
+            m_hints[block % k_hints] = uint8_t(&entry - m_entries);
             return &entry;
         }
         // Prefer an empty slot, else the least recently used.
@@ -70,7 +77,9 @@ ErrorOr<BlockCache::Entry*> BlockCache::slot_for(uint32_t block, bool read) {
     victim->block = block;
     victim->valid = true;
     victim->dirty = false;
+    victim->validated = false;
     victim->last_use = ++m_clock;
+    m_hints[block % k_hints] = uint8_t(victim - m_entries);
     return victim;
 }
 
@@ -83,6 +92,7 @@ ErrorOr<uint8_t*> BlockCache::get_zeroed(uint32_t block) {
     Entry* entry = TRY(slot_for(block, false));
     __builtin_memset(entry->data, 0, m_block_size);
     entry->dirty = true;
+    entry->validated = false;
     return entry->data;
 }
 
@@ -90,6 +100,24 @@ void BlockCache::mark_dirty(uint32_t block) {
     for (Entry& entry : m_entries) {
         if (entry.valid && entry.block == block) {
             entry.dirty = true;
+            entry.validated = false;
+            return;
+        }
+    }
+}
+
+bool BlockCache::validated(uint32_t block) const {
+    for (const Entry& entry : m_entries) {
+        if (entry.valid && entry.block == block)
+            return entry.validated;
+    }
+    return false;
+}
+
+void BlockCache::set_validated(uint32_t block) {
+    for (Entry& entry : m_entries) {
+        if (entry.valid && entry.block == block) {
+            entry.validated = true;
             return;
         }
     }

@@ -35,6 +35,12 @@ public:
     ErrorOr<uint8_t*> get_zeroed(uint32_t block);
     // The block returned last by get() was changed: write it back later.
     void mark_dirty(uint32_t block);
+    // Whether the cached block passed a whole-block check (a directory
+    // block's records) since it was last read or changed; set_validated
+    // records that it did. Changing it (get_zeroed, mark_dirty) or reading
+    // it again clears this.
+    bool validated(uint32_t block) const;
+    void set_validated(uint32_t block);
     // Drops the block without writing it (it was freed).
     void forget(uint32_t block);
     // Writes every dirty block; the first error is returned, the others tried.
@@ -55,6 +61,7 @@ private:
         uint32_t block;
         bool valid;
         bool dirty;
+        bool validated;
         uint64_t last_use;
         uint8_t* data;
     };
@@ -65,6 +72,11 @@ private:
     uint32_t m_block_size;
     uint64_t m_clock { 0 };
     Entry m_entries[k_entries] {};
+    // Where a block was last seen, by block number modulo the table: a hit
+    // is checked against the entry, a miss falls back to the scan. Walking a
+    // directory tree asks for the same few blocks thousands of times.
+    static constexpr size_t k_hints = 256;
+    uint8_t m_hints[k_hints] {};
 };
 
 } // namespace akuma::fs::ext2

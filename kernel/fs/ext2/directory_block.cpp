@@ -55,6 +55,45 @@ ErrorOr<std::optional<DirectoryBlock::Found>> DirectoryBlock::find(
     return found;
 }
 
+ErrorOr<void> DirectoryBlock::validate(uint64_t directory, uint32_t block) const {
+    TRY(for_each(directory, block, [](const DirRecord&) { return true; }));
+    return {};
+}
+
+namespace {
+// Names are short and mostly differ early: a loop beats a call to memcmp.
+bool same_bytes(const char* a, const char* b, size_t count) {
+    for (size_t i = 0; i < count; ++i) {
+        if (a[i] != b[i])
+            return false;
+    }
+    return true;
+}
+}  // namespace
+
+std::optional<DirectoryBlock::Found> DirectoryBlock::find_in_valid(std::string_view name) const {
+    std::optional<uint32_t> previous;
+    for (uint32_t offset = 0; offset < m_bytes.size();) {
+        DirEntryHeader header;
+        __builtin_memcpy(&header, m_bytes.data() + offset, sizeof header);
+        uint32_t name_length = m_filetype ? header.name_length : header.name_length | uint32_t(header.file_type) << 8;
+        const char* record_name = reinterpret_cast<const char*>(m_bytes.data() + offset + k_dir_entry_header);
+        if (header.inode != 0 && name_length == name.size() && same_bytes(record_name, name.data(), name_length)) {
+            DirRecord record {
+                .offset = offset,
+                .inode = header.inode,
+                .length = header.record_length,
+                .type = m_filetype ? DirType(header.file_type) : DirType::Unknown,
+                .name = { record_name, name_length },
+            };
+            return Found { record, previous };
+        }
+        previous = offset;
+        offset += header.record_length;
+    }
+    return std::nullopt;
+}
+
 void DirectoryBlock::write_record(
     uint32_t offset, uint32_t inode, uint32_t length, DirType type, std::string_view name) {
     DirEntryHeader header {

@@ -58,6 +58,12 @@ public:
         std::optional<uint32_t> previous;
     };
     ErrorOr<std::optional<Found>> find(std::string_view name, uint64_t directory, uint32_t block) const;
+    // Checks every record (Corrupted with a log line at the first bad one).
+    ErrorOr<void> validate(uint64_t directory, uint32_t block) const;
+    // find() in a block validate() passed and nobody changed since: no
+    // checks per record, and names compared only when their lengths match
+    // (a lookup in a big directory visits every record before its name).
+    std::optional<Found> find_in_valid(std::string_view name) const;
     // Places a record for `name` in the block if it has room: an unused
     // record long enough, or the slack at the end of a used one (split).
     // Returns whether it did.

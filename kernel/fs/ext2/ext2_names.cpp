@@ -84,7 +84,13 @@ ErrorOr<std::optional<Ext2FileSystem::EntryLocation>> Ext2FileSystem::find_entry
         uint8_t* bytes = TRY(m_cache.get(block));
         DirectoryBlock records(
             { bytes, block_size }, m_geometry.filetype, m_geometry.first_ino, m_geometry.inodes_count);
-        auto found = TRY(records.find(name, directory.ino(), block));
+        // A block is checked whole once, then searched without checks until
+        // it changes (BlockCache::validated).
+        if (!m_cache.validated(block)) {
+            TRY(records.validate(directory.ino(), block));
+            m_cache.set_validated(block);
+        }
+        auto found = records.find_in_valid(name);
         if (found)
             return std::optional(
                 EntryLocation { block, found->record.offset, found->previous, found->record.inode });
