@@ -139,6 +139,10 @@ public:
     // file system as a clean unmount would (ext2: state "clean"), making no
     // change afterwards. By default a sync.
     virtual ErrorOr<void> shut_down() { return sync_file_system(); }
+    // After shut_down: whether the file system is marked clean on its disk
+    // (ext2 leaves one that was not clean at mount as it found it, as
+    // Linux does: e2fsck is still due).
+    virtual bool left_clean() const { return true; }
 
     // ---- Opening ----
     // Regular files and directories open as RegularFile / DirectoryFile,

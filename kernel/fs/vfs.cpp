@@ -405,7 +405,9 @@ void shut_down_file_systems() {
             kprintln("[VFS] {} on {}: not shut down cleanly: {}", mount.fs->type_name(), mount.source.view(),
                      error_name(done.error()));
         else if (auto* disk = mount.fs->block_device())
-            kprintln("[VFS] /dev/{} ({}): written back and marked clean", disk->name(), mount.fs->type_name());
+            kprintln("[VFS] /dev/{} ({}): written back{}", disk->name(), mount.fs->type_name(),
+                     mount.fs->left_clean() ? " and marked clean"
+                                            : "; left not clean (it was not clean at mount: run e2fsck)");
     });
 }
 

@@ -137,6 +137,7 @@ public:
     ErrorOr<void> sync(const InodeRef& inode) override;
     ErrorOr<void> sync_file_system() override;
     ErrorOr<void> shut_down() override { return unmount(); }
+    bool left_clean() const override { return m_superblock.state & ext2::k_state_valid; }
 
     InodeStat stat(const InodeRef& inode) const override;
     void set_mode(const InodeRef& inode, uint32_t mode) override;
