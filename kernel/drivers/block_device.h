@@ -34,6 +34,17 @@ public:
     // end of the disk, IoError when the device reports a failure.
     virtual ErrorOr<void> read_sectors(uint64_t first_sector, std::span<uint8_t> buffer) = 0;
     virtual ErrorOr<void> write_sectors(uint64_t first_sector, std::span<const uint8_t> data) = 0;
+    // Consecutive sectors from `first_sector` into several buffers in turn
+    // (each a whole number of sectors): page-cache pages, which are not
+    // contiguous in memory, filled by one request where the device can
+    // (virtio-blk: up to 64 KiB). By default one read per buffer.
+    virtual ErrorOr<void> read_sectors_scattered(uint64_t first_sector, std::span<const std::span<uint8_t>> buffers) {
+        for (auto buffer : buffers) {
+            TRY(read_sectors(first_sector, buffer));
+            first_sector += buffer.size() / k_sector_size;
+        }
+        return {};
+    }
     // Everything written so far is on stable storage when this returns
     // (virtio-blk's FLUSH; a no-op for a device without a volatile cache).
     virtual ErrorOr<void> flush() = 0;

@@ -36,7 +36,14 @@ uint64_t round_up(uint64_t value, uint64_t alignment) {
     return (value + alignment - 1) / alignment * alignment;
 }
 
-} // namespace
+}  // namespace
+
+// An emptied directory gives its entry array back: an empty directory (a
+// /tmp between programs) holds no memory.
+void Ramfs::release_if_empty(RamfsInode& directory) {
+    if (directory.m_entries.is_empty())
+        directory.m_entries.shrink_to_fit();
+}
 
 // ---- Lifetime ----
 
@@ -234,6 +241,7 @@ void Ramfs::detach(RamfsInode& directory, size_t index) {
     }
     child.m_ctime = directory.m_mtime = directory.m_ctime = now();
     directory.m_entries.remove(index); // drops the entry's reference last
+    release_if_empty(directory);
 }
 
 ErrorOr<InodeRef> Ramfs::lookup(const InodeRef& directory, std::string_view name) {
@@ -374,11 +382,13 @@ ErrorOr<void> Ramfs::rename(const InodeRef& old_directory, std::string_view old_
         target.m_ctime = now();
         to->m_entries[*new_index].inode = source;
         from->m_entries.remove(*old_index);
+        release_if_empty(*from);
     } else {
         // Allocate first so a failure changes nothing.
         HeapString name = TRY(HeapString::try_from(new_name));
         TRY(to->m_entries.try_reserve(to->m_entries.size() + 1));
         from->m_entries.remove(*old_index);
+        release_if_empty(*from);
         auto appended = to->m_entries.try_append(RamfsInode::DirEntry { std::move(name), source });
         VERIFY(!appended.is_error()); // reserved above
     }

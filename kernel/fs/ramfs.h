@@ -206,6 +206,7 @@ private:
 
     void destroy_inode(Inode* inode) override;
     ErrorOr<InodeRef> make_inode(uint32_t mode, uint32_t uid, uint32_t gid);
+    static void release_if_empty(RamfsInode& directory);
     ErrorOr<InodeRef> create_node(const InodeRef& directory, std::string_view name, uint32_t mode,
         uint32_t uid, uint32_t gid, DeviceNumber rdev = {}, std::string_view symlink_target = {});
     ErrorOr<RamfsInode*> checked_directory(const InodeRef& directory, std::string_view name);

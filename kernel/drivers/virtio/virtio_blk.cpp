@@ -148,28 +148,52 @@ private:
         return {};
     }
 
+    ErrorOr<void> request(uint32_t type, uint64_t sector, uint8_t* data, size_t bytes) {
+        std::span<uint8_t> one[] = { { data, bytes } };
+        return request(type, sector, std::span<const std::span<uint8_t>>(one, bytes ? 1 : 0));
+    }
+
+    ErrorOr<void> read_sectors_scattered(uint64_t first_sector, std::span<const std::span<uint8_t>> buffers) override {
+        size_t bytes = 0;
+        for (auto buffer : buffers) {
+            if (buffer.size() % k_sector_size != 0)
+                return Error::Invalid;
+            bytes += buffer.size();
+        }
+        if (bytes > k_max_request_bytes || buffers.size() > k_max_segments)
+            return BlockDevice::read_sectors_scattered(first_sector, buffers);  // one request each
+        uint64_t count = bytes / k_sector_size;
+        if (first_sector > m_sectors || count > m_sectors - first_sector)
+            return Error::OutOfRange;
+        return request(k_request_in, first_sector, buffers);
+    }
+
     // One request: its buffers cut where the physical pages are not
     // contiguous, queued, and waited for.
-    ErrorOr<void> request(uint32_t type, uint64_t sector, uint8_t* data, size_t bytes) {
+    ErrorOr<void> request(uint32_t type, uint64_t sector, std::span<const std::span<uint8_t>> pieces) {
         Buffer chain[k_max_segments + 2];
         size_t links = 1;  // the header first
         bool device_writes = type == k_request_in;
-        for (size_t done = 0; done < bytes;) {
-            auto physical = physical_address(data + done);
-            if (!physical)
-                return Error::Fault;
-            size_t in_page = mm::k_page_size - (*physical & (mm::k_page_size - 1));
-            size_t length = bytes - done < in_page ? bytes - done : in_page;
-            Buffer& last = chain[links - 1];
-            if (links > 1 && last.physical + last.length == *physical &&
-                last.length + length <= m_max_segment_bytes) {
-                last.length += static_cast<uint32_t>(length);
-            } else {
-                if (links - 1 >= m_max_segments)
-                    return Error::Invalid;  // cannot happen for <= 64 KiB unless the device says seg_max < 17
-                chain[links++] = { *physical, static_cast<uint32_t>(length), device_writes };
+        for (auto piece : pieces) {
+            uint8_t* data = piece.data();
+            size_t bytes = piece.size();
+            for (size_t done = 0; done < bytes;) {
+                auto physical = physical_address(data + done);
+                if (!physical)
+                    return Error::Fault;
+                size_t in_page = mm::k_page_size - (*physical & (mm::k_page_size - 1));
+                size_t length = bytes - done < in_page ? bytes - done : in_page;
+                Buffer& last = chain[links - 1];
+                if (links > 1 && last.physical + last.length == *physical &&
+                    last.length + length <= m_max_segment_bytes) {
+                    last.length += static_cast<uint32_t>(length);
+                } else {
+                    if (links - 1 >= m_max_segments)
+                        return Error::Invalid;  // cannot happen for <= 64 KiB unless the device says seg_max < 17
+                    chain[links++] = { *physical, static_cast<uint32_t>(length), device_writes };
+                }
+                done += length;
             }
-            done += length;
         }
         size_t slot = TRY(take_slot());
         SlotMemory& memory = m_slot_memory[slot];

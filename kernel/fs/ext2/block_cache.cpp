@@ -25,6 +25,15 @@ ErrorOr<void> BlockCache::read_blocks(uint32_t block, std::span<uint8_t> buffer)
     return {};
 }
 
+ErrorOr<void> BlockCache::read_blocks_scattered(uint32_t block, std::span<const std::span<uint8_t>> buffers) {
+    uint64_t sectors_per_block = m_block_size / drivers::k_sector_size;
+    if (auto read = m_device.read_sectors_scattered(uint64_t(block) * sectors_per_block, buffers); read.is_error()) {
+        kprintln("[ext2] {}: cannot read blocks from {}: {}", m_device.name(), block, error_name(read.error()));
+        return Error::IoError;
+    }
+    return {};
+}
+
 ErrorOr<void> BlockCache::write_blocks(uint32_t block, std::span<const uint8_t> data) {
     uint64_t sectors_per_block = m_block_size / drivers::k_sector_size;
     if (auto written = m_device.write_sectors(uint64_t(block) * sectors_per_block, data);

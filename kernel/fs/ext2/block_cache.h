@@ -52,6 +52,9 @@ public:
 
     // Whole blocks straight to or from the disk (file data).
     ErrorOr<void> read_blocks(uint32_t block, std::span<uint8_t> buffer);
+    // Consecutive blocks from `block` into several buffers in turn (each a
+    // whole number of blocks), one disk request where the device can.
+    ErrorOr<void> read_blocks_scattered(uint32_t block, std::span<const std::span<uint8_t>> buffers);
     ErrorOr<void> write_blocks(uint32_t block, std::span<const uint8_t> data);
     uint32_t block_size() const { return m_block_size; }
     drivers::BlockDevice& device() { return m_device; }

@@ -234,6 +234,8 @@ ErrorOr<void> Ext2FileSystem::allocate(
 ErrorOr<uint8_t*> Ext2FileSystem::page_of(Ext2Inode& file, uint64_t index) {
     if (uint8_t* page = file.m_cache.find(index))
         return page;
+    if (auto read_ahead = read_ahead_from(file, index); read_ahead.is_error() || read_ahead.value())
+        return read_ahead;
     auto* page = static_cast<uint8_t*>(allocate_data_page());
     if (!page)
         return Error::NoMemory;
@@ -245,6 +247,62 @@ ErrorOr<uint8_t*> Ext2FileSystem::page_of(Ext2Inode& file, uint64_t index) {
         return inserted.error();
     }
     return page;
+}
+
+// Readahead: with 4 KiB blocks, a missing page brings in the pages after it
+// too (up to 64 KiB) in one disk request, as far as they are missing and
+// their blocks follow each other on the disk: a sequential read costs one
+// request per 64 KiB instead of one per page. nullptr when it does not
+// apply (a hole, other block sizes): the caller reads the page alone.
+ErrorOr<uint8_t*> Ext2FileSystem::read_ahead_from(Ext2Inode& file, uint64_t index) {
+    constexpr size_t k_pages = k_read_ahead_bytes / k_data_page_size;
+    uint64_t pages_in_file = divide_up(file.m_size, k_data_page_size);
+    if (m_geometry.block_size != k_data_page_size || index >= pages_in_file)
+        return nullptr;
+    uint32_t first = TRY(m_map.lookup(file.m_slots, index));
+    if (first == 0)
+        return nullptr;
+    size_t count = 1;
+    while (count < k_pages && index + count < pages_in_file && !file.m_cache.find(index + count)) {
+        auto next = m_map.lookup(file.m_slots, index + count);
+        if (next.is_error() || next.value() != first + count)
+            break;
+        ++count;
+    }
+    // The pages first, then one request straight into them.
+    uint8_t* pages[k_pages];
+    std::span<uint8_t> buffers[k_pages];
+    size_t allocated = 0;
+    for (; allocated < count; ++allocated) {
+        pages[allocated] = static_cast<uint8_t*>(allocate_data_page());
+        if (!pages[allocated])
+            break;
+        buffers[allocated] = { pages[allocated], k_data_page_size };
+    }
+    auto release_from = [&](size_t first_unused) {
+        for (size_t i = first_unused; i < allocated; ++i)
+            free_data_page(pages[i]);
+    };
+    if (allocated == 0)
+        return Error::NoMemory;
+    if (auto read = m_cache.read_blocks_scattered(first, { buffers, allocated }); read.is_error()) {
+        release_from(0);
+        return read.error();
+    }
+    for (size_t i = 0; i < allocated; ++i) {
+        // Past the end of the file the page reads as zeros, whatever the
+        // block holds there.
+        uint64_t start = (index + i) * k_data_page_size;
+        if (file.m_size - start < k_data_page_size)
+            __builtin_memset(pages[i] + (file.m_size - start), 0, k_data_page_size - (file.m_size - start));
+        if (file.m_cache.insert(index + i, pages[i]).is_error()) {
+            release_from(i);
+            if (i == 0)
+                return Error::NoMemory;
+            break;
+        }
+    }
+    return pages[0];
 }
 
 ErrorOr<uint8_t*> Ext2FileSystem::readable_page(const InodeRef& inode, uint64_t index) {

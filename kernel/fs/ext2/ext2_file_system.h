@@ -201,6 +201,8 @@ private:
     ErrorOr<size_t> read_from_disk(Ext2Inode& file, uint64_t offset, std::span<uint8_t> buffer);
     ErrorOr<void> write_back_pages(Ext2Inode& file);
     ErrorOr<uint8_t*> page_of(Ext2Inode& file, uint64_t index);
+    ErrorOr<uint8_t*> read_ahead_from(Ext2Inode& file, uint64_t index);
+    static constexpr size_t k_read_ahead_bytes = 64 * 1024;
     ErrorOr<void> zero_block(uint32_t block);
     ErrorOr<void> set_file_size(Ext2Inode& file, uint64_t size);
     ErrorOr<void> shrink(Ext2Inode& file, uint64_t size);
