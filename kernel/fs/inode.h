@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "kernel/lib/assert.h"
@@ -32,6 +33,20 @@ constexpr uint32_t k_mode_block_device = 0060000;
 constexpr uint32_t k_mode_fifo = 0010000;
 constexpr uint32_t k_mode_socket = 0140000;
 constexpr uint32_t k_mode_permission_mask = 07777;
+
+// The node type of st_mode type bits; nullopt for bits naming none.
+constexpr std::optional<InodeType> inode_type_of_mode(uint32_t mode) {
+    switch (mode & k_mode_type_mask) {
+    case k_mode_regular: return InodeType::Regular;
+    case k_mode_directory: return InodeType::Directory;
+    case k_mode_symlink: return InodeType::Symlink;
+    case k_mode_char_device: return InodeType::CharDevice;
+    case k_mode_block_device: return InodeType::BlockDevice;
+    case k_mode_fifo: return InodeType::Fifo;
+    case k_mode_socket: return InodeType::Socket;
+    default: return std::nullopt;
+    }
+}
 
 constexpr size_t k_max_name = 255;     // NAME_MAX
 constexpr size_t k_max_path = 4096;    // PATH_MAX, including the NUL

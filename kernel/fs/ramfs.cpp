@@ -17,20 +17,6 @@ using HeapString = BasicString<mm::HeapAllocator>;
 // Like Linux's MAX_LFS_FILESIZE: offsets are signed 64-bit at the ABI.
 constexpr uint64_t k_max_file_size = std::numeric_limits<int64_t>::max();
 
-InodeType type_of(uint32_t mode) {
-    switch (mode & k_mode_type_mask) {
-    case k_mode_directory:
-        return InodeType::Directory;
-    case k_mode_symlink:
-        return InodeType::Symlink;
-    case k_mode_char_device:
-        return InodeType::CharDevice;
-    case k_mode_block_device:
-        return InodeType::BlockDevice;
-    default:
-        return InodeType::Regular;
-    }
-}
 
 uint64_t round_up(uint64_t value, uint64_t alignment) {
     return (value + alignment - 1) / alignment * alignment;
@@ -151,7 +137,8 @@ ErrorOr<InodeRef> Ramfs::make_inode(uint32_t mode, uint32_t uid, uint32_t gid) {
     void* memory = mm::kmalloc(sizeof(RamfsInode), alignof(RamfsInode));
     if (!memory)
         return Error::NoMemory;
-    auto* inode = new (memory) RamfsInode(*this, m_usage, m_cache_usage, m_next_ino++, type_of(mode), mode);
+    auto* inode = new (memory) RamfsInode(*this, m_usage, m_cache_usage, m_next_ino++,
+        inode_type_of_mode(mode).value_or(InodeType::Regular), mode);
     node(inode).m_uid = uid;
     node(inode).m_gid = gid;
     node(inode).m_nlink = inode->is_directory() ? 1 : 0; // "."; attach() adds the entry

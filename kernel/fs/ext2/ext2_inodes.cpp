@@ -11,27 +11,6 @@ using namespace ext2;
 
 namespace {
 
-std::optional<InodeType> type_of(uint32_t mode) {
-    switch (mode & k_mode_type_mask) {
-    case k_mode_regular:
-        return InodeType::Regular;
-    case k_mode_directory:
-        return InodeType::Directory;
-    case k_mode_symlink:
-        return InodeType::Symlink;
-    case k_mode_char_device:
-        return InodeType::CharDevice;
-    case k_mode_block_device:
-        return InodeType::BlockDevice;
-    case k_mode_fifo:
-        return InodeType::Fifo;
-    case k_mode_socket:
-        return InodeType::Socket;
-    default:
-        return std::nullopt;
-    }
-}
-
 // Seconds in 32 bits plus, in a large inode, two epoch bits and the
 // nanoseconds (ext4's encoding, which Linux also reads from ext2).
 Timestamp decode_time(uint32_t seconds, std::optional<uint32_t> extra) {
@@ -106,7 +85,7 @@ ErrorOr<Ext2Inode*> Ext2FileSystem::load_inode(uint32_t ino) {
     }
 
     const char* problem = nullptr;
-    auto type = type_of(disk.mode);
+    auto type = inode_type_of_mode(disk.mode);
     uint64_t size = disk.size;
     uint32_t xattr_sectors = disk.file_acl ? g.sectors_per_block : 0;
     if (!type)
@@ -211,7 +190,7 @@ ErrorOr<void> Ext2FileSystem::store_inode(Ext2Inode& inode) {
 
 ErrorOr<InodeRef> Ext2FileSystem::new_inode(Ext2Inode& directory, uint32_t mode, uint32_t uid, uint32_t gid) {
     const Geometry& g = m_geometry;
-    auto type = type_of(mode);
+    auto type = inode_type_of_mode(mode);
     VERIFY(type);
     uint32_t ino = TRY(m_allocator.allocate_inode(uint32_t(directory.ino()), *type == InodeType::Directory));
     void* memory = mm::kmalloc(sizeof(Ext2Inode), alignof(Ext2Inode));
