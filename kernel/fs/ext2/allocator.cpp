@@ -89,6 +89,16 @@ Allocator::InodeLocation Allocator::locate_inode(uint32_t ino) const {
 ErrorOr<uint32_t> Allocator::take_bit(uint32_t bitmap_block, uint32_t first, uint32_t limit) {
     uint8_t* bitmap = TRY(m_cache.get(bitmap_block));
     for (uint32_t bit = first; bit < limit; ++bit) {
+        // Whole full words, then whole full bytes, are skipped at once: a
+        // well-used group's bitmap is mostly ones before its first free bit.
+        if (bit % 64 == 0 && bit + 64 <= limit) {
+            uint64_t word;
+            __builtin_memcpy(&word, bitmap + bit / 8, sizeof word);
+            if (word == ~uint64_t(0)) {
+                bit += 63;
+                continue;
+            }
+        }
         if (bit % 8 == 0 && bit + 8 <= limit && bitmap[bit / 8] == 0xff) {
             bit += 7;
             continue;
