@@ -900,11 +900,6 @@ void drop_lookup_cache() {
         g_lookups->clear();
 }
 
-LookupCache::Stats lookup_cache_stats() {
-    VfsLockGuard guard;
-    return g_lookups ? g_lookups->stats() : LookupCache::Stats {};
-}
-
 size_t reclaim_page_cache() {
     VfsLockGuard guard;
     size_t freed = 0;

@@ -124,7 +124,6 @@ void free_idle_detached_file_systems();
 // must see only what processes hold (the test runners), like Linux's
 // drop_caches.
 void drop_lookup_cache();
-LookupCache::Stats lookup_cache_stats();
 // Memory is short: every mounted file system frees the clean page-cache
 // pages no mapping uses. Returns how many pages went.
 size_t reclaim_page_cache();

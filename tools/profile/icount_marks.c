@@ -7,33 +7,16 @@
  * (program, kernel, interrupts) between two marks; idle time (WFI) counts
  * nothing, so waiting for a disk costs only what the kernel executes.
  * Used by ./akuma bench disk for Akuma and Linux alike (tools/bench.sh).
- *
- * QEMU's plugin API (version 1, QEMU 7.2) is declared by hand: Debian
- * ships no qemu-plugin.h. */
+ */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef uint64_t qemu_plugin_id_t;
-struct qemu_plugin_tb;
-struct qemu_info_t;
-enum qemu_plugin_op { QEMU_PLUGIN_INLINE_ADD_U64 };
-enum qemu_plugin_cb_flags { QEMU_PLUGIN_CB_NO_REGS };
+#include "qemu_plugin_api.h"
 
-void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id,
-                                           void (*cb)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb));
-size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
-uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
-void qemu_plugin_register_vcpu_tb_exec_inline(struct qemu_plugin_tb *tb, enum qemu_plugin_op op, void *ptr,
-                                              uint64_t imm);
-void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb, void (*cb)(unsigned int vcpu, void *userdata),
-                                          enum qemu_plugin_cb_flags flags, void *userdata);
-void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, void (*cb)(qemu_plugin_id_t id, void *userdata),
-                                    void *userdata);
-
-__attribute__((visibility("default"))) int qemu_plugin_version = 1;
+QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
 
 enum { k_max_marks = 1024 };
 static uint64_t total;
@@ -69,14 +52,14 @@ static void on_qemu_exit(qemu_plugin_id_t id, void *userdata) {
     fclose(out);
 }
 
-__attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *info,
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *info,
                                                                int argc, char **argv) {
     (void)info;
     for (int i = 0; i < argc; i++) {
-        if (strncmp(argv[i], "out=", 4) == 0)
-            output_path = argv[i] + 4;
-        else if (strncmp(argv[i], "marker=", 7) == 0)
-            marker = strtoull(argv[i] + 7, NULL, 0);
+        if (qemu_plugin_argument(argv[i], "out"))
+            output_path = qemu_plugin_argument(argv[i], "out");
+        else if (qemu_plugin_argument(argv[i], "marker"))
+            marker = strtoull(qemu_plugin_argument(argv[i], "marker"), NULL, 0);
     }
     qemu_plugin_register_vcpu_tb_trans_cb(id, on_translation);
     qemu_plugin_register_atexit_cb(id, on_qemu_exit, NULL);

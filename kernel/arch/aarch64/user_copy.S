@@ -13,6 +13,19 @@
     .popsection
 .endm
 
+// 64 bytes from [x1 + off] to [x0 + off], the loads before the stores; a
+// fault goes on byte by byte (label 2 of user_copy_bytes).
+.macro copy_64 off
+    user_access 2f, ldp x3, x4, [x1, #\off]
+    user_access 2f, ldp x5, x6, [x1, #\off + 16]
+    user_access 2f, ldp x7, x8, [x1, #\off + 32]
+    user_access 2f, ldp x9, x10, [x1, #\off + 48]
+    user_access 2f, stp x3, x4, [x0, #\off]
+    user_access 2f, stp x5, x6, [x0, #\off + 16]
+    user_access 2f, stp x7, x8, [x0, #\off + 32]
+    user_access 2f, stp x9, x10, [x0, #\off + 48]
+.endm
+
     .text
 // size_t user_copy_bytes(void* to, const void* from, size_t count)
 // Returns the number of bytes NOT copied (0 on success).
@@ -26,22 +39,8 @@ user_copy_bytes:
     // copied stays exact.
 5:  cmp     x2, #128
     b.lo    7f
-    user_access 2f, ldp x3, x4, [x1]
-    user_access 2f, ldp x5, x6, [x1, #16]
-    user_access 2f, ldp x7, x8, [x1, #32]
-    user_access 2f, ldp x9, x10, [x1, #48]
-    user_access 2f, stp x3, x4, [x0]
-    user_access 2f, stp x5, x6, [x0, #16]
-    user_access 2f, stp x7, x8, [x0, #32]
-    user_access 2f, stp x9, x10, [x0, #48]
-    user_access 2f, ldp x3, x4, [x1, #64]
-    user_access 2f, ldp x5, x6, [x1, #80]
-    user_access 2f, ldp x7, x8, [x1, #96]
-    user_access 2f, ldp x9, x10, [x1, #112]
-    user_access 2f, stp x3, x4, [x0, #64]
-    user_access 2f, stp x5, x6, [x0, #80]
-    user_access 2f, stp x7, x8, [x0, #96]
-    user_access 2f, stp x9, x10, [x0, #112]
+    copy_64 0
+    copy_64 64
     add     x0, x0, #128
     add     x1, x1, #128
     sub     x2, x2, #128
@@ -49,14 +48,7 @@ user_copy_bytes:
     // One 64-byte step for what is left.
 7:  cmp     x2, #64
     b.lo    6f
-    user_access 2f, ldp x3, x4, [x1]
-    user_access 2f, ldp x5, x6, [x1, #16]
-    user_access 2f, ldp x7, x8, [x1, #32]
-    user_access 2f, ldp x9, x10, [x1, #48]
-    user_access 2f, stp x3, x4, [x0]
-    user_access 2f, stp x5, x6, [x0, #16]
-    user_access 2f, stp x7, x8, [x0, #32]
-    user_access 2f, stp x9, x10, [x0, #48]
+    copy_64 0
     add     x0, x0, #64
     add     x1, x1, #64
     sub     x2, x2, #64

@@ -164,10 +164,6 @@ uint32_t MmioTransport::take_interrupt_status() {
 
 // Configuration reads: a modern device's generation counter makes a
 // multi-word read consistent; legacy devices have none (it reads 0).
-uint8_t MmioTransport::config_u8(uint32_t offset) const {
-    return *reinterpret_cast<volatile uint8_t*>(m_base + k_config + offset);
-}
-
 uint32_t MmioTransport::config_u32(uint32_t offset) const { return read(k_config + offset); }
 
 uint64_t MmioTransport::config_u64(uint32_t offset) const {

@@ -51,7 +51,6 @@ public:
     // changed, bit 1: the configuration did).
     uint32_t take_interrupt_status();
 
-    uint8_t config_u8(uint32_t offset) const;
     uint32_t config_u32(uint32_t offset) const;
     uint64_t config_u64(uint32_t offset) const;
 

@@ -61,8 +61,6 @@ ErrorOr<void> start_virtio_rng(MmioTransport transport) {
     return {};
 }
 
-bool virtio_rng_present() { return __atomic_load_n(&g_device, __ATOMIC_ACQUIRE) != nullptr; }
-
 ErrorOr<size_t> virtio_rng_read(std::span<uint8_t> buffer) {
     EntropyDevice* device = __atomic_load_n(&g_device, __ATOMIC_ACQUIRE);
     if (!device)

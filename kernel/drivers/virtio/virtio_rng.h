@@ -14,7 +14,6 @@ namespace akuma::drivers::virtio {
 // Sets up the device (the first one found; later ones are left alone:
 // Busy).
 ErrorOr<void> start_virtio_rng(MmioTransport transport);
-bool virtio_rng_present();
 // Fills `buffer` (at most a page at a time) with the device's bytes; may
 // sleep. Returns how many it gave (it may give fewer than asked).
 // NoDevice without a device.
