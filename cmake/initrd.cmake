@@ -86,4 +86,20 @@ add_custom_command(OUTPUT ${AKUMA_ROOT_DISK}
           ${PROJECT_SOURCE_DIR}/tests/system/disk-write.list ${PROJECT_SOURCE_DIR}/tests/system/disk-check.list
   COMMENT "Building the root disk image (rootfs.ext2)")
 
-add_custom_target(initrd ALL DEPENDS ${AKUMA_INITRD} ${AKUMA_LAYOUT_INITRD} ${AKUMA_ROOT_DISK})
+# The Debian root disk (docs/DEBIAN.md): Debian bookworm's arm64 userland
+# (unpacked by `./akuma setup`), what its maintainer scripts would have set
+# up, Akuma's init, start-up scripts and test programs. 2 GiB, sparse.
+set(AKUMA_DEBIAN_USERLAND ${CMAKE_BINARY_DIR}/debian/userland.tar)
+set(AKUMA_DEBIAN_DISK ${CMAKE_BINARY_DIR}/debian.ext2)
+file(GLOB_RECURSE debian_etc_files CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/userspace/debian/*)
+add_custom_command(OUTPUT ${AKUMA_DEBIAN_DISK}
+  COMMAND ${PROJECT_SOURCE_DIR}/tools/mkdebian.sh ${AKUMA_DEBIAN_USERLAND} ${AKUMA_DEBIAN_DISK} 2G
+          ${AKUMA_ROOTFS_DIR}=/
+          ${PROJECT_SOURCE_DIR}/userspace/debian/etc=/etc
+          ${PROJECT_SOURCE_DIR}/tests/system/programs.list=/etc/akuma/tests
+  DEPENDS ${AKUMA_DEBIAN_USERLAND} ${AKUMA_USERSPACE_OUTPUTS} ${AKUMA_INIT_OUTPUTS} ${debian_etc_files}
+          ${PROJECT_SOURCE_DIR}/tools/mkdebian.sh ${PROJECT_SOURCE_DIR}/tools/debian/alternatives.txt
+          ${PROJECT_SOURCE_DIR}/tests/system/programs.list
+  COMMENT "Building the Debian root disk image (debian.ext2)")
+
+add_custom_target(initrd ALL DEPENDS ${AKUMA_INITRD} ${AKUMA_LAYOUT_INITRD} ${AKUMA_ROOT_DISK} ${AKUMA_DEBIAN_DISK})

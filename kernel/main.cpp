@@ -33,6 +33,7 @@
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/crypto/random.h"
+#include "kernel/proc/address_space.h"
 #include "kernel/proc/power_off.h"
 #include "kernel/proc/program_runner.h"
 #include "kernel/drivers/pl031.h"
@@ -244,6 +245,11 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
         panic("[VFS] cannot register the console devices: {}", error_name(result.error()));
     if (auto result = drivers::register_memory_devices(); result.is_error())
         panic("[VFS] cannot register the memory devices: {}", error_name(result.error()));
+    // Writable and executable user memory: allowed as on Linux, unless the
+    // boot arguments ask for user_wx=deny.
+    bool refuse_wx = args.get("user_wx").value_or("allow") == "deny";
+    proc::AddressSpace::set_writable_executable_refused(refuse_wx);
+    arch::set_writable_implies_execute_never(refuse_wx);
     // root=/dev/vda: the disk is the root (read-only unless `rw`, as
     // Linux); it must mount. Otherwise the initrd: a malformed one is
     // reported and the kernel goes on.

@@ -89,6 +89,25 @@ ErrorOr<void> FdTable::close(int fd) {
     return {};
 }
 
+void FdTable::close_range(unsigned first, unsigned last, bool only_mark_close_on_exec) {
+    unsigned end = last < unsigned(k_max_fds) ? last + 1 : unsigned(k_max_fds);
+    for (unsigned fd = first; fd < end; ++fd) {
+        OpenFile* file = nullptr;
+        {
+            sched::MutexGuard guard(m_lock);
+            if (!m_slots[fd].file)
+                continue;
+            if (only_mark_close_on_exec) {
+                m_slots[fd].close_on_exec = true;
+                continue;
+            }
+            file = m_slots[fd].file;
+            m_slots[fd] = {};
+        }
+        release(file);  // outside the table lock, as close()
+    }
+}
+
 ErrorOr<int> FdTable::duplicate_to(int old_fd, int new_fd, bool close_on_exec) {
     OpenFile* previous;
     {

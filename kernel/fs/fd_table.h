@@ -34,6 +34,10 @@ public:
     // dup2/dup3: new_fd refers to old_fd's description, closing what it
     // held (atomically). BadFd for a bad old_fd or an out-of-range new_fd.
     ErrorOr<int> duplicate_to(int old_fd, int new_fd, bool close_on_exec);
+    // close_range(2): closes every open descriptor in [first, last] (last
+    // may lie beyond the table), or with only_mark_close_on_exec marks them
+    // close-on-exec instead.
+    void close_range(unsigned first, unsigned last, bool only_mark_close_on_exec);
     ErrorOr<bool> close_on_exec(int fd) const;
     ErrorOr<void> set_close_on_exec(int fd, bool value);
     int open_count() const;

@@ -79,6 +79,20 @@ ErrorOr<TmpfsOptions> parse_tmpfs_options(std::string_view options, uint64_t ram
         options = comma < options.size() ? drop_front(options, comma + 1) : std::string_view();
         if (option.empty())
             continue;
+        constexpr std::string_view k_mode = "mode=";
+        if (option.size() >= k_mode.size() && std::string_view(option.data(), k_mode.size()) == k_mode) {
+            std::string_view digits = drop_front(option, k_mode.size());
+            uint32_t mode = 0;
+            for (char c : digits) {
+                if (c < '0' || c > '7' || mode > 07777)
+                    return fail("mode is not an octal number up to 07777");
+                mode = mode * 8 + static_cast<uint32_t>(c - '0');
+            }
+            if (digits.empty() || mode > 07777)
+                return fail("mode is not an octal number up to 07777");
+            result.mode = mode;
+            continue;
+        }
         constexpr std::string_view k_size = "size=";
         if (option.size() < k_size.size() || std::string_view(option.data(), k_size.size()) != k_size) {
             if (result.unsupported.empty())

@@ -107,32 +107,34 @@ void allow_write_to_mapped_file(const void* file) {
 
 uint64_t ram_bytes() { return mm::pmm_stats().total_pages * mm::k_page_size; }
 
-// A tmpfs's size limit from its options (half of RAM by default); bad
-// options are Invalid, with *reason. An option other than size= is refused
-// too (mount(2) must not pretend to apply it), except for the boot
-// argument initramfs_options, which reports and ignores it (README).
-ErrorOr<uint64_t> tmpfs_size(std::string_view options, bool ignore_unsupported, const char** reason) {
+// A tmpfs's options: bad ones are Invalid, with *reason. An option other
+// than size= and mode= is refused too (mount(2) must not pretend to apply
+// it), except for the boot argument initramfs_options, which reports and
+// ignores it (README).
+ErrorOr<TmpfsOptions> tmpfs_options(std::string_view options, bool ignore_unsupported, const char** reason) {
     auto parsed = TRY(parse_tmpfs_options(options, ram_bytes(), reason));
     if (!parsed.unsupported.empty()) {
         if (!ignore_unsupported) {
-            *reason = "only size= is supported";
+            *reason = "only size= and mode= are supported";
             return Error::Invalid;
         }
-        kprintln("[VFS] tmpfs option \"{}\" not supported (only size=), ignored", parsed.unsupported);
+        kprintln("[VFS] tmpfs option \"{}\" not supported (only size= and mode=), ignored", parsed.unsupported);
     }
-    return parsed.size.value_or(ram_bytes() / 2);
+    return parsed;
 }
 
+// A tmpfs: half of RAM at most unless size= says otherwise; its root has
+// `root_mode` unless mode= says otherwise.
 ErrorOr<FileSystem*> make_tmpfs(std::string_view options, uint32_t root_mode) {
     const char* reason = nullptr;
-    auto size = tmpfs_size(options, false, &reason);
-    if (size.is_error()) {
+    auto parsed = tmpfs_options(options, false, &reason);
+    if (parsed.is_error()) {
         kprintln("[VFS] tmpfs: bad options \"{}\": {}", options, reason ? reason : "?");
-        return size.error();
+        return parsed.error();
     }
-    auto fs = TRY(Ramfs::create(size.value()));
+    auto fs = TRY(Ramfs::create(parsed.value().size.value_or(ram_bytes() / 2)));
     fs->set_clock(now);
-    fs->set_mode(fs->root(), root_mode);
+    fs->set_mode(fs->root(), parsed.value().mode.value_or(root_mode));
     return fs.release();
 }
 
@@ -212,7 +214,7 @@ ErrorOr<drivers::BlockDevice*> disk_for_mount(const InodeRef& base, std::string_
 }
 
 ErrorOr<FileSystem*> make_file_system(std::string_view type, std::string_view options) {
-    // Only tmpfs takes options (size=); the others have none Akuma honours,
+    // Only tmpfs takes options (size=, mode=); the others have none Akuma honours,
     // so any is refused rather than ignored (Linux: EINVAL for unknown ones).
     if (!options.empty() && type != "tmpfs")
         return Error::Invalid;
@@ -306,12 +308,14 @@ ErrorOr<void> mount_root_disk(const RootDisk& disk) {
 
 uint64_t root_size_limit(std::string_view options) {
     const char* reason = nullptr;
-    auto size = tmpfs_size(options, true, &reason);
-    if (size.is_error()) {
+    auto parsed = tmpfs_options(options, true, &reason);
+    if (parsed.is_error()) {
         kprintln("[VFS] initramfs_options=\"{}\" ignored: {}", options, reason ? reason : "?");
         return ram_bytes() / 2;
     }
-    return size.value();
+    if (parsed.value().mode)
+        kprintln("[VFS] initramfs_options: mode= not supported for the root, ignored");
+    return parsed.value().size.value_or(ram_bytes() / 2);
 }
 
 }  // namespace

@@ -48,6 +48,7 @@ enum class Error : int {
     NotEmpty = 39,            // ENOTEMPTY
     SymlinkLoop = 40,         // ELOOP
     Overflow = 75,            // EOVERFLOW
+    BadSharedLibrary = 80,    // ELIBBAD: an ELF interpreter that is not one
     NotSupported = 95,        // EOPNOTSUPP
     TimedOut = 110,           // ETIMEDOUT
     Corrupted = 117,          // EUCLEAN: a file system's on-disk structures are inconsistent
@@ -92,6 +93,7 @@ constexpr const char* error_name(Error error) {
     case Error::NotEmpty: return "ENOTEMPTY";
     case Error::SymlinkLoop: return "ELOOP";
     case Error::Overflow: return "EOVERFLOW";
+    case Error::BadSharedLibrary: return "ELIBBAD";
     case Error::NotSupported: return "EOPNOTSUPP";
     case Error::TimedOut: return "ETIMEDOUT";
     case Error::Corrupted: return "EUCLEAN";

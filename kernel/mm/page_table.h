@@ -27,7 +27,9 @@ constexpr unsigned k_levels = 4;
 constexpr size_t k_entries_per_table = 512;
 
 // Memory permissions and type of a mapping. Write|Execute together is
-// refused: no page is both writable and executable (W^X).
+// refused for the kernel's own pages: none is writable and executable (W^X).
+// User pages may be both (Linux allows it; AddressSpace applies the
+// user_wx policy), and the kernel never executes them (PXN).
 enum PageFlags : uint32_t {
     k_page_read = 1u << 0,
     k_page_write = 1u << 1,
@@ -60,6 +62,12 @@ constexpr uint64_t level_entry_size(unsigned level) { return 1ull << (k_page_shi
 
 constexpr unsigned level_index(VirtAddr va, unsigned level) {
     return static_cast<unsigned>((va >> (k_page_shift + 9 * (3 - level))) & 511);
+}
+
+// The one combination no page table ever holds: a kernel page that is
+// both writable and executable.
+constexpr bool is_kernel_writable_executable(uint32_t flags) {
+    return (flags & k_page_write) && (flags & k_page_execute) && !(flags & k_page_user);
 }
 
 constexpr uint64_t encode_leaf_attributes(uint32_t flags) {
@@ -128,7 +136,7 @@ public:
     ErrorOr<void> map(VirtAddr va, PhysAddr pa, uint64_t size, uint32_t flags, bool allow_blocks) {
         if ((va | pa | size) & (k_page_size - 1))
             return Error::Invalid;
-        if ((flags & k_page_write) && (flags & k_page_execute))
+        if (is_kernel_writable_executable(flags))
             return Error::Invalid;
         if (va + size < va || pa + size < pa)
             return Error::Invalid;
@@ -216,11 +224,12 @@ public:
     }
 
     // Changes the permissions of every page in [va, va+size). A hole is
-    // Error::NotFound (pages before it are already changed), W+X is refused.
+    // Error::NotFound (pages before it are already changed), W+X kernel
+    // pages are refused.
     ErrorOr<void> protect(VirtAddr va, uint64_t size, uint32_t flags) {
         if (((va | size) & (k_page_size - 1)) || va + size < va)
             return Error::Invalid;
-        if ((flags & k_page_write) && (flags & k_page_execute))
+        if (is_kernel_writable_executable(flags))
             return Error::Invalid;
         VirtAddr end = va + size;
         while (va < end) {

@@ -1,5 +1,7 @@
 #include "kernel/proc/address_space.h"
 
+#include <atomic>
+
 #include <type_traits>
 
 #include <new>
@@ -107,6 +109,16 @@ void replace_page_entry(const UserTableEnv& env, uint64_t& slot, VirtAddr va, ui
 }  // namespace
 
 void set_mapped_file_ops(const MappedFileOps& ops) { g_file_ops = ops; }
+
+namespace {
+std::atomic<bool> g_writable_executable_refused { false };
+}
+
+void AddressSpace::set_writable_executable_refused(bool refused) {
+    g_writable_executable_refused.store(refused, std::memory_order_relaxed);
+}
+
+bool AddressSpace::writable_executable_refused() { return g_writable_executable_refused.load(std::memory_order_relaxed); }
 
 uint32_t page_flags_for_prot(uint32_t prot) {
     // PROT_NONE pages stay mapped (their contents survive) but only for the
@@ -241,8 +253,8 @@ ErrorOr<VirtAddr> AddressSpace::map_locked(const MapRequest& request) {
         return Error::NoMemory;
     if (request.prot & ~request.max_prot)
         return Error::AccessDenied;
-    if ((request.prot & mm::k_prot_write) && (request.prot & mm::k_prot_exec))
-        return Error::AccessDenied;  // W^X: no page is ever writable and executable
+    if ((request.prot & mm::k_prot_write) && (request.prot & mm::k_prot_exec) && writable_executable_refused())
+        return Error::AccessDenied;  // user_wx=deny: no page is ever writable and executable
     uint64_t length = page_up(request.length);
     if (request.length == 0 || length < request.length || length > k_user_mmap_limit)
         return Error::NoMemory;
@@ -424,7 +436,7 @@ void AddressSpace::forget_unused_shared_memory() {
 ErrorOr<void> AddressSpace::protect(VirtAddr start, uint64_t length, uint32_t prot) {
     if (!valid_prot(prot) || (start & (k_page_size - 1)))
         return Error::Invalid;
-    if ((prot & mm::k_prot_write) && (prot & mm::k_prot_exec))
+    if ((prot & mm::k_prot_write) && (prot & mm::k_prot_exec) && writable_executable_refused())
         return Error::AccessDenied;
     if (length == 0)
         return {};

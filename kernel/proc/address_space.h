@@ -91,6 +91,14 @@ struct MapRequest {
 
 class AddressSpace {
 public:
+    // User memory that is writable and executable at once (JITs, libffi
+    // closures) is allowed, as on Linux; the boot argument user_wx=deny
+    // refuses it (mmap, mprotect and exec fail with EACCES). Set once at
+    // boot, before the first process. The kernel's own mappings are W^X
+    // either way.
+    static void set_writable_executable_refused(bool refused);
+    static bool writable_executable_refused();
+
     static ErrorOr<AddressSpace*> create();
     // Frees the space and drops its share of every page. Nobody else may
     // use it any more (its threads are gone), so this takes no lock.

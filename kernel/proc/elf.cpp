@@ -278,7 +278,14 @@ ErrorOr<ElfImage> ElfImage::parse(std::span<const uint8_t> header, std::span<con
             break;
         }
         case k_pt_interp:
-            return fail(Error::NotImplemented, "PT_INTERP: dynamically linked programs are not supported");
+            if (image.m_interpreter)
+                break;  // Linux uses the first
+            if (header.filesz < 2 || header.filesz > k_max_interpreter_path)
+                return fail(Error::BadExecutable, "PT_INTERP path shorter than 2 or longer than 4096 bytes");
+            if (!inside_file(header.offset, header.filesz, file_size))
+                return fail(Error::BadExecutable, "PT_INTERP path outside the file");
+            image.m_interpreter = InterpreterPath {header.offset, static_cast<size_t>(header.filesz)};
+            break;
         case k_pt_tls:
             if (image.m_tls)
                 return fail(Error::BadExecutable, "more than one PT_TLS");

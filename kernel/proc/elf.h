@@ -1,5 +1,5 @@
-// ElfImage: parser and validator of untrusted ELF64 AArch64 executables (static
-// ET_EXEC and static-PIE ET_DYN, as Linux runs them). It only reads the bytes;
+// ElfImage: parser and validator of untrusted ELF64 AArch64 executables and
+// their interpreters (ET_EXEC and ET_DYN, as Linux runs them). It only reads the bytes;
 // mapping them is the program loader's job. No allocation: the result holds
 // up to k_max_load_segments PT_LOAD segments.
 //
@@ -25,11 +25,15 @@
 // - PT_TLS's initialisation image (if non-empty) must be a part of one
 //   PT_LOAD's file image at the matching address; at most one PT_TLS.
 // - The entry point must be 4-byte aligned and inside an executable PT_LOAD.
+// - PT_INTERP (a dynamically linked program): only the first counts, as in
+//   Linux; its p_filesz must be 2..4096 (PATH_MAX) bytes inside the file.
+//   interpreter() says where the path lies; the loader reads it and checks
+//   its terminating NUL (Linux: ENOEXEC otherwise).
 //
 // Error codes: Error::BadExecutable for a malformed file, Error::OutOfRange
 // for addresses outside the user address space (or wrapping), Error::TooBig
-// for more headers or segments than supported, Error::NotImplemented for a
-// dynamically linked program (PT_INTERP). The reason string says which rule.
+// for more headers or segments than supported. The reason string says
+// which rule.
 #pragma once
 
 #include <array>
@@ -62,6 +66,12 @@ struct TlsSegment {
     uint64_t align;  // as in the file; 0 and 1 both mean unaligned
 };
 
+// Where a PT_INTERP's path (NUL included) lies in the file.
+struct InterpreterPath {
+    uint64_t offset;
+    size_t size;  // 2..k_max_interpreter_path
+};
+
 // Where the program header table lies in the file.
 struct ProgramHeaderTable {
     uint64_t offset;
@@ -73,6 +83,7 @@ public:
     static constexpr size_t k_header_size = 64;  // the ELF header, at offset 0
     static constexpr size_t k_max_load_segments = 16;
     static constexpr uint64_t k_page_size = 4096;
+    static constexpr size_t k_max_interpreter_path = 4096;  // PATH_MAX, as Linux's binfmt_elf
     // First address past the 48-bit user address space (TTBR0, 4 KiB granule).
     static constexpr uint64_t k_user_address_end = 0x0001'0000'0000'0000;
 
@@ -99,14 +110,16 @@ public:
     uint16_t phnum() const { return m_phnum; }
     uint16_t phentsize() const { return m_phentsize; }
     const std::optional<TlsSegment>& tls() const { return m_tls; }
+    // Set for a dynamically linked program: its interpreter's path.
+    const std::optional<InterpreterPath>& interpreter() const { return m_interpreter; }
     bool stack_executable() const { return m_stack_executable; }
     uint64_t lowest_vaddr() const { return m_segments[0].vaddr; }
     // End of the highest segment's memory image; brk starts on the next page.
     uint64_t highest_vaddr_end() const;
     // The largest PT_LOAD alignment (>= page size).
     uint64_t max_align() const { return m_max_align; }
-    // Some PT_LOAD is both writable and executable; the loader refuses W^X
-    // violations, the parser only reports them.
+    // Some PT_LOAD is both writable and executable (the loader refuses it
+    // only under the user W^X policy; the parser only reports it).
     bool has_writable_executable_segment() const { return m_writable_executable; }
 
 private:
@@ -118,6 +131,7 @@ private:
     uint64_t m_max_align { k_page_size };
     std::optional<uint64_t> m_phdr_vaddr;
     std::optional<TlsSegment> m_tls;
+    std::optional<InterpreterPath> m_interpreter;
     uint16_t m_phnum { 0 };
     uint16_t m_phentsize { 0 };
     bool m_position_independent { false };

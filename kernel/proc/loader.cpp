@@ -37,6 +37,10 @@ size_t argument_block_size(std::span<const std::string_view> argv, std::span<con
     return page_up(size);
 }
 
+// AT_MINSIGSTKSZ: what a signal delivery needs on the stack, as Linux's
+// signal_minsigstksz (the frame, its frame record and alignment slack).
+constexpr uint64_t k_min_signal_stack = sizeof(sigframe::RtSigframe) + sizeof(sigframe::FrameRecord) + 16;
+
 uint32_t segment_prot(const LoadSegment& segment) {
     return (segment.readable ? mm::k_prot_read : 0) | (segment.writable ? mm::k_prot_write : 0) |
            (segment.executable ? mm::k_prot_exec : 0);
@@ -122,6 +126,70 @@ ErrorOr<BasicString<mm::HeapAllocator>> absolute_program_path(const Process& pro
 
 }  // namespace
 
+namespace {
+
+// Where an ELF image was placed: its load bias (0 for ET_EXEC).
+uint64_t choose_bias(const ElfImage& image, uint64_t base) {
+    if (!image.is_position_independent())
+        return 0;
+    uint64_t align = image.max_align();
+    return ((base + align - 1) & ~(align - 1)) - page_down(image.lowest_vaddr());
+}
+
+bool asks_for_writable_executable(const ElfImage& image) {
+    return image.has_writable_executable_segment() || image.stack_executable();
+}
+
+// The interpreter a dynamically linked program names (PT_INTERP), loaded
+// as Linux's binfmt_elf does: its path must end in its only NUL (ENOEXEC),
+// it must exist (ENOENT) and be executable (EACCES), and be an AArch64 ELF
+// without an interpreter of its own (ELIBBAD, as Linux says for an
+// interpreter that is not an ELF one).
+struct Interpreter {
+    fs::InodeRef file;
+    ElfImage image;
+};
+
+ErrorOr<Interpreter> open_interpreter(const Process& process, const fs::InodeRef& program, const ElfImage& image,
+                                      std::string_view path) {
+    const InterpreterPath where = *image.interpreter();
+    auto* name = static_cast<char*>(mm::kmalloc(where.size));
+    if (!name)
+        return Error::NoMemory;
+    auto release = [&](auto result) {
+        mm::kfree(name);
+        return result;
+    };
+    auto read = fs::read_file(program, where.offset, { reinterpret_cast<uint8_t*>(name), where.size });
+    if (read.is_error())
+        return release(read.error());
+    std::string_view interpreter_path(name, where.size - 1);
+    if (read.value() != where.size || name[where.size - 1] != '\0' ||
+        interpreter_path.find('\0') != std::string_view::npos) {
+        kprintln("[Loader] {}: PT_INTERP is not one NUL-terminated path", path);
+        return release(Error::BadExecutable);
+    }
+    auto file = fs::resolve_path(process.cwd, interpreter_path, true);
+    if (file.is_error()) {
+        kprintln("[Loader] {}: its interpreter {}: {}", path, interpreter_path, error_name(file.error()));
+        return release(file.error());
+    }
+    if (auto usable = check_executable(file.value()); usable.is_error()) {
+        kprintln("[Loader] {}: its interpreter {} is not executable", path, interpreter_path);
+        return release(usable.error());
+    }
+    auto parsed = parse_executable(file.value(), interpreter_path);
+    if (parsed.is_error())
+        return release(parsed.error() == Error::NoMemory ? Error::NoMemory : Error::BadSharedLibrary);
+    if (parsed.value().interpreter()) {
+        kprintln("[Loader] {}: its interpreter {} names an interpreter itself", path, interpreter_path);
+        return release(Error::BadSharedLibrary);
+    }
+    return release(ErrorOr<Interpreter>(Interpreter { file.release_value(), parsed.release_value() }));
+}
+
+}  // namespace
+
 ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, std::string_view path,
                                   std::string_view exe_path, std::span<const std::string_view> argv,
                                   std::span<const std::string_view> envp) {
@@ -131,18 +199,28 @@ ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, st
     // later.
     TRY(process.space->set_executable(file.get()));
     const ElfImage image = TRY(parse_executable(file, path));
-    if (image.has_writable_executable_segment() || image.stack_executable()) {
-        kprintln("[Loader] {}: refused: it asks for memory that is writable and executable (W^X)", path);
+    std::optional<Interpreter> interpreter;
+    if (image.interpreter())
+        interpreter = TRY(open_interpreter(process, file, image, path));
+    bool writable_executable =
+        asks_for_writable_executable(image) || (interpreter && asks_for_writable_executable(interpreter->image));
+    if (writable_executable && AddressSpace::writable_executable_refused()) {
+        kprintln("[Loader] {}: refused: it asks for memory that is writable and executable (user_wx=deny)", path);
         return Error::AccessDenied;
     }
-    uint64_t bias = 0;
-    if (image.is_position_independent()) {
-        uint64_t align = image.max_align();
-        bias = ((k_user_pie_base + align - 1) & ~(align - 1)) - page_down(image.lowest_vaddr());
-    }
+    uint64_t bias = choose_bias(image, k_user_pie_base);
     AddressSpace& space = *process.space;
     TRY(map_segments(space, image, file, bias));
     space.set_break_start(page_up(image.highest_vaddr_end() + bias));
+    // The interpreter goes below the stack, well away from the program and
+    // its break (Linux puts it at the top of the mmap area); it starts first.
+    uint64_t interpreter_bias = 0;
+    uint64_t entry = image.entry() + bias;
+    if (interpreter) {
+        interpreter_bias = choose_bias(interpreter->image, k_user_interpreter_base);
+        TRY(map_segments(space, interpreter->image, interpreter->file, interpreter_bias));
+        entry = interpreter->image.entry() + interpreter_bias;
+    }
 
     // The stack: an initial VMA that grows down on demand within its
     // reserve, and always holds the argument block.
@@ -150,7 +228,9 @@ ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, st
     if (block_size > k_user_stack_reserve / 2)
         return Error::TooBig;
     uint64_t initial = block_size + k_page_size > k_user_stack_initial ? block_size + k_page_size : k_user_stack_initial;
-    TRY(space.map({ k_user_stack_top - initial, initial, mm::k_prot_read | mm::k_prot_write,
+    // PT_GNU_STACK with PF_X asks for an executable stack (Linux gives it).
+    uint32_t stack_prot = mm::k_prot_read | mm::k_prot_write | (image.stack_executable() ? mm::k_prot_exec : 0);
+    TRY(space.map({ k_user_stack_top - initial, initial, stack_prot,
                     MapPlacement::Fixed, mm::VmaKind::Stack, nullptr, 0, 0 }));
     space.set_stack_region(k_user_stack_top, k_user_stack_reserve);
     // Where signal handlers return to (glibc sets no SA_RESTORER on AArch64).
@@ -160,13 +240,14 @@ ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, st
     uint64_t phdr = image.phdr_vaddr() ? *image.phdr_vaddr() + bias : 0;
     using namespace linux_abi;
     const AuxEntry auxv[] = {
+        { k_at_minsigstksz, k_min_signal_stack },
         { k_at_hwcap, arch::user_hwcap() },
         { k_at_pagesz, k_page_size },
         { k_at_clktck, 100 },
         { k_at_phdr, phdr },
         { k_at_phent, image.phentsize() },
         { k_at_phnum, image.phnum() },
-        { k_at_base, 0 },
+        { k_at_base, interpreter_bias },
         { k_at_flags, 0 },
         { k_at_entry, image.entry() + bias },
         { k_at_uid, 0 },
@@ -207,7 +288,7 @@ ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, st
         program.start_stack = stack.value().sp;
         program.exe_path = std::move(program_path);
     }
-    return LoadedImage { image.entry() + bias, stack.value().sp };
+    return LoadedImage { entry, stack.value().sp };
 }
 
 }  // namespace akuma::proc

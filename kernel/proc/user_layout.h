@@ -14,6 +14,9 @@ constexpr uint64_t k_user_min_address = 0x10000;
 constexpr uint64_t k_user_mmap_base = 0x10000000;
 // Static-PIE programs are loaded here (Linux: 2/3 of the user half).
 constexpr uint64_t k_user_pie_base = 0xaaaaaaaa0000;
+// A dynamically linked program's interpreter (ld-linux-aarch64.so.1) is
+// loaded here, below the stack and far above the program and its break.
+constexpr uint64_t k_user_interpreter_base = 0xfffff7000000;
 // The main thread's stack: its top, how far it may grow down (RLIMIT_STACK),
 // and an unmappable gap below that reserve.
 constexpr uint64_t k_user_stack_top = 0xffffffff0000;

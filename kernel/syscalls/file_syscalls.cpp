@@ -573,6 +573,25 @@ ErrorOr<void> fsync(const SyscallArgs& args) {
     return file->sync();
 }
 
+// fadvise64(fd, offset, len, advice): Linux's checks (EBADF, ESPIPE for a
+// pipe, EINVAL for a negative length or unknown advice). The advice itself
+// may be ignored, as Linux allows: Akuma's page cache reads ahead on its own
+// for sequential reads and keeps pages until memory is short, whatever the
+// advice.
+ErrorOr<void> fadvise64(const SyscallArgs& args) {
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    if (file->is_path())
+        return Error::BadFd;
+    if (file->pipe())
+        return Error::IllegalSeek;
+    auto length = static_cast<int64_t>(args.a[2]);
+    uint64_t advice = args.a[3];
+    constexpr uint64_t k_posix_fadv_noreuse = 5;  // NORMAL, RANDOM, SEQUENTIAL, WILLNEED, DONTNEED, NOREUSE
+    if (length < 0 || advice > k_posix_fadv_noreuse)
+        return Error::Invalid;
+    return {};
+}
+
 // The same call with one argument replaced (faccessat = faccessat2 without
 // flags, renameat = renameat2 without flags).
 SyscallArgs with_argument(const SyscallArgs& args, unsigned index, uint64_t value) {
@@ -647,6 +666,24 @@ int64_t sys_readv(const SyscallArgs& args) { return to_result(readv(args)); }
 int64_t sys_writev(const SyscallArgs& args) { return to_result(writev(args)); }
 int64_t sys_openat(const SyscallArgs& args) { return to_result(openat(args)); }
 int64_t sys_close(const SyscallArgs& args) { return to_result(current().files->close(args.fd(0))); }
+
+// close_range(first, last, flags): Linux's EINVAL for unknown flags or
+// first > last. CLOSE_RANGE_UNSHARE asks for a private descriptor table
+// first: a process's threads share one table in Akuma, so it is done (a
+// no-op) only when the caller is the process's only thread, and EINVAL
+// otherwise rather than pretended.
+int64_t sys_close_range(const SyscallArgs& args) {
+    auto first = static_cast<unsigned>(args.a[0]);
+    auto last = static_cast<unsigned>(args.a[1]);
+    auto flags = static_cast<unsigned>(args.a[2]);
+    constexpr unsigned k_unshare = 2, k_cloexec = 4;
+    if ((flags & ~(k_unshare | k_cloexec)) || first > last)
+        return error_result(Error::Invalid);
+    if ((flags & k_unshare) && current().live_tasks > 1)
+        return error_result(Error::Invalid);
+    current().files->close_range(first, last, flags & k_cloexec);
+    return 0;
+}
 int64_t sys_lseek(const SyscallArgs& args) { return to_result(lseek(args)); }
 int64_t sys_fstat(const SyscallArgs& args) { return to_result(fstat(args)); }
 int64_t sys_newfstatat(const SyscallArgs& args) { return to_result(newfstatat(args)); }
@@ -678,6 +715,7 @@ int64_t sys_fchownat(const SyscallArgs& args) { return to_result(fchownat(args))
 int64_t sys_fchown(const SyscallArgs& args) { return to_result(fchown(args)); }
 int64_t sys_utimensat(const SyscallArgs& args) { return to_result(utimensat(args)); }
 int64_t sys_fsync(const SyscallArgs& args) { return to_result(fsync(args)); }
+int64_t sys_fadvise64(const SyscallArgs& args) { return to_result(fadvise64(args)); }
 int64_t sys_fdatasync(const SyscallArgs& args) { return to_result(fsync(args)); }
 int64_t sys_sync(const SyscallArgs&) {
     fs::sync_all();

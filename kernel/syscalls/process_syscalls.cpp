@@ -6,6 +6,7 @@
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/syscalls/syscall.h"
+#include "kernel/syscalls/host_name.h"
 #include "kernel/syscalls/system_identity.h"
 #include "kernel/syscalls/time_helpers.h"
 #include "kernel/syscalls/transfer.h"
@@ -47,6 +48,15 @@ int64_t sys_getresuid(const SyscallArgs& args) {
 }
 
 int64_t sys_getresgid(const SyscallArgs& args) { return sys_getresuid(args); }
+
+// getgroups(size, list): the supplementary groups. Until credentials exist
+// every process is root with none (as a Linux init and its children
+// have), so the answer is the empty list; a negative size is EINVAL.
+int64_t sys_getgroups(const SyscallArgs& args) {
+    if (static_cast<int>(args.a[0]) < 0)
+        return error_result(Error::Invalid);
+    return 0;
+}
 
 int64_t sys_set_tid_address(const SyscallArgs& args) {
     proc::current_task()->clear_child_tid = args.a[0];
@@ -95,13 +105,52 @@ int64_t sys_rseq(const SyscallArgs&) {
 int64_t sys_uname(const SyscallArgs& args) {
     abi::Utsname name {};
     copy_field(name.sysname, k_system_name);
-    copy_field(name.nodename, k_node_name);
+    copy_field(name.nodename, current_name(NameKind::Host).view());
     copy_field(name.release, k_release);
     copy_field(name.version, k_version);
     copy_field(name.machine, k_machine);
-    copy_field(name.domainname, k_domain_name);
+    copy_field(name.domainname, current_name(NameKind::Domain).view());
     return to_result(mm::write_user(args.ptr<abi::Utsname>(0), name));
 }
+
+namespace {
+
+// sethostname/setdomainname(name, len): len is an int; negative or above
+// 64 is EINVAL, as Linux. (Root only, once there are other users.)
+int64_t set_name_from_user(const SyscallArgs& args, NameKind kind) {
+    auto length = static_cast<int>(args.a[1]);
+    if (length < 0 || static_cast<size_t>(length) > k_host_name_max)
+        return error_result(Error::Invalid);
+    char name[k_host_name_max];
+    if (auto copied = mm::copy_from_user(name, args.ptr<const void>(0), static_cast<size_t>(length));
+        copied.is_error())
+        return error_result(copied.error());
+    return to_result(set_name(kind, { name, static_cast<size_t>(length) }));
+}
+
+}  // namespace
+
+// getcpu(cpu, node, cache): the CPU the caller runs on and its NUMA node.
+// The kernel runs on one CPU (the boot CPU, MPIDR affinity 0) and the
+// machine has one memory node. The cache argument is unused, as in Linux.
+// (QEMU virt numbers its CPUs in MPIDR_EL1.Aff0.)
+int64_t sys_getcpu(const SyscallArgs& args) {
+    uint64_t mpidr;
+    asm volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
+    auto cpu = static_cast<unsigned>(mpidr & 0xff);
+    auto answer = [&]() -> ErrorOr<void> {
+        if (args.a[0])
+            TRY(mm::write_user(args.ptr<unsigned>(0), cpu));
+        if (args.a[1])
+            TRY(mm::write_user(args.ptr<unsigned>(1), 0u));
+        return {};
+    };
+    return to_result(answer());
+}
+
+int64_t sys_sethostname(const SyscallArgs& args) { return set_name_from_user(args, NameKind::Host); }
+
+int64_t sys_setdomainname(const SyscallArgs& args) { return set_name_from_user(args, NameKind::Domain); }
 
 int64_t sys_prlimit64(const SyscallArgs& args) {
     int pid = static_cast<int>(args.a[0]);

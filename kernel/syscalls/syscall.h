@@ -56,7 +56,10 @@ linux_abi::Rusage rusage_of(const sched::CpuTime& time, uint64_t maxrss_kb);
     X(getresgid) X(rseq) X(ppoll) X(prctl) X(rt_sigpending) X(statx) X(fchmodat) X(fchmod) \
     X(fchownat) X(fchown) X(utimensat) X(fsync) X(fdatasync) X(sync) X(sysinfo) X(times) X(getrusage)          \
     X(sched_getaffinity) X(wait4) X(waitid) X(pipe2) X(pselect6) X(clone) X(clone3) X(execve) X(execveat)       \
-    X(sendfile) X(rt_sigtimedwait) X(getitimer) X(setitimer) X(rt_sigreturn) X(rt_sigsuspend) X(setpgid) X(getpgid) X(getsid) X(setsid) X(reboot)
+    X(sendfile) X(rt_sigtimedwait) X(getitimer) X(setitimer) X(rt_sigreturn) X(rt_sigsuspend) X(setpgid) X(getpgid) X(getsid) X(setsid) X(reboot) \
+    X(sethostname) X(setdomainname) X(fadvise64) X(getgroups) X(close_range) X(getcpu) \
+    X(getxattr) X(lgetxattr) X(fgetxattr) X(listxattr) X(llistxattr) X(flistxattr) X(setxattr) X(lsetxattr) \
+    X(fsetxattr) X(removexattr) X(lremovexattr) X(fremovexattr)
 
 #define AKUMA_DECLARE_SYSCALL(name) int64_t sys_##name(const SyscallArgs& args);
 AKUMA_SYSCALL_HANDLERS(AKUMA_DECLARE_SYSCALL)

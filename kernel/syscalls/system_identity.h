@@ -1,7 +1,8 @@
 // Who the kernel says it is: uname(2) and the /proc files that repeat it
 // (/proc/version, /proc/sys/kernel/hostname and osrelease) read the same
-// constants, so they cannot disagree. sethostname(2) does not exist yet, so
-// the node name is fixed.
+// constants, so they cannot disagree. The node and domain names here are
+// only the initial ones: sethostname(2) and setdomainname(2) change them
+// (host_name.h).
 #pragma once
 
 #include <string_view>

@@ -9,6 +9,7 @@
 #include "kernel/debug/symbols.h"
 #include "kernel/lib/format.h"
 #include "kernel/mm/layout.h"
+#include "kernel/proc/address_space.h"
 #include "kernel/tests/ktest.h"
 
 extern "C" char __text_end[], __rodata_start[], __data_start[];
@@ -57,7 +58,9 @@ KTEST(mmu_rodata_data_nx, "MMU: rodata read-only NX, data writable NX (W^X)") {
     KEXPECT(!hardware_allows(reinterpret_cast<uint64_t>(__rodata_start), true));
     uint64_t sctlr;
     asm volatile("mrs %0, sctlr_el1" : "=r"(sctlr));
-    KEXPECT((sctlr & (1u << 19)) != 0);  // WXN: the hardware enforces W^X too
+    // WXN (the hardware backing W^X up) is on exactly when user memory may
+    // not be writable and executable (user_wx=deny).
+    KEXPECT(((sctlr & (1u << 19)) != 0) == proc::AddressSpace::writable_executable_refused());
 }
 
 KTEST(mmu_linear_map_covers_ram, "MMU: linear map covers every RAM range") {

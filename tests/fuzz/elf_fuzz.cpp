@@ -52,6 +52,9 @@ void check_image(const ElfImage& image, size_t file_size)
         check(tls->filesz == 0 || (tls->offset <= file_size && tls->filesz <= file_size - tls->offset));
         g_sink = tls->vaddr + tls->align;
     }
+    if (const auto& interpreter = image.interpreter())
+        check(interpreter->size >= 2 && interpreter->size <= ElfImage::k_max_interpreter_path
+              && interpreter->offset <= file_size && interpreter->size <= file_size - interpreter->offset);
     if (auto phdr = image.phdr_vaddr())
         g_sink = *phdr;
     g_sink = image.is_position_independent() + image.stack_executable();

@@ -237,12 +237,16 @@ TEST(ElfFixture, StaticPie)
     EXPECT_EQ(image.phnum(), 6);
 }
 
-TEST(ElfFixture, DynamicIsNotImplemented)
+TEST(ElfFixture, DynamicNamesItsInterpreter)
 {
-    Outcome outcome = parse(read_fixture("hello-dynamic"));
-    ASSERT_TRUE(outcome.error);
-    EXPECT_EQ(*outcome.error, Error::NotImplemented);
-    EXPECT_NE(outcome.reason.find("PT_INTERP"), std::string::npos);
+    std::vector<uint8_t> file = read_fixture("hello-dynamic");
+    Outcome outcome = parse(file);
+    ASSERT_FALSE(outcome.error) << outcome.reason;
+    ASSERT_TRUE(outcome.image->interpreter());
+    auto where = *outcome.image->interpreter();
+    ASSERT_LE(where.offset + where.size, file.size());
+    std::string path(reinterpret_cast<const char*>(file.data() + where.offset), where.size);
+    EXPECT_EQ(path, std::string("/lib/ld-linux-aarch64.so.1", sizeof("/lib/ld-linux-aarch64.so.1")));
 }
 
 TEST(ElfFixture, Tls)
@@ -714,14 +718,46 @@ TEST(ElfEntry, Misaligned)
 
 // --- Other program header types ------------------------------------------------
 
-TEST(ElfInterp, NotImplementedForExecAndDyn)
+TEST(ElfInterp, RecordedForExecAndDyn)
 {
     for (uint16_t type : {2, 3}) {
         ElfWriter writer;
         writer.type = type;
         writer.phdrs.insert(writer.phdrs.begin(), {k_pt_interp, k_r, 0x200, 0x400200, 0x1b, 0x1b, 1});
-        expect_rejected(writer, Error::NotImplemented, "PT_INTERP");
+        Outcome outcome = parse(writer);
+        ASSERT_FALSE(outcome.error) << outcome.reason;
+        ASSERT_TRUE(outcome.image->interpreter());
+        EXPECT_EQ(outcome.image->interpreter()->offset, 0x200u);
+        EXPECT_EQ(outcome.image->interpreter()->size, 0x1bu);
     }
+}
+
+TEST(ElfInterp, OnlyTheFirstCounts)
+{
+    ElfWriter writer;
+    writer.phdrs.insert(writer.phdrs.begin(), {k_pt_interp, k_r, 0x200, 0x400200, 0x10, 0x10, 1});
+    writer.phdrs.insert(writer.phdrs.begin() + 1, {k_pt_interp, k_r, 0x300, 0x400300, 0x20, 0x20, 1});
+    Outcome outcome = parse(writer);
+    ASSERT_FALSE(outcome.error) << outcome.reason;
+    EXPECT_EQ(outcome.image->interpreter()->offset, 0x200u);
+}
+
+TEST(ElfInterp, PathLengthLimits)
+{
+    for (uint64_t size : {0ull, 1ull, 4097ull}) {
+        ElfWriter writer;
+        writer.phdrs.insert(writer.phdrs.begin(), {k_pt_interp, k_r, 0x200, 0x400200, size, size, 1});
+        if (size > 0x200)
+            writer.file_size = 0x2000;
+        expect_rejected(writer, Error::BadExecutable, "PT_INTERP path");
+    }
+}
+
+TEST(ElfInterp, PathOutsideFile)
+{
+    ElfWriter writer;
+    writer.phdrs.insert(writer.phdrs.begin(), {k_pt_interp, k_r, 0xfff0, 0x400200, 0x20, 0x20, 1});
+    expect_rejected(writer, Error::BadExecutable, "outside the file");
 }
 
 TEST(ElfDyn, StaticPieAccepted)

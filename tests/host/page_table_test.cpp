@@ -104,6 +104,11 @@ TEST(PageTable, RejectsWriteExecuteUnalignedAndOverlap) {
     auto wx = table.map(0x1000, 0x1000, k_page_size, k_page_write | k_page_execute, false);
     ASSERT_TRUE(wx.is_error());
     EXPECT_EQ(wx.error(), Error::Invalid);
+    // A user page may be writable and executable (the user_wx policy is
+    // the address space's business); the kernel still never executes it.
+    ASSERT_FALSE(table.map(0x1000, 0x1000, k_page_size, k_page_write | k_page_execute | k_page_user, false).is_error());
+    EXPECT_TRUE(table.query(0x1000)->flags & k_page_execute);
+    EXPECT_FALSE(table.unmap(0x1000, k_page_size).is_error());
     EXPECT_TRUE(table.map(0x1001, 0x1000, k_page_size, k_rw, false).is_error());
     EXPECT_TRUE(table.map(0x1000, 0x1000, 100, k_rw, false).is_error());
     EXPECT_TRUE(table.map(~0ull - 0xfff, 0x1000, 0x2000, k_rw, false).is_error());  // wraps
@@ -127,11 +132,11 @@ TEST(PageTable, ReportsOutOfTableMemory) {
 TEST(PageTable, AttributeEncodingRoundTrips) {
     for (uint32_t flags = 0; flags < 32; ++flags) {
         uint32_t normalized = flags | k_page_read;
-        if ((normalized & k_page_write) && (normalized & k_page_execute))
+        if (is_kernel_writable_executable(normalized))
             continue;
         uint64_t descriptor = encode_leaf_attributes(normalized);
         EXPECT_EQ(decode_leaf_flags(descriptor), normalized) << "flags " << flags;
-        // Hardware view: kernel never executes user pages; nothing is W+X.
+        // Hardware view: kernel never executes user pages; no kernel page is W+X.
         bool privileged_executable = !(descriptor & descriptor::k_pxn);
         bool user_executable = !(descriptor & descriptor::k_uxn);
         EXPECT_EQ(privileged_executable, (normalized & k_page_execute) && !(normalized & k_page_user));

@@ -837,12 +837,15 @@ TEST(TmpfsOptions, ParsesSizeAsLinuxDoes) {
     // Other tmpfs options are reported, not applied; size= still is.
     auto parsed = parse_tmpfs_options("mode=0755,size=8k,nr_inodes=10", k_ram).value();
     EXPECT_EQ(parsed.size, 8192u);
-    EXPECT_EQ(parsed.unsupported, "mode=0755");
+    EXPECT_EQ(parsed.mode, 0755u);
+    EXPECT_EQ(parsed.unsupported, "nr_inodes=10");
+    EXPECT_EQ(parse_tmpfs_options("mode=1777", k_ram).value().mode, 01777u);
+    EXPECT_FALSE(parse_tmpfs_options("size=1m", k_ram).value().mode);
     EXPECT_EQ(parse_tmpfs_options("size=8k", k_ram).value().unsupported, "");
 
     const char* reason = nullptr;
     for (std::string_view bad : { "size=", "size=abc", "size=1x", "size=1%k", "size=99999999999999999999",
-             "size=16E", "mode=0755,size=x" }) {
+             "size=16E", "mode=0755,size=x", "mode=", "mode=8", "mode=17777", "mode=0x1ff" }) {
         EXPECT_EQ(error_of(parse_tmpfs_options(bad, k_ram, &reason)), Error::Invalid) << bad;
         EXPECT_NE(reason, nullptr) << bad;
     }

@@ -7,11 +7,17 @@
  *   3. ignores the keyboard and job-control signals for itself: PID 1 must
  *      never be stopped or ended from the console (Linux already drops
  *      signals PID 1 has no handler for; Akuma may not);
- *   4. forks the shell: the child starts a new session, takes the console as
+ *   4. prepares the system: mounts what the kernel has not mounted of
+ *      /proc, /sys, /dev, /tmp and /run, sets the host name from
+ *      /etc/hostname, and runs the start-up scripts in /etc/akuma/rc.d/
+ *      (executable files, in name order, each waited for);
+ *   5. logs root in on the console, as a getty with automatic login would:
+ *      forks the session, which starts a new session, takes the console as
  *      its controlling terminal and makes itself the foreground process
- *      group, restores default signal handling and execs /bin/sh as a login
- *      shell (argv[0] "-sh", so busybox reads /etc/profile);
- *   5. reaps every child, including orphans re-parented to it. When the
+ *      group, restores default signal handling, changes to root's home and
+ *      execs root's shell from /etc/passwd (/bin/sh if none) as a login
+ *      shell (argv[0] "-bash", "-sh", ...: it reads /etc/profile);
+ *   6. reaps every child, including orphans re-parented to it. When the
  *      shell exits it prints one line, syncs and powers the machine off
  *      with reboot(2). If that fails, init exits with the shell's status.
  * SIGUSR1 and SIGUSR2 (busybox `halt` / `poweroff`, which signal PID 1)
@@ -33,7 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -42,7 +50,6 @@
 #include <unistd.h>
 
 static const char k_console[] = "/dev/console";
-static const char k_shell[] = "/bin/sh";
 
 /* Signals init ignores for itself; the shell gets them back at default. */
 static const int k_ignored_signals[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGHUP, SIGTERM, SIGPIPE };
@@ -87,15 +94,132 @@ static void open_console_fds(void) {
     }
 }
 
+/* Root's home and login shell, from /etc/passwd (read by hand: a static
+ * program has no NSS). */
+static char g_home[256] = "/root";
+static char g_shell[256] = "/bin/sh";
+
+static void read_root_account(void) {
+    FILE *passwd = fopen("/etc/passwd", "re");
+    if (!passwd) return;
+    char line[512];
+    while (fgets(line, sizeof line, passwd)) {
+        if (strncmp(line, "root:", 5) != 0) continue;
+        line[strcspn(line, "\n")] = 0;
+        /* root:x:0:0:gecos:home:shell */
+        char *field[7] = { 0 };
+        char *cursor = line;
+        for (int i = 0; i < 7 && cursor; i++) {
+            field[i] = cursor;
+            cursor = strchr(cursor, ':');
+            if (cursor) *cursor++ = 0;
+        }
+        if (field[5] && field[5][0] == '/') snprintf(g_home, sizeof g_home, "%s", field[5]);
+        if (field[6] && field[6][0] == '/' && access(field[6], X_OK) == 0)
+            snprintf(g_shell, sizeof g_shell, "%s", field[6]);
+        break;
+    }
+    fclose(passwd);
+}
+
 static void set_environment(void) {
-    setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
-    setenv("HOME", "/root", 1);
-    setenv("SHELL", k_shell, 1);
+    setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
+    setenv("HOME", g_home, 1);
+    setenv("SHELL", g_shell, 1);
     setenv("USER", "root", 1);
     setenv("LOGNAME", "root", 1);
     setenv("TERM", "vt100", 0); /* keep what the kernel passed, if anything */
     umask(022);
     if (chdir("/") != 0) say_error("chdir /", errno);
+}
+
+/* Is DIR a mount point? (/proc/self/mounts lists it.) */
+static int is_mounted(const char *dir) {
+    FILE *mounts = fopen("/proc/self/mounts", "re");
+    if (!mounts) return 0;
+    char line[512];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, mounts)) {
+        char *point = strchr(line, ' ');
+        if (!point) continue;
+        point++;
+        size_t length = strcspn(point, " ");
+        found = length == strlen(dir) && strncmp(point, dir, length) == 0;
+    }
+    fclose(mounts);
+    return found;
+}
+
+/* The kernel mounts these at boot; a root file system may come without
+ * them, and init does not count on it. */
+static void mount_system_directories(void) {
+    static const struct {
+        const char *type, *dir, *options;
+        mode_t mode;
+    } k_mounts[] = {
+        { "proc", "/proc", NULL, 0555 },       { "sysfs", "/sys", NULL, 0555 },
+        { "devtmpfs", "/dev", NULL, 0755 },    { "tmpfs", "/tmp", "mode=1777", 01777 },
+        { "tmpfs", "/run", "mode=0755", 0755 },
+    };
+    for (size_t i = 0; i < COUNT(k_mounts); i++) {
+        if (is_mounted(k_mounts[i].dir)) continue;
+        mkdir(k_mounts[i].dir, k_mounts[i].mode);
+        if (mount(k_mounts[i].type, k_mounts[i].dir, k_mounts[i].type, 0, k_mounts[i].options) != 0) {
+            char what[64];
+            snprintf(what, sizeof what, "mount %s on %s", k_mounts[i].type, k_mounts[i].dir);
+            say_error(what, errno);
+        }
+    }
+}
+
+static void set_host_name(void) {
+    FILE *file = fopen("/etc/hostname", "re");
+    if (!file) return;
+    char name[256] = "";
+    if (fgets(name, sizeof name, file)) {
+        name[strcspn(name, " \t\n")] = 0;
+        if (name[0] && sethostname(name, strlen(name)) != 0) say_error("sethostname", errno);
+    }
+    fclose(file);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }
+
+/* /etc/akuma/rc.d/: each executable regular file, in name order, on the
+ * console, waited for; a failure is reported and the boot goes on. */
+static void run_start_scripts(void) {
+    static const char k_dir[] = "/etc/akuma/rc.d";
+    struct dirent **names;
+    int count = scandir(k_dir, &names, NULL, by_name);
+    if (count < 0) return;
+    for (int i = 0; i < count; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", k_dir, names[i]->d_name);
+        free(names[i]);
+        struct stat info;
+        if (stat(path, &info) != 0 || !S_ISREG(info.st_mode) || access(path, X_OK) != 0) continue;
+        pid_t child = fork();
+        if (child < 0) {
+            say_error("fork", errno);
+            continue;
+        }
+        if (child == 0) {
+            char *argv[] = { path, "start", NULL };
+            execv(path, argv);
+            _exit(127);
+        }
+        int status;
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+        }
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            char line[640];
+            snprintf(line, sizeof line, "[init] %s: %s %d\n", path,
+                     WIFSIGNALED(status) ? "killed by signal" : "exited with status",
+                     WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+            say(line);
+        }
+    }
+    free(names);
 }
 
 static void set_disposition(const int *signals, size_t count, void (*handler)(int)) {
@@ -155,11 +279,12 @@ static void exec_session(char *const argv[]) {
     else if (tcsetpgrp(STDIN_FILENO, getpid()) < 0)
         say_error("tcsetpgrp", errno);
 
-    const char *path = argv[0][0] == '-' ? k_shell : argv[0];
+    const char *path = argv[0][0] == '-' ? g_shell : argv[0];
+    if (argv[0][0] == '-' && chdir(g_home) != 0) say_error(g_home, errno);
     execve(path, argv, environ);
     int err = errno;
-    char what[128];
-    snprintf(what, sizeof what, "cannot run %s", path);
+    char what[sizeof g_shell + 16];
+    snprintf(what, sizeof what, "cannot run %.255s", path);
     say_error(what, err);
     _exit(err == ENOENT ? 127 : 126);
 }
@@ -184,6 +309,7 @@ static int exit_code(int status) {
 int main(int argc, char *argv[]) {
     is_pid1 = getpid() == 1;
     open_console_fds();
+    read_root_account();
     set_environment();
     set_disposition(k_ignored_signals, COUNT(k_ignored_signals), SIG_IGN);
     /* SIGCHLD stays at its default (ignore, but keep zombies for wait). */
@@ -192,12 +318,28 @@ int main(int argc, char *argv[]) {
     else if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
         say_error("PR_SET_CHILD_SUBREAPER", errno);
 
-    static char *login_shell[] = { "-sh", NULL };
+    if (is_pid1) {
+        mount_system_directories();
+        set_host_name();
+        run_start_scripts();
+    }
+
+    /* argv[0] of a login shell: "-" and the shell's name. */
+    static char login_name[sizeof g_shell + 1];
+    const char *base = strrchr(g_shell, '/');
+    snprintf(login_name, sizeof login_name, "-%s", base ? base + 1 : g_shell);
+    char *login_shell[] = { login_name, NULL };
     char *const *program = login_shell;
     const char *name = "shell";
     if (argc > 1 && argv[1][0] == '/') {
         program = &argv[1];
         name = argv[1];
+    } else {
+        char host[65] = "";
+        gethostname(host, sizeof host);
+        char line[sizeof host + sizeof g_shell + 64];
+        snprintf(line, sizeof line, "\n%s console: root logged in (%s)\n", host, g_shell);
+        say(line);
     }
 
     pid_t session = fork();

@@ -11,8 +11,9 @@
  *   - mmap rounds the length up to whole pages; munmap with an unaligned
  *     address or a zero length is EINVAL; mprotect over a hole is ENOMEM.
  *   - a file mapping reads zeros past EOF up to the end of the last page.
- *   - Linux allows PROT_WRITE|PROT_EXEC (and runs code written there);
- *     Akuma refuses it (W^X) with EACCES: each is checked for its own rule.
+ *   - Linux allows PROT_WRITE|PROT_EXEC (and runs code written there), and
+ *     so does Akuma by default; under its boot argument user_wx=deny it
+ *     refuses both with EACCES (run with --wx-denied to check that).
  *   - a process has at most vm.max_map_count VMAs (65530 by default): a
  *     split beyond it fails with ENOMEM and leaves the pages as they were.
  */
@@ -422,42 +423,52 @@ static void test_many_vmas(void) {
 }
 
 /* Linux maps W+X memory (JITs rely on it): the page takes code written
- * into it and runs it. Akuma enforces W^X for user memory (SCTLR_EL1.WXN,
- * docs/ARCHITECTURE.md) and refuses the mapping, and the mprotect that
- * would make a writable page executable, with EACCES. Each kernel is held
- * to its own rule, told apart by uname. */
-static void test_wx(void) {
-    check_begin("PROT_WRITE|PROT_EXEC: Linux maps and runs it, Akuma refuses with EACCES");
-    struct utsname name;
-    CHECK_EQ(uname(&name), 0);
-    int akuma = strcmp(name.sysname, "Akuma") == 0;
+ * into it and runs it, and mprotect may make a writable page executable.
+ * Akuma does the same unless booted with user_wx=deny, when both fail with
+ * EACCES (and R+X alone is still fine). */
+static void test_wx(int denied) {
+    check_begin(denied ? "PROT_WRITE|PROT_EXEC refused with EACCES (user_wx=deny)"
+                       : "PROT_WRITE|PROT_EXEC: mapped, written and run; mprotect to it too");
     errno = 0;
     unsigned char *p = map_anon(NULL, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, 0);
     int mapped_errno = errno;
-    if (akuma) {
+    unsigned char *w = map_anon(NULL, PAGE, PROT_READ | PROT_WRITE, 0);
+    CHECK(w != MAP_FAILED);
+    if (denied) {
         CHECK(p == MAP_FAILED);
         CHECK_EQ(mapped_errno, EACCES);
-        unsigned char *w = map_anon(NULL, PAGE, PROT_READ | PROT_WRITE, 0);
-        CHECK(w != MAP_FAILED);
         CHECK_ERR(mprotect(w, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC), EACCES);
         CHECK_EQ(mprotect(w, PAGE, PROT_READ | PROT_EXEC), 0); /* one or the other is fine */
-        munmap(w, PAGE);
     } else {
+        /* mov w0, #42; ret  and  mov w0, #7; ret */
+        static const uint32_t code42[] = { 0x52800540, 0xd65f03c0 };
+        static const uint32_t code7[] = { 0x528000e0, 0xd65f03c0 };
         CHECK(p != MAP_FAILED);
         if (p != MAP_FAILED) {
-            /* mov w0, #42; ret */
-            static const uint32_t code[] = { 0x52800540, 0xd65f03c0 };
-            memcpy(p, code, sizeof code);
-            __builtin___clear_cache((char *)p, (char *)p + sizeof code);
+            memcpy(p, code42, sizeof code42);
+            __builtin___clear_cache((char *)p, (char *)p + sizeof code42);
             int (*fn)(void) = (int (*)(void))(uintptr_t)p;
+            CHECK_EQ(fn(), 42);
+            /* Rewritten in place (a JIT patching its code). */
+            memcpy(p, code7, sizeof code7);
+            __builtin___clear_cache((char *)p, (char *)p + sizeof code7);
+            CHECK_EQ(fn(), 7);
+        }
+        if (w != MAP_FAILED) {
+            memcpy(w, code42, sizeof code42);
+            CHECK_EQ(mprotect(w, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC), 0);
+            __builtin___clear_cache((char *)w, (char *)w + sizeof code42);
+            int (*fn)(void) = (int (*)(void))(uintptr_t)w;
             CHECK_EQ(fn(), 42);
         }
     }
     if (p != MAP_FAILED) munmap(p, PAGE);
+    if (w != MAP_FAILED) munmap(w, PAGE);
     check_end();
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    int wx_denied = argc > 1 && strcmp(argv[1], "--wx-denied") == 0;
     setvbuf(stdout, NULL, _IOLBF, 0);
     /* Print first so stdio's buffer (malloc, maybe via brk) exists before
      * the brk test moves the break behind glibc's back. */
@@ -472,6 +483,6 @@ int main(void) {
     test_file_map_shared();
     test_large();
     test_many_vmas();
-    test_wx();
+    test_wx(wx_denied);
     check_exit();
 }

@@ -117,6 +117,15 @@ uint64_t user_hwcap() {
     return hwcap;
 }
 
+void set_writable_implies_execute_never(bool enabled) {
+    constexpr uint64_t k_wxn = 1ull << 19;
+    uint64_t sctlr;
+    asm volatile("mrs %0, sctlr_el1" : "=r"(sctlr));
+    sctlr = enabled ? (sctlr | k_wxn) : (sctlr & ~k_wxn);
+    // WXN may be cached in TLB entries: drop them after the change.
+    asm volatile("msr sctlr_el1, %0\n isb\n tlbi vmalle1\n dsb nsh\n isb" ::"r"(sctlr) : "memory");
+}
+
 uint64_t read_tpidr_el0() {
     uint64_t value;
     asm volatile("mrs %0, tpidr_el0" : "=r"(value));

@@ -35,6 +35,12 @@ void invalidate_user_page(uint16_t asid, uint64_t va);
 // reads of ID registers are not emulated).
 uint64_t user_hwcap();
 
+// SCTLR_EL1.WXN (every writable page is execute-never, at EL1 and EL0 alike)
+// on this CPU. Set at boot; cleared when user memory may be writable and
+// executable (the default, as on Linux): the kernel's own page tables stay
+// W^X by construction either way.
+void set_writable_implies_execute_never(bool enabled);
+
 uint64_t read_tpidr_el0();
 void write_tpidr_el0(uint64_t value);
 

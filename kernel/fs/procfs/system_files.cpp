@@ -15,6 +15,7 @@
 #include "kernel/sched/mutex.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/sched/spinlock.h"
+#include "kernel/syscalls/host_name.h"
 #include "kernel/syscalls/system_identity.h"
 
 namespace akuma::procfs {
@@ -122,7 +123,7 @@ ErrorOr<void> write_version(TextBuffer& out) {
 }
 
 ErrorOr<void> write_hostname(TextBuffer& out) {
-    out.format("{}\n", sys::k_node_name);
+    out.format("{}\n", sys::current_name(sys::NameKind::Host).view());
     return out.status();
 }
 

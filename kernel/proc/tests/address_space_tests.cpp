@@ -72,9 +72,22 @@ KTEST(user_space_faults_refused, "Process: faults outside a VMA or against its p
     KEXPECT(space.value()->handle_fault(start.value(), FaultAccess::Write, &reason).is_error());
     KEXPECT(space.value()->handle_fault(start.value(), FaultAccess::Execute, &reason).is_error());
     KEXPECT(!space.value()->handle_fault(start.value(), FaultAccess::Read, &reason).is_error());
-    // W^X: writable and executable at once is refused.
+    AddressSpace::destroy(space.value());
+}
+
+KTEST(user_space_wx_policy, "Process: writable+executable memory allowed as on Linux, refused under user_wx=deny") {
+    auto space = AddressSpace::create();
+    KEXPECT(!space.is_error());
+    auto start = space.value()->map(anonymous(k_page_size));
+    KEXPECT(!start.is_error());
+    bool refused = AddressSpace::writable_executable_refused();
+    AddressSpace::set_writable_executable_refused(true);
     KEXPECT(space.value()->map(anonymous(k_page_size, k_rw | mm::k_prot_exec)).error() == Error::AccessDenied);
     KEXPECT(space.value()->protect(start.value(), k_page_size, k_rw | mm::k_prot_exec).error() == Error::AccessDenied);
+    AddressSpace::set_writable_executable_refused(false);
+    KEXPECT(!space.value()->map(anonymous(k_page_size, k_rw | mm::k_prot_exec)).is_error());
+    KEXPECT(!space.value()->protect(start.value(), k_page_size, k_rw | mm::k_prot_exec).is_error());
+    AddressSpace::set_writable_executable_refused(refused);
     AddressSpace::destroy(space.value());
 }
 
