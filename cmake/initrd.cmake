@@ -95,9 +95,11 @@ file(GLOB_RECURSE debian_etc_files CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/users
 add_custom_command(OUTPUT ${AKUMA_DEBIAN_DISK}
   COMMAND ${PROJECT_SOURCE_DIR}/tools/mkdebian.sh ${AKUMA_DEBIAN_USERLAND} ${AKUMA_DEBIAN_DISK} 2G
           ${AKUMA_ROOTFS_DIR}=/
+          ${AKUMA_DEBIAN_EXTRA_DIR}=/
           ${PROJECT_SOURCE_DIR}/userspace/debian/etc=/etc
           ${PROJECT_SOURCE_DIR}/tests/system/programs.list=/etc/akuma/tests
-  DEPENDS ${AKUMA_DEBIAN_USERLAND} ${AKUMA_USERSPACE_OUTPUTS} ${AKUMA_INIT_OUTPUTS} ${debian_etc_files}
+          ${PROJECT_SOURCE_DIR}/tests/system/debian-programs.list=/etc/akuma/debian-tests
+  DEPENDS ${AKUMA_DEBIAN_USERLAND} ${PROJECT_SOURCE_DIR}/tests/system/debian-programs.list ${AKUMA_USERSPACE_OUTPUTS} ${AKUMA_TEST_PROGRAM_OUTPUTS} ${AKUMA_INIT_OUTPUTS} ${debian_etc_files}
           ${PROJECT_SOURCE_DIR}/tools/mkdebian.sh ${PROJECT_SOURCE_DIR}/tools/debian/alternatives.txt
           ${PROJECT_SOURCE_DIR}/tests/system/programs.list
   COMMENT "Building the Debian root disk image (debian.ext2)")

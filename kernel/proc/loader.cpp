@@ -141,10 +141,10 @@ bool asks_for_writable_executable(const ElfImage& image) {
 }
 
 // The interpreter a dynamically linked program names (PT_INTERP), loaded
-// as Linux's binfmt_elf does: its path must end in its only NUL (ENOEXEC),
-// it must exist (ENOENT) and be executable (EACCES), and be an AArch64 ELF
-// without an interpreter of its own (ELIBBAD, as Linux says for an
-// interpreter that is not an ELF one).
+// as Linux's binfmt_elf does: its path must end in a NUL (ENOEXEC),
+// it must exist (ENOENT) and be executable (EACCES), hold a whole ELF header
+// (EIO), and be an AArch64 ELF without an interpreter of its own (ELIBBAD,
+// as Linux says for an interpreter that is not an ELF one).
 struct Interpreter {
     fs::InodeRef file;
     ElfImage image;
@@ -163,12 +163,12 @@ ErrorOr<Interpreter> open_interpreter(const Process& process, const fs::InodeRef
     auto read = fs::read_file(program, where.offset, { reinterpret_cast<uint8_t*>(name), where.size });
     if (read.is_error())
         return release(read.error());
-    std::string_view interpreter_path(name, where.size - 1);
-    if (read.value() != where.size || name[where.size - 1] != '\0' ||
-        interpreter_path.find('\0') != std::string_view::npos) {
-        kprintln("[Loader] {}: PT_INTERP is not one NUL-terminated path", path);
+    // As Linux: the last byte must be NUL; the path ends at the first one.
+    if (read.value() != where.size || name[where.size - 1] != '\0') {
+        kprintln("[Loader] {}: PT_INTERP is not a NUL-terminated path", path);
         return release(Error::BadExecutable);
     }
+    std::string_view interpreter_path(name, __builtin_strlen(name));
     auto file = fs::resolve_path(process.cwd, interpreter_path, true);
     if (file.is_error()) {
         kprintln("[Loader] {}: its interpreter {}: {}", path, interpreter_path, error_name(file.error()));
@@ -177,6 +177,11 @@ ErrorOr<Interpreter> open_interpreter(const Process& process, const fs::InodeRef
     if (auto usable = check_executable(file.value()); usable.is_error()) {
         kprintln("[Loader] {}: its interpreter {} is not executable", path, interpreter_path);
         return release(usable.error());
+    }
+    // Linux reads the interpreter's ELF header whole: a shorter file is EIO.
+    if (fs::stat(file.value()).size < ElfImage::k_header_size) {
+        kprintln("[Loader] {}: its interpreter {} is shorter than an ELF header", path, interpreter_path);
+        return release(Error::IoError);
     }
     auto parsed = parse_executable(file.value(), interpreter_path);
     if (parsed.is_error())

@@ -22,6 +22,14 @@ stdout, and checks, one step at a time:
               limit was hit and the kernel lived), then `echo alive` works
   exit        `exit`: init prints its power-off line, QEMU exits with 0
 
+Steps for the Debian root disk (only when named in --steps):
+  tools       `ls --color=always` colours, `ps aux` shows init and the login
+              shell, `free -m`, `df -h` and `mount` show the ext2 root
+  python      python3 prints 6*7, and a ctypes callback (libffi closure:
+              writable and executable memory) returns 42
+  gcc         Debian's gcc compiles a C program on Akuma, which runs
+  git         a git repository with three commits; `git log` lists them
+
 Each step prints PASS or FAIL; the exit status is 1 if any failed, and the
 session's transcript is printed then. A step that leaves no prompt behind
 is followed by a Ctrl-C to recover; if that fails too the steps left are
@@ -43,6 +51,9 @@ Options:
   --scale X         multiply every timeout by X (slow hosts)
   --char-delay S    seconds between typed characters (default 0.01)
   --transcript      print the transcript even when every step passed
+  --disk IMAGE      the root disk to boot a scratch copy of (default:
+                    build/rootfs.ext2, the busybox disk)
+  --mem SIZE        RAM for ./akuma run (default: its own)
 
 QEMU's -nographic serial multiplexes its monitor on stdio, but only Ctrl-A
 is intercepted; Ctrl-C reaches the guest as the byte 0x03. Input typed
@@ -63,6 +74,7 @@ import tempfile
 import time
 
 STEP_NAMES = ["boot", "ls-wc", "redirect", "subst", "background", "ctrl-c", "ctrl-z", "forkbomb", "exit"]
+DEBIAN_STEPS = ["tools", "python", "gcc", "git"]
 DEFAULT_PROMPT = r"akuma:[^\n]*[#$] "
 DEFAULT_POWEROFF = r"\[init\] shell exited with status 0; powering off"
 WELCOME = r"Welcome to Akuma"
@@ -288,6 +300,47 @@ class Session:
         if out != ["alive"]:
             raise StepFailed(f"`echo alive` printed {out!r}")
 
+    def step_tools(self):
+        out = self.run("ls --color=always / | od -c | grep -c '033   \\['")
+        if not out or not out[-1].isdigit() or int(out[-1]) == 0:
+            raise StepFailed(f"`ls --color=always /` wrote no colour escapes: {out!r}")
+        out = self.run("ps aux")
+        if not any(re.search(r"^root +1 .*init", l) for l in out) or not any("-bash" in l for l in out):
+            raise StepFailed(f"`ps aux` lacks init or the login shell: {out!r}")
+        out = self.run("free -m")
+        if not any(re.match(r"Mem: +\d+ +\d+ +\d+", l) for l in out):
+            raise StepFailed(f"`free -m` printed {out!r}")
+        out = self.run("df -h /")
+        if not any(re.match(r"/dev/vda +\S+ +\S+ +\S+ +\d+% /$", l) for l in out):
+            raise StepFailed(f"`df -h /` printed {out!r}")
+        out = self.run("mount | grep ' / '")
+        if not any(re.match(r"/dev/vda on / type ext2 ", l) for l in out):
+            raise StepFailed(f"`mount` printed {out!r}")
+
+    def step_python(self):
+        out = self.run("python3 -c 'print(6*7)'", timeout=120)
+        if out[-1:] != ["42"]:
+            raise StepFailed(f"python3 printed {out!r}")
+        out = self.run("python3 -c 'import ctypes; f = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int)"
+                       "(lambda x: x * 2); print(\"cb\", f(21))'", timeout=120)
+        if out[-1:] != ["cb 42"]:
+            raise StepFailed(f"the ctypes callback printed {out!r}")
+
+    def step_gcc(self):
+        self.run("printf '#include <stdio.h>\\nint main(void) { puts(\"built on akuma\"); return 3; }\\n' > /tmp/t.c")
+        out = self.run("gcc -O2 -o /tmp/t /tmp/t.c && /tmp/t; echo status=$?", timeout=300)
+        if out[-2:] != ["built on akuma", "status=3"]:
+            raise StepFailed(f"compiling and running printed {out!r}")
+
+    def step_git(self):
+        self.run("cd /tmp && rm -rf repo && git init -q repo && cd repo && git config user.email a@akuma "
+                 "&& git config user.name Akuma", timeout=120)
+        for n in (1, 2, 3):
+            self.run(f"echo {n} >> f && git add f && git commit -qm 'commit {n}'", timeout=120)
+        out = self.run("git --no-pager log --format=%s; cd", timeout=120)
+        if out != ["commit 3", "commit 2", "commit 1"]:
+            raise StepFailed(f"`git log` printed {out!r}")
+
     def step_exit(self):
         self.con.type("exit\n")
         if not self.con.expect(self.poweroff, 60 * self.scale):
@@ -313,14 +366,19 @@ def main():
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--char-delay", type=float, default=0.01)
     parser.add_argument("--transcript", action="store_true")
+    parser.add_argument("--disk")
+    parser.add_argument("--mem")
     args = parser.parse_args()
 
     steps = args.steps.split(",") if args.steps else list(STEP_NAMES)
     skip = set(filter(None, args.skip.split(",")))
+    known = STEP_NAMES + DEBIAN_STEPS
     for name in steps + list(skip):
-        if name not in STEP_NAMES:
-            parser.error(f"unknown step '{name}' (steps: {', '.join(STEP_NAMES)})")
-    steps = ["boot"] + [s for s in STEP_NAMES if s in steps and s not in skip and s != "boot"]
+        if name not in known:
+            parser.error(f"unknown step '{name}' (steps: {', '.join(known)})")
+    # In the order given, boot first and exit last.
+    steps = ["boot"] + [s for s in steps if s not in skip and s not in ("boot", "exit")] + \
+            (["exit"] if "exit" in steps and "exit" not in skip else [])
 
     if args.command:
         argv = shlex.split(args.command)
@@ -331,9 +389,12 @@ def main():
         scratch_disk = tempfile.NamedTemporaryFile(prefix="akuma-disk-", suffix=".img", delete=False)
         scratch_disk.close()
         atexit.register(os.unlink, scratch_disk.name)
-        shutil.copyfile(os.path.join(args.root, "build", "rootfs.ext2"), scratch_disk.name)
-        argv = [os.path.join(args.root, "akuma"), "run", "--no-build", "--timeout", "600",
+        disk = args.disk or os.path.join(args.root, "build", "rootfs.ext2")
+        subprocess.run(["cp", "--sparse=always", disk, scratch_disk.name], check=True)
+        argv = [os.path.join(args.root, "akuma"), "run", "--no-build", "--timeout", "1200",
                 "--disk", scratch_disk.name]
+        if args.mem:
+            argv += ["--mem", args.mem]
         if args.append:
             argv += ["--append", args.append]
     print(f"shell_session: {' '.join(shlex.quote(a) for a in argv)}", flush=True)
