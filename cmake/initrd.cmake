@@ -97,6 +97,7 @@ add_custom_command(OUTPUT ${AKUMA_DEBIAN_DISK}
           ${AKUMA_ROOTFS_DIR}=/
           ${AKUMA_DEBIAN_EXTRA_DIR}=/
           ${PROJECT_SOURCE_DIR}/userspace/debian/etc=/etc
+          ${PROJECT_SOURCE_DIR}/userspace/debian/usr=/usr
           ${PROJECT_SOURCE_DIR}/tests/system/programs.list=/etc/akuma/tests
           ${PROJECT_SOURCE_DIR}/tests/system/debian-programs.list=/etc/akuma/debian-tests
   DEPENDS ${AKUMA_DEBIAN_USERLAND} ${PROJECT_SOURCE_DIR}/tests/system/debian-programs.list ${AKUMA_USERSPACE_OUTPUTS} ${AKUMA_TEST_PROGRAM_OUTPUTS} ${AKUMA_INIT_OUTPUTS} ${debian_etc_files}

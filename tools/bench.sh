@@ -248,24 +248,6 @@ PY
     rm -rf "$stage"
 }
 
-linux_disk_modules_dir="$build_dir/linux/modules"
-linux_disk_modules=(drivers/virtio/virtio_mmio.ko drivers/block/virtio_blk.ko lib/crc16.ko
-                    crypto/crc32c_generic.ko lib/libcrc32c.ko fs/mbcache.ko fs/jbd2/jbd2.ko fs/ext4/ext4.ko)
-fetch_linux_disk_modules() {
-    [[ -f $linux_disk_modules_dir/ext4.ko ]] && return 0
-    ensure_arm64_packages_known
-    local package work module
-    package=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-    [[ $package == *:arm64 ]] || package+=":arm64"
-    work=$(download_package "$package")
-    dpkg-deb -x "$work"/linux-image-*.deb "$work/x"
-    mkdir -p "$linux_disk_modules_dir"
-    for module in "${linux_disk_modules[@]}"; do
-        cp "$work"/x/lib/modules/*/kernel/"$module" "$linux_disk_modules_dir/"
-    done
-    rm -rf "$work"
-}
-
 disk_rows() {
     local smoke=$1 work mode="" out linux_out module marker plugin
     [[ $smoke == 1 ]] && mode=quick

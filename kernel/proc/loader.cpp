@@ -148,6 +148,7 @@ bool asks_for_writable_executable(const ElfImage& image) {
 struct Interpreter {
     fs::InodeRef file;
     ElfImage image;
+    BasicString<mm::HeapAllocator> path;
 };
 
 ErrorOr<Interpreter> open_interpreter(const Process& process, const fs::InodeRef& program, const ElfImage& image,
@@ -190,7 +191,10 @@ ErrorOr<Interpreter> open_interpreter(const Process& process, const fs::InodeRef
         kprintln("[Loader] {}: its interpreter {} names an interpreter itself", path, interpreter_path);
         return release(Error::BadSharedLibrary);
     }
-    return release(ErrorOr<Interpreter>(Interpreter { file.release_value(), parsed.release_value() }));
+    BasicString<mm::HeapAllocator> kept;
+    if (auto copied = kept.try_append(interpreter_path); copied.is_error())
+        return release(copied.error());
+    return release(ErrorOr<Interpreter>(Interpreter { file.release_value(), parsed.release_value(), std::move(kept) }));
 }
 
 }  // namespace
@@ -292,6 +296,8 @@ ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, st
         program.env_end = stack.value().env_end;
         program.start_stack = stack.value().sp;
         program.exe_path = std::move(program_path);
+        program.interpreter_file = interpreter ? interpreter->file.get() : nullptr;
+        program.interpreter_path = interpreter ? std::move(interpreter->path) : BasicString<mm::HeapAllocator> {};
     }
     return LoadedImage { entry, stack.value().sp };
 }

@@ -73,20 +73,25 @@ uint64_t launch_main(void* argument) {
     }
     arch::switch_user_translation(self->user_ttbr0);
 
-    auto image = load_program(*process, job->program, job->path, job->path, job->argv, job->envp);
-    if (image.is_error() || sched::enable_fp_state(self).is_error()) {
-        job->result = image.is_error() ? image.error() : Error::NoMemory;
+    // The same way in as execve(2) (as Linux's init= goes through
+    // kernel_execve): "#!" scripts run through their interpreter, dynamically
+    // linked programs through theirs.
+    arch::TrapFrame frame {};
+    auto started = sched::enable_fp_state(self);
+    if (!started.is_error())
+        started = execve(frame, job->program, job->path, job->argv, job->envp);
+    if (started.is_error()) {
+        job->result = started.error();
         process->quiet_exit = true;
         job->loaded.up();
         exit_group(abi::k_sigkill);  // never ran: spawn() reports the error instead
     }
     job->result = {};
-    auto entry = image.value();
     if (process->pid == 1 && g_pid1_user_entry_ns == 0)
         g_pid1_user_entry_ns = arch::monotonic_ns();  // before up(), which may switch to spawn()'s thread
     job->loaded.up();  // the job belongs to spawn() again from here on
     sched::account_return_to_user(*self);
-    enter_user_mode(entry.entry, entry.stack_pointer, self->stack.top);
+    enter_user_mode(frame.elr, frame.sp, self->stack.top);
 }
 
 uint64_t task_main(void* argument) {
@@ -326,7 +331,8 @@ ErrorOr<Process*> allocate_process(Process* parent) {
     if (parent) {
         // The parent is the caller (fork): its ProgramInfo cannot change now.
         auto exe_path = parent->program.exe_path.try_clone();
-        if (exe_path.is_error()) {
+        auto interpreter_path = parent->program.interpreter_path.try_clone();
+        if (exe_path.is_error() || interpreter_path.is_error()) {
             process->~Process();
             mm::kfree(process);
             return Error::NoMemory;
@@ -337,6 +343,8 @@ ErrorOr<Process*> allocate_process(Process* parent) {
         process->program.env_end = parent->program.env_end;
         process->program.start_stack = parent->program.start_stack;
         process->program.exe_path = std::move(exe_path.value());
+        process->program.interpreter_path = std::move(interpreter_path.value());
+        process->program.interpreter_file = parent->program.interpreter_file;
         __builtin_memcpy(process->name, parent->name, sizeof(process->name));
         process->cwd = parent->cwd;
         process->umask = parent->umask;

@@ -62,13 +62,17 @@ enum class ProcessState : uint8_t { Running, Zombie };
 // load_program (Linux keeps these in mm_struct): where the argument and
 // environment strings are on its initial stack (/proc/<pid>/cmdline,
 // environ, the end of stat), the stack pointer it started with, and the
-// absolute path it was started from (/proc/<pid>/exe). Written under the
-// process resources lock (process_inspection.h); fork copies it.
+// absolute path it was started from (/proc/<pid>/exe), and for a
+// dynamically linked program its interpreter's file and path as PT_INTERP
+// names it (/proc/<pid>/maps). Written under the process resources lock
+// (process_inspection.h); fork copies it.
 struct ProgramInfo {
     uint64_t arg_start = 0, arg_end = 0;
     uint64_t env_start = 0, env_end = 0;
     uint64_t start_stack = 0;
     BasicString<mm::HeapAllocator> exe_path;
+    const void* interpreter_file = nullptr;  // the inode its image VMAs map
+    BasicString<mm::HeapAllocator> interpreter_path;
 };
 
 // A change of a child that wait4/waitid reports (besides its death).

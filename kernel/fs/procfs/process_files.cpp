@@ -233,6 +233,8 @@ ErrorOr<void> write_process_maps(TextBuffer& out, int pid) {
         return {};
     // Read under the resources lock: execve replaces it only under that lock.
     std::string_view exe = snap.process->program.exe_path.view();
+    std::string_view interpreter = snap.process->program.interpreter_path.view();
+    const void* interpreter_file = snap.process->program.interpreter_file;
     uint64_t trampoline_page = snap.process->sigreturn_trampoline & ~(k_page - 1);
     snap.space->for_each_vma([&](const mm::Vma& vma) {
         MapsLine line {};
@@ -247,7 +249,7 @@ ErrorOr<void> write_process_maps(TextBuffer& out, int pid) {
             line.inode = static_cast<const fs::Inode*>(vma.file)->ino();  // pinned while mapped
         }
         if (vma.kind == mm::VmaKind::Image)
-            line.name = exe;  // only the program itself is loaded (static executables)
+            line.name = interpreter_file && vma.file == interpreter_file ? interpreter : exe;
         else if (vma.kind == mm::VmaKind::Heap)
             line.name = "[heap]";
         else if (vma.kind == mm::VmaKind::Stack)
