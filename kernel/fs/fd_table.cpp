@@ -36,6 +36,7 @@ ErrorOr<FdTable*> FdTable::clone() const {
     if (!table)
         return Error::NoMemory;
     sched::MutexGuard guard(m_lock);
+    table->m_limit = m_limit;
     for (int fd = 0; fd < k_max_fds; ++fd) {
         if (!m_slots[fd].file)
             continue;
@@ -43,6 +44,16 @@ ErrorOr<FdTable*> FdTable::clone() const {
         table->m_slots[fd] = m_slots[fd];
     }
     return table;
+}
+
+void FdTable::set_limit(int limit) {
+    sched::MutexGuard guard(m_lock);
+    m_limit = limit < 0 ? 0 : limit > k_max_fds ? k_max_fds : limit;
+}
+
+int FdTable::limit() const {
+    sched::MutexGuard guard(m_lock);
+    return m_limit;
 }
 
 void FdTable::close_on_exec_all() {
@@ -59,7 +70,7 @@ ErrorOr<int> FdTable::install(OpenFile* file, bool close_on_exec, int minimum) {
     if (minimum < 0 || minimum >= k_max_fds)
         return Error::Invalid;
     sched::MutexGuard guard(m_lock);
-    for (int fd = minimum; fd < k_max_fds; ++fd) {
+    for (int fd = minimum; fd < m_limit; ++fd) {
         if (!m_slots[fd].file) {
             m_slots[fd] = { file, close_on_exec };
             return fd;
@@ -112,7 +123,7 @@ ErrorOr<int> FdTable::duplicate_to(int old_fd, int new_fd, bool close_on_exec) {
     OpenFile* previous;
     {
         sched::MutexGuard guard(m_lock);
-        if (!valid(old_fd) || new_fd < 0 || new_fd >= k_max_fds)
+        if (!valid(old_fd) || new_fd < 0 || new_fd >= m_limit)
             return Error::BadFd;
         OpenFile* file = m_slots[old_fd].file;
         retain(file);

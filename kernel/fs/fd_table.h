@@ -38,6 +38,11 @@ public:
     // may lie beyond the table), or with only_mark_close_on_exec marks them
     // close-on-exec instead.
     void close_range(unsigned first, unsigned last, bool only_mark_close_on_exec);
+    // RLIMIT_NOFILE (at most k_max_fds): new descriptors stay below it
+    // (install: TooManyOpenFiles; duplicate_to: BadFd). Open ones above it
+    // stay open, as on Linux.
+    void set_limit(int limit);
+    int limit() const;
     ErrorOr<bool> close_on_exec(int fd) const;
     ErrorOr<void> set_close_on_exec(int fd, bool value);
     int open_count() const;
@@ -61,6 +66,7 @@ private:
     // Lock order: this lock, then the VFS lock, then the scheduler lock.
     // Descriptions are released outside it (their last release may sleep).
     mutable sched::Mutex m_lock;
+    int m_limit { k_max_fds };
     Slot m_slots[k_max_fds] {};
 };
 

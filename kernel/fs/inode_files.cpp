@@ -1,5 +1,7 @@
 #include "kernel/fs/inode_files.h"
 
+#include "kernel/proc/resource_limits.h"
+
 #include <new>
 
 #include "kernel/fs/file_system.h"
@@ -78,12 +80,19 @@ ErrorOr<size_t> RegularFile::write_at(std::span<const uint8_t> data, uint64_t& o
     // IOCB_APPEND, decided under the inode lock).
     if (flags() & abi::k_o_append)
         offset = inode()->size();
-    return inode()->file_system().write(inode(), offset, data);
+    if (data.empty())
+        return size_t { 0 };
+    // RLIMIT_FSIZE: a write that crosses it is cut short; one that starts
+    // at or past it is SIGXFSZ and EFBIG.
+    uint64_t allowed = TRY(proc::check_file_size_limit(offset, offset + data.size()));
+    return inode()->file_system().write(inode(), offset, data.first(allowed));
 }
 
 ErrorOr<void> RegularFile::truncate(uint64_t size) {
     if (!is_writable())
         return Error::Invalid;
+    if (size > inode()->size())
+        TRY(proc::check_file_size_limit(size - 1, size));  // RLIMIT_FSIZE when growing, as Linux
     {
         VfsLockGuard guard;
         TRY(inode()->file_system().truncate(inode(), size));

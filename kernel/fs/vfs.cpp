@@ -1,5 +1,7 @@
 #include "kernel/fs/vfs.h"
 
+#include "kernel/proc/resource_limits.h"
+
 #include <new>
 
 #include "kernel/arch/aarch64/timer.h"
@@ -460,6 +462,8 @@ ErrorOr<void> truncate_locked(const InodeRef& inode, uint64_t size) {
         return Error::Invalid;
     if (read_only(inode))
         return Error::ReadOnlyFs;
+    if (size > inode->size())
+        TRY(proc::check_file_size_limit(size - 1, size));  // RLIMIT_FSIZE when growing, as Linux
     FileSystem& fs = fs_of(inode);
     TRY(fs.get_write_access(inode));
     auto result = fs.truncate(inode, size);

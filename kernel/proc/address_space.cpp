@@ -256,13 +256,22 @@ ErrorOr<VirtAddr> AddressSpace::map_locked(const MapRequest& request) {
     if ((request.prot & mm::k_prot_write) && (request.prot & mm::k_prot_exec) && writable_executable_refused())
         return Error::AccessDenied;  // user_wx=deny: no page is ever writable and executable
     uint64_t length = page_up(request.length);
-    if (request.length == 0 || length < request.length || length > k_user_mmap_limit)
+    if (request.length == 0 || length < request.length || length > m_mmap_limit)
         return Error::NoMemory;
+    {
+        Vma shape {};
+        shape.prot = request.prot;
+        shape.shared = request.shared;
+        shape.kind = request.kind;
+        bool replaces = request.placement == MapPlacement::Fixed;
+        TRY(check_memory_limits_locked(shape, length, replaces ? request.address : 0,
+                                       replaces ? request.address + length : 0));
+    }
     VirtAddr start;
     if (request.placement == MapPlacement::Anywhere) {
         VirtAddr hint = page_up(request.address);
         bool user_hint = hint >= k_user_min_address;
-        auto found = m_vmas.find_free(length, k_user_mmap_base, k_user_mmap_limit, user_hint ? hint : m_mmap_cursor);
+        auto found = m_vmas.find_free(length, k_user_mmap_base, m_mmap_limit, user_hint ? hint : m_mmap_cursor);
         if (!found)
             return Error::NoMemory;
         start = *found;
@@ -360,8 +369,10 @@ ErrorOr<VirtAddr> AddressSpace::remap(VirtAddr old_start, uint64_t old_size, uin
         VirtAddr new_end = TRY(checked_end(new_start, new_size));
         if (new_start < old_end && old_start < new_end)
             return Error::Invalid;
-        if (new_start < k_user_min_address || new_end > k_user_mmap_limit)
+        if (new_start < k_user_min_address || new_end > m_mmap_limit)
             return Error::NoMemory;
+        if (new_size > old_size)
+            TRY(check_memory_limits_locked(source, new_size - old_size));
         if (shared_anonymous && new_size > old_size)
             return Error::Invalid;
         TRY(unmap_locked(new_start, new_end));
@@ -378,14 +389,15 @@ ErrorOr<VirtAddr> AddressSpace::remap(VirtAddr old_start, uint64_t old_size, uin
     }
     if (shared_anonymous)
         return Error::Invalid;  // its object has a fixed size (Linux's shmem would grow)
+    TRY(check_memory_limits_locked(source, new_size - old_size));
     VirtAddr grown_end = TRY(checked_end(old_start, new_size));
-    if (old_end == source.end && grown_end <= k_user_mmap_limit && m_vmas.is_free(old_end, grown_end)) {
+    if (old_end == source.end && grown_end <= m_mmap_limit && m_vmas.is_free(old_end, grown_end)) {
         TRY(m_vmas.resize_end(source.start, grown_end));
         return old_start;
     }
     if (!may_move)
         return Error::NoMemory;
-    auto destination = m_vmas.find_free(new_size, k_user_mmap_base, k_user_mmap_limit, m_mmap_cursor);
+    auto destination = m_vmas.find_free(new_size, k_user_mmap_base, m_mmap_limit, m_mmap_cursor);
     if (!destination)
         return Error::NoMemory;
     return move_mapping_locked(source, old_start, old_size, *destination, new_size);
@@ -498,12 +510,16 @@ void AddressSpace::set_break_start(VirtAddr start) {
 
 VirtAddr AddressSpace::set_break(VirtAddr requested) {
     sched::MutexGuard guard(m_lock);
-    if (requested < m_break_start || requested >= k_user_mmap_limit)
+    if (requested < m_break_start || requested >= m_mmap_limit)
         return m_break;
     VirtAddr old_end = page_up(m_break);
     VirtAddr new_end = page_up(requested);
     if (new_end > old_end) {
         if (exceeds_physical_memory(new_end - old_end))
+            return m_break;
+        // RLIMIT_DATA bounds the heap itself (Linux's brk check), RLIMIT_AS
+        // the whole space.
+        if (new_end - m_break_start > m_data_limit || mapped_bytes_locked() + (new_end - old_end) > m_as_limit)
             return m_break;
         // The new part merges with the heap VMA below it (if any).
         Vma grown { old_end, new_end, mm::k_prot_read | mm::k_prot_write, mm::VmaKind::Heap, nullptr, 0, 0 };
@@ -524,6 +540,56 @@ void AddressSpace::set_stack_region(VirtAddr top, uint64_t reserve) {
     sched::MutexGuard guard(m_lock);
     m_stack_top = top;
     m_stack_reserve = reserve;
+    m_mmap_limit = top - reserve - k_user_stack_guard_gap;
+}
+
+void AddressSpace::set_memory_limits(uint64_t address_space, uint64_t data) {
+    sched::MutexGuard guard(m_lock);
+    m_as_limit = address_space;
+    m_data_limit = data;
+}
+
+namespace {
+
+// Linux's data_vm (RLIMIT_DATA): private writable mappings, the heap
+// included, that are not the stack.
+bool counts_as_data(const Vma& vma) {
+    return !vma.shared && (vma.prot & mm::k_prot_write) && vma.kind != mm::VmaKind::Stack;
+}
+
+}  // namespace
+
+uint64_t AddressSpace::mapped_bytes_locked() const {
+    uint64_t total = 0;
+    for (auto vma = m_vmas.first_ending_after(0); vma != m_vmas.end(); ++vma)
+        total += vma->size();
+    return total;
+}
+
+// RLIMIT_AS and RLIMIT_DATA for `added` more bytes shaped like `shape`,
+// of which the part in [replaced_start, replaced_end) replaces what is
+// mapped there now (MAP_FIXED). NoMemory past a limit, as Linux.
+ErrorOr<void> AddressSpace::check_memory_limits_locked(const Vma& shape, uint64_t added, VirtAddr replaced_start,
+                                                       VirtAddr replaced_end) const {
+    constexpr uint64_t k_unlimited = ~uint64_t { 0 };
+    if (m_as_limit == k_unlimited && m_data_limit == k_unlimited)
+        return {};
+    uint64_t total = 0, data = 0;
+    for (auto vma = m_vmas.first_ending_after(0); vma != m_vmas.end(); ++vma) {
+        VirtAddr start = vma->start, end = vma->end;
+        uint64_t size = end - start;
+        if (replaced_start < end && start < replaced_end) {  // the part that stays
+            size -= (end < replaced_end ? end : replaced_end) - (start > replaced_start ? start : replaced_start);
+        }
+        total += size;
+        if (counts_as_data(*vma))
+            data += size;
+    }
+    if (total + added > m_as_limit || total + added < total)
+        return Error::NoMemory;
+    if (counts_as_data(shape) && (data + added > m_data_limit || data + added < data))
+        return Error::NoMemory;
+    return {};
 }
 
 void AddressSpace::count_mapped_page() {
@@ -784,6 +850,9 @@ ErrorOr<AddressSpace*> AddressSpace::clone_for_fork() {
         child->m_break = m_break;
         child->m_stack_top = m_stack_top;
         child->m_stack_reserve = m_stack_reserve;
+        child->m_mmap_limit = m_mmap_limit;
+        child->m_as_limit = m_as_limit;
+        child->m_data_limit = m_data_limit;
         TRY(copy_pages_into(*child));
         child->m_peak_resident_pages = child->m_resident_pages;
         return {};

@@ -27,6 +27,7 @@
 #include "kernel/mm/page_table.h"
 #include "kernel/mm/shared_memory.h"
 #include "kernel/mm/vma_set.h"
+#include "kernel/proc/user_layout.h"
 #include "kernel/sched/mutex.h"
 
 namespace akuma::proc {
@@ -152,6 +153,9 @@ public:
 
     // The stack VMA grows down on faults into [top - reserve, top).
     void set_stack_region(mm::VirtAddr top, uint64_t reserve);
+    // RLIMIT_AS and RLIMIT_DATA (soft limits; ~0: none), enforced by map,
+    // remap and set_break with NoMemory (resource_limits.h).
+    void set_memory_limits(uint64_t address_space, uint64_t data);
 
     // Demand paging and copy-on-write. On failure, `reason` says why the
     // access is invalid.
@@ -209,6 +213,9 @@ private:
     AddressSpace() = default;
     ErrorOr<void> init();
     // The *_locked helpers expect m_lock to be held.
+    uint64_t mapped_bytes_locked() const;
+    ErrorOr<void> check_memory_limits_locked(const mm::Vma& shape, uint64_t added, mm::VirtAddr replaced_start = 0,
+                                             mm::VirtAddr replaced_end = 0) const;
     ErrorOr<mm::VirtAddr> map_locked(const MapRequest& request);
     ErrorOr<void> unmap_locked(mm::VirtAddr start, mm::VirtAddr end);
     uint64_t accessible_prefix_locked(mm::VirtAddr address, uint64_t size, bool write) const;
@@ -260,6 +267,10 @@ private:
     mm::VirtAddr m_break { 0 };
     mm::VirtAddr m_stack_top { 0 };
     uint64_t m_stack_reserve { 0 };
+    // The top of the mmap area: below the stack reserve and its gap.
+    mm::VirtAddr m_mmap_limit { k_user_mmap_limit };
+    uint64_t m_as_limit { ~uint64_t { 0 } };
+    uint64_t m_data_limit { ~uint64_t { 0 } };
     uint64_t m_resident_pages { 0 };
     uint64_t m_peak_resident_pages { 0 };
     uint64_t m_cow_copies { 0 };

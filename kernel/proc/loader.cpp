@@ -233,15 +233,18 @@ ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, st
 
     // The stack: an initial VMA that grows down on demand within its
     // reserve, and always holds the argument block.
+    // RLIMIT_STACK sizes the stack's reserve (and bounds the arguments).
+    uint64_t stack_reserve = stack_reserve_for(process);
     size_t block_size = argument_block_size(argv, envp, path);
-    if (block_size > k_user_stack_reserve / 2)
+    if (block_size > stack_reserve / 2)
         return Error::TooBig;
     uint64_t initial = block_size + k_page_size > k_user_stack_initial ? block_size + k_page_size : k_user_stack_initial;
     // PT_GNU_STACK with PF_X asks for an executable stack (Linux gives it).
     uint32_t stack_prot = mm::k_prot_read | mm::k_prot_write | (image.stack_executable() ? mm::k_prot_exec : 0);
     TRY(space.map({ k_user_stack_top - initial, initial, stack_prot,
                     MapPlacement::Fixed, mm::VmaKind::Stack, nullptr, 0, 0 }));
-    space.set_stack_region(k_user_stack_top, k_user_stack_reserve);
+    space.set_stack_region(k_user_stack_top, stack_reserve);
+    space.set_memory_limits(soft_limit(process, linux_abi::k_rlimit_as), soft_limit(process, linux_abi::k_rlimit_data));
     // Where signal handlers return to (glibc sets no SA_RESTORER on AArch64).
     process.sigreturn_trampoline = TRY(install_sigreturn_trampoline(space));
 
@@ -270,6 +273,7 @@ ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, st
     input.argv = argv;
     input.envp = envp;
     input.auxv = auxv;
+    input.stack_rlimit = soft_limit(process, linux_abi::k_rlimit_stack);
     input.execfn = path;
     input.platform = "aarch64";
     random_fill(input.random);

@@ -326,6 +326,7 @@ ErrorOr<Process*> allocate_process(Process* parent) {
         return Error::NoMemory;
     auto* process = new (memory) Process {};
     process->umask = 022;
+    process->limits = ResourceLimits::defaults();
     process->exit_signal = abi::k_sigchld;
     process->start_ns = arch::monotonic_ns();
     if (parent) {
@@ -348,6 +349,8 @@ ErrorOr<Process*> allocate_process(Process* parent) {
         __builtin_memcpy(process->name, parent->name, sizeof(process->name));
         process->cwd = parent->cwd;
         process->umask = parent->umask;
+        for (unsigned resource = 0; resource < abi::k_rlim_nlimits; ++resource)
+            process->limits.values[resource] = resource_limit(*parent, resource);
         process->pgid = parent->pgid;
         process->sid = parent->sid;
         process->sigreturn_trampoline = parent->sigreturn_trampoline;

@@ -29,6 +29,7 @@
 #include "kernel/lib/intrusive_list.h"
 #include "kernel/lib/string.h"
 #include "kernel/proc/address_space.h"
+#include "kernel/proc/resource_limits.h"
 #include "kernel/proc/signal_frame.h"
 #include "kernel/sched/cpu_time.h"
 #include "kernel/sched/thread.h"
@@ -130,6 +131,7 @@ struct Process {
     fs::FdTable* files;
     fs::InodeRef cwd;
     uint32_t umask;
+    ResourceLimits limits;  // under the limits lock (resource_limits.cpp)
     ProgramInfo program;
     uint64_t start_ns;  // arch::monotonic_ns() at fork (stat's starttime)
     uint64_t sigreturn_trampoline;

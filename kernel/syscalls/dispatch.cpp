@@ -42,6 +42,10 @@ Restart restart_policy(uint64_t number) {
     case abi::k_sys_readv:
     case abi::k_sys_writev:
     case abi::k_sys_pread64:
+    case abi::k_sys_preadv:
+    case abi::k_sys_pwritev:
+    case abi::k_sys_preadv2:
+    case abi::k_sys_pwritev2:
     case abi::k_sys_pwrite64:
     case abi::k_sys_openat:
     case abi::k_sys_ioctl:

@@ -107,6 +107,26 @@ ErrorOr<size_t> pwrite64(const SyscallArgs& args) {
     return write_from_user(*file, args.a[1], args.a[2], args.a[3]);
 }
 
+// preadv/pwritev(fd, iov, iovcnt, pos_l, pos_h): on a 64-bit kernel the
+// position is pos_l. preadv2/pwritev2 add flags (only 0 is supported:
+// EOPNOTSUPP for RWF_*, as Linux for flags a file cannot honour) and a
+// position of -1 for "the file's offset".
+ErrorOr<size_t> vectors_at(const SyscallArgs& args, bool write, bool with_flags) {
+    auto position = static_cast<int64_t>(args.a[3]);
+    if (with_flags && args.a[5] != 0)
+        return Error::NotSupported;
+    if (with_flags && position == -1) {
+        auto file = TRY(FileRef::from_fd(args.fd(0)));
+        return write ? write_vectors(*file, args.ptr<const abi::Iovec>(1), args.a[2])
+                     : read_vectors(*file, args.ptr<const abi::Iovec>(1), args.a[2]);
+    }
+    auto file = TRY(seekable_file(args));
+    if (write ? !file->is_writable() : !file->is_readable())
+        return Error::BadFd;
+    return write ? write_vectors(*file, args.ptr<const abi::Iovec>(1), args.a[2], static_cast<uint64_t>(position))
+                 : read_vectors(*file, args.ptr<const abi::Iovec>(1), args.a[2], static_cast<uint64_t>(position));
+}
+
 ErrorOr<int> openat(const SyscallArgs& args) {
     auto path = TRY(UserPath::copy(args.ptr<const char>(1)));
     auto base = TRY(directory_for(args.fd(0), path.view()));
@@ -256,7 +276,7 @@ ErrorOr<int64_t> fcntl(const SyscallArgs& args) {
         // Linux: EBADF before looking at the minimum, taken as unsigned int.
         auto file = TRY(files.get(fd));
         uint32_t minimum = static_cast<uint32_t>(args.a[2]);
-        auto new_fd = minimum >= static_cast<uint32_t>(fs::FdTable::k_max_fds)
+        auto new_fd = minimum >= static_cast<uint32_t>(files.limit())  // RLIMIT_NOFILE: EINVAL
                           ? ErrorOr<int>(Error::Invalid)
                           : files.install(file, static_cast<int>(args.a[1]) == abi::k_f_dupfd_cloexec,
                                           static_cast<int>(minimum));
@@ -663,6 +683,10 @@ int64_t sys_write(const SyscallArgs& args) { return to_result(write(args)); }
 int64_t sys_pread64(const SyscallArgs& args) { return to_result(pread64(args)); }
 int64_t sys_pwrite64(const SyscallArgs& args) { return to_result(pwrite64(args)); }
 int64_t sys_readv(const SyscallArgs& args) { return to_result(readv(args)); }
+int64_t sys_preadv(const SyscallArgs& args) { return to_result(vectors_at(args, false, false)); }
+int64_t sys_pwritev(const SyscallArgs& args) { return to_result(vectors_at(args, true, false)); }
+int64_t sys_preadv2(const SyscallArgs& args) { return to_result(vectors_at(args, false, true)); }
+int64_t sys_pwritev2(const SyscallArgs& args) { return to_result(vectors_at(args, true, true)); }
 int64_t sys_writev(const SyscallArgs& args) { return to_result(writev(args)); }
 int64_t sys_openat(const SyscallArgs& args) { return to_result(openat(args)); }
 int64_t sys_close(const SyscallArgs& args) { return to_result(current().files->close(args.fd(0))); }

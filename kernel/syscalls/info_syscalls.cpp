@@ -83,10 +83,67 @@ int64_t sys_getrusage(const SyscallArgs& args) {
     return to_result(mm::write_user(args.ptr<abi::Rusage>(1), rusage_of(time, maxrss_kb)));
 }
 
+namespace {
+
+// The sched_* calls name a thread (0: the caller): ESRCH if there is none,
+// EINVAL for a negative ID, as Linux.
+ErrorOr<void> check_thread_id(int64_t tid) {
+    if (static_cast<int>(tid) < 0)
+        return Error::Invalid;
+    if (tid == 0)
+        return {};
+    sched::SchedulerLockGuard guard;
+    if (!proc::find_task_locked(static_cast<int>(tid)))
+        return Error::NoSuchProcess;
+    return {};
+}
+
+constexpr int64_t k_sched_other = 0, k_sched_fifo = 1, k_sched_rr = 2, k_sched_batch = 3, k_sched_idle = 5;
+
+}  // namespace
+
+// Every thread runs under SCHED_OTHER with static priority 0 (Akuma's
+// scheduler has no real-time classes; sched_setscheduler is not offered).
+int64_t sys_sched_getscheduler(const SyscallArgs& args) {
+    if (auto checked = check_thread_id(static_cast<int64_t>(args.a[0])); checked.is_error())
+        return error_result(checked.error());
+    return k_sched_other;
+}
+
+int64_t sys_sched_getparam(const SyscallArgs& args) {
+    if (!args.a[1])
+        return error_result(Error::Invalid);
+    if (auto checked = check_thread_id(static_cast<int64_t>(args.a[0])); checked.is_error())
+        return error_result(checked.error());
+    return to_result(mm::write_user(args.ptr<int32_t>(1), 0));
+}
+
+// The priority range of each policy Linux has (EINVAL for others).
+int64_t sys_sched_get_priority_max(const SyscallArgs& args) {
+    switch (static_cast<int64_t>(args.a[0])) {
+    case k_sched_fifo:
+    case k_sched_rr: return 99;
+    case k_sched_other:
+    case k_sched_batch:
+    case k_sched_idle: return 0;
+    default: return error_result(Error::Invalid);
+    }
+}
+
+int64_t sys_sched_get_priority_min(const SyscallArgs& args) {
+    switch (static_cast<int64_t>(args.a[0])) {
+    case k_sched_fifo:
+    case k_sched_rr: return 1;
+    case k_sched_other:
+    case k_sched_batch:
+    case k_sched_idle: return 0;
+    default: return error_result(Error::Invalid);
+    }
+}
+
 int64_t sys_sched_getaffinity(const SyscallArgs& args) {
-    int pid = static_cast<int>(args.a[0]);
-    if (pid != 0 && pid != current().pid)
-        return error_result(Error::NoSuchProcess);
+    if (auto checked = check_thread_id(static_cast<int64_t>(args.a[0])); checked.is_error())
+        return error_result(checked.error());
     if (args.a[1] < sizeof(uint64_t) || (args.a[1] & (sizeof(uint64_t) - 1)))
         return error_result(Error::Invalid);
     uint64_t mask = 1;  // one CPU

@@ -169,7 +169,7 @@ ErrorOr<int64_t> ppoll(const SyscallArgs& args) {
     Timeout timeout = TRY(read_timeout(timeout_pointer));
     TRY(apply_signal_mask(args.ptr<const abi::Sigset>(3), args.a[4]));
     uint64_t count = args.a[1];
-    if (count > static_cast<uint64_t>(fs::FdTable::k_max_fds))
+    if (count > static_cast<uint64_t>(current().files->limit()))  // RLIMIT_NOFILE, as Linux
         return Error::Invalid;
     size_t bytes = count * sizeof(abi::PollFd);
     auto* fds = static_cast<abi::PollFd*>(mm::kmalloc(count ? bytes : 1));

@@ -6,6 +6,8 @@
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/syscalls/syscall.h"
+#include "kernel/proc/process_inspection.h"
+#include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/host_name.h"
 #include "kernel/syscalls/system_identity.h"
 #include "kernel/syscalls/time_helpers.h"
@@ -152,36 +154,51 @@ int64_t sys_sethostname(const SyscallArgs& args) { return set_name_from_user(arg
 
 int64_t sys_setdomainname(const SyscallArgs& args) { return set_name_from_user(args, NameKind::Domain); }
 
-int64_t sys_prlimit64(const SyscallArgs& args) {
-    int pid = static_cast<int>(args.a[0]);
-    if (pid != 0 && pid != current().pid)
-        return error_result(Error::NoSuchProcess);
-    unsigned resource = static_cast<unsigned>(args.a[1]);
+namespace {
+
+// prlimit64(pid, resource, new, old) and the two older calls: the old
+// limit is read and the new one set together (resource_limits.h). Any
+// existing process may be named (every process is root until credentials
+// exist; then the same-user rule of Linux applies here).
+ErrorOr<void> exchange_limit(int pid, unsigned resource, mm::UserPtr<const abi::Rlimit> replacement,
+                             mm::UserPtr<abi::Rlimit> old) {
     if (resource >= abi::k_rlim_nlimits)
-        return error_result(Error::Invalid);
-    if (args.a[2] != 0) {
-        auto requested = mm::read_user(args.ptr<const abi::Rlimit>(2));
-        if (requested.is_error())
-            return error_result(Error::Fault);
-        if (requested.value().cur > requested.value().max)
-            return error_result(Error::Invalid);
-        return error_result(Error::NotPermitted);  // limits are fixed for now (no setrlimit)
+        return Error::Invalid;
+    std::optional<abi::Rlimit> requested;
+    if (replacement.address())
+        requested = TRY(mm::read_user(replacement));
+    if (pid < 0)
+        return Error::Invalid;
+    abi::Rlimit previous;
+    {
+        proc::ProcessResourcesGuard resources;  // the target stays (and keeps its space and table)
+        proc::Process* target = &current();
+        if (pid != 0 && pid != target->pid) {
+            sched::SchedulerLockGuard guard;
+            target = proc::find_process_locked(pid);
+            if (!target || target->state == proc::ProcessState::Zombie)
+                return Error::NoSuchProcess;
+        }
+        previous = TRY(proc::exchange_resource_limit(*target, resource, requested));
     }
-    abi::Rlimit limit { abi::k_rlim_infinity, abi::k_rlim_infinity };
-    switch (resource) {
-    case abi::k_rlimit_stack: limit = { 8ull << 20, abi::k_rlim_infinity }; break;
-    case abi::k_rlimit_nofile: limit = { 1024, 1024 }; break;
-    case abi::k_rlimit_core: limit = { 0, abi::k_rlim_infinity }; break;
-    case abi::k_rlimit_nproc: {
-        uint64_t tasks = proc::process_stats().task_limit;  // enforced for every user, root included
-        limit = { tasks, tasks };
-        break;
-    }
-    default: break;
-    }
-    if (args.a[3] != 0)
-        return to_result(mm::write_user(args.ptr<abi::Rlimit>(3), limit));
-    return 0;
+    if (old.address())
+        TRY(mm::write_user(old, previous));
+    return {};
+}
+
+}  // namespace
+
+int64_t sys_prlimit64(const SyscallArgs& args) {
+    return to_result(exchange_limit(static_cast<int>(args.a[0]), static_cast<unsigned>(args.a[1]),
+                                    args.ptr<const abi::Rlimit>(2), args.ptr<abi::Rlimit>(3)));
+}
+
+int64_t sys_getrlimit(const SyscallArgs& args) {
+    return to_result(exchange_limit(0, static_cast<unsigned>(args.a[0]), {}, args.ptr<abi::Rlimit>(1)));
+}
+
+int64_t sys_setrlimit(const SyscallArgs& args) {
+    return to_result(exchange_limit(0, static_cast<unsigned>(args.a[0]), args.ptr<const abi::Rlimit>(1), {}));
 }
 
 int64_t sys_sched_yield(const SyscallArgs&) {

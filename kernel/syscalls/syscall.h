@@ -59,7 +59,9 @@ linux_abi::Rusage rusage_of(const sched::CpuTime& time, uint64_t maxrss_kb);
     X(sendfile) X(rt_sigtimedwait) X(getitimer) X(setitimer) X(rt_sigreturn) X(rt_sigsuspend) X(setpgid) X(getpgid) X(getsid) X(setsid) X(reboot) \
     X(sethostname) X(setdomainname) X(fadvise64) X(getgroups) X(close_range) X(getcpu) \
     X(getxattr) X(lgetxattr) X(fgetxattr) X(listxattr) X(llistxattr) X(flistxattr) X(setxattr) X(lsetxattr) \
-    X(fsetxattr) X(removexattr) X(lremovexattr) X(fremovexattr)
+    X(fsetxattr) X(removexattr) X(lremovexattr) X(fremovexattr) X(preadv) X(pwritev) X(preadv2) X(pwritev2) \
+    X(sched_getscheduler) X(sched_getparam) X(sched_get_priority_max) X(sched_get_priority_min) \
+    X(getrlimit) X(setrlimit)
 
 #define AKUMA_DECLARE_SYSCALL(name) int64_t sys_##name(const SyscallArgs& args);
 AKUMA_SYSCALL_HANDLERS(AKUMA_DECLARE_SYSCALL)

@@ -165,14 +165,16 @@ ErrorOr<size_t> read_to_user(fs::OpenFile& file, uint64_t address, size_t count,
     return done;
 }
 
-ErrorOr<size_t> read_vectors(fs::OpenFile& file, mm::UserPtr<const abi::Iovec> vectors, uint64_t count) {
+ErrorOr<size_t> read_vectors(fs::OpenFile& file, mm::UserPtr<const abi::Iovec> vectors, uint64_t count,
+                             std::optional<uint64_t> offset) {
     return with_vectors(vectors, count, [&](const abi::Iovec* array, uint64_t size) -> ErrorOr<size_t> {
         size_t total = 0;
         for (uint64_t i = 0; i < size && total < k_max_transfer; ++i) {
             if (array[i].len == 0)
                 continue;
             size_t wanted = smaller(array[i].len, k_max_transfer - total);  // Linux caps the whole call
-            auto done = read_to_user(file, array[i].base, wanted, std::nullopt, total > 0);
+            std::optional<uint64_t> at = offset ? std::optional<uint64_t>(*offset + total) : std::nullopt;
+            auto done = read_to_user(file, array[i].base, wanted, at, total > 0);
             if (done.is_error())
                 return partial(total, done.error());
             total += done.value();
@@ -191,12 +193,13 @@ ErrorOr<size_t> write_from_user(fs::OpenFile& file, uint64_t address, size_t cou
 
 // The segments are one stream, so a pipe or the console sees one write
 // (PIPE_BUF atomicity holds for the total).
-ErrorOr<size_t> write_vectors(fs::OpenFile& file, mm::UserPtr<const abi::Iovec> vectors, uint64_t count) {
+ErrorOr<size_t> write_vectors(fs::OpenFile& file, mm::UserPtr<const abi::Iovec> vectors, uint64_t count,
+                              std::optional<uint64_t> offset) {
     if (!file.is_writable())
         return Error::BadFd;
     return with_vectors(vectors, count, [&](const abi::Iovec* array, uint64_t size) {
         WriteSource source(array, size);
-        return write_from(file, source, std::nullopt);
+        return write_from(file, source, offset);
     });
 }
 

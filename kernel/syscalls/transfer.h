@@ -25,10 +25,12 @@ using fs::partial;
 // same readv got bytes.
 ErrorOr<size_t> read_to_user(fs::OpenFile& file, uint64_t address, size_t count, std::optional<uint64_t> offset,
                              bool continuing = false);
-ErrorOr<size_t> read_vectors(fs::OpenFile& file, mm::UserPtr<const linux_abi::Iovec> vectors, uint64_t count);
+ErrorOr<size_t> read_vectors(fs::OpenFile& file, mm::UserPtr<const linux_abi::Iovec> vectors, uint64_t count,
+                             std::optional<uint64_t> offset = std::nullopt);
 
 // write(2) and pwrite64(2) (`offset`); writev(2).
 ErrorOr<size_t> write_from_user(fs::OpenFile& file, uint64_t address, size_t count, std::optional<uint64_t> offset);
-ErrorOr<size_t> write_vectors(fs::OpenFile& file, mm::UserPtr<const linux_abi::Iovec> vectors, uint64_t count);
+ErrorOr<size_t> write_vectors(fs::OpenFile& file, mm::UserPtr<const linux_abi::Iovec> vectors, uint64_t count,
+                              std::optional<uint64_t> offset = std::nullopt);
 
 }  // namespace akuma::sys

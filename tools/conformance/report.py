@@ -32,6 +32,10 @@ END = re.compile(r"^=== end (python|stress-ng) (\S+) status (\d+) seconds (\d+)$
 CASE = re.compile(r"^(\w+) \(([\w.]+)\)(?:.*?) \.\.\. (ok|FAIL|ERROR|skipped.*|expected failure|unexpected success)$")
 CASE_HEAD = re.compile(r"^(\w+) \(([\w.]+)\)")
 RESULT_TAIL = re.compile(r" \.\.\. (ok|FAIL|ERROR|skipped.*|expected failure|unexpected success)$")
+# "name (module.Class.name) ... " with the result on a later line (the test
+# printed something first).
+OPEN_CASE = re.compile(r"^(\w+) \(([\w.]+)\).* \.\.\. ?$")
+LONE_RESULT = re.compile(r"^(ok|FAIL|ERROR|skipped.*|expected failure|unexpected success)$")
 SUMMARY = re.compile(r"^(== Tests result: |Total tests: |Ran \d+ tests? in )")
 MEM = re.compile(r"^=== memavailable (before|after) (\d+)$")
 
@@ -77,6 +81,15 @@ def parse(path):
             m = CASE.match(line)
             if m:
                 record(current, f"{m.group(2)}", m.group(3))
+                pending_head = None
+                continue
+            m = OPEN_CASE.match(line)
+            if m:
+                pending_head = m.group(2)
+                continue
+            m = LONE_RESULT.match(line)
+            if m and pending_head:
+                record(current, pending_head, m.group(1))
                 pending_head = None
                 continue
             m = CASE_HEAD.match(line)

@@ -1,0 +1,60 @@
+// Resource limits (getrlimit/setrlimit/prlimit64): each process's soft and
+// hard limits, inherited over fork and execve, and where Akuma enforces them:
+//   RLIMIT_NOFILE  the descriptor table (open, dup, pipe...: EMFILE; dup2
+//                  beyond it: EBADF); at most 1024, Akuma's table size
+//                  (Linux's fs.nr_open: a larger value is EPERM)
+//   RLIMIT_FSIZE   writes and truncation of regular files past it: SIGXFSZ
+//                  and EFBIG (a write that crosses it is cut short)
+//   RLIMIT_AS      mmap, mremap and brk: ENOMEM past the address space size
+//   RLIMIT_DATA    brk and private writable mappings: ENOMEM past it
+//   RLIMIT_STACK   the main thread's stack reserve, set at execve (clamped
+//                  to 128 KiB .. 1 GiB: the layout keeps 1 GiB for it)
+// Others hold nothing Akuma could exceed, so any value is honoured as it
+// stands: RLIMIT_CORE (no core dumps), RLIMIT_MEMLOCK (no mlock),
+// RLIMIT_MSGQUEUE (no POSIX message queues), RLIMIT_NICE, RLIMIT_RTPRIO and
+// RLIMIT_RTTIME (no priorities or real-time classes), RLIMIT_LOCKS and
+// RLIMIT_RSS (Linux enforces neither), RLIMIT_NPROC (every process is
+// root, whom Linux exempts; the kernel's own task limit still applies),
+// RLIMIT_SIGPENDING (at most one pending instance of each signal).
+// RLIMIT_CPU needs CPU-time timers, which Akuma has not: a finite value is
+// refused with EINVAL rather than accepted and not enforced.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "kernel/lib/error_or.h"
+#include "kernel/syscalls/linux_abi.h"
+
+namespace akuma::proc {
+
+struct Process;
+
+struct ResourceLimits {
+    linux_abi::Rlimit values[linux_abi::k_rlim_nlimits];
+    // Linux's defaults for init (and what Akuma always reported).
+    static ResourceLimits defaults();
+};
+
+// The limit `resource` of `process` (a copy, taken under the limits lock).
+linux_abi::Rlimit resource_limit(const Process& process, unsigned resource);
+inline uint64_t soft_limit(const Process& process, unsigned resource) {
+    return resource_limit(process, resource).cur;
+}
+
+// prlimit64's core: returns the old limit, and sets `replacement` if given
+// (Invalid: unknown resource, soft above hard, a finite RLIMIT_CPU;
+// NotPermitted: RLIMIT_NOFILE above 1024), applying it to the process's
+// descriptor table and address space at once.
+ErrorOr<linux_abi::Rlimit> exchange_resource_limit(Process& process, unsigned resource,
+                                                   std::optional<linux_abi::Rlimit> replacement);
+
+// RLIMIT_FSIZE for a write or truncation of a regular file by the current
+// process to end at `end`: how many bytes from `start` it may write. If
+// none, the process gets SIGXFSZ and the answer is FileTooBig.
+ErrorOr<uint64_t> check_file_size_limit(uint64_t start, uint64_t end);
+
+// The main thread's stack reserve for a new program (RLIMIT_STACK).
+uint64_t stack_reserve_for(const Process& process);
+
+}  // namespace akuma::proc
