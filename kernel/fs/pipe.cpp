@@ -98,6 +98,24 @@ ErrorOr<Pipe*> Pipe::create() {
     return pipe;
 }
 
+ErrorOr<Pipe*> Pipe::create_named(void (*on_last_close)(Pipe&)) {
+    Pipe* pipe = TRY(create());
+    pipe->m_readers = pipe->m_writers = 0;
+    pipe->m_on_last_close = on_last_close;
+    return pipe;
+}
+
+void Pipe::open_named_locked(bool read_end, bool write_end) {
+    if (read_end) {
+        ++m_readers;
+        ++m_reader_opens;
+    }
+    if (write_end) {
+        ++m_writers;
+        ++m_writer_opens;
+    }
+}
+
 void Pipe::close_end(bool write_end) {
     bool last;
     {
@@ -107,6 +125,8 @@ void Pipe::close_end(bool write_end) {
         else
             --m_readers;
         last = m_readers == 0 && m_writers == 0;
+        if (last && m_on_last_close)
+            m_on_last_close(*this);
         // Readers see end of file, writers EPIPE, pollers HUP/ERR.
         m_read_waiters.wake_all(guard);
         m_write_waiters.wake_all(guard);

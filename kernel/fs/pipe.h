@@ -49,6 +49,7 @@
 #include "kernel/fs/inode.h"
 #include "kernel/fs/poll_queue.h"
 #include "kernel/lib/error_or.h"
+#include "kernel/lib/intrusive_list.h"
 #include "kernel/sched/wait_queue.h"
 
 namespace akuma::fs {
@@ -81,6 +82,22 @@ public:
     // An end's open file description went away; the pipe frees itself with
     // its last end. Wakes whoever waits for the other end.
     void close_end(bool write_end);
+
+    // Named pipes (FIFOs, fifo.h): no end is open at first; each open(2)
+    // adds its own (open_named_locked, under the scheduler lock), and
+    // `on_last_close` runs under the scheduler lock before the pipe frees
+    // itself (the FIFO table forgets it there).
+    static ErrorOr<Pipe*> create_named(void (*on_last_close)(Pipe&));
+    void open_named_locked(bool read_end, bool write_end);
+    unsigned readers_locked() const { return m_readers; }
+    unsigned writers_locked() const { return m_writers; }
+    // How many ends of each kind were ever opened: a blocked open(2) waits
+    // for the other kind's count to move (Linux's r_counter/w_counter).
+    uint64_t reader_opens_locked() const { return m_reader_opens; }
+    uint64_t writer_opens_locked() const { return m_writer_opens; }
+    sched::WaitQueue& open_waiters() { return m_open_waiters; }
+    ListNode named_link;              // in the FIFO table
+    const void* named_key { nullptr };  // the FIFO's node
 
     ErrorOr<size_t> read(std::span<uint8_t> out, bool nonblocking);
     // `data` is the whole write.
@@ -138,6 +155,10 @@ private:
     uint8_t* m_spare { nullptr };
     unsigned m_readers { 1 };
     unsigned m_writers { 1 };
+    uint64_t m_reader_opens { 0 };
+    uint64_t m_writer_opens { 0 };
+    void (*m_on_last_close)(Pipe&) { nullptr };
+    sched::WaitQueue m_open_waiters;
     sched::WaitQueue m_read_waiters;
     sched::WaitQueue m_write_waiters;
     PollQueue m_poll_queue;

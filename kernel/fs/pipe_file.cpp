@@ -11,7 +11,13 @@ namespace akuma::fs {
 
 namespace abi = linux_abi;
 
-PipeFile::~PipeFile() { m_pipe.close_end(is_writable()); }
+// A FIFO opened O_RDWR holds both ends; the last close frees the pipe.
+PipeFile::~PipeFile() {
+    if (is_readable())
+        m_pipe.close_end(false);
+    if (is_writable())
+        m_pipe.close_end(true);
+}
 
 ErrorOr<size_t> PipeFile::read_at(std::span<uint8_t> buffer, uint64_t, bool nonblocking) {
     return m_pipe.read(buffer, nonblocking);
@@ -40,13 +46,23 @@ ErrorOr<size_t> PipeFile::write_from(WriteSource& source, uint64_t&) {
     }
 }
 
+ErrorOr<InodeStat> PipeFile::stat() {
+    if (inode())
+        return File::stat();  // a FIFO: its own node
+    return m_pipe.stat();
+}
+
 ErrorOr<FileSystemStats> PipeFile::statfs() {
+    if (inode())
+        return File::statfs();  // a FIFO: the file system it is in
     constexpr uint64_t k_pipefs_magic = 0x50495045;
     return FileSystemStats { .magic = k_pipefs_magic, .block_size = k_block_size, .name_max = k_max_name,
                              .flags = 0x20 /* ST_VALID */ };
 }
 
 ErrorOr<size_t> PipeFile::anonymous_name(std::span<char> buffer) {
+    if (inode())
+        return Error::NotFound;  // a FIFO has a place in the tree
     BufferSink sink(buffer.data(), buffer.size());
     format_to(sink, "pipe:[{}]", m_pipe.stat().ino);
     if (sink.truncated())

@@ -11,6 +11,8 @@ namespace akuma::fs {
 class PipeFile final : public File {
 public:
     PipeFile(Pipe& pipe, uint32_t flags) : File(flags, {}), m_pipe(pipe) {}
+    // A FIFO's open description: `fifo` is its node (fstat, /proc/PID/fd).
+    PipeFile(Pipe& pipe, uint32_t flags, InodeRef fifo) : File(flags, std::move(fifo)), m_pipe(pipe) {}
     ~PipeFile() override;
 
     bool is_seekable() const override { return false; }
@@ -22,7 +24,7 @@ public:
     // the pipe places the bytes as Linux would place the whole write and
     // copies each of its pieces whole (pipe.h).
     ErrorOr<size_t> write_from(WriteSource& source, uint64_t& offset) override;
-    ErrorOr<InodeStat> stat() override { return m_pipe.stat(); }
+    ErrorOr<InodeStat> stat() override;
     // pipefs, as Linux reports it: its magic and nothing else.
     ErrorOr<FileSystemStats> statfs() override;
     uint16_t poll_events() override { return m_pipe.poll_events(is_readable(), is_writable()); }

@@ -286,8 +286,8 @@ ErrorOr<InodeRef> Ramfs::symlink(
 ErrorOr<InodeRef> Ramfs::mknod(const InodeRef& directory, std::string_view name, uint32_t mode,
     DeviceNumber rdev, uint32_t uid, uint32_t gid) {
     uint32_t type = mode & k_mode_type_mask;
-    if (type != k_mode_char_device && type != k_mode_block_device)
-        return Error::NotSupported;
+    if (type != k_mode_char_device && type != k_mode_block_device && type != k_mode_fifo && type != k_mode_socket)
+        return Error::Invalid;
     return create_node(directory, name, type | (mode & k_mode_permission_mask), uid, gid, rdev);
 }
 

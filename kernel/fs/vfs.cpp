@@ -1,5 +1,6 @@
 #include "kernel/fs/vfs.h"
 
+#include "kernel/fs/fifo.h"
 #include "kernel/proc/resource_limits.h"
 
 #include <new>
@@ -589,8 +590,8 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
             return Error::NotADirectory;
         if (inode->is_directory() && (writes || (flags & abi::k_o_creat)))
             return Error::IsADirectory;
-        if (inode->type() == InodeType::Fifo || inode->type() == InodeType::Socket)
-            return Error::NoDeviceOrAddress;  // no named pipes or UNIX sockets yet
+        if (inode->type() == InodeType::Socket)
+            return Error::NoDeviceOrAddress;  // as Linux: a socket's node does not open
         if (inode->type() == InodeType::CharDevice || inode->type() == InodeType::BlockDevice) {
             const Mount* mount = g_mounts->mount_of(*inode);
             if (mount && (mount->flags & k_mount_no_dev))
@@ -616,8 +617,10 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
     // allocate freely, and procfs generates a whole file from process state
     // at open, which need not hold up every path walk meanwhile.
     const InodeRef& inode = target.inode;
+    // (A FIFO's open may wait for the other side: never under the lock.)
     auto file = inode->type() == InodeType::CharDevice    ? open_char_device(inode, flags & kept)
                 : inode->type() == InodeType::BlockDevice ? open_block_device(inode, flags & kept)
+                : inode->type() == InodeType::Fifo        ? open_fifo(inode, flags & kept)
                                                           : open_inode_file(inode, flags & kept, write_access);
     if ((flags & abi::k_o_trunc) && write_access)
         unmap_truncated_pages(inode, 0);
@@ -774,8 +777,9 @@ ErrorOr<void> make_node(const InodeRef& base, std::string_view path, uint32_t mo
         return Error::NotFound;  // as Linux: a trailing slash names a directory that is not there
     FileSystem& fs = fs_of(parent.directory);
     uint32_t type = mode & k_mode_type_mask;
-    auto made = type == k_mode_char_device || type == k_mode_block_device
-                    ? fs.mknod(parent.directory, parent.name, mode, device, 0, 0)
+    bool special = type == k_mode_char_device || type == k_mode_block_device || type == k_mode_fifo ||
+                   type == k_mode_socket;
+    auto made = special ? fs.mknod(parent.directory, parent.name, mode, device, 0, 0)
                     : fs.create_file(parent.directory, parent.name, mode & k_mode_permission_mask, 0, 0);
     name_changed(parent.directory, parent.name);
     TRY(made);

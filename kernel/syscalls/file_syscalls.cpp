@@ -376,8 +376,8 @@ ErrorOr<void> mkdirat(const SyscallArgs& args) {
 }
 
 // mknodat(2): regular files, character and block devices (a device node
-// opens whichever driver registered its number: ENXIO if none). Named
-// pipes and sockets are not supported yet (EOPNOTSUPP).
+// opens whichever driver registered its number: ENXIO if none), FIFOs
+// (fifo.h) and socket nodes (which do not open: ENXIO, as on Linux).
 ErrorOr<void> mknodat(const SyscallArgs& args) {
     auto path = TRY(UserPath::copy(args.ptr<const char>(1)));
     auto base = TRY(directory_for(args.fd(0), path.view()));
@@ -392,8 +392,8 @@ ErrorOr<void> mknodat(const SyscallArgs& args) {
     case abi::k_s_ifchr: return fs::make_node(base, path.view(), abi::k_s_ifchr | permissions, number);
     case abi::k_s_ifdir: return Error::NotPermitted;
     case abi::k_s_ifblk: return fs::make_node(base, path.view(), abi::k_s_ifblk | permissions, number);
-    case abi::k_s_ififo:
-    case abi::k_s_ifsock: return Error::NotSupported;
+    case abi::k_s_ififo: return fs::make_node(base, path.view(), abi::k_s_ififo | permissions, {});
+    case abi::k_s_ifsock: return fs::make_node(base, path.view(), abi::k_s_ifsock | permissions, {});
     default: return Error::Invalid;
     }
 }

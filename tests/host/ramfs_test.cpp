@@ -1059,7 +1059,10 @@ TEST_F(RamfsTest, DevicesAndStat) {
     EXPECT_EQ(disk->type(), InodeType::BlockDevice);
     EXPECT_EQ(fs().stat(disk).mode, 060600u);
     EXPECT_EQ(fs().stat(disk).rdev, 0xfe10u);
-    EXPECT_EQ(error_of(fs().mknod(m_root, "fifo", 010600, {})), Error::NotSupported);
+    InodeRef fifo = fs().mknod(m_root, "fifo", 010600, {}).release_value();
+    EXPECT_EQ(fifo->type(), InodeType::Fifo);
+    EXPECT_EQ(fs().mknod(m_root, "socket", 0140600, {}).release_value()->type(), InodeType::Socket);
+    EXPECT_EQ(error_of(fs().mknod(m_root, "regular", 0100600, {})), Error::Invalid);
     EXPECT_EQ(error_of(fs().read(tty, 0, {})), Error::Invalid);
     EXPECT_EQ(error_of(fs().readlink(tty)), Error::Invalid);
 
