@@ -3,8 +3,17 @@
 #include <new>
 
 #include "kernel/drivers/console_file.h"
+#include "kernel/fs/file_locks.h"
 
 namespace akuma::fs {
+
+// A descriptor of this table let go of `file`: the table's record locks on
+// its file go (POSIX: any close does it), then the reference.
+void FdTable::close_description(OpenFile* file) {
+    if (file->inode())
+        release_owner_locks(this, file->inode().get());
+    release(file);
+}
 
 ErrorOr<FdTable*> FdTable::create_with_console() {
     auto* table = new (std::nothrow) FdTable();
@@ -26,7 +35,7 @@ ErrorOr<FdTable*> FdTable::create_with_console() {
 void FdTable::destroy(FdTable* table) {
     for (auto& slot : table->m_slots) {
         if (slot.file)
-            release(slot.file);
+            table->close_description(slot.file);
     }
     delete table;
 }
@@ -60,7 +69,7 @@ void FdTable::close_on_exec_all() {
     sched::MutexGuard guard(m_lock);
     for (auto& slot : m_slots) {
         if (slot.file && slot.close_on_exec) {
-            release(slot.file);
+            close_description(slot.file);
             slot = {};
         }
     }
@@ -96,7 +105,7 @@ ErrorOr<void> FdTable::close(int fd) {
         file = m_slots[fd].file;
         m_slots[fd] = {};
     }
-    release(file);  // may wake a pipe's other end: outside the table lock
+    close_description(file);  // may wake a pipe's other end: outside the table lock
     return {};
 }
 
@@ -115,7 +124,7 @@ void FdTable::close_range(unsigned first, unsigned last, bool only_mark_close_on
             file = m_slots[fd].file;
             m_slots[fd] = {};
         }
-        release(file);  // outside the table lock, as close()
+        close_description(file);  // outside the table lock, as close()
     }
 }
 
@@ -131,7 +140,7 @@ ErrorOr<int> FdTable::duplicate_to(int old_fd, int new_fd, bool close_on_exec) {
         m_slots[new_fd] = { file, close_on_exec };
     }
     if (previous)
-        release(previous);
+        close_description(previous);
     return new_fd;
 }
 

@@ -63,6 +63,7 @@ private:
         bool close_on_exec;
     };
     bool valid(int fd) const { return fd >= 0 && fd < k_max_fds && m_slots[fd].file; }
+    void close_description(OpenFile* file);
     // Lock order: this lock, then the VFS lock, then the scheduler lock.
     // Descriptions are released outside it (their last release may sleep).
     mutable sched::Mutex m_lock;

@@ -1,5 +1,7 @@
 #include "kernel/fs/file.h"
 
+#include "kernel/fs/file_locks.h"
+
 #include "kernel/fs/bounce.h"
 #include "kernel/fs/file_system.h"
 #include "kernel/fs/vfs.h"
@@ -55,6 +57,23 @@ ErrorOr<uint64_t> File::seek(int64_t offset, int whence) {
         base = static_cast<int64_t>(m_inode->size());
         break;
     }
+    case abi::k_seek_data:
+    case abi::k_seek_hole: {
+        // As Linux for a file system that does not track holes: all of a
+        // regular file is data, with the one hole at its end; ENXIO at or
+        // past the end.
+        if (!m_inode || m_inode->type() != InodeType::Regular)
+            return Error::Invalid;
+        uint64_t size;
+        {
+            VfsLockGuard guard;
+            size = m_inode->size();
+        }
+        if (static_cast<uint64_t>(offset) >= size)
+            return Error::NoDeviceOrAddress;
+        m_position = whence == abi::k_seek_data ? static_cast<uint64_t>(offset) : size;
+        return m_position;
+    }
     default: return Error::Invalid;
     }
     int64_t target;
@@ -107,8 +126,10 @@ ErrorOr<void> File::set_opened_as(InodeRef directory, std::string_view name) {
 void retain(File* file) { __atomic_add_fetch(&file->m_ref_count, 1, __ATOMIC_RELAXED); }
 
 void release(File* file) {
-    if (__atomic_sub_fetch(&file->m_ref_count, 1, __ATOMIC_ACQ_REL) == 0)
+    if (__atomic_sub_fetch(&file->m_ref_count, 1, __ATOMIC_ACQ_REL) == 0) {
+        release_description_locks(*file);  // its OFD and flock locks
         delete file;
+    }
 }
 
 // ---- Transfers ----

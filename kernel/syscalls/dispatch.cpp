@@ -51,7 +51,9 @@ Restart restart_policy(uint64_t number) {
     case abi::k_sys_ioctl:
     case abi::k_sys_wait4:
     case abi::k_sys_waitid:
-    case abi::k_sys_futex: return Restart::UnlessHandlerRefuses;
+    case abi::k_sys_futex:
+    case abi::k_sys_fcntl:  // F_SETLKW
+    case abi::k_sys_flock: return Restart::UnlessHandlerRefuses;
     default: return Restart::Never;
     }
 }

@@ -1,6 +1,7 @@
 // read/write and friends, open/close, descriptors, directories, stat,
 // paths, ioctl.
 #include "kernel/drivers/console_tty.h"
+#include "kernel/fs/file_locks.h"
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/pipe_file.h"
 #include "kernel/mm/kmalloc.h"
@@ -108,23 +109,39 @@ ErrorOr<size_t> pwrite64(const SyscallArgs& args) {
 }
 
 // preadv/pwritev(fd, iov, iovcnt, pos_l, pos_h): on a 64-bit kernel the
-// position is pos_l. preadv2/pwritev2 add flags (only 0 is supported:
-// EOPNOTSUPP for RWF_*, as Linux for flags a file cannot honour) and a
-// position of -1 for "the file's offset".
+// position is pos_l. preadv2/pwritev2 add a position of -1 for "the file's
+// offset" and RWF_* flags: RWF_HIPRI is plain I/O (no polled devices, as
+// Linux for such files), RWF_DSYNC and RWF_SYNC sync the file after a
+// write, RWF_APPEND writes at the end; RWF_NOWAIT and unknown flags are
+// EOPNOTSUPP (Akuma's files cannot promise not to wait).
 ErrorOr<size_t> vectors_at(const SyscallArgs& args, bool write, bool with_flags) {
+    constexpr uint64_t k_rwf_hipri = 0x1, k_rwf_dsync = 0x2, k_rwf_sync = 0x4, k_rwf_append = 0x10;
     auto position = static_cast<int64_t>(args.a[3]);
-    if (with_flags && args.a[5] != 0)
+    uint64_t flags = with_flags ? args.a[5] : 0;
+    if (flags & ~(k_rwf_hipri | k_rwf_dsync | k_rwf_sync | k_rwf_append))
         return Error::NotSupported;
-    if (with_flags && position == -1) {
+    auto vectors = args.ptr<const abi::Iovec>(1);
+    size_t done;
+    if ((with_flags && position == -1) || (write && (flags & k_rwf_append))) {
         auto file = TRY(FileRef::from_fd(args.fd(0)));
-        return write ? write_vectors(*file, args.ptr<const abi::Iovec>(1), args.a[2])
-                     : read_vectors(*file, args.ptr<const abi::Iovec>(1), args.a[2]);
+        if (write && (flags & k_rwf_append) && file->is_seekable()) {
+            auto end = TRY(file->stat()).size;  // at the end, the file's offset untouched
+            done = TRY(write_vectors(*file, vectors, args.a[2], end));
+        } else {
+            done = TRY(write ? write_vectors(*file, vectors, args.a[2]) : read_vectors(*file, vectors, args.a[2]));
+        }
+        if (write && (flags & (k_rwf_dsync | k_rwf_sync)))
+            TRY(file->sync());
+        return done;
     }
     auto file = TRY(seekable_file(args));
     if (write ? !file->is_writable() : !file->is_readable())
         return Error::BadFd;
-    return write ? write_vectors(*file, args.ptr<const abi::Iovec>(1), args.a[2], static_cast<uint64_t>(position))
-                 : read_vectors(*file, args.ptr<const abi::Iovec>(1), args.a[2], static_cast<uint64_t>(position));
+    done = TRY(write ? write_vectors(*file, vectors, args.a[2], static_cast<uint64_t>(position))
+                     : read_vectors(*file, vectors, args.a[2], static_cast<uint64_t>(position)));
+    if (write && (flags & (k_rwf_dsync | k_rwf_sync)))
+        TRY(file->sync());
+    return done;
 }
 
 ErrorOr<int> openat(const SyscallArgs& args) {
@@ -267,6 +284,88 @@ ErrorOr<int> dup3(const SyscallArgs& args) {
     return current().files->duplicate_to(args.fd(0), args.fd(1), flags & abi::k_o_cloexec);
 }
 
+// struct flock (asm-generic, 64-bit): l_type, l_whence, l_start, l_len, l_pid.
+struct LinuxFlock {
+    int16_t type;
+    int16_t whence;
+    int64_t start;
+    int64_t len;
+    int32_t pid;
+    int32_t padding;
+};
+static_assert(sizeof(LinuxFlock) == 32);
+constexpr int16_t k_f_rdlck = 0, k_f_wrlck = 1, k_f_unlck = 2;
+
+// fcntl's record locks (F_GETLK, F_SETLK, F_SETLKW and the F_OFD_ forms):
+// fs/file_locks.h. The range from l_whence, l_start and l_len as Linux
+// reads it (l_len 0: to the end of any file; negative: the bytes before).
+ErrorOr<int64_t> record_lock(fs::FdTable& files, int fd, int command, mm::UserPtr<LinuxFlock> user) {
+    auto file = TRY(FileRef::from_fd(fd));
+    if (file->is_path())
+        return Error::BadFd;
+    LinuxFlock request = TRY(mm::read_user(user));
+    bool ofd = command == abi::k_f_ofd_getlk || command == abi::k_f_ofd_setlk || command == abi::k_f_ofd_setlkw;
+    bool test = command == abi::k_f_getlk || command == abi::k_f_ofd_getlk;
+    if (request.type != k_f_rdlck && request.type != k_f_wrlck && request.type != k_f_unlck)
+        return Error::Invalid;
+    if (ofd && request.pid != 0)
+        return Error::Invalid;
+    if (test && request.type == k_f_unlck)
+        return Error::Invalid;
+    if (!test && ((request.type == k_f_rdlck && !file->is_readable()) ||
+                  (request.type == k_f_wrlck && !file->is_writable())))
+        return Error::BadFd;
+    int64_t base;
+    switch (request.whence) {
+    case abi::k_seek_set: base = 0; break;
+    case abi::k_seek_cur: base = static_cast<int64_t>(file->position()); break;
+    case abi::k_seek_end: base = static_cast<int64_t>(TRY(file->stat()).size); break;
+    default: return Error::Invalid;
+    }
+    int64_t start, end;
+    if (__builtin_add_overflow(base, request.start, &start))
+        return Error::Overflow;
+    if (request.len > 0) {
+        if (__builtin_add_overflow(start, request.len, &end))
+            return Error::Overflow;
+    } else if (request.len < 0) {
+        end = start;
+        start += request.len;
+    } else {
+        end = -1;  // to the end of any file
+    }
+    if (start < 0)
+        return Error::Invalid;
+    fs::LockRequest lock {};
+    lock.node = file->inode() ? static_cast<const void*>(file->inode().get()) : &*file;
+    lock.owner = ofd ? static_cast<const void*>(&*file) : static_cast<const void*>(&files);
+    lock.pid = ofd ? -1 : current().pid;
+    lock.kind = fs::LockKind::Record;
+    lock.type = request.type == k_f_rdlck ? fs::LockType::Read
+                : request.type == k_f_wrlck ? fs::LockType::Write : fs::LockType::Unlock;
+    lock.start = static_cast<uint64_t>(start);
+    lock.end = end < 0 ? ~uint64_t { 0 } : static_cast<uint64_t>(end);
+    lock.wait = command == abi::k_f_setlkw || command == abi::k_f_ofd_setlkw;
+    if (lock.start == lock.end)
+        return int64_t { 0 };  // an empty range (l_len < 0 reaching 0): nothing to do
+    if (!test) {
+        TRY(fs::set_lock(lock));
+        return int64_t { 0 };
+    }
+    fs::LockConflict conflict {};
+    if (TRY(fs::test_lock(lock, conflict))) {
+        request.type = conflict.type == fs::LockType::Write ? k_f_wrlck : k_f_rdlck;
+        request.whence = abi::k_seek_set;
+        request.start = static_cast<int64_t>(conflict.start);
+        request.len = conflict.end == ~uint64_t { 0 } ? 0 : static_cast<int64_t>(conflict.end - conflict.start);
+        request.pid = conflict.pid;
+    } else {
+        request.type = k_f_unlck;
+    }
+    TRY(mm::write_user(user, request));
+    return int64_t { 0 };
+}
+
 ErrorOr<int64_t> fcntl(const SyscallArgs& args) {
     auto& files = *current().files;
     int fd = args.fd(0);
@@ -307,8 +406,38 @@ ErrorOr<int64_t> fcntl(const SyscallArgs& args) {
         // Linux takes the size as an unsigned int.
         return static_cast<int64_t>(TRY(pipe->set_capacity(static_cast<uint32_t>(args.a[2]))));
     }
+    case abi::k_f_getlk:
+    case abi::k_f_setlk:
+    case abi::k_f_setlkw:
+    case abi::k_f_ofd_getlk:
+    case abi::k_f_ofd_setlk:
+    case abi::k_f_ofd_setlkw:
+        return record_lock(files, fd, static_cast<int>(args.a[1]), args.ptr<LinuxFlock>(2));
     default: return Error::Invalid;
     }
+}
+
+// flock(fd, operation): a whole-file lock of the open description
+// (fs/file_locks.h): LOCK_SH, LOCK_EX or LOCK_UN, with LOCK_NB not to wait.
+ErrorOr<void> flock(const SyscallArgs& args) {
+    constexpr uint32_t k_lock_sh = 1, k_lock_ex = 2, k_lock_nb = 4, k_lock_un = 8;
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    if (file->is_path())
+        return Error::BadFd;
+    uint32_t operation = static_cast<uint32_t>(args.a[1]);
+    uint32_t what = operation & ~k_lock_nb;
+    if (what != k_lock_sh && what != k_lock_ex && what != k_lock_un)
+        return Error::Invalid;
+    fs::LockRequest lock {};
+    lock.node = file->inode() ? static_cast<const void*>(file->inode().get()) : &*file;
+    lock.owner = &*file;
+    lock.pid = current().pid;
+    lock.kind = fs::LockKind::Flock;
+    lock.type = what == k_lock_sh ? fs::LockType::Read : what == k_lock_ex ? fs::LockType::Write : fs::LockType::Unlock;
+    lock.start = 0;
+    lock.end = ~uint64_t { 0 };
+    lock.wait = !(operation & k_lock_nb);
+    return fs::set_lock(lock);
 }
 
 // Requests every descriptor takes (Linux handles them before the file's own
@@ -626,6 +755,46 @@ SyscallArgs with_argument(const SyscallArgs& args, unsigned index, uint64_t valu
 // uses it). With an offset pointer the input is read at *offset, which is
 // updated, and the input's own offset stays; without one, the input's
 // offset advances by what was written.
+namespace {
+
+// Moves up to `count` bytes from `in` to `out` through a kernel buffer:
+// reading at `in_at` (else at in's own offset) and writing at `out_at`
+// (else at out's own offset, or to a stream). Stops early at the end of
+// the input or a short write; an error after some bytes is a short count.
+ErrorOr<size_t> copy_between(fs::OpenFile& in, std::optional<uint64_t> in_at, fs::OpenFile& out,
+                             std::optional<uint64_t> out_at, size_t count) {
+    count = count < k_max_transfer ? count : k_max_transfer;
+    Bounce bounce(count);
+    if (!bounce.data())
+        return Error::NoMemory;
+    size_t done = 0;
+    while (done < count) {
+        size_t step = count - done < bounce.size() ? count - done : bounce.size();
+        std::span<uint8_t> chunk { bounce.data(), step };
+        auto read = in_at ? fs::pread(in, chunk, *in_at + done) : fs::read(in, chunk);
+        if (read.is_error()) {
+            if (done)
+                break;
+            return read.error();
+        }
+        if (read.value() == 0)
+            break;
+        auto piece = chunk.first(read.value());
+        auto written = out_at ? fs::pwrite(out, piece, *out_at + done) : fs::write(out, piece);
+        if (written.is_error()) {
+            if (done)
+                break;
+            return written.error();
+        }
+        done += written.value();
+        if (written.value() < read.value() || read.value() < step)
+            break;
+    }
+    return done;
+}
+
+}  // namespace
+
 ErrorOr<size_t> sendfile(const SyscallArgs& args) {
     auto out = TRY(FileRef::from_fd(args.fd(0)));
     auto in = TRY(FileRef::from_fd(args.fd(1)));
@@ -642,38 +811,57 @@ ErrorOr<size_t> sendfile(const SyscallArgs& args) {
     } else if (in->is_seekable()) {
         position = in->position();
     }
-    size_t count = args.a[3] < k_max_transfer ? args.a[3] : k_max_transfer;
-    Bounce bounce(count);
-    if (!bounce.data())
-        return Error::NoMemory;
-    size_t done = 0;
-    while (done < count) {
-        size_t step = count - done < bounce.size() ? count - done : bounce.size();
-        std::span<uint8_t> chunk { bounce.data(), step };
-        auto read = position ? fs::pread(*in, chunk, *position + done) : fs::read(*in, chunk);
-        if (read.is_error()) {
-            if (done)
-                break;
-            return read.error();
-        }
-        if (read.value() == 0)
-            break;
-        auto written = fs::write(*out, chunk.first(read.value()));
-        if (written.is_error()) {
-            if (done)
-                break;
-            return written.error();
-        }
-        done += written.value();
-        if (written.value() < read.value() || read.value() < step)
-            break;
-    }
+    size_t done = TRY(copy_between(*in, position, *out, std::nullopt, args.a[3]));
     if (args.a[2]) {
         if (mm::write_user(args.ptr<int64_t>(2), static_cast<int64_t>(*position + done)).is_error())
             return Error::Fault;
     } else if (position) {
         (void)fs::seek(*in, static_cast<int64_t>(*position + done), 0);  // SEEK_SET
     }
+    return done;
+}
+
+// copy_file_range(fd_in, off_in, fd_out, off_out, len, flags): between
+// regular files, as Linux 6.1 (any two file systems): flags must be 0, the
+// input readable and the output writable without O_APPEND (EBADF),
+// directories EISDIR, other kinds EINVAL, overlapping ranges of one file
+// EINVAL. A null offset pointer means the file's own offset, which moves.
+ErrorOr<size_t> copy_file_range(const SyscallArgs& args) {
+    if (args.a[5] != 0)
+        return Error::Invalid;
+    auto in = TRY(FileRef::from_fd(args.fd(0)));
+    auto out = TRY(FileRef::from_fd(args.fd(2)));
+    if (!in->is_readable() || !out->is_writable() || (out->flags() & abi::k_o_append))
+        return Error::BadFd;
+    auto in_stat = TRY(in->stat());
+    auto out_stat = TRY(out->stat());
+    constexpr uint32_t k_type = 0170000, k_regular = 0100000, k_directory = 0040000;
+    if ((in_stat.mode & k_type) == k_directory || (out_stat.mode & k_type) == k_directory)
+        return Error::IsADirectory;
+    if ((in_stat.mode & k_type) != k_regular || (out_stat.mode & k_type) != k_regular)
+        return Error::Invalid;
+    auto read_offset = [&](unsigned index, fs::OpenFile& file) -> ErrorOr<uint64_t> {
+        if (!args.a[index])
+            return file.position();
+        auto value = TRY(mm::read_user(args.ptr<const int64_t>(index)));
+        if (value < 0)
+            return Error::Invalid;
+        return static_cast<uint64_t>(value);
+    };
+    uint64_t in_at = TRY(read_offset(1, *in));
+    uint64_t out_at = TRY(read_offset(3, *out));
+    size_t count = args.a[4];
+    if (in_stat.ino == out_stat.ino && in_stat.dev == out_stat.dev && in_at < out_at + count && out_at < in_at + count)
+        return Error::Invalid;  // overlapping ranges of one file
+    size_t done = TRY(copy_between(*in, in_at, *out, out_at, count));
+    if (args.a[1])
+        TRY(mm::write_user(args.ptr<int64_t>(1), static_cast<int64_t>(in_at + done)));
+    else
+        (void)fs::seek(*in, static_cast<int64_t>(in_at + done), 0);  // SEEK_SET
+    if (args.a[3])
+        TRY(mm::write_user(args.ptr<int64_t>(3), static_cast<int64_t>(out_at + done)));
+    else
+        (void)fs::seek(*out, static_cast<int64_t>(out_at + done), 0);
     return done;
 }
 
@@ -740,6 +928,8 @@ int64_t sys_fchown(const SyscallArgs& args) { return to_result(fchown(args)); }
 int64_t sys_utimensat(const SyscallArgs& args) { return to_result(utimensat(args)); }
 int64_t sys_fsync(const SyscallArgs& args) { return to_result(fsync(args)); }
 int64_t sys_fadvise64(const SyscallArgs& args) { return to_result(fadvise64(args)); }
+int64_t sys_copy_file_range(const SyscallArgs& args) { return to_result(copy_file_range(args)); }
+int64_t sys_flock(const SyscallArgs& args) { return to_result(flock(args)); }
 int64_t sys_fdatasync(const SyscallArgs& args) { return to_result(fsync(args)); }
 int64_t sys_sync(const SyscallArgs&) {
     fs::sync_all();

@@ -38,6 +38,9 @@ OPEN_CASE = re.compile(r"^(\w+) \(([\w.]+)\).* \.\.\. ?$")
 LONE_RESULT = re.compile(r"^(ok|FAIL|ERROR|skipped.*|expected failure|unexpected success)$")
 SUMMARY = re.compile(r"^(== Tests result: |Total tests: |Ran \d+ tests? in )")
 MEM = re.compile(r"^=== memavailable (before|after) (\d+)$")
+# A kernel log line the console interleaved into a test's line: what came
+# before it is the test's output.
+KERNEL_LINE = re.compile(r"^(.*?)\[(Syscall|Process|Loader|Memory|VFS|Kernel)\] .*$")
 
 
 def empty():
@@ -54,6 +57,9 @@ def parse(path):
     with open(path, errors="replace") as log:
         for raw in log:
             line = raw.rstrip("\r\n")
+            interleaved = KERNEL_LINE.match(line)
+            if interleaved:
+                line = interleaved.group(1)
             m = BEGIN.match(line)
             if m:
                 current = {"counts": empty(), "cases": {}, "seconds": None, "summary": False, "status": None}

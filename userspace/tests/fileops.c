@@ -1,0 +1,185 @@
+/* fileops: file and system calls Debian's programs reach for, as Linux:
+ *   copy      copy_file_range with and without offset pointers, its EINVAL
+ *             (flags, overlap) and EBADF (O_APPEND output) cases
+ *   seekdata  SEEK_DATA/SEEK_HOLE on a file without holes: data from the
+ *             offset, the hole at the end, ENXIO at or past it
+ *   vectors   preadv/pwritev at an offset (the file offset stays), their
+ *             v2 forms with offset -1, RWF_HIPRI, RWF_DSYNC and RWF_APPEND
+ *   closerng  close_range closes a range, CLOSE_RANGE_CLOEXEC only marks
+ *   names     sethostname is what uname and /proc/sys/kernel/hostname say;
+ *             EINVAL past 64 bytes
+ *   misc      getcpu, fadvise64 (EINVAL for bad advice, ESPIPE on a pipe),
+ *             getgroups, sched_getscheduler, lgetxattr/listxattr answers
+ * Usage: fileops [GROUP]. */
+#define _GNU_SOURCE
+#include "check.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <sys/xattr.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC 4
+#endif
+
+static const char *tmp_path(const char *name) {
+    static char path[128];
+    snprintf(path, sizeof path, "/tmp/%s", name);
+    return path;
+}
+
+static int make_file(const char *name, const char *contents) {
+    int fd = open(tmp_path(name), O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (fd >= 0 && contents) (void)!write(fd, contents, strlen(contents));
+    return fd;
+}
+
+static void test_copy(void) {
+    check_begin("copy: copy_file_range with and without offsets; EINVAL, EBADF");
+    int in = make_file("fileops-in", "0123456789abcdef");
+    int out = make_file("fileops-out", NULL);
+    loff_t in_at = 4, out_at = 2;
+    CHECK_EQ(copy_file_range(in, &in_at, out, &out_at, 6, 0), 6);
+    CHECK_EQ((long)in_at, 10L);
+    CHECK_EQ((long)out_at, 8L);
+    CHECK_EQ((long)lseek(in, 0, SEEK_CUR), 16L); /* the offsets in the files stay */
+    char buffer[32] = "";
+    CHECK_EQ(pread(out, buffer, sizeof buffer, 0), 8);
+    CHECK(memcmp(buffer, "\0\0" "456789", 8) == 0);
+    CHECK_EQ(lseek(in, 0, SEEK_SET), 0);
+    CHECK_EQ(lseek(out, 0, SEEK_SET), 0);
+    CHECK_EQ(copy_file_range(in, NULL, out, NULL, 100, 0), 16); /* to the end of the input */
+    CHECK_EQ((long)lseek(in, 0, SEEK_CUR), 16L);
+    CHECK_EQ((long)lseek(out, 0, SEEK_CUR), 16L);
+    CHECK_EQ(copy_file_range(in, NULL, out, NULL, 100, 0), 0); /* at the end */
+    CHECK_ERR(copy_file_range(in, NULL, out, NULL, 1, 1), EINVAL);
+    loff_t a = 0, b = 4;
+    CHECK_ERR(copy_file_range(in, &a, in, &b, 8, 0), EINVAL); /* overlapping */
+    int appending = open(tmp_path("fileops-out"), O_WRONLY | O_APPEND);
+    CHECK_ERR(copy_file_range(in, NULL, appending, NULL, 1, 0), EBADF);
+    close(appending);
+    close(in);
+    close(out);
+    unlink(tmp_path("fileops-in"));
+    unlink(tmp_path("fileops-out"));
+    check_end();
+}
+
+static void test_seekdata(void) {
+    check_begin("seekdata: SEEK_DATA and SEEK_HOLE on a file without holes");
+    int fd = make_file("fileops-seek", "some data here");
+    CHECK_EQ((long)lseek(fd, 3, SEEK_DATA), 3L);
+    CHECK_EQ((long)lseek(fd, 3, SEEK_HOLE), 14L);
+    CHECK_ERR(lseek(fd, 14, SEEK_DATA), ENXIO);
+    CHECK_ERR(lseek(fd, 20, SEEK_HOLE), ENXIO);
+    close(fd);
+    unlink(tmp_path("fileops-seek"));
+    check_end();
+}
+
+static void test_vectors(void) {
+    check_begin("vectors: preadv/pwritev at offsets; v2 with -1, RWF_HIPRI, RWF_DSYNC, RWF_APPEND");
+    int fd = make_file("fileops-vec", "abcdefgh");
+    char one[3] = "", two[3] = "";
+    struct iovec read_vec[2] = { { one, 2 }, { two, 2 } };
+    CHECK_EQ(preadv(fd, read_vec, 2, 2), 4);
+    CHECK(memcmp(one, "cd", 2) == 0 && memcmp(two, "ef", 2) == 0);
+    CHECK_EQ((long)lseek(fd, 0, SEEK_CUR), 8L);
+    struct iovec write_vec[2] = { { "XY", 2 }, { "Z", 1 } };
+    CHECK_EQ(pwritev(fd, write_vec, 2, 1), 3);
+    char all[16] = "";
+    CHECK_EQ(pread(fd, all, sizeof all, 0), 8);
+    CHECK(memcmp(all, "aXYZefgh", 8) == 0);
+    CHECK_EQ(lseek(fd, 6, SEEK_SET), 6);
+    CHECK_EQ(preadv2(fd, read_vec, 1, -1, RWF_HIPRI), 2); /* at the file offset, which moves */
+    CHECK(memcmp(one, "gh", 2) == 0);
+    CHECK_EQ((long)lseek(fd, 0, SEEK_CUR), 8L);
+    CHECK_EQ(pwritev2(fd, write_vec, 1, 0, RWF_DSYNC), 2);
+    CHECK_EQ(pwritev2(fd, write_vec + 1, 1, 0, RWF_APPEND), 1); /* the offset is ignored */
+    CHECK_EQ(pread(fd, all, sizeof all, 0), 9);
+    CHECK(memcmp(all, "XYYZefghZ", 9) == 0);
+    CHECK_ERR(preadv2(fd, read_vec, 1, 0, 0x1000), EOPNOTSUPP);
+    close(fd);
+    unlink(tmp_path("fileops-vec"));
+    check_end();
+}
+
+static void test_closerng(void) {
+    check_begin("closerng: close_range closes, CLOSE_RANGE_CLOEXEC only marks");
+    CHECK_EQ(dup2(1, 30), 30);
+    CHECK_EQ(dup2(1, 31), 31);
+    CHECK_EQ(dup2(1, 33), 33);
+    CHECK_EQ(syscall(SYS_close_range, 30, 31, 0), 0);
+    CHECK_ERR(fcntl(30, F_GETFD), EBADF);
+    CHECK_ERR(fcntl(31, F_GETFD), EBADF);
+    CHECK_EQ(fcntl(33, F_GETFD), 0);
+    CHECK_EQ(syscall(SYS_close_range, 32, ~0U, CLOSE_RANGE_CLOEXEC), 0);
+    CHECK_EQ(fcntl(33, F_GETFD), FD_CLOEXEC);
+    CHECK_EQ(syscall(SYS_close_range, 33, ~0U, 0), 0);
+    CHECK_ERR(fcntl(33, F_GETFD), EBADF);
+    CHECK_ERR(syscall(SYS_close_range, 5, 4, 0), EINVAL);
+    CHECK_ERR(syscall(SYS_close_range, 3, 4, 0x100), EINVAL);
+    check_end();
+}
+
+static void test_names(void) {
+    check_begin("names: sethostname shows in uname and /proc; EINVAL past 64 bytes");
+    struct utsname before;
+    CHECK_EQ(uname(&before), 0);
+    CHECK_EQ(sethostname("fileops-host", 12), 0);
+    struct utsname after;
+    CHECK_EQ(uname(&after), 0);
+    CHECK(strcmp(after.nodename, "fileops-host") == 0);
+    char text[80] = "";
+    int fd = open("/proc/sys/kernel/hostname", O_RDONLY);
+    CHECK(fd >= 0);
+    CHECK(read(fd, text, sizeof text - 1) > 0);
+    close(fd);
+    CHECK(strcmp(text, "fileops-host\n") == 0);
+    char long_name[70];
+    memset(long_name, 'x', sizeof long_name);
+    CHECK_ERR(sethostname(long_name, 65), EINVAL);
+    CHECK_EQ(sethostname(before.nodename, strlen(before.nodename)), 0);
+    check_end();
+}
+
+static void test_misc(void) {
+    check_begin("misc: getcpu, fadvise64, getgroups, sched_getscheduler, xattr answers");
+    unsigned cpu = 99, node = 99;
+    CHECK_EQ(syscall(SYS_getcpu, &cpu, &node, NULL), 0);
+    CHECK(cpu < 64 && node == 0);
+    int fd = make_file("fileops-misc", "x");
+    CHECK_EQ(posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL), 0);
+    CHECK_EQ(posix_fadvise(fd, 0, 0, 42), EINVAL);
+    int pipe_fds[2];
+    CHECK_EQ(pipe(pipe_fds), 0);
+    CHECK_EQ(posix_fadvise(pipe_fds[0], 0, 0, POSIX_FADV_NORMAL), ESPIPE);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    CHECK(getgroups(0, NULL) >= 0);
+    CHECK_EQ(sched_getscheduler(0), SCHED_OTHER);
+    CHECK_ERR(sched_getscheduler(-1), EINVAL);
+    CHECK_EQ(sched_get_priority_max(SCHED_FIFO), 99);
+    CHECK_EQ(sched_get_priority_min(SCHED_OTHER), 0);
+    char value[16];
+    errno = 0;
+    CHECK(lgetxattr(tmp_path("fileops-misc"), "user.none", value, sizeof value) == -1);
+    CHECK(errno == ENODATA || errno == EOPNOTSUPP); /* no such attribute, either way */
+    CHECK_ERR(lgetxattr(tmp_path("fileops-missing"), "user.none", value, sizeof value), ENOENT);
+    close(fd);
+    unlink(tmp_path("fileops-misc"));
+    check_end();
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    static const struct check_test tests[] = {
+        { "copy", test_copy },         { "seekdata", test_seekdata }, { "vectors", test_vectors },
+        { "closerng", test_closerng }, { "names", test_names },       { "misc", test_misc },
+    };
+    return check_run_tests("fileops", argc, argv, tests, sizeof tests / sizeof tests[0]);
+}
