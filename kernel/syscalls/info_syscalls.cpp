@@ -141,6 +141,30 @@ int64_t sys_sched_get_priority_min(const SyscallArgs& args) {
     }
 }
 
+// sched_setaffinity(pid, len, mask): every thread runs on CPU 0, the one
+// online CPU, so a mask that holds it is already obeyed; one without any
+// online CPU is EINVAL, as Linux. (Bits past the mask's length are zero.)
+int64_t sys_sched_setaffinity(const SyscallArgs& args) {
+    if (auto checked = check_thread_id(static_cast<int64_t>(args.a[0])); checked.is_error())
+        return error_result(checked.error());
+    if (args.a[1] == 0)
+        return error_result(Error::Invalid);
+    auto first = mm::read_user(args.ptr<const uint8_t>(2));
+    if (first.is_error())
+        return error_result(first.error());
+    return (first.value() & 1) ? 0 : error_result(Error::Invalid);
+}
+
+// sched_rr_get_interval(pid, interval): the scheduler's time slice.
+int64_t sys_sched_rr_get_interval(const SyscallArgs& args) {
+    if (auto checked = check_thread_id(static_cast<int64_t>(args.a[0])); checked.is_error())
+        return error_result(checked.error());
+    auto stats = sched::scheduler_stats();
+    uint64_t slice_ns = uint64_t { stats.slice_ticks } * 1'000'000'000 / stats.tick_hz;
+    abi::Timespec interval { 0, static_cast<int64_t>(slice_ns) };
+    return to_result(mm::write_user(args.ptr<abi::Timespec>(1), interval));
+}
+
 int64_t sys_sched_getaffinity(const SyscallArgs& args) {
     if (auto checked = check_thread_id(static_cast<int64_t>(args.a[0])); checked.is_error())
         return error_result(checked.error());

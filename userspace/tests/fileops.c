@@ -9,7 +9,8 @@
  *   names     sethostname is what uname and /proc/sys/kernel/hostname say;
  *             EINVAL past 64 bytes
  *   misc      getcpu, fadvise64 (EINVAL for bad advice, ESPIPE on a pipe),
- *             getgroups, sched_getscheduler, lgetxattr/listxattr answers
+ *             getgroups, sched_getscheduler, sched_setaffinity (CPU 0;
+ *             EINVAL for an empty mask), sched_rr_get_interval, lgetxattr
  * Usage: fileops [GROUP]. */
 #define _GNU_SOURCE
 #include "check.h"
@@ -165,6 +166,14 @@ static void test_misc(void) {
     CHECK_ERR(sched_getscheduler(-1), EINVAL);
     CHECK_EQ(sched_get_priority_max(SCHED_FIFO), 99);
     CHECK_EQ(sched_get_priority_min(SCHED_OTHER), 0);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CHECK_ERR(sched_setaffinity(0, sizeof set, &set), EINVAL); /* no CPU at all */
+    CPU_SET(0, &set);
+    CHECK_EQ(sched_setaffinity(0, sizeof set, &set), 0);
+    struct timespec slice = { -1, -1 };
+    CHECK_EQ(sched_rr_get_interval(0, &slice), 0);
+    CHECK(slice.tv_sec == 0 && slice.tv_nsec >= 0 && slice.tv_nsec < 1000000000);
     char value[16];
     errno = 0;
     CHECK(lgetxattr(tmp_path("fileops-misc"), "user.none", value, sizeof value) == -1);
