@@ -298,6 +298,79 @@ disk_rows() {
     done
 }
 
+# ---- the Debian rows (./akuma bench debian)
+# debbench (userspace/bench/debbench.c) from a fresh copy of the Debian root
+# disk: on Akuma as init= (the kernel mounts the disk as its root), on
+# Debian's Linux from an initramfs that loads the disk modules, mounts the
+# disk and chroots into it. Both under -icount with the marks plugin: the
+# first mark is where the boot ends (the first program runs), then two
+# marks per row.
+debian_rows() {
+    local smoke=$1 work mode="" out linux_out module marker plugin
+    [[ $smoke == 1 ]] && mode=quick
+    [[ -f $linux_disk_modules_dir/ext4.ko ]] || die "no Linux disk modules in $linux_disk_modules_dir (run ./akuma setup)"
+    [[ -f $build_dir/debian.ext2 ]] || die "no Debian root disk (run ./akuma build)"
+    plugin="$build_dir/profile/libicount_marks.so"
+    mkdir -p "$(dirname "$plugin")"
+    cc -shared -fPIC -O2 -o "$plugin" "$root/tools/profile/icount_marks.c"
+    marker=0x$(nm "$build_dir/rootfs/bin/debbench" | awk '$3 == "bench_mark" {print $1}')
+    [[ $marker != 0x ]] || die "debbench has no bench_mark symbol"
+    work=$(mktemp -d)
+    cp --sparse=always "$build_dir/debian.ext2" "$work/akuma.img"
+    out=$("$root/akuma" run --no-build --no-initrd --mem "$mem" --disk "$work/akuma.img" --timeout 1800 \
+          --append "root=/dev/vda rw memory_debug=off init=/bin/debbench${mode:+ $mode}" \
+          --qemu "-icount shift=0,sleep=off -plugin $plugin,marker=$marker,out=$work/akuma.marks" 2>&1 | tr -d '\r' || true)
+    grep -q '^\[debbench\] done' <<<"$out" || { echo "$out" >&2; rm -rf "$work"; die "debbench failed on Akuma"; }
+    cp --sparse=always "$build_dir/debian.ext2" "$work/linux.img"
+    {
+        echo 'mkdir -p /newroot'
+        for module in "${linux_disk_modules[@]}"; do echo "insmod /lib/$(basename "$module")"; done
+        echo 'for i in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vda ] && break; sleep 1; done'
+        echo 'mount -t ext2 /dev/vda /newroot'
+        echo 'mount -t proc proc /newroot/proc; mount -t devtmpfs dev /newroot/dev; mount -t tmpfs run /newroot/run'
+        echo "chroot /newroot /bin/debbench $mode"
+        echo 'umount /newroot/run /newroot/dev /newroot/proc /newroot'
+    } | bench_linux_root "$work/root"
+    mkdir -p "$work/root/lib"
+    cp "$linux_disk_modules_dir"/*.ko "$work/root/lib/"
+    bench_pack_initrd "$work/root" "$work/initrd.gz"
+    linux_out=$(timeout 1800 qemu-system-aarch64 -M virt -cpu "$cpu" -m "$mem" -nographic -no-reboot -nic none \
+        -drive "if=none,format=raw,file=$work/linux.img,id=disk0" -device virtio-blk-device,drive=disk0 \
+        -kernel "$linux_kernel" -initrd "$work/initrd.gz" -append "console=ttyAMA0 quiet panic=-1" \
+        -icount shift=0,sleep=off -plugin "$plugin,marker=$marker,out=$work/linux.marks" \
+        </dev/null 2>&1 | tr -d '\r' || true)
+    grep -q '^\[debbench\] done' <<<"$linux_out" || { echo "$linux_out" >&2; rm -rf "$work"; die "debbench failed on Linux"; }
+    rows+=("debian: boot to the first program (instructions)|$(head -1 "$work/akuma.marks")|$(head -1 "$work/linux.marks")")
+    local -a names=() akuma_rows=() linux_rows=()
+    mapfile -t names < <(debbench_rows <<<"$out" | cut -d'|' -f1)
+    mapfile -t akuma_rows < <(debbench_rows <<<"$out" | debbench_instructions "$work/akuma.marks")
+    mapfile -t linux_rows < <(debbench_rows <<<"$linux_out" | debbench_instructions "$work/linux.marks")
+    local akuma_kib linux_kib
+    akuma_kib=$(sed -n 's/^\[debbench\] memory in use: \([0-9]*\) KiB$/\1/p' <<<"$out")
+    linux_kib=$(sed -n 's/^\[debbench\] memory in use: \([0-9]*\) KiB$/\1/p' <<<"$linux_out")
+    rm -rf "$work"
+    local i
+    for (( i = 0; i < ${#names[@]}; i++ )); do
+        [[ ${names[i]} == warm-up* ]] && continue
+        rows+=("debian: ${names[i]}|${akuma_rows[i]}|${linux_rows[i]}")
+    done
+    rows+=("debian: memory in use after boot, KiB (MemTotal - MemAvailable)|$akuma_kib|$linux_kib")
+}
+
+# "[debbench] NAME: N ns, C times" lines as NAME|C.
+debbench_rows() {
+    grep -a '^\[debbench\] .*: [0-9]* ns, [0-9]* times$' | sed -E 's/^\[debbench\] (.*): [0-9]+ ns, ([0-9]+) times$/\1|\2/'
+}
+
+# Instructions per operation of each NAME|C row on stdin, from the marks
+# file $1 whose first mark is debbench's boot mark (then two a row).
+debbench_instructions() {
+    awk -F'|' -v marks="$1" 'BEGIN { while ((getline line < marks) > 0) mark[n++] = line }
+        { start = mark[2 * NR - 1]; end = mark[2 * NR]
+          if (end == "" || $2 == 0) exit 1
+          printf "%d\n", (end - start) / $2 }'
+}
+
 # "[diskbench] NAME: N ns, C times" lines as NAME|C.
 diskbench_rows() {
     grep -a '^\[diskbench\] .*: [0-9]* ns, [0-9]* times$' | sed -E 's/^\[diskbench\] (.*): [0-9]+ ns, ([0-9]+) times$/\1|\2/'
@@ -320,6 +393,7 @@ cmd_bench() {
         case $1 in
             fs) selection=fs; shift ;;  # only fsbench's rows (program loading, file layer)
             disk) selection=disk; shift ;;  # only diskbench's rows (ext2 on a virtio disk)
+            debian) selection=debian; shift ;;  # only debbench's rows (the Debian root disk)
             --smoke) smoke=1; shift ;;
             --json) json=${2:?--json needs a file}; shift 2 ;;
             --wall-runs) wall_runs=${2:?--wall-runs needs a count}; shift 2 ;;
@@ -338,6 +412,12 @@ cmd_bench() {
     local -a rows=()  # metric|akuma|linux|akuma wall|linux wall
     if [[ $selection == disk ]]; then
         disk_rows "$smoke"
+        print_bench_table "$smoke" "$json"
+        return
+    fi
+    if [[ $selection == debian ]]; then
+        mem=1G  # the Debian userland's RAM, on both kernels
+        debian_rows "$smoke"
         print_bench_table "$smoke" "$json"
         return
     fi
