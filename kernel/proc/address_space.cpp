@@ -199,7 +199,8 @@ ErrorOr<void> AddressSpace::set_executable(const void* file) {
         g_file_ops.unpin(pin);
         return Error::TextBusy;
     }
-    m_executable = { file, pin };
+    m_executable.file = file;
+    m_executable.pin = pin;
     return {};
 }
 
@@ -215,16 +216,29 @@ void AddressSpace::release_pages(VirtAddr start, VirtAddr end) {
     (void)result;
 }
 
-ErrorOr<void> AddressSpace::pin_file(const void* file) {
+ErrorOr<void> AddressSpace::pin_file(const void* file, std::string_view name) {
     for (auto& pinned : m_pinned_files) {
-        if (pinned.file == file)
-            return {};
+        if (pinned.file != file)
+            continue;
+        if (pinned.name.view().empty() && !name.empty())
+            (void)pinned.name.try_append(name);  // only a name for /proc: no failure
+        return {};
     }
     TRY(m_pinned_files.try_reserve(m_pinned_files.size() + 1));
+    BasicString<mm::HeapAllocator> kept;
+    (void)kept.try_append(name);
     void* pin = g_file_ops.pin(file);
     if (!pin)
         return Error::NoMemory;
-    TRY(m_pinned_files.try_append(PinnedFile { file, pin }));
+    TRY(m_pinned_files.try_append(PinnedFile { file, pin, std::move(kept) }));
+    return {};
+}
+
+std::string_view AddressSpace::mapped_file_name_locked(const void* file) const {
+    for (auto& pinned : m_pinned_files) {
+        if (pinned.file == file)
+            return pinned.name.view();
+    }
     return {};
 }
 
@@ -287,7 +301,7 @@ ErrorOr<VirtAddr> AddressSpace::map_locked(const MapRequest& request) {
     }
     VirtAddr end = start + length;
     if (request.file)
-        TRY(pin_file(request.file));
+        TRY(pin_file(request.file, request.file_name));
     if (request.placement == MapPlacement::Fixed)
         TRY(unmap_locked(start, end));
     uint64_t file_bytes = request.file ? (request.file_bytes < length ? request.file_bytes : length) : 0;
@@ -836,7 +850,7 @@ ErrorOr<AddressSpace*> AddressSpace::clone_for_fork() {
     auto copy_state = [&]() -> ErrorOr<void> {
         child->m_vmas = TRY(m_vmas.clone());
         for (auto& pinned : m_pinned_files)
-            TRY(child->pin_file(pinned.file));
+            TRY(child->pin_file(pinned.file, pinned.name.view()));
         // Cannot be TextBusy: this space holds the file's writers off.
         if (m_executable.file)
             TRY(child->set_executable(m_executable.file));

@@ -20,8 +20,10 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "kernel/lib/error_or.h"
+#include "kernel/lib/string.h"
 #include "kernel/lib/vector.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/page_table.h"
@@ -88,6 +90,9 @@ struct MapRequest {
     bool shared = false;
     // What mprotect may grant later (Vma::max_prot).
     uint32_t max_prot = mm::k_prot_read | mm::k_prot_write | mm::k_prot_exec;
+    // The mapped file's path, for /proc/PID/maps (kept with the first
+    // mapping of the file in this space).
+    std::string_view file_name {};
 };
 
 class AddressSpace {
@@ -200,6 +205,13 @@ public:
         for (const mm::Vma& vma : m_vmas)
             visit(vma);
     }
+    // The same with each file mapping's path ("" if unknown).
+    template <typename Visit>
+    void for_each_vma_named(Visit&& visit) const {
+        sched::MutexGuard guard(m_lock);
+        for (const mm::Vma& vma : m_vmas)
+            visit(vma, vma.file ? mapped_file_name_locked(vma.file) : std::string_view {});
+    }
     // Copies the bytes at `address` as this space's process reads them,
     // through this space's page tables (not the current TTBR0), from the
     // linear map. Stops at the first byte whose page is not present or
@@ -220,7 +232,8 @@ private:
     ErrorOr<void> unmap_locked(mm::VirtAddr start, mm::VirtAddr end);
     uint64_t accessible_prefix_locked(mm::VirtAddr address, uint64_t size, bool write) const;
     void release_pages(mm::VirtAddr start, mm::VirtAddr end);
-    ErrorOr<void> pin_file(const void* file);
+    ErrorOr<void> pin_file(const void* file, std::string_view name = {});
+    std::string_view mapped_file_name_locked(const void* file) const;
     ErrorOr<void> populate_page(const mm::Vma& vma, mm::VirtAddr page);
     ErrorOr<void> map_shared_page(const mm::Vma& vma, mm::VirtAddr page);
     ErrorOr<mm::VirtAddr> move_mapping_locked(const mm::Vma& source, mm::VirtAddr old_start, uint64_t size,
@@ -253,6 +266,7 @@ private:
     struct PinnedFile {
         const void* file;
         void* pin;
+        BasicString<mm::HeapAllocator> name;  // its path, if known
     };
     Vector<PinnedFile, mm::HeapAllocator> m_pinned_files;
     // set_executable: the program file, pinned and denied writes.

@@ -1,6 +1,8 @@
 // brk, mmap, munmap, mprotect, madvise: argument checking as Linux does it,
 // then the address space (kernel/proc/address_space.h).
 #include "kernel/fs/mount_table.h"
+#include "kernel/fs/vfs_lock.h"
+#include "kernel/mm/kmalloc.h"
 #include "kernel/proc/user_layout.h"
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/linux_abi.h"
@@ -75,6 +77,17 @@ int64_t sys_mmap(const SyscallArgs& args) {
                 return error_result(Error::NotPermitted);
             request.max_prot &= ~uint32_t { abi::k_prot_exec };
         }
+        // Its path, for /proc/PID/maps (as /proc/PID/fd names it).
+        char* name = static_cast<char*>(mm::kmalloc(fs::k_max_path));
+        if (name) {
+            fs::VfsLockGuard guard;
+            auto length = fs::describe_file_locked(open, { name, fs::k_max_path });
+            request.file_name = length.is_error() ? std::string_view {} : std::string_view(name, length.value());
+        }
+        struct FreeName {
+            char* name;
+            ~FreeName() { mm::kfree(name); }
+        } free_name { name };
         uint64_t size = fs::stat(inode).size;
         request.kind = mm::VmaKind::File;
         request.file = inode.get();

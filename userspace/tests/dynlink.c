@@ -5,6 +5,7 @@
  *             entry, AT_PHDR its program headers, AT_EXECFN the path it was
  *             run by, AT_HWCAP has FP and ASIMD, AT_MINSIGSTKSZ is a frame
  *   relro     the program's RELRO pages are read-only once main runs
+ *   maps      /proc/self/maps names libc's code and the interpreter
  *   dlopen    libm by soname (through /etc/ld.so.cache or the default
  *             paths), a library's thread-local storage per thread, and a
  *             malformed file refused with the process alive
@@ -120,6 +121,25 @@ static void test_relro(void) {
         uintptr_t start = (bias + relro->p_vaddr) & ~(uintptr_t)4095;
         CHECK_EQ(writable(start), 0);
     }
+    check_end();
+}
+
+static void test_maps(void) {
+    check_begin("maps: /proc/self/maps names libc and the interpreter (at AT_BASE)");
+    FILE *maps = fopen("/proc/self/maps", "r");
+    CHECK(maps != NULL);
+    int libc_code = 0, interpreter_at_base = 0;
+    char line[512];
+    while (maps && fgets(line, sizeof line, maps)) {
+        unsigned long start;
+        char perms[5];
+        if (sscanf(line, "%lx-%*x %4s", &start, perms) != 2) continue;
+        if (strstr(line, "/libc.so.6") && strcmp(perms, "r-xp") == 0) libc_code = 1;
+        if (strstr(line, "ld-linux-aarch64.so.1") && start == getauxval(AT_BASE)) interpreter_at_base = 1;
+    }
+    if (maps) fclose(maps);
+    CHECK(libc_code);
+    CHECK(interpreter_at_base);
     check_end();
 }
 
@@ -275,7 +295,7 @@ int main(int argc, char **argv) {
     g_program = argv[0];
     static const struct check_test tests[] = {
         { "auxv", test_auxv }, { "relro", test_relro }, { "dlopen", test_dlopen },
-        { "nss", test_nss },   { "interp", test_interp },
+        { "nss", test_nss },   { "interp", test_interp }, { "maps", test_maps },
     };
     return check_run_tests("dynlink", argc, argv, tests, sizeof tests / sizeof tests[0]);
 }

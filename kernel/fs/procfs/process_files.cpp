@@ -127,7 +127,7 @@ void add_memory_figures(Snapshot& snap) {
     f.peak_rss_pages = snap.space->peak_resident_pages();
     f.start_brk = snap.space->break_start();
     uint64_t data = 0, stack = 0, exe = 0;
-    snap.space->for_each_vma([&](const mm::Vma& vma) {
+    snap.space->for_each_vma_named([&](const mm::Vma& vma, std::string_view file_name) {
         f.vsize += vma.size();
         bool writable = vma.prot & mm::k_prot_write;
         if (vma.kind == mm::VmaKind::Stack) {
@@ -236,7 +236,7 @@ ErrorOr<void> write_process_maps(TextBuffer& out, int pid) {
     std::string_view interpreter = snap.process->program.interpreter_path.view();
     const void* interpreter_file = snap.process->program.interpreter_file;
     uint64_t trampoline_page = snap.process->sigreturn_trampoline & ~(k_page - 1);
-    snap.space->for_each_vma([&](const mm::Vma& vma) {
+    snap.space->for_each_vma_named([&](const mm::Vma& vma, std::string_view file_name) {
         MapsLine line {};
         line.start = vma.start;
         line.end = vma.end;
@@ -256,8 +256,8 @@ ErrorOr<void> write_process_maps(TextBuffer& out, int pid) {
             line.name = "[stack]";
         else if (trampoline_page && vma.start == trampoline_page && vma.size() == k_page)
             line.name = "[sigpage]";  // the sigreturn trampoline: Linux's name on 32-bit ARM
-        // Other file mappings stay unnamed: the ramfs keeps no path per
-        // inode (dev and inode still identify the file).
+        else if (file_backed)
+            line.name = file_name;  // the path it was mapped by (as /proc/PID/fd names it)
         format_maps_line(out, line);
     });
     return out.status();
