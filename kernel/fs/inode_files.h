@@ -7,7 +7,7 @@
 
 namespace akuma::fs {
 
-class RegularFile final : public File {
+class RegularFile : public File {
 public:
     // `holds_write_access`: opened for writing, it holds the inode's write
     // access (FileSystem::get_write_access) until it goes away.

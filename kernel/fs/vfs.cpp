@@ -1,6 +1,7 @@
 #include "kernel/fs/vfs.h"
 
 #include "kernel/fs/fifo.h"
+#include "kernel/fs/memfd.h"
 #include "kernel/proc/resource_limits.h"
 
 #include <new>
@@ -332,6 +333,7 @@ ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initram
     if (!g_mounts || !g_lookups)
         return Error::NoMemory;
     g_mounts->set_lookup_cache(g_lookups);
+    TRY(memfd_init());
     TRY(register_disk_file_system("ext2", make_ext2));
     proc::set_mapped_file_ops({ read_mapped_file, pin_mapped_file, unpin_mapped_file, deny_write_to_mapped_file,
                                 allow_write_to_mapped_file, with_mapped_page,

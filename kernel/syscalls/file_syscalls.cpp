@@ -2,6 +2,7 @@
 // paths, ioctl.
 #include "kernel/drivers/console_tty.h"
 #include "kernel/fs/file_locks.h"
+#include "kernel/fs/memfd.h"
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/pipe_file.h"
 #include "kernel/mm/kmalloc.h"
@@ -930,6 +931,27 @@ int64_t sys_fsync(const SyscallArgs& args) { return to_result(fsync(args)); }
 int64_t sys_fadvise64(const SyscallArgs& args) { return to_result(fadvise64(args)); }
 int64_t sys_copy_file_range(const SyscallArgs& args) { return to_result(copy_file_range(args)); }
 int64_t sys_flock(const SyscallArgs& args) { return to_result(flock(args)); }
+
+// memfd_create(name, flags): fs/memfd.h. MFD_CLOEXEC; MFD_ALLOW_SEALING is
+// refused (EINVAL) until seals exist, as are MFD_HUGETLB (no hugetlbfs, as
+// a Linux built without it) and unknown flags.
+int64_t sys_memfd_create(const SyscallArgs& args) {
+    constexpr uint32_t k_mfd_cloexec = 1;
+    auto flags = static_cast<uint32_t>(args.a[1]);
+    if (flags & ~k_mfd_cloexec)
+        return error_result(Error::Invalid);
+    char name[fs::k_memfd_name_max + 1];
+    auto length = mm::copy_string_from_user(name, sizeof(name), args.ptr<const char>(0));
+    if (length.is_error())
+        return error_result(length.error() == Error::NameTooLong ? Error::Invalid : length.error());
+    auto file = fs::create_memfd({ name, length.value() }, abi::k_o_rdwr | abi::k_o_largefile);
+    if (file.is_error())
+        return error_result(file.error());
+    auto fd = current().files->install(file.value(), flags & k_mfd_cloexec);
+    if (fd.is_error())
+        fs::release(file.value());
+    return to_result(std::move(fd));
+}
 int64_t sys_fdatasync(const SyscallArgs& args) { return to_result(fsync(args)); }
 int64_t sys_sync(const SyscallArgs&) {
     fs::sync_all();

@@ -8,6 +8,8 @@
  *   closerng  close_range closes a range, CLOSE_RANGE_CLOEXEC only marks
  *   names     sethostname is what uname and /proc/sys/kernel/hostname say;
  *             EINVAL past 64 bytes
+ *   memfd     memfd_create: a nameless file to read, write, truncate and
+ *             map shared; /proc/self/fd says "/memfd:NAME (deleted)"
  *   misc      getcpu, fadvise64 (EINVAL for bad advice, ESPIPE on a pipe),
  *             getgroups, sched_getscheduler, sched_setaffinity (CPU 0;
  *             EINVAL for an empty mask), sched_rr_get_interval, lgetxattr
@@ -17,6 +19,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -184,11 +187,54 @@ static void test_misc(void) {
     check_end();
 }
 
+static void test_memfd(void) {
+    check_begin("memfd: memfd_create files: read, write, truncate, shared mapping, /proc name");
+    int fd = memfd_create("fileops", MFD_CLOEXEC);
+    CHECK(fd >= 0);
+    CHECK_EQ(fcntl(fd, F_GETFD), FD_CLOEXEC);
+    struct stat info;
+    CHECK_EQ(fstat(fd, &info), 0);
+    CHECK(S_ISREG(info.st_mode));
+    CHECK_EQ(info.st_mode & 0777, 0777u);
+    CHECK_EQ(write(fd, "memfd data", 10), 10);
+    CHECK_EQ(ftruncate(fd, 8192), 0);
+    char *map = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(map != MAP_FAILED);
+    if (map != MAP_FAILED) {
+        CHECK(memcmp(map, "memfd data", 10) == 0);
+        memcpy(map + 4096, "through the map", 15);
+        munmap(map, 8192);
+    }
+    char buffer[16] = "";
+    CHECK_EQ(pread(fd, buffer, 15, 4096), 15);
+    CHECK(memcmp(buffer, "through the map", 15) == 0);
+    char link[64], target[128];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t length = readlink(link, target, sizeof target - 1);
+    CHECK(length > 0);
+    if (length > 0) {
+        target[length] = 0;
+        CHECK(strcmp(target, "/memfd:fileops (deleted)") == 0);
+    }
+    close(fd);
+    int plain = memfd_create("second", 0);
+    CHECK(plain >= 0);
+    CHECK_EQ(fcntl(plain, F_GETFD), 0);
+    close(plain);
+    char long_name[300];
+    memset(long_name, 'n', sizeof long_name);
+    long_name[250] = 0;
+    CHECK_ERR(memfd_create(long_name, 0), EINVAL);
+    CHECK_ERR(memfd_create("bad", 0x100), EINVAL);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     static const struct check_test tests[] = {
         { "copy", test_copy },         { "seekdata", test_seekdata }, { "vectors", test_vectors },
         { "closerng", test_closerng }, { "names", test_names },       { "misc", test_misc },
+        { "memfd", test_memfd },
     };
     return check_run_tests("fileops", argc, argv, tests, sizeof tests / sizeof tests[0]);
 }

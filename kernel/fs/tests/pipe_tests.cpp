@@ -67,8 +67,10 @@ bool wait_until_blocked(sched::Thread* thread) {
     return false;
 }
 
-// Scratch space for bulk data, off the kernel stack.
-constinit uint8_t g_buffer[Pipe::k_capacity];
+// Scratch space for bulk data, off the kernel stack and off .bss: each test
+// that uses it holds a BulkBuffer (a Scratch, below, from the heap).
+constexpr size_t k_buffer_size = Pipe::k_capacity;
+uint8_t* g_buffer = nullptr;
 
 // One blocking read or write by a helper thread, and how it ended.
 struct Transfer {
@@ -131,6 +133,12 @@ struct Scratch {
     ~Scratch() { mm::kfree(data); }
 };
 
+// Lends g_buffer for one test.
+struct BulkBuffer : Scratch<uint8_t> {
+    BulkBuffer() : Scratch<uint8_t>(k_buffer_size) { g_buffer = data; }
+    ~BulkBuffer() { g_buffer = nullptr; }
+};
+
 }  // namespace
 
 KTEST(pipe_data_in_order, "Pipe: bytes come out in order, partial reads, TryAgain when empty") {
@@ -149,10 +157,12 @@ KTEST(pipe_data_in_order, "Pipe: bytes come out in order, partial reads, TryAgai
 }
 
 KTEST(pipe_capacity, "Pipe: 16 page slots; small writes share a page; PIPE_BUF writes are all or nothing") {
+    BulkBuffer bulk;
+    KEXPECT(g_buffer != nullptr);
     TestPipe p;
     KEXPECT(p.pipe != nullptr);
     KEXPECT_EQ(p.pipe->capacity(), Pipe::k_capacity);
-    for (size_t i = 0; i < sizeof(g_buffer); ++i)
+    for (size_t i = 0; i < k_buffer_size; ++i)
         g_buffer[i] = static_cast<uint8_t>(i * 7 + 1);
     size_t total = 0;
     for (;;) {
@@ -263,9 +273,11 @@ KTEST(pipe_reader_woken_by_close, "Pipe: closing the write end wakes a blocked r
 }
 
 KTEST(pipe_writer_woken_by_reader, "Pipe: a writer blocked on a full pipe finishes as a reader drains it") {
+    BulkBuffer bulk;
+    KEXPECT(g_buffer != nullptr);
     TestPipe p;
     KEXPECT(p.pipe != nullptr);
-    KEXPECT_EQ(p.pipe->write({ g_buffer, sizeof(g_buffer) }, true).value(), Pipe::k_capacity);
+    KEXPECT_EQ(p.pipe->write({ g_buffer, k_buffer_size }, true).value(), Pipe::k_capacity);
     Transfer& transfer = g_transfer;
     transfer.reset(p.pipe, sizeof(transfer.data));
     for (size_t i = 0; i < transfer.size; ++i)
@@ -273,16 +285,18 @@ KTEST(pipe_writer_woken_by_reader, "Pipe: a writer blocked on a full pipe finish
     auto thread = sched::spawn("pipe-writer", blocking_writer, &transfer);
     KEXPECT(!thread.is_error());
     KEXPECT(wait_until_blocked(thread.value()));
-    KEXPECT_EQ(p.pipe->read({ g_buffer, sizeof(g_buffer) }, false).value(), Pipe::k_capacity);
+    KEXPECT_EQ(p.pipe->read({ g_buffer, k_buffer_size }, false).value(), Pipe::k_capacity);
     KEXPECT(!sched::join(thread.value()).is_error());
     KEXPECT(!transfer.failed);
     KEXPECT_EQ(transfer.count, transfer.size);
-    KEXPECT_EQ(p.pipe->read({ g_buffer, sizeof(g_buffer) }, true).value(), transfer.size);
+    KEXPECT_EQ(p.pipe->read({ g_buffer, k_buffer_size }, true).value(), transfer.size);
     for (size_t i = 0; i < transfer.size; ++i)
         KEXPECT_EQ(g_buffer[i], static_cast<uint8_t>(i));
 }
 
 KTEST(pipe_waits_interrupted, "Pipe: a signal ends a blocked read (Interrupted) and a blocked write (partial count)") {
+    BulkBuffer bulk;
+    KEXPECT(g_buffer != nullptr);
     TestPipe p;
     KEXPECT(p.pipe != nullptr);
     Transfer& transfer = g_transfer;
@@ -467,15 +481,17 @@ KTEST(pipe_empty_costs_no_pages, "Pipe: an empty pipe holds no buffer: 400 pipes
 }
 
 KTEST(pipe_pages_follow_data, "Pipe: pages are taken as data arrives and given back as it is read") {
+    BulkBuffer bulk;
+    KEXPECT(g_buffer != nullptr);
     TestPipe p;
     KEXPECT(p.pipe != nullptr);
     uint64_t before = mm::pmm_stats().free_pages;
     KEXPECT_EQ(write_text(*p.pipe, "x").value(), 1u);
     KEXPECT_EQ(pages_taken_since(before), 1);
-    KEXPECT_EQ(p.pipe->write({ g_buffer, sizeof(g_buffer) }, true).value(), Pipe::k_capacity - Pipe::k_page_size);
+    KEXPECT_EQ(p.pipe->write({ g_buffer, k_buffer_size }, true).value(), Pipe::k_capacity - Pipe::k_page_size);
     KEXPECT_EQ(pages_taken_since(before), 16);
     // Reading returns every drained page but one, kept for the next write.
-    KEXPECT_EQ(p.pipe->read({ g_buffer, sizeof(g_buffer) }, true).value(), Pipe::k_capacity - Pipe::k_page_size + 1);
+    KEXPECT_EQ(p.pipe->read({ g_buffer, k_buffer_size }, true).value(), Pipe::k_capacity - Pipe::k_page_size + 1);
     KEXPECT_EQ(pages_taken_since(before), 1);
     KEXPECT_EQ(write_text(*p.pipe, "again").value(), 5u);
     KEXPECT_EQ(pages_taken_since(before), 1);
@@ -485,6 +501,8 @@ KTEST(pipe_pages_follow_data, "Pipe: pages are taken as data arrives and given b
 }
 
 KTEST(pipe_write_pieces_whole, "Pipe: a write's pieces (top-up, then pages) go in whole or not at all") {
+    BulkBuffer bulk;
+    KEXPECT(g_buffer != nullptr);
     // 9000 bytes of which 5000 can be read: the first page goes in, the
     // second would reach past the readable bytes.
     {
@@ -522,10 +540,12 @@ KTEST(pipe_write_pieces_whole, "Pipe: a write's pieces (top-up, then pages) go i
 }
 
 KTEST(pipe_write_chunks_keep_layout, "Pipe: a write handed over in chunks is laid out as one write") {
+    BulkBuffer bulk;
+    KEXPECT(g_buffer != nullptr);
     TestPipe p;
     KEXPECT(p.pipe != nullptr);
     KEXPECT_EQ(write_text(*p.pipe, "x").value(), 1u);
-    for (size_t i = 0; i < sizeof(g_buffer); ++i)
+    for (size_t i = 0; i < k_buffer_size; ++i)
         g_buffer[i] = static_cast<uint8_t>(i * 11 + 5);
     // 70000 % 4096 = 368 bytes top up the first page; the chunks' pages
     // then continue each other: 15 whole pages, though 16384-byte chunks
@@ -553,6 +573,8 @@ KTEST(pipe_write_chunks_keep_layout, "Pipe: a write handed over in chunks is lai
 }
 
 KTEST(pipe_set_capacity, "Pipe: F_SETPIPE_SZ rounds to pages, keeps data across the ring change, EBUSY") {
+    BulkBuffer bulk;
+    KEXPECT(g_buffer != nullptr);
     TestPipe p;
     KEXPECT(p.pipe != nullptr);
     KEXPECT_EQ(p.pipe->set_capacity(0).value(), Pipe::k_page_size);
@@ -562,7 +584,7 @@ KTEST(pipe_set_capacity, "Pipe: F_SETPIPE_SZ rounds to pages, keeps data across 
     KEXPECT(p.pipe->set_capacity((uint64_t { 1 } << 31) + 1).error() == Error::Invalid);
     KEXPECT(p.pipe->set_capacity(2 * Pipe::k_max_size).error() == Error::NotPermitted);
     // Slots in use wrap around the 4-slot ring: 3 pages, then 2 read, 2 more.
-    for (size_t i = 0; i < sizeof(g_buffer); ++i)
+    for (size_t i = 0; i < k_buffer_size; ++i)
         g_buffer[i] = static_cast<uint8_t>(i * 3 + 7);
     KEXPECT_EQ(p.pipe->write({ g_buffer, 3 * Pipe::k_page_size }, true).value(), 3 * Pipe::k_page_size);
     Scratch<uint8_t> scratch(4 * Pipe::k_page_size);
