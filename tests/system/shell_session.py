@@ -29,6 +29,9 @@ Steps for the Debian root disk (only when named in --steps):
               writable and executable memory) returns 42
   gcc         Debian's gcc compiles a C program on Akuma, which runs
   git         a git repository with three commits; `git log` lists them
+  readline    Tab completes a path (`echo /usr/li<Tab>` runs `echo /usr/lib`)
+  editor      vi writes a file (insert, Esc, :wq) that cat then shows, and
+              less shows a pipe's lines until q
 
 Each step prints PASS or FAIL; the exit status is 1 if any failed, and the
 session's transcript is printed then. A step that leaves no prompt behind
@@ -74,7 +77,7 @@ import tempfile
 import time
 
 STEP_NAMES = ["boot", "ls-wc", "redirect", "subst", "background", "ctrl-c", "ctrl-z", "forkbomb", "exit"]
-DEBIAN_STEPS = ["tools", "python", "gcc", "git"]
+DEBIAN_STEPS = ["tools", "python", "gcc", "git", "readline", "editor"]
 DEFAULT_PROMPT = r"akuma:[^\n]*[#$] "
 DEFAULT_POWEROFF = r"\[init\] shell exited with status 0; powering off"
 WELCOME = r"Welcome to Akuma"
@@ -340,6 +343,32 @@ class Session:
         out = self.run("git --no-pager log --format=%s; cd", timeout=120)
         if out != ["commit 3", "commit 2", "commit 1"]:
             raise StepFailed(f"`git log` printed {out!r}")
+
+    def step_readline(self):
+        self.con.type("echo /usr/li\t\n")
+        match = self.con.expect(self.prompt, 30 * self.scale)
+        if not match:
+            raise StepFailed("no prompt after the completed command")
+        if not re.search(r"^/usr/lib$", self.con.text[:match.start()], re.M):
+            raise StepFailed("Tab did not complete /usr/li to /usr/lib")
+
+    def step_editor(self):
+        self.con.type("vi /tmp/edited.txt\n")
+        if not self.con.expect(r"/tmp/edited.txt", 30 * self.scale):
+            raise StepFailed("vi did not show the file's name")
+        self.con.type("ihello from vi\x1b")
+        self.con.type(":wq\n")
+        if not self.con.expect(r"written", 30 * self.scale) or not self.con.expect(self.prompt, 30 * self.scale):
+            raise StepFailed("vi did not write the file and end")
+        out = self.run("cat /tmp/edited.txt")
+        if out[-1:] != ["hello from vi"]:
+            raise StepFailed(f"the edited file holds {out!r}")
+        self.con.type("printf 'first\\nsecond\\n' | less\n")
+        if not self.con.expect(r"\(END\)", 30 * self.scale):
+            raise StepFailed("less did not show the end of its input")
+        self.con.type("q")
+        if not self.con.expect(self.prompt, 30 * self.scale):
+            raise StepFailed("no prompt after q in less")
 
     def step_exit(self):
         self.con.type("exit\n")
