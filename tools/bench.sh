@@ -248,8 +248,16 @@ PY
     rm -rf "$stage"
 }
 
+# Shell lines for a Linux initramfs's /init: load the disk modules (copied
+# to /lib) in dependency order and wait for /dev/vda.
+linux_disk_module_lines() {
+    local module
+    for module in "${linux_disk_modules[@]}"; do echo "insmod /lib/$(basename "$module")"; done
+    echo 'for i in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vda ] && break; sleep 1; done'
+}
+
 disk_rows() {
-    local smoke=$1 work mode="" out linux_out module marker plugin
+    local smoke=$1 work mode="" out linux_out marker plugin
     [[ $smoke == 1 ]] && mode=quick
     [[ $no_build == 1 ]] || fetch_linux_disk_modules
     [[ -f $linux_disk_modules_dir/ext4.ko ]] || die "no Linux disk modules in $linux_disk_modules_dir (run ./akuma bench disk without --no-build)"
@@ -269,8 +277,7 @@ disk_rows() {
     cp --sparse=always "$work/pristine.img" "$work/linux.img"
     {
         echo 'mkdir -p /mnt'
-        for module in "${linux_disk_modules[@]}"; do echo "insmod /lib/$(basename "$module")"; done
-        echo 'for i in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vda ] && break; sleep 1; done'
+        linux_disk_module_lines
         echo 'mount -t ext2 /dev/vda /mnt'
         echo "/bin/diskbench /mnt $mode; echo \"[diskbench-status] \$?\""
         echo 'umount /mnt'
@@ -306,7 +313,7 @@ disk_rows() {
 # first mark is where the boot ends (the first program runs), then two
 # marks per row.
 debian_rows() {
-    local smoke=$1 work mode="" out linux_out module marker plugin
+    local smoke=$1 work mode="" out linux_out marker plugin
     [[ $smoke == 1 ]] && mode=quick
     [[ -f $linux_disk_modules_dir/ext4.ko ]] || die "no Linux disk modules in $linux_disk_modules_dir (run ./akuma setup)"
     [[ -f $build_dir/debian.ext2 ]] || die "no Debian root disk (run ./akuma build)"
@@ -318,14 +325,13 @@ debian_rows() {
     work=$(mktemp -d)
     cp --sparse=always "$build_dir/debian.ext2" "$work/akuma.img"
     out=$("$root/akuma" run --no-build --no-initrd --mem "$mem" --disk "$work/akuma.img" --timeout 1800 \
-          --append "root=/dev/vda rw memory_debug=off init=/bin/debbench${mode:+ $mode}" \
+          --append "root=/dev/vda rw memory_debug=off init=\"/bin/debbench${mode:+ $mode}\"" \
           --qemu "-icount shift=0,sleep=off -plugin $plugin,marker=$marker,out=$work/akuma.marks" 2>&1 | tr -d '\r' || true)
     grep -q '^\[debbench\] done' <<<"$out" || { echo "$out" >&2; rm -rf "$work"; die "debbench failed on Akuma"; }
     cp --sparse=always "$build_dir/debian.ext2" "$work/linux.img"
     {
         echo 'mkdir -p /newroot'
-        for module in "${linux_disk_modules[@]}"; do echo "insmod /lib/$(basename "$module")"; done
-        echo 'for i in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vda ] && break; sleep 1; done'
+        linux_disk_module_lines
         echo 'mount -t ext2 /dev/vda /newroot'
         echo 'mount -t proc proc /newroot/proc; mount -t devtmpfs dev /newroot/dev; mount -t tmpfs run /newroot/run'
         echo "chroot /newroot /bin/debbench $mode"

@@ -72,7 +72,7 @@ cmd_conformance() {
     [[ -f $build_dir/debian.ext2 ]] || die "conformance: no Debian root disk (run ./akuma build)"
     [[ -f $linux_disk_modules_dir/ext4.ko && -f $linux_kernel ]] || die "conformance: no Linux kernel or modules (run ./akuma setup)"
 
-    local work name module
+    local work name
     work=$(mktemp -d)
     # shellcheck disable=SC2064
     trap "rm -rf '$work'" RETURN
@@ -94,8 +94,7 @@ cmd_conformance() {
         echo '#!/bin/busybox sh'
         echo '/bin/busybox --install -s /bin'
         echo 'mount -t proc proc /proc; mount -t devtmpfs dev /dev'
-        for module in "${linux_disk_modules[@]}"; do echo "insmod /lib/$(basename "$module")"; done
-        echo 'for i in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vda ] && break; sleep 1; done'
+        linux_disk_module_lines
         echo 'mount -t ext2 /dev/vda /newroot || { echo "=== cannot mount the disk"; poweroff -f; }'
         echo 'mount -t proc proc /newroot/proc; mount -t sysfs sys /newroot/sys'
         echo 'mount -t devtmpfs dev /newroot/dev; mount -t tmpfs -o mode=0755 run /newroot/run'
