@@ -29,6 +29,9 @@ Steps for the Debian root disk (only when named in --steps):
               writable and executable memory) returns 42
   gcc         Debian's gcc compiles a C program on Akuma, which runs
   git         a git repository with three commits; `git log` lists them
+  hogs        from bash, as on Linux: a 2 GiB bytearray is MemoryError, a
+              python3 growing until memory runs out is killed (status 137),
+              and the shell goes on
   readline    Tab completes a path (`echo /usr/li<Tab>` runs `echo /usr/lib`)
   editor      vi writes a file (insert, Esc, :wq) that cat then shows, and
               less shows a pipe's lines until q
@@ -77,7 +80,7 @@ import tempfile
 import time
 
 STEP_NAMES = ["boot", "ls-wc", "redirect", "subst", "background", "ctrl-c", "ctrl-z", "forkbomb", "exit"]
-DEBIAN_STEPS = ["tools", "python", "gcc", "git", "readline", "editor"]
+DEBIAN_STEPS = ["tools", "python", "gcc", "git", "readline", "editor", "hogs"]
 DEFAULT_PROMPT = r"akuma:[^\n]*[#$] "
 DEFAULT_POWEROFF = r"\[init\] shell exited with status 0; powering off"
 WELCOME = r"Welcome to Akuma"
@@ -343,6 +346,17 @@ class Session:
         out = self.run("git --no-pager log --format=%s; cd", timeout=120)
         if out != ["commit 3", "commit 2", "commit 1"]:
             raise StepFailed(f"`git log` printed {out!r}")
+
+    def step_hogs(self):
+        out = self.run("python3 -c 'x = bytearray(2**31)' 2>&1 | tail -1; echo status=${PIPESTATUS[0]}", timeout=120)
+        if out[-2:] != ["MemoryError", "status=1"]:
+            raise StepFailed(f"a 2 GiB bytearray gave {out[-3:]!r}, want MemoryError and status 1")
+        out = self.run("python3 -c 'l = [bytearray(2**24) for i in range(1000)]'; echo status=$?", timeout=600)
+        if "status=137" not in out:
+            raise StepFailed(f"the growing python3 ended with {out[-2:]!r}, want status=137 (SIGKILL)")
+        out = self.run("echo still-here")
+        if out[-1:] != ["still-here"]:
+            raise StepFailed(f"the shell after the hogs printed {out!r}")
 
     def step_readline(self):
         self.con.type("echo /usr/li\t\n")
