@@ -85,11 +85,14 @@ int64_t sys_getrusage(const SyscallArgs& args) {
 
 namespace {
 
-// The sched_* calls name a thread (0: the caller): ESRCH if there is none,
-// EINVAL for a negative ID, as Linux.
-ErrorOr<void> check_thread_id(int64_t tid) {
+// The sched_* calls name a thread (0: the caller): ESRCH if there is none.
+// A negative ID is EINVAL for the scheduler-policy calls, and simply no
+// such thread (ESRCH) for the affinity calls, as in Linux.
+enum class NegativeId : uint8_t { Invalid, NoSuchThread };
+
+ErrorOr<void> check_thread_id(int64_t tid, NegativeId negative = NegativeId::Invalid) {
     if (static_cast<int>(tid) < 0)
-        return Error::Invalid;
+        return negative == NegativeId::Invalid ? Error::Invalid : Error::NoSuchProcess;
     if (tid == 0)
         return {};
     sched::SchedulerLockGuard guard;
@@ -145,7 +148,7 @@ int64_t sys_sched_get_priority_min(const SyscallArgs& args) {
 // online CPU, so a mask that holds it is already obeyed; one without any
 // online CPU is EINVAL, as Linux. (Bits past the mask's length are zero.)
 int64_t sys_sched_setaffinity(const SyscallArgs& args) {
-    if (auto checked = check_thread_id(static_cast<int64_t>(args.a[0])); checked.is_error())
+    if (auto checked = check_thread_id(static_cast<int64_t>(args.a[0]), NegativeId::NoSuchThread); checked.is_error())
         return error_result(checked.error());
     if (args.a[1] == 0)
         return error_result(Error::Invalid);
@@ -166,7 +169,7 @@ int64_t sys_sched_rr_get_interval(const SyscallArgs& args) {
 }
 
 int64_t sys_sched_getaffinity(const SyscallArgs& args) {
-    if (auto checked = check_thread_id(static_cast<int64_t>(args.a[0])); checked.is_error())
+    if (auto checked = check_thread_id(static_cast<int64_t>(args.a[0]), NegativeId::NoSuchThread); checked.is_error())
         return error_result(checked.error());
     if (args.a[1] < sizeof(uint64_t) || (args.a[1] & (sizeof(uint64_t) - 1)))
         return error_result(Error::Invalid);

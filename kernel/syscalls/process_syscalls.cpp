@@ -168,7 +168,7 @@ ErrorOr<void> exchange_limit(int pid, unsigned resource, mm::UserPtr<const abi::
     if (replacement.address())
         requested = TRY(mm::read_user(replacement));
     if (pid < 0)
-        return Error::Invalid;
+        return Error::NoSuchProcess;  // as Linux: no task has it
     abi::Rlimit previous;
     {
         proc::ProcessResourcesGuard resources;  // the target stays (and keeps its space and table)

@@ -167,6 +167,8 @@ static void test_misc(void) {
     CHECK(getgroups(0, NULL) >= 0);
     CHECK_EQ(sched_getscheduler(0), SCHED_OTHER);
     CHECK_ERR(sched_getscheduler(-1), EINVAL);
+    cpu_set_t mask;
+    CHECK_ERR(sched_getaffinity(-1, sizeof mask, &mask), ESRCH); /* unlike the policy calls */
     CHECK_EQ(sched_get_priority_max(SCHED_FIFO), 99);
     CHECK_EQ(sched_get_priority_min(SCHED_OTHER), 0);
     cpu_set_t set;

@@ -175,6 +175,7 @@ static void test_inherit(void) {
     close(go[1]);
     check_child_status(child, 0, 0);
     CHECK_ERR(syscall(SYS_prlimit64, 999999, RLIMIT_CORE, NULL, &seen), ESRCH);
+    CHECK_ERR(syscall(SYS_prlimit64, -1, RLIMIT_CORE, NULL, &seen), ESRCH);
     check_end();
 }
 
