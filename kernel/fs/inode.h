@@ -156,6 +156,11 @@ struct DirEntryView {
     std::string_view name;  // valid until the directory changes
     uint64_t ino;
     InodeType type;
+    // The index of the entry after this one; 0: this index + 1. A directory
+    // whose entries come and go while it is read (/proc's processes and
+    // descriptors) numbers them by what they are, as Linux's procfs does,
+    // so that a reader that closes descriptors as it goes skips none.
+    uint64_t next_index = 0;
 };
 
 struct InodeStat {

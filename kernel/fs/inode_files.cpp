@@ -144,7 +144,8 @@ ErrorOr<size_t> DirectoryFile::read_directory(std::span<uint8_t> buffer) {
         auto entry = TRY(fs.directory_entry(inode(), position()));
         if (!entry)
             break;
-        size_t written = abi::write_dirent64(buffer.subspan(used), entry->ino, static_cast<int64_t>(position() + 1),
+        uint64_t next = entry->next_index ? entry->next_index : position() + 1;
+        size_t written = abi::write_dirent64(buffer.subspan(used), entry->ino, static_cast<int64_t>(next),
                                              dirent_type(entry->type), entry->name);
         if (written == 0) {
             if (used == 0)
@@ -152,7 +153,7 @@ ErrorOr<size_t> DirectoryFile::read_directory(std::span<uint8_t> buffer) {
             break;
         }
         used += written;
-        ++position();
+        position() = next;
     }
     return used;
 }

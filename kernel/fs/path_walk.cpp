@@ -211,10 +211,11 @@ ErrorOr<size_t> directory_path(const Namespace& ns, const InodeRef& directory, s
         FileSystem& fs = current->file_system();
         InodeRef parent = TRY(fs.parent(current));
         bool found = false;
-        for (size_t index = 2;; ++index) {
+        for (size_t index = 2;;) {
             auto entry = TRY(fs.directory_entry(parent, index));
             if (!entry)
                 break;
+            index = entry->next_index ? entry->next_index : index + 1;
             if (entry->ino != current->ino())
                 continue;
             if (!prepend(entry->name) || !prepend("/"))

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "check.h"
 
@@ -387,6 +388,32 @@ static void test_links_and_mounts(void) {
     check_end();
 }
 
+/* Closing every descriptor /proc/self/fd lists while reading it a few
+ * entries at a time (as CPython's subprocess does in a child when
+ * close_range cannot help): the listing goes by descriptor number, so none
+ * is skipped. */
+static void test_close_while_listing(void) {
+    check_begin("/proc/self/fd read while closing what it lists skips nothing");
+    for (int i = 0; i < 12; i++) CHECK(dup2(1, 20 + i) == 20 + i);
+    int dir_fd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY);
+    CHECK(dir_fd >= 0);
+    char buffer[64]; /* one or two records a call */
+    for (;;) {
+        long got = syscall(SYS_getdents64, dir_fd, buffer, sizeof buffer);
+        if (got <= 0) break;
+        for (long at = 0; at < got;) {
+            unsigned short length = *(unsigned short *)(buffer + at + 16);
+            const char *name = buffer + at + 19;
+            int fd = atoi(name);
+            if (name[0] != '.' && fd >= 20) close(fd);
+            at += length;
+        }
+    }
+    close(dir_fd);
+    for (int i = 0; i < 12; i++) CHECK(fcntl(20 + i, F_GETFD) == -1 && errno == EBADF);
+    check_end();
+}
+
 static void run_all(void) {
     test_self_stat();
     test_self_status();
@@ -395,6 +422,7 @@ static void run_all(void) {
     test_exe_and_fds();
     test_system_files();
     test_links_and_mounts();
+    test_close_while_listing();
 }
 
 int main(int argc, char **argv, char **envp) {

@@ -466,7 +466,13 @@ ErrorOr<std::optional<fs::DirEntryView>> Procfs::directory_entry(const InodeRef&
             fs::VfsLockReleased released;  // the process resources lock comes first
             return process_open_fds(dir.pid(), numbers);
         }());
-    size_t at = index - position;
+    // The index past the named entries is the number itself (plus that
+    // base): the first number at or above it comes next, whatever came or
+    // went meanwhile (Linux's procfs positions the same way).
+    uint64_t wanted = index - position;
+    size_t at = 0;
+    while (at < numbers.size() && static_cast<uint64_t>(numbers[at]) < wanted)
+        ++at;
     if (at >= numbers.size())
         return std::optional<fs::DirEntryView>();
     int number = numbers[at];
@@ -474,7 +480,8 @@ ErrorOr<std::optional<fs::DirEntryView>> Procfs::directory_entry(const InodeRef&
     return std::optional(fs::DirEntryView { number_name(number),
                                             processes ? ino_of(Node::Process, number, -1)
                                                       : ino_of(Node::ProcessFd, dir.pid(), number),
-                                            processes ? InodeType::Directory : InodeType::Symlink });
+                                            processes ? InodeType::Directory : InodeType::Symlink,
+                                            position + static_cast<uint64_t>(number) + 1 });
 }
 
 ErrorOr<fs::File*> Procfs::open(const InodeRef& inode, uint32_t flags) {
