@@ -124,10 +124,6 @@ ErrorOr<BasicString<mm::HeapAllocator>> absolute_program_path(const Process& pro
     return absolute;
 }
 
-}  // namespace
-
-namespace {
-
 // Where an ELF image was placed: its load bias (0 for ET_EXEC).
 uint64_t choose_bias(const ElfImage& image, uint64_t base) {
     if (!image.is_position_independent())
