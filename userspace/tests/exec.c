@@ -671,18 +671,24 @@ static void test_txtbsy(void) {
     if (runner == 0) {
         char *argv[] = {(char *)copy, NULL};
         char *envp[] = {"EXEC_MODE=pause", NULL};
-        execve(copy, argv, envp);
+        /* The parent's probe below holds the file open for writing for a
+         * moment now and then: an execve that meets it is ETXTBSY (on
+         * Linux too), so try again. */
+        while (execve(copy, argv, envp) != 0 && errno == ETXTBSY)
+            usleep(1000);
         _exit(127);
     }
     int busy = 0;
-    for (int i = 0; i < 500 && !busy; i++) { /* until the child has exec'd */
+    int runner_status = 0;
+    for (;;) { /* until the child has exec'd (or died, which fails the test) */
         int probe = open(copy, O_WRONLY);
-        if (probe >= 0) {
-            close(probe);
-            usleep(10000);
-        } else {
+        if (probe < 0) {
             busy = errno == ETXTBSY;
+            break;
         }
+        close(probe);
+        if (waitpid(runner, &runner_status, WNOHANG) == runner) break;
+        usleep(10000);
     }
     CHECK(busy);
     CHECK_ERR(open(copy, O_RDWR), ETXTBSY);
