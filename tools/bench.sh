@@ -256,17 +256,41 @@ linux_disk_module_lines() {
     echo 'for i in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vda ] && break; sleep 1; done'
 }
 
+# The marks plugin (tools/profile/icount_marks.c), built for this host;
+# prints its path.
+marks_plugin() {
+    local plugin="$build_dir/profile/libicount_marks.so"
+    mkdir -p "$(dirname "$plugin")"
+    cc -shared -fPIC -O2 -o "$plugin" "$root/tools/profile/icount_marks.c"
+    echo "$plugin"
+}
+
+# The address of bench_mark() in the static benchmark program $1.
+bench_marker() {
+    local marker
+    marker=0x$(nm "$1" | awk '$3 == "bench_mark" {print $1}')
+    [[ $marker != 0x ]] || die "$(basename "$1") has no bench_mark symbol"
+    echo "$marker"
+}
+
+# Debian's Linux with the initramfs $1 and the disk $2 as /dev/vda, under
+# -icount with the marks plugin $3 (marker $4) writing to $5; prints the
+# console.
+linux_disk_boot_marked() {
+    timeout 1800 qemu-system-aarch64 -M virt -cpu "$cpu" -m "$mem" -nographic -no-reboot -nic none \
+        -drive "if=none,format=raw,file=$2,id=disk0" -device virtio-blk-device,drive=disk0 \
+        -kernel "$linux_kernel" -initrd "$1" -append "console=ttyAMA0 quiet panic=-1" \
+        -icount shift=0,sleep=off -plugin "$3,marker=$4,out=$5" </dev/null 2>&1 | tr -d '\r' || true
+}
+
 disk_rows() {
     local smoke=$1 work mode="" out linux_out marker plugin
     [[ $smoke == 1 ]] && mode=quick
     [[ $no_build == 1 ]] || fetch_linux_disk_modules
     [[ -f $linux_disk_modules_dir/ext4.ko ]] || die "no Linux disk modules in $linux_disk_modules_dir (run ./akuma bench disk without --no-build)"
     # Instructions between diskbench's marks (tools/profile/icount_marks.c).
-    plugin="$build_dir/profile/libicount_marks.so"
-    mkdir -p "$(dirname "$plugin")"
-    cc -shared -fPIC -O2 -o "$plugin" "$root/tools/profile/icount_marks.c"
-    marker=0x$(nm "$build_dir/rootfs/bin/diskbench" | awk '$3 == "bench_mark" {print $1}')
-    [[ $marker != 0x ]] || die "diskbench has no bench_mark symbol"
+    plugin=$(marks_plugin)
+    marker=$(bench_marker "$build_dir/rootfs/bin/diskbench")
     work=$(mktemp -d)
     make_disk_bench_image "$work/pristine.img"
     cp --sparse=always "$work/pristine.img" "$work/akuma.img"
@@ -286,16 +310,12 @@ disk_rows() {
     cp "$linux_disk_modules_dir"/*.ko "$work/root/lib/"
     cp "$build_dir/rootfs/bin/diskbench" "$work/root/bin/"
     bench_pack_initrd "$work/root" "$work/initrd.gz"
-    linux_out=$(timeout 900 qemu-system-aarch64 -M virt -cpu "$cpu" -m "$mem" -nographic -no-reboot -nic none \
-        -drive "if=none,format=raw,file=$work/linux.img,id=disk0" -device virtio-blk-device,drive=disk0 \
-        -kernel "$linux_kernel" -initrd "$work/initrd.gz" -append "console=ttyAMA0 quiet panic=-1" \
-        -icount shift=0,sleep=off -plugin "$plugin,marker=$marker,out=$work/linux.marks" \
-        </dev/null 2>&1 | tr -d '\r' || true)
+    linux_out=$(linux_disk_boot_marked "$work/initrd.gz" "$work/linux.img" "$plugin" "$marker" "$work/linux.marks")
     grep -q '^\[diskbench\] done' <<<"$linux_out" || { echo "$linux_out" >&2; rm -rf "$work"; die "diskbench failed on Linux"; }
     local -a names=() akuma_rows=() linux_rows=()
-    mapfile -t names < <(diskbench_rows <<<"$out" | cut -d'|' -f1)
-    mapfile -t akuma_rows < <(diskbench_rows <<<"$out" | marked_instructions "$work/akuma.marks")
-    mapfile -t linux_rows < <(diskbench_rows <<<"$linux_out" | marked_instructions "$work/linux.marks")
+    mapfile -t names < <(bench_rows diskbench <<<"$out" | cut -d'|' -f1)
+    mapfile -t akuma_rows < <(bench_rows diskbench <<<"$out" | marked_instructions "$work/akuma.marks")
+    mapfile -t linux_rows < <(bench_rows diskbench <<<"$linux_out" | marked_instructions "$work/linux.marks")
     rm -rf "$work"
     [[ ${#akuma_rows[@]} == "${#names[@]}" && ${#linux_rows[@]} == "${#names[@]}" ]] ||
         die "diskbench's marks do not match its rows (Akuma ${#akuma_rows[@]}, Linux ${#linux_rows[@]}, rows ${#names[@]})"
@@ -317,11 +337,8 @@ debian_rows() {
     [[ $smoke == 1 ]] && mode=quick
     [[ -f $linux_disk_modules_dir/ext4.ko ]] || die "no Linux disk modules in $linux_disk_modules_dir (run ./akuma setup)"
     [[ -f $build_dir/debian.ext2 ]] || die "no Debian root disk (run ./akuma build)"
-    plugin="$build_dir/profile/libicount_marks.so"
-    mkdir -p "$(dirname "$plugin")"
-    cc -shared -fPIC -O2 -o "$plugin" "$root/tools/profile/icount_marks.c"
-    marker=0x$(nm "$build_dir/rootfs/bin/debbench" | awk '$3 == "bench_mark" {print $1}')
-    [[ $marker != 0x ]] || die "debbench has no bench_mark symbol"
+    plugin=$(marks_plugin)
+    marker=$(bench_marker "$build_dir/rootfs/bin/debbench")
     work=$(mktemp -d)
     cp --sparse=always "$build_dir/debian.ext2" "$work/akuma.img"
     out=$("$root/akuma" run --no-build --no-initrd --mem "$mem" --disk "$work/akuma.img" --timeout 1800 \
@@ -340,17 +357,13 @@ debian_rows() {
     mkdir -p "$work/root/lib"
     cp "$linux_disk_modules_dir"/*.ko "$work/root/lib/"
     bench_pack_initrd "$work/root" "$work/initrd.gz"
-    linux_out=$(timeout 1800 qemu-system-aarch64 -M virt -cpu "$cpu" -m "$mem" -nographic -no-reboot -nic none \
-        -drive "if=none,format=raw,file=$work/linux.img,id=disk0" -device virtio-blk-device,drive=disk0 \
-        -kernel "$linux_kernel" -initrd "$work/initrd.gz" -append "console=ttyAMA0 quiet panic=-1" \
-        -icount shift=0,sleep=off -plugin "$plugin,marker=$marker,out=$work/linux.marks" \
-        </dev/null 2>&1 | tr -d '\r' || true)
+    linux_out=$(linux_disk_boot_marked "$work/initrd.gz" "$work/linux.img" "$plugin" "$marker" "$work/linux.marks")
     grep -q '^\[debbench\] done' <<<"$linux_out" || { echo "$linux_out" >&2; rm -rf "$work"; die "debbench failed on Linux"; }
     rows+=("debian: boot to the first program (instructions)|$(head -1 "$work/akuma.marks")|$(head -1 "$work/linux.marks")")
     local -a names=() akuma_rows=() linux_rows=()
-    mapfile -t names < <(debbench_rows <<<"$out" | cut -d'|' -f1)
-    mapfile -t akuma_rows < <(debbench_rows <<<"$out" | debbench_instructions "$work/akuma.marks")
-    mapfile -t linux_rows < <(debbench_rows <<<"$linux_out" | debbench_instructions "$work/linux.marks")
+    mapfile -t names < <(bench_rows debbench <<<"$out" | cut -d'|' -f1)
+    mapfile -t akuma_rows < <(bench_rows debbench <<<"$out" | marked_instructions "$work/akuma.marks" 1)
+    mapfile -t linux_rows < <(bench_rows debbench <<<"$linux_out" | marked_instructions "$work/linux.marks" 1)
     local akuma_kib linux_kib
     akuma_kib=$(sed -n 's/^\[debbench\] memory in use: \([0-9]*\) KiB$/\1/p' <<<"$out")
     linux_kib=$(sed -n 's/^\[debbench\] memory in use: \([0-9]*\) KiB$/\1/p' <<<"$linux_out")
@@ -363,30 +376,16 @@ debian_rows() {
     rows+=("debian: memory in use after boot, KiB (MemTotal - MemAvailable)|$akuma_kib|$linux_kib")
 }
 
-# "[debbench] NAME: N ns, C times" lines as NAME|C.
-debbench_rows() {
-    grep -a '^\[debbench\] .*: [0-9]* ns, [0-9]* times$' | sed -E 's/^\[debbench\] (.*): [0-9]+ ns, ([0-9]+) times$/\1|\2/'
+# "[PROGRAM] NAME: N ns, C times" lines of the benchmark $1 as NAME|C.
+bench_rows() {
+    grep -a "^\\[$1\\] .*: [0-9]* ns, [0-9]* times$" | sed -E "s/^\\[$1\\] (.*): [0-9]+ ns, ([0-9]+) times$/\\1|\\2/"
 }
 
 # Instructions per operation of each NAME|C row on stdin, from the marks
-# file $1 whose first mark is debbench's boot mark (then two a row).
-debbench_instructions() {
-    awk -F'|' -v marks="$1" 'BEGIN { while ((getline line < marks) > 0) mark[n++] = line }
-        { start = mark[2 * NR - 1]; end = mark[2 * NR]
-          if (end == "" || $2 == 0) exit 1
-          printf "%d\n", (end - start) / $2 }'
-}
-
-# "[diskbench] NAME: N ns, C times" lines as NAME|C.
-diskbench_rows() {
-    grep -a '^\[diskbench\] .*: [0-9]* ns, [0-9]* times$' | sed -E 's/^\[diskbench\] (.*): [0-9]+ ns, ([0-9]+) times$/\1|\2/'
-}
-
-# Instructions per operation of each NAME|C row on stdin, from the marks
-# file $1 (two marks a row, in order).
+# file $1: after $2 leading marks (default none), two marks a row.
 marked_instructions() {
-    awk -F'|' -v marks="$1" 'BEGIN { while ((getline line < marks) > 0) mark[n++] = line }
-        { start = mark[2 * NR - 2]; end = mark[2 * NR - 1]
+    awk -F'|' -v marks="$1" -v skip="${2:-0}" 'BEGIN { while ((getline line < marks) > 0) mark[n++] = line }
+        { start = mark[skip + 2 * NR - 2]; end = mark[skip + 2 * NR - 1]
           if (end == "" || $2 == 0) exit 1
           printf "%d\n", (end - start) / $2 }'
 }
