@@ -234,6 +234,11 @@ ErrorOr<void> AddressSpace::pin_file(const void* file, std::string_view name) {
     return {};
 }
 
+bool AddressSpace::has_file_name(const void* file) const {
+    sched::MutexGuard guard(m_lock);
+    return !mapped_file_name_locked(file).empty();
+}
+
 std::string_view AddressSpace::mapped_file_name_locked(const void* file) const {
     for (auto& pinned : m_pinned_files) {
         if (pinned.file == file)
@@ -533,7 +538,9 @@ VirtAddr AddressSpace::set_break(VirtAddr requested) {
             return m_break;
         // RLIMIT_DATA bounds the heap itself (Linux's brk check), RLIMIT_AS
         // the whole space.
-        if (new_end - m_break_start > m_data_limit || mapped_bytes_locked() + (new_end - old_end) > m_as_limit)
+        if (new_end - m_break_start > m_data_limit)
+            return m_break;
+        if (m_as_limit != ~uint64_t { 0 } && mapped_bytes_locked() + (new_end - old_end) > m_as_limit)
             return m_break;
         // The new part merges with the heap VMA below it (if any).
         Vma grown { old_end, new_end, mm::k_prot_read | mm::k_prot_write, mm::VmaKind::Heap, nullptr, 0, 0 };

@@ -205,7 +205,10 @@ public:
         for (const mm::Vma& vma : m_vmas)
             visit(vma);
     }
-    // The same with each file mapping's path ("" if unknown).
+    // Whether /proc/PID/maps already has a path for mappings of `file` (the
+    // first mapping of a file records it: later ones need not look it up).
+    bool has_file_name(const void* file) const;
+    // for_each_vma, with each file mapping's path ("" if unknown).
     template <typename Visit>
     void for_each_vma_named(Visit&& visit) const {
         sched::MutexGuard guard(m_lock);

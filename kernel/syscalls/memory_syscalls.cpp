@@ -77,8 +77,10 @@ int64_t sys_mmap(const SyscallArgs& args) {
                 return error_result(Error::NotPermitted);
             request.max_prot &= ~uint32_t { abi::k_prot_exec };
         }
-        // Its path, for /proc/PID/maps (as /proc/PID/fd names it).
-        char* name = static_cast<char*>(mm::kmalloc(fs::k_max_path));
+        // Its path, for /proc/PID/maps (as /proc/PID/fd names it), the
+        // first time this space maps the file.
+        char* name = current().space->has_file_name(inode.get()) ? nullptr
+                                                                  : static_cast<char*>(mm::kmalloc(fs::k_max_path));
         if (name) {
             fs::VfsLockGuard guard;
             auto length = fs::describe_file_locked(open, { name, fs::k_max_path });
