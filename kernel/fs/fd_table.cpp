@@ -27,15 +27,15 @@ ErrorOr<FdTable*> FdTable::create_with_console() {
     for (int fd = 0; fd < 3; ++fd) {
         if (fd > 0)
             retain(console.value());
-        table->m_slots[fd] = { console.value(), false };
+        table->occupy(fd, console.value(), false);
     }
     return table;
 }
 
 void FdTable::destroy(FdTable* table) {
-    for (auto& slot : table->m_slots) {
-        if (slot.file)
-            table->close_description(slot.file);
+    for (int fd = 0; fd < table->m_end; ++fd) {
+        if (table->m_slots[fd].file)
+            table->close_description(table->m_slots[fd].file);
     }
     delete table;
 }
@@ -46,11 +46,11 @@ ErrorOr<FdTable*> FdTable::clone() const {
         return Error::NoMemory;
     sched::MutexGuard guard(m_lock);
     table->m_limit = m_limit;
-    for (int fd = 0; fd < k_max_fds; ++fd) {
+    for (int fd = 0; fd < m_end; ++fd) {
         if (!m_slots[fd].file)
             continue;
         retain(m_slots[fd].file);
-        table->m_slots[fd] = m_slots[fd];
+        table->occupy(fd, m_slots[fd].file, m_slots[fd].close_on_exec);
     }
     return table;
 }
@@ -67,7 +67,8 @@ int FdTable::limit() const {
 
 void FdTable::close_on_exec_all() {
     sched::MutexGuard guard(m_lock);
-    for (auto& slot : m_slots) {
+    for (int fd = 0; fd < m_end; ++fd) {
+        auto& slot = m_slots[fd];
         if (slot.file && slot.close_on_exec) {
             close_description(slot.file);
             slot = {};
@@ -81,7 +82,7 @@ ErrorOr<int> FdTable::install(OpenFile* file, bool close_on_exec, int minimum) {
     sched::MutexGuard guard(m_lock);
     for (int fd = minimum; fd < m_limit; ++fd) {
         if (!m_slots[fd].file) {
-            m_slots[fd] = { file, close_on_exec };
+            occupy(fd, file, close_on_exec);
             return fd;
         }
     }
@@ -111,6 +112,11 @@ ErrorOr<void> FdTable::close(int fd) {
 
 void FdTable::close_range(unsigned first, unsigned last, bool only_mark_close_on_exec) {
     unsigned end = last < unsigned(k_max_fds) ? last + 1 : unsigned(k_max_fds);
+    {
+        sched::MutexGuard guard(m_lock);
+        if (end > unsigned(m_end))
+            end = unsigned(m_end);  // nothing is open beyond
+    }
     for (unsigned fd = first; fd < end; ++fd) {
         OpenFile* file = nullptr;
         {
@@ -137,7 +143,7 @@ ErrorOr<int> FdTable::duplicate_to(int old_fd, int new_fd, bool close_on_exec) {
         OpenFile* file = m_slots[old_fd].file;
         retain(file);
         previous = m_slots[new_fd].file;
-        m_slots[new_fd] = { file, close_on_exec };
+        occupy(new_fd, file, close_on_exec);
     }
     if (previous)
         close_description(previous);
@@ -162,8 +168,8 @@ ErrorOr<void> FdTable::set_close_on_exec(int fd, bool value) {
 int FdTable::open_count() const {
     sched::MutexGuard guard(m_lock);
     int count = 0;
-    for (auto& slot : m_slots)
-        count += slot.file ? 1 : 0;
+    for (int fd = 0; fd < m_end; ++fd)
+        count += m_slots[fd].file ? 1 : 0;
     return count;
 }
 

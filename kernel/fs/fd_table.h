@@ -51,7 +51,7 @@ public:
     template <typename F>
     void for_each_open(F&& visit) const {
         sched::MutexGuard guard(m_lock);
-        for (int fd = 0; fd < k_max_fds; ++fd) {
+        for (int fd = 0; fd < m_end; ++fd) {
             if (m_slots[fd].file)
                 visit(fd);
         }
@@ -63,11 +63,20 @@ private:
         bool close_on_exec;
     };
     bool valid(int fd) const { return fd >= 0 && fd < k_max_fds && m_slots[fd].file; }
+    // Stores a description in a slot (lock held), keeping m_end.
+    void occupy(int fd, OpenFile* file, bool close_on_exec) {
+        m_slots[fd] = { file, close_on_exec };
+        if (fd >= m_end)
+            m_end = fd + 1;
+    }
     void close_description(OpenFile* file);
     // Lock order: this lock, then the VFS lock, then the scheduler lock.
     // Descriptions are released outside it (their last release may sleep).
     mutable sched::Mutex m_lock;
     int m_limit { k_max_fds };
+    // One past the highest slot ever occupied: every slot from it on is
+    // empty, so fork, exec and exit scan a few slots, not all 1024.
+    int m_end { 0 };
     Slot m_slots[k_max_fds] {};
 };
 

@@ -69,6 +69,33 @@ uint8_t* FilePages::find(uint64_t index) const {
     return static_cast<uint8_t*>(slot);
 }
 
+void FilePages::visit_range(uint64_t first, uint64_t end, RangeVisitor visit, void* context) const {
+    if (end > capacity(m_height))
+        end = capacity(m_height);
+    if (m_height == 0) {
+        if (first == 0 && end > 0 && m_root)
+            visit(context, 0, static_cast<uint8_t*>(m_root));
+        return;
+    }
+    uint64_t index = first;
+    while (index < end) {
+        // The leaf node (level 1) holding `index`, and where its indices end.
+        void* slot = m_root;
+        for (unsigned level = m_height; level > 1 && slot; --level)
+            slot = static_cast<Node*>(slot)->slots[digit(index, level)];
+        uint64_t node_end = (index | (k_fanout - 1)) + 1;
+        uint64_t stop = node_end < end ? node_end : end;
+        if (slot) {
+            auto& leaf = *static_cast<Node*>(slot);
+            for (; index < stop; ++index) {
+                if (void* page = leaf.slots[digit(index, 1)])
+                    visit(context, index, static_cast<uint8_t*>(page));
+            }
+        }
+        index = stop;
+    }
+}
+
 ErrorOr<void> FilePages::insert(uint64_t index, uint8_t* page) {
     VERIFY(index < k_max_index && page);
     unsigned height = m_height;

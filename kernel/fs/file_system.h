@@ -17,6 +17,7 @@
 #include <span>
 #include <string_view>
 
+#include "kernel/fs/file_pages.h"
 #include "kernel/fs/inode.h"
 #include "kernel/lib/error_or.h"
 
@@ -116,9 +117,11 @@ public:
     // share) before the VFS lock is let go. NotSupported by default: the
     // mapping then copies the bytes with read().
     virtual ErrorOr<uint8_t*> cache_page(const InodeRef& inode, uint64_t index, bool writable_share);
-    // The page at `index` if the cache already holds it (no allocation, no
-    // copy): for fault-around. NotFound otherwise.
-    virtual ErrorOr<uint8_t*> cached_page(const InodeRef& inode, uint64_t index);
+    // Calls visit(context, index, page) for each page with an index in
+    // [first, first + count) that the cache already holds, below the end of
+    // the file (no allocation, no copy): for fault-around. None by default.
+    virtual void visit_cached_pages(const InodeRef& inode, uint64_t first, uint64_t count,
+                                    FilePages::RangeVisitor visit, void* context);
     // For reads straight into user memory: the page holding the file's
     // bytes at `index`, read in from the disk if the file system has one;
     // nullptr for a hole that has no page (it reads as zeros). The caller

@@ -84,7 +84,10 @@ public:
     InodeRef(InodeRef&& other) : m_inode(other.m_inode) { other.m_inode = nullptr; }
     InodeRef& operator=(const InodeRef& other);
     InodeRef& operator=(InodeRef&& other);
-    ~InodeRef() { reset(); }
+    ~InodeRef() {
+        if (m_inode)  // moved-from references are the common case: no call
+            reset();
+    }
 
     void reset();
     Inode* get() const { return m_inode; }

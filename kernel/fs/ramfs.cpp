@@ -483,14 +483,14 @@ ErrorOr<void> Ramfs::copy_borrowed_data(RamfsInode& file) {
     return {};
 }
 
-ErrorOr<uint8_t*> Ramfs::cached_page(const InodeRef& inode, uint64_t index) {
-    RamfsInode* file = TRY(regular_file(inode));
-    if (index >= round_up(file->m_size, k_data_page_size) / k_data_page_size)
-        return Error::OutOfRange;
-    uint8_t* page = file->m_borrowed_data ? file->m_cache.find(index) : file->m_pages.find(index);
-    if (!page)
-        return Error::NotFound;
-    return page;
+void Ramfs::visit_cached_pages(const InodeRef& inode, uint64_t first, uint64_t count, FilePages::RangeVisitor visit,
+                               void* context) {
+    auto file = regular_file(inode);
+    if (file.is_error())
+        return;
+    uint64_t pages = round_up(file.value()->m_size, k_data_page_size) / k_data_page_size;
+    uint64_t end = first + count < pages ? first + count : pages;
+    (file.value()->m_borrowed_data ? file.value()->m_cache : file.value()->m_pages).visit_range(first, end, visit, context);
 }
 
 ErrorOr<uint8_t*> Ramfs::cache_page(const InodeRef& inode, uint64_t index, bool writable_share) {

@@ -81,13 +81,16 @@ ErrorOr<void> with_mapped_page(const void* file, uint64_t index, bool writable_s
 
 void with_cached_mapped_pages(const void* file, uint64_t first, uint64_t count,
                               void (*use)(void* context, uint64_t index, mm::PhysAddr frame), void* context) {
+    struct Adapter {
+        void (*use)(void* context, uint64_t index, mm::PhysAddr frame);
+        void* context;
+    } adapter { use, context };
     VfsLockGuard guard;
     InodeRef inode = mapped_inode(file);
-    for (uint64_t index = first; index < first + count; ++index) {
-        auto page = fs_of(inode).cached_page(inode, index);
-        if (!page.is_error())
-            use(context, index, mm::linear_virt_to_phys(page.value()));
-    }
+    fs_of(inode).visit_cached_pages(inode, first, count, [](void* opaque, uint64_t index, uint8_t* page) {
+        auto& a = *static_cast<Adapter*>(opaque);
+        a.use(a.context, index, mm::linear_virt_to_phys(page));
+    }, &adapter);
 }
 
 // Pins, unpins and write denials need no VFS lock (inode references and

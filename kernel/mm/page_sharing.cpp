@@ -18,6 +18,10 @@ uint32_t extra_sharers(PhysAddr frame) { return load(allocated_page_owner_data(f
 
 void add_sharer(PhysAddr frame) { __atomic_fetch_add(&allocated_page_owner_data(frame), 1, __ATOMIC_RELAXED); }
 
+bool add_sharer_and_test_icache_clean(PhysAddr frame) {
+    return __atomic_fetch_add(&allocated_page_owner_data(frame), 1, __ATOMIC_ACQUIRE) & k_icache_clean;
+}
+
 bool icache_clean(PhysAddr frame) { return load(allocated_page_owner_data(frame)) & k_icache_clean; }
 
 void set_icache_clean(PhysAddr frame) {

@@ -17,6 +17,8 @@ namespace akuma::mm {
 
 uint32_t extra_sharers(PhysAddr frame);
 void add_sharer(PhysAddr frame);
+// add_sharer() that also answers icache_clean() (below) from the same word.
+bool add_sharer_and_test_icache_clean(PhysAddr frame);
 // Drops one holder's share of the page and frees it if that was the last.
 void drop_sharer(PhysAddr frame);
 

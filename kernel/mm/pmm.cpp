@@ -208,13 +208,20 @@ const PageDescriptor* page_descriptor(PhysAddr address) {
     return arena ? arena->descriptor(address / k_page_size) : nullptr;
 }
 
+namespace {
+[[noreturn, gnu::cold, gnu::noinline]] void no_owner_data(PhysAddr address) {
+    panic("[PMM] {:#x} is not an allocated page: no owner data", address);
+}
+}  // namespace
+
 uint32_t& allocated_page_owner_data(PhysAddr address) {
     // No lock: the caller holds the page, so it stays allocated; the word is
-    // the owner's alone.
+    // the owner's alone. Every mapping and unmapping of a shared user page
+    // comes here: the report is out of line, so the lookup needs no frame.
     auto* arena = arena_for(address / k_page_size);
     uint32_t* word = arena ? arena->owner_data_word(address / k_page_size) : nullptr;
-    if (!word)
-        panic("[PMM] {:#x} is not an allocated page: no owner data", address);
+    if (!word) [[unlikely]]
+        no_owner_data(address);
     return *word;
 }
 

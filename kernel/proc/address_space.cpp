@@ -722,26 +722,35 @@ void AddressSpace::map_around(const Vma& vma, VirtAddr page) {
         end = vma.end;
     if (end - start <= k_page_size || (vma.file_offset + (start - vma.start)) % k_page_size != 0)
         return;
+    // What maps_from_page_cache() says of each page of the window, at once:
+    // the window's pages share the faulting page's file alignment, and an
+    // ELF segment's page holding the end of its file bytes is a copy.
+    if (vma.kind == mm::VmaKind::Image) {
+        VirtAddr whole_pages_end = vma.start + (vma.file_bytes & ~(k_page_size - 1));
+        if (whole_pages_end <= start)
+            return;
+        if (end > whole_pages_end)
+            end = whole_pages_end;
+    }
     // The window lies in the level-3 table of the page just mapped.
     uint64_t* fault_slot = find_page_entry(m_env, m_root, page);
     if (!fault_slot)
         return;
     struct Context {
         AddressSpace* space;
-        const Vma* vma;
+        CacheFrameMapping how;
         VirtAddr start;
         uint64_t first_index;
         uint64_t* table;  // slot 0 of that level-3 table
-    } context { this, &vma, start, (vma.file_offset + (start - vma.start)) / k_page_size,
+    } context { this, cache_frame_mapping(vma), start, (vma.file_offset + (start - vma.start)) / k_page_size,
                 fault_slot - mm::level_index(page, 3) };
     g_file_ops.with_cached_pages(vma.file, context.first_index, (end - start) / k_page_size,
         [](void* opaque, uint64_t index, PhysAddr frame) {
             auto& c = *static_cast<Context*>(opaque);
             VirtAddr va = c.start + (index - c.first_index) * k_page_size;
             uint64_t& slot = c.table[mm::level_index(va, 3)];
-            if ((slot & pte::k_valid) || !c.space->maps_from_page_cache(*c.vma, va, FaultAccess::Read))
-                return;  // mapped already (the faulting page among them), or not the cache's to map
-            slot = c.space->take_cache_frame(*c.vma, frame);
+            if (!(slot & pte::k_valid))  // else mapped already (the faulting page among them)
+                slot = c.space->take_cache_frame(c.how, frame);
         },
         &context);
 }
@@ -751,27 +760,32 @@ void AddressSpace::map_around(const Vma& vma, VirtAddr page) {
 ErrorOr<void> AddressSpace::map_cache_frame(const Vma& vma, VirtAddr page, PhysAddr frame) {
     mm::PageTable<UserTableEnv> table(m_env, m_root);
     uint64_t* slot = TRY(table.page_slot(page));
-    *slot = take_cache_frame(vma, frame);
+    *slot = take_cache_frame(cache_frame_mapping(vma), frame);
     return {};
 }
 
 // This space's share of a page-cache frame it is about to map in `vma`, and
 // the entry to map it with: a private mapping never writes the file's page,
 // so it is read-only there until the first write copies it.
-uint64_t AddressSpace::take_cache_frame(const Vma& vma, PhysAddr frame) {
+AddressSpace::CacheFrameMapping AddressSpace::cache_frame_mapping(const Vma& vma) {
     uint32_t prot = vma.shared ? vma.prot : vma.prot & ~mm::k_prot_write;
-    if (prot & mm::k_prot_write)
+    return { page_entry(0, page_flags_for_prot(prot)), (prot & mm::k_prot_write) != 0,
+             (vma.prot & mm::k_prot_exec) != 0 };
+}
+
+uint64_t AddressSpace::take_cache_frame(const CacheFrameMapping& how, PhysAddr frame) {
+    if (how.writable)
         mm::set_icache_dirty(frame);  // stores may come through this mapping
-    if ((vma.prot & mm::k_prot_exec) && !mm::icache_clean(frame)) {
+    bool clean = mm::add_sharer_and_test_icache_clean(frame);
+    if (how.executable && !clean) {
         // What was written into the file, visible to fetch: once per frame
         // until it is written again (the file layer marks it dirty then).
         mark_code_frame(frame);
         arch::sync_icache(mm::phys_to_virt(frame), k_page_size);
         mm::set_icache_clean(frame);
     }
-    add_sharer(frame);
     count_mapped_page();
-    return page_entry(frame, page_flags_for_prot(prot));
+    return (frame & pte::k_address_mask) | how.entry_bits;
 }
 
 // The SharedMemory page behind `page` of a shared VMA, handed to `use`

@@ -245,7 +245,14 @@ private:
     ErrorOr<void> map_file_page(const mm::Vma& vma, mm::VirtAddr page);
     void map_around(const mm::Vma& vma, mm::VirtAddr page);
     ErrorOr<void> map_cache_frame(const mm::Vma& vma, mm::VirtAddr page, mm::PhysAddr frame);
-    uint64_t take_cache_frame(const mm::Vma& vma, mm::PhysAddr frame);
+    // How a VMA maps the page cache's frames, worked out once per fault.
+    struct CacheFrameMapping {
+        uint64_t entry_bits;  // a level-3 entry's bits besides the frame
+        bool writable;
+        bool executable;
+    };
+    static CacheFrameMapping cache_frame_mapping(const mm::Vma& vma);
+    uint64_t take_cache_frame(const CacheFrameMapping& how, mm::PhysAddr frame);
     template <typename Use>
     ErrorOr<void> with_file_page(const mm::Vma& vma, mm::VirtAddr page, Use&& use) const;
     template <typename Use>

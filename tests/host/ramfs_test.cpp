@@ -1607,3 +1607,35 @@ TEST_F(RamfsCacheTest, OnlyRegularFiles) {
 }
 
 }  // namespace
+
+namespace akuma::fs {
+namespace {
+
+// FilePages::visit_range (fault-around's lookup) gives exactly what find()
+// gives for each index of the range, across leaf nodes and tree heights.
+TEST(FilePagesTest, RangeVisitMatchesFind) {
+    for (auto present : { std::vector<uint64_t> {}, std::vector<uint64_t> { 0 },
+                          std::vector<uint64_t> { 0, 5, 63, 64, 65, 127, 130, 4097, 262143 } }) {
+        FilePages pages;
+        for (uint64_t index : present) {
+            auto* page = static_cast<uint8_t*>(allocate_data_page());
+            ASSERT_NE(page, nullptr);
+            ASSERT_FALSE(pages.insert(index, page).is_error());
+        }
+        for (auto [first, end] : { std::pair<uint64_t, uint64_t> { 0, 1 }, { 3, 200 }, { 60, 70 }, { 64, 64 },
+                                   { 4000, 5000 }, { 0, 300000 }, { 262143, uint64_t { 1 } << 60 } }) {
+            std::vector<std::pair<uint64_t, uint8_t*>> seen, expected;
+            pages.visit_range(first, end, [](void* into, uint64_t index, uint8_t* page) {
+                static_cast<std::vector<std::pair<uint64_t, uint8_t*>>*>(into)->emplace_back(index, page);
+            }, &seen);
+            for (uint64_t index : present) {
+                if (index >= first && index < end)
+                    expected.emplace_back(index, pages.find(index));
+            }
+            EXPECT_EQ(seen, expected) << "range [" << first << ", " << end << ") of " << present.size() << " pages";
+        }
+    }
+}
+
+}  // namespace
+}  // namespace akuma::fs

@@ -313,14 +313,13 @@ ErrorOr<uint8_t*> Ext2FileSystem::readable_page(const InodeRef& inode, uint64_t 
     return page_of(*file, index);
 }
 
-ErrorOr<uint8_t*> Ext2FileSystem::cached_page(const InodeRef& inode, uint64_t index) {
-    Ext2Inode* file = TRY(regular_file(inode));
-    if (index >= divide_up(file->m_size, k_data_page_size))
-        return Error::OutOfRange;
-    uint8_t* page = file->m_cache.find(index);
-    if (!page)
-        return Error::NotFound;
-    return page;
+void Ext2FileSystem::visit_cached_pages(const InodeRef& inode, uint64_t first, uint64_t count,
+                                        FilePages::RangeVisitor visit, void* context) {
+    auto file = regular_file(inode);
+    if (file.is_error())
+        return;
+    uint64_t pages = divide_up(file.value()->m_size, k_data_page_size);
+    file.value()->m_cache.visit_range(first, min(first + count, pages), visit, context);
 }
 
 ErrorOr<uint8_t*> Ext2FileSystem::cache_page(const InodeRef& inode, uint64_t index, bool writable_share) {
