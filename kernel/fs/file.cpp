@@ -125,8 +125,30 @@ ErrorOr<void> File::set_opened_as(InodeRef directory, std::string_view name) {
 
 void retain(File* file) { __atomic_add_fetch(&file->m_ref_count, 1, __ATOMIC_RELAXED); }
 
+namespace {
+constinit sched::Mutex g_watch_lock;
+}
+
+sched::Mutex& file_watch_lock() { return g_watch_lock; }
+
+void File::add_watch(FileWatch& watch) {
+    m_watches.push_back(watch);
+    __atomic_add_fetch(&m_watch_count, 1, __ATOMIC_RELEASE);
+}
+
+void File::remove_watch(FileWatch& watch) {
+    m_watches.remove(watch);
+    __atomic_sub_fetch(&m_watch_count, 1, __ATOMIC_RELEASE);
+}
+
 void release(File* file) {
     if (__atomic_sub_fetch(&file->m_ref_count, 1, __ATOMIC_ACQ_REL) == 0) {
+        // Watches are only added by someone holding a reference, so none
+        // comes now; one may still go (an epoll closing) until we lock.
+        if (__atomic_load_n(&file->m_watch_count, __ATOMIC_ACQUIRE) != 0) {
+            sched::MutexGuard guard(g_watch_lock);
+            file->m_watches.for_each([&](FileWatch& watch) { watch.file_released(*file); });
+        }
         release_description_locks(*file);  // its OFD and flock locks
         delete file;
     }
@@ -221,7 +243,7 @@ ErrorOr<uint64_t> seek(File& file, int64_t offset, int whence) {
     if (file.is_path())
         return Error::BadFd;
     if (!file.is_seekable())
-        return Error::IllegalSeek;
+        return file.ignores_seek() ? ErrorOr<uint64_t>(uint64_t { 0 }) : ErrorOr<uint64_t>(Error::IllegalSeek);
     sched::MutexGuard guard(file.position_lock());
     return file.seek(offset, whence);
 }

@@ -23,14 +23,38 @@
 #include "kernel/fs/file_system.h"
 #include "kernel/fs/inode.h"
 #include "kernel/lib/error_or.h"
+#include "kernel/lib/intrusive_list.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/sched/mutex.h"
 
+namespace akuma::events {
+class AnonymousFile;
+}
+
 namespace akuma::fs {
 
+class File;
 class Pipe;
 class PollQueue;
+
+// Something that must learn when an open file description goes away: an
+// epoll interest item (Linux takes a file out of every epoll set when its
+// last reference goes, whatever descriptors named it). Watches are added,
+// removed and told under file_watch_lock(), a sleeping lock; no file is
+// released while it is held.
+class FileWatch {
+public:
+    // `file` lost its last reference: the watch must let go of it (and
+    // unlink itself, File::remove_watch). Watch lock held.
+    virtual void file_released(File& file) = 0;
+    ListNode file_link;
+
+protected:
+    ~FileWatch() = default;
+};
+
+sched::Mutex& file_watch_lock();
 
 // The bytes of one write(2) as a file takes them: a user buffer (or iovec
 // array) the system call layer wraps (kernel/syscalls/transfer.cpp).
@@ -72,6 +96,9 @@ public:
     // ---- Bytes, on kernel buffers ----
     // Streams ignore offsets and cannot seek (ESPIPE for pread/pwrite/lseek).
     virtual bool is_seekable() const { return true; }
+    // A stream whose lseek returns 0 and does nothing (Linux's
+    // noop_llseek) instead of ESPIPE.
+    virtual bool ignores_seek() const { return false; }
     virtual ReadContinuation read_continuation() const { return ReadContinuation::FillRequest; }
     // Reads at `offset` (streams: from the front; `nonblocking` instead of
     // the description's flag when a read(2) goes on with what is buffered).
@@ -109,6 +136,9 @@ public:
     virtual ErrorOr<void> ioctl(uint32_t request, uint64_t argument);
     // fcntl F_GETPIPE_SZ/F_SETPIPE_SZ (EBADF for anything but a pipe).
     virtual Pipe* pipe() { return nullptr; }
+    // eventfd, epoll, timerfd, signalfd (kernel/events): the calls that
+    // want one kind check it (EINVAL for any other file).
+    virtual events::AnonymousFile* anonymous() { return nullptr; }
     // The regular file mmap(2) maps (ENODEV for the others: Linux's answer
     // for a file without an mmap method).
     virtual ErrorOr<InodeRef> mappable_inode();
@@ -122,6 +152,10 @@ public:
     ErrorOr<void> set_opened_as(InodeRef directory, std::string_view name);
     const InodeRef& opened_in() const { return m_opened_in; }
     std::string_view opened_name() const { return m_opened_name.view(); }
+
+    // Watches of this description (file_watch_lock() held).
+    void add_watch(FileWatch& watch);
+    void remove_watch(FileWatch& watch);
 
     // The reference counting of descriptors: retain(), release(). The
     // description goes away with its last reference.
@@ -144,6 +178,8 @@ private:
     BasicString<mm::HeapAllocator> m_opened_name;
     sched::Mutex m_position_lock;
     uint64_t m_position { 0 };
+    IntrusiveList<FileWatch, &FileWatch::file_link> m_watches;
+    uint32_t m_watch_count { 0 };  // read without the lock at the last release
 };
 
 // A new reference to a description / dropping one (the last one destroys

@@ -161,6 +161,7 @@ ErrorOr<size_t> Pipe::read_locked(std::span<uint8_t> out, bool nonblocking, uint
     sched::SchedulerLockGuard guard;
     for (;;) {
         if (m_head != m_tail) {
+            bool was_full = full();
             size_t count = 0;
             while (count < out.size() && m_head != m_tail) {
                 Slot& slot = slot_at(m_tail);
@@ -177,7 +178,11 @@ ErrorOr<size_t> Pipe::read_locked(std::span<uint8_t> out, bool nonblocking, uint
             }
             m_bytes -= count;
             m_write_waiters.wake_all(guard);
-            m_poll_queue.notify(guard);
+            // Pollers hear of room only when there was none (Linux's
+            // pipe_read): an edge-triggered writer gets an edge per time
+            // the pipe stops being full.
+            if (was_full)
+                m_poll_queue.notify(guard, abi::k_pollout | abi::k_pollwrnorm);
             return count;
         }
         if (m_writers == 0)
@@ -322,7 +327,7 @@ Pipe::Step Pipe::write_locked(sched::SchedulerLockGuard& guard, std::span<const 
 // pipe_write wakes them, not once per piece.
 void Pipe::wake_readers(sched::SchedulerLockGuard& guard) {
     m_read_waiters.wake_all(guard);
-    m_poll_queue.notify(guard);
+    m_poll_queue.notify(guard, abi::k_pollin | abi::k_pollrdnorm);
 }
 
 size_t Pipe::capacity() {
@@ -369,7 +374,7 @@ ErrorOr<size_t> Pipe::resize_locked(Slot* ring, unsigned pages, Slot*& unused) {
     g_charged_pages = g_charged_pages - m_pages + pages;
     m_pages = pages;
     m_write_waiters.wake_all(guard);  // there may be room now
-    m_poll_queue.notify(guard);
+    m_poll_queue.notify(guard, abi::k_pollout | abi::k_pollwrnorm);
     return pages * k_page_size;
 }
 

@@ -11,13 +11,25 @@ void PollQueue::remove(sched::SchedulerLockGuard&, PollHook& hook) {
         m_hooks.remove(hook);
 }
 
-void PollQueue::notify(sched::SchedulerLockGuard& guard) {
-    m_hooks.for_each([&](PollHook& hook) { hook.notify(guard); });
+void PollQueue::notify(sched::SchedulerLockGuard& guard, uint16_t events) {
+    PollHook* woken_exclusive = nullptr;
+    m_hooks.for_each([&](PollHook& hook) {
+        if (!hook.exclusive)
+            (void)hook.notify(guard, events);
+        else if (!woken_exclusive && hook.notify(guard, events))
+            woken_exclusive = &hook;
+    });
+    if (woken_exclusive) {
+        // The next notification tries the others first.
+        m_hooks.remove(*woken_exclusive);
+        m_hooks.push_back(*woken_exclusive);
+    }
 }
 
-void PollWaiter::Hook::notify(sched::SchedulerLockGuard& guard) {
+bool PollWaiter::Hook::notify(sched::SchedulerLockGuard& guard, uint16_t) {
     waiter->m_changed = true;
     waiter->m_sleeper.wake_all(guard);
+    return true;
 }
 
 sched::WaitResult PollWaiter::wait_locked(sched::SchedulerLockGuard& guard, uint64_t deadline_ns) {

@@ -5,8 +5,13 @@
 // change wakes only the pollers of that file.
 //
 // A PollHook is one registration: poll(2) and select(2) register one per
-// descriptor for the duration of the call (PollWaiter, below); epoll will
-// keep hooks registered for as long as a file is in its interest list.
+// descriptor for the duration of the call (PollWaiter, below); epoll keeps
+// hooks registered for as long as a file is in its interest list.
+//
+// A notification carries the events that may have become ready (Linux's
+// wake-up key): a pipe's reader makes room (POLLOUT) and its writer brings
+// data (POLLIN), so an edge-triggered epoll watching for POLLIN is not
+// woken by reads. k_poll_any_event: anything may have changed.
 //
 // Locking: queues and hooks are protected by the scheduler lock, the lock
 // objects already hold when they wake their own readers and writers, so
@@ -25,12 +30,18 @@ class SchedulerLockGuard;
 
 namespace akuma::fs {
 
+constexpr uint16_t k_poll_any_event = 0xffff;
+
 class PollHook {
 public:
-    // The watched object may be ready now (scheduler lock held; must not
-    // sleep or allocate).
-    virtual void notify(sched::SchedulerLockGuard& guard) = 0;
+    // The watched object may be ready now for `events` (scheduler lock
+    // held; must not sleep or allocate). Returns whether the hook took the
+    // notification (an exclusive hook that did not want it returns false).
+    virtual bool notify(sched::SchedulerLockGuard& guard, uint16_t events) = 0;
     ListNode link;
+    // EPOLLEXCLUSIVE: of the exclusive hooks of a queue, a notification
+    // goes to the first that takes it (the others still get the next).
+    bool exclusive { false };
 
 protected:
     ~PollHook() = default;
@@ -44,7 +55,7 @@ public:
 
     void add(sched::SchedulerLockGuard& guard, PollHook& hook);
     void remove(sched::SchedulerLockGuard& guard, PollHook& hook);
-    void notify(sched::SchedulerLockGuard& guard);
+    void notify(sched::SchedulerLockGuard& guard, uint16_t events = k_poll_any_event);
     bool is_empty() const { return m_hooks.is_empty(); }
 
 private:
@@ -71,7 +82,7 @@ public:
     // A hook that belongs to this waiter; registered in one queue.
     class Hook final : public PollHook {
     public:
-        void notify(sched::SchedulerLockGuard& guard) override;
+        bool notify(sched::SchedulerLockGuard& guard, uint16_t events) override;
         PollWaiter* waiter { nullptr };
         PollQueue* queue { nullptr };
     };

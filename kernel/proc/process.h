@@ -316,6 +316,9 @@ uint64_t pending_signals();  // thread + process pending, for rt_sigpending
 // handler), waiting until deadline_ns (0: forever) for one. Errors:
 // TryAgain (timed out), Interrupted (another signal).
 ErrorOr<int> wait_for_signal(uint64_t set, uint64_t deadline_ns, SignalInfo& info);
+// Takes the lowest pending signal of `set` (the task's own first) with its
+// siginfo, handler or not; 0 if none is pending (scheduler lock held).
+int take_signal_locked(Task& task, uint64_t set, SignalInfo& info);
 
 // setitimer/getitimer(ITIMER_REAL) of the current process: returns the old
 // value and interval; a zero value disarms.

@@ -16,6 +16,7 @@
 
 #include "kernel/arch/aarch64/interrupts.h"
 #include "kernel/arch/aarch64/timer.h"
+#include "kernel/events/signalfd.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/time/duration.h"
 #include "kernel/time/timer_queue.h"
@@ -248,6 +249,7 @@ ErrorOr<void> queue_signal_locked(sched::SchedulerLockGuard& guard, Process& tar
         target.pending_info[signal - 1] = info;
     }
     wake_a_taker(guard, target, signal);
+    events::signalfd_signal_queued_locked(guard);
     return {};
 }
 
@@ -337,6 +339,7 @@ ErrorOr<void> send_signal_to_thread(int tgid, int tid, int signal) {
     }
     if (!(task->signal_mask & bit(signal)))
         sched::interrupt_thread_locked(guard, task->thread);
+    events::signalfd_signal_queued_locked(guard);
     return {};
 }
 
@@ -496,6 +499,21 @@ uint64_t pending_signals() {
     return task.pending_signals | task.process->pending_signals;
 }
 
+int take_signal_locked(Task& task, uint64_t set, SignalInfo& info) {
+    uint64_t ready = (task.pending_signals | task.process->pending_signals) & set;
+    if (!ready)
+        return 0;
+    int signal = __builtin_ctzll(ready) + 1;
+    if (task.pending_signals & bit(signal)) {
+        task.pending_signals &= ~bit(signal);
+        info = task.pending_info[signal - 1];
+    } else {
+        task.process->pending_signals &= ~bit(signal);
+        info = task.process->pending_info[signal - 1];
+    }
+    return signal;
+}
+
 ErrorOr<int> wait_for_signal(uint64_t set, uint64_t deadline_ns, SignalInfo& info) {
     Task& task = *current_task();
     set &= ~k_unblockable;
@@ -508,18 +526,9 @@ ErrorOr<int> wait_for_signal(uint64_t set, uint64_t deadline_ns, SignalInfo& inf
     auto result = sched::WaitResult::Woken;
     sched::WaitQueue nobody_wakes_this;
     for (;;) {
-        uint64_t ready = (task.pending_signals | task.process->pending_signals) & set;
-        if (ready) {
-            signal = __builtin_ctzll(ready) + 1;
-            if (task.pending_signals & bit(signal)) {
-                task.pending_signals &= ~bit(signal);
-                info = task.pending_info[signal - 1];
-            } else {
-                task.process->pending_signals &= ~bit(signal);
-                info = task.process->pending_info[signal - 1];
-            }
+        signal = take_signal_locked(task, set, info);
+        if (signal)
             break;
-        }
         if (result != sched::WaitResult::Woken)
             break;  // timed out, or another signal is due (EINTR)
         recalc_signal_pending(task);

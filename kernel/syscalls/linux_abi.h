@@ -976,6 +976,13 @@ struct Itimerval {
     Timeval value;
 };
 static_assert(sizeof(Itimerval) == 32 && offsetof(Itimerval, value) == 16);
+// timerfd_settime/gettime's struct itimerspec.
+struct Itimerspec {
+    Timespec interval;
+    Timespec value;
+};
+static_assert(sizeof(Itimerspec) == 32);
+
 constexpr int32_t k_itimer_real = 0;
 constexpr int32_t k_itimer_virtual = 1;
 constexpr int32_t k_itimer_prof = 2;

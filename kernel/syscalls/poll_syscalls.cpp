@@ -10,48 +10,13 @@
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/time_helpers.h"
+#include "kernel/syscalls/wait_helpers.h"
 
 namespace akuma::sys {
 
 namespace abi = linux_abi;
 
 namespace {
-
-// A timeout argument: NULL waits forever, zero does not wait.
-struct Timeout {
-    bool given;            // a timespec was passed
-    bool zero;
-    uint64_t deadline_ns;  // monotonic; 0: none (NULL); time::k_never: too far away to come
-};
-
-ErrorOr<Timeout> read_timeout(mm::UserPtr<const abi::Timespec> user) {
-    if (user.is_null())
-        return Timeout { false, false, 0 };
-    auto duration = TRY(read_timespec_ns(user));
-    if (duration == 0)
-        return Timeout { true, true, 0 };
-    return Timeout { true, false, time::deadline_after(arch::monotonic_ns(), duration) };
-}
-
-// Linux writes the time left back into the timespec (poll_select_finish),
-// except for a zero timeout, and ignores a fault doing so.
-void write_time_left(mm::UserPtr<const abi::Timespec> user, const Timeout& timeout) {
-    if (!timeout.given || timeout.zero || timeout.deadline_ns == time::k_never)
-        return;  // a wait too long to end: what is left is still what was given
-    uint64_t left = time::time_left(timeout.deadline_ns, arch::monotonic_ns());
-    (void)mm::write_user(mm::UserPtr<abi::Timespec>(user.address()), to_timespec(left));
-}
-
-// ppoll/pselect6's signal mask: in force while waiting; proc restores the
-// previous one on the way back to user space (after a handler, if one runs).
-ErrorOr<void> apply_signal_mask(mm::UserPtr<const abi::Sigset> user, uint64_t size) {
-    if (user.is_null())
-        return {};
-    if (size != sizeof(abi::Sigset))
-        return Error::Invalid;
-    proc::set_temporary_signal_mask(TRY(mm::read_user(user)));
-    return {};
-}
 
 bool signal_pending() { return sched::current_thread()->signal_pending; }
 

@@ -19,6 +19,12 @@ void timer_queue_add(TimerEvent& event);
 // fired (or is firing on another CPU) or was never added.
 bool timer_queue_cancel(TimerEvent& event);
 
+// timer_queue_cancel(), and if the callback is running on another CPU,
+// waits for it to return: then nothing of the event's is in use, and its
+// owner may free it (and what its context points to). Never from the
+// event's own callback.
+bool timer_queue_cancel_sync(TimerEvent& event);
+
 // Runs the callbacks of events due at `now_ns`. At most as many events as
 // were queued on entry, so a callback that re-adds itself with a past
 // deadline runs again on the next tick instead of looping here.

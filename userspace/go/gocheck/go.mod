@@ -1,0 +1,3 @@
+module akuma/gocheck
+
+go 1.19
