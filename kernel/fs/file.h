@@ -31,6 +31,9 @@
 namespace akuma::events {
 class AnonymousFile;
 }
+namespace akuma::net {
+class Socket;
+}
 
 namespace akuma::fs {
 
@@ -139,6 +142,8 @@ public:
     // eventfd, epoll, timerfd, signalfd (kernel/events): the calls that
     // want one kind check it (EINVAL for any other file).
     virtual events::AnonymousFile* anonymous() { return nullptr; }
+    // The socket this is (ENOTSOCK for the socket calls otherwise).
+    virtual net::Socket* socket() { return nullptr; }
     // The regular file mmap(2) maps (ENODEV for the others: Linux's answer
     // for a file without an mmap method).
     virtual ErrorOr<InodeRef> mappable_inode();

@@ -775,7 +775,7 @@ ErrorOr<void> make_directory(const InodeRef& base, std::string_view path, uint32
     return {};
 }
 
-ErrorOr<void> make_node(const InodeRef& base, std::string_view path, uint32_t mode, DeviceNumber device) {
+ErrorOr<InodeRef> make_node(const InodeRef& base, std::string_view path, uint32_t mode, DeviceNumber device) {
     VfsLockGuard guard;
     auto parent = TRY(parent_for_change(base, path, Error::Exists));
     if (parent.trailing_slash)
@@ -787,8 +787,7 @@ ErrorOr<void> make_node(const InodeRef& base, std::string_view path, uint32_t mo
     auto made = special ? fs.mknod(parent.directory, parent.name, mode, device, 0, 0)
                     : fs.create_file(parent.directory, parent.name, mode & k_mode_permission_mask, 0, 0);
     name_changed(parent.directory, parent.name);
-    TRY(made);
-    return {};
+    return made;
 }
 
 ErrorOr<void> remove(const InodeRef& base, std::string_view path, bool directory) {

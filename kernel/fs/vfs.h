@@ -78,7 +78,8 @@ ErrorOr<void> truncate_path(const InodeRef& base, std::string_view path, uint64_
 // File operations on paths (the *at syscalls).
 ErrorOr<void> make_directory(const InodeRef& base, std::string_view path, uint32_t mode);
 // mknod(2): a regular file or a character device node (`mode` has the type).
-ErrorOr<void> make_node(const InodeRef& base, std::string_view path, uint32_t mode, DeviceNumber device);
+// The new node (a socket's bind keeps it).
+ErrorOr<InodeRef> make_node(const InodeRef& base, std::string_view path, uint32_t mode, DeviceNumber device);
 ErrorOr<void> remove(const InodeRef& base, std::string_view path, bool directory);
 ErrorOr<void> make_symlink(const InodeRef& base, std::string_view path, std::string_view target);
 ErrorOr<void> make_link(const InodeRef& old_base, std::string_view old_path, const InodeRef& new_base,

@@ -42,6 +42,7 @@ enum class Error : int {
     ReadOnlyFs = 30,          // EROFS
     TooManyLinks = 31,        // EMLINK
     BrokenPipe = 32,          // EPIPE
+    OutOfDomain = 33,         // EDOM
     OutOfRange = 34,          // ERANGE
     NameTooLong = 36,         // ENAMETOOLONG
     NotImplemented = 38,      // ENOSYS
@@ -49,8 +50,22 @@ enum class Error : int {
     SymlinkLoop = 40,         // ELOOP
     Overflow = 75,            // EOVERFLOW
     BadSharedLibrary = 80,    // ELIBBAD: an ELF interpreter that is not one
+    NotASocket = 88,          // ENOTSOCK
+    DestinationRequired = 89, // EDESTADDRREQ
+    MessageTooLong = 90,      // EMSGSIZE
+    WrongProtocolType = 91,   // EPROTOTYPE
+    NoProtocolOption = 92,    // ENOPROTOOPT
+    ProtocolNotSupported = 93,  // EPROTONOSUPPORT
+    SocketTypeNotSupported = 94,  // ESOCKTNOSUPPORT
     NotSupported = 95,        // EOPNOTSUPP
+    FamilyNotSupported = 97,  // EAFNOSUPPORT
+    AddressInUse = 98,        // EADDRINUSE
+    ConnectionReset = 104,    // ECONNRESET
+    NoBufferSpace = 105,      // ENOBUFS
+    AlreadyConnected = 106,   // EISCONN
+    NotConnected = 107,       // ENOTCONN
     TimedOut = 110,           // ETIMEDOUT
+    ConnectionRefused = 111,  // ECONNREFUSED
     Corrupted = 117,          // EUCLEAN: a file system's on-disk structures are inconsistent
 };
 
@@ -87,6 +102,7 @@ constexpr const char* error_name(Error error) {
     case Error::ReadOnlyFs: return "EROFS";
     case Error::TooManyLinks: return "EMLINK";
     case Error::BrokenPipe: return "EPIPE";
+    case Error::OutOfDomain: return "EDOM";
     case Error::OutOfRange: return "ERANGE";
     case Error::NameTooLong: return "ENAMETOOLONG";
     case Error::NotImplemented: return "ENOSYS";
@@ -94,8 +110,22 @@ constexpr const char* error_name(Error error) {
     case Error::SymlinkLoop: return "ELOOP";
     case Error::Overflow: return "EOVERFLOW";
     case Error::BadSharedLibrary: return "ELIBBAD";
+    case Error::NotASocket: return "ENOTSOCK";
+    case Error::DestinationRequired: return "EDESTADDRREQ";
+    case Error::MessageTooLong: return "EMSGSIZE";
+    case Error::WrongProtocolType: return "EPROTOTYPE";
+    case Error::NoProtocolOption: return "ENOPROTOOPT";
+    case Error::ProtocolNotSupported: return "EPROTONOSUPPORT";
+    case Error::SocketTypeNotSupported: return "ESOCKTNOSUPPORT";
     case Error::NotSupported: return "EOPNOTSUPP";
+    case Error::FamilyNotSupported: return "EAFNOSUPPORT";
+    case Error::AddressInUse: return "EADDRINUSE";
+    case Error::ConnectionReset: return "ECONNRESET";
+    case Error::NoBufferSpace: return "ENOBUFS";
+    case Error::AlreadyConnected: return "EISCONN";
+    case Error::NotConnected: return "ENOTCONN";
     case Error::TimedOut: return "ETIMEDOUT";
+    case Error::ConnectionRefused: return "ECONNREFUSED";
     case Error::Corrupted: return "EUCLEAN";
     }
     return "E?";

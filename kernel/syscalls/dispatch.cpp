@@ -53,7 +53,14 @@ Restart restart_policy(uint64_t number) {
     case abi::k_sys_waitid:
     case abi::k_sys_futex:
     case abi::k_sys_fcntl:  // F_SETLKW
-    case abi::k_sys_flock: return Restart::UnlessHandlerRefuses;
+    case abi::k_sys_flock:
+    case abi::k_sys_accept:
+    case abi::k_sys_accept4:
+    case abi::k_sys_connect:
+    case abi::k_sys_sendto:
+    case abi::k_sys_recvfrom:
+    case abi::k_sys_sendmsg:
+    case abi::k_sys_recvmsg: return Restart::UnlessHandlerRefuses;
     default: return Restart::Never;
     }
 }

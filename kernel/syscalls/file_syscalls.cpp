@@ -516,16 +516,20 @@ ErrorOr<void> mknodat(const SyscallArgs& args) {
     uint32_t dev = static_cast<uint32_t>(args.a[3]);
     fs::DeviceNumber number { (dev & 0xfff00) >> 8, (dev & 0xff) | ((dev >> 12) & 0xfff00) };
     uint32_t permissions = mode & 07777 & ~current().umask;
-    switch (mode & abi::k_s_ifmt) {
-    case 0:
-    case abi::k_s_ifreg: return fs::make_node(base, path.view(), abi::k_s_ifreg | permissions, {});
-    case abi::k_s_ifchr: return fs::make_node(base, path.view(), abi::k_s_ifchr | permissions, number);
+    uint32_t type = mode & abi::k_s_ifmt;
+    switch (type) {
+    case 0: type = abi::k_s_ifreg; break;
+    case abi::k_s_ifreg:
+    case abi::k_s_ifchr:
+    case abi::k_s_ifblk:
+    case abi::k_s_ififo:
+    case abi::k_s_ifsock: break;
     case abi::k_s_ifdir: return Error::NotPermitted;
-    case abi::k_s_ifblk: return fs::make_node(base, path.view(), abi::k_s_ifblk | permissions, number);
-    case abi::k_s_ififo: return fs::make_node(base, path.view(), abi::k_s_ififo | permissions, {});
-    case abi::k_s_ifsock: return fs::make_node(base, path.view(), abi::k_s_ifsock | permissions, {});
     default: return Error::Invalid;
     }
+    bool device = type == abi::k_s_ifchr || type == abi::k_s_ifblk;
+    TRY(fs::make_node(base, path.view(), type | permissions, device ? number : fs::DeviceNumber {}));
+    return {};
 }
 
 ErrorOr<void> unlinkat(const SyscallArgs& args) {

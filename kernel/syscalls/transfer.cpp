@@ -8,8 +8,6 @@ namespace abi = linux_abi;
 
 namespace {
 
-constexpr size_t k_max_vectors = 1024;  // IOV_MAX
-
 size_t smaller(size_t a, size_t b) { return a < b ? a : b; }
 
 // How much of a read(2) buffer can take part: Linux caps a transfer and
@@ -24,68 +22,55 @@ ErrorOr<size_t> writable_length(uint64_t address, size_t count) {
     return accessible;
 }
 
-// The bytes of one write(2), pwrite64(2) or writev(2): user segments read
-// front to back, capped at k_max_transfer as Linux caps them.
-class WriteSource final : public fs::WriteSource {
-public:
-    WriteSource(const abi::Iovec* vectors, size_t count) : m_vectors(vectors), m_count(count) {
-        for (size_t i = 0; i < count; ++i)
-            m_total += smaller(vectors[i].len, k_max_transfer - m_total);
-    }
-    size_t total() const override { return m_total; }
+}  // namespace
 
-    // Linux's access_ok: every segment lies in the user half.
-    bool in_user_range() const {
-        for (size_t i = 0; i < m_count; ++i) {
-            if (!mm::is_user_range(m_vectors[i].base, m_vectors[i].len))
-                return false;
+UserWriteSource::UserWriteSource(const abi::Iovec* vectors, size_t count) : m_vectors(vectors), m_count(count) {
+    for (size_t i = 0; i < count; ++i)
+        m_total += smaller(vectors[i].len, k_max_transfer - m_total);
+}
+
+bool UserWriteSource::in_user_range() const {
+    for (size_t i = 0; i < m_count; ++i) {
+        if (!mm::is_user_range(m_vectors[i].base, m_vectors[i].len))
+            return false;
+    }
+    return true;
+}
+
+size_t UserWriteSource::readable() const {
+    size_t result = 0;
+    for (size_t i = 0; i < m_count && result < m_total; ++i) {
+        size_t length = smaller(m_vectors[i].len, m_total - result);
+        size_t accessible = current().space->accessible_prefix(m_vectors[i].base, length, false);
+        result += accessible;
+        if (accessible < length)
+            break;
+    }
+    return result;
+}
+
+ErrorOr<void> UserWriteSource::copy_next(uint8_t* to, size_t size) {
+    while (size > 0) {
+        const abi::Iovec& vector = m_vectors[m_index];
+        size_t step = smaller(size, vector.len - m_offset);
+        if (step > 0)
+            TRY(mm::copy_from_user(to, mm::UserPtr<const void>(vector.base + m_offset), step));
+        to += step;
+        size -= step;
+        m_offset += step;
+        if (m_offset == vector.len) {
+            ++m_index;
+            m_offset = 0;
         }
-        return true;
     }
+    return {};
+}
 
-    // How many bytes from the start the process can read: up to the first
-    // byte in unmapped (or PROT_NONE) memory.
-    size_t readable() const override {
-        size_t result = 0;
-        for (size_t i = 0; i < m_count && result < m_total; ++i) {
-            size_t length = smaller(m_vectors[i].len, m_total - result);
-            size_t accessible = current().space->accessible_prefix(m_vectors[i].base, length, false);
-            result += accessible;
-            if (accessible < length)
-                break;
-        }
-        return result;
-    }
-
-    // The next `size` bytes; Fault if any of them cannot be read.
-    ErrorOr<void> copy_next(uint8_t* to, size_t size) override {
-        while (size > 0) {
-            const abi::Iovec& vector = m_vectors[m_index];
-            size_t step = smaller(size, vector.len - m_offset);
-            if (step > 0)
-                TRY(mm::copy_from_user(to, mm::UserPtr<const void>(vector.base + m_offset), step));
-            to += step;
-            size -= step;
-            m_offset += step;
-            if (m_offset == vector.len) {
-                ++m_index;
-                m_offset = 0;
-            }
-        }
-        return {};
-    }
-
-private:
-    const abi::Iovec* m_vectors;
-    size_t m_count;
-    size_t m_total { 0 };
-    size_t m_index { 0 };   // the segment copy_next reads
-    size_t m_offset { 0 };  // bytes of it already read
-};
+namespace {
 
 // Each kind of file takes the bytes of a write the way Linux's does
 // (File::write_from).
-ErrorOr<size_t> write_from(fs::File& file, WriteSource& source, std::optional<uint64_t> offset) {
+ErrorOr<size_t> write_from(fs::File& file, UserWriteSource& source, std::optional<uint64_t> offset) {
     if (!file.is_writable())
         return Error::BadFd;
     if (!source.in_user_range())
@@ -93,30 +78,6 @@ ErrorOr<size_t> write_from(fs::File& file, WriteSource& source, std::optional<ui
     if (source.total() == 0)
         return size_t { 0 };
     return fs::write_from_source(file, source, offset);
-}
-
-// writev's segments copied into `array` first.
-// Linux's import_iovec: the whole array first (EFAULT), no length may be
-// negative (EINVAL), at most IOV_MAX segments; then `use(array, count)`.
-template <typename Use>
-ErrorOr<size_t> with_vectors(mm::UserPtr<const abi::Iovec> vectors, uint64_t count, Use&& use) {
-    if (count > k_max_vectors)
-        return Error::Invalid;
-    if (count == 0)
-        return size_t { 0 };
-    auto* array = static_cast<abi::Iovec*>(mm::kmalloc(count * sizeof(abi::Iovec)));
-    if (!array)
-        return Error::NoMemory;
-    auto imported = [&]() -> ErrorOr<size_t> {
-        TRY(mm::copy_from_user(array, vectors.cast<const void>(), count * sizeof(abi::Iovec)));
-        for (uint64_t i = 0; i < count; ++i) {
-            if (static_cast<int64_t>(array[i].len) < 0)
-                return Error::Invalid;
-        }
-        return use(array, count);
-    }();
-    mm::kfree(array);
-    return imported;
 }
 
 }  // namespace
@@ -167,7 +128,7 @@ ErrorOr<size_t> read_to_user(fs::OpenFile& file, uint64_t address, size_t count,
 
 ErrorOr<size_t> read_vectors(fs::OpenFile& file, mm::UserPtr<const abi::Iovec> vectors, uint64_t count,
                              std::optional<uint64_t> offset) {
-    return with_vectors(vectors, count, [&](const abi::Iovec* array, uint64_t size) -> ErrorOr<size_t> {
+    return import_vectors(vectors, count, [&](const abi::Iovec* array, uint64_t size) -> ErrorOr<size_t> {
         size_t total = 0;
         for (uint64_t i = 0; i < size && total < k_max_transfer; ++i) {
             if (array[i].len == 0)
@@ -187,7 +148,7 @@ ErrorOr<size_t> read_vectors(fs::OpenFile& file, mm::UserPtr<const abi::Iovec> v
 
 ErrorOr<size_t> write_from_user(fs::OpenFile& file, uint64_t address, size_t count, std::optional<uint64_t> offset) {
     abi::Iovec vector { address, count };
-    WriteSource source(&vector, 1);
+    UserWriteSource source(&vector, 1);
     return write_from(file, source, offset);
 }
 
@@ -197,8 +158,8 @@ ErrorOr<size_t> write_vectors(fs::OpenFile& file, mm::UserPtr<const abi::Iovec> 
                               std::optional<uint64_t> offset) {
     if (!file.is_writable())
         return Error::BadFd;
-    return with_vectors(vectors, count, [&](const abi::Iovec* array, uint64_t size) {
-        WriteSource source(array, size);
+    return import_vectors(vectors, count, [&](const abi::Iovec* array, uint64_t size) {
+        UserWriteSource source(array, size);
         return write_from(file, source, offset);
     });
 }
