@@ -28,6 +28,7 @@
 #include "kernel/arch/aarch64/user_mode.h"
 #include "kernel/drivers/console.h"
 #include "kernel/drivers/console_file.h"
+#include "kernel/drivers/pty.h"
 #include "kernel/drivers/console_tty.h"
 #include "kernel/drivers/memory_devices.h"
 #include "kernel/fs/pipe.h"
@@ -243,6 +244,8 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
     drivers::virtio::probe_devices(state.platform);
     if (auto result = console::register_console_devices(); result.is_error())
         panic("[VFS] cannot register the console devices: {}", error_name(result.error()));
+    if (auto result = tty::register_pty_devices(); result.is_error())
+        panic("[VFS] cannot register the pty devices: {}", error_name(result.error()));
     if (auto result = drivers::register_memory_devices(); result.is_error())
         panic("[VFS] cannot register the memory devices: {}", error_name(result.error()));
     // Writable and executable user memory: allowed as on Linux, unless the

@@ -3,6 +3,7 @@
 #include <new>
 
 #include "kernel/drivers/console_tty.h"
+#include "kernel/drivers/pty.h"
 #include "kernel/fs/char_devices.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/mm/user_access.h"
@@ -14,14 +15,7 @@ namespace abi = linux_abi;
 
 namespace {
 
-constexpr size_t k_tty_chunk = 2048;
 constexpr fs::DeviceNumber k_console_number { 5, 1 };
-
-// The ioctl argument as a user pointer.
-template <typename T>
-mm::UserPtr<T> user(uint64_t argument) {
-    return mm::UserPtr<T>(argument);
-}
 
 ErrorOr<fs::File*> open_node(const fs::InodeRef& node, uint32_t flags) {
     auto* file = new (std::nothrow) ConsoleFile(flags, node);
@@ -30,19 +24,20 @@ ErrorOr<fs::File*> open_node(const fs::InodeRef& node, uint32_t flags) {
     return file;
 }
 
+// /dev/tty: the caller's controlling terminal. A pty's slave if its session
+// has one; otherwise the console (Linux would say ENXIO without a
+// controlling terminal; programs the kernel starts have none and expect
+// the console).
+ErrorOr<fs::File*> open_controlling_terminal(const fs::InodeRef& node, uint32_t flags) {
+    if (auto pty = tty::open_controlling_pty(node, flags); !pty.is_error() || pty.error() != Error::NotFound)
+        return pty;
+    return open_node(node, flags);
+}
+
 }  // namespace
 
-ErrorOr<size_t> ConsoleFile::read_at(std::span<uint8_t> buffer, uint64_t, bool nonblocking) {
-    return tty_read({ reinterpret_cast<char*>(buffer.data()), buffer.size() }, nonblocking);
-}
-
-ErrorOr<size_t> ConsoleFile::write_at(std::span<const uint8_t> data, uint64_t&) {
-    return tty_write({ reinterpret_cast<const char*>(data.data()), data.size() });
-}
-
-ErrorOr<size_t> ConsoleFile::write_from(fs::WriteSource& source, uint64_t& offset) {
-    return fs::write_in_whole_chunks(*this, source, k_tty_chunk, offset);
-}
+ConsoleFile::ConsoleFile(uint32_t flags, fs::InodeRef node)
+    : TerminalFile(console_terminal(), flags, std::move(node)) {}
 
 ErrorOr<fs::InodeStat> ConsoleFile::stat() {
     if (inode())
@@ -55,43 +50,9 @@ ErrorOr<fs::InodeStat> ConsoleFile::stat() {
     return result;
 }
 
-uint16_t ConsoleFile::poll_events() {
-    return static_cast<uint16_t>(abi::k_pollout | abi::k_pollwrnorm |
-                                 (tty_poll_readable() ? abi::k_pollin | abi::k_pollrdnorm : 0));
-}
-
-fs::PollQueue* ConsoleFile::poll_queue() { return &tty_poll_queue(); }
-
-ErrorOr<void> ConsoleFile::ioctl(uint32_t request, uint64_t argument) {
-    switch (request) {
-    case abi::k_tcgets: return mm::write_user(user<tty::Termios>(argument), tty_termios());
-    case abi::k_tcsets:
-    case abi::k_tcsetsw:  // output is never queued: nothing to drain
-    case abi::k_tcsetsf:
-        return tty_set_termios(TRY(mm::read_user(user<const tty::Termios>(argument))),
-                               request == abi::k_tcsetsf);
-    case abi::k_tcsbrk: return {};  // tcdrain (and a break, which a serial console has no use for)
-    case abi::k_tcflsh: return tty_flush(static_cast<uint32_t>(argument));
-    case abi::k_tiocgwinsz: return mm::write_user(user<tty::Winsize>(argument), tty_winsize());
-    case abi::k_tiocswinsz: tty_set_winsize(TRY(mm::read_user(user<const tty::Winsize>(argument)))); return {};
-    case abi::k_fionread:
-        return mm::write_user(user<int32_t>(argument), static_cast<int32_t>(tty_bytes_available()));
-    case abi::k_tiocgpgrp: return mm::write_user(user<int32_t>(argument), TRY(tty_foreground_group()));
-    case abi::k_tiocspgrp: {
-        // Linux checks the terminal before reading the argument.
-        TRY(tty_foreground_group());
-        return tty_set_foreground_group(TRY(mm::read_user(user<const int32_t>(argument))));
-    }
-    case abi::k_tiocgsid: return mm::write_user(user<int32_t>(argument), TRY(tty_session()));
-    case abi::k_tiocsctty: return tty_make_controlling(static_cast<int>(argument) == 1);
-    case abi::k_tiocnotty: return tty_give_up_controlling();
-    default: return Error::NotATty;
-    }
-}
-
 ErrorOr<void> register_console_devices() {
     TRY(fs::register_char_device({ k_console_number, "console", 0600, open_node }));
-    TRY(fs::register_char_device({ { 5, 0 }, "tty", 0666, open_node }));
+    TRY(fs::register_char_device({ { 5, 0 }, "tty", 0666, open_controlling_terminal }));
     return {};
 }
 

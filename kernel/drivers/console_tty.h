@@ -28,7 +28,14 @@
 #include "kernel/fs/poll_queue.h"
 #include "kernel/lib/error_or.h"
 
+namespace akuma::tty {
+class Terminal;
+}
+
 namespace akuma::console {
+
+// The console's terminal (terminal.h), for its open files.
+tty::Terminal& console_terminal();
 
 // Enables the receive interrupt; without it reads see no input.
 ErrorOr<void> tty_init(uint32_t uart_intid);

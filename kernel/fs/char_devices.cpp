@@ -36,8 +36,10 @@ const CharDevice& detail::char_device_at(size_t index) { return g_devices[index]
 ErrorOr<File*> open_char_device(const InodeRef& node, uint32_t flags) {
     DeviceNumber number = node->rdev();
     for (size_t i = 0; i < detail::char_device_count(); ++i) {
-        if (g_devices[i].number == number)
-            return g_devices[i].open(node, flags);
+        const CharDevice& device = g_devices[i];
+        if (device.number.major == number.major && number.minor >= device.number.minor &&
+            number.minor - device.number.minor < device.minor_count)
+            return device.open(node, flags);
     }
     return Error::NoDeviceOrAddress;
 }

@@ -16,14 +16,16 @@ namespace akuma::fs {
 class File;
 
 // Opens the device for `node` (its inode: fstat and /proc show it) with
-// open(2)'s kept flags. NoMemory.
+// open(2)'s kept flags and O_NOCTTY (a terminal opened without it may
+// become the caller's controlling terminal). NoMemory.
 using CharDeviceOpen = ErrorOr<File*> (*)(const InodeRef& node, uint32_t flags);
 
 struct CharDevice {
     DeviceNumber number;
-    const char* name;   // the node's name in /dev
+    const char* name;   // the node's name in /dev (nullptr: no node, e.g. pty slaves)
     uint32_t mode;      // its permission bits there
     CharDeviceOpen open;
+    uint32_t minor_count { 1 };  // the minors from number.minor on that it serves
 };
 
 // OutOfRange when the table is full, Exists for a number already taken.

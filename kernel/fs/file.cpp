@@ -12,7 +12,8 @@ namespace akuma::fs {
 
 namespace abi = linux_abi;
 
-File::File(uint32_t flags, InodeRef inode) : m_flags(flags), m_inode(std::move(inode)) {}
+// O_NOCTTY reaches terminal opens (char_devices.h) but is no description flag.
+File::File(uint32_t flags, InodeRef inode) : m_flags(flags & ~abi::k_o_noctty), m_inode(std::move(inode)) {}
 
 File::~File() = default;
 
@@ -112,6 +113,8 @@ uint16_t File::poll_events() {
 ErrorOr<void> File::ioctl(uint32_t, uint64_t) { return Error::NotATty; }
 
 ErrorOr<InodeRef> File::mappable_inode() { return Error::NoDevice; }
+
+ErrorOr<File*> File::open_peer(uint32_t) { return Error::NotATty; }
 
 ErrorOr<size_t> File::read_to_user(uint64_t, size_t, uint64_t) { return Error::NotSupported; }
 

@@ -144,6 +144,9 @@ public:
     virtual events::AnonymousFile* anonymous() { return nullptr; }
     // The socket this is (ENOTSOCK for the socket calls otherwise).
     virtual net::Socket* socket() { return nullptr; }
+    // TIOCGPTPEER: a new description of the other side (pty masters; ENOTTY
+    // for the others). `flags`: as open(2)'s.
+    virtual ErrorOr<File*> open_peer(uint32_t flags);
     // The regular file mmap(2) maps (ENODEV for the others: Linux's answer
     // for a file without an mmap method).
     virtual ErrorOr<InodeRef> mappable_inode();

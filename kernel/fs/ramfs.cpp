@@ -55,6 +55,8 @@ ErrorOr<OwnPtr<Ramfs, mm::HeapAllocator>> Ramfs::create(uint64_t size_limit) {
 // Empties the tree bottom-up with a loop: directories can nest deeper than
 // a kernel stack could recurse.
 Ramfs::~Ramfs() {
+    if (m_destroy_hook)
+        m_destroy_hook(*this);
     RamfsInode* directory = m_root ? &node(m_root) : nullptr;
     while (directory) {
         auto& entries = node(directory).m_entries;

@@ -102,6 +102,9 @@ public:
     // size_limit: bytes of file data (rounded up to pages); 0: unlimited.
     static ErrorOr<OwnPtr<Ramfs, mm::HeapAllocator>> create(uint64_t size_limit = 0);
     ~Ramfs() override;
+    // Called first thing when the file system is destroyed (its unmount):
+    // for a kernel part that keeps a pointer to it (devpts).
+    void set_destroy_hook(void (*hook)(Ramfs& fs)) { m_destroy_hook = hook; }
     Ramfs(const Ramfs&) = delete;
     Ramfs& operator=(const Ramfs&) = delete;
 
@@ -203,6 +206,7 @@ public:
     ErrorOr<size_t> path_of(const InodeRef& directory, std::span<char> buffer);
 
 private:
+    void (*m_destroy_hook)(Ramfs& fs) { nullptr };
     Ramfs() = default;
 
     void destroy_inode(Inode* inode) override;

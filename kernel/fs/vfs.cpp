@@ -1,5 +1,7 @@
 #include "kernel/fs/vfs.h"
 
+#include "kernel/drivers/pty.h"
+
 #include "kernel/fs/fifo.h"
 #include "kernel/fs/memfd.h"
 #include "kernel/proc/resource_limits.h"
@@ -155,6 +157,8 @@ ErrorOr<FileSystem*> make_devtmpfs() {
     Error failure = Error::NoMemory;
     bool failed = false;
     for_each_char_device([&](const CharDevice& device) {
+        if (!device.name)
+            return;
         auto made = fs->mknod(root, device.name, abi::k_s_ifchr | device.mode, device.number);
         if (made.is_error() && !failed) {
             failed = true;
@@ -185,8 +189,9 @@ ErrorOr<FileSystem*> make_devtmpfs() {
 constexpr size_t k_max_types = 12;
 constinit FileSystemType g_types[k_max_types] = {
     { "sysfs", false }, { "tmpfs", false }, { "proc", false }, { "devtmpfs", false }, { "ramfs", false },
+    { "devpts", false },
 };
-constinit size_t g_type_count = 5;
+constinit size_t g_type_count = 6;
 constinit DiskFileSystemFactory g_disk_factories[k_max_types] {};  // by index in g_types
 
 DiskFileSystemFactory disk_factory(std::string_view type) {
@@ -238,6 +243,8 @@ ErrorOr<FileSystem*> make_file_system(std::string_view type, std::string_view op
         return make_procfs(now);
     if (type == "sysfs")
         return make_sysfs(now);
+    if (type == "devpts")
+        return tty::make_devpts();
     return Error::NoDevice;  // Linux: an unknown type is ENODEV
 }
 
@@ -285,6 +292,7 @@ ErrorOr<void> make_mount_points(FileSystem& fs) {
 void mount_boot_file_systems(bool disk_root) {
     mount_at_boot("devtmpfs", "/dev");
     mount_at_boot("tmpfs", "/dev/shm");
+    mount_at_boot("devpts", "/dev/pts");
     mount_at_boot("proc", "/proc");
     mount_at_boot("sysfs", "/sys");
     if (!disk_root)
@@ -623,7 +631,7 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
     // at open, which need not hold up every path walk meanwhile.
     const InodeRef& inode = target.inode;
     // (A FIFO's open may wait for the other side: never under the lock.)
-    auto file = inode->type() == InodeType::CharDevice    ? open_char_device(inode, flags & kept)
+    auto file = inode->type() == InodeType::CharDevice    ? open_char_device(inode, flags & (kept | abi::k_o_noctty))
                 : inode->type() == InodeType::BlockDevice ? open_block_device(inode, flags & kept)
                 : inode->type() == InodeType::Fifo        ? open_fifo(inode, flags & kept)
                                                           : open_inode_file(inode, flags & kept, write_access);

@@ -40,7 +40,10 @@ inline constexpr std::string_view k_symbol_table_magic = "AKSYM";
 inline constexpr uint16_t k_symbol_table_version = 1;
 inline constexpr size_t k_symbol_table_header_size = 24;
 inline constexpr size_t k_symbol_table_entry_size = 16;
-inline constexpr size_t k_symbol_table_max_name = 255;
+// Long enough for a function's qualified name and the start of its
+// parameters; template-heavy names are cut (the table lives in the kernel
+// image, which a 3 MiB machine bounds: docs/ARCHITECTURE.md).
+inline constexpr size_t k_symbol_table_max_name = 120;
 
 struct SymbolLookup {
     std::string_view name;

@@ -458,14 +458,28 @@ std::optional<ErrorOr<void>> generic_ioctl(int fd, fs::OpenFile& file, uint32_t 
     }
 }
 
-ErrorOr<void> ioctl(const SyscallArgs& args) {
+ErrorOr<int64_t> ioctl(const SyscallArgs& args) {
     auto file = TRY(FileRef::from_fd(args.fd(0)));
     if (file->is_path())
         return Error::BadFd;
     uint32_t request = static_cast<uint32_t>(args.a[1]);
     if (auto result = generic_ioctl(args.fd(0), *file, request, args))
-        return *result;
-    return file->ioctl(request, args.a[2]);
+        return result->is_error() ? ErrorOr<int64_t>(result->error()) : ErrorOr<int64_t>(int64_t { 0 });
+    if (request == abi::k_tiocgptpeer) {
+        // The one ioctl that returns a descriptor: the pty master's slave.
+        uint32_t flags = static_cast<uint32_t>(args.a[2]);
+        if (flags & ~(abi::k_o_accmode | abi::k_o_nonblock | abi::k_o_cloexec | abi::k_o_noctty))
+            return Error::Invalid;
+        fs::File* peer = TRY(file->open_peer(flags & ~abi::k_o_cloexec));
+        auto fd = current().files->install(peer, flags & abi::k_o_cloexec);
+        if (fd.is_error()) {
+            fs::release(peer);
+            return fd.error();
+        }
+        return int64_t { fd.value() };
+    }
+    TRY(file->ioctl(request, args.a[2]));
+    return int64_t { 0 };
 }
 
 // pipe2: both descriptors or neither; int[2] written last, as Linux does

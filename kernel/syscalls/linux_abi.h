@@ -793,6 +793,7 @@ constexpr uint32_t k_tiocswinsz = 0x5414;
 constexpr uint32_t k_fionread = 0x541B;
 constexpr uint32_t k_fionbio = 0x5421;
 constexpr uint32_t k_tiocnotty = 0x5422;
+constexpr uint32_t k_tiocgptpeer = 0x5441;
 constexpr uint32_t k_tiocgsid = 0x5429;
 constexpr uint32_t k_fionclex = 0x5450;
 constexpr uint32_t k_fioclex = 0x5451;
