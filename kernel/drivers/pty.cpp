@@ -274,7 +274,23 @@ ErrorOr<fs::File*> open_slave_of(Pty& pty, const fs::InodeRef& node, uint32_t fl
     return static_cast<fs::File*>(file);
 }
 
-ErrorOr<fs::File*> MasterFile::open_peer(uint32_t flags) { return open_slave_of(m_pty, {}, flags); }
+// As Linux's TIOCGPTPEER: the slave through its devpts node, so fstat,
+// /proc/PID/fd and ttyname see /dev/pts/N as if it had been opened by name.
+ErrorOr<fs::File*> MasterFile::open_peer(uint32_t flags) {
+    fs::InodeRef root = devpts_root();
+    char name[16];
+    BufferSink sink(name, sizeof name);
+    format_to(sink, "{}", m_pty.index);
+    auto node = root ? fs::resolve_path(root, sink.view(), false) : ErrorOr<fs::InodeRef>(Error::NotFound);
+    fs::File* file = TRY(open_slave_of(m_pty, node.is_error() ? fs::InodeRef {} : node.value(), flags));
+    if (!node.is_error()) {
+        if (auto named = file->set_opened_as(root, sink.view()); named.is_error()) {
+            fs::release(file);
+            return named.error();
+        }
+    }
+    return file;
+}
 
 ErrorOr<void> MasterFile::slave_ioctl(uint32_t request, uint64_t argument) {
     // A throwaway slave description would count as an open; act on the
