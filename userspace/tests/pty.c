@@ -93,6 +93,8 @@ static void test_open(void) {
     CHECK(isatty(master));
     int peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
     CHECK(peer >= 0);
+    const char *peer_name = ttyname(peer);  /* the peer is the devpts node, as if opened by name */
+    CHECK(peer_name && strcmp(peer_name, name) == 0);
     CHECK_EQ(write(peer, "p\n", 2), 2);
     char buf[16];
     CHECK_EQ(read_master(master, buf, 3), 3);
