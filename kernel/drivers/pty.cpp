@@ -75,6 +75,17 @@ size_t pty_output_room(void* context) {
     return k_master_buffer - pty.buffered();
 }
 
+// A new reference to a pair found in the table, unless its last one is
+// already being dropped (g_table_lock held: the pair is still in memory).
+bool try_reference(Pty* pty) {
+    uint32_t seen = __atomic_load_n(&pty->references, __ATOMIC_ACQUIRE);
+    while (seen != 0) {
+        if (__atomic_compare_exchange_n(&pty->references, &seen, seen + 1, true, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            return true;
+    }
+    return false;
+}
+
 void release_pty(Pty* pty) {
     if (__atomic_sub_fetch(&pty->references, 1, __ATOMIC_ACQ_REL) != 0)
         return;
@@ -316,8 +327,8 @@ ErrorOr<fs::File*> open_slave_node(const fs::InodeRef& node, uint32_t flags) {
         sched::MutexGuard guard(g_table_lock);
         if (index < k_max_ptys)
             pty = g_ptys[index];
-        if (pty)
-            __atomic_add_fetch(&pty->references, 1, __ATOMIC_RELAXED);  // held across the open
+        if (pty && !try_reference(pty))  // held across the open
+            pty = nullptr;
     }
     if (!pty)
         return Error::IoError;  // a node of a pair that is gone
@@ -401,9 +412,8 @@ ErrorOr<fs::File*> open_controlling_pty(const fs::InodeRef& node, uint32_t flags
     {
         sched::MutexGuard guard(g_table_lock);
         for (Pty* pty : g_ptys) {
-            if (pty && pty->terminal.ownership().session == sid) {
+            if (pty && pty->terminal.ownership().session == sid && try_reference(pty)) {
                 found = pty;
-                __atomic_add_fetch(&found->references, 1, __ATOMIC_RELAXED);
                 break;
             }
         }
