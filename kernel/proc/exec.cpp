@@ -157,6 +157,12 @@ ErrorOr<void> execve(arch::TrapFrame& frame, fs::InodeRef file, std::string_view
     }
     if (process.files)
         process.files->close_on_exec_all();
+    {
+        // Root's exec (Linux's cap_bprm_creds_from_file): every capability
+        // permitted and effective again; the inheritable set stays.
+        sched::SchedulerLockGuard guard;
+        process.capabilities.permitted = process.capabilities.effective = k_all_capabilities;
+    }
     auto name = path.substr(path.rfind('/') == std::string_view::npos ? 0 : path.rfind('/') + 1);
     size_t length = name.size() < Process::k_name_size - 1 ? name.size() : Process::k_name_size - 1;
     __builtin_memset(process.name, 0, sizeof(process.name));

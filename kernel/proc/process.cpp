@@ -326,6 +326,7 @@ ErrorOr<Process*> allocate_process(Process* parent) {
         return Error::NoMemory;
     auto* process = new (memory) Process {};
     process->umask = 022;
+    process->capabilities = { k_all_capabilities, k_all_capabilities, 0 };
     process->limits = ResourceLimits::defaults();
     process->exit_signal = abi::k_sigchld;
     process->start_ns = arch::monotonic_ns();
@@ -349,6 +350,10 @@ ErrorOr<Process*> allocate_process(Process* parent) {
         __builtin_memcpy(process->name, parent->name, sizeof(process->name));
         process->cwd = parent->cwd;
         process->umask = parent->umask;
+        {
+            sched::SchedulerLockGuard guard;
+            process->capabilities = parent->capabilities;
+        }
         for (unsigned resource = 0; resource < abi::k_rlim_nlimits; ++resource)
             process->limits.values[resource] = resource_limit(*parent, resource);
         process->pgid = parent->pgid;

@@ -133,6 +133,14 @@ struct Process {
     uint32_t umask;
     ResourceLimits limits;  // under the limits lock (resource_limits.cpp)
     ProgramInfo program;
+    // capget/capset (scheduler lock): bit n for capability n. Everyone is
+    // uid 0 until credentials exist, so a process starts (and execs) with
+    // every capability, as root does on Linux; capset can only drop them.
+    struct Capabilities {
+        uint64_t effective;
+        uint64_t permitted;
+        uint64_t inheritable;
+    } capabilities;
     uint64_t start_ns;  // arch::monotonic_ns() at fork (stat's starttime)
     uint64_t sigreturn_trampoline;
     // CPU time (scheduler lock) of the tasks that have left, and of the
@@ -373,6 +381,8 @@ int last_allocated_pid();
 
 // --- for clone.cpp / exec.cpp / wait.cpp / signals.cpp (process.cpp) ---
 Process* find_process_locked(int pid);
+// Every capability Linux 6.1 knows (CAP_LAST_CAP = 40).
+constexpr uint64_t k_all_capabilities = (uint64_t { 1 } << 41) - 1;
 Task* find_task_locked(int tid);
 IntrusiveList<Process, &Process::all_link>& all_processes_locked();
 // A mapped file shrank: every address space unmaps its pages at file

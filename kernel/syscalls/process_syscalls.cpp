@@ -293,3 +293,101 @@ int64_t sys_futex(const SyscallArgs& args) {
 }
 
 }  // namespace akuma::sys
+
+// ---- capget(2), capset(2) ----
+
+namespace akuma::sys {
+
+namespace {
+
+constexpr uint32_t k_capability_v1 = 0x19980330;  // one 32-bit set
+constexpr uint32_t k_capability_v2 = 0x20071026;  // two (deprecated, as v3)
+constexpr uint32_t k_capability_v3 = 0x20080522;  // two
+
+struct CapabilityHeader {
+    uint32_t version;
+    int32_t pid;
+};
+struct CapabilityData {
+    uint32_t effective;
+    uint32_t permitted;
+    uint32_t inheritable;
+};
+
+// How many data structs the header's version takes; Invalid (with the
+// preferred version written back, as Linux's cap_validate_magic) otherwise.
+ErrorOr<size_t> capability_words(uint64_t header) {
+    auto value = TRY(mm::read_user(mm::UserPtr<const CapabilityHeader>(header)));
+    if (value.version == k_capability_v1)
+        return size_t { 1 };
+    if (value.version == k_capability_v2 || value.version == k_capability_v3)
+        return size_t { 2 };
+    TRY(mm::write_user(mm::UserPtr<uint32_t>(header), k_capability_v3));
+    return Error::Invalid;
+}
+
+ErrorOr<void> capget(const SyscallArgs& args) {
+    auto words = capability_words(args.a[0]);
+    if (args.a[1] == 0)  // asking which version is preferred
+        return words.is_error() && words.error() != Error::Invalid ? ErrorOr<void>(words.error()) : ErrorOr<void> {};
+    size_t count = TRY(std::move(words));
+    int pid = TRY(mm::read_user(mm::UserPtr<const CapabilityHeader>(args.a[0]))).pid;
+    if (pid < 0)
+        return Error::Invalid;
+    proc::Process::Capabilities sets;
+    {
+        sched::SchedulerLockGuard guard;
+        proc::Process* target = pid == 0 ? &current() : proc::find_process_locked(pid);
+        if (!target || target->state == proc::ProcessState::Zombie)
+            return Error::NoSuchProcess;
+        sets = target->capabilities;
+    }
+    CapabilityData data[2];
+    for (size_t i = 0; i < 2; ++i) {
+        unsigned shift = 32 * static_cast<unsigned>(i);
+        data[i] = { static_cast<uint32_t>(sets.effective >> shift), static_cast<uint32_t>(sets.permitted >> shift),
+                    static_cast<uint32_t>(sets.inheritable >> shift) };
+    }
+    return mm::copy_to_user(args.ptr<void>(1), data, count * sizeof(CapabilityData));
+}
+
+ErrorOr<void> capset(const SyscallArgs& args) {
+    size_t count = TRY(capability_words(args.a[0]));
+    int pid = TRY(mm::read_user(mm::UserPtr<const CapabilityHeader>(args.a[0]))).pid;
+    CapabilityData data[2] {};
+    TRY(mm::copy_from_user(data, args.ptr<const void>(1), count * sizeof(CapabilityData)));
+    auto combine = [&](uint32_t CapabilityData::*field) {
+        return uint64_t { data[0].*field } | (count > 1 ? uint64_t { data[1].*field } << 32 : 0);
+    };
+    // Only the caller's own sets (Linux: EPERM for another process).
+    if (pid != 0 && pid != current().pid)
+        return Error::NotPermitted;
+    uint64_t effective = combine(&CapabilityData::effective);
+    uint64_t permitted = combine(&CapabilityData::permitted);
+    uint64_t inheritable = combine(&CapabilityData::inheritable);
+    sched::SchedulerLockGuard guard;
+    proc::Process::Capabilities& sets = current().capabilities;
+    // v1 sets only the low 32 bits; the others stay.
+    if (count == 1) {
+        effective |= sets.effective & ~uint64_t { 0xffffffff };
+        permitted |= sets.permitted & ~uint64_t { 0xffffffff };
+        inheritable |= sets.inheritable & ~uint64_t { 0xffffffff };
+    }
+    // Linux's cap_capset: the inheritable set grows only within the
+    // permitted one, or anywhere in the bounding set (all) with CAP_SETPCAP
+    // effective; nothing beyond what is permitted now; nothing effective
+    // that is not permitted.
+    bool setpcap = sets.effective & (uint64_t { 1 } << 8);
+    uint64_t inheritable_room = sets.inheritable | (setpcap ? proc::k_all_capabilities : sets.permitted);
+    if ((inheritable & ~inheritable_room) || (permitted & ~sets.permitted) || (effective & ~permitted))
+        return Error::NotPermitted;
+    sets = { effective, permitted, inheritable };
+    return {};
+}
+
+}  // namespace
+
+int64_t sys_capget(const SyscallArgs& args) { return to_result(capget(args)); }
+int64_t sys_capset(const SyscallArgs& args) { return to_result(capset(args)); }
+
+}  // namespace akuma::sys
