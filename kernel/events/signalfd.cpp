@@ -57,6 +57,8 @@ SignalfdSiginfo record_of(int signal, const proc::SignalInfo& info) {
     record.uid = info.uid;
     record.status = info.status;
     record.addr = info.address;
+    record.int_value = static_cast<int32_t>(info.value);
+    record.ptr = info.value;
     return record;
 }
 

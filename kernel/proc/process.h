@@ -282,11 +282,12 @@ ErrorOr<WaitResult> wait_child(const WaitRequest& request);
 // --- signals (signals.cpp) ---
 // Sends `signal` (0: only checks) to a process / a process group / every
 // process but PID 1 and the caller (pid -1). Errors: NoSuchProcess, Invalid.
-ErrorOr<void> send_signal(int pid, int signal);
+// `info`: the siginfo to queue (rt_sigqueueinfo), else SI_USER from the caller.
+ErrorOr<void> send_signal(int pid, int signal, const SignalInfo* info = nullptr);
 ErrorOr<void> send_signal_to_group(int pgid, int signal);
 ErrorOr<void> send_signal_to_all(int signal);
 // tgkill: to one thread. Errors: NoSuchProcess, Invalid.
-ErrorOr<void> send_signal_to_thread(int tgid, int tid, int signal);
+ErrorOr<void> send_signal_to_thread(int tgid, int tid, int signal, const SignalInfo* info = nullptr);
 // From an IRQ handler (console ^C): never blocks.
 void signal_process_group_from_irq(int pgid, int signal);
 // A signal the kernel raises for `target` on behalf of the current process

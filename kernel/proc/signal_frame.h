@@ -44,6 +44,7 @@ struct SignalInfo {
     uint32_t uid;
     uint64_t address; // faults: si_addr
     int32_t status; // SIGCHLD: si_status
+    uint64_t value; // sigqueue(3)'s si_value (SI_QUEUE and the other user codes)
 };
 
 // sigaltstack(2) state of a thread. flags as Linux stores them (0,
@@ -124,9 +125,10 @@ struct EsrContext { // struct esr_context (accepted on sigreturn, not produced)
 static_assert(sizeof(EsrContext) == 16);
 
 // siginfo_t: 128 bytes, the union at 16.
-struct SiginfoKill { // also SI_TKILL, SI_QUEUE (with a sigval at 24, left 0)
+struct SiginfoKill { // also SI_TKILL, SI_QUEUE (its sigval at 24)
     int32_t pid;
     uint32_t uid;
+    uint64_t value;
 };
 struct SiginfoChild {
     int32_t pid;
@@ -300,6 +302,7 @@ inline void fill_siginfo(Siginfo& out, const SignalInfo& info) {
     } else {
         out.fields.kill.pid = info.pid;
         out.fields.kill.uid = info.uid;
+        out.fields.kill.value = info.value;
     }
 }
 

@@ -259,10 +259,10 @@ ErrorOr<void> deliver_signal(Process& target, int signal) {
     return queue_signal_locked(guard, target, signal, sent_by_current(signal, abi::k_si_user));
 }
 
-ErrorOr<void> send_signal(int pid, int signal) {
+ErrorOr<void> send_signal(int pid, int signal, const SignalInfo* given) {
     if (signal < 0 || signal > static_cast<int>(k_signal_count))
         return Error::Invalid;
-    SignalInfo info = sent_by_current(signal, abi::k_si_user);
+    SignalInfo info = given ? *given : sent_by_current(signal, abi::k_si_user);
     sched::SchedulerLockGuard guard;
     Process* target = find_process_locked(pid);
     if (!target)
@@ -305,10 +305,10 @@ ErrorOr<void> send_signal_to_all(int signal) {
     return found ? ErrorOr<void> {} : ErrorOr<void> { Error::NoSuchProcess };
 }
 
-ErrorOr<void> send_signal_to_thread(int tgid, int tid, int signal) {
+ErrorOr<void> send_signal_to_thread(int tgid, int tid, int signal, const SignalInfo* given) {
     if (signal < 0 || signal > static_cast<int>(k_signal_count) || tid <= 0)
         return Error::Invalid;
-    SignalInfo info = sent_by_current(signal, abi::k_si_tkill);
+    SignalInfo info = given ? *given : sent_by_current(signal, abi::k_si_tkill);
     sched::SchedulerLockGuard guard;
     Task* task = find_task_locked(tid);
     if (!task) {

@@ -790,9 +790,68 @@ static void test_job_control(void) {
     check_end();
 }
 
+/* sigqueue: rt_sigqueueinfo's value and code reach a SA_SIGINFO handler
+ * and sigwaitinfo; a code that pretends to be kill()'s is EPERM for another
+ * process. */
+static volatile sig_atomic_t g_queued_value;
+static volatile sig_atomic_t g_queued_code;
+static void on_queued(int signal, siginfo_t *info, void *context) {
+    (void)signal;
+    (void)context;
+    g_queued_value = info->si_value.sival_int;
+    g_queued_code = info->si_code;
+}
+
+static void test_sigqueue(void) {
+    check_begin("sigqueue: values and codes of rt_sigqueueinfo");
+    struct sigaction action = { 0 };
+    action.sa_sigaction = on_queued;
+    action.sa_flags = SA_SIGINFO;
+    CHECK_EQ(sigaction(SIGRTMIN + 1, &action, NULL), 0);
+    union sigval value = { .sival_int = 4242 };
+    CHECK_EQ(sigqueue(getpid(), SIGRTMIN + 1, value), 0);
+    CHECK_EQ(g_queued_value, 4242);
+    CHECK_EQ(g_queued_code, SI_QUEUE);
+    signal(SIGRTMIN + 1, SIG_DFL);
+
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    CHECK_EQ(sigprocmask(SIG_BLOCK, &set, &old), 0);
+    value.sival_int = 77;
+    CHECK_EQ(sigqueue(getpid(), SIGUSR2, value), 0);
+    siginfo_t info;
+    CHECK_EQ(sigwaitinfo(&set, &info), SIGUSR2);
+    CHECK_EQ(info.si_code, SI_QUEUE);
+    CHECK_EQ(info.si_value.sival_int, 77);
+    CHECK_EQ(info.si_pid, getpid());
+    CHECK_EQ(sigprocmask(SIG_SETMASK, &old, NULL), 0);
+
+    /* Pretending to be kill() (SI_USER) is allowed only towards oneself. */
+    pid_t child = fork();
+    if (child == 0) {
+        pause();
+        _exit(0);
+    }
+    siginfo_t forged;
+    memset(&forged, 0, sizeof forged);
+    forged.si_signo = SIGUSR1;
+    forged.si_code = SI_USER;
+    CHECK_ERR(syscall(SYS_rt_sigqueueinfo, child, SIGUSR1, &forged), EPERM);
+    forged.si_code = SI_QUEUE;
+    CHECK_EQ(syscall(SYS_rt_sigqueueinfo, child, SIGTERM, &forged), 0);
+    int status = 0;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+    CHECK_ERR(syscall(SYS_rt_sigqueueinfo, getpid(), SIGUSR1, (void *)8), EFAULT);
+    CHECK_ERR(syscall(SYS_rt_tgsigqueueinfo, getpid(), 0, SIGUSR1, &forged), EINVAL);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     static const struct check_test tests[] = {
         {"segv", test_segv},
+        {"sigqueue", test_sigqueue},
         {"sigchld", test_sigchld},
         {"pending", test_pending},
         {"handler-mask", test_handler_mask},
