@@ -42,6 +42,10 @@ void handle_user_sync_exception(arch::TrapFrame& frame) {
         return;
     case arch::exception_class::k_data_abort_lower:
     case arch::exception_class::k_instruction_abort_lower: {
+        // A tagged pointer's fault (TBI0): the address is the untagged one,
+        // for the VMA lookup and for si_addr (Linux's el0_da untags it).
+        if (ec == arch::exception_class::k_data_abort_lower)
+            frame.far &= (uint64_t { 1 } << 56) - 1;
         const char* reason = "fault";
         auto abort = arch::decode_abort(frame.esr);
         auto kind = abort.kind;

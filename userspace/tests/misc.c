@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/auxv.h>
@@ -411,6 +412,41 @@ static void test_cache_instructions(void) {
     check_end();
 }
 
+/* Top-byte-ignore (Linux's tagged-address ABI on arm64): a tag in bits
+ * 63:56 of a pointer reaches the same memory; a fault through a tagged
+ * pointer reports the untagged address. */
+static volatile uintptr_t g_tbi_fault_address;
+static sigjmp_buf g_tbi_jump;
+static void on_tbi_fault(int signal, siginfo_t *info, void *context) {
+    (void)signal;
+    (void)context;
+    g_tbi_fault_address = (uintptr_t)info->si_addr;
+    siglongjmp(g_tbi_jump, 1);
+}
+
+static void test_top_byte_ignore(void) {
+    check_begin("tbi: tagged pointers reach the same memory");
+    volatile uint64_t *plain = malloc(sizeof *plain);
+    volatile uint64_t *tagged = (volatile uint64_t *)((uintptr_t)plain | (UINT64_C(0x5a) << 56));
+    *tagged = 42;
+    CHECK_EQ(*plain, 42);
+    *plain = 43;
+    CHECK_EQ(*tagged, 43);
+    free((void *)plain);
+    char *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    struct sigaction action = { 0 }, old;
+    action.sa_sigaction = on_tbi_fault;
+    action.sa_flags = SA_SIGINFO;
+    sigaction(SIGSEGV, &action, &old);
+    volatile char *tagged_page = (volatile char *)((uintptr_t)(page + 8) | (UINT64_C(0x3c) << 56));
+    if (sigsetjmp(g_tbi_jump, 1) == 0)
+        *tagged_page = 1;
+    CHECK_EQ(g_tbi_fault_address, (uintptr_t)(page + 8));
+    sigaction(SIGSEGV, &old, NULL);
+    munmap(page, 4096);
+    check_end();
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_ids();
@@ -424,5 +460,6 @@ int main(void) {
     test_futex();
     test_counter();
     test_cache_instructions();
+    test_top_byte_ignore();
     check_exit();
 }

@@ -35,6 +35,10 @@ ErrorOr<void> user_mode_init() {
     asm volatile("msr ttbr0_el1, %0\n isb" ::"r"(g_current_ttbr0));
     asm volatile("mrs %0, tcr_el1" : "=r"(tcr));
     tcr &= ~static_cast<uint64_t>(TCR_EPD0);
+    // Top-byte-ignore for user addresses, as Linux's arm64 tagged-address
+    // ABI: a pointer with a tag in bits 63:56 reaches the same memory.
+    constexpr uint64_t k_tcr_tbi0 = uint64_t { 1 } << 37;
+    tcr |= k_tcr_tbi0;
     asm volatile("msr tcr_el1, %0\n isb\n tlbi vmalle1\n dsb nsh\n isb" ::"r"(tcr) : "memory");
     // As Linux: user space may read the virtual counter (CNTVCT_EL0) and its
     // frequency (CNTKCTL_EL1.EL0VCTEN), not the physical one or the timers.
