@@ -77,6 +77,11 @@ ErrorOr<WaitResult> wait_child(const WaitRequest& request) {
             for_each_child(self, [&](Process& child) {
                 if (result || !selected(child, request))
                     return;
+                // A zombie can only ever report its exit: without WEXITED
+                // it is no child to wait for (Linux: ECHILD, not a wait
+                // for ever).
+                if (child.state == ProcessState::Zombie && !request.exited)
+                    return;
                 any = true;
                 result = report_of(child, request);
                 if (result)

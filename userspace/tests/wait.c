@@ -434,6 +434,24 @@ static void test_pgrp(void) {
     check_end();
 }
 
+/* A zombie child asked only for stops (no WEXITED): ECHILD at once, as on
+ * Linux (it can never report a stop), and it is still there to reap. */
+static void test_zombie_not_stoppable(void) {
+    check_begin("zombie-wstopped: waitid(WSTOPPED) with only a zombie child is ECHILD");
+    pid_t child = fork();
+    if (child == 0)
+        _exit(5);
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    CHECK_EQ(waitid(P_PID, child, &info, WEXITED | WNOWAIT), 0);  /* it is a zombie now */
+    CHECK_ERR(waitid(P_ALL, 0, &info, WSTOPPED), ECHILD);
+    CHECK_ERR(waitid(P_PID, child, &info, WSTOPPED | WCONTINUED), ECHILD);
+    int status = 0;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 5);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     static const struct check_test tests[] = {
         {"exited", test_exited},
@@ -447,6 +465,7 @@ int main(int argc, char **argv) {
         {"stopped", test_stopped},
         {"sigchld", test_sigchld},
         {"pgrp", test_pgrp},
+        {"zombie-wstopped", test_zombie_not_stoppable},
     };
     return check_run_tests("wait", argc, argv, tests, sizeof tests / sizeof *tests);
 }
