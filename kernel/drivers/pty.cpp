@@ -360,7 +360,8 @@ ErrorOr<fs::File*> open_master(const fs::InodeRef& node, uint32_t flags) {
         pty->index = static_cast<int>(index);
         g_ptys[index] = pty;
     }
-    pty->terminal.attach({ pty_output, pty_output_room, master_readable_locked, pty });
+    pty->terminal.attach(
+        { pty_output, pty_output_room, master_readable_locked, pty, k_slave_major, static_cast<uint32_t>(pty->index) });
     if (fs::InodeRef root = devpts_root()) {
         char name[16];
         BufferSink sink(name, sizeof name);

@@ -391,6 +391,21 @@ void Terminal::hang_up() {
     }
 }
 
+StatTerminal stat_terminal_of(int sid) {
+    StatTerminal result { 0, -1 };
+    if (sid == 0)
+        return result;
+    sched::SchedulerLockGuard guard;
+    g_terminals.for_each([&](Terminal& terminal) {
+        if (terminal.m_session != sid)
+            return;
+        uint32_t major = terminal.m_device.major, minor = terminal.m_device.minor;
+        result.tty_nr = static_cast<int>((minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12));
+        result.foreground_pgid = terminal.m_foreground_pgid ? terminal.m_foreground_pgid : -1;
+    });
+    return result;
+}
+
 bool session_has_terminal(int sid) {
     sched::SchedulerLockGuard guard;
     bool found = false;

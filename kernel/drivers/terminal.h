@@ -53,6 +53,7 @@ public:
         // may look (nullptr: nobody to tell).
         void (*written)(void* context, sched::SchedulerLockGuard& guard);
         void* context;
+        uint32_t major, minor;  // its device number, for /proc/PID/stat's tty_nr
     };
 
     constexpr Terminal() = default;
@@ -116,6 +117,7 @@ public:
 
 private:
     friend bool session_has_terminal(int sid);
+    friend struct StatTerminal stat_terminal_of(int sid);
     struct Caller;
     static Caller caller();
     int live_session();
@@ -139,5 +141,14 @@ private:
 
 // Whether a session has a controlling terminal (any terminal's session).
 bool session_has_terminal(int sid);
+
+// /proc/PID/stat's tty_nr and tpgid for a process of session `sid`: its
+// controlling terminal's number in Linux's encoding and that terminal's
+// foreground group; 0 and -1 without one.
+struct StatTerminal {
+    int tty_nr;
+    int foreground_pgid;
+};
+StatTerminal stat_terminal_of(int sid);
 
 }  // namespace akuma::tty

@@ -180,6 +180,23 @@ static void test_sigint(void) {
         CHECK(tty >= 0);
         CHECK_EQ(tcgetpgrp(tty), getpid());
         CHECK_EQ(tcgetsid(tty), getpid());
+        /* /proc/self/stat's tty_nr (field 7) and tpgid (8) name it. */
+        struct stat st;
+        CHECK_EQ(fstat(tty, &st), 0);
+        unsigned want_nr = (minor(st.st_rdev) & 0xff) | (major(st.st_rdev) << 8) | ((minor(st.st_rdev) & ~0xffu) << 12);
+        FILE *stat_file = fopen("/proc/self/stat", "r");
+        int tty_nr = -1, tpgid = -1;
+        if (stat_file) {
+            char line[512];
+            if (fgets(line, sizeof line, stat_file)) {
+                char *after = strrchr(line, ')');
+                if (after)
+                    sscanf(after + 2, "%*c %*d %*d %*d %d %d", &tty_nr, &tpgid);
+            }
+            fclose(stat_file);
+        }
+        CHECK_EQ(tty_nr, (int)want_nr);
+        CHECK_EQ(tpgid, getpid());
         int again = open("/dev/tty", O_RDWR);
         CHECK(again >= 0);
         CHECK_EQ(write(again, "T", 1), 1);

@@ -1,7 +1,7 @@
 #include "kernel/fs/procfs/process_files.h"
 
 #include "kernel/arch/aarch64/timer.h"
-#include "kernel/drivers/console_tty.h"
+#include "kernel/drivers/terminal.h"
 #include "kernel/fs/fd_table.h"
 #include "kernel/fs/procfs/proc_format.h"
 #include "kernel/proc/process.h"
@@ -17,7 +17,6 @@ using proc::Process;
 // /dev/console is character device 5:1; stat's tty_nr encodes major:minor
 // as Linux's new_encode_dev (minor low byte, major << 8, rest of the minor
 // from bit 20).
-constexpr int k_console_tty_nr = (5 << 8) | 1;
 constexpr uint64_t k_page = mm::k_page_size;
 constexpr uint64_t k_sig_ign = 1;  // SIG_IGN; SIG_DFL is 0
 
@@ -58,8 +57,7 @@ proc::Task* main_task_locked(Process& process) {
 uint64_t ticks_of(uint64_t counts) { return ns_to_clock_ticks(arch::counts_to_ns(counts)); }
 
 // Caller holds the process resources lock.
-ErrorOr<Snapshot> take_snapshot(int pid) {
-    auto console = console::console_ownership();
+ErrorOr<Snapshot> take_snapshot_locked(int pid) {
     Snapshot snap;
     ProcessFigures& f = snap.figures;
     sched::SchedulerLockGuard guard;
@@ -76,9 +74,6 @@ ErrorOr<Snapshot> take_snapshot(int pid) {
     f.ppid = process->parent ? process->parent->pid : 0;
     f.pgrp = process->pgid;
     f.session = process->sid;
-    bool on_console = console.session != 0 && console.session == process->sid;
-    f.tty_nr = on_console ? k_console_tty_nr : 0;
-    f.tpgid = on_console && console.foreground_pgid ? console.foreground_pgid : -1;
     sched::CpuTime own = proc::process_cpu_time_locked(*process);
     f.utime = ticks_of(own.user);
     f.stime = ticks_of(own.system);
@@ -113,6 +108,16 @@ ErrorOr<Snapshot> take_snapshot(int pid) {
     f.env_start = program.env_start;
     f.env_end = program.env_end;
     f.start_stack = program.start_stack;
+    return snap;
+}
+
+// The snapshot and, taken after it (the terminals have their own walk
+// under the scheduler lock), the session's controlling terminal.
+ErrorOr<Snapshot> take_snapshot(int pid) {
+    Snapshot snap = TRY(take_snapshot_locked(pid));
+    auto terminal = tty::stat_terminal_of(snap.figures.session);
+    snap.figures.tty_nr = terminal.tty_nr;
+    snap.figures.tpgid = terminal.foreground_pgid;
     return snap;
 }
 
