@@ -15,6 +15,7 @@
 #include "kernel/proc/futex.h"
 #include "kernel/proc/loader.h"
 #include "kernel/sched/mutex.h"
+#include "kernel/events/pidfd.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/time/timer_queue.h"
@@ -184,6 +185,7 @@ void finish_process(Process& process, sched::Thread* self) {
     process.exited_time += sched::take_cpu_time();
     process.exit_maxrss_kb = maxrss_kb;
     process.state = ProcessState::Zombie;
+    events::pidfd_process_exited_locked(guard);
     Process* parent = process.parent;
     if (parent) {
         const SignalAction& action = parent->actions[abi::k_sigchld - 1];

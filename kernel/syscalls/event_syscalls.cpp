@@ -4,8 +4,10 @@
 // call with several things wrong fails as it would there.
 #include "kernel/events/epoll.h"
 #include "kernel/events/eventfd.h"
+#include "kernel/events/pidfd.h"
 #include "kernel/events/signalfd.h"
 #include "kernel/events/timerfd.h"
+#include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/wait_helpers.h"
 
@@ -152,7 +154,52 @@ ErrorOr<int> signalfd4(const SyscallArgs& args) {
     return fd;
 }
 
+// pidfd_open(pid, flags): PIDFD_NONBLOCK (O_NONBLOCK) only; always
+// close-on-exec, as Linux makes pidfds.
+ErrorOr<int> pidfd_open(const SyscallArgs& args) {
+    int pid = static_cast<int>(args.a[0]);
+    auto flags = static_cast<uint32_t>(args.a[1]);
+    if ((flags & ~abi::k_o_nonblock) || pid <= 0)
+        return Error::Invalid;
+    {
+        sched::SchedulerLockGuard guard;
+        if (!proc::find_process_locked(pid))
+            return Error::NoSuchProcess;
+    }
+    return install_new(events::create_pidfd(pid, file_flags(flags)), true);
+}
+
+// pidfd_send_signal(pidfd, sig, info, flags): kill(2) through a pidfd, or
+// rt_sigqueueinfo's rules with a siginfo.
+ErrorOr<void> pidfd_send_signal(const SyscallArgs& args) {
+    int signal = static_cast<int>(args.a[1]);
+    if (args.a[3] != 0)
+        return Error::Invalid;
+    auto file = TRY(FileRef::from_fd(static_cast<int>(args.a[0])));
+    std::optional<int> pid = events::pidfd_pid(*file);
+    if (!pid)
+        return Error::BadFd;
+    if (args.a[2] == 0)
+        return proc::send_signal(*pid, signal);
+    auto given = TRY(mm::read_user(mm::UserPtr<const proc::sigframe::Siginfo>(args.a[2])));
+    if (given.signo != signal)
+        return Error::Invalid;
+    if ((given.code >= 0 || given.code == abi::k_si_tkill) && *pid != current().pid)
+        return Error::NotPermitted;
+    proc::SignalInfo info {};
+    info.signo = signal;
+    info.code = given.code;
+    info.errno_value = given.errno_value;
+    info.pid = given.fields.kill.pid;
+    info.uid = given.fields.kill.uid;
+    info.value = given.fields.kill.value;
+    return proc::send_signal(*pid, signal, &info);
+}
+
 }  // namespace
+
+int64_t sys_pidfd_open(const SyscallArgs& args) { return to_result(pidfd_open(args)); }
+int64_t sys_pidfd_send_signal(const SyscallArgs& args) { return to_result(pidfd_send_signal(args)); }
 
 int64_t sys_eventfd2(const SyscallArgs& args) { return to_result(eventfd2(args)); }
 int64_t sys_epoll_create1(const SyscallArgs& args) { return to_result(epoll_create1(args)); }

@@ -3,6 +3,7 @@
 #include "kernel/arch/aarch64/power.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/lib/vector.h"
+#include "kernel/events/pidfd.h"
 #include "kernel/proc/power_off.h"
 #include "kernel/proc/process.h"
 #include "kernel/proc/signal_frame.h"
@@ -203,8 +204,23 @@ int64_t sys_waitid(const SyscallArgs& args) {
     if (!(options & (abi::k_wexited | abi::k_wuntraced | abi::k_wcontinued)))
         return error_result(Error::Invalid);
     proc::WaitRequest request {};
+    bool pidfd_nonblocking = false;
     switch (type) {
     case abi::k_p_all: request.selector = proc::WaitSelector::Any; break;
+    case abi::k_p_pidfd: {
+        // The process the pidfd names (EBADF for another file); a
+        // nonblocking pidfd makes the wait WNOHANG, EAGAIN if nothing is due.
+        auto file = FileRef::from_fd(id);
+        if (file.is_error())
+            return error_result(file.error());
+        std::optional<int> pid = events::pidfd_pid(*file.value());
+        if (!pid)
+            return error_result(Error::BadFd);
+        pidfd_nonblocking = file.value()->is_nonblocking();
+        request.selector = proc::WaitSelector::Pid;
+        request.id = *pid;
+        break;
+    }
     case abi::k_p_pid:
         if (id <= 0)
             return error_result(Error::Invalid);
@@ -222,11 +238,13 @@ int64_t sys_waitid(const SyscallArgs& args) {
     request.exited = options & abi::k_wexited;
     request.stopped = options & abi::k_wuntraced;  // WSTOPPED is the same bit
     request.continued = options & abi::k_wcontinued;
-    request.no_hang = options & abi::k_wnohang;
+    request.no_hang = (options & abi::k_wnohang) || pidfd_nonblocking;
     request.no_reap = options & abi::k_wnowait;
     auto result = proc::wait_child(request);
     if (result.is_error())
         return error_result(result.error());
+    if (pidfd_nonblocking && !(options & abi::k_wnohang) && result.value().pid == 0)
+        return error_result(Error::TryAgain);
     if (args.a[2]) {
         proc::sigframe::Siginfo info {};
         if (result.value().pid) {

@@ -706,6 +706,7 @@ constexpr uint32_t k_wclone = 0x80000000;
 constexpr int32_t k_p_all = 0;  // waitid idtype
 constexpr int32_t k_p_pid = 1;
 constexpr int32_t k_p_pgid = 2;
+constexpr int32_t k_p_pidfd = 3;
 
 // siginfo si_code values (asm-generic/siginfo.h).
 constexpr int32_t k_si_user = 0;

@@ -1,0 +1,152 @@
+/* pidfd: pidfd_open, pidfd_send_signal, waitid(P_PIDFD) and poll on a
+ * pidfd, as Linux has them.
+ *   open    errors (EINVAL, ESRCH), close-on-exec, the anonymous file
+ *   poll    readable once the process exits, reaped or not
+ *   signal  pidfd_send_signal kills a child; errors (EBADF, EINVAL)
+ *   wait    waitid(P_PIDFD), WNOHANG by a nonblocking pidfd (EAGAIN)
+ * Usage: pidfd [GROUP]. */
+#define _GNU_SOURCE
+#include "check.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#ifndef PIDFD_NONBLOCK
+#define PIDFD_NONBLOCK O_NONBLOCK
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+static int pidfd_open(pid_t pid, unsigned flags) { return (int)syscall(SYS_pidfd_open, pid, flags); }
+static int pidfd_send_signal(int fd, int signal, siginfo_t *info, unsigned flags) {
+    return (int)syscall(SYS_pidfd_send_signal, fd, signal, info, flags);
+}
+
+static int readable(int fd, int timeout_ms) {
+    struct pollfd p = { fd, POLLIN, 0 };
+    return poll(&p, 1, timeout_ms) == 1 && (p.revents & POLLIN);
+}
+
+static pid_t sleeper(void) {
+    pid_t child = fork();
+    if (child == 0) {
+        for (;;)
+            pause();
+    }
+    return child;
+}
+
+static void test_open(void) {
+    check_begin("open: errors, close-on-exec, an anonymous file");
+    CHECK_ERR(pidfd_open(-1, 0), EINVAL);
+    CHECK_ERR(pidfd_open(getpid(), 1), EINVAL);
+    CHECK_ERR(pidfd_open(4000000, 0), ESRCH);
+    int fd = pidfd_open(getpid(), 0);
+    CHECK(fd >= 0);
+    CHECK_EQ(fcntl(fd, F_GETFD), FD_CLOEXEC);
+    char link[64], target[64];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    CHECK(n > 0);
+    if (n > 0) {
+        target[n] = 0;
+        CHECK(strcmp(target, "anon_inode:[pidfd]") == 0);
+    }
+    CHECK(!readable(fd, 0));  /* we are alive */
+    close(fd);
+    check_end();
+}
+
+static void test_poll(void) {
+    check_begin("poll: readable once the process exits, reaped or not");
+    pid_t child = fork();
+    if (child == 0) {
+        struct timespec ts = { 0, 50000000 };
+        nanosleep(&ts, NULL);
+        _exit(3);
+    }
+    int fd = pidfd_open(child, 0);
+    CHECK(fd >= 0);
+    CHECK(!readable(fd, 0));
+    CHECK(readable(fd, 5000));  /* woken by the exit */
+    int status = 0;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(readable(fd, 0));  /* still, once reaped */
+    close(fd);
+    check_end();
+}
+
+static void test_signal(void) {
+    check_begin("signal: pidfd_send_signal");
+    pid_t child = sleeper();
+    int fd = pidfd_open(child, 0);
+    CHECK(fd >= 0);
+    CHECK_ERR(pidfd_send_signal(fd, SIGTERM, NULL, 1), EINVAL);
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    CHECK_ERR(pidfd_send_signal(p[0], SIGTERM, NULL, 0), EBADF);
+    CHECK_ERR(pidfd_send_signal(999, SIGTERM, NULL, 0), EBADF);
+    close(p[0]);
+    close(p[1]);
+    siginfo_t forged;
+    memset(&forged, 0, sizeof forged);
+    forged.si_signo = SIGTERM;
+    forged.si_code = SI_USER;
+    CHECK_ERR(pidfd_send_signal(fd, SIGTERM, &forged, 0), EPERM);  /* pretending to be kill() */
+    forged.si_signo = SIGUSR1;
+    forged.si_code = SI_QUEUE;
+    CHECK_ERR(pidfd_send_signal(fd, SIGTERM, &forged, 0), EINVAL);  /* si_signo must match */
+    CHECK_EQ(pidfd_send_signal(fd, 0, NULL, 0), 0);  /* a probe */
+    CHECK_EQ(pidfd_send_signal(fd, SIGKILL, NULL, 0), 0);
+    check_child_status(child, 0, SIGKILL);
+    CHECK_ERR(pidfd_send_signal(fd, SIGTERM, NULL, 0), ESRCH);  /* gone */
+    close(fd);
+    check_end();
+}
+
+static void test_wait(void) {
+    check_begin("wait: waitid(P_PIDFD)");
+    pid_t child = fork();
+    if (child == 0)
+        _exit(7);
+    int fd = pidfd_open(child, 0);
+    CHECK(fd >= 0);
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    CHECK_EQ(waitid(P_PIDFD, (id_t)fd, &info, WEXITED), 0);
+    CHECK_EQ(info.si_pid, child);
+    CHECK_EQ(info.si_code, CLD_EXITED);
+    CHECK_EQ(info.si_status, 7);
+    close(fd);
+
+    child = sleeper();
+    fd = pidfd_open(child, PIDFD_NONBLOCK);
+    CHECK(fd >= 0);
+    CHECK_ERR(waitid(P_PIDFD, (id_t)fd, &info, WEXITED), EAGAIN);
+    memset(&info, 0, sizeof info);
+    CHECK_EQ(waitid(P_PIDFD, (id_t)fd, &info, WEXITED | WNOHANG), 0);
+    CHECK_EQ(info.si_pid, 0);
+    kill(child, SIGKILL);
+    CHECK(readable(fd, 5000));
+    CHECK_EQ(waitid(P_PIDFD, (id_t)fd, &info, WEXITED), 0);
+    CHECK_EQ(info.si_code, CLD_KILLED);
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    CHECK_ERR(waitid(P_PIDFD, (id_t)p[0], &info, WEXITED), EBADF);
+    close(p[0]);
+    close(p[1]);
+    close(fd);
+    check_end();
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    static const struct check_test tests[] = {
+        { "open", test_open }, { "poll", test_poll }, { "signal", test_signal }, { "wait", test_wait },
+    };
+    return check_run_tests("pidfd", argc, argv, tests, sizeof tests / sizeof tests[0]);
+}
