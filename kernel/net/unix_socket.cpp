@@ -117,6 +117,21 @@ bool same_address(const SocketAddress& a, const SocketAddress& b) {
     return a.length == b.length && __builtin_memcmp(a.bytes, b.bytes, a.length) == 0;
 }
 
+// One wait of a sender (or connector) for room in `queue`'s socket
+// (scheduler lock held): nullopt to look again; TryAgain (nonblocking, or
+// the SO_SNDTIMEO deadline passed) or Interrupted to give up.
+std::optional<Error> wait_for_room_locked(sched::SchedulerLockGuard& guard, sched::WaitQueue& queue,
+                                          bool nonblocking, uint64_t deadline) {
+    if (nonblocking)
+        return Error::TryAgain;
+    switch (queue.wait_interruptible(guard, deadline)) {
+    case sched::WaitResult::Interrupted: return Error::Interrupted;
+    case sched::WaitResult::TimedOut: return Error::TryAgain;
+    case sched::WaitResult::Woken: return std::nullopt;
+    }
+    return std::nullopt;
+}
+
 fs::InodeRef base_for(const char* path) {
     return path[0] == '/' ? fs::root_directory() : proc::current_process()->cwd;
 }
@@ -220,6 +235,7 @@ private:
     SocketAddress m_address;            // length 0: not bound
     fs::InodeRef m_node;                // bound to a path: its socket node
     bool m_pass_credentials { false };
+    int m_rcvlowat { 1 };
     int m_sndbuf { k_default_buffer };
     int m_rcvbuf { k_default_buffer };
     uint64_t m_rcv_timeout { 0 };
@@ -430,17 +446,8 @@ ErrorOr<void> UnixSocket::connect(const SocketAddress& address, bool nonblocking
                 break;
             }
             if (listener->m_backlog.size() > static_cast<size_t>(listener->m_backlog_limit)) {
-                if (nonblocking) {
-                    failure = Error::TryAgain;
-                    break;
-                }
-                auto waited = listener->m_space_waiters.wait_interruptible(guard, deadline);
-                if (waited == sched::WaitResult::Interrupted) {
-                    failure = Error::Interrupted;
-                    break;
-                }
-                if (waited == sched::WaitResult::TimedOut) {
-                    failure = Error::TryAgain;
+                if (auto given_up = wait_for_room_locked(guard, listener->m_space_waiters, nonblocking, deadline)) {
+                    failure = *given_up;
                     break;
                 }
                 continue;  // the listener may be gone: look it up again
@@ -547,14 +554,8 @@ ErrorOr<size_t> UnixSocket::send_stream(OutgoingMessage& message, bool nonblocki
                 }
                 if (!m_peer->queue_full_locked())
                     break;
-                if (nonblocking) {
-                    failure = Error::TryAgain;
-                    failed = true;
-                    break;
-                }
-                auto waited = m_peer->m_space_waiters.wait_interruptible(guard, deadline);
-                if (waited != sched::WaitResult::Woken && m_peer && m_peer->queue_full_locked()) {
-                    failure = waited == sched::WaitResult::Interrupted ? Error::Interrupted : Error::TryAgain;
+                if (auto given_up = wait_for_room_locked(guard, m_peer->m_space_waiters, nonblocking, deadline)) {
+                    failure = *given_up;
                     failed = true;
                     break;
                 }
@@ -657,17 +658,8 @@ ErrorOr<size_t> UnixSocket::send_datagram(OutgoingMessage& message, bool nonbloc
                 target->wake_readers_locked(guard);
                 return size;
             }
-            if (nonblocking) {
-                failure = Error::TryAgain;
-                break;
-            }
-            auto waited = target->m_space_waiters.wait_interruptible(guard, deadline);
-            if (waited == sched::WaitResult::Interrupted) {
-                failure = Error::Interrupted;
-                break;
-            }
-            if (waited == sched::WaitResult::TimedOut) {
-                failure = Error::TryAgain;
+            if (auto given_up = wait_for_room_locked(guard, target->m_space_waiters, nonblocking, deadline)) {
+                failure = *given_up;
                 break;
             }
         }
@@ -724,6 +716,13 @@ ErrorOr<void> UnixSocket::receive_stream(IncomingMessage& message, bool nonblock
     sched::SchedulerLockGuard guard;
     if (m_state != State::Connected)
         return Error::Invalid;  // Linux's unix_stream_read_generic on a socket that never connected
+    // How many bytes a blocking read waits for (Linux's sock_rcvlowat):
+    // all with MSG_WAITALL, else SO_RCVLOWAT, at most the request.
+    size_t target = wait_all ? capacity : static_cast<size_t>(m_rcvlowat);
+    if (target > capacity)
+        target = capacity;
+    if (target == 0)
+        target = 1;
     size_t copied = 0;
     for (;;) {
         bool took_rights = false;
@@ -749,7 +748,7 @@ ErrorOr<void> UnixSocket::receive_stream(IncomingMessage& message, bool nonblock
         }
         if (copied > 0 && !peek)
             wake_senders_locked(guard);
-        if (copied == capacity || took_rights || (copied > 0 && !wait_all))
+        if (copied == capacity || took_rights || (copied > 0 && (peek || copied >= target)))
             break;
         if (m_has_error && copied == 0) {
             m_has_error = false;
@@ -957,8 +956,8 @@ ErrorOr<void> UnixSocket::set_option(int level, int name, std::span<const uint8_
         return {};
     }
     case k_so_passcred: m_pass_credentials = number != 0; return {};
-    case k_so_rcvlowat:
-    case k_so_sndlowat: return {};
+    case k_so_rcvlowat: m_rcvlowat = number < 0 ? 0x7fffffff : number == 0 ? 1 : number; return {};
+    case k_so_sndlowat: return Error::NoProtocolOption;  // not changeable on Linux (socket(7))
     default: {
         int index = plain_option_index(name);
         if (index < 0)
@@ -986,7 +985,7 @@ ErrorOr<size_t> UnixSocket::get_option(int level, int name, std::span<uint8_t> v
     case k_so_sndbuf: return put_option_int(value, m_sndbuf);
     case k_so_rcvbuf: return put_option_int(value, m_rcvbuf);
     case k_so_passcred: return put_option_int(value, m_pass_credentials);
-    case k_so_rcvlowat:
+    case k_so_rcvlowat: return put_option_int(value, m_rcvlowat);
     case k_so_sndlowat: return put_option_int(value, 1);
     case k_so_rcvtimeo:
     case k_so_rcvtimeo_new: return put_timeout(value, m_rcv_timeout);

@@ -474,6 +474,32 @@ static void test_nonblock(void) {
     CHECK_EQ(recv(sv[0], buf, sizeof buf, MSG_DONTWAIT), -1);
     close(sv[0]);
     close(sv[1]);
+
+    /* SO_RCVLOWAT: a blocking read waits for that many bytes, a
+     * nonblocking one takes what is there; SO_SNDLOWAT cannot be set. */
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    int lowat = 4;
+    CHECK_EQ(setsockopt(sv[0], SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat), 0);
+    size = sizeof lowat;
+    lowat = 0;
+    CHECK_EQ(getsockopt(sv[0], SOL_SOCKET, SO_RCVLOWAT, &lowat, &size), 0);
+    CHECK_EQ(lowat, 4);
+    CHECK_ERR(setsockopt(sv[0], SOL_SOCKET, SO_SNDLOWAT, &lowat, sizeof lowat), ENOPROTOOPT);
+    CHECK_EQ(write(sv[1], "ab", 2), 2);
+    CHECK_EQ(recv(sv[0], buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT), 2);
+    pid_t child = fork();
+    if (child == 0) {
+        struct timespec pause_ts = { 0, 50000000 };
+        nanosleep(&pause_ts, NULL);
+        (void)write(sv[1], "cd", 2);
+        _exit(0);
+    }
+    CHECK_EQ(read(sv[0], buf, sizeof buf), 4);  /* waited for the second pair */
+    check_child_status(child, 0, 0);
+    CHECK_EQ(write(sv[1], "e", 1), 1);
+    CHECK_EQ(recv(sv[0], buf, sizeof buf, MSG_DONTWAIT), 1);
+    close(sv[0]);
+    close(sv[1]);
     check_end();
 }
 
