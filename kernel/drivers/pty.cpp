@@ -236,7 +236,7 @@ public:
         case abi::k_tiocgwinsz:
         case abi::k_tiocswinsz:
         case abi::k_tcflsh:
-        case abi::k_tcsbrk: return slave_ioctl(request, argument);
+        case abi::k_tcsbrk: return terminal_ioctl(m_pty.terminal, request, argument);
         default: return Error::NotATty;
         }
     }
@@ -244,9 +244,6 @@ public:
     ErrorOr<fs::File*> open_peer(uint32_t flags) override;
 
 private:
-    // The requests that act on the pair's terminal, as from the slave.
-    ErrorOr<void> slave_ioctl(uint32_t request, uint64_t argument);
-
     void remove_node() {
         fs::InodeRef root = devpts_root();
         if (!root)
@@ -303,21 +300,6 @@ ErrorOr<fs::File*> MasterFile::open_peer(uint32_t flags) {
     return file;
 }
 
-ErrorOr<void> MasterFile::slave_ioctl(uint32_t request, uint64_t argument) {
-    // A throwaway slave description would count as an open; act on the
-    // terminal through a file object that is never installed instead.
-    class Direct final : public TerminalFile {
-    public:
-        explicit Direct(Terminal& terminal) : TerminalFile(terminal, abi::k_o_rdwr, {}) {}
-        ~Direct() override = default;
-    };
-    auto* direct = new (std::nothrow) Direct(m_pty.terminal);
-    if (!direct)
-        return Error::NoMemory;
-    auto result = direct->ioctl(request, argument);
-    fs::release(direct);
-    return result;
-}
 
 // /dev/pts/N
 ErrorOr<fs::File*> open_slave_node(const fs::InodeRef& node, uint32_t flags) {

@@ -1,6 +1,7 @@
 #include "kernel/drivers/terminal.h"
 
 #include "kernel/arch/aarch64/timer.h"
+#include "kernel/fs/file.h"
 #include "kernel/proc/process.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
@@ -12,10 +13,6 @@ namespace abi = linux_abi;
 namespace {
 
 constexpr uint64_t bit(int signal) { return uint64_t { 1 } << (signal - 1); }
-
-ErrorOr<size_t> partial_count(size_t done, Error error) {
-    return done ? ErrorOr<size_t>(done) : ErrorOr<size_t>(error);
-}
 
 // Every attached terminal (scheduler lock): the console and the ptys.
 constinit IntrusiveList<Terminal, &Terminal::all_link> g_terminals;
@@ -210,15 +207,15 @@ ErrorOr<size_t> Terminal::write(std::span<const char> bytes, bool nonblocking) {
     while (done < bytes.size()) {
         sched::SchedulerLockGuard guard;
         if (m_hung_up)
-            return partial_count(done, Error::IoError);
+            return fs::partial(done, Error::IoError);
         size_t piece = bytes.size() - done < k_piece ? bytes.size() - done : k_piece;
         if (m_device.room) {
             size_t room = m_device.room(m_device.context) / 2;
             if (room == 0) {
                 if (nonblocking)
-                    return partial_count(done, Error::TryAgain);
+                    return fs::partial(done, Error::TryAgain);
                 if (m_writers.wait_interruptible(guard) == sched::WaitResult::Interrupted)
-                    return partial_count(done, Error::Interrupted);
+                    return fs::partial(done, Error::Interrupted);
                 continue;
             }
             piece = piece < room ? piece : room;

@@ -42,28 +42,28 @@ uint16_t TerminalFile::poll_events() {
     return events;
 }
 
-ErrorOr<void> TerminalFile::ioctl(uint32_t request, uint64_t argument) {
+ErrorOr<void> terminal_ioctl(Terminal& terminal, uint32_t request, uint64_t argument) {
     switch (request) {
-    case abi::k_tcgets: return mm::write_user(user<Termios>(argument), m_terminal.termios());
+    case abi::k_tcgets: return mm::write_user(user<Termios>(argument), terminal.termios());
     case abi::k_tcsets:
     case abi::k_tcsetsw:  // output is never queued: nothing to drain
     case abi::k_tcsetsf:
-        return m_terminal.set_termios(TRY(mm::read_user(user<const Termios>(argument))), request == abi::k_tcsetsf);
+        return terminal.set_termios(TRY(mm::read_user(user<const Termios>(argument))), request == abi::k_tcsetsf);
     case abi::k_tcsbrk: return {};  // tcdrain (and a break, which has no use here)
-    case abi::k_tcflsh: return m_terminal.flush(static_cast<uint32_t>(argument));
-    case abi::k_tiocgwinsz: return mm::write_user(user<Winsize>(argument), m_terminal.winsize());
-    case abi::k_tiocswinsz: m_terminal.set_winsize(TRY(mm::read_user(user<const Winsize>(argument)))); return {};
+    case abi::k_tcflsh: return terminal.flush(static_cast<uint32_t>(argument));
+    case abi::k_tiocgwinsz: return mm::write_user(user<Winsize>(argument), terminal.winsize());
+    case abi::k_tiocswinsz: terminal.set_winsize(TRY(mm::read_user(user<const Winsize>(argument)))); return {};
     case abi::k_fionread:
-        return mm::write_user(user<int32_t>(argument), static_cast<int32_t>(m_terminal.bytes_available()));
-    case abi::k_tiocgpgrp: return mm::write_user(user<int32_t>(argument), TRY(m_terminal.foreground_group()));
+        return mm::write_user(user<int32_t>(argument), static_cast<int32_t>(terminal.bytes_available()));
+    case abi::k_tiocgpgrp: return mm::write_user(user<int32_t>(argument), TRY(terminal.foreground_group()));
     case abi::k_tiocspgrp: {
         // Linux checks the terminal before reading the argument.
-        TRY(m_terminal.foreground_group());
-        return m_terminal.set_foreground_group(TRY(mm::read_user(user<const int32_t>(argument))));
+        TRY(terminal.foreground_group());
+        return terminal.set_foreground_group(TRY(mm::read_user(user<const int32_t>(argument))));
     }
-    case abi::k_tiocgsid: return mm::write_user(user<int32_t>(argument), TRY(m_terminal.session()));
-    case abi::k_tiocsctty: return m_terminal.make_controlling(static_cast<int>(argument) == 1);
-    case abi::k_tiocnotty: return m_terminal.give_up_controlling();
+    case abi::k_tiocgsid: return mm::write_user(user<int32_t>(argument), TRY(terminal.session()));
+    case abi::k_tiocsctty: return terminal.make_controlling(static_cast<int>(argument) == 1);
+    case abi::k_tiocnotty: return terminal.give_up_controlling();
     default: return Error::NotATty;
     }
 }

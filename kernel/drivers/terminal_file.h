@@ -9,6 +9,10 @@
 
 namespace akuma::tty {
 
+// The tty layer's ioctls on `terminal` (ENOTTY for other requests): a
+// terminal's files, and a pty master for the requests that act on its slave.
+ErrorOr<void> terminal_ioctl(Terminal& terminal, uint32_t request, uint64_t argument);
+
 class TerminalFile : public fs::File {
 public:
     bool is_seekable() const override { return false; }
@@ -20,7 +24,9 @@ public:
     ErrorOr<size_t> write_from(fs::WriteSource& source, uint64_t& offset) override;
     uint16_t poll_events() override;
     fs::PollQueue* poll_queue() override { return &m_terminal.poll_queue(); }
-    ErrorOr<void> ioctl(uint32_t request, uint64_t argument) override;
+    ErrorOr<void> ioctl(uint32_t request, uint64_t argument) override {
+        return terminal_ioctl(m_terminal, request, argument);
+    }
 
     Terminal& terminal() { return m_terminal; }
 

@@ -181,18 +181,7 @@ ErrorOr<void> pidfd_send_signal(const SyscallArgs& args) {
         return Error::BadFd;
     if (args.a[2] == 0)
         return proc::send_signal(*pid, signal);
-    auto given = TRY(mm::read_user(mm::UserPtr<const proc::sigframe::Siginfo>(args.a[2])));
-    if (given.signo != signal)
-        return Error::Invalid;
-    if ((given.code >= 0 || given.code == abi::k_si_tkill) && *pid != current().pid)
-        return Error::NotPermitted;
-    proc::SignalInfo info {};
-    info.signo = signal;
-    info.code = given.code;
-    info.errno_value = given.errno_value;
-    info.pid = given.fields.kill.pid;
-    info.uid = given.fields.kill.uid;
-    info.value = given.fields.kill.value;
+    proc::SignalInfo info = TRY(queued_info(args.a[2], signal, *pid, true));
     return proc::send_signal(*pid, signal, &info);
 }
 

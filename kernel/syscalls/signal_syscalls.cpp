@@ -253,13 +253,10 @@ int64_t sys_tgkill(const SyscallArgs& args) {
 
 namespace akuma::sys {
 
-namespace {
-
-// The caller's siginfo, as Linux's do_rt_sigqueueinfo takes it: its code
-// may not pretend to come from the kernel or from kill()/tgkill() unless
-// the signal is for the caller itself.
-ErrorOr<proc::SignalInfo> queued_info(uint64_t user, int signal, int target) {
+ErrorOr<proc::SignalInfo> queued_info(uint64_t user, int signal, int target, bool signo_must_match) {
     auto given = TRY(mm::read_user(mm::UserPtr<const proc::sigframe::Siginfo>(user)));
+    if (signo_must_match && given.signo != signal)
+        return Error::Invalid;
     if ((given.code >= 0 || given.code == abi::k_si_tkill) && target != current().pid)
         return Error::NotPermitted;
     proc::SignalInfo info {};
@@ -272,12 +269,10 @@ ErrorOr<proc::SignalInfo> queued_info(uint64_t user, int signal, int target) {
     return info;
 }
 
-}  // namespace
-
 int64_t sys_rt_sigqueueinfo(const SyscallArgs& args) {
     int pid = static_cast<int>(args.a[0]);
     int signal = static_cast<int>(args.a[1]);
-    auto info = queued_info(args.a[2], signal, pid);
+    auto info = queued_info(args.a[2], signal, pid, false);
     if (info.is_error())
         return error_result(info.error());
     return to_result(proc::send_signal(pid, signal, &info.value()));
@@ -289,7 +284,7 @@ int64_t sys_rt_tgsigqueueinfo(const SyscallArgs& args) {
     int signal = static_cast<int>(args.a[2]);
     if (tgid <= 0 || tid <= 0)
         return error_result(Error::Invalid);
-    auto info = queued_info(args.a[3], signal, tgid);
+    auto info = queued_info(args.a[3], signal, tgid, false);
     if (info.is_error())
         return error_result(info.error());
     return to_result(proc::send_signal_to_thread(tgid, tid, signal, &info.value()));

@@ -104,7 +104,9 @@ ErrorOr<int> install(net::Socket* socket, int type) {
     return fd;
 }
 
-ErrorOr<int> socket(const SyscallArgs& args) {
+// socket(2)'s and socketpair(2)'s (domain, type, protocol): the AF_UNIX
+// socket type, checked in Linux's order.
+ErrorOr<int> unix_socket_type(const SyscallArgs& args) {
     int domain = static_cast<int>(args.a[0]);
     int type = static_cast<int>(args.a[1]);
     int protocol = static_cast<int>(args.a[2]);
@@ -115,24 +117,18 @@ ErrorOr<int> socket(const SyscallArgs& args) {
     if (protocol != 0 && protocol != net::k_af_unix)
         return Error::ProtocolNotSupported;
     int base = type & k_sock_type_mask;
-    if (base == k_sock_raw)
-        base = net::k_sock_dgram;  // Linux's unix_create does the same
+    return base == k_sock_raw ? net::k_sock_dgram : base;  // Linux's unix_create does the same
+}
+
+ErrorOr<int> socket(const SyscallArgs& args) {
+    int type = static_cast<int>(args.a[1]);
+    int base = TRY(unix_socket_type(args));
     return install(TRY(net::create_unix_socket(base, socket_file_flags(type))), type);
 }
 
 ErrorOr<void> socketpair(const SyscallArgs& args) {
-    int domain = static_cast<int>(args.a[0]);
     int type = static_cast<int>(args.a[1]);
-    int protocol = static_cast<int>(args.a[2]);
-    if (type & ~(k_sock_type_mask | static_cast<int>(abi::k_o_nonblock | abi::k_o_cloexec)))
-        return Error::Invalid;
-    if (domain != net::k_af_unix)
-        return Error::FamilyNotSupported;
-    if (protocol != 0 && protocol != net::k_af_unix)
-        return Error::ProtocolNotSupported;
-    int base = type & k_sock_type_mask;
-    if (base == k_sock_raw)
-        base = net::k_sock_dgram;
+    int base = TRY(unix_socket_type(args));
     net::Socket* first = nullptr;
     net::Socket* second = nullptr;
     TRY(net::create_unix_pair(base, socket_file_flags(type), first, second));

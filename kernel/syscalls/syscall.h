@@ -40,6 +40,13 @@ int64_t to_result(ErrorOr<T>&& result) {
 
 inline proc::Process& current() { return *proc::current_process(); }
 
+// A user siginfo to queue (rt_sigqueueinfo, rt_tgsigqueueinfo,
+// pidfd_send_signal), as Linux's do_rt_sigqueueinfo takes it: its code may
+// not pretend to come from the kernel or from kill()/tgkill() unless the
+// signal is for the caller itself (`target`: the PID it goes to).
+// `signo_must_match`: pidfd_send_signal's EINVAL for another si_signo.
+ErrorOr<proc::SignalInfo> queued_info(uint64_t user, int signal, int target, bool signo_must_match);
+
 // getrusage's answer for `time` (counter units) and a peak RSS in KiB; the
 // other fields stay 0 (not counted). Also wait4's and waitid's.
 linux_abi::Rusage rusage_of(const sched::CpuTime& time, uint64_t maxrss_kb);
