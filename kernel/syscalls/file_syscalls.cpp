@@ -884,7 +884,99 @@ ErrorOr<size_t> copy_file_range(const SyscallArgs& args) {
     return done;
 }
 
+// splice(fd_in, off_in, fd_out, off_out, len, flags): between a pipe and a
+// regular file or another pipe, through a kernel buffer. From a pipe: what
+// the pipe holds (waiting for data unless SPLICE_F_NONBLOCK or the pipe is
+// O_NONBLOCK), up to `len`, written to the output in full. Into a pipe: as
+// much as the pipe has room for (waiting for room the same way), up to
+// `len`, so nothing read is lost. Sockets, terminals and devices have no
+// splice support yet: EINVAL, Linux's answer for a file without
+// splice_read/splice_write (Go then copies with read and write). An offset
+// pointer for a pipe is ESPIPE; flags outside SPLICE_F_* are EINVAL.
+ErrorOr<size_t> splice(const SyscallArgs& args) {
+    constexpr uint64_t k_splice_f_nonblock = 2, k_splice_f_all = 0xf;
+    if (args.a[5] & ~k_splice_f_all)
+        return Error::Invalid;
+    auto in = TRY(FileRef::from_fd(args.fd(0)));
+    auto out = TRY(FileRef::from_fd(args.fd(2)));
+    if (!in->is_readable() || !out->is_writable())
+        return Error::BadFd;
+    fs::Pipe* in_pipe = in->pipe();
+    fs::Pipe* out_pipe = out->pipe();
+    if (!in_pipe && !out_pipe)
+        return Error::Invalid;
+    if ((in_pipe && args.a[1]) || (out_pipe && args.a[3]))
+        return Error::IllegalSeek;
+    auto regular = [](fs::OpenFile& file) -> ErrorOr<bool> {
+        if (file.pipe())
+            return true;
+        auto stat = TRY(file.stat());
+        return (stat.mode & 0170000) == 0100000;
+    };
+    if (!TRY(regular(*in)) || !TRY(regular(*out)))
+        return Error::Invalid;
+    if (!in_pipe && (out->flags() & abi::k_o_append))
+        return Error::Invalid;
+    auto offset_of = [&](unsigned index) -> ErrorOr<std::optional<uint64_t>> {
+        if (!args.a[index])
+            return std::optional<uint64_t> {};
+        auto value = TRY(mm::read_user(args.ptr<const int64_t>(index)));
+        if (value < 0)
+            return Error::Invalid;
+        return std::optional<uint64_t>(static_cast<uint64_t>(value));
+    };
+    std::optional<uint64_t> in_at = TRY(offset_of(1));
+    std::optional<uint64_t> out_at = TRY(offset_of(3));
+    size_t count = args.a[4] < k_max_transfer ? args.a[4] : k_max_transfer;
+    if (count == 0)
+        return size_t { 0 };
+    bool nonblocking = args.a[5] & k_splice_f_nonblock;
+    if (out_pipe) {
+        // Only what fits: the pipe then takes all of it.
+        size_t room = out_pipe->capacity() - out_pipe->bytes_available();
+        if (room == 0) {
+            if (nonblocking || out->is_nonblocking())
+                return Error::TryAgain;
+            room = mm::k_page_size;  // a blocking write waits for room: nothing is lost
+        }
+        count = count < room ? count : room;
+    }
+    Bounce bounce(count);
+    if (!bounce.data())
+        return Error::NoMemory;
+    count = count < bounce.size() ? count : bounce.size();
+    std::span<uint8_t> chunk { bounce.data(), count };
+    size_t got;
+    if (in_pipe)
+        got = TRY(in_pipe->read(chunk, nonblocking || in->is_nonblocking()));
+    else
+        got = TRY(in_at ? fs::pread(*in, chunk, *in_at) : fs::read(*in, chunk));
+    if (got == 0)
+        return size_t { 0 };
+    auto piece = chunk.first(got);
+    size_t written = 0;
+    while (written < got) {
+        auto step = out_pipe ? out_pipe->write(piece.subspan(written), false)
+                   : out_at  ? fs::pwrite(*out, piece.subspan(written), *out_at + written)
+                             : fs::write(*out, piece.subspan(written));
+        if (step.is_error()) {
+            if (written)
+                break;
+            return step.error();
+        }
+        if (step.value() == 0)
+            break;
+        written += step.value();
+    }
+    if (in_at)
+        TRY(mm::write_user(args.ptr<int64_t>(1), static_cast<int64_t>(*in_at + got)));
+    if (out_at)
+        TRY(mm::write_user(args.ptr<int64_t>(3), static_cast<int64_t>(*out_at + written)));
+    return written;
+}
+
 int64_t sys_read(const SyscallArgs& args) { return to_result(read(args)); }
+int64_t sys_splice(const SyscallArgs& args) { return to_result(splice(args)); }
 int64_t sys_sendfile(const SyscallArgs& args) { return to_result(sendfile(args)); }
 int64_t sys_write(const SyscallArgs& args) { return to_result(write(args)); }
 int64_t sys_pread64(const SyscallArgs& args) { return to_result(pread64(args)); }

@@ -68,7 +68,7 @@ linux_abi::Rusage rusage_of(const sched::CpuTime& time, uint64_t maxrss_kb);
     X(getxattr) X(lgetxattr) X(fgetxattr) X(listxattr) X(llistxattr) X(flistxattr) X(setxattr) X(lsetxattr) \
     X(fsetxattr) X(removexattr) X(lremovexattr) X(fremovexattr) X(preadv) X(pwritev) X(preadv2) X(pwritev2) \
     X(sched_getscheduler) X(sched_getparam) X(sched_get_priority_max) X(sched_get_priority_min) \
-    X(getrlimit) X(setrlimit) X(copy_file_range) X(flock) \
+    X(getrlimit) X(setrlimit) X(copy_file_range) X(splice) X(flock) \
     X(sched_setaffinity) X(sched_rr_get_interval) X(memfd_create) \
     X(eventfd2) X(epoll_create1) X(epoll_ctl) X(epoll_pwait) X(epoll_pwait2) X(timerfd_create) X(timerfd_settime) \
     X(timerfd_gettime) X(signalfd4) \

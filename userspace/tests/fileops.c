@@ -10,6 +10,10 @@
  *             EINVAL past 64 bytes
  *   memfd     memfd_create: a nameless file to read, write, truncate and
  *             map shared; /proc/self/fd says "/memfd:NAME (deleted)"
+ *   splice    splice between a regular file and a pipe both ways (offset
+ *             pointers and own offsets), pipe to pipe, end of file,
+ *             SPLICE_F_NONBLOCK's EAGAIN, EINVAL without a pipe or for
+ *             unknown flags, ESPIPE for an offset on the pipe side
  *   misc      getcpu, fadvise64 (EINVAL for bad advice, ESPIPE on a pipe),
  *             getgroups, sched_getscheduler, sched_setaffinity (CPU 0;
  *             EINVAL for an empty mask), sched_rr_get_interval, lgetxattr
@@ -231,12 +235,72 @@ static void test_memfd(void) {
     check_end();
 }
 
+static void test_splice(void) {
+    check_begin("splice: file to pipe, pipe to file, pipe to pipe; EAGAIN, EINVAL, ESPIPE");
+    alarm(30);
+    int file = make_file("splice-in", "hello world");
+    CHECK_EQ(lseek(file, 0, SEEK_SET), 0);
+    int pipe_a[2], pipe_b[2];
+    CHECK_EQ(pipe(pipe_a), 0);
+    CHECK_EQ(pipe(pipe_b), 0);
+    /* With an offset pointer: read there, the pointer moves, the file's
+     * own offset stays. */
+    loff_t at = 6;
+    CHECK_EQ(splice(file, &at, pipe_a[1], NULL, 5, 0), 5);
+    CHECK_EQ(at, 11);
+    CHECK_EQ(lseek(file, 0, SEEK_CUR), 0);
+    char buf[32] = {0};
+    CHECK_EQ(read(pipe_a[0], buf, sizeof buf), 5);
+    CHECK(memcmp(buf, "world", 5) == 0);
+    /* Without one: the file's offset moves. */
+    CHECK_EQ(splice(file, NULL, pipe_a[1], NULL, 5, 0), 5);
+    CHECK_EQ(lseek(file, 0, SEEK_CUR), 5);
+    /* Pipe to pipe, then pipe to a file. */
+    CHECK_EQ(splice(pipe_a[0], NULL, pipe_b[1], NULL, 64, 0), 5);
+    int copy = make_file("splice-out", NULL);
+    CHECK_EQ(splice(pipe_b[0], NULL, copy, NULL, 64, 0), 5);
+    memset(buf, 0, sizeof buf);
+    CHECK_EQ(pread(copy, buf, sizeof buf, 0), 5);
+    CHECK(memcmp(buf, "hello", 5) == 0);
+    /* Into a file at an offset pointer. */
+    CHECK_EQ(write(pipe_a[1], "XY", 2), 2);
+    loff_t out_at = 1;
+    CHECK_EQ(splice(pipe_a[0], NULL, copy, &out_at, 2, 0), 2);
+    CHECK_EQ(out_at, 3);
+    CHECK_EQ(pread(copy, buf, sizeof buf, 0), 5);
+    CHECK(memcmp(buf, "hXYlo", 5) == 0);
+    /* An empty pipe: EAGAIN when asked not to wait; end of file once no
+     * writer is left. At the input's end of file: 0. */
+    CHECK_ERR(splice(pipe_a[0], NULL, copy, NULL, 8, SPLICE_F_NONBLOCK), EAGAIN);
+    at = 11;
+    CHECK_EQ(splice(file, &at, pipe_a[1], NULL, 8, 0), 0);
+    close(pipe_a[1]);
+    CHECK_EQ(splice(pipe_a[0], NULL, copy, NULL, 8, 0), 0);
+    /* Errors. */
+    CHECK_ERR(splice(file, NULL, copy, NULL, 8, 0), EINVAL);
+    at = 0;
+    CHECK_ERR(splice(pipe_b[0], &at, copy, NULL, 8, 0), ESPIPE);
+    CHECK_ERR(splice(file, NULL, pipe_b[1], NULL, 8, 0x100), EINVAL);
+    int read_only = open(tmp_path("splice-in"), O_RDONLY);
+    CHECK_ERR(splice(pipe_b[0], NULL, read_only, NULL, 8, 0), EBADF);
+    close(read_only);
+    close(pipe_a[0]);
+    close(pipe_b[0]);
+    close(pipe_b[1]);
+    close(file);
+    close(copy);
+    unlink(tmp_path("splice-in"));
+    unlink(tmp_path("splice-out"));
+    alarm(0);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     static const struct check_test tests[] = {
         { "copy", test_copy },         { "seekdata", test_seekdata }, { "vectors", test_vectors },
         { "closerng", test_closerng }, { "names", test_names },       { "misc", test_misc },
-        { "memfd", test_memfd },
+        { "memfd", test_memfd },       { "splice", test_splice },
     };
     return check_run_tests("fileops", argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
