@@ -39,6 +39,8 @@
 #include "kernel/proc/program_runner.h"
 #include "kernel/drivers/pl031.h"
 #include "kernel/drivers/virtio/virtio.h"
+#include "kernel/net/stack.h"
+#include "kernel/time/duration.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/mm/kernel_vm.h"
 #include "kernel/mm/kmalloc.h"
@@ -241,6 +243,8 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
     random_init(state.platform);
     // Disks and the entropy source (and later the other virtio devices)
     // before the VFS: /dev gets their nodes.
+    // The TCP/IP stack before the devices: a NIC becomes its interface.
+    net::stack_init();
     drivers::virtio::probe_devices(state.platform);
     if (auto result = console::register_console_devices(); result.is_error())
         panic("[VFS] cannot register the console devices: {}", error_name(result.error()));
@@ -267,6 +271,12 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
         if (auto result = console::tty_init(*intid); result.is_error())
             kprintln("[Console] no input: {}", error_name(result.error()));
     }
+
+    // DHCP for the NICs, briefly: programs started next expect an address
+    // (QEMU's user network answers at once; without one, boot goes on and
+    // the lease comes when it comes).
+    if (net::stack_interfaces().size() > 1 && !net::stack_wait_for_configuration(3 * time::k_ns_per_second))
+        kprintln("[Net] no DHCP answer yet; going on");
 
     // Under QEMU -icount shift=0 this is the guest instruction count of the
     // whole boot (./akuma bench reads it).

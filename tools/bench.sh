@@ -5,7 +5,8 @@
 # Primary figures: guest instructions under QEMU -icount shift=0,sleep=off
 # (one virtual ns = one instruction). Secondary: wall-clock ns of the same
 # user-space benchmarks without -icount (median of --wall-runs boots of
-# each kernel), and the smallest -m each kernel needs (bisected in MiB).
+# each kernel), the smallest -m each kernel needs (bisected in MiB), and
+# (the network section) MB/s through QEMU's port forward.
 
 # Prints the kernel's console output for the given boot arguments.
 # $2: "icount" (default) or "wall" (no -icount: host time under TCG).
@@ -294,7 +295,7 @@ disk_rows() {
     work=$(mktemp -d)
     make_disk_bench_image "$work/pristine.img"
     cp --sparse=always "$work/pristine.img" "$work/akuma.img"
-    out=$("$root/akuma" exec --no-build --mem "$mem" --disk "$work/akuma.img" \
+    out=$("$root/akuma" exec --no-build --net none --mem "$mem" --disk "$work/akuma.img" \
           --qemu "-icount shift=0,sleep=off -plugin $plugin,marker=$marker,out=$work/akuma.marks" \
           "$build_dir/rootfs/bin/diskbench" /mnt $mode 2>&1 | tr -d '\r' || true)
     grep -q '^\[diskbench\] done' <<<"$out" || { echo "$out" >&2; rm -rf "$work"; die "diskbench failed on Akuma"; }
@@ -341,7 +342,7 @@ debian_rows() {
     marker=$(bench_marker "$build_dir/rootfs/bin/debbench")
     work=$(mktemp -d)
     cp --sparse=always "$build_dir/debian.ext2" "$work/akuma.img"
-    out=$("$root/akuma" run --no-build --no-initrd --mem "$mem" --disk "$work/akuma.img" --timeout 1800 \
+    out=$("$root/akuma" run --no-build --net none --no-initrd --mem "$mem" --disk "$work/akuma.img" --timeout 1800 \
           --append "root=/dev/vda rw memory_debug=off init=\"/bin/debbench${mode:+ $mode}\"" \
           --qemu "-icount shift=0,sleep=off -plugin $plugin,marker=$marker,out=$work/akuma.marks" 2>&1 | tr -d '\r' || true)
     grep -q '^\[debbench\] done' <<<"$out" || { echo "$out" >&2; rm -rf "$work"; die "debbench failed on Akuma"; }
@@ -376,6 +377,136 @@ debian_rows() {
     rows+=("debian: memory in use after boot, KiB (MemTotal - MemAvailable)|$akuma_kib|$linux_kib")
 }
 
+# ---- the network rows (./akuma bench net; in ./akuma bench unless --no-net)
+# netbench (userspace/bench/netbench.c) over the loopback interface on both
+# kernels, under -icount with the marks plugin (two marks a row, as for the
+# disk rows): Akuma through ./akuma exec --net none, Linux from a busybox
+# initramfs without a network device (netbench brings its lo up). Then
+# wall-clock throughput through QEMU's user-network port forward, host to
+# guest and guest to host: `netbench serve` in the guest, driven from the
+# host by tools/bench_forward.py, on each kernel in a boot without -icount.
+
+# Debian's Linux with the initramfs $1 (no devices) under -icount with the
+# marks plugin $2 (marker $3) writing to $4; prints the console.
+linux_boot_marked() {
+    timeout 1800 qemu-system-aarch64 -M virt -cpu "$cpu" -m "$mem" -nographic -no-reboot -nic none \
+        -kernel "$linux_kernel" -initrd "$1" -append "console=ttyAMA0 quiet panic=-1" \
+        -icount shift=0,sleep=off -plugin "$2,marker=$3,out=$4" </dev/null 2>&1 | tr -d '\r' || true
+}
+
+# A host port that was free a moment ago (the kernel's pick for port 0 on
+# 127.0.0.1); QEMU may still find it taken, and the caller picks again.
+free_host_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# One forward throughput run on kernel $1 (akuma or linux): boots it with
+# `netbench serve` behind a forward from a free host port, runs
+# tools/bench_forward.py ($2 bytes each way, $3 times) and prints its
+# output; the machine's console goes to $4. Fails (status 1) if the client
+# fails; picks another port when QEMU could not bind the one it was given.
+forward_run() {
+    local kernel=$1 bytes=$2 repeats=$3 log=$4 guest_port=5001 limit=900 port machine client_out status i
+    for _ in 1 2 3; do
+        port=$(free_host_port)
+        if [[ $kernel == akuma ]]; then
+            setsid "$root/akuma" exec --no-build --net user --ssh-port 0 --fwd "$port:$guest_port" --cpu "$cpu" \
+                --mem "$mem" --timeout "$limit" "$build_dir/rootfs/bin/netbench" serve "$guest_port" $(( limit - 30 )) \
+                </dev/null >"$log" 2>&1 &
+        else
+            setsid timeout "$limit" qemu-system-aarch64 -M virt -cpu "$cpu" -m "$mem" -nographic -no-reboot \
+                -netdev "user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:$guest_port" \
+                -device virtio-net-device,netdev=net0 \
+                -kernel "$linux_kernel" -initrd "$forward_linux_initrd" -append "console=ttyAMA0 quiet panic=-1" \
+                </dev/null >"$log" 2>&1 &
+        fi
+        machine=$!
+        status=0
+        client_out=$(python3 "$root/tools/bench_forward.py" --port "$port" --bytes "$bytes" --repeats "$repeats" \
+                     --wait 300 --pid "$machine") || status=$?
+        # After 'Q' the program exits and the machine with it: bounded wait.
+        for (( i = 0; i < 600 && status == 0; i++ )); do
+            kill -0 "$machine" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -- -"$machine" 2>/dev/null || true
+        wait "$machine" 2>/dev/null || true
+        if [[ $status != 0 ]] && grep -aq "Could not set up host forwarding rule" "$log"; then
+            continue  # the port was taken meanwhile
+        fi
+        echo "$client_out"
+        return "$status"
+    done
+    echo "[forward] FAILED: QEMU could not forward a free host port in 3 attempts"
+    return 1
+}
+
+# "[forward] <direction>: <MB/s> (median ..." of the client's output $1.
+forward_rate() {
+    sed -n "s/^\[forward\] $2: \([0-9.]*\) MB\/s (median.*/\1/p" <<<"$1"
+}
+
+net_rows() {
+    local smoke=$1 work count="" out linux_out marker plugin
+    [[ $smoke == 1 ]] && count=quick
+    [[ $no_build == 1 ]] || fetch_linux_disk_modules
+    [[ -f $linux_disk_modules_dir/virtio_mmio.ko ]] || die "no Linux virtio modules in $linux_disk_modules_dir (run ./akuma setup)"
+    # ./akuma setup does not fetch these (yet): fetched here once, even with --no-build.
+    [[ -f $linux_net_modules_dir/virtio_net.ko ]] || die "no Linux virtio-net modules in $linux_net_modules_dir (run ./akuma setup)"
+    local netbench="$build_dir/rootfs/bin/netbench"
+    plugin=$(marks_plugin)
+    marker=$(bench_marker "$netbench")
+    work=$(mktemp -d)
+
+    # Loopback, instructions between marks.
+    out=$("$root/akuma" exec --no-build --net none --cpu "$cpu" --mem "$mem" \
+          --qemu "-icount shift=0,sleep=off -plugin $plugin,marker=$marker,out=$work/akuma.marks" \
+          "$netbench" $count 2>&1 | tr -d '\r' || true)
+    grep -q '^\[netbench\] done' <<<"$out" || { echo "$out" >&2; rm -rf "$work"; die "netbench failed on Akuma"; }
+    echo "/bin/netbench $count; echo \"[netbench-status] \$?\"" | bench_linux_root "$work/root"
+    cp "$netbench" "$work/root/bin/"
+    bench_pack_initrd "$work/root" "$work/initrd.gz"
+    linux_out=$(linux_boot_marked "$work/initrd.gz" "$plugin" "$marker" "$work/linux.marks")
+    grep -q '^\[netbench\] done' <<<"$linux_out" || { echo "$linux_out" >&2; rm -rf "$work"; die "netbench failed on Linux"; }
+    local -a names=() akuma_rows=() linux_rows=()
+    mapfile -t names < <(bench_rows netbench <<<"$out" | cut -d'|' -f1)
+    mapfile -t akuma_rows < <(bench_rows netbench <<<"$out" | marked_instructions "$work/akuma.marks")
+    mapfile -t linux_rows < <(bench_rows netbench <<<"$linux_out" | marked_instructions "$work/linux.marks")
+    [[ ${#akuma_rows[@]} == "${#names[@]}" && ${#linux_rows[@]} == "${#names[@]}" && ${#names[@]} -gt 0 ]] ||
+        { rm -rf "$work"; die "netbench's marks do not match its rows (Akuma ${#akuma_rows[@]}, Linux ${#linux_rows[@]}, rows ${#names[@]})"; }
+    local i
+    for (( i = 0; i < ${#names[@]}; i++ )); do
+        rows+=("net: ${names[i]}|${akuma_rows[i]}|${linux_rows[i]}")
+    done
+
+    # Through the port forward, wall clock (no -icount): MB/s, the median
+    # of the runs in one boot of each kernel.
+    local bytes=$((64 << 20)) repeats=3 akuma_client linux_client direction forward_linux_initrd
+    [[ $smoke == 1 ]] && bytes=$((1 << 20)) repeats=1
+    {
+        local module
+        for module in "$linux_disk_modules_dir/virtio_mmio.ko" "${linux_net_modules[@]}"; do
+            echo "insmod /lib/$(basename "$module")"
+        done
+        # Static, as QEMU's DHCP would hand it out (udhcpc needs AF_PACKET, a module).
+        echo 'ip link set lo up; ip addr add 10.0.2.15/24 dev eth0; ip link set eth0 up'
+        echo "/bin/netbench serve 5001 870; echo \"[netbench-status] \$?\""
+    } | bench_linux_root "$work/fwdroot"
+    mkdir -p "$work/fwdroot/lib"
+    cp "$linux_disk_modules_dir/virtio_mmio.ko" "$linux_net_modules_dir"/*.ko "$work/fwdroot/lib/"
+    cp "$netbench" "$work/fwdroot/bin/"
+    forward_linux_initrd="$work/fwdroot.gz"
+    bench_pack_initrd "$work/fwdroot" "$forward_linux_initrd"
+    akuma_client=$(forward_run akuma "$bytes" "$repeats" "$work/akuma-forward.log") ||
+        { echo "$akuma_client" >&2; tr -d '\r' <"$work/akuma-forward.log" >&2; rm -rf "$work"; die "the forward run failed on Akuma"; }
+    linux_client=$(forward_run linux "$bytes" "$repeats" "$work/linux-forward.log") ||
+        { echo "$linux_client" >&2; tr -d '\r' <"$work/linux-forward.log" >&2; rm -rf "$work"; die "the forward run failed on Linux"; }
+    rm -rf "$work"
+    for direction in "host->guest" "guest->host"; do
+        rows+=("net: port forward $direction, $((bytes >> 20)) MiB, MB/s (wall clock, median of $repeats)|$(forward_rate "$akuma_client" "$direction")|$(forward_rate "$linux_client" "$direction")")
+    done
+}
+
 # "[PROGRAM] NAME: N ns, C times" lines of the benchmark $1 as NAME|C.
 bench_rows() {
     grep -a "^\\[$1\\] .*: [0-9]* ns, [0-9]* times$" | sed -E "s/^\\[$1\\] (.*): [0-9]+ ns, ([0-9]+) times$/\\1|\\2/"
@@ -392,23 +523,26 @@ marked_instructions() {
 
 # ---- the table
 cmd_bench() {
-    local smoke=0 json="" wall_runs="" minram=1 selection=all
+    local smoke=0 json="" wall_runs="" minram=1 net_section=1 selection=all
     local -a run_args=()
     while [[ $# -gt 0 ]]; do
         case $1 in
             fs) selection=fs; shift ;;  # only fsbench's rows (program loading, file layer)
             disk) selection=disk; shift ;;  # only diskbench's rows (ext2 on a virtio disk)
             debian) selection=debian; shift ;;  # only debbench's rows (the Debian root disk)
+            net) selection=net; shift ;;  # only netbench's rows (loopback, the port forward)
             --smoke) smoke=1; shift ;;
             --json) json=${2:?--json needs a file}; shift 2 ;;
             --wall-runs) wall_runs=${2:?--wall-runs needs a count}; shift 2 ;;
             --no-minram) minram=0; shift ;;
+            --no-net) net_section=0; shift ;;
             *) run_args+=("$1"); shift ;;
         esac
     done
     [[ -z $wall_runs ]] && { [[ $smoke == 1 ]] && wall_runs=1 || wall_runs=3; }
     [[ $wall_runs =~ ^[0-9]+$ ]] || die "--wall-runs needs a number"
     mem=512M  # Linux's figures are taken with 512 MiB: the same for both
+    net=none  # as Linux's boots (-nic none); and no host port taken
     parse_run_options "${run_args[@]+"${run_args[@]}"}"
     prepare
     [[ $no_build == 1 ]] || fetch_linux_kernel
@@ -423,6 +557,11 @@ cmd_bench() {
     if [[ $selection == debian ]]; then
         mem=1G  # the Debian userland's RAM, on both kernels
         debian_rows "$smoke"
+        print_bench_table "$smoke" "$json"
+        return
+    fi
+    if [[ $selection == net ]]; then
+        net_rows "$smoke"
         print_bench_table "$smoke" "$json"
         return
     fi
@@ -469,6 +608,7 @@ cmd_bench() {
     while IFS='|' read -r name value; do rows+=("user: $name, KiB|$value|${linux_kib[$name]-}"); done < <(membench_kib_rows <<<"$out")
 
     if [[ $selection == all ]]; then
+        [[ $net_section == 0 ]] || net_rows "$smoke"
         [[ $minram == 0 ]] || minram_rows "$smoke" || die "the smallest-RAM probes could not run"
         rows+=("kernel image size (bytes)|$(stat -c %s "$kernel_image")|")
         rows+=("kernel image + .bss (bytes, memory at boot)|$(od -An -t u8 -j 16 -N 8 "$kernel_image" | tr -d ' ')|")

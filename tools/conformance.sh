@@ -111,7 +111,7 @@ cmd_conformance() {
         -kernel "$linux_kernel" -initrd "$work/initrd.gz" -append "console=ttyAMA0 quiet panic=-1" \
         </dev/null >"$work/linux.log" 2>&1 &
     local linux_pid=$!
-    "$root/akuma" run --no-build --no-initrd --disk "$work/akuma.img" --mem "$memory" --timeout "$limit" \
+    "$root/akuma" run --no-build --net none --no-initrd --disk "$work/akuma.img" --mem "$memory" --timeout "$limit" \
         --append "root=/dev/vda rw init=/usr/lib/akuma/conformance-run" </dev/null >"$work/akuma.log" 2>&1 || true
     wait "$linux_pid" || true
     tr -d '\r' <"$work/akuma.log" >"$work/akuma.clean.log"

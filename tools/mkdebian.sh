@@ -68,6 +68,10 @@ done < "$here/debian/alternatives.txt"
 # The machine's identity and mounts.
 echo akuma > "$stage/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\takuma\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' > "$stage/etc/hosts"
+# The kernel's DHCP answer in resolv.conf's form, as Linux's ipconfig
+# offers it (a QEMU user network with restrict=on gives no name server).
+rm -f "$stage/etc/resolv.conf"
+ln -s ../proc/net/pnp "$stage/etc/resolv.conf"
 cat > "$stage/etc/fstab" <<'EOF'
 # Akuma mounts these itself (the kernel and /sbin/init); listed for tools.
 /dev/vda  /     ext2      rw          0 1

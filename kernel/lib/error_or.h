@@ -60,12 +60,19 @@ enum class Error : int {
     NotSupported = 95,        // EOPNOTSUPP
     FamilyNotSupported = 97,  // EAFNOSUPPORT
     AddressInUse = 98,        // EADDRINUSE
+    AddressNotAvailable = 99,  // EADDRNOTAVAIL
+    NetworkDown = 100,       // ENETDOWN
+    NetworkUnreachable = 101,  // ENETUNREACH
+    ConnectionAborted = 103,  // ECONNABORTED
     ConnectionReset = 104,    // ECONNRESET
     NoBufferSpace = 105,      // ENOBUFS
     AlreadyConnected = 106,   // EISCONN
     NotConnected = 107,       // ENOTCONN
     TimedOut = 110,           // ETIMEDOUT
     ConnectionRefused = 111,  // ECONNREFUSED
+    HostUnreachable = 113,   // EHOSTUNREACH
+    AlreadyInProgress = 114,  // EALREADY
+    InProgress = 115,        // EINPROGRESS
     Corrupted = 117,          // EUCLEAN: a file system's on-disk structures are inconsistent
 };
 
@@ -126,6 +133,13 @@ constexpr const char* error_name(Error error) {
     case Error::NotConnected: return "ENOTCONN";
     case Error::TimedOut: return "ETIMEDOUT";
     case Error::ConnectionRefused: return "ECONNREFUSED";
+    case Error::AddressNotAvailable: return "EADDRNOTAVAIL";
+    case Error::NetworkDown: return "ENETDOWN";
+    case Error::NetworkUnreachable: return "ENETUNREACH";
+    case Error::ConnectionAborted: return "ECONNABORTED";
+    case Error::HostUnreachable: return "EHOSTUNREACH";
+    case Error::AlreadyInProgress: return "EALREADY";
+    case Error::InProgress: return "EINPROGRESS";
     case Error::Corrupted: return "EUCLEAN";
     }
     return "E?";

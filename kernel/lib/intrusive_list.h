@@ -93,6 +93,8 @@ public:
     void push_back(T& element) { m_nodes.push_back(element.*Node); }
     T* pop_front() { return list_owner<T, Node>(m_nodes.pop_front()); }
     T* front() const { return list_owner<T, Node>(m_nodes.front()); }
+    // The element after `element` (in this list), or nullptr.
+    T* next(const T& element) const { return list_owner<T, Node>((element.*Node).next); }
     void remove(T& element) { m_nodes.remove(element.*Node); }
 
     template <typename F>

@@ -1,8 +1,11 @@
 #include "kernel/net/socket.h"
 
+#include "kernel/arch/aarch64/timer.h"
 #include "kernel/lib/format.h"
+#include "kernel/net/interfaces.h"
 #include "kernel/proc/process.h"
 #include "kernel/syscalls/linux_abi.h"
+#include "kernel/time/duration.h"
 
 namespace akuma::net {
 
@@ -99,6 +102,49 @@ ErrorOr<size_t> Socket::anonymous_name(std::span<char> buffer) {
         return Error::OutOfRange;
     return sink.view().size();
 }
+
+namespace {
+struct Timeval {  // the 64-bit struct timeval
+    int64_t sec;
+    int64_t usec;
+};
+}  // namespace
+
+ErrorOr<uint64_t> socket_timeout_from(std::span<const uint8_t> value) {
+    if (value.size() < sizeof(Timeval))
+        return Error::Invalid;
+    Timeval tv;
+    __builtin_memcpy(&tv, value.data(), sizeof tv);
+    if (tv.usec < 0 || tv.usec >= 1000000)
+        return Error::OutOfDomain;
+    if (tv.sec < 0)
+        return k_timeout_immediately;
+    if (tv.sec == 0 && tv.usec == 0)
+        return uint64_t { 0 };
+    return time::saturating_add(time::saturating_mul(static_cast<uint64_t>(tv.sec), time::k_ns_per_second),
+                                static_cast<uint64_t>(tv.usec) * 1000);
+}
+
+size_t put_socket_timeout(std::span<uint8_t> value, uint64_t ns) {
+    Timeval tv {};
+    if (ns > k_timeout_immediately) {
+        tv.sec = static_cast<int64_t>(ns / time::k_ns_per_second);
+        tv.usec = static_cast<int64_t>((ns % time::k_ns_per_second) / 1000);
+    }
+    size_t length = value.size() < sizeof tv ? value.size() : sizeof tv;
+    __builtin_memcpy(value.data(), &tv, length);
+    return sizeof tv;
+}
+
+uint64_t socket_deadline(uint64_t timeout_ns) {
+    if (timeout_ns == 0)
+        return 0;
+    if (timeout_ns == k_timeout_immediately)
+        return 1;  // long past
+    return time::deadline_after(arch::monotonic_ns(), timeout_ns);
+}
+
+ErrorOr<void> Socket::ioctl(uint32_t request, uint64_t argument) { return interface_ioctl(request, argument); }
 
 ErrorOr<int> option_int(std::span<const uint8_t> value) {
     if (value.size() < sizeof(int))

@@ -100,6 +100,9 @@ public:
     ErrorOr<size_t> write_from(fs::WriteSource& source, uint64_t& offset) override;
     ErrorOr<fs::InodeStat> stat() override;
     ErrorOr<size_t> anonymous_name(std::span<char> buffer) override;
+    // The interface requests (SIOCGIFCONF, SIOCGIFFLAGS, ...) every socket
+    // takes, as Linux's sock_ioctl.
+    ErrorOr<void> ioctl(uint32_t request, uint64_t argument) override;
 
 protected:
     explicit Socket(uint32_t flags);
@@ -110,6 +113,22 @@ private:
 
 // send() and Linux's SIGPIPE for a broken connection (unless MSG_NOSIGNAL).
 ErrorOr<size_t> send_signalling(Socket& socket, OutgoingMessage& message, bool nonblocking);
+
+// SOL_SOCKET and its options (asm-generic/socket.h).
+constexpr int k_sol_socket = 1;
+constexpr int k_so_reuseaddr = 2, k_so_type = 3, k_so_error = 4, k_so_dontroute = 5, k_so_broadcast = 6,
+              k_so_sndbuf = 7, k_so_rcvbuf = 8, k_so_keepalive = 9, k_so_linger = 13, k_so_reuseport = 15,
+              k_so_passcred = 16, k_so_peercred = 17, k_so_rcvlowat = 18, k_so_sndlowat = 19,
+              k_so_rcvtimeo = 20, k_so_sndtimeo = 21, k_so_acceptconn = 30, k_so_protocol = 38,
+              k_so_domain = 39, k_so_rcvtimeo_new = 66, k_so_sndtimeo_new = 67;
+
+// SO_RCVTIMEO/SO_SNDTIMEO (a struct timeval) as nanoseconds: 0 for none,
+// k_timeout_immediately for a negative one (the wait ends at once).
+constexpr uint64_t k_timeout_immediately = 1;
+ErrorOr<uint64_t> socket_timeout_from(std::span<const uint8_t> value);
+size_t put_socket_timeout(std::span<uint8_t> value, uint64_t ns);
+// The monotonic deadline of a wait with such a timeout (0: none).
+uint64_t socket_deadline(uint64_t timeout_ns);
 
 // An int option's value (getsockopt/setsockopt): EINVAL if shorter than an int.
 ErrorOr<int> option_int(std::span<const uint8_t> value);

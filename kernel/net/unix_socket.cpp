@@ -27,8 +27,6 @@ constexpr int k_shutdown_receive = 1;
 constexpr int k_shutdown_send = 2;
 constexpr size_t k_path_offset = 2;       // offsetof(struct sockaddr_un, sun_path)
 constexpr size_t k_max_address = 110;     // sizeof(struct sockaddr_un)
-constexpr int k_sol_socket = 1;
-constexpr uint64_t k_immediately = 1;     // a timeout that has already passed
 
 // One send's bytes and what came with them, queued on the receiver.
 struct Message {
@@ -74,13 +72,6 @@ void free_messages(MessageList& list) {
 
 Credentials current_credentials() { return { proc::current_process()->pid, 0, 0 }; }
 
-uint64_t deadline_for(uint64_t timeout_ns) {
-    if (timeout_ns == 0)
-        return 0;
-    if (timeout_ns == k_immediately)
-        return 1;  // long past
-    return time::deadline_after(arch::monotonic_ns(), timeout_ns);
-}
 
 // A sockaddr_un as Linux reads it (unix_validate_addr, unix_mkname_bsd).
 struct UnixName {
@@ -371,7 +362,7 @@ ErrorOr<void> UnixSocket::listen(int backlog) {
 ErrorOr<Socket*> UnixSocket::accept(bool nonblocking, uint32_t file_flags) {
     if (!connection_oriented())
         return Error::NotSupported;
-    uint64_t deadline = deadline_for(m_rcv_timeout);
+    uint64_t deadline = socket_deadline(m_rcv_timeout);
     sched::SchedulerLockGuard guard;
     for (;;) {
         if (m_state != State::Listening)
@@ -427,7 +418,7 @@ ErrorOr<void> UnixSocket::connect(const SocketAddress& address, bool nonblocking
     auto* embryo = new (std::nothrow) UnixSocket(m_type, abi::k_o_rdwr);
     if (!embryo)
         return Error::NoMemory;
-    uint64_t deadline = deadline_for(m_snd_timeout);
+    uint64_t deadline = socket_deadline(m_snd_timeout);
     Error failure;
     {
         sched::SchedulerLockGuard guard;
@@ -511,7 +502,7 @@ ErrorOr<size_t> UnixSocket::send_stream(OutgoingMessage& message, bool nonblocki
     size_t total = message.data.total();
     size_t readable = message.data.readable();
     size_t sent = 0;
-    uint64_t deadline = deadline_for(m_snd_timeout);
+    uint64_t deadline = socket_deadline(m_snd_timeout);
     bool first = true;
     while (first || sent < total) {
         size_t piece = total - sent < k_stream_piece ? total - sent : k_stream_piece;
@@ -607,7 +598,7 @@ ErrorOr<size_t> UnixSocket::send_datagram(OutgoingMessage& message, bool nonbloc
         free_message(queued);
         return Error::Fault;
     }
-    uint64_t deadline = deadline_for(m_snd_timeout);
+    uint64_t deadline = socket_deadline(m_snd_timeout);
     Error failure = Error::Invalid;
     {
         sched::SchedulerLockGuard guard;
@@ -711,7 +702,7 @@ ErrorOr<void> UnixSocket::receive_stream(IncomingMessage& message, bool nonblock
                                          fs::File**& spare) {
     bool peek = message.flags & k_msg_peek;
     bool wait_all = (message.flags & k_msg_waitall) && !peek;
-    uint64_t deadline = deadline_for(m_rcv_timeout);
+    uint64_t deadline = socket_deadline(m_rcv_timeout);
     size_t capacity = message.buffer.size();
     sched::SchedulerLockGuard guard;
     if (m_state != State::Connected)
@@ -776,7 +767,7 @@ ErrorOr<void> UnixSocket::receive_stream(IncomingMessage& message, bool nonblock
 ErrorOr<void> UnixSocket::receive_one(IncomingMessage& message, bool nonblocking, MessageList& consumed,
                                       fs::File**& spare) {
     bool peek = message.flags & k_msg_peek;
-    uint64_t deadline = deadline_for(m_rcv_timeout);
+    uint64_t deadline = socket_deadline(m_rcv_timeout);
     sched::SchedulerLockGuard guard;
     if (m_type == k_sock_seqpacket && m_state != State::Connected)
         return Error::NotConnected;
@@ -877,18 +868,6 @@ uint16_t UnixSocket::poll_events() {
 }
 
 namespace {
-// struct timeval, as the 64-bit SO_RCVTIMEO/SO_SNDTIMEO take it.
-struct Timeval {
-    int64_t sec;
-    int64_t usec;
-};
-
-constexpr int k_so_reuseaddr = 2, k_so_type = 3, k_so_error = 4, k_so_dontroute = 5, k_so_broadcast = 6,
-              k_so_sndbuf = 7, k_so_rcvbuf = 8, k_so_keepalive = 9, k_so_linger = 13, k_so_passcred = 16,
-              k_so_peercred = 17, k_so_rcvlowat = 18, k_so_sndlowat = 19, k_so_rcvtimeo = 20, k_so_sndtimeo = 21,
-              k_so_acceptconn = 30, k_so_protocol = 38, k_so_domain = 39, k_so_rcvtimeo_new = 66,
-              k_so_sndtimeo_new = 67;
-
 int plain_option_index(int name) {
     switch (name) {
     case k_so_reuseaddr: return 0;
@@ -898,39 +877,13 @@ int plain_option_index(int name) {
     default: return -1;
     }
 }
-
-ErrorOr<uint64_t> timeout_from(std::span<const uint8_t> value) {
-    if (value.size() < sizeof(Timeval))
-        return Error::Invalid;
-    Timeval tv;
-    __builtin_memcpy(&tv, value.data(), sizeof tv);
-    if (tv.usec < 0 || tv.usec >= 1000000)
-        return Error::OutOfDomain;
-    if (tv.sec < 0)
-        return k_immediately;
-    if (tv.sec == 0 && tv.usec == 0)
-        return uint64_t { 0 };
-    return time::saturating_add(time::saturating_mul(static_cast<uint64_t>(tv.sec), time::k_ns_per_second),
-                                static_cast<uint64_t>(tv.usec) * 1000);
-}
-
-size_t put_timeout(std::span<uint8_t> value, uint64_t ns) {
-    Timeval tv {};
-    if (ns > k_immediately) {
-        tv.sec = static_cast<int64_t>(ns / time::k_ns_per_second);
-        tv.usec = static_cast<int64_t>((ns % time::k_ns_per_second) / 1000);
-    }
-    size_t length = value.size() < sizeof tv ? value.size() : sizeof tv;
-    __builtin_memcpy(value.data(), &tv, length);
-    return sizeof tv;
-}
 }  // namespace
 
 ErrorOr<void> UnixSocket::set_option(int level, int name, std::span<const uint8_t> value) {
     if (level != k_sol_socket)
         return Error::NotSupported;  // unix sockets have no protocol options
     if (name == k_so_rcvtimeo || name == k_so_sndtimeo || name == k_so_rcvtimeo_new || name == k_so_sndtimeo_new) {
-        uint64_t timeout = TRY(timeout_from(value));
+        uint64_t timeout = TRY(socket_timeout_from(value));
         sched::SchedulerLockGuard guard;
         (name == k_so_rcvtimeo || name == k_so_rcvtimeo_new ? m_rcv_timeout : m_snd_timeout) = timeout;
         return {};
@@ -988,9 +941,9 @@ ErrorOr<size_t> UnixSocket::get_option(int level, int name, std::span<uint8_t> v
     case k_so_rcvlowat: return put_option_int(value, m_rcvlowat);
     case k_so_sndlowat: return put_option_int(value, 1);
     case k_so_rcvtimeo:
-    case k_so_rcvtimeo_new: return put_timeout(value, m_rcv_timeout);
+    case k_so_rcvtimeo_new: return put_socket_timeout(value, m_rcv_timeout);
     case k_so_sndtimeo:
-    case k_so_sndtimeo_new: return put_timeout(value, m_snd_timeout);
+    case k_so_sndtimeo_new: return put_socket_timeout(value, m_snd_timeout);
     case k_so_linger: {
         size_t length = value.size() < sizeof m_linger ? value.size() : sizeof m_linger;
         __builtin_memcpy(value.data(), m_linger, length);

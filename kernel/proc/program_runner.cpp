@@ -6,6 +6,7 @@
 #include "kernel/lib/vector.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmm.h"
+#include "kernel/net/stack.h"
 #include "kernel/proc/process.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
@@ -101,7 +102,9 @@ uint64_t free_pages_settled(uint64_t threads_before) {
         sched::sleep_ns(1'000'000);
     }
     // Caches are not leaks: the names first (they hold inodes), then the
-    // pages and blocks of files.
+    // pages and blocks of files; nor are closed TCP connections waiting
+    // out TIME_WAIT.
+    net::stack_forget_time_wait();
     fs::drop_lookup_cache();
     (void)fs::reclaim_page_cache();
     mm::heap_release_cached_memory();

@@ -3,9 +3,12 @@
 // sendmmsg, recvmmsg, shutdown, setsockopt, getsockopt. Addresses, iovecs
 // and control messages (SCM_RIGHTS, SCM_CREDENTIALS) are moved between
 // user memory and the kernel here; the families (kernel/net) see kernel
-// copies. Only AF_UNIX exists so far: the other families are
-// EAFNOSUPPORT, as on a Linux built without them.
+// copies. AF_UNIX (unix_socket.h), AF_INET and AF_INET6 (inet_socket.h),
+// AF_NETLINK's NETLINK_ROUTE (netlink_socket.h);
+// the other families are EAFNOSUPPORT, as on a Linux built without them.
 #include "kernel/net/socket.h"
+#include "kernel/net/inet_socket.h"
+#include "kernel/net/netlink_socket.h"
 #include "kernel/net/unix_socket.h"
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/transfer.h"
@@ -121,13 +124,31 @@ ErrorOr<int> unix_socket_type(const SyscallArgs& args) {
 }
 
 ErrorOr<int> socket(const SyscallArgs& args) {
+    int domain = static_cast<int>(args.a[0]);
     int type = static_cast<int>(args.a[1]);
+    if (domain == net::k_af_inet || domain == net::k_af_inet6) {
+        if (type & ~(k_sock_type_mask | static_cast<int>(abi::k_o_nonblock | abi::k_o_cloexec)))
+            return Error::Invalid;
+        int protocol = static_cast<int>(args.a[2]);
+        return install(TRY(net::create_inet_socket(domain, type & k_sock_type_mask, protocol, socket_file_flags(type))),
+                       type);
+    }
+    if (domain == net::k_af_netlink) {
+        if (type & ~(k_sock_type_mask | static_cast<int>(abi::k_o_nonblock | abi::k_o_cloexec)))
+            return Error::Invalid;
+        return install(TRY(net::create_netlink_socket(type & k_sock_type_mask, static_cast<int>(args.a[2]),
+                                                      socket_file_flags(type))),
+                       type);
+    }
     int base = TRY(unix_socket_type(args));
     return install(TRY(net::create_unix_socket(base, socket_file_flags(type))), type);
 }
 
 ErrorOr<void> socketpair(const SyscallArgs& args) {
     int type = static_cast<int>(args.a[1]);
+    int domain = static_cast<int>(args.a[0]);
+    if (domain == net::k_af_inet || domain == net::k_af_inet6)
+        return Error::NotSupported;  // Linux: EOPNOTSUPP
     int base = TRY(unix_socket_type(args));
     net::Socket* first = nullptr;
     net::Socket* second = nullptr;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ./akuma bench end to end with tiny iteration counts (--smoke): Akuma and
-# Linux both run membench, and the table and its JSON come out whole. No
+# Linux both run membench, fsbench and netbench (loopback, and the port
+# forward from the host), and the table and its JSON come out whole. No
 # figure is checked: benchmarks are measured, never asserted.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -23,6 +24,12 @@ for row in '^user: fork\+execve\+wait of a 1 MB static program' '^user: memory p
            '^user: open\+read 4 KiB\+close ' '^user: stat of a path 5 components deep '; do
     grep -Eq "$row" <<<"$out" || fail "no row matching $row"
 done
+# The network section: loopback rows (instructions) and the port-forward
+# throughput rows (MB/s), each with a figure on both kernels.
+for row in '^net: TCP ping-pong round trip' '^net: TCP connect\+accept\+close' '^net: UDP round trip' \
+           '^net: epoll_wait, 1000 eventfds' '^net: TCP bulk' '^net: port forward host->guest' '^net: port forward guest->host'; do
+    grep -Eq "$row" <<<"$out" || fail "no row matching $row"
+done
 python3 - "$json" <<'PY' || fail "the JSON is not a complete table"
 import json, sys
 table = json.load(open(sys.argv[1]))
@@ -41,5 +48,9 @@ minram = {r["metric"]: r for r in rows if r["metric"].startswith("smallest -m")}
 assert len(minram) == 3, f"smallest -m rows: {list(minram)}"
 assert all(isinstance(r["akuma"], int) for r in minram.values()), "an Akuma probe failed"
 assert sum(isinstance(r["linux"], int) for r in minram.values()) == 2, "a Linux probe failed"
+net = [r for r in rows if r["metric"].startswith("net: ")]
+assert len(net) == 7, f"net rows: {[r['metric'] for r in net]}"
+no_figure = [r["metric"] for r in net if not all(isinstance(r[k], (int, float)) and r[k] > 0 for k in ("akuma", "linux"))]
+assert not no_figure, f"net rows without both figures: {no_figure}"
 PY
 echo "PASS: bench table with $user_rows user-space rows on both kernels"

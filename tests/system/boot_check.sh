@@ -19,8 +19,10 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 timeout_s=${AKUMA_TEST_TIMEOUT:-120}
+# --net none: test boots run in parallel (ctest -j) and must not compete for
+# the default ssh forward's host port; a test's own --net comes later and wins.
 log=$(mktemp); trap 'rm -f "$log"' EXIT
-printf "$input" | "$root/akuma" run --no-build --no-root-disk --timeout "$timeout_s" "$@" >"$log" 2>&1
+printf "$input" | "$root/akuma" run --no-build --no-root-disk --net none --timeout "$timeout_s" "$@" >"$log" 2>&1
 status=$?
 tr -d '\r' <"$log" >"$log.clean" && mv "$log.clean" "$log"
 failed=0

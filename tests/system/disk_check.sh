@@ -18,7 +18,7 @@ failed=0
 fail() { echo "FAIL: $*"; failed=1; }
 
 boot() {  # boot LIST TIMEOUT: runs the program list from the disk
-    "$root/akuma" run --no-build --no-initrd --disk "$image" \
+    "$root/akuma" run --no-build --net none --no-initrd --disk "$image" \
         --append "root=/dev/vda rw test=none programs=$1" --timeout "$2" >"$log" 2>&1
     local status=$?
     tr -d '\r' <"$log" >"$log.clean" && mv "$log.clean" "$log"

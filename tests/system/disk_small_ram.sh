@@ -9,7 +9,7 @@ log=$(mktemp)
 trap 'rm -f "$image" "$log"' EXIT
 cp --sparse=always "$root/build/rootfs.ext2" "$image"
 (sleep 6; printf 'echo shell-$((2+3))\npoweroff\n') |
-    "$root/akuma" run --no-build --disk "$image" --mem 4M --timeout 120 >"$log" 2>&1
+    "$root/akuma" run --no-build --net none --disk "$image" --mem 4M --timeout 120 >"$log" 2>&1
 status=$?
 tr -d '\r' <"$log" >"$log.clean" && mv "$log.clean" "$log"
 if [[ $status == 0 ]] && grep -q '^shell-5$' "$log" && grep -q '^\[VFS\] root file system: ext2 on /dev/vda' "$log"; then

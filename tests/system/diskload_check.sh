@@ -32,7 +32,7 @@ fail() { echo "FAIL: $*"; failed=1; }
 # akuma_exec OUT ARGS...: ./akuma exec with a disk; prints its output, returns its status.
 akuma_exec() {
     local out=$1; shift
-    "$root/akuma" exec --no-build --timeout 110 "$@" >"$out" 2>&1
+    "$root/akuma" exec --no-build --net none --timeout 110 "$@" >"$out" 2>&1
     local status=$?
     cat "$out"
     return $status
@@ -144,7 +144,7 @@ killed)
     image=$tmp/disk.img
     mke2fs -q -F -t ext2 -b 1024 "$image" 64M || exit 2
     # Its own session, so that QEMU and all go with one SIGKILL to the group.
-    setsid "$root/akuma" exec --no-build --timeout 110 --disk "$image" "$prog" --churn /mnt/churn \
+    setsid "$root/akuma" exec --no-build --net none --timeout 110 --disk "$image" "$prog" --churn /mnt/churn \
         >"$tmp/out" 2>&1 &
     pid=$!
     for (( i = 0; i < 600; i++ )); do

@@ -30,7 +30,8 @@ if [[ -n $disk_size ]]; then
     printf '%s' "$disk_marker" | dd of="$disk" bs=1 seek=1536 conv=notrunc status=none
     disk_args=(--disk "$disk")
 fi
-printf "$input" | "$root/akuma" exec --no-build --timeout 120 "${disk_args[@]}" "$@" >"$out"
+# --net none: no network device, no host port taken (tests run in parallel).
+printf "$input" | "$root/akuma" exec --no-build --net none --timeout 120 "${disk_args[@]}" "$@" >"$out"
 status=$?
 cat "$out"
 ok=1

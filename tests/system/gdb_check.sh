@@ -8,7 +8,7 @@ elf="$root/build/kernel/akuma.elf"
 port=$(( 20000 + RANDOM % 20000 ))
 log=$(mktemp); out=$(mktemp); trap 'rm -f "$log" "$out"; kill -- -$qemu_pid 2>/dev/null' EXIT
 # The documented entry point: ./akuma debug (here without its own gdb).
-setsid "$root/akuma" debug --no-build --no-root-disk --no-gdb --port "$port" </dev/null >"$log" 2>&1 &
+setsid "$root/akuma" debug --no-build --no-root-disk --net none --no-gdb --port "$port" </dev/null >"$log" 2>&1 &
 qemu_pid=$!
 sleep 1
 timeout 120 gdb-multiarch -q -batch -nx "$elf" \

@@ -434,7 +434,7 @@ def main():
         atexit.register(os.unlink, scratch_disk.name)
         disk = args.disk or os.path.join(args.root, "build", "rootfs.ext2")
         subprocess.run(["cp", "--sparse=always", disk, scratch_disk.name], check=True)
-        argv = [os.path.join(args.root, "akuma"), "run", "--no-build", "--timeout", "1200",
+        argv = [os.path.join(args.root, "akuma"), "run", "--no-build", "--net", "none", "--timeout", "1200",
                 "--disk", scratch_disk.name]
         if args.mem:
             argv += ["--mem", args.mem]

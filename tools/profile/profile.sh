@@ -18,7 +18,7 @@ out=$root/build/profile
 mkdir -p "$out"
 cc -shared -fPIC -O2 -Wall -Wextra -o "$out/libtb_profile.so" "$here/tb_profile.c"
 for count in "$small" "$large"; do
-    "$root/akuma" exec --no-build --mem 512M --append "memory_debug=off" \
+    "$root/akuma" exec --no-build --net none --mem 512M --append "memory_debug=off" \
         --qemu "-icount shift=0,sleep=off -plugin $out/libtb_profile.so,out=$out/tb-$count.txt" \
         "$program" "$count" >/dev/null
 done

@@ -4,6 +4,7 @@
 #include "kernel/crypto/secure_erase.h"
 #include "kernel/drivers/virtio/virtio_blk.h"
 #include "kernel/drivers/virtio/virtio_mmio.h"
+#include "kernel/drivers/virtio/virtio_net.h"
 #include "kernel/drivers/virtio/virtio_rng.h"
 #include "kernel/fs/block_devices.h"
 #include "kernel/lib/kprint.h"
@@ -60,6 +61,10 @@ void probe_devices(const PlatformInfo& platform) {
         }
         switch (transport.value().device_type()) {
         case DeviceType::Block: start_block_device(transport.value()); break;
+        case DeviceType::Network:
+            if (auto started = start_virtio_net(transport.value()); started.is_error())
+                kprintln("[virtio] virtio-net at {:#x} not usable: {}", slot.range.base, error_name(started.error()));
+            break;
         case DeviceType::Entropy:
             if (auto started = start_virtio_rng(transport.value()); started.is_error())
                 kprintln("[virtio] virtio-rng at {:#x} not usable: {}", slot.range.base, error_name(started.error()));

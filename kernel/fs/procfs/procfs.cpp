@@ -45,6 +45,8 @@ enum class Node : uint8_t {
     Random,
     BootId,
     Uuid,
+    Net,
+    NetPnp,
     // Per process (/proc/<pid>/...).
     Process,
     ProcessStat,
@@ -99,6 +101,8 @@ constexpr NodeInfo k_nodes[] = {
     { Node::Random, Node::SysKernel, "random", InodeType::Directory, 0555, nullptr, nullptr },
     { Node::BootId, Node::Random, "boot_id", InodeType::Regular, 0444, write_boot_id, nullptr },
     { Node::Uuid, Node::Random, "uuid", InodeType::Regular, 0444, write_uuid, nullptr },
+    { Node::Net, Node::Root, "net", InodeType::Directory, 0555, nullptr, nullptr },
+    { Node::NetPnp, Node::Net, "pnp", InodeType::Regular, 0444, write_net_pnp, nullptr },
     { Node::Process, Node::Root, nullptr, InodeType::Directory, 0555, nullptr, nullptr },
     { Node::ProcessStat, Node::Process, "stat", InodeType::Regular, 0444, nullptr, write_process_stat },
     { Node::ProcessStatm, Node::Process, "statm", InodeType::Regular, 0444, nullptr, write_process_statm },

@@ -11,6 +11,7 @@
 #include "kernel/crypto/random.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmm.h"
+#include "kernel/net/stack.h"
 #include "kernel/proc/process.h"
 #include "kernel/sched/mutex.h"
 #include "kernel/sched/scheduler.h"
@@ -129,6 +130,15 @@ ErrorOr<void> write_hostname(TextBuffer& out) {
 
 ErrorOr<void> write_osrelease(TextBuffer& out) {
     out.format("{}\n", sys::k_release);
+    return out.status();
+}
+
+// Linux's ipconfig writes the DHCP answer here in resolv.conf's form;
+// Debian's root disk links /etc/resolv.conf to it.
+ErrorOr<void> write_net_pnp(TextBuffer& out) {
+    char text[256];
+    size_t length = net::stack_resolver_config({ text, sizeof text });
+    out.append(std::string_view(text, length));
     return out.status();
 }
 

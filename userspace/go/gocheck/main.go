@@ -9,6 +9,8 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -18,6 +20,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 var failures int
@@ -165,6 +168,118 @@ func signals() {
 	check("signals", got == syscall.SIGUSR1, fmt.Sprintf("got %v", got))
 }
 
+// Linux's reference boot starts with lo down; Akuma's lo is up at boot.
+func loopbackUp() {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM, 0)
+	if err != nil {
+		return
+	}
+	defer syscall.Close(fd)
+	var request [40]byte // struct ifreq: the name, then the flags
+	copy(request[:], "lo")
+	syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), syscall.SIOCGIFFLAGS, uintptr(unsafe.Pointer(&request[0])))
+	flags := uint16(request[16]) | uint16(request[17])<<8
+	if flags&syscall.IFF_UP == 0 {
+		flags |= syscall.IFF_UP
+		request[16], request[17] = byte(flags), byte(flags>>8)
+		syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), syscall.SIOCSIFFLAGS, uintptr(unsafe.Pointer(&request[0])))
+	}
+}
+
+// TCP on 127.0.0.1 and ::1 through Go's netpoller (epoll): 20 goroutines
+// dial one listener at once and each gets its message echoed; a read
+// deadline expires; UDP round trip.
+func network() {
+	loopbackUp()
+	for _, address := range []string{"127.0.0.1:0", "[::1]:0"} {
+		listener, err := net.Listen("tcp", address)
+		if err != nil {
+			check("net tcp "+address, false, err.Error())
+			continue
+		}
+		go func() {
+			for {
+				connection, err := listener.Accept()
+				if err != nil {
+					return
+				}
+				go func(c net.Conn) {
+					io.Copy(c, c)
+					c.Close()
+				}(connection)
+			}
+		}()
+		var wait sync.WaitGroup
+		var good int32
+		var firstError atomic.Value
+		for i := 0; i < 20; i++ {
+			wait.Add(1)
+			go func(i int) {
+				defer wait.Done()
+				c, err := net.DialTimeout("tcp", listener.Addr().String(), 5*time.Second)
+				if err != nil {
+					firstError.CompareAndSwap(nil, err.Error())
+					return
+				}
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				message := fmt.Sprintf("message %d from a goroutine", i)
+				fmt.Fprint(c, message)
+				reply := make([]byte, len(message))
+				if _, err := io.ReadFull(c, reply); err == nil && string(reply) == message {
+					atomic.AddInt32(&good, 1)
+				} else if err != nil {
+					firstError.CompareAndSwap(nil, err.Error())
+				}
+			}(i)
+		}
+		wait.Wait()
+		check("net tcp "+address, good == 20, fmt.Sprintf("%d of 20 echoed (%v)", good, firstError.Load()))
+		listener.Close()
+	}
+
+	// A read deadline on an idle connection expires with a timeout error.
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err == nil {
+		c, err := net.Dial("tcp", listener.Addr().String())
+		if err == nil {
+			c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+			_, err = c.Read(make([]byte, 1))
+			timeout, _ := err.(net.Error)
+			check("net deadline", timeout != nil && timeout.Timeout(), fmt.Sprintf("%v", err))
+			c.Close()
+		} else {
+			check("net deadline", false, err.Error())
+		}
+		listener.Close()
+	}
+
+	server, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		check("net udp", false, err.Error())
+		return
+	}
+	defer server.Close()
+	go func() {
+		buf := make([]byte, 64)
+		n, from, err := server.ReadFrom(buf)
+		if err == nil {
+			server.WriteTo(buf[:n], from)
+		}
+	}()
+	c, err := net.Dial("udp", server.LocalAddr().String())
+	if err != nil {
+		check("net udp", false, err.Error())
+		return
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	c.Write([]byte("datagram"))
+	reply := make([]byte, 64)
+	n, err := c.Read(reply)
+	check("net udp", err == nil && string(reply[:n]) == "datagram", fmt.Sprintf("%q %v", reply[:n], err))
+}
+
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "child" {
 		buf := make([]byte, 64)
@@ -181,6 +296,7 @@ func main() {
 	pipes()
 	execWithPipes()
 	signals()
+	network()
 	fmt.Printf("%d check(s) failed\n", failures)
 	if failures > 0 {
 		os.Exit(1)

@@ -1,0 +1,190 @@
+#include "kernel/drivers/virtio/virtio_net.h"
+
+#include <new>
+
+#include "kernel/arch/aarch64/irq.h"
+#include "kernel/lib/kprint.h"
+#include "kernel/mm/pmm.h"
+#include "kernel/net/stack.h"
+#include "lwip/etharp.h"
+#include "lwip/ethip6.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "netif/ethernet.h"
+
+namespace akuma::drivers::virtio {
+
+namespace {
+
+constexpr uint64_t k_feature_mac = 1ull << 5;  // VIRTIO_NET_F_MAC
+constexpr uint16_t k_receive_queue = 0, k_transmit_queue = 1;
+constexpr size_t k_buffer_size = 2048;          // a header and a 1514-byte frame
+constexpr unsigned k_buffers_order = 5;         // 32 pages: 64 buffers per direction
+constexpr size_t k_buffer_count = (mm::k_page_size << k_buffers_order) / k_buffer_size;
+constexpr uint16_t k_mtu = 1500;
+constexpr size_t k_max_frame = k_mtu + 14;
+
+// Buffers of one direction: one physically contiguous block.
+struct BufferBlock {
+    uint8_t* memory { nullptr };
+    uint64_t physical { 0 };
+    uint8_t* at(size_t index) const { return memory + index * k_buffer_size; }
+    uint64_t physical_at(size_t index) const { return physical + index * k_buffer_size; }
+};
+
+struct NetDevice {
+    explicit NetDevice(MmioTransport t) : transport(t) {}
+    MmioTransport transport;
+    Virtqueue* receive { nullptr };
+    Virtqueue* transmit { nullptr };
+    BufferBlock receive_buffers;
+    BufferBlock transmit_buffers;
+    // Free transmit buffers, a stack of indices (stack lock).
+    uint16_t free_transmit[k_buffer_count] {};
+    size_t free_transmit_count { 0 };
+    size_t header_size { 10 };  // struct virtio_net_hdr; 12 with VERSION_1 (num_buffers)
+    struct netif netif {};
+};
+
+void* token_of(size_t index) { return reinterpret_cast<void*>(index + 1); }
+size_t index_of(void* token) { return reinterpret_cast<uintptr_t>(token) - 1; }
+
+// Gives receive buffer `index` to the device (stack lock held).
+void post_receive(NetDevice& device, size_t index) {
+    Buffer buffer { device.receive_buffers.physical_at(index), static_cast<uint32_t>(k_buffer_size), true };
+    (void)device.receive->add({ &buffer, 1 }, token_of(index));
+}
+
+void reclaim_transmitted(NetDevice& device) {
+    while (auto done = device.transmit->take_used())
+        device.free_transmit[device.free_transmit_count++] = static_cast<uint16_t>(index_of(done->token));
+}
+
+// The network thread's part (stack lock held): received frames into lwIP,
+// their buffers back to the device, sent buffers back to the free list.
+void poll(void* context) {
+    auto& device = *static_cast<NetDevice*>(context);
+    bool posted = false;
+    while (auto done = device.receive->take_used()) {
+        size_t index = index_of(done->token);
+        size_t length = done->written > device.header_size ? done->written - device.header_size : 0;
+        if (length > k_max_frame)
+            length = k_max_frame;  // a device bug: never more than the buffer held
+        if (length >= 14) {
+            struct pbuf* frame = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(length), PBUF_POOL);
+            if (frame) {
+                pbuf_take(frame, device.receive_buffers.at(index) + device.header_size, static_cast<u16_t>(length));
+                if (device.netif.input(frame, &device.netif) != ERR_OK)
+                    pbuf_free(frame);
+            }
+        }
+        post_receive(device, index);
+        posted = true;
+    }
+    if (posted && device.receive->device_wants_notification())
+        device.transport.notify(k_receive_queue);
+    reclaim_transmitted(device);
+}
+
+err_t transmit(struct netif* netif, struct pbuf* frame) {
+    auto& device = *static_cast<NetDevice*>(netif->state);
+    if (frame->tot_len > k_max_frame)
+        return ERR_VAL;
+    if (device.free_transmit_count == 0)
+        reclaim_transmitted(device);
+    if (device.free_transmit_count == 0)
+        return ERR_MEM;  // lwIP drops it; TCP sends it again
+    size_t index = device.free_transmit[--device.free_transmit_count];
+    uint8_t* buffer = device.transmit_buffers.at(index);
+    __builtin_memset(buffer, 0, device.header_size);
+    pbuf_copy_partial(frame, buffer + device.header_size, frame->tot_len, 0);
+    Buffer chain { device.transmit_buffers.physical_at(index), static_cast<uint32_t>(device.header_size + frame->tot_len),
+                   false };
+    if (device.transmit->add({ &chain, 1 }, token_of(index)).is_error()) {
+        device.free_transmit[device.free_transmit_count++] = static_cast<uint16_t>(index);
+        return ERR_MEM;
+    }
+    if (device.transmit->device_wants_notification())
+        device.transport.notify(k_transmit_queue);
+    return ERR_OK;
+}
+
+err_t init_interface(struct netif* netif) {
+    auto& device = *static_cast<NetDevice*>(netif->state);
+    netif->name[0] = 'e';
+    netif->name[1] = 't';
+    netif->mtu = k_mtu;
+    netif->hwaddr_len = 6;
+    for (uint32_t i = 0; i < 6; ++i)
+        netif->hwaddr[i] = static_cast<uint8_t>(device.transport.config_u32(i & ~3u) >> ((i & 3) * 8));
+    netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_MLD6;
+    netif->output = etharp_output;
+    netif->output_ip6 = ethip6_output;
+    netif->linkoutput = transmit;
+    return ERR_OK;
+}
+
+void on_interrupt(uint32_t, void* context) {
+    static_cast<NetDevice*>(context)->transport.take_interrupt_status();
+    net::stack_wake();
+}
+
+ErrorOr<BufferBlock> allocate_buffers() {
+    BufferBlock block;
+    block.physical = TRY(mm::allocate_pages(k_buffers_order, mm::PageOwner::DeviceDma));
+    block.memory = static_cast<uint8_t*>(mm::phys_to_virt(block.physical));
+    return block;
+}
+
+}  // namespace
+
+ErrorOr<void> start_virtio_net(MmioTransport transport) {
+    auto* device = new (std::nothrow) NetDevice(transport);
+    if (!device)
+        return Error::NoMemory;
+    auto set_up = [&]() -> ErrorOr<void> {
+        uint64_t features = TRY(device->transport.negotiate(k_feature_mac));
+        if (!(features & k_feature_mac))
+            return Error::NotSupported;  // QEMU always gives one; no random MAC here
+        if (features & k_feature_version_1)
+            device->header_size = 12;
+        device->receive = TRY(device->transport.setup_queue(k_receive_queue, k_buffer_count));
+        device->transmit = TRY(device->transport.setup_queue(k_transmit_queue, k_buffer_count));
+        device->receive_buffers = TRY(allocate_buffers());
+        device->transmit_buffers = TRY(allocate_buffers());
+        for (size_t i = 0; i < k_buffer_count; ++i)
+            device->free_transmit[device->free_transmit_count++] = static_cast<uint16_t>(i);
+        return {};
+    };
+    if (auto result = set_up(); result.is_error()) {
+        device->transport.fail();
+        delete device;  // (queues and buffers already given stay allocated)
+        return result.error();
+    }
+    {
+        net::StackGuard guard;
+        size_t posted = 0;
+        for (size_t i = 0; i < k_buffer_count && i < device->receive->size(); ++i, ++posted)
+            post_receive(*device, i);
+        if (!netif_add(&device->netif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4, device, init_interface,
+                       ethernet_input)) {
+            device->transport.fail();
+            return Error::NoDevice;
+        }
+        net::stack_add_poller(poll, device);
+        if (auto intid = device->transport.interrupt())
+            (void)arch::irq_register(*intid, on_interrupt, device, "virtio-net");
+        device->transport.driver_ok();
+        device->transport.notify(k_receive_queue);
+        auto* interface_netif = &device->netif;
+        net::stack_add_ethernet(interface_netif);
+        kprintln("[virtio] virtio-net (mmio v{}) at {:#x}: {} {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+                 device->transport.version(), device->transport.physical_base(),
+                 net::stack_interface_of(interface_netif)->name, interface_netif->hwaddr[0],
+                 interface_netif->hwaddr[1], interface_netif->hwaddr[2], interface_netif->hwaddr[3],
+                 interface_netif->hwaddr[4], interface_netif->hwaddr[5]);
+    }
+    return {};
+}
+
+}  // namespace akuma::drivers::virtio
