@@ -244,7 +244,6 @@ private:
     bool m_bound { false };
     Error m_error { Error::IoError };
     bool m_v6only { false };
-    bool m_reuse_port { false };
     bool m_nodelay { false };
     int m_rcvbuf;
     int m_sndbuf;
@@ -1084,7 +1083,9 @@ ErrorOr<void> InetSocket::set_option(int level, int name, std::span<const uint8_
     if (level == k_sol_socket) {
         switch (name) {
         case k_so_reuseaddr: set_flag(SOF_REUSEADDR); return {};
-        case k_so_reuseport: m_reuse_port = number != 0; return {};
+        // Sharing a port among listeners (SO_REUSEPORT) is not done:
+        // ENOPROTOOPT, as Linux before 3.9, rather than a silent no.
+        case k_so_reuseport: return Error::NoProtocolOption;
         case k_so_keepalive: set_flag(SOF_KEEPALIVE); return {};
         case k_so_broadcast: set_flag(SOF_BROADCAST); return {};
         case k_so_dontroute: return {};
@@ -1176,7 +1177,7 @@ ErrorOr<size_t> InetSocket::get_option(int level, int name, std::span<uint8_t> v
             return put_option_int(value, error);
         }
         case k_so_reuseaddr: return put_option_int(value, flag(SOF_REUSEADDR));
-        case k_so_reuseport: return put_option_int(value, m_reuse_port);
+        case k_so_reuseport: return Error::NoProtocolOption;
         case k_so_keepalive: return put_option_int(value, flag(SOF_KEEPALIVE));
         case k_so_broadcast: return put_option_int(value, flag(SOF_BROADCAST));
         case k_so_dontroute: return put_option_int(value, 0);

@@ -35,11 +35,35 @@ constinit uint32_t g_cyclic_due[k_max_cyclic] {};
 constinit bool g_cyclic_armed[k_max_cyclic] {};
 constinit OneShot g_one_shot[k_one_shot_slots] {};
 constinit bool g_tcp_timer_running = false;
+// The earliest due time of the timers other than TCP's (valid when
+// g_other_due_valid), kept so that sys_timeouts_sleeptime, asked at every
+// release of the stack lock, is a few instructions.
+constinit uint32_t g_other_due = 0;
+constinit bool g_other_due_valid = false;
+constinit int g_tcp_index = -1;  // the TCP timer's entry in lwip_cyclic_timers
 
 // Whether `time` is at or after `due`, on lwIP's wrapping millisecond clock.
 bool reached(uint32_t time, uint32_t due) { return static_cast<int32_t>(time - due) >= 0; }
 
 bool tcp_needs_timer() { return tcp_active_pcbs || tcp_tw_pcbs; }
+
+bool earlier(uint32_t a, uint32_t b, uint32_t now) { return a - now < b - now; }
+
+void recompute_other_due(uint32_t now) {
+    g_other_due_valid = false;
+    auto consider = [&](uint32_t due) {
+        if (!g_other_due_valid || earlier(due, g_other_due, now)) {
+            g_other_due = due;
+            g_other_due_valid = true;
+        }
+    };
+    for (int i = 0; i < lwip_num_cyclic_timers; ++i)
+        if (g_cyclic_armed[i] && lwip_cyclic_timers[i].handler != tcp_tmr)
+            consider(reached(now, g_cyclic_due[i]) ? now : g_cyclic_due[i]);
+    for (const OneShot& slot : g_one_shot)
+        if (slot.armed)
+            consider(reached(now, slot.due) ? now : slot.due);
+}
 
 // Whether cyclic timer `index` runs now; the TCP timer starts a fresh
 // period when connections appear.
@@ -65,15 +89,20 @@ void sys_timeouts_init(void) {
     VERIFY(static_cast<size_t>(lwip_num_cyclic_timers) <= k_max_cyclic);
     uint32_t now = sys_now();
     for (int i = 0; i < lwip_num_cyclic_timers; ++i) {
+        if (lwip_cyclic_timers[i].handler == tcp_tmr)
+            g_tcp_index = i;
         g_cyclic_armed[i] = true;
         g_cyclic_due[i] = now + lwip_cyclic_timers[i].interval_ms;
     }
+    recompute_other_due(now);
 }
 
 void sys_timeout(u32_t msecs, sys_timeout_handler handler, void* arg) {
     for (OneShot& slot : g_one_shot) {
         if (!slot.armed) {
-            slot = { true, sys_now() + msecs, handler, arg };
+            uint32_t now = sys_now();
+            slot = { true, now + msecs, handler, arg };
+            recompute_other_due(now);
             return;
         }
     }
@@ -84,6 +113,7 @@ void sys_untimeout(sys_timeout_handler handler, void* arg) {
     for (OneShot& slot : g_one_shot)
         if (slot.armed && slot.handler == handler && slot.argument == arg)
             slot.armed = false;
+    recompute_other_due(sys_now());
 }
 
 void sys_restart_timeouts(void) {
@@ -91,6 +121,7 @@ void sys_restart_timeouts(void) {
     for (int i = 0; i < lwip_num_cyclic_timers; ++i)
         if (g_cyclic_armed[i])
             g_cyclic_due[i] = now + lwip_cyclic_timers[i].interval_ms;
+    recompute_other_due(now);
 }
 
 void sys_check_timeouts(void) {
@@ -116,6 +147,7 @@ void sys_check_timeouts(void) {
             ran = true;
         }
     } while (ran);
+    recompute_other_due(sys_now());
 }
 
 u32_t sys_timeouts_sleeptime(void) {
@@ -126,12 +158,10 @@ u32_t sys_timeouts_sleeptime(void) {
         if (left < sleep)
             sleep = left;
     };
-    for (int i = 0; i < lwip_num_cyclic_timers; ++i)
-        if (cyclic_active(i, now))
-            consider(g_cyclic_due[i]);
-    for (const OneShot& slot : g_one_shot)
-        if (slot.armed)
-            consider(slot.due);
+    if (g_other_due_valid)
+        consider(g_other_due);
+    if (g_tcp_index >= 0 && cyclic_active(g_tcp_index, now))
+        consider(g_cyclic_due[g_tcp_index]);
     return sleep;
 }
 

@@ -135,3 +135,13 @@ int akuma_ip4_input_hook(struct pbuf* packet, struct netif* input_netif);
 }
 #endif
 #define LWIP_HOOK_IP4_INPUT(packet, input_netif) akuma_ip4_input_hook((packet), (input_netif))
+
+// The Internet checksum eight bytes a step (kernel/net/checksum.h).
+#ifdef __cplusplus
+extern "C" {
+#endif
+unsigned short akuma_lwip_checksum(const void* data, int length);
+#ifdef __cplusplus
+}
+#endif
+#define LWIP_CHKSUM akuma_lwip_checksum
