@@ -11,6 +11,7 @@
 #include "kernel/net/stack.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
+#include "lwip/ip.h"
 #include "lwip/ip_addr.h"
 #include "lwip/pbuf.h"
 #include "lwip/priv/tcp_priv.h"
@@ -678,6 +679,15 @@ ErrorOr<void> InetSocket::connect(const SocketAddress& address, bool nonblocking
     }
     if (err_t result = udp_connect(m_udp, &endpoint.address, endpoint.port); result != ERR_OK)
         return error_from_lwip(result);
+    // Linux picks the source address on connect (ip4_datagram_connect), and
+    // getsockname shows it: glibc's getaddrinfo sorts its answers by the
+    // source addresses it learns this way. lwIP would pick it per datagram.
+    if (ip_addr_isany(&m_udp->local_ip)) {
+        if (struct netif* route = ip_route(&m_udp->local_ip, &endpoint.address)) {
+            if (const ip_addr_t* source = ip_netif_get_local_ip(route, &endpoint.address))
+                ip_addr_copy(m_udp->local_ip, *source);
+        }
+    }
     m_bound = true;
     m_state = State::Connected;
     changed();

@@ -813,6 +813,17 @@ static void test_udp(void) {
     length = sizeof peer;
     CHECK_EQ(getpeername(a, SA(&peer), &length), 0);
     CHECK(same4(&peer, &b_name));
+    /* Connecting an unbound UDP socket picks its source address (glibc's
+     * getaddrinfo sorts its answers by what getsockname then says). */
+    int unbound = socket(AF_INET, SOCK_DGRAM, 0);
+    CHECK(unbound >= 0);
+    CHECK_EQ(connect(unbound, SA(&b_name), sizeof b_name), 0);
+    struct sockaddr_in source;
+    length = sizeof source;
+    CHECK_EQ(getsockname(unbound, SA(&source), &length), 0);
+    CHECK_EQ(ntohl(source.sin_addr.s_addr), INADDR_LOOPBACK);
+    CHECK(source.sin_port != 0);
+    close(unbound);
     CHECK_EQ(send(a, "conn", 4, 0), 4);
     CHECK_EQ(recv(b, buf, sizeof buf, 0), 4);
     CHECK(memcmp(buf, "conn", 4) == 0);
