@@ -51,16 +51,35 @@ uint64_t next_timer_deadline_locked() {
     return time::deadline_after(arch::monotonic_ns(), static_cast<uint64_t>(sleep_ms) * 1000000);
 }
 
+// Adds what lwIP counted since the last sample (each counter 32-bit and
+// wrapping) to the 64-bit totals (stack lock held).
+void sample_counters() {
+    for (size_t i = 0; i < g_interface_count; ++i) {
+        Interface& interface = g_interfaces[i];
+        const auto& lwip = interface.netif->mib2_counters;
+        const uint32_t now[InterfaceCounters::k_count] = {
+            lwip.ifinoctets,  lwip.ifinucastpkts,  lwip.ifinnucastpkts,  lwip.ifinerrors,  lwip.ifindiscards,
+            lwip.ifoutoctets, lwip.ifoutucastpkts, lwip.ifoutnucastpkts, lwip.ifouterrors, lwip.ifoutdiscards,
+        };
+        for (size_t field = 0; field < InterfaceCounters::k_count; ++field) {
+            interface.counters.total[field] += static_cast<uint32_t>(now[field] - interface.counters.seen[field]);
+            interface.counters.seen[field] = now[field];
+        }
+    }
+}
+
 uint64_t network_thread(void*) {
     for (;;) {
         uint64_t deadline;
         {
             StackGuard guard;
+            sample_counters();
             for (size_t i = 0; i < g_poller_count; ++i)
                 g_pollers[i].function(g_pollers[i].context);
             sys_check_timeouts();
             deadline = next_timer_deadline_locked();
             __atomic_store_n(&g_network_thread_deadline, deadline, __ATOMIC_RELAXED);
+            (void)0;
         }
         sched::SchedulerLockGuard guard;
         if (!g_network_thread_kicked)
@@ -151,7 +170,7 @@ void stack_init() {
         for (struct netif* netif = netif_list; netif; netif = netif->next) {
             if (netif->name[0] == 'l' && netif->name[1] == 'o') {
                 Interface& lo = g_interfaces[g_interface_count++];
-                lo = { netif, "lo", 1, true, {} };
+                lo = { netif, "lo", 1, true, {}, {} };
                 // Nothing on the loopback path can corrupt a packet: no
                 // checksums, as Linux's lo (NETIF_F_LOOPBACK).
                 NETIF_SET_CHECKSUM_CTRL(netif, NETIF_CHECKSUM_DISABLE_ALL);
@@ -211,6 +230,25 @@ void stack_forget_time_wait() {
     StackGuard guard;
     while (tcp_tw_pcbs)
         tcp_abort(tcp_tw_pcbs);  // frees a TIME_WAIT pcb without a reset
+}
+
+size_t stack_format_interface_counters(std::span<char> buffer) {
+    BufferSink out(buffer.data(), buffer.size());
+    format_to(out, "Inter-|   Receive                                                |  Transmit\n");
+    format_to(out, " face |bytes    packets errs drop fifo frame compressed multicast|"
+                   "bytes    packets errs drop fifo colls carrier compressed\n");
+    StackGuard guard;
+    sample_counters();
+    for (size_t i = 0; i < g_interface_count; ++i) {
+        const Interface& interface = g_interfaces[i];
+        const uint64_t* t = interface.counters.total;
+        using C = InterfaceCounters;
+        format_to(out, "{:>6}:{:>8} {:>7} {:>4} {:>4} {:>4} {:>5} {:>10} {:>9} {:>8} {:>7} {:>4} {:>4} {:>4} {:>5} {:>7} {:>10}\n",
+                  interface.name, t[C::k_rx_bytes], t[C::k_rx_unicast] + t[C::k_rx_other], t[C::k_rx_errors],
+                  t[C::k_rx_dropped], 0, 0, 0, t[C::k_rx_other], t[C::k_tx_bytes], t[C::k_tx_unicast] + t[C::k_tx_other],
+                  t[C::k_tx_errors], t[C::k_tx_dropped], 0, 0, 0, 0);
+    }
+    return out.view().size();
 }
 
 size_t stack_resolver_config(std::span<char> buffer) {

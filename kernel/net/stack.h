@@ -44,6 +44,18 @@ void stack_wake();
 using StackPoller = void (*)(void* context);
 bool stack_add_poller(StackPoller poller, void* context);
 
+// Traffic of an interface, 64-bit: lwIP counts in 32 bits (MIB2's
+// counters, by the driver and lwIP's loopback), and the network thread,
+// which runs at least once a second, adds their differences here.
+struct InterfaceCounters {
+    enum : size_t {
+        k_rx_bytes, k_rx_unicast, k_rx_other, k_rx_errors, k_rx_dropped,
+        k_tx_bytes, k_tx_unicast, k_tx_other, k_tx_errors, k_tx_dropped, k_count
+    };
+    uint64_t total[k_count];
+    uint32_t seen[k_count];  // lwIP's values at the last sample
+};
+
 // An interface as Linux names and numbers it (lo = 1, eth0 = 2, ...).
 struct Interface {
     struct netif* netif;
@@ -51,6 +63,7 @@ struct Interface {
     int index;
     bool loopback;
     uint32_t logged[3];  // address, mask, gateway last written to the log
+    InterfaceCounters counters;
 };
 // Registers an Ethernet interface lwIP already has (netif_add done, stack
 // lock held): named ethN, brought up, configured by DHCP; the address, when
@@ -69,6 +82,9 @@ bool stack_wait_for_configuration(uint64_t timeout_ns);
 // would end by themselves after 60 s): for the program runner's check that
 // programs gave all their memory back, which also drops the caches.
 void stack_forget_time_wait();
+
+// /proc/net/dev: every interface's counters in Linux's layout.
+size_t stack_format_interface_counters(std::span<char> buffer);
 
 // /proc/net/pnp: the DHCP-given name servers in resolv.conf form, as
 // Linux's ipconfig writes them.

@@ -876,8 +876,47 @@ static void test_udp(void) {
     check_end();
 }
 
+/* lo's received bytes and packets from /proc/net/dev; -1 if absent. */
+static long long lo_received(long long *packets) {
+    FILE *f = fopen("/proc/net/dev", "r");
+    if (!f)
+        return -1;
+    char line[512];
+    long long bytes = -1;
+    while (fgets(line, sizeof line, f)) {
+        char *colon = strchr(line, ':');
+        if (!colon)
+            continue;
+        *colon = 0;
+        char *name = line;
+        while (*name == ' ')
+            name++;
+        if (strcmp(name, "lo") == 0 && sscanf(colon + 1, "%lld %lld", &bytes, packets) != 2)
+            bytes = -1;
+    }
+    fclose(f);
+    return bytes;
+}
+
 static void test_ifreq(void) {
-    check_begin("ifreq: SIOCGIFCONF, SIOCGIFADDR, SIOCGIFFLAGS on lo; ENODEV");
+    check_begin("ifreq: SIOCGIFCONF, SIOCGIFADDR, SIOCGIFFLAGS on lo; ENODEV; /proc/net/dev counts");
+    /* /proc/net/dev: lo's counters grow by at least what goes through it. */
+    long long packets_before = 0, packets_after = 0;
+    long long before = lo_received(&packets_before);
+    CHECK(before >= 0);
+    struct sockaddr_in counted;
+    int counted_listener = listener4(&counted, 1);
+    int counted_client = connect4(&counted);
+    int counted_server = accept(counted_listener, NULL, NULL);
+    static char payload[10000];
+    CHECK_EQ(write_full(counted_client, payload, sizeof payload), sizeof payload);
+    CHECK_EQ(read_full(counted_server, payload, sizeof payload), sizeof payload);
+    long long after = lo_received(&packets_after);
+    CHECK(after >= before + (long long)sizeof payload);
+    CHECK(packets_after >= packets_before + 3);
+    close(counted_client);
+    close(counted_server);
+    close(counted_listener);
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
     CHECK(fd >= 0);
     struct ifreq requests[32];

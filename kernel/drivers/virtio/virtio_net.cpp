@@ -10,6 +10,7 @@
 #include "lwip/ethip6.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/snmp.h"
 #include "netif/ethernet.h"
 
 namespace akuma::drivers::virtio {
@@ -70,13 +71,23 @@ void poll(void* context) {
         size_t length = done->written > device.header_size ? done->written - device.header_size : 0;
         if (length > k_max_frame)
             length = k_max_frame;  // a device bug: never more than the buffer held
+        const uint8_t* bytes = device.receive_buffers.at(index) + device.header_size;
         if (length >= 14) {
+            MIB2_STATS_NETIF_ADD(&device.netif, ifinoctets, length);
+            if (bytes[0] & 1)  // a group address: broadcast or multicast
+                MIB2_STATS_NETIF_INC(&device.netif, ifinnucastpkts);
+            else
+                MIB2_STATS_NETIF_INC(&device.netif, ifinucastpkts);
             struct pbuf* frame = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(length), PBUF_POOL);
-            if (frame) {
-                pbuf_take(frame, device.receive_buffers.at(index) + device.header_size, static_cast<u16_t>(length));
+            if (!frame) {
+                MIB2_STATS_NETIF_INC(&device.netif, ifindiscards);
+            } else {
+                pbuf_take(frame, bytes, static_cast<u16_t>(length));
                 if (device.netif.input(frame, &device.netif) != ERR_OK)
                     pbuf_free(frame);
             }
+        } else {
+            MIB2_STATS_NETIF_INC(&device.netif, ifinerrors);  // shorter than an Ethernet header
         }
         post_receive(device, index);
         posted = true;
@@ -88,12 +99,16 @@ void poll(void* context) {
 
 err_t transmit(struct netif* netif, struct pbuf* frame) {
     auto& device = *static_cast<NetDevice*>(netif->state);
-    if (frame->tot_len > k_max_frame)
+    if (frame->tot_len > k_max_frame) {
+        MIB2_STATS_NETIF_INC(netif, ifouterrors);
         return ERR_VAL;
+    }
     if (device.free_transmit_count == 0)
         reclaim_transmitted(device);
-    if (device.free_transmit_count == 0)
+    if (device.free_transmit_count == 0) {
+        MIB2_STATS_NETIF_INC(netif, ifoutdiscards);
         return ERR_MEM;  // lwIP drops it; TCP sends it again
+    }
     size_t index = device.free_transmit[--device.free_transmit_count];
     uint8_t* buffer = device.transmit_buffers.at(index);
     __builtin_memset(buffer, 0, device.header_size);
@@ -106,6 +121,11 @@ err_t transmit(struct netif* netif, struct pbuf* frame) {
     }
     if (device.transmit->device_wants_notification())
         device.transport.notify(k_transmit_queue);
+    MIB2_STATS_NETIF_ADD(netif, ifoutoctets, frame->tot_len);
+    if (static_cast<const uint8_t*>(frame->payload)[0] & 1)
+        MIB2_STATS_NETIF_INC(netif, ifoutnucastpkts);
+    else
+        MIB2_STATS_NETIF_INC(netif, ifoutucastpkts);
     return ERR_OK;
 }
 

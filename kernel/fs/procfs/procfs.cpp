@@ -47,6 +47,7 @@ enum class Node : uint8_t {
     Uuid,
     Net,
     NetPnp,
+    NetDev,
     // Per process (/proc/<pid>/...).
     Process,
     ProcessStat,
@@ -103,6 +104,7 @@ constexpr NodeInfo k_nodes[] = {
     { Node::Uuid, Node::Random, "uuid", InodeType::Regular, 0444, write_uuid, nullptr },
     { Node::Net, Node::Root, "net", InodeType::Directory, 0555, nullptr, nullptr },
     { Node::NetPnp, Node::Net, "pnp", InodeType::Regular, 0444, write_net_pnp, nullptr },
+    { Node::NetDev, Node::Net, "dev", InodeType::Regular, 0444, write_net_dev, nullptr },
     { Node::Process, Node::Root, nullptr, InodeType::Directory, 0555, nullptr, nullptr },
     { Node::ProcessStat, Node::Process, "stat", InodeType::Regular, 0444, nullptr, write_process_stat },
     { Node::ProcessStatm, Node::Process, "statm", InodeType::Regular, 0444, nullptr, write_process_statm },

@@ -142,6 +142,14 @@ ErrorOr<void> write_net_pnp(TextBuffer& out) {
     return out.status();
 }
 
+// The interfaces' traffic, in Linux's layout (ifconfig, netstat -i).
+ErrorOr<void> write_net_dev(TextBuffer& out) {
+    char text[2048];
+    size_t length = net::stack_format_interface_counters({ text, sizeof text });
+    out.append(std::string_view(text, length < sizeof text ? length : sizeof text - 1));
+    return out.status();
+}
+
 ErrorOr<void> write_pid_max(TextBuffer& out) {
     out.format("{}\n", k_pid_max);
     return out.status();

@@ -24,6 +24,7 @@ ErrorOr<void> write_hostname(TextBuffer& out);
 ErrorOr<void> write_osrelease(TextBuffer& out);
 ErrorOr<void> write_pid_max(TextBuffer& out);
 ErrorOr<void> write_net_pnp(TextBuffer& out);
+ErrorOr<void> write_net_dev(TextBuffer& out);
 ErrorOr<void> write_boot_id(TextBuffer& out);  // random/boot_id: one UUID per boot
 ErrorOr<void> write_uuid(TextBuffer& out);     // random/uuid: a new one each time
 

@@ -99,8 +99,27 @@ void* akuma_lwip_calloc(unsigned long count, unsigned long size);
 #define ARP_TABLE_SIZE 16
 #define ARP_QUEUEING 1
 
-// Checks: lwIP's assertions stay on; statistics and debug output are off.
-#define LWIP_STATS 0
+// Checks: lwIP's assertions stay on; debug output is off. Of the
+// statistics only the per-interface counters (MIB2's, 32-bit: the network
+// thread widens them to 64 bits for /proc/net/dev, kernel/net/stack.cpp).
+#define LWIP_STATS 1
+#define LINK_STATS 0
+#define ETHARP_STATS 0
+#define IP_STATS 0
+#define IPFRAG_STATS 0
+#define ICMP_STATS 0
+#define IGMP_STATS 0
+#define UDP_STATS 0
+#define TCP_STATS 0
+#define MEM_STATS 0
+#define MEMP_STATS 0
+#define SYS_STATS 0
+#define IP6_STATS 0
+#define ICMP6_STATS 0
+#define IP6_FRAG_STATS 0
+#define MLD6_STATS 0
+#define ND6_STATS 0
+#define MIB2_STATS 1
 #define LWIP_NOASSERT_ON_ERROR 0
 #define CHECKSUM_GEN_IP 1
 #define CHECKSUM_GEN_UDP 1
