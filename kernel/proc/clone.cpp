@@ -6,7 +6,9 @@
 // place with x0 = 0. vfork (CLONE_VM|CLONE_VFORK): the child borrows the
 // parent's address space and the parent sleeps until the child execs or
 // exits. Threads (CLONE_VM|CLONE_THREAD|CLONE_SIGHAND): a new task in the
-// same process, on the stack and TLS the caller gives.
+// same process, on the stack and TLS the caller gives. Every new task
+// (thread or process) gets the caller's scheduling attributes
+// (SchedAttributes::for_child) and personality.
 #include "kernel/arch/aarch64/user_mode.h"
 #include "kernel/fs/fd_table.h"
 #include "kernel/mm/user_access.h"
@@ -65,6 +67,8 @@ ErrorOr<int> clone_thread(arch::TrapFrame& frame, const CloneRequest& request) {
         sched::SchedulerLockGuard guard;
         task->tid = allocate_pid_locked();
         task->signal_mask = current_task()->signal_mask;
+        task->sched = current_task()->sched.for_child();
+        task->personality = current_task()->personality;
     }
     if (request.flags & abi::k_clone_child_cleartid)
         task->clear_child_tid = request.child_tid;
@@ -132,6 +136,9 @@ ErrorOr<int> clone_process(arch::TrapFrame& frame, const CloneRequest& request) 
         child_task.tid = child->pid;
         child_task.signal_mask = caller.signal_mask;
         child_task.altstack = caller.altstack;
+        child_task.sched = caller.sched.for_child();
+        child->leader_sched = child_task.sched;  // what its PID names until the task is listed
+        child_task.personality = caller.personality;
         Process* new_parent = (request.flags & abi::k_clone_parent) && parent.parent ? parent.parent : &parent;
         child->parent = new_parent;
         new_parent->children.push_back(child->sibling_link);

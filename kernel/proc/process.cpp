@@ -278,6 +278,15 @@ Task* find_task_locked(int tid) {
     return found;
 }
 
+SchedAttributes& leader_sched_attributes_locked(Process& process) {
+    SchedAttributes* found = &process.leader_sched;
+    process.tasks.for_each([&](Task& task) {
+        if (task.tid == process.pid)
+            found = &task.sched;
+    });
+    return *found;
+}
+
 int allocate_pid_locked() { return g_next_pid++; }
 
 int last_allocated_pid() {
@@ -411,6 +420,10 @@ ErrorOr<void> start_task(Task& task, const arch::TrapFrame& frame, uint64_t tpid
         bind_thread(thread, &task);
         thread->tpidr_el0 = tpidr_el0;
         task.thread = thread;
+        // A new process's first task: until now its PID named the
+        // process's copy (leader_sched), which setpriority may have changed.
+        if (task.tid == task.process->pid)
+            task.sched = task.process->leader_sched;
         task.process->tasks.push_back(task);
         ++task.process->live_tasks;
     }
@@ -514,6 +527,8 @@ namespace {
     {
         sched::SchedulerLockGuard guard;
         process.tasks.remove(*task);
+        if (task->tid == process.pid)
+            process.leader_sched = task->sched;  // the leader's ID still names it (Linux's zombie leader)
         process.exited_time += sched::take_cpu_time();
         last = --process.live_tasks == 0;
         if (process.exec_task)

@@ -79,6 +79,39 @@ struct ProgramInfo {
 // A change of a child that wait4/waitid reports (besides its death).
 enum class JobEvent : uint8_t { None, Stopped, Continued };
 
+// Scheduling policies (Linux's SCHED_*; SCHED_DEADLINE 6 is not offered).
+constexpr uint8_t k_sched_other = 0, k_sched_fifo = 1, k_sched_rr = 2, k_sched_batch = 3, k_sched_idle = 5;
+
+// A thread's scheduling attributes, kept per thread as Linux keeps them in
+// task_struct (static_prio, policy, rt_priority, sched_reset_on_fork): set
+// by setpriority and sched_setscheduler/sched_setparam, inherited by clone
+// (threads and processes), kept across execve, and shown by getpriority,
+// sched_getscheduler/sched_getparam and /proc/<pid>/stat. Recorded and
+// reported only: the scheduler does not act on them yet (see
+// kernel/syscalls/priority_syscalls.cpp). Scheduler lock.
+struct SchedAttributes {
+    int8_t nice;          // -20..19, also kept under FIFO/RR and IDLE
+    uint8_t policy;       // k_sched_*
+    uint8_t rt_priority;  // 1..99 under FIFO/RR, else 0
+    bool reset_on_fork;   // SCHED_RESET_ON_FORK
+
+    // What a new thread or process starts with (Linux's sched_fork): a
+    // copy, unless SCHED_RESET_ON_FORK asks for a real-time policy to fall
+    // back to SCHED_OTHER at nice 0, and a negative nice to 0; the flag
+    // itself is not inherited then.
+    SchedAttributes for_child() const {
+        SchedAttributes child = *this;
+        if (!reset_on_fork)
+            return child;
+        child.reset_on_fork = false;
+        if (policy == k_sched_fifo || policy == k_sched_rr)
+            child = { 0, k_sched_other, 0, false };
+        else if (nice < 0)
+            child.nice = 0;
+        return child;
+    }
+};
+
 struct Process;
 
 // One user thread.
@@ -109,6 +142,11 @@ struct Task {
     // An interrupted relative sleep resumes toward its old deadline.
     bool resume_sleep;
     uint64_t sleep_deadline_ns;
+    SchedAttributes sched;  // scheduler lock
+    // personality(2): PER_LINUX, with at most ADDR_NO_RANDOMIZE (which Akuma
+    // honours by having no randomized layout). Only the task itself reads
+    // or writes it; clone copies it, execve keeps it.
+    uint32_t personality;
     arch::TrapFrame start_frame;  // registers a new task starts with (clone)
     ListNode process_link;
 };
@@ -142,6 +180,12 @@ struct Process {
         uint64_t inheritable;
     } capabilities;
     uint64_t start_ns;  // arch::monotonic_ns() at fork (stat's starttime)
+    // The leader thread's scheduling attributes while its task is not
+    // listed (scheduler lock): before a forked child's task starts (which
+    // takes them over), and once the leader has left, whose ID still names
+    // it, as Linux's zombie leader, for getpriority, sched_getscheduler and
+    // /proc/<pid>/stat.
+    SchedAttributes leader_sched;
     uint64_t sigreturn_trampoline;
     // CPU time (scheduler lock) of the tasks that have left, and of the
     // children this process reaped: each one's own and its reaped
@@ -385,6 +429,9 @@ Process* find_process_locked(int pid);
 // Every capability Linux 6.1 knows (CAP_LAST_CAP = 40).
 constexpr uint64_t k_all_capabilities = (uint64_t { 1 } << 41) - 1;
 Task* find_task_locked(int tid);
+// The thread-group leader's scheduling attributes: its live task's, or the
+// copy kept once it left (scheduler lock held).
+SchedAttributes& leader_sched_attributes_locked(Process& process);
 IntrusiveList<Process, &Process::all_link>& all_processes_locked();
 // A mapped file shrank: every address space unmaps its pages at file
 // offsets from `from_offset` on (AddressSpace::unmap_file_pages). Takes the

@@ -9,10 +9,13 @@
 //   RLIMIT_DATA    brk and private writable mappings: ENOMEM past it
 //   RLIMIT_STACK   the main thread's stack reserve, set at execve (clamped
 //                  to 128 KiB .. 1 GiB: the layout keeps 1 GiB for it)
+//   RLIMIT_NICE, RLIMIT_RTPRIO  how far a process without CAP_SYS_NICE may
+//                  lower its nice value or raise a real-time priority
+//                  (setpriority, sched_setscheduler: priority_syscalls.cpp)
 // Others hold nothing Akuma could exceed, so any value is honoured as it
 // stands: RLIMIT_CORE (no core dumps), RLIMIT_MEMLOCK (no mlock),
-// RLIMIT_MSGQUEUE (no POSIX message queues), RLIMIT_NICE, RLIMIT_RTPRIO and
-// RLIMIT_RTTIME (no priorities or real-time classes), RLIMIT_LOCKS and
+// RLIMIT_MSGQUEUE (no POSIX message queues), RLIMIT_RTTIME (real-time
+// policies are recorded but not scheduled as such), RLIMIT_LOCKS and
 // RLIMIT_RSS (Linux enforces neither), RLIMIT_NPROC (every process is
 // root, whom Linux exempts; the kernel's own task limit still applies),
 // RLIMIT_SIGPENDING (at most one pending instance of each signal).

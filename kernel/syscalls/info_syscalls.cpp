@@ -101,48 +101,7 @@ ErrorOr<void> check_thread_id(int64_t tid, NegativeId negative = NegativeId::Inv
     return {};
 }
 
-constexpr int64_t k_sched_other = 0, k_sched_fifo = 1, k_sched_rr = 2, k_sched_batch = 3, k_sched_idle = 5;
-
 }  // namespace
-
-// Every thread runs under SCHED_OTHER with static priority 0 (Akuma's
-// scheduler has no real-time classes; sched_setscheduler is not offered).
-int64_t sys_sched_getscheduler(const SyscallArgs& args) {
-    if (auto checked = check_thread_id(static_cast<int64_t>(args.a[0])); checked.is_error())
-        return error_result(checked.error());
-    return k_sched_other;
-}
-
-int64_t sys_sched_getparam(const SyscallArgs& args) {
-    if (!args.a[1])
-        return error_result(Error::Invalid);
-    if (auto checked = check_thread_id(static_cast<int64_t>(args.a[0])); checked.is_error())
-        return error_result(checked.error());
-    return to_result(mm::write_user(args.ptr<int32_t>(1), 0));
-}
-
-// The priority range of each policy Linux has (EINVAL for others).
-int64_t sys_sched_get_priority_max(const SyscallArgs& args) {
-    switch (static_cast<int64_t>(args.a[0])) {
-    case k_sched_fifo:
-    case k_sched_rr: return 99;
-    case k_sched_other:
-    case k_sched_batch:
-    case k_sched_idle: return 0;
-    default: return error_result(Error::Invalid);
-    }
-}
-
-int64_t sys_sched_get_priority_min(const SyscallArgs& args) {
-    switch (static_cast<int64_t>(args.a[0])) {
-    case k_sched_fifo:
-    case k_sched_rr: return 1;
-    case k_sched_other:
-    case k_sched_batch:
-    case k_sched_idle: return 0;
-    default: return error_result(Error::Invalid);
-    }
-}
 
 // sched_setaffinity(pid, len, mask): every thread runs on CPU 0, the one
 // online CPU, so a mask that holds it is already obeyed; one without any
@@ -158,7 +117,9 @@ int64_t sys_sched_setaffinity(const SyscallArgs& args) {
     return (first.value() & 1) ? 0 : error_result(Error::Invalid);
 }
 
-// sched_rr_get_interval(pid, interval): the scheduler's time slice.
+// sched_rr_get_interval(pid, interval): the scheduler's time slice, for
+// every policy: Akuma's scheduler slices SCHED_FIFO threads too (Linux
+// answers 0 for them; see priority_syscalls.cpp).
 int64_t sys_sched_rr_get_interval(const SyscallArgs& args) {
     if (auto checked = check_thread_id(static_cast<int64_t>(args.a[0])); checked.is_error())
         return error_result(checked.error());

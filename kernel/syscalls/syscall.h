@@ -75,7 +75,8 @@ linux_abi::Rusage rusage_of(const sched::CpuTime& time, uint64_t maxrss_kb);
     X(socket) X(socketpair) X(bind) X(listen) X(accept) X(accept4) X(connect) X(getsockname) X(getpeername) \
     X(sendto) X(recvfrom) X(sendmsg) X(recvmsg) X(sendmmsg) X(recvmmsg) X(shutdown) X(setsockopt) X(getsockopt) \
     X(capget) X(capset) X(rt_sigqueueinfo) X(rt_tgsigqueueinfo) X(pidfd_open) \
-    X(pidfd_send_signal)
+    X(pidfd_send_signal) \
+    X(getpriority) X(setpriority) X(sched_setscheduler) X(sched_setparam) X(personality) X(unshare) X(setns)
 
 #define AKUMA_DECLARE_SYSCALL(name) int64_t sys_##name(const SyscallArgs& args);
 AKUMA_SYSCALL_HANDLERS(AKUMA_DECLARE_SYSCALL)

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "kernel/fs/procfs/proc_format.h"
 #include "kernel/fs/procfs/text_buffer.h"
@@ -256,6 +257,46 @@ TEST(ProcFormat, ProcessStatHas52FieldsAsLinux) {
     for (size_t i = 0; i < after_comm.size(); ++i)
         fields += after_comm[i] == ' ';
     EXPECT_EQ(fields + 1, 52u);
+}
+
+// Fields 18, 19, 40 and 41 as Linux's do_task_stat prints them: priority is
+// task_prio (20 + nice, or -1 - rt_priority under SCHED_FIFO/SCHED_RR).
+TEST(ProcFormat, ProcessStatShowsSchedulingAttributes) {
+    auto fields = [](const ProcessFigures& p) {
+        TextBuffer out;
+        format_process_stat(out, p);
+        std::string line = text(out);
+        std::string rest = line.substr(line.rfind(')') + 2);
+        std::vector<std::string> result { "", "", "" };  // fields 1-2, and 0 unused
+        size_t start = 0;
+        for (size_t i = 0; i <= rest.size(); ++i) {
+            if (i == rest.size() || rest[i] == ' ' || rest[i] == '\n') {
+                result.push_back(rest.substr(start, i - start));
+                start = i + 1;
+            }
+        }
+        return result;  // result[n] is field n
+    };
+    ProcessFigures p = sample_process();
+    p.nice = -7;
+    auto reniced = fields(p);
+    EXPECT_EQ(reniced[18], "13");
+    EXPECT_EQ(reniced[19], "-7");
+    EXPECT_EQ(reniced[40], "0");
+    EXPECT_EQ(reniced[41], "0");
+    p.policy = 1;  // SCHED_FIFO
+    p.rt_priority = 10;
+    auto fifo = fields(p);
+    EXPECT_EQ(fifo[18], "-11");
+    EXPECT_EQ(fifo[19], "-7");
+    EXPECT_EQ(fifo[40], "10");
+    EXPECT_EQ(fifo[41], "1");
+    p.policy = 5;  // SCHED_IDLE
+    p.rt_priority = 0;
+    p.nice = 19;
+    auto idle = fields(p);
+    EXPECT_EQ(idle[18], "39");
+    EXPECT_EQ(idle[41], "5");
 }
 
 TEST(ProcFormat, ProcessStatKeepsOddComm) {

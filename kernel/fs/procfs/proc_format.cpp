@@ -188,7 +188,12 @@ void format_process_stat(TextBuffer& out, const ProcessFigures& p) {
     // 10-13: minflt cminflt majflt cmajflt; 14-17: utime stime cutime cstime
     out.format(" 0 0 0 0 {} {} {} {}", p.utime, p.stime, p.cutime, p.cstime);
     // 18-25: priority nice num_threads itrealvalue starttime vsize rss rsslim
-    out.format(" 20 0 {} 0 {} {} {} {}", p.num_threads, p.start_time, p.vsize, p.rss_pages, k_rlim_infinity);
+    // (priority: Linux's prio - MAX_RT_PRIO, so -1 - rt_priority for
+    // SCHED_FIFO (1) and SCHED_RR (2), 20 + nice for the others)
+    bool real_time = p.policy == 1 || p.policy == 2;
+    int priority = real_time ? -1 - static_cast<int>(p.rt_priority) : 20 + p.nice;
+    out.format(" {} {} {} 0 {} {} {} {}", priority, p.nice, p.num_threads, p.start_time, p.vsize, p.rss_pages,
+               k_rlim_infinity);
     // 26-30: startcode endcode startstack kstkesp kstkeip (the last two are
     // 0 as on Linux unless the task is dumping core)
     out.format(" {} {} {} 0 0", p.start_code, p.end_code, p.start_stack);
@@ -197,7 +202,7 @@ void format_process_stat(TextBuffer& out, const ProcessFigures& p) {
                p.ignored & k_stat_signal_mask, p.caught & k_stat_signal_mask);
     // 35-44: wchan nswap cnswap exit_signal processor rt_priority policy
     // delayacct_blkio_ticks guest_time cguest_time
-    out.format(" 0 0 0 {} 0 0 0 0 0 0", p.exit_signal);
+    out.format(" 0 0 0 {} 0 {} {} 0 0 0", p.exit_signal, p.rt_priority, p.policy);
     // 45-52: start_data end_data start_brk arg_start arg_end env_start
     // env_end exit_code
     out.format(" {} {} {} {} {} {} {} {}\n", p.start_data, p.end_data, p.start_brk, p.arg_start, p.arg_end,

@@ -98,6 +98,11 @@ struct ProcessFigures {
     bool has_memory;
     uint64_t data_kb, stack_kb, exe_kb;
     uint64_t voluntary_switches, involuntary_switches;
+    // The leader thread's scheduling attributes (proc::SchedAttributes):
+    // stat's nice, rt_priority and policy, and its priority (Linux's
+    // task_prio: 20 + nice, or -1 - rt_priority under SCHED_FIFO/RR).
+    int nice;
+    unsigned policy, rt_priority;
 };
 // The 52 fields of Linux's do_task_stat, one line.
 void format_process_stat(TextBuffer& out, const ProcessFigures& process);

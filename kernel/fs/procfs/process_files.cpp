@@ -93,6 +93,10 @@ ErrorOr<Snapshot> take_snapshot_locked(int pid) {
         else if (handler != 0)
             f.caught |= 1ull << i;
     }
+    const proc::SchedAttributes& leader = proc::leader_sched_attributes_locked(*process);
+    f.nice = leader.nice;
+    f.policy = leader.policy;
+    f.rt_priority = leader.rt_priority;
     if (proc::Task* task = main_task_locked(*process)) {
         f.pending_thread = task->pending_signals;
         f.blocked = task->signal_mask;

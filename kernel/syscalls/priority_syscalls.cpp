@@ -1,0 +1,388 @@
+// Scheduling attributes and the execution context: getpriority,
+// setpriority, sched_setscheduler, sched_getscheduler, sched_setparam,
+// sched_getparam, sched_get_priority_max/min, personality, and unshare and
+// setns as a Linux 6.1 built without namespaces answers them.
+//
+// The attributes live per thread (proc::SchedAttributes, scheduler lock),
+// as Linux's (kernel/sys.c, kernel/sched/core.c): a TID names one thread,
+// and a thread-group leader that has left (a zombie, or a process whose
+// main thread exited) is still found through its process's copy.
+//
+// Limitation: they are recorded, inherited and reported (getpriority,
+// sched_getscheduler, sched_getparam, /proc/<pid>/stat) but not yet acted
+// on. Akuma's scheduler is one round-robin queue with a fixed slice
+// (kernel/sched/scheduler.cpp): a nice 19 thread gets the same share of
+// the CPU as a nice -20 one, SCHED_IDLE and SCHED_BATCH threads are treated
+// as SCHED_OTHER, and a SCHED_FIFO or SCHED_RR thread is time-sliced with
+// the others instead of running before them.
+//
+// Privilege: every process is uid 0, so Linux's same-user checks always
+// pass; what remains is CAP_SYS_NICE (and, without it, RLIMIT_NICE and
+// RLIMIT_RTPRIO), and CAP_SYS_ADMIN for namespaces, which capset can drop.
+#include "kernel/proc/resource_limits.h"
+#include "kernel/sched/scheduler.h"
+#include "kernel/syscalls/file_helpers.h"
+#include "kernel/syscalls/linux_abi.h"
+#include "kernel/syscalls/syscall.h"
+
+namespace akuma::sys {
+
+namespace abi = linux_abi;
+
+namespace {
+
+constexpr int k_prio_process = 0, k_prio_pgrp = 1, k_prio_user = 2;
+constexpr int k_min_nice = -20, k_max_nice = 19;
+constexpr int k_max_rt_priority = 99;  // MAX_RT_PRIO - 1
+constexpr int k_sched_reset_on_fork = 0x40000000;
+constexpr unsigned k_cap_sys_admin = 21, k_cap_sys_nice = 23;
+
+bool is_real_time(int policy) { return policy == proc::k_sched_fifo || policy == proc::k_sched_rr; }
+
+// Scheduler lock held (capset changes the sets under it).
+bool caller_capable_locked(unsigned capability) {
+    return current().capabilities.effective & (uint64_t { 1 } << capability);
+}
+
+// One thread whose attributes a call reads or changes, and its process
+// (for its resource limits).
+struct Target {
+    proc::SchedAttributes* attributes;
+    proc::Process* process;
+};
+
+// Linux's find_task_by_vpid (0: the caller): a live thread, or a leader
+// that has left. Scheduler lock held.
+std::optional<Target> find_thread_locked(int tid) {
+    if (tid == 0)
+        return Target { &proc::current_task()->sched, &current() };
+    if (tid < 0)
+        return std::nullopt;
+    if (proc::Task* task = proc::find_task_locked(tid))
+        return Target { &task->sched, task->process };
+    if (proc::Process* process = proc::find_process_locked(tid))
+        return Target { &process->leader_sched, process };
+    return std::nullopt;
+}
+
+// Every thread of a process as Linux's for_each_thread sees it: the live
+// ones, and the leader if it has left. Scheduler lock held.
+template <typename F>
+void for_each_thread_locked(proc::Process& process, F&& visit) {
+    bool leader_live = false;
+    process.tasks.for_each([&](proc::Task& task) {
+        leader_live |= task.tid == process.pid;
+        visit(Target { &task.sched, &process });
+    });
+    if (!leader_live)
+        visit(Target { &process.leader_sched, &process });
+}
+
+// The threads getpriority/setpriority's (which, who) select; Invalid for an
+// unknown `which`. No thread at all is for the caller to turn into ESRCH.
+template <typename F>
+ErrorOr<void> for_each_selected_locked(int which, int who, F&& visit) {
+    switch (which) {
+    case k_prio_process:
+        if (auto target = find_thread_locked(who))
+            visit(*target);
+        return {};
+    case k_prio_pgrp: {
+        int pgid = who == 0 ? current().pgid : who;
+        proc::all_processes_locked().for_each([&](proc::Process& process) {
+            if (process.pgid == pgid)
+                for_each_thread_locked(process, visit);
+        });
+        return {};
+    }
+    case k_prio_user:
+        // Every process is uid 0: who 0 (the caller's user) is all of them;
+        // another uid has no processes (Linux: find_user fails, ESRCH).
+        if (who == 0)
+            proc::all_processes_locked().for_each([&](proc::Process& process) {
+                for_each_thread_locked(process, visit);
+            });
+        return {};
+    default: return Error::Invalid;
+    }
+}
+
+// Linux's nice_to_rlimit(nice) <= RLIMIT_NICE (is_nice_reduction): what a
+// thread without CAP_SYS_NICE may lower its nice value to. The limits lock
+// is a leaf spinlock, so it may be taken under the scheduler lock.
+bool within_nice_limit(const proc::Process& process, int nice) {
+    return static_cast<uint64_t>(20 - nice) <= proc::soft_limit(process, abi::k_rlimit_nice);
+}
+
+}  // namespace
+
+// getpriority(which, who): the highest priority (lowest nice) among the
+// selected threads, as 20 - nice (1..40; glibc turns it back into nice).
+int64_t sys_getpriority(const SyscallArgs& args) {
+    int which = static_cast<int>(args.a[0]);
+    int who = static_cast<int>(args.a[1]);
+    int best = -1;
+    sched::SchedulerLockGuard guard;
+    auto walked = for_each_selected_locked(which, who, [&](Target target) {
+        int value = 20 - target.attributes->nice;
+        if (value > best)
+            best = value;
+    });
+    if (walked.is_error())
+        return error_result(walked.error());
+    return best < 0 ? error_result(Error::NoSuchProcess) : best;
+}
+
+// setpriority(which, who, nice): every selected thread gets `nice` clamped
+// to [-20, 19] (also under FIFO/RR, where Linux keeps it for later). Like
+// Linux's set_one_prio, a thread that may not be changed (lowering nice
+// without CAP_SYS_NICE beyond RLIMIT_NICE: EACCES) does not stop the
+// others; the last such error is the answer.
+int64_t sys_setpriority(const SyscallArgs& args) {
+    int which = static_cast<int>(args.a[0]);
+    int who = static_cast<int>(args.a[1]);
+    int nice = static_cast<int>(args.a[2]);
+    nice = nice < k_min_nice ? k_min_nice : nice > k_max_nice ? k_max_nice : nice;
+    Error result = Error::NoSuchProcess;
+    bool any_changed = false;
+    sched::SchedulerLockGuard guard;
+    bool privileged = caller_capable_locked(k_cap_sys_nice);
+    auto walked = for_each_selected_locked(which, who, [&](Target target) {
+        if (nice < target.attributes->nice && !privileged && !within_nice_limit(*target.process, nice)) {
+            result = Error::AccessDenied;
+            return;
+        }
+        target.attributes->nice = static_cast<int8_t>(nice);
+        any_changed = true;
+    });
+    if (walked.is_error())
+        return error_result(walked.error());
+    if (result == Error::NoSuchProcess && any_changed)
+        return 0;
+    return error_result(result);
+}
+
+namespace {
+
+// Linux's __sched_setscheduler through sched_setscheduler (policy) and
+// sched_setparam (keep_policy): the nice value stays as it is.
+ErrorOr<void> set_scheduler(int pid, int policy, uint64_t param, bool keep_policy) {
+    if (!param || pid < 0)
+        return Error::Invalid;
+    int32_t requested = TRY(mm::read_user(mm::UserPtr<const int32_t>(param)));
+    // Linux compares it as an unsigned number: a negative one is too large.
+    uint32_t priority = static_cast<uint32_t>(requested);
+    sched::SchedulerLockGuard guard;
+    auto found = find_thread_locked(pid);
+    if (!found)
+        return Error::NoSuchProcess;
+    proc::SchedAttributes& attributes = *found->attributes;
+    bool reset_on_fork;
+    if (keep_policy) {
+        policy = attributes.policy;
+        reset_on_fork = attributes.reset_on_fork;
+    } else {
+        reset_on_fork = policy & k_sched_reset_on_fork;
+        policy &= ~k_sched_reset_on_fork;
+        // SCHED_DEADLINE (6) needs sched_setattr's runtime and deadline:
+        // through sched_setscheduler it is EINVAL on Linux too.
+        if (policy != proc::k_sched_other && policy != proc::k_sched_batch && policy != proc::k_sched_idle &&
+            !is_real_time(policy))
+            return Error::Invalid;
+    }
+    // FIFO and RR take 1..99, the others 0.
+    if (priority > k_max_rt_priority || is_real_time(policy) != (priority != 0))
+        return Error::Invalid;
+    if (!caller_capable_locked(k_cap_sys_nice)) {
+        proc::Process& process = *found->process;
+        if (is_real_time(policy)) {
+            uint64_t rt_limit = proc::soft_limit(process, abi::k_rlimit_rtprio);
+            if (policy != attributes.policy && rt_limit == 0)
+                return Error::NotPermitted;
+            if (priority > attributes.rt_priority && priority > rt_limit)
+                return Error::NotPermitted;
+        }
+        // SCHED_IDLE counts as nice 20: leaving it is lowering the nice value.
+        if (attributes.policy == proc::k_sched_idle && policy != proc::k_sched_idle &&
+            !within_nice_limit(process, attributes.nice))
+            return Error::NotPermitted;
+        if (attributes.reset_on_fork && !reset_on_fork)
+            return Error::NotPermitted;
+    }
+    attributes.policy = static_cast<uint8_t>(policy);
+    attributes.rt_priority = static_cast<uint8_t>(priority);
+    attributes.reset_on_fork = reset_on_fork;
+    return {};
+}
+
+}  // namespace
+
+// sched_setscheduler(pid, policy, param): SCHED_OTHER, SCHED_BATCH and
+// SCHED_IDLE (priority 0), SCHED_FIFO and SCHED_RR (priority 1..99), any of
+// them with SCHED_RESET_ON_FORK. Recorded only: see the top of this file.
+int64_t sys_sched_setscheduler(const SyscallArgs& args) {
+    int policy = static_cast<int>(args.a[1]);
+    if (policy < 0)
+        return error_result(Error::Invalid);
+    return to_result(set_scheduler(static_cast<int>(args.a[0]), policy, args.a[2], false));
+}
+
+int64_t sys_sched_setparam(const SyscallArgs& args) {
+    return to_result(set_scheduler(static_cast<int>(args.a[0]), 0, args.a[1], true));
+}
+
+// The policy, with SCHED_RESET_ON_FORK if set.
+int64_t sys_sched_getscheduler(const SyscallArgs& args) {
+    int pid = static_cast<int>(args.a[0]);
+    if (pid < 0)
+        return error_result(Error::Invalid);
+    sched::SchedulerLockGuard guard;
+    auto found = find_thread_locked(pid);
+    if (!found)
+        return error_result(Error::NoSuchProcess);
+    const proc::SchedAttributes& attributes = *found->attributes;
+    return attributes.policy | (attributes.reset_on_fork ? k_sched_reset_on_fork : 0);
+}
+
+int64_t sys_sched_getparam(const SyscallArgs& args) {
+    int pid = static_cast<int>(args.a[0]);
+    if (!args.a[1] || pid < 0)
+        return error_result(Error::Invalid);
+    int32_t priority;
+    {
+        sched::SchedulerLockGuard guard;
+        auto found = find_thread_locked(pid);
+        if (!found)
+            return error_result(Error::NoSuchProcess);
+        priority = is_real_time(found->attributes->policy) ? found->attributes->rt_priority : 0;
+    }
+    return to_result(mm::write_user(args.ptr<int32_t>(1), priority));
+}
+
+// The priority range of each policy Linux has, EINVAL for others. For
+// SCHED_DEADLINE (not offered: it needs sched_setattr) Linux answers 0..0.
+constexpr int64_t k_sched_deadline = 6;
+
+int64_t sys_sched_get_priority_max(const SyscallArgs& args) {
+    switch (static_cast<int64_t>(args.a[0])) {
+    case proc::k_sched_fifo:
+    case proc::k_sched_rr: return k_max_rt_priority;
+    case proc::k_sched_other:
+    case proc::k_sched_batch:
+    case proc::k_sched_idle:
+    case k_sched_deadline: return 0;
+    default: return error_result(Error::Invalid);
+    }
+}
+
+int64_t sys_sched_get_priority_min(const SyscallArgs& args) {
+    switch (static_cast<int64_t>(args.a[0])) {
+    case proc::k_sched_fifo:
+    case proc::k_sched_rr: return 1;
+    case proc::k_sched_other:
+    case proc::k_sched_batch:
+    case proc::k_sched_idle:
+    case k_sched_deadline: return 0;
+    default: return error_result(Error::Invalid);
+    }
+}
+
+// personality(persona): returns the old value; 0xffffffff only asks. Akuma
+// offers PER_LINUX (0), with or without ADDR_NO_RANDOMIZE (0x0040000):
+// nothing in a process's layout is randomized, so that flag is honoured as
+// it stands. PER_LINUX32 is EINVAL, as Linux answers on arm64 machines
+// without 32-bit EL0 (arch/arm64/kernel/sys.c): Akuma runs AArch64 programs
+// only. Linux 6.1 also stores other personas and flags, most of which
+// change something (STICKY_TIMEOUTS in select, READ_IMPLIES_EXEC in mmap,
+// UNAME26, MMAP_PAGE_ZERO at exec...): EINVAL rather than accepted and
+// ignored.
+int64_t sys_personality(const SyscallArgs& args) {
+    constexpr uint32_t k_query = 0xffffffff;
+    constexpr uint32_t k_addr_no_randomize = 0x0040000;
+    auto persona = static_cast<uint32_t>(args.a[0]);
+    proc::Task& task = *proc::current_task();
+    uint32_t old = task.personality;
+    if (persona != k_query) {
+        if (persona & ~k_addr_no_randomize)
+            return error_result(Error::Invalid);
+        task.personality = persona;
+    }
+    return old;
+}
+
+// unshare(flags), as Linux 6.1's ksys_unshare on a kernel without
+// namespaces (CONFIG_{USER,UTS,IPC,PID,NET,TIME}_NS off, and without
+// cgroups):
+//   - unknown flags: EINVAL;
+//   - CLONE_THREAD, CLONE_SIGHAND, CLONE_VM ("not implemented, but pretend
+//     it works if there is nothing to unshare"): only for a process of one
+//     thread (and CLONE_VM not for a vfork child borrowing its parent's
+//     memory), else EINVAL;
+//   - CLONE_FS, CLONE_FILES: Akuma keeps the cwd, umask and descriptor
+//     table per process, shared by exactly its threads. Alone, the caller
+//     shares them with nobody, so (as Linux with a use count of 1) there is
+//     nothing to do. With other threads, a private copy for the caller
+//     would need per-thread tables, which Akuma has not: EINVAL;
+//   - CLONE_SYSVSEM: Linux applies the caller's System V semaphore undo
+//     list; Akuma has no System V semaphores, so there is none;
+//   - CLONE_NEWUSER: EINVAL (unshare_userns);
+//   - the other namespaces: EPERM without CAP_SYS_ADMIN, then EINVAL
+//     (copy_utsname and the others), but CLONE_NEWCGROUP, which a kernel
+//     without cgroups grants by keeping the namespace it has. CLONE_NEWNS
+//     is EINVAL too: Linux cannot be built without mount namespaces, but
+//     Akuma has none to create.
+int64_t sys_unshare(const SyscallArgs& args) {
+    uint64_t flags = args.a[0];
+    constexpr uint64_t k_accepted = abi::k_clone_thread | abi::k_clone_fs | abi::k_clone_newns |
+                                    abi::k_clone_sighand | abi::k_clone_vm | abi::k_clone_files |
+                                    abi::k_clone_sysvsem | abi::k_clone_newuts | abi::k_clone_newipc |
+                                    abi::k_clone_newnet | abi::k_clone_newuser | abi::k_clone_newpid |
+                                    abi::k_clone_newcgroup | abi::k_clone_newtime;
+    constexpr uint64_t k_namespaces = abi::k_clone_newns | abi::k_clone_newuts | abi::k_clone_newipc |
+                                      abi::k_clone_newnet | abi::k_clone_newpid | abi::k_clone_newcgroup |
+                                      abi::k_clone_newtime;
+    // What unsharing one thing implies (ksys_unshare).
+    if (flags & abi::k_clone_newuser)
+        flags |= abi::k_clone_thread | abi::k_clone_fs;
+    if (flags & abi::k_clone_vm)
+        flags |= abi::k_clone_sighand;
+    if (flags & abi::k_clone_sighand)
+        flags |= abi::k_clone_thread;
+    if (flags & abi::k_clone_newns)
+        flags |= abi::k_clone_fs;
+    if (flags & ~k_accepted)
+        return error_result(Error::Invalid);
+    sched::SchedulerLockGuard guard;
+    proc::Process& process = current();
+    bool alone = process.live_tasks == 1;
+    // Signal actions are shared by exactly the threads of a process.
+    if ((flags & (abi::k_clone_thread | abi::k_clone_sighand | abi::k_clone_vm)) && !alone)
+        return error_result(Error::Invalid);
+    if ((flags & abi::k_clone_vm) && process.space_borrowed)
+        return error_result(Error::Invalid);  // current_is_single_threaded: the parent shares the memory
+    if ((flags & (abi::k_clone_fs | abi::k_clone_files)) && !alone)
+        return error_result(Error::Invalid);  // see above: no per-thread tables
+    if (flags & abi::k_clone_newuser)
+        return error_result(Error::Invalid);
+    if (flags & k_namespaces) {
+        if (!caller_capable_locked(k_cap_sys_admin))
+            return error_result(Error::NotPermitted);
+        if (flags & (k_namespaces & ~abi::k_clone_newcgroup))
+            return error_result(Error::Invalid);
+    }
+    return 0;
+}
+
+// setns(fd, nstype): Linux joins the namespace of a /proc/<pid>/ns file
+// (Akuma has none) or those of a pidfd's process; without namespaces every
+// type a pidfd may name is EINVAL (check_setns_flags), and so is the mount
+// namespace, which Akuma has not. Any other file is EINVAL; a descriptor
+// that is not open is EBADF.
+int64_t sys_setns(const SyscallArgs& args) {
+    auto file = FileRef::from_fd(args.fd(0));
+    if (file.is_error())
+        return error_result(Error::BadFd);
+    return error_result(Error::Invalid);
+}
+
+}  // namespace akuma::sys
