@@ -7,11 +7,13 @@
 #include "kernel/lib/intrusive_list.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/user_access.h"
+#include "kernel/net/checksum.h"
 #include "kernel/net/interfaces.h"
 #include "kernel/net/stack.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "lwip/ip.h"
+#include "lwip/netif.h"
 #include "lwip/ip_addr.h"
 #include "lwip/pbuf.h"
 #include "lwip/priv/tcp_priv.h"
@@ -548,21 +550,47 @@ void InetSocket::on_udp_receive(void* argument, struct udp_pcb*, struct pbuf* pa
 // connected socket that sent it, as Linux's __udp4_lib_err (lwIP reports
 // ICMP errors to nobody). Called for every IPv4 packet lwIP receives
 // (LWIP_HOOK_IP4_INPUT, stack lock held); never takes the packet.
-void report_port_unreachable(struct pbuf* packet) {
-    constexpr size_t k_ip_header = 20, k_icmp_header = 8;
-    uint8_t header[k_ip_header + k_icmp_header + 60 + 8];
-    u16_t length = pbuf_copy_partial(packet, header, sizeof header, 0);
-    if (length < k_ip_header || (header[0] >> 4) != 4 || header[9] != 1 /* ICMP */)
+// Whether packets from `input` have their checksums checked (lo's are not).
+bool checks(const struct netif* input, uint16_t flag) { return !input || (input->chksum_flags & flag); }
+
+void report_port_unreachable(struct pbuf* packet, struct netif* input) {
+    // The hook sees packets before lwIP has checked them: act only on a
+    // well-formed, unfragmented ICMP message to one of our addresses, whose
+    // IP and ICMP checksums hold, about a datagram one of our addresses
+    // sent. (ICMP errors quote at most 576 bytes; longer ones are ignored.)
+    constexpr size_t k_ip_header = 20, k_icmp_header = 8, k_max_message = 576;
+    uint8_t bytes[k_max_message];
+    size_t total = packet->tot_len;
+    if (total < k_ip_header || total > k_max_message)
         return;
-    size_t ip_length = (header[0] & 0xf) * 4u;
-    if (length < ip_length + k_icmp_header + k_ip_header + 8)
+    if (pbuf_copy_partial(packet, bytes, static_cast<u16_t>(total), 0) != total)
         return;
-    const uint8_t* icmp = header + ip_length;
+    size_t ip_length = (bytes[0] & 0xf) * 4u;
+    size_t ip_total = read_be16(bytes + 2);
+    if ((bytes[0] >> 4) != 4 || bytes[9] != 1 /* ICMP */ || ip_length < k_ip_header || ip_total > total ||
+        ip_total < ip_length + k_icmp_header + k_ip_header + 8)
+        return;
+    if ((read_be16(bytes + 6) & 0x3fff) != 0)
+        return;  // a fragment (MF set or an offset)
+    // (lo generates and checks no checksums, as Linux's.)
+    if (checks(input, NETIF_CHECKSUM_CHECK_IP) && internet_checksum(bytes, ip_length) != 0xffff)
+        return;
+    ip_addr_t receiver;
+    uint32_t receiver_value;
+    __builtin_memcpy(&receiver_value, bytes + 16, 4);
+    ip_addr_set_ip4_u32_val(receiver, receiver_value);
+    if (!interface_has_address(receiver))
+        return;
+    const uint8_t* icmp = bytes + ip_length;
+    size_t icmp_length = ip_total - ip_length;
     if (icmp[0] != 3 /* destination unreachable */ || icmp[1] != 3 /* port */)
+        return;
+    if (checks(input, NETIF_CHECKSUM_CHECK_ICMP) && internet_checksum(icmp, icmp_length) != 0xffff)
         return;
     const uint8_t* original = icmp + k_icmp_header;
     size_t original_length = (original[0] & 0xf) * 4u;
-    if (original[9] != 17 /* UDP */ || length < ip_length + k_icmp_header + original_length + 8)
+    if ((original[0] >> 4) != 4 || original[9] != 17 /* UDP */ || original_length < k_ip_header ||
+        icmp_length < k_icmp_header + original_length + 8)
         return;
     const uint8_t* udp = original + original_length;
     uint16_t source_port = read_be16(udp), destination_port = read_be16(udp + 2);
@@ -574,10 +602,12 @@ void report_port_unreachable(struct pbuf* packet) {
             !(pcb->flags & UDP_FLAGS_CONNECTED) || !IP_IS_V4_VAL(pcb->remote_ip) ||
             ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)) != destination)
             continue;
+        if (!ip_addr_isany(&pcb->local_ip) &&
+            (!IP_IS_V4_VAL(pcb->local_ip) || ip4_addr_get_u32(ip_2_ip4(&pcb->local_ip)) != source))
+            continue;
         if (pcb->recv != InetSocket::on_udp_receive || !pcb->recv_arg)
             continue;
         InetSocket::refuse(*static_cast<InetSocket*>(pcb->recv_arg));
-        (void)source;
     }
 }
 
@@ -1275,7 +1305,7 @@ ErrorOr<Socket*> create_inet_socket(int family, int type, int protocol, uint32_t
 
 }  // namespace akuma::net
 
-extern "C" int akuma_ip4_input_hook(struct pbuf* packet, struct netif*) {
-    akuma::net::report_port_unreachable(packet);
+extern "C" int akuma_ip4_input_hook(struct pbuf* packet, struct netif* input) {
+    akuma::net::report_port_unreachable(packet, input);
     return 0;
 }

@@ -24,6 +24,10 @@ constexpr unsigned k_buffers_order = 5;         // 32 pages: 64 buffers per dire
 constexpr size_t k_buffer_count = (mm::k_page_size << k_buffers_order) / k_buffer_size;
 constexpr uint16_t k_mtu = 1500;
 constexpr size_t k_max_frame = k_mtu + 14;
+constexpr size_t k_max_received_frame = k_max_frame + 4;  // with a VLAN tag, as Linux's limit
+// Frames waiting for a transmit buffer (Linux's queue discipline holds
+// 1,000; lwIP has no queue of its own and would drop them).
+constexpr size_t k_transmit_backlog = 256;
 
 // Buffers of one direction: one physically contiguous block.
 struct BufferBlock {
@@ -44,6 +48,9 @@ struct NetDevice {
     uint16_t free_transmit[k_buffer_count] {};
     size_t free_transmit_count { 0 };
     size_t header_size { 10 };  // struct virtio_net_hdr; 12 with VERSION_1 (num_buffers)
+    struct pbuf* backlog[k_transmit_backlog] {};  // a ring: frames in order
+    size_t backlog_head { 0 };
+    size_t backlog_count { 0 };
     struct netif netif {};
 };
 
@@ -61,6 +68,8 @@ void reclaim_transmitted(NetDevice& device) {
         device.free_transmit[device.free_transmit_count++] = static_cast<uint16_t>(index_of(done->token));
 }
 
+void flush_backlog(NetDevice& device);
+
 // The network thread's part (stack lock held): received frames into lwIP,
 // their buffers back to the device, sent buffers back to the free list.
 void poll(void* context) {
@@ -69,10 +78,12 @@ void poll(void* context) {
     while (auto done = device.receive->take_used()) {
         size_t index = index_of(done->token);
         size_t length = done->written > device.header_size ? done->written - device.header_size : 0;
-        if (length > k_max_frame)
-            length = k_max_frame;  // a device bug: never more than the buffer held
         const uint8_t* bytes = device.receive_buffers.at(index) + device.header_size;
-        if (length >= 14) {
+        // Shorter than an Ethernet header, or longer than the MTU allows
+        // (a peer may send such frames; Linux's virtio_net drops them too).
+        if (length < 14 || length > k_max_received_frame) {
+            MIB2_STATS_NETIF_INC(&device.netif, ifinerrors);
+        } else {
             MIB2_STATS_NETIF_ADD(&device.netif, ifinoctets, length);
             if (bytes[0] & 1)  // a group address: broadcast or multicast
                 MIB2_STATS_NETIF_INC(&device.netif, ifinnucastpkts);
@@ -86,8 +97,6 @@ void poll(void* context) {
                 if (device.netif.input(frame, &device.netif) != ERR_OK)
                     pbuf_free(frame);
             }
-        } else {
-            MIB2_STATS_NETIF_INC(&device.netif, ifinerrors);  // shorter than an Ethernet header
         }
         post_receive(device, index);
         posted = true;
@@ -95,20 +104,12 @@ void poll(void* context) {
     if (posted && device.receive->device_wants_notification())
         device.transport.notify(k_receive_queue);
     reclaim_transmitted(device);
+    flush_backlog(device);
 }
 
-err_t transmit(struct netif* netif, struct pbuf* frame) {
-    auto& device = *static_cast<NetDevice*>(netif->state);
-    if (frame->tot_len > k_max_frame) {
-        MIB2_STATS_NETIF_INC(netif, ifouterrors);
-        return ERR_VAL;
-    }
-    if (device.free_transmit_count == 0)
-        reclaim_transmitted(device);
-    if (device.free_transmit_count == 0) {
-        MIB2_STATS_NETIF_INC(netif, ifoutdiscards);
-        return ERR_MEM;  // lwIP drops it; TCP sends it again
-    }
+// Puts `frame` into a free transmit buffer (there is one) and tells the
+// device (stack lock held).
+void send_frame(NetDevice& device, struct pbuf* frame) {
     size_t index = device.free_transmit[--device.free_transmit_count];
     uint8_t* buffer = device.transmit_buffers.at(index);
     __builtin_memset(buffer, 0, device.header_size);
@@ -117,15 +118,49 @@ err_t transmit(struct netif* netif, struct pbuf* frame) {
                    false };
     if (device.transmit->add({ &chain, 1 }, token_of(index)).is_error()) {
         device.free_transmit[device.free_transmit_count++] = static_cast<uint16_t>(index);
-        return ERR_MEM;
+        MIB2_STATS_NETIF_INC(&device.netif, ifoutdiscards);
+        return;
     }
     if (device.transmit->device_wants_notification())
         device.transport.notify(k_transmit_queue);
-    MIB2_STATS_NETIF_ADD(netif, ifoutoctets, frame->tot_len);
+    MIB2_STATS_NETIF_ADD(&device.netif, ifoutoctets, frame->tot_len);
     if (static_cast<const uint8_t*>(frame->payload)[0] & 1)
-        MIB2_STATS_NETIF_INC(netif, ifoutnucastpkts);
+        MIB2_STATS_NETIF_INC(&device.netif, ifoutnucastpkts);
     else
-        MIB2_STATS_NETIF_INC(netif, ifoutucastpkts);
+        MIB2_STATS_NETIF_INC(&device.netif, ifoutucastpkts);
+}
+
+// Sends waiting frames, oldest first, while transmit buffers are free.
+void flush_backlog(NetDevice& device) {
+    while (device.backlog_count && device.free_transmit_count) {
+        struct pbuf* frame = device.backlog[device.backlog_head];
+        device.backlog_head = (device.backlog_head + 1) % k_transmit_backlog;
+        --device.backlog_count;
+        send_frame(device, frame);
+        pbuf_free(frame);
+    }
+}
+
+err_t transmit(struct netif* netif, struct pbuf* frame) {
+    auto& device = *static_cast<NetDevice*>(netif->state);
+    if (frame->tot_len > k_max_frame) {
+        MIB2_STATS_NETIF_INC(netif, ifouterrors);
+        return ERR_VAL;
+    }
+    if (device.free_transmit_count == 0 || device.backlog_count)
+        reclaim_transmitted(device);
+    flush_backlog(device);
+    if (device.free_transmit_count && !device.backlog_count) {
+        send_frame(device, frame);
+        return ERR_OK;
+    }
+    if (device.backlog_count == k_transmit_backlog) {
+        MIB2_STATS_NETIF_INC(netif, ifoutdiscards);
+        return ERR_MEM;  // lwIP drops it; TCP sends it again
+    }
+    pbuf_ref(frame);  // lwIP frees its reference when this returns
+    device.backlog[(device.backlog_head + device.backlog_count) % k_transmit_backlog] = frame;
+    ++device.backlog_count;
     return ERR_OK;
 }
 
