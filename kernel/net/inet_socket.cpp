@@ -248,6 +248,7 @@ private:
     Error m_error { Error::IoError };
     bool m_v6only { false };
     bool m_nodelay { false };
+    bool m_dont_route { false };
     int m_rcvbuf;
     int m_sndbuf;
     int m_rcvlowat { 1 };
@@ -1135,14 +1136,11 @@ ErrorOr<void> InetSocket::set_option(int level, int name, std::span<const uint8_
         case k_so_reuseport: return Error::NoProtocolOption;
         case k_so_keepalive: set_flag(SOF_KEEPALIVE); return {};
         case k_so_broadcast: set_flag(SOF_BROADCAST); return {};
-        case k_so_dontroute: return {};
+        case k_so_dontroute: m_dont_route = number != 0; return {};  // every route is direct but DHCP's default
         case k_so_sndbuf:
-        case k_so_rcvbuf: {
-            int64_t doubled = 2 * static_cast<int64_t>(number < 0 ? 0 : number > k_udp_default_buffer ? k_udp_default_buffer : number);
-            int minimum = name == k_so_sndbuf ? 4608 : 2304;
-            (name == k_so_sndbuf ? m_sndbuf : m_rcvbuf) = doubled < minimum ? minimum : static_cast<int>(doubled);
+        case k_so_rcvbuf:
+            (name == k_so_sndbuf ? m_sndbuf : m_rcvbuf) = socket_buffer_size(name, number);
             return {};
-        }
         case k_so_rcvlowat: m_rcvlowat = number < 0 ? 0x7fffffff : number == 0 ? 1 : number; return {};
         case k_so_sndlowat: return Error::NoProtocolOption;
         default: return Error::NoProtocolOption;
@@ -1227,7 +1225,7 @@ ErrorOr<size_t> InetSocket::get_option(int level, int name, std::span<uint8_t> v
         case k_so_reuseport: return Error::NoProtocolOption;
         case k_so_keepalive: return put_option_int(value, flag(SOF_KEEPALIVE));
         case k_so_broadcast: return put_option_int(value, flag(SOF_BROADCAST));
-        case k_so_dontroute: return put_option_int(value, 0);
+        case k_so_dontroute: return put_option_int(value, m_dont_route);
         case k_so_sndbuf: return put_option_int(value, m_sndbuf);
         case k_so_rcvbuf: return put_option_int(value, m_rcvbuf);
         case k_so_rcvlowat: return put_option_int(value, m_rcvlowat);

@@ -146,6 +146,13 @@ uint64_t socket_deadline(uint64_t timeout_ns) {
 
 ErrorOr<void> Socket::ioctl(uint32_t request, uint64_t argument) { return interface_ioctl(request, argument); }
 
+int socket_buffer_size(int name, int requested) {
+    constexpr int k_max_buffer = 212992;  // net.core.[rw]mem_max
+    int64_t doubled = 2 * static_cast<int64_t>(requested < 0 ? 0 : requested > k_max_buffer ? k_max_buffer : requested);
+    int minimum = name == k_so_sndbuf ? 4608 : 2304;
+    return doubled < minimum ? minimum : static_cast<int>(doubled);
+}
+
 ErrorOr<int> option_int(std::span<const uint8_t> value) {
     if (value.size() < sizeof(int))
         return Error::Invalid;

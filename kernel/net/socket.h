@@ -130,6 +130,10 @@ size_t put_socket_timeout(std::span<uint8_t> value, uint64_t ns);
 // The monotonic deadline of a wait with such a timeout (0: none).
 uint64_t socket_deadline(uint64_t timeout_ns);
 
+// SO_SNDBUF/SO_RCVBUF as Linux stores them: doubled (for its bookkeeping),
+// within [4,608 or 2,304, 2 * net.core.[rw]mem_max].
+int socket_buffer_size(int name, int requested);
+
 // An int option's value (getsockopt/setsockopt): EINVAL if shorter than an int.
 ErrorOr<int> option_int(std::span<const uint8_t> value);
 size_t put_option_int(std::span<uint8_t> value, int number);

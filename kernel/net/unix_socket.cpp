@@ -899,15 +899,10 @@ ErrorOr<void> UnixSocket::set_option(int level, int name, std::span<const uint8_
     sched::SchedulerLockGuard guard;
     switch (name) {
     case k_so_sndbuf:
-    case k_so_rcvbuf: {
-        // Linux doubles what it is given (for its bookkeeping), within
-        // [minimum, 2 * max].
-        int64_t doubled = 2 * static_cast<int64_t>(number < 0 ? 0 : number > k_default_buffer ? k_default_buffer : number);
-        int minimum = name == k_so_sndbuf ? 4608 : 2304;
-        (name == k_so_sndbuf ? m_sndbuf : m_rcvbuf) = doubled < minimum ? minimum : static_cast<int>(doubled);
+    case k_so_rcvbuf:
+        (name == k_so_sndbuf ? m_sndbuf : m_rcvbuf) = socket_buffer_size(name, number);
         wake_everyone_locked(guard);
         return {};
-    }
     case k_so_passcred: m_pass_credentials = number != 0; return {};
     case k_so_rcvlowat: m_rcvlowat = number < 0 ? 0x7fffffff : number == 0 ? 1 : number; return {};
     case k_so_sndlowat: return Error::NoProtocolOption;  // not changeable on Linux (socket(7))
