@@ -92,15 +92,26 @@ add_custom_command(OUTPUT ${AKUMA_ROOT_DISK}
 set(AKUMA_DEBIAN_USERLAND ${CMAKE_BINARY_DIR}/debian/userland.tar)
 set(AKUMA_DEBIAN_DISK ${CMAKE_BINARY_DIR}/debian.ext2)
 file(GLOB_RECURSE debian_etc_files CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/userspace/debian/*)
+# The key pair the README's ssh command logs in with (build/ssh/, never
+# committed): its public half is authorized for root and akuma on the disk.
+find_program(AKUMA_SSH_KEYGEN ssh-keygen REQUIRED)
+set(AKUMA_SSH_KEY ${CMAKE_BINARY_DIR}/ssh/id_ed25519)
+add_custom_command(OUTPUT ${AKUMA_SSH_KEY}.pub
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/ssh
+  COMMAND ${CMAKE_COMMAND} -E rm -f ${AKUMA_SSH_KEY} ${AKUMA_SSH_KEY}.pub
+  COMMAND ${AKUMA_SSH_KEYGEN} -q -t ed25519 -N "" -C akuma-build -f ${AKUMA_SSH_KEY}
+  COMMENT "Making the SSH key pair for logging in to Akuma (build/ssh/id_ed25519)"
+  VERBATIM)
 add_custom_command(OUTPUT ${AKUMA_DEBIAN_DISK}
-  COMMAND ${PROJECT_SOURCE_DIR}/tools/mkdebian.sh ${AKUMA_DEBIAN_USERLAND} ${AKUMA_DEBIAN_DISK} 2G
+  COMMAND ${CMAKE_COMMAND} -E env AKUMA_AUTHORIZED_KEY=${AKUMA_SSH_KEY}.pub
+          ${PROJECT_SOURCE_DIR}/tools/mkdebian.sh ${AKUMA_DEBIAN_USERLAND} ${AKUMA_DEBIAN_DISK} 2G
           ${AKUMA_ROOTFS_DIR}=/
           ${AKUMA_DEBIAN_EXTRA_DIR}=/
           ${PROJECT_SOURCE_DIR}/userspace/debian/etc=/etc
           ${PROJECT_SOURCE_DIR}/userspace/debian/usr=/usr
           ${PROJECT_SOURCE_DIR}/tests/system/programs.list=/etc/akuma/tests
           ${PROJECT_SOURCE_DIR}/tests/system/debian-programs.list=/etc/akuma/debian-tests
-  DEPENDS ${AKUMA_DEBIAN_USERLAND} ${PROJECT_SOURCE_DIR}/tests/system/debian-programs.list ${AKUMA_USERSPACE_OUTPUTS} ${AKUMA_TEST_PROGRAM_OUTPUTS} ${AKUMA_INIT_OUTPUTS} ${debian_etc_files}
+  DEPENDS ${AKUMA_DEBIAN_USERLAND} ${AKUMA_SSH_KEY}.pub ${PROJECT_SOURCE_DIR}/tests/system/debian-programs.list ${AKUMA_USERSPACE_OUTPUTS} ${AKUMA_TEST_PROGRAM_OUTPUTS} ${AKUMA_INIT_OUTPUTS} ${debian_etc_files}
           ${PROJECT_SOURCE_DIR}/tools/mkdebian.sh ${PROJECT_SOURCE_DIR}/tools/debian/alternatives.txt
           ${PROJECT_SOURCE_DIR}/tests/system/programs.list
   COMMENT "Building the Debian root disk image (debian.ext2)")

@@ -38,8 +38,12 @@ _ssh:x:101:
 redis:x:102:
 akuma:x:1000:
 EOF
-# No passwords yet (the console logs root in); '*' locks password login.
-awk -F: '{ print $1 ":*:19700:0:99999:7:::" }' "$stage/etc/passwd" > "$stage/etc/shadow"
+# Passwords: only `akuma` has one (README: "akuma"), hashed here with a
+# fresh salt; '*' locks password login for everyone else (the console logs
+# root in; SSH takes root's key).
+akuma_hash=$(openssl passwd -6 akuma)
+awk -F: -v hash="$akuma_hash" '{ print $1 ":" ($1 == "akuma" ? hash : "*") ":19700:0:99999:7:::" }' \
+    "$stage/etc/passwd" > "$stage/etc/shadow"
 awk -F: '{ print $1 ":*::" }' "$stage/etc/group" > "$stage/etc/gshadow"
 shadow_gid=$(awk -F: '$1 == "shadow" { print $3 }' "$stage/etc/group")
 chown "0:$shadow_gid" "$stage/etc/shadow" "$stage/etc/gshadow"
@@ -56,6 +60,33 @@ install -d -m 1777 "$stage/tmp" "$stage/var/tmp"
 install -d -m 755 "$stage/proc" "$stage/sys" "$stage/dev" "$stage/run" "$stage/mnt" "$stage/run/sshd"
 install -d -m 750 -o 101 -g 102 "$stage/var/lib/redis" "$stage/var/log/redis"
 ln -sfn ../proc/self/mounts "$stage/etc/mtab"
+
+# PAM's common-* files, as pam-auth-update writes them from libpam-runtime's
+# templates with only pam_unix enabled (libpam-runtime's postinst).
+pam_line() { printf '%s\t%s\t%s' "$1" "$2" "$3"; }
+for stack in auth account password session session-noninteractive; do
+    sed -e "s|^\$auth_primary\$|$(pam_line auth '[success=1 default=ignore]' 'pam_unix.so nullok')|" \
+        -e "s|^\$account_primary\$|$(pam_line account '[success=1 new_authtok_reqd=done default=ignore]' pam_unix.so)|" \
+        -e "s|^\$password_primary\$|$(pam_line password '[success=1 default=ignore]' 'pam_unix.so obscure yescrypt')|" \
+        -e "s|^\$session_primary\$|$(pam_line session '[default=1]' pam_permit.so)|" \
+        -e "s|^\$session_nonint_primary\$|$(pam_line session '[default=1]' pam_permit.so)|" \
+        -e "s|^\$session_additional\$|$(pam_line session required pam_unix.so)|" \
+        -e "s|^\$session_nonint_additional\$|$(pam_line session required pam_unix.so)|" \
+        -e '/^\$[a-z_]*$/d' \
+        "$stage/usr/share/pam/common-$stack" > "$stage/etc/pam.d/common-$stack"
+done
+
+# OpenSSH's server configuration (openssh-server's postinst installs
+# Debian's default; host keys are made on Akuma's first boot, rc.d/20-sshd).
+install -m 644 "$stage/usr/share/openssh/sshd_config" "$stage/etc/ssh/sshd_config"
+# The build's key pair (build/ssh/, made by the build) may log in as root
+# and as akuma: the README's one command.
+if [[ -n ${AKUMA_AUTHORIZED_KEY:-} ]]; then
+    install -d -m 700 "$stage/root/.ssh"
+    install -m 600 "$AKUMA_AUTHORIZED_KEY" "$stage/root/.ssh/authorized_keys"
+    install -d -m 700 -o 1000 -g 1000 "$stage/home/akuma/.ssh"
+    install -m 600 -o 1000 -g 1000 "$AKUMA_AUTHORIZED_KEY" "$stage/home/akuma/.ssh/authorized_keys"
+fi
 
 # update-alternatives links (tools/debian/alternatives.txt).
 while read -r link name target; do

@@ -1,5 +1,7 @@
 #include "kernel/drivers/pty.h"
 
+#include "kernel/proc/process_credentials.h"
+
 #include <new>
 
 #include "kernel/drivers/terminal_file.h"
@@ -348,10 +350,12 @@ ErrorOr<fs::File*> open_master(const fs::InodeRef& node, uint32_t flags) {
         char name[16];
         BufferSink sink(name, sizeof name);
         format_to(sink, "{}", pty->index);
-        auto made = fs::make_node(root, sink.view(), abi::k_s_ifchr | 0620,
-                                  { k_slave_major, static_cast<uint32_t>(pty->index) });
+        auto made = fs::make_kernel_node(root, sink.view(), abi::k_s_ifchr | 0620,
+                                         { k_slave_major, static_cast<uint32_t>(pty->index) });
+        // As Linux's devpts with gid=5,mode=620 (Debian's mount): the
+        // opener's, in group tty.
         if (!made.is_error())
-            fs::set_owner(made.value(), 0, k_tty_gid);
+            fs::set_owner_by_kernel(made.value(), proc::current_credentials().fsuid, k_tty_gid);
     }
     auto* master = new (std::nothrow) MasterFile(*pty, flags, node);
     if (!master) {

@@ -144,7 +144,7 @@ ErrorOr<void> Terminal::check_background(int signal) {
     }
     if (ignored || (proc::signal_mask() & bit(signal)))
         return signal == abi::k_sigttin ? ErrorOr<void>(Error::IoError) : ErrorOr<void>();
-    (void)proc::send_signal_to_group(self.pgid, signal);
+    (void)proc::send_signal_to_group(self.pgid, signal, proc::SignalSender::Kernel);
     return Error::Interrupted;
 }
 
@@ -355,8 +355,8 @@ ErrorOr<void> Terminal::give_up_controlling() {
         m_foreground_pgid = 0;
     }
     if (foreground > 0) {
-        (void)proc::send_signal_to_group(foreground, abi::k_sighup);
-        (void)proc::send_signal_to_group(foreground, abi::k_sigcont);
+        (void)proc::send_signal_to_group(foreground, abi::k_sighup, proc::SignalSender::Kernel);
+        (void)proc::send_signal_to_group(foreground, abi::k_sigcont, proc::SignalSender::Kernel);
     }
     return {};
 }
@@ -382,9 +382,9 @@ void Terminal::hang_up() {
     // Linux's tty_signal_session_leader: the leader and the foreground group.
     for (int signal : { abi::k_sighup, abi::k_sigcont }) {
         if (session > 0)
-            (void)proc::send_signal(session, signal);
+            (void)proc::send_signal(session, signal, nullptr, proc::SignalSender::Kernel);
         if (foreground > 0)
-            (void)proc::send_signal_to_group(foreground, signal);
+            (void)proc::send_signal_to_group(foreground, signal, proc::SignalSender::Kernel);
     }
 }
 

@@ -85,6 +85,7 @@ ErrorOr<size_t> RegularFile::write_at(std::span<const uint8_t> data, uint64_t& o
     // RLIMIT_FSIZE: a write that crosses it is cut short; one that starts
     // at or past it is SIGXFSZ and EFBIG.
     uint64_t allowed = TRY(proc::check_file_size_limit(offset, offset + data.size()));
+    drop_set_id_bits_of_written_locked(inode());
     return inode()->file_system().write(inode(), offset, data.first(allowed));
 }
 
@@ -96,6 +97,7 @@ ErrorOr<void> RegularFile::truncate(uint64_t size) {
     {
         VfsLockGuard guard;
         TRY(inode()->file_system().truncate(inode(), size));
+        drop_set_id_bits_of_written_locked(inode());
     }
     unmap_truncated_pages(inode(), size);
     return {};

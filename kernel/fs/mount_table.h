@@ -59,7 +59,7 @@ public:
     // file system are dropped before the file system is checked for use
     // at unmount (they hold references).
     void set_lookup_cache(LookupCache* cache) { m_lookups = cache; }
-    Namespace name_space() const { return Namespace { root(), this, m_lookups }; }
+    Namespace name_space() const { return Namespace { root(), this, m_lookups, std::nullopt }; }
     // The mount that holds `inode` (the one with its file system).
     const Mount* mount_of(const Inode& inode) const;
     // The mount whose root `root` is (the root mount included), or null.

@@ -2,6 +2,7 @@
 
 #include "kernel/fs/file_system.h"
 #include "kernel/fs/lookup_cache.h"
+#include "kernel/fs/permission.h"
 
 namespace akuma::fs {
 
@@ -51,6 +52,12 @@ bool is_file_system_root(const InodeRef& directory) {
 }
 
 }  // namespace
+
+ErrorOr<void> check_search(const Namespace& ns, const Inode& directory) {
+    if (!ns.credentials)
+        return {};
+    return check_access(*ns.credentials, directory, k_may_exec);
+}
 
 ErrorOr<void> check_name(std::string_view name) {
     if (name.empty() || name == "." || name == "..")
@@ -125,6 +132,7 @@ ErrorOr<InodeRef> walk_path(const Namespace& ns, const InodeRef& base, std::stri
         }
         if (!current->is_directory())
             return Error::NotADirectory;
+        TRY(check_search(ns, *current));
         if (name.size() > k_max_name)
             return Error::NameTooLong;
         const bool is_last = pending_count == 0 && only_slashes(rest);
@@ -181,6 +189,7 @@ ErrorOr<ParentAndName> walk_to_parent(const Namespace& ns, const InodeRef& base,
                                    : top_of_mounts(ns, base);
     if (!directory->is_directory())
         return Error::NotADirectory;
+    TRY(check_search(ns, *directory));
     return ParentAndName { std::move(directory), name, end < path.size() };
 }
 

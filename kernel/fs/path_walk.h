@@ -10,17 +10,22 @@
 // - A directory with something mounted on it is the mounted root instead;
 //   ".." at a mount's root goes to the parent of the directory it covers;
 //   ".." at the namespace root stays there.
+// - Every directory the walk looks a name up in must be searchable (execute
+//   permission) by the namespace's credentials, if it has any (Linux's
+//   may_lookup); the kernel's own walks have none and may go anywhere.
 // - Errors: NotFound (also for ""), NotADirectory, NameTooLong (component
-//   > 255 or path >= 4096), SymlinkLoop.
+//   > 255 or path >= 4096), SymlinkLoop, AccessDenied.
 // The caller holds the VFS lock (every file system call needs it).
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string_view>
 
 #include "kernel/fs/inode.h"
 #include "kernel/lib/error_or.h"
+#include "kernel/proc/credentials.h"
 
 namespace akuma::fs {
 
@@ -43,7 +48,11 @@ struct Namespace {
     InodeRef root;
     const MountCrossing* mounts { nullptr };  // null: one file system
     LookupCache* lookups { nullptr };         // null: every lookup asks the file system
+    std::optional<proc::Credentials> credentials;  // whose permissions apply; none: the kernel's
 };
+
+// Whether the namespace's credentials may search `directory`.
+ErrorOr<void> check_search(const Namespace& ns, const Inode& directory);
 
 struct ParentAndName {
     InodeRef directory;

@@ -409,15 +409,15 @@ ErrorOr<std::optional<DirEntryView>> Ramfs::directory_entry(const InodeRef& dire
 // ---- Paths ----
 
 ErrorOr<InodeRef> Ramfs::resolve(const InodeRef& base, std::string_view path, bool follow_final_symlink) {
-    return walk_path(Namespace { m_root }, base, path, follow_final_symlink);
+    return walk_path(Namespace { m_root, nullptr, nullptr, std::nullopt }, base, path, follow_final_symlink);
 }
 
 ErrorOr<ParentAndName> Ramfs::resolve_parent(const InodeRef& base, std::string_view path) {
-    return walk_to_parent(Namespace { m_root }, base, path);
+    return walk_to_parent(Namespace { m_root, nullptr, nullptr, std::nullopt }, base, path);
 }
 
 ErrorOr<size_t> Ramfs::path_of(const InodeRef& directory, std::span<char> buffer) {
-    return directory_path(Namespace { m_root }, directory, buffer);
+    return directory_path(Namespace { m_root, nullptr, nullptr, std::nullopt }, directory, buffer);
 }
 // ---- File data ----
 

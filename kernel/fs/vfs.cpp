@@ -25,6 +25,8 @@
 #include "kernel/mm/pmm.h"
 #include "kernel/proc/address_space.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/process_credentials.h"
+#include "kernel/fs/permission.h"
 #include "kernel/sched/mutex.h"
 #include "kernel/syscalls/linux_abi.h"
 
@@ -45,9 +47,27 @@ Timestamp now() {
              static_cast<uint32_t>(since_boot % 1'000'000'000) };
 }
 
-Namespace name_space() { return g_mounts->name_space(); }
+// The namespace as the caller sees it (VFS lock held: chroot changes a
+// process's root under it): its root directory, and its credentials for
+// the permission checks; the kernel's own threads have neither.
+Namespace name_space() {
+    Namespace ns = g_mounts->name_space();
+    if (proc::Process* process = proc::current_process()) {
+        if (process->root)
+            ns.root = process->root;
+        ns.credentials = proc::credentials_of(*process);
+    }
+    return ns;
+}
 
 FileSystem& fs_of(const InodeRef& inode) { return inode->file_system(); }
+
+// Whose permissions a namespace operation checks: the caller's, or root's
+// for the kernel's own threads.
+proc::Credentials who(const Namespace& ns) {
+    return ns.credentials ? *ns.credentials : proc::root_credentials();
+}
+
 
 // A name in `directory` was created, removed or replaced: the lookup cache's
 // entry for it (negative or not) is stale.
@@ -335,6 +355,18 @@ uint64_t root_size_limit(std::string_view options) {
 
 }  // namespace
 
+void drop_set_id_bits_locked(const proc::Credentials& credentials, const InodeRef& inode) {
+    if (!(inode->mode() & 06000))
+        return;  // the common case: no credentials to look at
+    if (auto mode = mode_after_unprivileged_write(credentials, *inode))
+        fs_of(inode).set_mode(inode, *mode);
+}
+
+void drop_set_id_bits_of_written_locked(const InodeRef& inode) {
+    if (inode->mode() & 06000)
+        drop_set_id_bits_locked(proc::current_credentials(), inode);
+}
+
 sched::Mutex& vfs_lock() { return g_lock; }
 
 ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initramfs_options,
@@ -444,6 +476,36 @@ ErrorOr<InodeRef> resolve_path(const InodeRef& base, std::string_view path, bool
     return walk_path(name_space(), base, path, follow_final_symlink);
 }
 
+ErrorOr<void> check_path_access(const proc::Credentials& credentials, const InodeRef& base, std::string_view path,
+                                bool follow_final_symlink, unsigned mask) {
+    VfsLockGuard guard;
+    Namespace ns = name_space();
+    ns.credentials = credentials;
+    auto inode = TRY(walk_path(ns, base, path, follow_final_symlink));
+    // Linux's faccessat: writing to a read-only mount is EROFS for files,
+    // directories and symlinks, whatever the bits say.
+    if ((mask & k_may_write) && read_only(inode) &&
+        (inode->type() == InodeType::Regular || inode->is_directory() || inode->type() == InodeType::Symlink))
+        return Error::ReadOnlyFs;
+    return check_access(credentials, *inode, mask);
+}
+
+ErrorOr<void> check_current_access(const InodeRef& inode, unsigned mask) {
+    VfsLockGuard guard;
+    return check_access(who(name_space()), *inode, mask);
+}
+
+ErrorOr<void> change_root(const InodeRef& directory) {
+    VfsLockGuard guard;
+    if (!directory->is_directory())
+        return Error::NotADirectory;
+    TRY(check_access(who(name_space()), *directory, k_may_exec));
+    proc::Process* process = proc::current_process();
+    VERIFY(process);
+    process->root = directory;
+    return {};
+}
+
 ErrorOr<size_t> read_file(const InodeRef& file, uint64_t offset, std::span<uint8_t> buffer) {
     VfsLockGuard guard;
     return fs_of(file).read(file, offset, buffer);
@@ -498,15 +560,15 @@ struct OpenTarget {
     InodeRef directory;
     std::string_view name;
     InodeRef link;
+    bool created = false;  // by this open: no permission check (Linux's FMODE_CREATED)
 };
 
 // The final component is looked up here rather than in walk_path so the
 // directory and name are known; symlinks in that position are followed
 // one by one (at most 40, as the walk), and O_CREAT through a dangling one
 // creates its target, as on Linux.
-ErrorOr<OpenTarget> resolve_for_open(const InodeRef& base, std::string_view path, uint32_t flags, uint32_t mode,
-                                     uint32_t umask) {
-    Namespace ns = name_space();
+ErrorOr<OpenTarget> resolve_for_open(const Namespace& ns, const InodeRef& base, std::string_view path,
+                                     uint32_t flags, uint32_t mode, uint32_t umask) {
     bool follow = !(flags & abi::k_o_nofollow);
     bool create = flags & abi::k_o_creat;
     bool exclusive = create && (flags & abi::k_o_excl);
@@ -538,13 +600,16 @@ ErrorOr<OpenTarget> resolve_for_open(const InodeRef& base, std::string_view path
                 return child.error();
             if (must_be_directory)
                 return Error::IsADirectory;
+            TRY(check_may_create(who(ns), *entry.directory));
             if (read_only(entry.directory))
                 return Error::ReadOnlyFs;
+            auto owner = owner_for_new_inode(who(ns), *entry.directory, k_mode_regular | (mode & ~umask & 07777));
             target.inode = TRY(fs_of(entry.directory).create_file(entry.directory, entry.name,
-                                                                  mode & ~umask & 07777, 0, 0));
+                                                                  owner.mode & 07777, owner.uid, owner.gid));
             name_changed(entry.directory, entry.name);
             target.directory = entry.directory;
             target.name = entry.name;
+            target.created = true;
             return target;
         }
         InodeRef inode = child.release_value();
@@ -583,7 +648,9 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
     uint32_t kept = abi::k_o_accmode | abi::k_o_append | abi::k_o_nonblock | abi::k_o_directory | abi::k_o_largefile;
     {
         VfsLockGuard guard;
-        target = TRY(resolve_for_open(base, path, flags, mode, umask));
+        Namespace ns = name_space();
+        const proc::Credentials& credentials = who(ns);
+        target = TRY(resolve_for_open(ns, base, path, flags, mode, umask));
         InodeRef& inode = target.inode;
         if (flags & abi::k_o_path) {
             if ((flags & abi::k_o_directory) && !inode->is_directory())
@@ -601,8 +668,16 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
         bool writes = access != abi::k_o_rdonly;
         if ((flags & abi::k_o_directory) && !inode->is_directory())
             return Error::NotADirectory;
-        if (inode->is_directory() && (writes || (flags & abi::k_o_creat)))
+        bool truncates = flags & abi::k_o_trunc;
+        if (inode->is_directory() && (writes || truncates || (flags & abi::k_o_creat)))
             return Error::IsADirectory;
+        if ((writes || truncates) && inode->type() == InodeType::Regular && read_only(inode))
+            return Error::ReadOnlyFs;
+        if (!target.created) {
+            // Linux's may_open: what the access mode asks (O_TRUNC asks write).
+            unsigned mask = (access != abi::k_o_wronly ? k_may_read : 0) | (writes || truncates ? k_may_write : 0);
+            TRY(check_access(credentials, *inode, mask));
+        }
         if (inode->type() == InodeType::Socket)
             return Error::NoDeviceOrAddress;  // as Linux: a socket's node does not open
         if (inode->type() == InodeType::CharDevice || inode->type() == InodeType::BlockDevice) {
@@ -611,18 +686,21 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
                 return Error::AccessDenied;  // a nodev mount, as Linux's may_open_dev
         }
         if (inode->type() == InodeType::Regular) {
-            if (writes && read_only(inode))
-                return Error::ReadOnlyFs;
             // A running program's file cannot be written (ETXTBSY),
             // truncated included: take write access first.
+            // O_TRUNC truncates whatever the access mode (O_RDONLY too, as
+            // Linux), holding write access meanwhile; the description keeps
+            // it only if it writes.
             write_access = writes;
-            if (write_access)
+            if (writes || truncates)
                 TRY(fs_of(inode).get_write_access(inode));
-            if ((flags & abi::k_o_trunc) && write_access) {
-                if (auto truncated = fs_of(inode).truncate(inode, 0); truncated.is_error()) {
+            if (truncates) {
+                auto truncated = fs_of(inode).truncate(inode, 0);
+                if (truncated.is_error() || !writes)
                     fs_of(inode).put_write_access(inode);
-                    return truncated.error();
-                }
+                TRY(truncated);
+                if (!target.created)
+                    drop_set_id_bits_locked(credentials, inode);
             }
         }
     }
@@ -635,7 +713,7 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
                 : inode->type() == InodeType::BlockDevice ? open_block_device(inode, flags & kept)
                 : inode->type() == InodeType::Fifo        ? open_fifo(inode, flags & kept)
                                                           : open_inode_file(inode, flags & kept, write_access);
-    if ((flags & abi::k_o_trunc) && write_access)
+    if ((flags & abi::k_o_trunc) && inode->type() == InodeType::Regular)
         unmap_truncated_pages(inode, 0);
     if (file.is_error()) {
         if (write_access)
@@ -682,8 +760,18 @@ ErrorOr<void> truncate_path(const InodeRef& base, std::string_view path, uint64_
     InodeRef inode;
     {
         VfsLockGuard guard;
-        inode = TRY(walk_path(name_space(), base, path, true));
+        Namespace ns = name_space();
+        inode = TRY(walk_path(ns, base, path, true));
+        // Linux's do_sys_truncate: the type, the mount, then write permission.
+        if (inode->is_directory())
+            return Error::IsADirectory;
+        if (inode->type() != InodeType::Regular)
+            return Error::Invalid;
+        if (read_only(inode))
+            return Error::ReadOnlyFs;
+        TRY(check_access(who(ns), *inode, k_may_write));
         TRY(truncate_locked(inode, size));
+        drop_set_id_bits_locked(who(ns), inode);
     }
     unmap_truncated_pages(inode, size);
     return {};
@@ -719,19 +807,43 @@ ErrorOr<void> allocate(const InodeRef& inode, uint64_t offset, uint64_t length, 
     return fs_of(inode).allocate(inode, offset, length, keep_size);
 }
 
-void set_mode(const InodeRef& inode, uint32_t mode) {
+ErrorOr<void> change_mode(const InodeRef& inode, uint32_t mode) {
     VfsLockGuard guard;
-    fs_of(inode).set_mode(inode, mode);
+    if (read_only(inode))
+        return Error::ReadOnlyFs;
+    uint32_t allowed = TRY(mode_for_chmod(who(name_space()), *inode, mode));
+    fs_of(inode).set_mode(inode, allowed);
+    return {};
 }
 
-void set_owner(const InodeRef& inode, uint32_t uid, uint32_t gid) {
+ErrorOr<void> change_owner(const InodeRef& inode, uint32_t uid, uint32_t gid) {
+    VfsLockGuard guard;
+    if (read_only(inode))
+        return Error::ReadOnlyFs;
+    TRY(check_chown(who(name_space()), *inode, uid, gid));
+    fs_of(inode).set_owner(inode, uid == proc::k_id_unchanged ? inode->uid() : uid,
+                           gid == proc::k_id_unchanged ? inode->gid() : gid);
+    return {};
+}
+
+ErrorOr<void> change_times(const InodeRef& inode, std::optional<Timestamp> atime, std::optional<Timestamp> mtime,
+                           bool touch) {
+    VfsLockGuard guard;
+    if (read_only(inode))
+        return Error::ReadOnlyFs;
+    const proc::Credentials& credentials = who(name_space());
+    if (!owns_or_capable(credentials, *inode)) {
+        if (!touch)
+            return Error::NotPermitted;
+        TRY(check_access(credentials, *inode, k_may_write));
+    }
+    fs_of(inode).set_times(inode, atime, mtime);
+    return {};
+}
+
+void set_owner_by_kernel(const InodeRef& inode, uint32_t uid, uint32_t gid) {
     VfsLockGuard guard;
     fs_of(inode).set_owner(inode, uid, gid);
-}
-
-void set_times(const InodeRef& inode, std::optional<Timestamp> atime, std::optional<Timestamp> mtime) {
-    VfsLockGuard guard;
-    fs_of(inode).set_times(inode, atime, mtime);
 }
 
 Timestamp current_time() { return now(); }
@@ -740,13 +852,25 @@ namespace {
 
 // The parent directory and name a namespace change works on; `invalid`
 // replaces Invalid (a path ending in "." or "..", or "/").
-ErrorOr<ParentAndName> parent_for_change(const InodeRef& base, std::string_view path, Error invalid) {
-    auto parent = walk_to_parent(name_space(), base, path);
+ErrorOr<ParentAndName> parent_for_change(const Namespace& ns, const InodeRef& base, std::string_view path,
+                                         Error invalid) {
+    auto parent = walk_to_parent(ns, base, path);
     if (parent.is_error())
         return parent.error() == Error::Invalid ? invalid : parent.error();
     if (read_only(parent.value().directory))
         return Error::ReadOnlyFs;
     return parent.release_value();
+}
+
+// Creating the name: Exists if it is there (before any permission error,
+// as Linux's filename_create), else write and search on the directory.
+ErrorOr<void> check_may_create_name(const Namespace& ns, const ParentAndName& entry) {
+    auto existing = lookup_child(ns, entry.directory, entry.name);
+    if (!existing.is_error())
+        return Error::Exists;
+    if (existing.error() != Error::NotFound)
+        return existing.error();
+    return check_may_create(who(ns), *entry.directory);
 }
 
 // A name in `directory` that something is mounted on cannot go away or move.
@@ -776,32 +900,62 @@ InodeRef current_inode(const ParentAndName& entry) {
 
 ErrorOr<void> make_directory(const InodeRef& base, std::string_view path, uint32_t mode) {
     VfsLockGuard guard;
-    auto parent = TRY(parent_for_change(base, path, Error::Exists));
-    auto made = fs_of(parent.directory).mkdir(parent.directory, parent.name, mode & 07777, 0, 0);
+    Namespace ns = name_space();
+    auto parent = TRY(parent_for_change(ns, base, path, Error::Exists));
+    TRY(check_may_create_name(ns, parent));
+    auto owner = owner_for_new_inode(who(ns), *parent.directory, k_mode_directory | (mode & 07777));
+    auto made = fs_of(parent.directory).mkdir(parent.directory, parent.name, owner.mode & 07777, owner.uid, owner.gid);
     name_changed(parent.directory, parent.name);
     TRY(made);
     return {};
 }
 
-ErrorOr<InodeRef> make_node(const InodeRef& base, std::string_view path, uint32_t mode, DeviceNumber device) {
-    VfsLockGuard guard;
-    auto parent = TRY(parent_for_change(base, path, Error::Exists));
+namespace {
+
+ErrorOr<InodeRef> make_node_in(const Namespace& ns, const InodeRef& base, std::string_view path, uint32_t mode,
+                               DeviceNumber device) {
+    auto parent = TRY(parent_for_change(ns, base, path, Error::Exists));
     if (parent.trailing_slash)
         return Error::NotFound;  // as Linux: a trailing slash names a directory that is not there
+    TRY(check_may_create_name(ns, parent));
     FileSystem& fs = fs_of(parent.directory);
     uint32_t type = mode & k_mode_type_mask;
+    // Device nodes need CAP_MKNOD (Linux's vfs_mknod, after may_create).
+    if ((type == k_mode_char_device || type == k_mode_block_device) && !who(ns).capable(proc::Capability::Mknod))
+        return Error::NotPermitted;
     bool special = type == k_mode_char_device || type == k_mode_block_device || type == k_mode_fifo ||
                    type == k_mode_socket;
-    auto made = special ? fs.mknod(parent.directory, parent.name, mode, device, 0, 0)
-                    : fs.create_file(parent.directory, parent.name, mode & k_mode_permission_mask, 0, 0);
+    auto owner = owner_for_new_inode(who(ns), *parent.directory, mode);
+    auto made = special ? fs.mknod(parent.directory, parent.name, type | (owner.mode & k_mode_permission_mask), device,
+                                   owner.uid, owner.gid)
+                        : fs.create_file(parent.directory, parent.name, owner.mode & k_mode_permission_mask,
+                                         owner.uid, owner.gid);
     name_changed(parent.directory, parent.name);
     return made;
 }
 
+}  // namespace
+
+ErrorOr<InodeRef> make_node(const InodeRef& base, std::string_view path, uint32_t mode, DeviceNumber device) {
+    VfsLockGuard guard;
+    return make_node_in(name_space(), base, path, mode, device);
+}
+
+ErrorOr<InodeRef> make_kernel_node(const InodeRef& directory, std::string_view name, uint32_t mode,
+                                   DeviceNumber device) {
+    VfsLockGuard guard;
+    return make_node_in(g_mounts->name_space(), directory, name, mode, device);
+}
+
 ErrorOr<void> remove(const InodeRef& base, std::string_view path, bool directory) {
     VfsLockGuard guard;
-    auto parent = TRY(parent_for_change(base, path, directory ? Error::Invalid : Error::IsADirectory));
+    Namespace ns = name_space();
+    auto parent = TRY(parent_for_change(ns, base, path, directory ? Error::Invalid : Error::IsADirectory));
     FileSystem& fs = fs_of(parent.directory);
+    auto victim = TRY(lookup_child(ns, parent.directory, parent.name));
+    if (!directory && parent.trailing_slash)
+        return victim->is_directory() ? Error::IsADirectory : Error::NotADirectory;
+    TRY(check_may_delete(who(ns), *parent.directory, *victim));
     if (directory) {
         TRY(check_not_mounted_on(parent));
         InodeRef removed = current_inode(parent);
@@ -811,10 +965,6 @@ ErrorOr<void> remove(const InodeRef& base, std::string_view path, bool directory
             forget_removed_directory(removed);
         return result;
     }
-    if (parent.trailing_slash) {
-        auto target = TRY(lookup_child(name_space(), parent.directory, parent.name));
-        return target->is_directory() ? Error::IsADirectory : Error::NotADirectory;
-    }
     auto result = fs.unlink(parent.directory, parent.name);
     name_changed(parent.directory, parent.name);
     return result;
@@ -822,8 +972,11 @@ ErrorOr<void> remove(const InodeRef& base, std::string_view path, bool directory
 
 ErrorOr<void> make_symlink(const InodeRef& base, std::string_view path, std::string_view target) {
     VfsLockGuard guard;
-    auto parent = TRY(parent_for_change(base, path, Error::Exists));
-    auto made = fs_of(parent.directory).symlink(parent.directory, parent.name, target, 0, 0);
+    Namespace ns = name_space();
+    auto parent = TRY(parent_for_change(ns, base, path, Error::Exists));
+    TRY(check_may_create_name(ns, parent));
+    auto owner = owner_for_new_inode(who(ns), *parent.directory, k_mode_symlink | 0777);
+    auto made = fs_of(parent.directory).symlink(parent.directory, parent.name, target, owner.uid, owner.gid);
     name_changed(parent.directory, parent.name);
     TRY(made);
     return {};
@@ -832,8 +985,10 @@ ErrorOr<void> make_symlink(const InodeRef& base, std::string_view path, std::str
 ErrorOr<void> make_link(const InodeRef& old_base, std::string_view old_path, const InodeRef& new_base,
                         std::string_view new_path, bool follow) {
     VfsLockGuard guard;
-    auto inode = TRY(walk_path(name_space(), old_base, old_path, follow));
-    auto parent = TRY(parent_for_change(new_base, new_path, Error::Exists));
+    Namespace ns = name_space();
+    auto inode = TRY(walk_path(ns, old_base, old_path, follow));
+    auto parent = TRY(parent_for_change(ns, new_base, new_path, Error::Exists));
+    TRY(check_may_create_name(ns, parent));
     if (&fs_of(inode) != &fs_of(parent.directory))
         return Error::CrossDevice;
     auto result = fs_of(parent.directory).link(parent.directory, parent.name, inode);
@@ -844,10 +999,28 @@ ErrorOr<void> make_link(const InodeRef& old_base, std::string_view old_path, con
 ErrorOr<void> rename(const InodeRef& old_base, std::string_view old_path, const InodeRef& new_base,
                      std::string_view new_path) {
     VfsLockGuard guard;
-    auto from = TRY(parent_for_change(old_base, old_path, Error::Busy));
-    auto to = TRY(parent_for_change(new_base, new_path, Error::Busy));
+    Namespace ns = name_space();
+    auto from = TRY(parent_for_change(ns, old_base, old_path, Error::Busy));
+    auto to = TRY(parent_for_change(ns, new_base, new_path, Error::Busy));
     if (&fs_of(from.directory) != &fs_of(to.directory))
         return Error::CrossDevice;
+    // Linux's vfs_rename: the source must exist and may leave its
+    // directory; the target's directory takes a new name or replaces one;
+    // a directory moving to another parent must be writable itself (its
+    // ".." changes).
+    auto source = TRY(lookup_child(ns, from.directory, from.name));
+    const proc::Credentials& credentials = who(ns);
+    TRY(check_may_delete(credentials, *from.directory, *source));
+    if (auto existing = lookup_child(ns, to.directory, to.name); !existing.is_error()) {
+        if (existing.value() != source)
+            TRY(check_may_delete(credentials, *to.directory, *existing.value()));
+    } else if (existing.error() == Error::NotFound) {
+        TRY(check_may_create(credentials, *to.directory));
+    } else {
+        return existing.error();
+    }
+    if (source->is_directory() && from.directory != to.directory)
+        TRY(check_access(credentials, *source, k_may_write));
     TRY(check_not_mounted_on(from));
     TRY(check_not_mounted_on(to));
     InodeRef moved = current_inode(from);

@@ -20,6 +20,7 @@
 #include "kernel/fs/lookup_cache.h"
 #include "kernel/fs/path_walk.h"
 #include "kernel/lib/error_or.h"
+#include "kernel/proc/credentials.h"
 
 namespace akuma::fs {
 
@@ -45,6 +46,18 @@ InodeRef root_directory();
 
 ErrorOr<InodeRef> resolve_path(const InodeRef& base, std::string_view path, bool follow_final_symlink);
 
+// resolve_path as `credentials` (not the caller's) see it, and whether they
+// may access the result (k_may_* of permission.h): faccessat(2), which
+// checks with the real IDs.
+ErrorOr<void> check_path_access(const proc::Credentials& credentials, const InodeRef& base, std::string_view path,
+                                bool follow_final_symlink, unsigned mask);
+// Whether the caller may access an inode it holds (k_may_* of
+// permission.h): chdir's and fchdir's search, exec's execute.
+ErrorOr<void> check_current_access(const InodeRef& inode, unsigned mask);
+// chroot(2): the caller's root becomes `directory` (its search permission
+// checked; the caller checks CAP_SYS_CHROOT).
+ErrorOr<void> change_root(const InodeRef& directory);
+
 // Copies a regular file's bytes at `offset` into `buffer` under the lock;
 // returns how many (short only at the end of the file). For the ELF loader,
 // which makes sure nobody can write the file first
@@ -66,6 +79,13 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
 // ("pipe:[ino]"). VFS lock held. NotFound, OutOfRange.
 ErrorOr<size_t> describe_file_locked(File& file, std::span<char> buffer);
 
+// Linux's file_remove_privs: a write or truncate by a caller without
+// CAP_FSETID drops a regular file's set-user-ID bit (and set-group-ID if
+// group-executable). VFS lock held. The second takes the caller's
+// credentials only if the file has such a bit.
+void drop_set_id_bits_locked(const proc::Credentials& credentials, const InodeRef& inode);
+void drop_set_id_bits_of_written_locked(const InodeRef& inode);
+
 // After a regular file shrank to `size` (its VFS lock let go): the pages
 // mappings hold past the new end are unmapped everywhere, so touching them
 // is SIGBUS as on Linux.
@@ -80,6 +100,9 @@ ErrorOr<void> make_directory(const InodeRef& base, std::string_view path, uint32
 // mknod(2): a regular file or a character device node (`mode` has the type).
 // The new node (a socket's bind keeps it).
 ErrorOr<InodeRef> make_node(const InodeRef& base, std::string_view path, uint32_t mode, DeviceNumber device);
+// The same for the kernel's own nodes (a pty's): no permission checks.
+ErrorOr<InodeRef> make_kernel_node(const InodeRef& directory, std::string_view name, uint32_t mode,
+                                   DeviceNumber device);
 ErrorOr<void> remove(const InodeRef& base, std::string_view path, bool directory);
 ErrorOr<void> make_symlink(const InodeRef& base, std::string_view path, std::string_view target);
 ErrorOr<void> make_link(const InodeRef& old_base, std::string_view old_path, const InodeRef& new_base,
@@ -93,12 +116,21 @@ InodeStat stat(const InodeRef& inode);
 uint32_t mount_flags(const InodeRef& inode);
 // statfs(2): the file system's figures and the mount's flags (ST_*).
 FileSystemStats statfs(const InodeRef& inode);
-// chmod (permission bits only), chown, utimensat: under the VFS lock.
-// set_owner also clears set-user-ID (and set-group-ID if group-executable)
-// of a non-directory, as chown(2) does on Linux.
-void set_mode(const InodeRef& inode, uint32_t mode);
-void set_owner(const InodeRef& inode, uint32_t uid, uint32_t gid);
-void set_times(const InodeRef& inode, std::optional<Timestamp> atime, std::optional<Timestamp> mtime);
+// chmod(2), permission bits only: the owner or CAP_FOWNER (NotPermitted);
+// the set-group-ID bit is dropped for a group the caller is not in.
+ErrorOr<void> change_mode(const InodeRef& inode, uint32_t mode);
+// chown(2) (proc::k_id_unchanged keeps a field): changing the owner needs
+// CAP_CHOWN, the group the owner's membership or CAP_CHOWN. Clears
+// set-user-ID (and set-group-ID if group-executable) of a non-directory,
+// as Linux's chown does.
+ErrorOr<void> change_owner(const InodeRef& inode, uint32_t uid, uint32_t gid);
+// utimensat(2): `touch` (times NULL or both UTIME_NOW) needs the owner,
+// CAP_FOWNER or write permission (AccessDenied); other times the owner or
+// CAP_FOWNER (NotPermitted).
+ErrorOr<void> change_times(const InodeRef& inode, std::optional<Timestamp> atime, std::optional<Timestamp> mtime,
+                           bool touch);
+// The kernel gives a node it made an owner (a pty's device node).
+void set_owner_by_kernel(const InodeRef& inode, uint32_t uid, uint32_t gid);
 Timestamp current_time();
 // getcwd(2): the absolute path, crossing mounts.
 ErrorOr<size_t> directory_path(const InodeRef& directory, std::span<char> buffer);

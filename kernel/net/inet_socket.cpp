@@ -10,6 +10,7 @@
 #include "kernel/net/checksum.h"
 #include "kernel/net/interfaces.h"
 #include "kernel/net/stack.h"
+#include "kernel/proc/process_credentials.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "lwip/ip.h"
@@ -621,6 +622,8 @@ void report_port_unreachable(struct pbuf* packet, struct netif* input) {
 
 // ---------------------------------------------------------------- calls
 
+constexpr uint16_t k_unprivileged_port_start = 1024;
+
 ErrorOr<void> InetSocket::bind(const SocketAddress& address) {
     StackGuard guard;
     Endpoint endpoint = TRY(parse_endpoint(address, m_family, m_v6only));
@@ -628,8 +631,11 @@ ErrorOr<void> InetSocket::bind(const SocketAddress& address) {
         return Error::Invalid;
     if (!ip_addr_isany(&endpoint.address) && !interface_has_address(endpoint.address))
         return Error::AddressNotAvailable;
-    // Ports below 1024 will need root (CAP_NET_BIND_SERVICE) here once
-    // credentials exist; everyone is root until then.
+    // Ports below 1024 need CAP_NET_BIND_SERVICE (Linux's default
+    // net.ipv4.ip_unprivileged_port_start).
+    if (endpoint.port != 0 && endpoint.port < k_unprivileged_port_start &&
+        !proc::current_capable(proc::Capability::NetBindService))
+        return Error::AccessDenied;
     err_t result = ERR_OK;
     if (m_tcp)
         result = tcp_bind(m_tcp, &endpoint.address, endpoint.port);

@@ -2,6 +2,7 @@
 
 #include "kernel/mm/user_access.h"
 #include "kernel/net/stack.h"
+#include "kernel/proc/process_credentials.h"
 #include "lwip/netif.h"
 
 namespace akuma::net {
@@ -117,6 +118,9 @@ ErrorOr<void> interface_ioctl(uint32_t request, uint64_t argument) {
         __builtin_memcpy(request_data.name, interface->name, k_name_size);
         return mm::write_user(mm::UserPtr<InterfaceRequest>(argument), request_data);
     }
+    // Changing an interface needs CAP_NET_ADMIN, asked first (Linux's dev_ioctl).
+    if (request == k_siocsifflags && !proc::current_capable(proc::Capability::NetAdmin))
+        return Error::NotPermitted;
     interface = find_by_name(request_data.name);
     if (!interface)
         return Error::NoDevice;
@@ -125,7 +129,7 @@ ErrorOr<void> interface_ioctl(uint32_t request, uint64_t argument) {
     case k_siocgifindex: request_data.number = interface->index; break;
     case k_siocgifflags: request_data.flags = flags_of(*interface); break;
     case k_siocsifflags:
-        // Only IFF_UP can change (root only, once credentials exist).
+        // Only IFF_UP can change.
         if (request_data.flags & k_iff_up)
             netif_set_up(netif);
         else

@@ -3,11 +3,13 @@
 #include <new>
 
 #include "kernel/arch/aarch64/timer.h"
+#include "kernel/fs/permission.h"
 #include "kernel/fs/poll_queue.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/lib/format.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/process_credentials.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/time/duration.h"
@@ -70,7 +72,13 @@ void free_messages(MessageList& list) {
         free_message(message);
 }
 
-Credentials current_credentials() { return { proc::current_process()->pid, 0, 0 }; }
+// What SO_PEERCRED and SCM_CREDENTIALS report: the process's ID and its
+// effective user and group (Linux's cred_to_ucred).
+Credentials current_credentials() {
+    proc::Process* process = proc::current_process();
+    auto ids = proc::credentials_of(*process);
+    return { process->pid, ids.euid, ids.egid };
+}
 
 
 // A sockaddr_un as Linux reads it (unix_validate_addr, unix_mkname_bsd).
@@ -292,6 +300,8 @@ ErrorOr<fs::InodeRef> UnixSocket::resolve_node(const UnixName& name) {
     if (name.kind != UnixName::Kind::Path)
         return fs::InodeRef {};
     fs::InodeRef node = TRY(fs::resolve_path(base_for(name.path), name.path, true));
+    // Linux's unix_find_bsd: write permission on the node, then its type.
+    TRY(fs::check_current_access(node, fs::k_may_write));
     if ((fs::stat(node).mode & abi::k_s_ifmt) != abi::k_s_ifsock)
         return Error::ConnectionRefused;  // not a socket: Linux's answer too
     return node;

@@ -7,12 +7,14 @@
 // through their interpreter, nested up to four levels as on Linux.
 #include "kernel/arch/aarch64/user_mode.h"
 #include "kernel/fs/fd_table.h"
+#include "kernel/fs/mount_table.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/lib/own_ptr.h"
 #include "kernel/lib/vector.h"
 #include "kernel/proc/loader.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/process_credentials.h"
 #include "kernel/proc/process_inspection.h"
 #include "kernel/sched/mutex.h"
 #include "kernel/sched/scheduler.h"
@@ -78,7 +80,8 @@ void end_other_threads(Process& process, Task& self) {
 ErrorOr<LoadedImage> load_into_new_space(Process& process, const fs::InodeRef& file, std::string_view path,
                                          std::string_view exe_path,
                                          std::span<const std::string_view> argv,
-                                         std::span<const std::string_view> envp, AddressSpace*& old_space) {
+                                         std::span<const std::string_view> envp, const ExecIdentity& identity,
+                                         AddressSpace*& old_space) {
     AddressSpace* fresh = TRY(AddressSpace::create());
     sched::Thread* self = sched::current_thread();
     old_space = process.space;
@@ -90,7 +93,7 @@ ErrorOr<LoadedImage> load_into_new_space(Process& process, const fs::InodeRef& f
         arch::switch_user_translation(self->user_ttbr0);
     };
     activate(fresh);
-    auto image = load_program(process, file, path, exe_path, argv, envp);
+    auto image = load_program(process, file, path, exe_path, argv, envp, identity);
     if (image.is_error()) {
         activate(old_space);
         process.sigreturn_trampoline = old_trampoline;
@@ -145,8 +148,17 @@ ErrorOr<void> execve(arch::TrapFrame& frame, fs::InodeRef file, std::string_view
     if (process.live_tasks > 1)
         end_other_threads(process, task);
 
+    // Who the new program runs as: the file's set-ID bits (of the file that
+    // really runs: a script's are ignored, as on Linux) and the mount.
+    Credentials next = current_credentials();
+    auto file_stat = fs::stat(file);
+    bool secure = apply_exec(next, { file_stat.mode, file_stat.uid, file_stat.gid,
+                                           (fs::mount_flags(file) & fs::k_mount_no_suid) != 0 },
+                                   process.no_new_privs);
+    ExecIdentity identity { next.uid, next.euid, next.gid, next.egid, secure };
+
     AddressSpace* old_space = nullptr;
-    auto image = TRY(load_into_new_space(process, file, path, program_path, arguments, envp, old_space));
+    auto image = TRY(load_into_new_space(process, file, path, program_path, arguments, envp, identity, old_space));
 
     // Past this point the new program runs: drop the old image.
     bool borrowed = process.space_borrowed;
@@ -157,12 +169,9 @@ ErrorOr<void> execve(arch::TrapFrame& frame, fs::InodeRef file, std::string_view
     }
     if (process.files)
         process.files->close_on_exec_all();
-    {
-        // Root's exec (Linux's cap_bprm_creds_from_file): every capability
-        // permitted and effective again; the inheritable set stays.
-        sched::SchedulerLockGuard guard;
-        process.capabilities.permitted = process.capabilities.effective = k_all_capabilities;
-    }
+    // The other threads are gone: nobody changed the credentials meanwhile.
+    __atomic_store_n(&process.dumpable, !changes_dumpability(credentials_of(process), next), __ATOMIC_RELAXED);
+    set_credentials(process, std::move(next));
     auto name = path.substr(path.rfind('/') == std::string_view::npos ? 0 : path.rfind('/') + 1);
     size_t length = name.size() < Process::k_name_size - 1 ? name.size() : Process::k_name_size - 1;
     __builtin_memset(process.name, 0, sizeof(process.name));

@@ -1,5 +1,7 @@
 #include "kernel/proc/loader.h"
 
+#include "kernel/fs/permission.h"
+
 #include "kernel/arch/aarch64/user_mode.h"
 #include "kernel/fs/mount_table.h"
 #include "kernel/fs/vfs.h"
@@ -91,11 +93,11 @@ ErrorOr<ElfImage> parse_executable(const fs::InodeRef& file, std::string_view pa
 }  // namespace
 
 ErrorOr<void> check_executable(const fs::InodeRef& file) {
-    if (file->type() != fs::InodeType::Regular || (file->mode() & 0111) == 0)
+    if (file->type() != fs::InodeType::Regular)
         return Error::AccessDenied;
     if (fs::mount_flags(file) & fs::k_mount_no_exec)
         return Error::AccessDenied;  // a noexec mount, as Linux's path_noexec
-    return {};
+    return fs::check_current_access(file, fs::k_may_exec);
 }
 
 namespace {
@@ -197,7 +199,7 @@ ErrorOr<Interpreter> open_interpreter(const Process& process, const fs::InodeRef
 
 ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, std::string_view path,
                                   std::string_view exe_path, std::span<const std::string_view> argv,
-                                  std::span<const std::string_view> envp) {
+                                  std::span<const std::string_view> envp, const ExecIdentity& identity) {
     auto program_path = TRY(absolute_program_path(process, exe_path));
     // From here on nobody can write the file (ETXTBSY) while this program
     // runs: the headers parsed now stay true, and its pages load from it
@@ -258,11 +260,11 @@ ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, st
         { k_at_base, interpreter_bias },
         { k_at_flags, 0 },
         { k_at_entry, image.entry() + bias },
-        { k_at_uid, 0 },
-        { k_at_euid, 0 },
-        { k_at_gid, 0 },
-        { k_at_egid, 0 },
-        { k_at_secure, 0 },
+        { k_at_uid, identity.uid },
+        { k_at_euid, identity.euid },
+        { k_at_gid, identity.gid },
+        { k_at_egid, identity.egid },
+        { k_at_secure, identity.secure ? 1u : 0u },
         { k_at_hwcap2, 0 },
     };
     InitialStackInput input {};

@@ -19,9 +19,17 @@ struct LoadedImage {
     uint64_t stack_pointer;
 };
 
-// Whether `file` may be executed at all (regular file with an x bit).
+// Whether the caller may execute `file`: a regular file, not on a noexec
+// mount, with execute permission for the caller (root: some x bit).
 // Errors: AccessDenied.
 ErrorOr<void> check_executable(const fs::InodeRef& file);
+
+// Who the new program runs as, for its auxiliary vector (AT_UID, AT_EUID,
+// AT_GID, AT_EGID, AT_SECURE).
+struct ExecIdentity {
+    uint32_t uid, euid, gid, egid;
+    bool secure;
+};
 
 // `path` is what the program was called (AT_EXECFN); `exe_path` names the
 // file that runs (the interpreter of a "#!" script), made absolute against
@@ -30,6 +38,6 @@ ErrorOr<void> check_executable(const fs::InodeRef& file);
 // NoMemory, TooBig (arguments), Fault.
 ErrorOr<LoadedImage> load_program(Process& process, const fs::InodeRef& file, std::string_view path,
                                   std::string_view exe_path, std::span<const std::string_view> argv,
-                                  std::span<const std::string_view> envp);
+                                  std::span<const std::string_view> envp, const ExecIdentity& identity);
 
 }  // namespace akuma::proc

@@ -1,4 +1,5 @@
 #include "kernel/proc/process.h"
+#include "kernel/proc/process_credentials.h"
 #include "kernel/proc/process_inspection.h"
 
 #include <new>
@@ -203,6 +204,7 @@ void finish_process(Process& process, sched::Thread* self) {
                 info.signo = process.exit_signal;
                 info.code = (process.wait_status & 0x7f) ? abi::k_cld_killed : abi::k_cld_exited;
                 info.pid = process.pid;
+                info.uid = credentials_of(process).uid;
                 info.status = (process.wait_status & 0x7f) ? (process.wait_status & 0x7f)
                                                            : (process.wait_status >> 8) & 0xff;
                 (void)queue_signal_locked(guard, *parent, process.exit_signal, info);
@@ -337,7 +339,7 @@ ErrorOr<Process*> allocate_process(Process* parent) {
         return Error::NoMemory;
     auto* process = new (memory) Process {};
     process->umask = 022;
-    process->capabilities = { k_all_capabilities, k_all_capabilities, 0 };
+    process->dumpable = true;
     process->limits = ResourceLimits::defaults();
     process->exit_signal = abi::k_sigchld;
     process->start_ns = arch::monotonic_ns();
@@ -361,10 +363,10 @@ ErrorOr<Process*> allocate_process(Process* parent) {
         __builtin_memcpy(process->name, parent->name, sizeof(process->name));
         process->cwd = parent->cwd;
         process->umask = parent->umask;
-        {
-            sched::SchedulerLockGuard guard;
-            process->capabilities = parent->capabilities;
-        }
+        set_credentials(*process, credentials_of(*parent));
+        process->no_new_privs = parent->no_new_privs;
+        process->dumpable = __atomic_load_n(&parent->dumpable, __ATOMIC_RELAXED);
+        process->root = parent->root;
         for (unsigned resource = 0; resource < abi::k_rlim_nlimits; ++resource)
             process->limits.values[resource] = resource_limit(*parent, resource);
         process->pgid = parent->pgid;

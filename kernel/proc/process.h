@@ -29,6 +29,7 @@
 #include "kernel/lib/intrusive_list.h"
 #include "kernel/lib/string.h"
 #include "kernel/proc/address_space.h"
+#include "kernel/proc/credentials.h"
 #include "kernel/proc/resource_limits.h"
 #include "kernel/proc/signal_frame.h"
 #include "kernel/sched/cpu_time.h"
@@ -171,14 +172,18 @@ struct Process {
     uint32_t umask;
     ResourceLimits limits;  // under the limits lock (resource_limits.cpp)
     ProgramInfo program;
-    // capget/capset (scheduler lock): bit n for capability n. Everyone is
-    // uid 0 until credentials exist, so a process starts (and execs) with
-    // every capability, as root does on Linux; capset can only drop them.
-    struct Capabilities {
-        uint64_t effective;
-        uint64_t permitted;
-        uint64_t inheritable;
-    } capabilities;
+    // Who the process is (process_credentials.h: its lock guards them).
+    Credentials credentials;
+    // prctl(PR_SET_NO_NEW_PRIVS): execve grants nothing (set-ID bits are
+    // ignored). Set once, never cleared; inherited by fork and kept by exec.
+    bool no_new_privs;
+    // prctl(PR_SET_DUMPABLE) (atomic): false once the process changed
+    // identity (a set-ID exec, an effective or file-system ID change), as
+    // Linux's suid_dumpable 0: its /proc files are root's then.
+    bool dumpable;
+    // chroot(2): the root of this process's path walks; null: the
+    // namespace's root.
+    fs::InodeRef root;
     uint64_t start_ns;  // arch::monotonic_ns() at fork (stat's starttime)
     // The leader thread's scheduling attributes while its task is not
     // listed (scheduler lock): before a forked child's task starts (which
@@ -327,8 +332,19 @@ ErrorOr<WaitResult> wait_child(const WaitRequest& request);
 // Sends `signal` (0: only checks) to a process / a process group / every
 // process but PID 1 and the caller (pid -1). Errors: NoSuchProcess, Invalid.
 // `info`: the siginfo to queue (rt_sigqueueinfo), else SI_USER from the caller.
-ErrorOr<void> send_signal(int pid, int signal, const SignalInfo* info = nullptr);
-ErrorOr<void> send_signal_to_group(int pgid, int signal);
+// Who sends: a process through kill(2) and its kin, whose permission is
+// checked (Linux's check_kill_permission: same real or effective user as
+// the target's real or saved one, CAP_KILL, or SIGCONT within the
+// session; NotPermitted otherwise), or the kernel (a terminal's hangup or
+// job-control signal), which may signal anyone.
+enum class SignalSender { Caller, Kernel };
+ErrorOr<void> send_signal(int pid, int signal, const SignalInfo* info = nullptr,
+                          SignalSender sender = SignalSender::Caller);
+// A process group: success if any member got it, else the last member's
+// error (NoSuchProcess for an empty group), as Linux's __kill_pgrp_info.
+ErrorOr<void> send_signal_to_group(int pgid, int signal, SignalSender sender = SignalSender::Caller);
+// kill(-1): every process but init and the caller that it may signal;
+// NoSuchProcess if there is none at all.
 ErrorOr<void> send_signal_to_all(int signal);
 // tgkill: to one thread. Errors: NoSuchProcess, Invalid.
 ErrorOr<void> send_signal_to_thread(int tgid, int tid, int signal, const SignalInfo* info = nullptr);
@@ -427,7 +443,6 @@ int last_allocated_pid();
 // --- for clone.cpp / exec.cpp / wait.cpp / signals.cpp (process.cpp) ---
 Process* find_process_locked(int pid);
 // Every capability Linux 6.1 knows (CAP_LAST_CAP = 40).
-constexpr uint64_t k_all_capabilities = (uint64_t { 1 } << 41) - 1;
 Task* find_task_locked(int tid);
 // The thread-group leader's scheduling attributes: its live task's, or the
 // copy kept once it left (scheduler lock held).

@@ -1,8 +1,11 @@
 #include "kernel/proc/resource_limits.h"
 
+#include "kernel/proc/process_credentials.h"
+
 #include "kernel/fs/fd_table.h"
 #include "kernel/proc/address_space.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/process_credentials.h"
 #include "kernel/proc/user_layout.h"
 #include "kernel/sched/spinlock.h"
 
@@ -53,13 +56,16 @@ ErrorOr<abi::Rlimit> exchange_resource_limit(Process& process, unsigned resource
         if (resource == abi::k_rlimit_cpu && (replacement->cur != abi::k_rlim_infinity ||
                                               replacement->max != abi::k_rlim_infinity))
             return Error::Invalid;  // no CPU-time timers to enforce it (see the header)
-        // Raising a hard limit needs privilege (CAP_SYS_RESOURCE): every
-        // process is root until credentials exist.
     }
+    // Raising a hard limit needs CAP_SYS_RESOURCE (asked before the limits
+    // lock: the two locks never nest).
+    bool privileged = replacement && current_capable(Capability::SysResource);
     abi::Rlimit old;
     {
         SpinLockGuard guard(g_limits_lock);
         old = process.limits.values[resource];
+        if (replacement && replacement->max > old.max && !privileged)
+            return Error::NotPermitted;
         if (replacement)
             process.limits.values[resource] = *replacement;
     }

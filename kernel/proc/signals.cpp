@@ -21,6 +21,7 @@
 #include "kernel/time/duration.h"
 #include "kernel/time/timer_queue.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/process_credentials.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 
@@ -90,6 +91,7 @@ void notify_parent_of_job_event(sched::SchedulerLockGuard& guard, Process& proce
     info.signo = abi::k_sigchld;
     info.code = code;
     info.pid = process.pid;
+    info.uid = credentials_of(process).uid;
     info.status = signal;
     (void)queue_signal_locked(guard, *parent, abi::k_sigchld, info);
 }
@@ -132,6 +134,7 @@ SignalInfo sent_by_current(int signal, int code) {
     info.code = code;
     Process* sender = current_process();
     info.pid = sender ? sender->pid : 0;
+    info.uid = sender ? credentials_of(*sender).uid : 0;  // the sender's real user, as Linux
     return info;
 }
 
@@ -253,13 +256,26 @@ ErrorOr<void> queue_signal_locked(sched::SchedulerLockGuard& guard, Process& tar
     return {};
 }
 
+// Linux's check_kill_permission for a signal from the calling process
+// (scheduler lock held; the credentials lock nests inside it).
+ErrorOr<void> check_kill_permission_locked(const Process& target, int signal) {
+    Process* sender = current_process();
+    if (!sender || sender == &target)
+        return {};
+    if (may_signal(credentials_of(*sender), credentials_of(target)))
+        return {};
+    if (signal == abi::k_sigcont && target.sid == sender->sid)
+        return {};
+    return Error::NotPermitted;
+}
+
 ErrorOr<void> deliver_signal(Process& target, int signal) {
     sched::SchedulerLockGuard guard;
     // As Linux's send_sig(): SI_USER from the current process.
     return queue_signal_locked(guard, target, signal, sent_by_current(signal, abi::k_si_user));
 }
 
-ErrorOr<void> send_signal(int pid, int signal, const SignalInfo* given) {
+ErrorOr<void> send_signal(int pid, int signal, const SignalInfo* given, SignalSender sender) {
     if (signal < 0 || signal > static_cast<int>(k_signal_count))
         return Error::Invalid;
     SignalInfo info = given ? *given : sent_by_current(signal, abi::k_si_user);
@@ -267,25 +283,29 @@ ErrorOr<void> send_signal(int pid, int signal, const SignalInfo* given) {
     Process* target = find_process_locked(pid);
     if (!target)
         return Error::NoSuchProcess;
+    if (sender == SignalSender::Caller)
+        TRY(check_kill_permission_locked(*target, signal));
     if (signal == 0)
         return {};
     return queue_signal_locked(guard, *target, signal, info);
 }
 
-ErrorOr<void> send_signal_to_group(int pgid, int signal) {
+ErrorOr<void> send_signal_to_group(int pgid, int signal, SignalSender sender) {
     if (signal < 0 || signal > static_cast<int>(k_signal_count) || pgid <= 0)
         return Error::Invalid;
     SignalInfo info = sent_by_current(signal, abi::k_si_user);
     sched::SchedulerLockGuard guard;
-    bool found = false;
+    bool delivered = false;
+    ErrorOr<void> last = Error::NoSuchProcess;
     all_processes_locked().for_each([&](Process& process) {
         if (process.pgid != pgid || process.state == ProcessState::Zombie)
             return;
-        found = true;
-        if (signal)
-            (void)queue_signal_locked(guard, process, signal, info);
+        last = sender == SignalSender::Caller ? check_kill_permission_locked(process, signal) : ErrorOr<void> {};
+        if (!last.is_error() && signal)
+            last = queue_signal_locked(guard, process, signal, info);
+        delivered |= !last.is_error();
     });
-    return found ? ErrorOr<void> {} : ErrorOr<void> { Error::NoSuchProcess };
+    return delivered ? ErrorOr<void> {} : last;
 }
 
 ErrorOr<void> send_signal_to_all(int signal) {
@@ -298,8 +318,8 @@ ErrorOr<void> send_signal_to_all(int signal) {
     all_processes_locked().for_each([&](Process& process) {
         if (process.pid == 1 || &process == self || process.state == ProcessState::Zombie)
             return;
-        found = true;
-        if (signal)
+        found = true;  // even if not permitted: Linux's kill(-1) then answers 0
+        if (signal && !check_kill_permission_locked(process, signal).is_error())
             (void)queue_signal_locked(guard, process, signal, info);
     });
     return found ? ErrorOr<void> {} : ErrorOr<void> { Error::NoSuchProcess };
@@ -321,6 +341,7 @@ ErrorOr<void> send_signal_to_thread(int tgid, int tid, int signal, const SignalI
     }
     if (tgid > 0 && task->process->pid != tgid)
         return Error::NoSuchProcess;
+    TRY(check_kill_permission_locked(*task->process, signal));
     if (signal == 0)
         return {};
     Process& process = *task->process;

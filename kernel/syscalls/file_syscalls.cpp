@@ -2,10 +2,12 @@
 // paths, ioctl.
 #include "kernel/drivers/console_tty.h"
 #include "kernel/fs/file_locks.h"
+#include "kernel/fs/permission.h"
 #include "kernel/fs/memfd.h"
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/pipe_file.h"
 #include "kernel/mm/kmalloc.h"
+#include "kernel/proc/process_credentials.h"
 #include "kernel/proc/process_inspection.h"
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/linux_abi.h"
@@ -227,12 +229,16 @@ ErrorOr<void> faccessat2(const SyscallArgs& args) {
     if ((mode & ~7u) || (flags & ~(abi::k_at_eaccess | abi::k_at_symlink_nofollow | abi::k_at_empty_path)))
         return Error::Invalid;
     auto base = TRY(directory_for(args.fd(0), path.view()));
-    auto inode = TRY(fs::resolve_path(base, path.view(), !(flags & abi::k_at_symlink_nofollow)));
-    // Everything runs as root: read and write are always allowed, execute
-    // needs some x bit (or a directory), as for root on Linux.
-    if ((mode & 1) && !inode->is_directory() && !(inode->mode() & 0111))
-        return Error::AccessDenied;
-    return {};
+    // Linux's faccessat: the real IDs stand in for the effective ones
+    // (unless AT_EACCESS), and only a real root keeps its capabilities.
+    proc::Credentials credentials = proc::current_credentials();
+    if (!(flags & abi::k_at_eaccess)) {
+        credentials.fsuid = credentials.uid;
+        credentials.fsgid = credentials.gid;
+        credentials.capabilities.effective = credentials.uid == 0 ? credentials.capabilities.permitted : 0;
+    }
+    unsigned mask = (mode & 4 ? fs::k_may_read : 0) | (mode & 2 ? fs::k_may_write : 0) | (mode & 1 ? fs::k_may_exec : 0);
+    return fs::check_path_access(credentials, base, path.view(), !(flags & abi::k_at_symlink_nofollow), mask);
 }
 
 ErrorOr<size_t> getcwd(const SyscallArgs& args) {
@@ -250,6 +256,7 @@ ErrorOr<size_t> getcwd(const SyscallArgs& args) {
 ErrorOr<void> change_directory(const fs::InodeRef& directory) {
     if (!directory || !directory->is_directory())
         return Error::NotADirectory;
+    TRY(fs::check_current_access(directory, fs::k_may_exec));
     // /proc readers copy another process's cwd under this lock.
     proc::ProcessResourcesGuard resources;
     current().cwd = directory;
@@ -667,8 +674,7 @@ ErrorOr<void> statx(const SyscallArgs& args) {
 
 ErrorOr<void> fchmodat(const SyscallArgs& args) {
     auto inode = TRY(inode_for(args.fd(0), args.ptr<const char>(1), 0, true));
-    fs::set_mode(inode, static_cast<uint32_t>(args.a[2]));
-    return {};
+    return fs::change_mode(inode, static_cast<uint32_t>(args.a[2]));
 }
 
 ErrorOr<void> fchmod(const SyscallArgs& args) {
@@ -677,18 +683,12 @@ ErrorOr<void> fchmod(const SyscallArgs& args) {
         return Error::BadFd;  // as Linux's fdget(): O_PATH reaches the file only through *at(AT_EMPTY_PATH)
     if (!file->inode())
         return Error::NotSupported;
-    fs::set_mode(file->inode(), static_cast<uint32_t>(args.a[1]));
-    return {};
+    return fs::change_mode(file->inode(), static_cast<uint32_t>(args.a[1]));
 }
 
-// chown: -1 (as unsigned) keeps that id. Everything runs as root;
-// fs::set_owner clears set-user-ID and set-group-ID as Linux does.
+// chown: -1 (as unsigned) keeps that id (fs::change_owner has the rules).
 ErrorOr<void> change_owner(const fs::InodeRef& inode, uint64_t uid, uint64_t gid) {
-    constexpr uint32_t k_keep = 0xffffffff;
-    uint32_t new_uid = static_cast<uint32_t>(uid) == k_keep ? inode->uid() : static_cast<uint32_t>(uid);
-    uint32_t new_gid = static_cast<uint32_t>(gid) == k_keep ? inode->gid() : static_cast<uint32_t>(gid);
-    fs::set_owner(inode, new_uid, new_gid);
-    return {};
+    return fs::change_owner(inode, static_cast<uint32_t>(uid), static_cast<uint32_t>(gid));
 }
 
 ErrorOr<void> fchownat(const SyscallArgs& args) {
@@ -715,6 +715,7 @@ ErrorOr<void> utimensat(const SyscallArgs& args) {
     if (flags & ~(abi::k_at_symlink_nofollow | abi::k_at_empty_path))
         return Error::Invalid;
     std::optional<fs::Timestamp> times[2] = { fs::current_time(), fs::current_time() };
+    bool touch = true;  // times NULL or both UTIME_NOW: write permission is enough
     if (args.a[2] != 0) {
         abi::Timespec requested[2];
         TRY(mm::copy_from_user(requested, args.ptr<const void>(2), sizeof(requested)));
@@ -726,10 +727,12 @@ ErrorOr<void> utimensat(const SyscallArgs& args) {
             else if (requested[i].nsec != k_utime_now)
                 times[i] = fs::Timestamp { requested[i].sec, static_cast<uint32_t>(requested[i].nsec) };
         }
+        touch = requested[0].nsec == k_utime_now && requested[1].nsec == k_utime_now;
+        if (requested[0].nsec == k_utime_omit && requested[1].nsec == k_utime_omit)
+            return {};  // nothing to change (Linux checks nothing either)
     }
     auto inode = TRY(inode_for(args.fd(0), args.ptr<const char>(1), flags, !(flags & abi::k_at_symlink_nofollow)));
-    fs::set_times(inode, times[0], times[1]);
-    return {};
+    return fs::change_times(inode, times[0], times[1], touch);
 }
 
 // fsync/fdatasync: the file's own (File::sync): tmpfs has nothing to write

@@ -11,6 +11,7 @@
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/syscalls/syscall.h"
+#include "kernel/proc/process_credentials.h"
 
 namespace akuma::sys {
 
@@ -272,6 +273,8 @@ int64_t sys_getsid(const SyscallArgs& args) { return to_result(proc::session_of(
 int64_t sys_setsid(const SyscallArgs&) { return to_result(proc::create_session()); }
 
 int64_t sys_reboot(const SyscallArgs& args) {
+    if (!proc::current_capable(proc::Capability::SysBoot))
+        return error_result(Error::NotPermitted);  // before the magic numbers, as Linux
     uint32_t magic2 = static_cast<uint32_t>(args.a[1]);
     if (static_cast<uint32_t>(args.a[0]) != abi::k_reboot_magic1 ||
         (magic2 != abi::k_reboot_magic2 && magic2 != abi::k_reboot_magic2a && magic2 != abi::k_reboot_magic2b &&

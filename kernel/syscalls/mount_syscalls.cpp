@@ -2,6 +2,7 @@
 // and fallocate.
 #include "kernel/fs/bounce.h"
 #include "kernel/fs/vfs.h"
+#include "kernel/proc/process_credentials.h"
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/linux_abi.h"
 
@@ -62,6 +63,10 @@ ErrorOr<void> mount(const SyscallArgs& args) {
         flags &= ~abi::k_ms_mgc_mask;  // the old magic number, ignored as Linux does
     auto target = TRY(UserPath::copy(args.ptr<const char>(1)));
     auto base = TRY(directory_for(abi::k_at_fdcwd, target.view()));
+    // Linux: the target is looked up first, then CAP_SYS_ADMIN (may_mount).
+    TRY(fs::resolve_path(base, target.view(), true));
+    if (!proc::current_capable(proc::Capability::SysAdmin))
+        return Error::NotPermitted;
     constexpr uint64_t k_propagation = abi::k_ms_shared | abi::k_ms_private | abi::k_ms_slave | abi::k_ms_unbindable;
     if (flags & k_propagation) {
         // Every Akuma mount is private: making one private, a slave of
@@ -110,6 +115,9 @@ ErrorOr<void> umount2(const SyscallArgs& args) {
         return Error::TryAgain;  // Linux's answer until a mount has been unused for one expiry period
     auto target = TRY(UserPath::copy(args.ptr<const char>(0)));
     auto base = TRY(directory_for(abi::k_at_fdcwd, target.view()));
+    TRY(fs::resolve_path(base, target.view(), !(flags & abi::k_umount_nofollow)));
+    if (!proc::current_capable(proc::Capability::SysAdmin))
+        return Error::NotPermitted;
     return fs::unmount(base, target.view(), flags & abi::k_mnt_detach, !(flags & abi::k_umount_nofollow));
 }
 

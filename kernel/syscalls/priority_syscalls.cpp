@@ -24,6 +24,7 @@
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/syscalls/syscall.h"
+#include "kernel/proc/process_credentials.h"
 
 namespace akuma::sys {
 
@@ -39,9 +40,9 @@ constexpr unsigned k_cap_sys_admin = 21, k_cap_sys_nice = 23;
 
 bool is_real_time(int policy) { return policy == proc::k_sched_fifo || policy == proc::k_sched_rr; }
 
-// Scheduler lock held (capset changes the sets under it).
+// (The credentials lock nests inside the scheduler lock.)
 bool caller_capable_locked(unsigned capability) {
-    return current().capabilities.effective & (uint64_t { 1 } << capability);
+    return proc::current_capable(static_cast<proc::Capability>(capability));
 }
 
 // One thread whose attributes a call reads or changes, and its process
@@ -95,16 +96,27 @@ ErrorOr<void> for_each_selected_locked(int which, int who, F&& visit) {
         });
         return {};
     }
-    case k_prio_user:
-        // Every process is uid 0: who 0 (the caller's user) is all of them;
-        // another uid has no processes (Linux: find_user fails, ESRCH).
-        if (who == 0)
-            proc::all_processes_locked().for_each([&](proc::Process& process) {
+    case k_prio_user: {
+        // The processes whose real user is `who` (0: the caller's).
+        uint32_t uid = who == 0 ? proc::current_credentials().uid : static_cast<uint32_t>(who);
+        proc::all_processes_locked().for_each([&](proc::Process& process) {
+            if (proc::credentials_of(process).uid == uid)
                 for_each_thread_locked(process, visit);
-            });
+        });
         return {};
+    }
     default: return Error::Invalid;
     }
+}
+
+// Linux's set_one_prio and check_same_owner: another user's thread may be
+// changed only with CAP_SYS_NICE (the caller's effective user must be the
+// target's real or effective one).
+bool may_change_locked(const proc::Credentials& caller, bool privileged, const proc::Process& process) {
+    if (privileged)
+        return true;
+    auto target = proc::credentials_of(process);
+    return caller.euid == target.uid || caller.euid == target.euid;
 }
 
 // Linux's nice_to_rlimit(nice) <= RLIMIT_NICE (is_nice_reduction): what a
@@ -136,8 +148,9 @@ int64_t sys_getpriority(const SyscallArgs& args) {
 // setpriority(which, who, nice): every selected thread gets `nice` clamped
 // to [-20, 19] (also under FIFO/RR, where Linux keeps it for later). Like
 // Linux's set_one_prio, a thread that may not be changed (lowering nice
-// without CAP_SYS_NICE beyond RLIMIT_NICE: EACCES) does not stop the
-// others; the last such error is the answer.
+// without CAP_SYS_NICE beyond RLIMIT_NICE: EACCES; another user's
+// thread: EPERM) does not stop the others; the last such error is the
+// answer.
 int64_t sys_setpriority(const SyscallArgs& args) {
     int which = static_cast<int>(args.a[0]);
     int who = static_cast<int>(args.a[1]);
@@ -146,8 +159,13 @@ int64_t sys_setpriority(const SyscallArgs& args) {
     Error result = Error::NoSuchProcess;
     bool any_changed = false;
     sched::SchedulerLockGuard guard;
-    bool privileged = caller_capable_locked(k_cap_sys_nice);
+    auto caller = proc::current_credentials();
+    bool privileged = caller.capable(proc::Capability::SysNice);
     auto walked = for_each_selected_locked(which, who, [&](Target target) {
+        if (!may_change_locked(caller, privileged, *target.process)) {
+            result = Error::NotPermitted;
+            return;
+        }
         if (nice < target.attributes->nice && !privileged && !within_nice_limit(*target.process, nice)) {
             result = Error::AccessDenied;
             return;
@@ -195,6 +213,8 @@ ErrorOr<void> set_scheduler(int pid, int policy, uint64_t param, bool keep_polic
         return Error::Invalid;
     if (!caller_capable_locked(k_cap_sys_nice)) {
         proc::Process& process = *found->process;
+        if (!may_change_locked(proc::current_credentials(), false, process))
+            return Error::NotPermitted;
         if (is_real_time(policy)) {
             uint64_t rt_limit = proc::soft_limit(process, abi::k_rlimit_rtprio);
             if (policy != attributes.policy && rt_limit == 0)

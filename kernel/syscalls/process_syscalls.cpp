@@ -6,6 +6,7 @@
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/syscalls/syscall.h"
+#include "kernel/proc/process_credentials.h"
 #include "kernel/proc/process_inspection.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/host_name.h"
@@ -36,30 +37,6 @@ int64_t sys_getppid(const SyscallArgs&) {
     sched::SchedulerLockGuard guard;  // the parent may change (re-parenting)
     return current().parent ? current().parent->pid : 0;
 }
-int64_t sys_getuid(const SyscallArgs&) { return 0; }
-int64_t sys_geteuid(const SyscallArgs&) { return 0; }
-int64_t sys_getgid(const SyscallArgs&) { return 0; }
-int64_t sys_getegid(const SyscallArgs&) { return 0; }
-
-int64_t sys_getresuid(const SyscallArgs& args) {
-    for (unsigned i = 0; i < 3; ++i) {
-        if (mm::write_user(args.ptr<uint32_t>(i), 0u).is_error())
-            return error_result(Error::Fault);
-    }
-    return 0;
-}
-
-int64_t sys_getresgid(const SyscallArgs& args) { return sys_getresuid(args); }
-
-// getgroups(size, list): the supplementary groups. Until credentials exist
-// every process is root with none (as a Linux init and its children
-// have), so the answer is the empty list; a negative size is EINVAL.
-int64_t sys_getgroups(const SyscallArgs& args) {
-    if (static_cast<int>(args.a[0]) < 0)
-        return error_result(Error::Invalid);
-    return 0;
-}
-
 int64_t sys_set_tid_address(const SyscallArgs& args) {
     proc::current_task()->clear_child_tid = args.a[0];
     return proc::current_task()->tid;
@@ -75,6 +52,10 @@ int64_t sys_set_robust_list(const SyscallArgs& args) {
 int64_t sys_prctl(const SyscallArgs& args) {
     constexpr int k_pr_set_name = 15;
     constexpr int k_pr_get_name = 16;
+    constexpr int k_pr_get_dumpable = 3, k_pr_set_dumpable = 4;
+    constexpr int k_pr_get_keepcaps = 7, k_pr_set_keepcaps = 8;
+    constexpr int k_pr_capbset_read = 23;
+    constexpr int k_pr_set_no_new_privs = 38, k_pr_get_no_new_privs = 39;
     auto& process = current();
     switch (static_cast<int>(args.a[0])) {
     case k_pr_set_name: {
@@ -93,8 +74,39 @@ int64_t sys_prctl(const SyscallArgs& args) {
     }
     case k_pr_get_name:
         return to_result(mm::copy_to_user(args.ptr<void>(1), process.name, sizeof(process.name)));
+    case k_pr_get_dumpable:
+        return __atomic_load_n(&process.dumpable, __ATOMIC_RELAXED) ? 1 : 0;
+    case k_pr_set_dumpable:
+        // 0 or 1 (SUID_DUMP_USER); 2 is for the sysctl only, as Linux.
+        if (args.a[1] > 1)
+            return error_result(Error::Invalid);
+        __atomic_store_n(&process.dumpable, args.a[1] == 1, __ATOMIC_RELAXED);
+        return 0;
+    case k_pr_get_keepcaps:
+        return proc::current_credentials().keep_capabilities ? 1 : 0;
+    case k_pr_set_keepcaps:
+        if (args.a[1] > 1 || args.a[2] || args.a[3] || args.a[4])
+            return error_result(Error::Invalid);
+        return to_result(proc::change_current_credentials([&](proc::Credentials& credentials) -> ErrorOr<void> {
+            credentials.keep_capabilities = args.a[1] != 0;
+            return {};
+        }));
+    case k_pr_capbset_read:
+        // The bounding set is every capability (nothing can drop from it).
+        return args.a[1] < proc::k_capability_count ? 1 : error_result(Error::Invalid);
+    case k_pr_set_no_new_privs:
+        if (args.a[1] != 1 || args.a[2] || args.a[3] || args.a[4])
+            return error_result(Error::Invalid);
+        __atomic_store_n(&process.no_new_privs, true, __ATOMIC_RELAXED);
+        return 0;
+    case k_pr_get_no_new_privs:
+        if (args.a[1] || args.a[2] || args.a[3] || args.a[4])
+            return error_result(Error::Invalid);
+        return __atomic_load_n(&process.no_new_privs, __ATOMIC_RELAXED) ? 1 : 0;
     default:
-        return error_result(Error::Invalid);  // options Akuma does not support
+        // Options Akuma does not support, PR_SET_SECCOMP among them: EINVAL
+        // is Linux's answer without them (a kernel built without seccomp).
+        return error_result(Error::Invalid);
     }
 }
 
@@ -118,8 +130,10 @@ int64_t sys_uname(const SyscallArgs& args) {
 namespace {
 
 // sethostname/setdomainname(name, len): len is an int; negative or above
-// 64 is EINVAL, as Linux. (Root only, once there are other users.)
+// 64 is EINVAL, as Linux; CAP_SYS_ADMIN first (EPERM).
 int64_t set_name_from_user(const SyscallArgs& args, NameKind kind) {
+    if (!proc::current_capable(proc::Capability::SysAdmin))
+        return error_result(Error::NotPermitted);
     auto length = static_cast<int>(args.a[1]);
     if (length < 0 || static_cast<size_t>(length) > k_host_name_max)
         return error_result(Error::Invalid);
@@ -156,10 +170,22 @@ int64_t sys_setdomainname(const SyscallArgs& args) { return set_name_from_user(a
 
 namespace {
 
+// Linux's check_prlimit_permission: another process's limits are the
+// caller's to read or set only if all its user and group IDs are the
+// caller's real ones, or with CAP_SYS_RESOURCE.
+ErrorOr<void> check_prlimit_permission_locked(const proc::Process& target) {
+    auto mine = proc::current_credentials();
+    auto theirs = proc::credentials_of(target);
+    bool same = mine.uid == theirs.uid && mine.uid == theirs.euid && mine.uid == theirs.suid &&
+                mine.gid == theirs.gid && mine.gid == theirs.egid && mine.gid == theirs.sgid;
+    if (same || mine.capable(proc::Capability::SysResource))
+        return {};
+    return Error::NotPermitted;
+}
+
 // prlimit64(pid, resource, new, old) and the two older calls: the old
-// limit is read and the new one set together (resource_limits.h). Any
-// existing process may be named (every process is root until credentials
-// exist; then the same-user rule of Linux applies here).
+// limit is read and the new one set together (resource_limits.h). Another
+// process needs the permission above.
 ErrorOr<void> exchange_limit(int pid, unsigned resource, mm::UserPtr<const abi::Rlimit> replacement,
                              mm::UserPtr<abi::Rlimit> old) {
     if (resource >= abi::k_rlim_nlimits)
@@ -178,6 +204,7 @@ ErrorOr<void> exchange_limit(int pid, unsigned resource, mm::UserPtr<const abi::
             target = proc::find_process_locked(pid);
             if (!target || target->state == proc::ProcessState::Zombie)
                 return Error::NoSuchProcess;
+            TRY(check_prlimit_permission_locked(*target));
         }
         previous = TRY(proc::exchange_resource_limit(*target, resource, requested));
     }
@@ -291,103 +318,5 @@ int64_t sys_futex(const SyscallArgs& args) {
     default: return error_result(Error::NotImplemented);
     }
 }
-
-}  // namespace akuma::sys
-
-// ---- capget(2), capset(2) ----
-
-namespace akuma::sys {
-
-namespace {
-
-constexpr uint32_t k_capability_v1 = 0x19980330;  // one 32-bit set
-constexpr uint32_t k_capability_v2 = 0x20071026;  // two (deprecated, as v3)
-constexpr uint32_t k_capability_v3 = 0x20080522;  // two
-
-struct CapabilityHeader {
-    uint32_t version;
-    int32_t pid;
-};
-struct CapabilityData {
-    uint32_t effective;
-    uint32_t permitted;
-    uint32_t inheritable;
-};
-
-// How many data structs the header's version takes; Invalid (with the
-// preferred version written back, as Linux's cap_validate_magic) otherwise.
-ErrorOr<size_t> capability_words(uint64_t header) {
-    auto value = TRY(mm::read_user(mm::UserPtr<const CapabilityHeader>(header)));
-    if (value.version == k_capability_v1)
-        return size_t { 1 };
-    if (value.version == k_capability_v2 || value.version == k_capability_v3)
-        return size_t { 2 };
-    TRY(mm::write_user(mm::UserPtr<uint32_t>(header), k_capability_v3));
-    return Error::Invalid;
-}
-
-ErrorOr<void> capget(const SyscallArgs& args) {
-    auto words = capability_words(args.a[0]);
-    if (args.a[1] == 0)  // asking which version is preferred
-        return words.is_error() && words.error() != Error::Invalid ? ErrorOr<void>(words.error()) : ErrorOr<void> {};
-    size_t count = TRY(std::move(words));
-    int pid = TRY(mm::read_user(mm::UserPtr<const CapabilityHeader>(args.a[0]))).pid;
-    if (pid < 0)
-        return Error::Invalid;
-    proc::Process::Capabilities sets;
-    {
-        sched::SchedulerLockGuard guard;
-        proc::Process* target = pid == 0 ? &current() : proc::find_process_locked(pid);
-        if (!target || target->state == proc::ProcessState::Zombie)
-            return Error::NoSuchProcess;
-        sets = target->capabilities;
-    }
-    CapabilityData data[2];
-    for (size_t i = 0; i < 2; ++i) {
-        unsigned shift = 32 * static_cast<unsigned>(i);
-        data[i] = { static_cast<uint32_t>(sets.effective >> shift), static_cast<uint32_t>(sets.permitted >> shift),
-                    static_cast<uint32_t>(sets.inheritable >> shift) };
-    }
-    return mm::copy_to_user(args.ptr<void>(1), data, count * sizeof(CapabilityData));
-}
-
-ErrorOr<void> capset(const SyscallArgs& args) {
-    size_t count = TRY(capability_words(args.a[0]));
-    int pid = TRY(mm::read_user(mm::UserPtr<const CapabilityHeader>(args.a[0]))).pid;
-    CapabilityData data[2] {};
-    TRY(mm::copy_from_user(data, args.ptr<const void>(1), count * sizeof(CapabilityData)));
-    auto combine = [&](uint32_t CapabilityData::*field) {
-        return uint64_t { data[0].*field } | (count > 1 ? uint64_t { data[1].*field } << 32 : 0);
-    };
-    // Only the caller's own sets (Linux: EPERM for another process).
-    if (pid != 0 && pid != current().pid)
-        return Error::NotPermitted;
-    uint64_t effective = combine(&CapabilityData::effective);
-    uint64_t permitted = combine(&CapabilityData::permitted);
-    uint64_t inheritable = combine(&CapabilityData::inheritable);
-    sched::SchedulerLockGuard guard;
-    proc::Process::Capabilities& sets = current().capabilities;
-    // v1 sets only the low 32 bits; the others stay.
-    if (count == 1) {
-        effective |= sets.effective & ~uint64_t { 0xffffffff };
-        permitted |= sets.permitted & ~uint64_t { 0xffffffff };
-        inheritable |= sets.inheritable & ~uint64_t { 0xffffffff };
-    }
-    // Linux's cap_capset: the inheritable set grows only within the
-    // permitted one, or anywhere in the bounding set (all) with CAP_SETPCAP
-    // effective; nothing beyond what is permitted now; nothing effective
-    // that is not permitted.
-    bool setpcap = sets.effective & (uint64_t { 1 } << 8);
-    uint64_t inheritable_room = sets.inheritable | (setpcap ? proc::k_all_capabilities : sets.permitted);
-    if ((inheritable & ~inheritable_room) || (permitted & ~sets.permitted) || (effective & ~permitted))
-        return Error::NotPermitted;
-    sets = { effective, permitted, inheritable };
-    return {};
-}
-
-}  // namespace
-
-int64_t sys_capget(const SyscallArgs& args) { return to_result(capget(args)); }
-int64_t sys_capset(const SyscallArgs& args) { return to_result(capset(args)); }
 
 }  // namespace akuma::sys

@@ -10,6 +10,7 @@
 #include "kernel/net/inet_socket.h"
 #include "kernel/net/netlink_socket.h"
 #include "kernel/net/unix_socket.h"
+#include "kernel/proc/process_credentials.h"
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/transfer.h"
 #include "kernel/syscalls/wait_helpers.h"
@@ -25,6 +26,23 @@ constexpr int k_sock_raw = 3;
 constexpr int k_sol_socket = 1;
 constexpr int k_scm_rights = 1;
 constexpr int k_scm_credentials = 2;
+
+// Linux's scm_check_creds: a sender may claim its own process ID (any with
+// CAP_SYS_ADMIN) and one of its real, effective or saved IDs (any with
+// CAP_SETUID / CAP_SETGID); -1 is no ID at all.
+ErrorOr<void> check_sent_credentials(const net::Credentials& claimed) {
+    if (claimed.uid == proc::k_id_unchanged || claimed.gid == proc::k_id_unchanged)
+        return Error::Invalid;
+    auto mine = proc::current_credentials();
+    bool pid_ok = claimed.pid == current().pid || mine.capable(proc::Capability::SysAdmin);
+    bool uid_ok = claimed.uid == mine.uid || claimed.uid == mine.euid || claimed.uid == mine.suid ||
+                  mine.capable(proc::Capability::Setuid);
+    bool gid_ok = claimed.gid == mine.gid || claimed.gid == mine.egid || claimed.gid == mine.sgid ||
+                  mine.capable(proc::Capability::Setgid);
+    if (pid_ok && uid_ok && gid_ok)
+        return {};
+    return Error::NotPermitted;
+}
 constexpr int k_msg_waitforone = 0x10000;
 constexpr size_t k_max_control = 20480;  // net.core.optmem_max
 
@@ -293,8 +311,7 @@ ErrorOr<void> read_control(const MessageHeader& header, net::OutgoingMessage& me
                     return Error::Invalid;
                 net::Credentials credentials;
                 __builtin_memcpy(&credentials, data, sizeof credentials);
-                // Everyone is root until credentials exist: any pid and ids
-                // pass Linux's scm_check_creds.
+                TRY(check_sent_credentials(credentials));
                 message.credentials = credentials;
             } else if (cmsg.level == k_sol_socket) {
                 return Error::Invalid;

@@ -76,7 +76,9 @@ linux_abi::Rusage rusage_of(const sched::CpuTime& time, uint64_t maxrss_kb);
     X(sendto) X(recvfrom) X(sendmsg) X(recvmsg) X(sendmmsg) X(recvmmsg) X(shutdown) X(setsockopt) X(getsockopt) \
     X(capget) X(capset) X(rt_sigqueueinfo) X(rt_tgsigqueueinfo) X(pidfd_open) \
     X(pidfd_send_signal) \
-    X(getpriority) X(setpriority) X(sched_setscheduler) X(sched_setparam) X(personality) X(unshare) X(setns)
+    X(getpriority) X(setpriority) X(sched_setscheduler) X(sched_setparam) X(personality) X(unshare) X(setns) \
+    X(setuid) X(setgid) X(setreuid) X(setregid) X(setresuid) X(setresgid) X(setfsuid) X(setfsgid) X(setgroups) \
+    X(chroot)
 
 #define AKUMA_DECLARE_SYSCALL(name) int64_t sys_##name(const SyscallArgs& args);
 AKUMA_SYSCALL_HANDLERS(AKUMA_DECLARE_SYSCALL)

@@ -307,6 +307,28 @@ TEST(ProcFormat, ProcessStatKeepsOddComm) {
     EXPECT_EQ(text(out).substr(0, 13), "81 (a) b) R 1");
 }
 
+TEST(ProcFormat, ProcessStatusShowsCredentials) {
+    ProcessFigures p = sample_process();
+    proc::Credentials& c = p.credentials;
+    const uint32_t groups[] = { 27, 4 };
+    ASSERT_FALSE(proc::set_groups(c, proc::GroupList::create(groups).release_value()).is_error());
+    ASSERT_FALSE(proc::set_resgid(c, 100, 200, 300).is_error());
+    ASSERT_FALSE(proc::set_resuid(c, 1000, 0, 1002).is_error());
+    proc::set_fsuid(c, 1003);
+    p.no_new_privs = true;
+    TextBuffer out;
+    format_process_status(out, p);
+    std::string all = text(out);
+    EXPECT_EQ(line_starting(all, "Uid:"), "Uid:\t1000\t0\t1002\t1003");
+    EXPECT_EQ(line_starting(all, "Gid:"), "Gid:\t100\t200\t300\t200");
+    EXPECT_EQ(line_starting(all, "Groups:"), "Groups:\t4 27 ");  // sorted, and Linux's trailing space
+    // Effective root with a file-system user other than 0: the file-system
+    // capabilities (0, 1, 2, 3, 4, 9, 27, 32) are out of the effective set.
+    EXPECT_EQ(line_starting(all, "CapEff:"), "CapEff:\t000001fef7fffde0");
+    EXPECT_EQ(line_starting(all, "CapPrm:"), "CapPrm:\t000001ffffffffff");
+    EXPECT_EQ(line_starting(all, "NoNewPrivs:"), "NoNewPrivs:\t1");
+}
+
 TEST(ProcFormat, ProcessStatusLinesAsLinux) {
     ProcessFigures p = sample_process();
     p.comm = "bad\nname";

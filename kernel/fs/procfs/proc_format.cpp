@@ -223,10 +223,19 @@ void format_process_status(TextBuffer& out, const ProcessFigures& p) {
     out.format("Umask:\t{:04o}\n", p.umask);
     out.format("State:\t{}\n", state_description(p.state));
     out.format("Tgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t0\n", p.pid, p.pid, p.ppid);
-    // No credentials yet: everybody is root.
-    out.append("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
+    const proc::Credentials& c = p.credentials;
+    out.format("Uid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\n", c.uid, c.euid, c.suid, c.fsuid, c.gid, c.egid,
+               c.sgid, c.fsgid);
     out.format("FDSize:\t{}\n", p.fd_slots);
-    out.append("Groups:\t \n");
+    // Linux: the groups separated by spaces, then one more space (even
+    // with no groups at all).
+    out.append("Groups:\t");
+    bool first = true;
+    for (uint32_t group : c.groups.view()) {
+        out.format(first ? "{}" : " {}", group);
+        first = false;
+    }
+    out.append(" \n");
     out.format("NStgid:\t{}\nNSpid:\t{}\nNSpgid:\t{}\nNSsid:\t{}\n", p.pid, p.pid, p.pgrp, p.session);
     if (p.has_memory) {
         uint64_t size_kb = p.vsize / 1024;
@@ -253,11 +262,11 @@ void format_process_status(TextBuffer& out, const ProcessFigures& p) {
     out.append("SigQ:\t0/0\n");
     out.format("SigPnd:\t{:016x}\nShdPnd:\t{:016x}\n", p.pending_thread, p.pending_shared);
     out.format("SigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n", p.blocked, p.ignored, p.caught);
-    // Every capability (CAP_LAST_CAP 40 in 6.1), as Linux shows for root:
-    // without credentials, every process may do everything.
-    out.append("CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n");
-    out.append("CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n");
-    out.append("NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n");
+    // The bounding set is every capability (CAP_LAST_CAP 40 in 6.1).
+    out.format("CapInh:\t{:016x}\nCapPrm:\t{:016x}\nCapEff:\t{:016x}\n", c.capabilities.inheritable,
+               c.capabilities.permitted, c.capabilities.effective);
+    out.format("CapBnd:\t{:016x}\nCapAmb:\t0000000000000000\n", proc::k_all_capabilities);
+    out.format("NoNewPrivs:\t{}\nSeccomp:\t0\nSeccomp_filters:\t0\n", p.no_new_privs ? 1 : 0);
     out.append("Speculation_Store_Bypass:\tunknown\nSpeculationIndirectBranch:\tunknown\n");
     out.append("Cpus_allowed:\t1\nCpus_allowed_list:\t0\nMems_allowed:\t1\nMems_allowed_list:\t0\n");
     out.format("voluntary_ctxt_switches:\t{}\nnonvoluntary_ctxt_switches:\t{}\n", p.voluntary_switches,

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "kernel/fs/procfs/text_buffer.h"
+#include "kernel/proc/credentials.h"
 
 namespace akuma::procfs {
 
@@ -92,6 +93,8 @@ struct ProcessFigures {
     int exit_signal;
     int exit_code;  // wait status of a zombie, else 0
     uint32_t umask;
+    proc::Credentials credentials;  // ids, groups, capability sets
+    bool no_new_privs;
     unsigned fd_slots;  // FDSize
     // status' Vm lines in KiB, and whether there is memory at all (a
     // zombie has none: Linux leaves the Vm lines out then).

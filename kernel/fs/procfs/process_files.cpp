@@ -5,6 +5,7 @@
 #include "kernel/fs/fd_table.h"
 #include "kernel/fs/procfs/proc_format.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/process_credentials.h"
 #include "kernel/proc/process_inspection.h"
 #include "kernel/sched/scheduler.h"
 
@@ -84,6 +85,8 @@ ErrorOr<Snapshot> take_snapshot_locked(int pid) {
     f.exit_signal = process->exit_signal;
     f.exit_code = process->state == proc::ProcessState::Zombie ? process->wait_status : 0;
     f.umask = process->umask;
+    f.credentials = proc::credentials_of(*process);
+    f.no_new_privs = __atomic_load_n(&process->no_new_privs, __ATOMIC_RELAXED);
     f.fd_slots = snap.files ? fs::FdTable::k_max_fds : 0;
     f.pending_shared = process->pending_signals;
     for (unsigned i = 0; i < proc::k_signal_count; ++i) {

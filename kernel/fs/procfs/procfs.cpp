@@ -13,6 +13,8 @@
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/process_credentials.h"
+#include "kernel/sched/scheduler.h"
 #include "kernel/sched/mutex.h"
 #include "kernel/syscalls/linux_abi.h"
 
@@ -166,6 +168,12 @@ public:
     }
     Node node() const { return m_node; }
     int pid() const { return m_pid; }
+    // A process's nodes belong to its effective user and group if it is
+    // dumpable, else to root (Linux's task_dump_owner).
+    void set_owner_ids(uint32_t uid, uint32_t gid) {
+        m_uid = uid;
+        m_gid = gid;
+    }
     int fd() const { return m_fd; }
     std::string_view target() const { return m_target.view(); }
     ErrorOr<void> set_target(std::string_view target) {
@@ -322,6 +330,18 @@ private:
         auto* inode = new (std::nothrow) ProcInode(*this, node, pid, fd, now());
         if (!inode)
             return Error::NoMemory;
+        if (is_process_node(node) && pid > 0) {
+            sched::SchedulerLockGuard guard;
+            // (fd/ stays the process's own: Linux lets a process list its
+            // own descriptors whatever its owner, proc_fd_permission. Here
+            // its user can too.)
+            proc::Process* process = proc::find_process_locked(pid);
+            bool own_fds = node == Node::ProcessFdDirectory;
+            if (process && (own_fds || __atomic_load_n(&process->dumpable, __ATOMIC_RELAXED))) {
+                auto owner = proc::credentials_of(*process);
+                inode->set_owner_ids(owner.euid, owner.egid);
+            }
+        }
         __atomic_add_fetch(&m_live, 1, __ATOMIC_RELAXED);
         return InodeRef(inode);
     }
