@@ -377,6 +377,59 @@ debian_rows() {
     rows+=("debian: memory in use after boot, KiB (MemTotal - MemAvailable)|$akuma_kib|$linux_kib")
 }
 
+# ---- the SSH rows (./akuma bench ssh)
+# Debian's sshd from a copy of the Debian root disk whose host keys a first
+# Akuma boot made (neither measured boot runs ssh-keygen's key generation).
+# Instructions from reset to sshd accepting: sshbench's mark
+# (userspace/bench/sshbench.c) after /etc/akuma/rc.d, under -icount, on
+# Akuma as init's program, on Linux from an initramfs that mounts the disk
+# and runs the same scripts chrooted into it. Then the wall-clock rows of
+# tools/bench_ssh.py (boot, login round trip, scp both ways) through the
+# port forward, on both kernels.
+ssh_rows() {
+    local work out linux_out marker plugin wall_rows
+    [[ -f $linux_disk_modules_dir/ext4.ko ]] || die "no Linux disk modules in $linux_disk_modules_dir (run ./akuma setup)"
+    [[ -f $build_dir/debian.ext2 ]] || die "no Debian root disk (run ./akuma build)"
+    plugin=$(marks_plugin)
+    marker=$(bench_marker "$build_dir/rootfs/bin/sshbench")
+    work=$(mktemp -d)
+    cp --sparse=always "$build_dir/debian.ext2" "$work/keyed.img"
+    "$root/akuma" run --no-build --net none --no-initrd --mem "$mem" --disk "$work/keyed.img" --timeout 900 \
+        --append 'root=/dev/vda rw init="/sbin/init /bin/true"' </dev/null >"$work/keys.log" 2>&1 ||
+        { cat "$work/keys.log" >&2; rm -rf "$work"; die "the boot that makes the host keys failed"; }
+    cp --sparse=always "$work/keyed.img" "$work/akuma.img"
+    out=$("$root/akuma" run --no-build --net none --no-initrd --mem "$mem" --disk "$work/akuma.img" --timeout 1800 \
+          --append 'root=/dev/vda rw memory_debug=off init="/sbin/init /bin/sshbench"' \
+          --qemu "-icount shift=0,sleep=off -plugin $plugin,marker=$marker,out=$work/akuma.marks" 2>&1 | tr -d '\r' || true)
+    grep -q '^\[sshbench\] done' <<<"$out" || { echo "$out" >&2; rm -rf "$work"; die "sshbench failed on Akuma"; }
+    cp --sparse=always "$work/keyed.img" "$work/linux.img"
+    {
+        echo 'mkdir -p /newroot'
+        linux_disk_module_lines
+        echo 'mount -t ext2 /dev/vda /newroot'
+        echo 'mount -t proc proc /newroot/proc; mount -t devtmpfs dev /newroot/dev; mount -t tmpfs run /newroot/run'
+        echo 'mkdir -p /newroot/dev/pts; mount -t devpts devpts /newroot/dev/pts; mount -t tmpfs tmp /newroot/tmp'
+        echo 'ifconfig lo 127.0.0.1 up'
+        # shellcheck disable=SC2016  # expanded by the guest's shell
+        echo 'chroot /newroot /bin/sh -c '"'"'for s in /etc/akuma/rc.d/*; do [ -x "$s" ] && "$s"; done; /bin/sshbench'"'"
+        echo 'sync'
+    } | bench_linux_root "$work/root"
+    mkdir -p "$work/root/lib"
+    cp "$linux_disk_modules_dir"/*.ko "$work/root/lib/"
+    bench_pack_initrd "$work/root" "$work/initrd.gz"
+    linux_out=$(linux_disk_boot_marked "$work/initrd.gz" "$work/linux.img" "$plugin" "$marker" "$work/linux.marks")
+    grep -q '^\[sshbench\] done' <<<"$linux_out" || { echo "$linux_out" >&2; rm -rf "$work"; die "sshbench failed on Linux"; }
+    rows+=("ssh: boot to sshd accepting (instructions)|$(head -1 "$work/akuma.marks")|$(head -1 "$work/linux.marks")")
+    # shellcheck disable=SC2086  # the options are words
+    wall_rows=$(python3 "$root/tools/bench_ssh.py" --disk "$work/keyed.img" --keyed ${smoke_ssh_options:-}) ||
+        { rm -rf "$work"; die "tools/bench_ssh.py failed"; }
+    rm -rf "$work"
+    local line
+    while IFS= read -r line; do
+        rows+=("${line}")
+    done <<<"$wall_rows"
+}
+
 # ---- the network rows (./akuma bench net; in ./akuma bench unless --no-net)
 # netbench (userspace/bench/netbench.c) over the loopback interface on both
 # kernels, under -icount with the marks plugin (two marks a row, as for the
@@ -531,6 +584,7 @@ cmd_bench() {
             disk) selection=disk; shift ;;  # only diskbench's rows (ext2 on a virtio disk)
             debian) selection=debian; shift ;;  # only debbench's rows (the Debian root disk)
             net) selection=net; shift ;;  # only netbench's rows (loopback, the port forward)
+            ssh) selection=ssh; shift ;;  # only the SSH rows (Debian's sshd on the Debian root disk)
             --smoke) smoke=1; shift ;;
             --json) json=${2:?--json needs a file}; shift 2 ;;
             --wall-runs) wall_runs=${2:?--wall-runs needs a count}; shift 2 ;;
@@ -557,6 +611,13 @@ cmd_bench() {
     if [[ $selection == debian ]]; then
         mem=1G  # the Debian userland's RAM, on both kernels
         debian_rows "$smoke"
+        print_bench_table "$smoke" "$json"
+        return
+    fi
+    if [[ $selection == ssh ]]; then
+        mem=1G  # the Debian userland's RAM, on both kernels
+        [[ $smoke == 1 ]] && smoke_ssh_options="--runs 2 --mb 4"
+        ssh_rows
         print_bench_table "$smoke" "$json"
         return
     fi

@@ -531,20 +531,25 @@ void unmap_truncated_pages(const InodeRef& inode, uint64_t size) {
 
 namespace {
 
-ErrorOr<void> truncate_locked(const InodeRef& inode, uint64_t size) {
+// Linux's do_sys_truncate order: the type, the mount, then the caller's
+// write permission; a caller without CAP_FSETID loses set-ID bits.
+ErrorOr<void> truncate_locked(const InodeRef& inode, uint64_t size, const proc::Credentials& caller) {
     if (inode->is_directory())
         return Error::IsADirectory;
     if (inode->type() != InodeType::Regular)
         return Error::Invalid;
     if (read_only(inode))
         return Error::ReadOnlyFs;
+    TRY(check_access(caller, *inode, k_may_write));
     if (size > inode->size())
         TRY(proc::check_file_size_limit(size - 1, size));  // RLIMIT_FSIZE when growing, as Linux
     FileSystem& fs = fs_of(inode);
     TRY(fs.get_write_access(inode));
     auto result = fs.truncate(inode, size);
     fs.put_write_access(inode);
-    return result;
+    TRY(result);
+    drop_set_id_bits_locked(caller, inode);
+    return {};
 }
 
 }  // namespace
@@ -762,16 +767,7 @@ ErrorOr<void> truncate_path(const InodeRef& base, std::string_view path, uint64_
         VfsLockGuard guard;
         Namespace ns = name_space();
         inode = TRY(walk_path(ns, base, path, true));
-        // Linux's do_sys_truncate: the type, the mount, then write permission.
-        if (inode->is_directory())
-            return Error::IsADirectory;
-        if (inode->type() != InodeType::Regular)
-            return Error::Invalid;
-        if (read_only(inode))
-            return Error::ReadOnlyFs;
-        TRY(check_access(who(ns), *inode, k_may_write));
-        TRY(truncate_locked(inode, size));
-        drop_set_id_bits_locked(who(ns), inode);
+        TRY(truncate_locked(inode, size, who(ns)));
     }
     unmap_truncated_pages(inode, size);
     return {};

@@ -62,6 +62,7 @@ sched::FpState live_fp_state() {
 
 ErrorOr<int> clone_thread(arch::TrapFrame& frame, const CloneRequest& request) {
     Process& process = *current_process();
+    TRY(check_user_task_limit(process));
     Task* task = TRY(allocate_task(process));
     {
         sched::SchedulerLockGuard guard;
@@ -100,6 +101,7 @@ ErrorOr<int> clone_process(arch::TrapFrame& frame, const CloneRequest& request) 
     Task& caller = *current_task();
     bool vfork = request.flags & abi::k_clone_vfork;
     bool borrow = request.flags & abi::k_clone_vm;
+    TRY(check_user_task_limit(parent));
     Process* child = TRY(allocate_process(&parent));
     child->exit_signal = request.exit_signal;
     auto task = allocate_task(*child);

@@ -400,6 +400,25 @@ ErrorOr<Task*> allocate_task(Process& process) {
     return task;
 }
 
+ErrorOr<void> check_user_task_limit(const Process& creator) {
+    Credentials credentials = credentials_of(creator);
+    if (credentials.uid == 0 || credentials.capable(Capability::SysResource) ||
+        credentials.capable(Capability::SysAdmin))
+        return {};
+    uint64_t limit = soft_limit(creator, abi::k_rlimit_nproc);
+    if (limit == abi::k_rlim_infinity)
+        return {};
+    uint64_t tasks = 0;
+    sched::SchedulerLockGuard guard;
+    g_processes.for_each([&](Process& process) {
+        if (credentials_of(process).uid == credentials.uid)
+            tasks += process.state == ProcessState::Zombie ? 1 : process.live_tasks;
+    });
+    if (tasks >= limit)
+        return Error::TryAgain;
+    return {};
+}
+
 void free_task(Task* task) {
     task->~Task();
     mm::kfree(task);

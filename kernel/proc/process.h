@@ -455,6 +455,12 @@ IntrusiveList<Process, &Process::all_link>& all_processes_locked();
 void unmap_file_pages_everywhere(const void* file, uint64_t from_offset);
 ErrorOr<Process*> allocate_process(Process* parent);
 ErrorOr<Task*> allocate_task(Process& process);
+// RLIMIT_NPROC (Linux's copy_process): a user other than root, without
+// CAP_SYS_RESOURCE or CAP_SYS_ADMIN, may not create a task (process or
+// thread) while the tasks of its real user number its soft limit or more
+// (zombies count until reaped). TryAgain then. The kernel's own task
+// limit (allocate_task) applies to everyone besides.
+ErrorOr<void> check_user_task_limit(const Process& creator);
 int allocate_pid_locked();
 // Runs the new task's kernel thread; it enters user space with `frame`.
 ErrorOr<void> start_task(Task& task, const arch::TrapFrame& frame, uint64_t tpidr_el0, const sched::FpState* fp);

@@ -16,9 +16,9 @@
 // stands: RLIMIT_CORE (no core dumps), RLIMIT_MEMLOCK (no mlock),
 // RLIMIT_MSGQUEUE (no POSIX message queues), RLIMIT_RTTIME (real-time
 // policies are recorded but not scheduled as such), RLIMIT_LOCKS and
-// RLIMIT_RSS (Linux enforces neither), RLIMIT_NPROC (every process is
-// root, whom Linux exempts; the kernel's own task limit still applies),
-// RLIMIT_SIGPENDING (at most one pending instance of each signal).
+// RLIMIT_RSS (Linux enforces neither), RLIMIT_SIGPENDING (at most one pending instance of each signal).
+// RLIMIT_NPROC is enforced per real user at clone (check_user_task_limit
+// in process.h), root exempt as on Linux.
 // RLIMIT_CPU needs CPU-time timers, which Akuma has not: a finite value is
 // refused with EINVAL rather than accepted and not enforced.
 #pragma once

@@ -26,8 +26,10 @@ PASS or FAIL:
   forward      -L to a second sshd in the guest (PermitRootLogin no): akuma
                gets through, root is refused
   interactive  a pty login: prompt, window size, Ctrl-C, a job, vi, exit status
-  abuse        40 clients sending garbage or stopping mid-handshake; a login
-               still works afterwards
+  abuse        40 clients sending garbage or stopping mid-handshake, one
+               connection asking for 50 channels (MaxSessions grants 10),
+               a session forking until its RLIMIT_NPROC (EAGAIN); logins
+               still work afterwards
   reboot       power off, boot the same disk again: same fingerprints
 Exit status 0 when every phase passed. Needs the build's key pair
 (build/ssh/id_ed25519) and the host's ssh, scp, sftp, ssh-keygen, ssh-keyscan.
@@ -404,6 +406,61 @@ def phase_abuse(port, args):
     result = ssh(port, "akuma", "echo still-serving", timeout=180)
     expect(result.returncode == 0 and result.stdout == b"still-serving\n",
            f"a login after the abuse: {result.returncode} {result.stderr!r}")
+
+    # One connection asking for 50 channels at once (a control master and
+    # 50 sessions over it): sshd grants MaxSessions (10) and refuses the
+    # rest cleanly.
+    control = os.path.join(args.work, "control")
+    master = subprocess.Popen(["ssh"] + ssh_options(port) + ["-M", "-S", control, "-N", "akuma@127.0.0.1"],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(60):
+            if os.path.exists(control):
+                break
+            time.sleep(1)
+        expect(os.path.exists(control), "the control master never came up")
+        outcomes = [None] * 50
+
+        def channel(index):
+            try:
+                outcomes[index] = run(["ssh", "-S", control, "-o", "LogLevel=ERROR", "akuma@127.0.0.1",
+                                       f"sleep 3; echo channel-{index}"], timeout=300)
+            except Failure as failure:
+                outcomes[index] = failure
+
+        threads = [threading.Thread(target=channel, args=(i,)) for i in range(50)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        hung = [i for i, outcome in enumerate(outcomes) if isinstance(outcome, Failure)]
+        expect(not hung, f"channels that never ended: {hung}")
+        granted = sum(1 for i, o in enumerate(outcomes) if o.returncode == 0 and o.stdout == f"channel-{i}\n".encode())
+        expect(granted >= 10, f"only {granted} of 50 channels ran (MaxSessions is 10)")
+    finally:
+        master.terminate()
+        master.wait()
+
+    # A session that forks until its user's process limit: EAGAIN, not a
+    # dead machine; root still logs in meanwhile.
+    bomb = ("import os, resource, time\n"
+            "resource.setrlimit(resource.RLIMIT_NPROC, (40, 40))\n"
+            "made = 0\n"
+            "try:\n"
+            "    while made < 1000:\n"
+            "        if os.fork() == 0:\n"
+            "            time.sleep(5)\n"
+            "            os._exit(0)\n"
+            "        made += 1\n"
+            "except OSError as error:\n"
+            "    print('stopped', made, error.errno)\n")
+    result = ssh(port, "akuma", f"python3 -c \"{bomb}\"", timeout=300)
+    match = re.match(rb"stopped (\d+) 11\n", result.stdout)
+    expect(result.returncode == 0 and match and int(match.group(1)) < 40,
+           f"the fork bomb: {result.returncode} {result.stdout!r} {result.stderr!r}")
+    result = ssh(port, "root", "echo root-still-serving", timeout=180)
+    expect(result.returncode == 0 and result.stdout == b"root-still-serving\n",
+           f"root during the fork bomb's aftermath: {result.returncode} {result.stderr!r}")
 
 
 def power_off(machine, port, args):

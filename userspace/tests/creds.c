@@ -15,9 +15,10 @@
  *               nosuid mounts, EACCES for files without x and directories
  *   kill        who may signal whom (real/saved uid rule, SIGCONT in the
  *               same session, kill(-1) as non-root), root signals anyone
- *   privileged  what uid 1000 may not do (mount, umount, sethostname, time,
+ *   privileged  what uid 1000 may not do (mount, umount, sethostname,
  *               chroot, reboot, mknod, ports < 1024, rlimits, nice) and
  *               root may
+ *   nproc       RLIMIT_NPROC counts the real user's tasks; root is exempt
  * Linux facts that are easy to miss (all checked below):
  *   - getgroups returns the groups sorted; /proc's Groups: line ends with a
  *     space, even when empty ("Groups:\t \n").
@@ -989,6 +990,63 @@ static void run_group(const char *title, void (*body)(void)) {
     check_end();
 }
 
+/* RLIMIT_NPROC counts the tasks of the real user (Linux's copy_process):
+ * uid 4343 with a soft limit of 4 has itself and three children, then
+ * fork is EAGAIN; a thread counts too; root is exempt. The children wait
+ * on a pipe and are reaped before the group ends. */
+static void nproc_body(void) {
+    pid_t p;
+    if ((p = fork_child()) == 0) {
+        become(4343, 4343, 0, NULL);
+        struct rlimit limit = { 4, 4 };
+        CHECK_EQ(setrlimit(RLIMIT_NPROC, &limit), 0);
+        int hold[2];
+        CHECK_EQ(pipe(hold), 0);
+        pid_t children[4];
+        int made = 0;
+        for (int i = 0; i < 4; i++) {
+            pid_t child = fork();
+            if (child == 0) {
+                char byte;
+                close(hold[1]);
+                (void)!read(hold[0], &byte, 1);
+                _exit(0);
+            }
+            if (child < 0) {
+                int error = errno; /* (CHECK_EQ clears errno first) */
+                CHECK_EQ(error, EAGAIN);
+                break;
+            }
+            children[made++] = child;
+        }
+        CHECK_EQ(made, 3); /* with this process, four tasks of uid 4343 */
+        CHECK_ERR(fork(), EAGAIN);
+        close(hold[1]);
+        for (int i = 0; i < made; i++)
+            CHECK_EQ(waitpid(children[i], NULL, 0), children[i]);
+        /* Reaped: room again. */
+        pid_t again = fork();
+        if (again == 0)
+            _exit(0);
+        CHECK(again > 0);
+        CHECK_EQ(waitpid(again, NULL, 0), again);
+        check_child_done(g_fork_base);
+    }
+    wait_ok(p);
+    /* Root is exempt from its own RLIMIT_NPROC. */
+    if ((p = fork_child()) == 0) {
+        struct rlimit limit = { 1, 1 };
+        CHECK_EQ(setrlimit(RLIMIT_NPROC, &limit), 0);
+        pid_t child = fork();
+        if (child == 0)
+            _exit(0);
+        CHECK(child > 0);
+        CHECK_EQ(waitpid(child, NULL, 0), child);
+        check_child_done(g_fork_base);
+    }
+    wait_ok(p);
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     g_argv0 = argv[0];
@@ -1005,6 +1063,7 @@ int main(int argc, char **argv) {
         { "exec", "exec: setuid/setgid programs, AT_SECURE, nosuid, EACCES", exec_body },
         { "kill", "kill: who may signal whom", kill_body },
         { "privileged", "privileged: EPERM/EACCES for uid 1000, allowed for root", privileged_body },
+        { "nproc", "nproc: RLIMIT_NPROC per real user, root exempt", nproc_body },
     };
     const char *only = argc > 1 ? argv[1] : NULL;
     int made_tmp = mkdir("/tmp", 01777) == 0, mounted_proc = 0;
