@@ -9,16 +9,18 @@ first Akuma boot unless --keyed says the disk has them, so neither boot
 spends time on ssh-keygen), machines as
 tests/system/ssh_check.py starts them, without -icount. Rows, printed as
 "ssh: NAME|AKUMA|LINUX":
-  boot to sshd answering, s      QEMU started -> ssh-keyscan gets the keys
+  boot to sshd answering, s      QEMU started -> sshd's banner through the forward
   ssh ... true, s (median)       a whole login from the host: key exchange,
                                  public-key authentication, a command, exit
   scp N MB host -> guest, MB/s
-  scp N MB guest -> host, MB/s
+  scp N MB guest -> host, MB/s   (the copy back must have the payload's SHA-256)
 The instruction count of the boot is bench.sh's (sshbench's mark).
 """
 import argparse
+import hashlib
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -29,14 +31,40 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 import ssh_check  # noqa: E402  (the machines and ssh options of the system test)
 
 
+def digest(path):
+    sha = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def banner_after(port, started, machine, limit=900):
+    """Seconds from `started` until sshd's banner comes through the forward.
+    Each try is a fresh connection with a 1 s limit: an early connection
+    that QEMU forwards into a guest not yet listening would otherwise sit
+    in its SYN retransmissions and blur the figure by seconds."""
+    while time.monotonic() - started < limit:
+        if not machine.alive():
+            raise ssh_check.Failure("the machine stopped before sshd answered")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                if sock.recv(4).startswith(b"SSH-"):
+                    return time.monotonic() - started
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise ssh_check.Failure("sshd did not answer in time")
+
+
 def measure(launcher, image, args):
     settings = argparse.Namespace(launcher=launcher, timeout=3600, work=args.work)
     port = ssh_check.free_port()
     started = time.monotonic()
     machine = ssh_check.Machine(settings, image, port, os.path.join(args.work, f"{launcher}.log"))
     try:
-        ssh_check.fingerprints(port, started + 900, machine)
-        boot = time.monotonic() - started
+        boot = banner_after(port, started, machine)
+        ssh_check.fingerprints(port, time.monotonic() + 300, machine)
         ssh_check.ssh(port, "akuma", "true")  # warm the page cache
         logins = []
         for _ in range(args.runs):
@@ -55,7 +83,7 @@ def measure(launcher, image, args):
         ssh_check.expect(ssh_check.run(scp + ["akuma@127.0.0.1:payload", back], timeout=3600).returncode == 0,
                          f"scp from {launcher}")
         down = args.mb / (time.monotonic() - began)
-        ssh_check.expect(os.path.getsize(back) == os.path.getsize(args.payload), "scp's copy has another size")
+        ssh_check.expect(digest(back) == digest(args.payload), "scp's round trip changed the file (SHA-256)")
         ssh_check.ssh(port, "akuma", "rm -f payload")
         return [f"{boot:.1f}", f"{statistics.median(logins):.2f}", f"{up:.1f}", f"{down:.1f}"]
     finally:

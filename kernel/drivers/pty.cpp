@@ -1,7 +1,5 @@
 #include "kernel/drivers/pty.h"
 
-#include "kernel/proc/process_credentials.h"
-
 #include <new>
 
 #include "kernel/drivers/terminal_file.h"
@@ -13,6 +11,7 @@
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/user_access.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/process_credentials.h"
 #include "kernel/sched/mutex.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"

@@ -17,6 +17,7 @@
 #include "kernel/fs/inode_files.h"
 #include "kernel/fs/lookup_cache.h"
 #include "kernel/fs/mount_table.h"
+#include "kernel/fs/permission.h"
 #include "kernel/fs/pseudo_file_systems.h"
 #include "kernel/fs/ramfs.h"
 #include "kernel/fs/tmpfs_options.h"
@@ -26,7 +27,6 @@
 #include "kernel/proc/address_space.h"
 #include "kernel/proc/process.h"
 #include "kernel/proc/process_credentials.h"
-#include "kernel/fs/permission.h"
 #include "kernel/sched/mutex.h"
 #include "kernel/syscalls/linux_abi.h"
 

@@ -1,7 +1,5 @@
 #include "kernel/proc/resource_limits.h"
 
-#include "kernel/proc/process_credentials.h"
-
 #include "kernel/fs/fd_table.h"
 #include "kernel/proc/address_space.h"
 #include "kernel/proc/process.h"

@@ -6,12 +6,12 @@
 #include "kernel/events/pidfd.h"
 #include "kernel/proc/power_off.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/process_credentials.h"
 #include "kernel/proc/signal_frame.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/syscalls/syscall.h"
-#include "kernel/proc/process_credentials.h"
 
 namespace akuma::sys {
 

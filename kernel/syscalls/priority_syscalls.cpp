@@ -19,12 +19,12 @@
 // Privilege: every process is uid 0, so Linux's same-user checks always
 // pass; what remains is CAP_SYS_NICE (and, without it, RLIMIT_NICE and
 // RLIMIT_RTPRIO), and CAP_SYS_ADMIN for namespaces, which capset can drop.
+#include "kernel/proc/process_credentials.h"
 #include "kernel/proc/resource_limits.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/syscalls/syscall.h"
-#include "kernel/proc/process_credentials.h"
 
 namespace akuma::sys {
 

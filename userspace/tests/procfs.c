@@ -1,6 +1,7 @@
 /* /proc's formats and key values, as busybox ps/top/free/uptime read them:
  * the calling process's own files (stat, status, cmdline, environ, comm,
- * maps, exe, fd/) and the system ones (meminfo, uptime, loadavg).
+ * maps, exe, fd/) and the system ones (meminfo, uptime, loadavg), and
+ * /proc/sys/vm/drop_caches.
  * The program re-executes itself once with an extra environment variable so
  * that environ has a known entry. Validated on Linux (linux-ref). */
 #define _GNU_SOURCE
@@ -414,6 +415,50 @@ static void test_close_while_listing(void) {
     check_end();
 }
 
+/* /proc/sys/vm/drop_caches: root writes 1..4 (also through the O_TRUNC
+ * of a shell's '>'); other values are EINVAL, writes past offset 0 are
+ * ignored; nobody may read it, root included; another user may not write
+ * it. */
+static void test_drop_caches(void) {
+    check_begin("/proc/sys/vm/drop_caches: root writes 1..4; nobody reads it");
+    const char *path = "/proc/sys/vm/drop_caches";
+    struct stat st;
+    CHECK_EQ(stat(path, &st), 0);
+    CHECK_EQ(st.st_mode & 07777, 0200);
+    /* 1..4 (4 only silences Linux's log line); each value from offset 0. */
+    static const struct { const char *text; int ok; } values[] = {
+        { "3\n", 1 }, { "1", 1 }, { "2", 1 }, { "4", 1 }, { "5", 0 }, { "0", 0 }, { "x", 0 },
+    };
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        int fd = open(path, O_WRONLY | O_TRUNC);
+        CHECK(fd >= 0);
+        ssize_t length = (ssize_t)strlen(values[i].text);
+        if (values[i].ok)
+            CHECK_EQ(write(fd, values[i].text, length), length);
+        else
+            CHECK_ERR(write(fd, values[i].text, length), EINVAL);
+        close(fd);
+    }
+    /* Past offset 0 a write is ignored whole (sysctl_writes_strict). */
+    int fd = open(path, O_WRONLY);
+    CHECK(fd >= 0);
+    CHECK_EQ(write(fd, "1", 1), 1);
+    CHECK_EQ(write(fd, "junk", 4), 4);
+    close(fd);
+    CHECK_ERR(open(path, O_RDONLY), EACCES);
+    CHECK_ERR(open(path, O_RDWR), EACCES);
+    pid_t child = fork();
+    if (child == 0) {
+        if (setresuid(1000, 1000, 1000) != 0)
+            _exit(2);
+        _exit(open(path, O_WRONLY) < 0 && errno == EACCES ? 0 : 1);
+    }
+    int status;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    check_end();
+}
+
 static void run_all(void) {
     test_self_stat();
     test_self_status();
@@ -423,6 +468,7 @@ static void run_all(void) {
     test_system_files();
     test_links_and_mounts();
     test_close_while_listing();
+    test_drop_caches();
 }
 
 int main(int argc, char **argv, char **envp) {

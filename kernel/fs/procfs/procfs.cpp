@@ -47,6 +47,8 @@ enum class Node : uint8_t {
     Random,
     BootId,
     Uuid,
+    SysVm,
+    DropCaches,
     Net,
     NetPnp,
     NetDev,
@@ -104,6 +106,9 @@ constexpr NodeInfo k_nodes[] = {
     { Node::Random, Node::SysKernel, "random", InodeType::Directory, 0555, nullptr, nullptr },
     { Node::BootId, Node::Random, "boot_id", InodeType::Regular, 0444, write_boot_id, nullptr },
     { Node::Uuid, Node::Random, "uuid", InodeType::Regular, 0444, write_uuid, nullptr },
+    { Node::SysVm, Node::Sys, "vm", InodeType::Directory, 0555, nullptr, nullptr },
+    // Written, never read (ProcFile::write_at).
+    { Node::DropCaches, Node::SysVm, "drop_caches", InodeType::Regular, 0200, nullptr, nullptr },
     { Node::Net, Node::Root, "net", InodeType::Directory, 0555, nullptr, nullptr },
     { Node::NetPnp, Node::Net, "pnp", InodeType::Regular, 0444, write_net_pnp, nullptr },
     { Node::NetDev, Node::Net, "dev", InodeType::Regular, 0444, write_net_dev, nullptr },
@@ -201,8 +206,44 @@ public:
         m_text.clear();
         const ProcInode& node = proc_inode(inode());
         const NodeInfo& entry = info(node.node());
-        TRY(entry.process ? entry.process(m_text, node.pid()) : entry.system(m_text));
+        if (entry.process)
+            TRY(entry.process(m_text, node.pid()));
+        else if (entry.system)
+            TRY(entry.system(m_text));
         return m_text.status();
+    }
+
+    // /proc/sys/vm/drop_caches, as Linux's: bit 1 frees the clean
+    // page-cache pages nothing maps, bit 2 the lookup cache (Linux:
+    // dentries and inodes), 4 only silences Linux's log line (Akuma logs
+    // nothing); values outside 1..4 are EINVAL. As Linux's sysctls
+    // (sysctl_writes_strict), a write past offset 0 is taken whole and
+    // ignored. Other files have no write method: EINVAL.
+    ErrorOr<size_t> write_at(std::span<const uint8_t> data, uint64_t& offset) override {
+        if (proc_inode(inode()).node() != Node::DropCaches)
+            return Error::Invalid;
+        if (offset != 0) {
+            offset += data.size();
+            return data.size();
+        }
+        unsigned value = 0;
+        size_t digits = 0;
+        for (uint8_t byte : data) {
+            if (byte >= '0' && byte <= '9' && digits < 9) {
+                value = value * 10 + (byte - '0');
+                ++digits;
+            } else if (byte != '\n' && byte != ' ') {
+                return Error::Invalid;
+            }
+        }
+        if (digits == 0 || value < 1 || value > 4)
+            return Error::Invalid;
+        if (value & 1)
+            fs::reclaim_page_cache();
+        if (value & 2)
+            fs::drop_lookup_cache();
+        offset += data.size();
+        return data.size();
     }
 
     ErrorOr<size_t> read_at(std::span<uint8_t> buffer, uint64_t offset, bool) override {
@@ -315,6 +356,11 @@ public:
         return proc_inode(inode).target();
     }
     ErrorOr<fs::File*> open(const InodeRef& inode, uint32_t flags) override;
+    // A size change is accepted and means nothing, as Linux's proc_setattr
+    // takes it: `echo 3 > /proc/sys/vm/drop_caches` opens with O_TRUNC.
+    ErrorOr<void> truncate(const InodeRef& inode, uint64_t) override {
+        return inode->is_directory() ? ErrorOr<void>(Error::IsADirectory) : ErrorOr<void>();
+    }
 
     // Inodes are made for each lookup and go with their last reference.
     void destroy_inode(fs::Inode* inode) override {
@@ -511,9 +557,11 @@ ErrorOr<std::optional<fs::DirEntryView>> Procfs::directory_entry(const InodeRef&
 }
 
 ErrorOr<fs::File*> Procfs::open(const InodeRef& inode, uint32_t flags) {
-    // Opening for writing works (as for root on Linux: there are no
-    // permission checks yet); nothing here is writable, so writes are
-    // EINVAL, as for a Linux file without a write method.
+    // Files without a write method answer writes with EINVAL, as Linux's.
+    // /proc/sys files obey their mode even for root (Linux's
+    // proc_sys_permission): drop_caches cannot be read by anyone.
+    if (proc_inode(inode).node() == Node::DropCaches && (flags & abi::k_o_accmode) != abi::k_o_wronly)
+        return Error::AccessDenied;
     if (inode->is_directory()) {
         auto* file = new (std::nothrow) fs::DirectoryFile(flags, inode);
         if (!file)
