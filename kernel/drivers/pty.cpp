@@ -378,6 +378,7 @@ ErrorOr<fs::FileSystem*> make_devpts() {
     if (g_devpts)
         return Error::Busy;
     auto fs = TRY(fs::Ramfs::create(0));
+    fs->set_clock(fs::current_time);  // the nodes' times are their creation's
     fs->set_type_name("devpts");
     fs->set_destroy_hook([](fs::Ramfs&) { g_devpts = nullptr; });  // unmounted
     fs->set_mode(fs->root(), 0755);

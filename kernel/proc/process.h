@@ -320,6 +320,7 @@ struct WaitResult {
     int status;  // wait4 encoding
     int code;    // CLD_* for waitid
     int value;   // exit code or signal for waitid's si_status
+    uint32_t uid;  // the child's real user (waitid's si_uid)
     // The child's resource usage (wait4/waitid's rusage): its CPU time and
     // its reaped children's; peak RSS once it has exited (0 before).
     sched::CpuTime usage;

@@ -1,6 +1,7 @@
 // wait4(2)/waitid(2): a parent collects its children's deaths (reaping the
 // zombies), stops and continues.
 #include "kernel/proc/process.h"
+#include "kernel/proc/process_credentials.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 
@@ -28,18 +29,18 @@ std::optional<WaitResult> report_of(Process& child, const WaitRequest& request) 
         int status = child.wait_status;
         bool killed = status & 0x7f;
         return WaitResult { child.pid, status, killed ? abi::k_cld_killed : abi::k_cld_exited,
-                            killed ? (status & 0x7f) : (status >> 8) & 0xff, {}, 0 };
+                            killed ? (status & 0x7f) : (status >> 8) & 0xff, credentials_of(child).uid, {}, 0 };
     }
     if (request.stopped && child.stopped && child.job_event == JobEvent::Stopped) {
         if (!request.no_reap)
             child.job_event = JobEvent::None;
         return WaitResult { child.pid, (child.stop_signal << 8) | 0x7f, abi::k_cld_stopped, child.stop_signal,
-                            {}, 0 };
+                            credentials_of(child).uid, {}, 0 };
     }
     if (request.continued && child.job_event == JobEvent::Continued) {
         if (!request.no_reap)
             child.job_event = JobEvent::None;
-        return WaitResult { child.pid, 0xffff, abi::k_cld_continued, abi::k_sigcont, {}, 0 };
+        return WaitResult { child.pid, 0xffff, abi::k_cld_continued, abi::k_sigcont, credentials_of(child).uid, {}, 0 };
     }
     return std::nullopt;
 }

@@ -252,6 +252,7 @@ int64_t sys_waitid(const SyscallArgs& args) {
             info.signo = abi::k_sigchld;
             info.code = result.value().code;
             info.fields.child.pid = result.value().pid;
+            info.fields.child.uid = result.value().uid;
             info.fields.child.status = result.value().value;
         }
         if (mm::write_user(args.ptr<proc::sigframe::Siginfo>(2), info).is_error())

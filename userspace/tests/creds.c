@@ -14,7 +14,8 @@
  *   exec        setuid/setgid programs (ids, AT_SECURE, capabilities),
  *               nosuid mounts, EACCES for files without x and directories
  *   kill        who may signal whom (real/saved uid rule, SIGCONT in the
- *               same session, kill(-1) as non-root), root signals anyone
+ *               same session, kill(-1) as non-root), root signals anyone;
+ *               waitid's si_uid is the child's real user
  *   privileged  what uid 1000 may not do (mount, umount, sethostname,
  *               chroot, reboot, mknod, ports < 1024, rlimits, nice) and
  *               root may
@@ -869,6 +870,22 @@ static void kill_body(void) {
         CHECK_EQ(kill(targets[i], SIGKILL), 0);
         check_child_status(targets[i], 0, SIGKILL);
     }
+    /* waitid reports the child's real user in si_uid (a child that became
+     * uid 1234 before it exited). */
+    pid_t child = fork();
+    if (child == 0) {
+        if (setresuid(1234, 1234, 1234) != 0)
+            _exit(2);
+        _exit(7);
+    }
+    CHECK(child > 0);
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    CHECK_EQ(waitid(P_PID, (id_t)child, &info, WEXITED), 0);
+    CHECK_EQ(info.si_pid, child);
+    CHECK_EQ(info.si_uid, 1234);
+    CHECK_EQ(info.si_code, CLD_EXITED);
+    CHECK_EQ(info.si_status, 7);
 }
 
 /* ---- privileged ------------------------------------------------------- */

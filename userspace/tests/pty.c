@@ -35,10 +35,11 @@ static void sleep_ms(long ms) {
 }
 
 /* Linux's reference machine has no devpts mounted; Akuma mounts it at boot
- * (a second mount is EBUSY there): either way /dev/pts works after this. */
+ * (a second mount is EBUSY there): either way /dev/pts works after this,
+ * with Debian's options (nodes in group tty, mode 0620), which Akuma's has. */
 static void ensure_devpts(void) {
     mkdir("/dev/pts", 0755);
-    mount("devpts", "/dev/pts", "devpts", 0, "");
+    mount("devpts", "/dev/pts", "devpts", 0, "gid=5,mode=620");
 }
 
 /* Reads from the master until `want` bytes came (or a timeout). */
@@ -89,6 +90,14 @@ static void test_open(void) {
     CHECK(S_ISCHR(st.st_mode));
     CHECK_EQ(major(st.st_rdev), 136);
     CHECK_EQ(minor(st.st_rdev), number);
+    /* The node's times are its creation's (not 1970) and its owner the
+     * opener (root here), group tty (5), mode 0620. */
+    struct timespec now;
+    CHECK_EQ(clock_gettime(CLOCK_REALTIME, &now), 0);
+    CHECK(st.st_mtime > now.tv_sec - 600 && st.st_mtime <= now.tv_sec + 1);
+    CHECK_EQ(st.st_uid, getuid());
+    CHECK_EQ(st.st_gid, 5);
+    CHECK_EQ(st.st_mode & 07777, 0620);
     CHECK(isatty(slave));
     CHECK(isatty(master));
     int peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
