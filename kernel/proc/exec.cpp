@@ -152,9 +152,9 @@ ErrorOr<void> execve(arch::TrapFrame& frame, fs::InodeRef file, std::string_view
     // really runs: a script's are ignored, as on Linux) and the mount.
     Credentials next = current_credentials();
     auto file_stat = fs::stat(file);
-    bool secure = apply_exec(next, { file_stat.mode, file_stat.uid, file_stat.gid,
-                                           (fs::mount_flags(file) & fs::k_mount_no_suid) != 0 },
-                                   process.no_new_privs);
+    bool on_nosuid_mount = fs::mount_flags(file) & fs::k_mount_no_suid;
+    bool secure = apply_exec(next, { file_stat.mode, file_stat.uid, file_stat.gid, on_nosuid_mount },
+                             process.no_new_privs);
     ExecIdentity identity { next.uid, next.euid, next.gid, next.egid, secure };
 
     AddressSpace* old_space = nullptr;
