@@ -326,6 +326,23 @@ disk_rows() {
     done
 }
 
+# An initramfs for Debian's Linux (built in $1, packed into $2) that loads
+# the disk modules, mounts the Debian disk (/dev/vda) on /newroot with its
+# /proc, /dev and /run, then runs the lines on standard input.
+debian_linux_initrd() {
+    local dir=$1 initrd=$2
+    {
+        echo 'mkdir -p /newroot'
+        linux_disk_module_lines
+        echo 'mount -t ext2 /dev/vda /newroot'
+        echo 'mount -t proc proc /newroot/proc; mount -t devtmpfs dev /newroot/dev; mount -t tmpfs run /newroot/run'
+        cat
+    } | bench_linux_root "$dir"
+    mkdir -p "$dir/lib"
+    cp "$linux_disk_modules_dir"/*.ko "$dir/lib/"
+    bench_pack_initrd "$dir" "$initrd"
+}
+
 # ---- the Debian rows (./akuma bench debian)
 # debbench (userspace/bench/debbench.c) from a fresh copy of the Debian root
 # disk: on Akuma as init= (the kernel mounts the disk as its root), on
@@ -348,16 +365,9 @@ debian_rows() {
     grep -q '^\[debbench\] done' <<<"$out" || { echo "$out" >&2; rm -rf "$work"; die "debbench failed on Akuma"; }
     cp --sparse=always "$build_dir/debian.ext2" "$work/linux.img"
     {
-        echo 'mkdir -p /newroot'
-        linux_disk_module_lines
-        echo 'mount -t ext2 /dev/vda /newroot'
-        echo 'mount -t proc proc /newroot/proc; mount -t devtmpfs dev /newroot/dev; mount -t tmpfs run /newroot/run'
         echo "chroot /newroot /bin/debbench $mode"
         echo 'umount /newroot/run /newroot/dev /newroot/proc /newroot'
-    } | bench_linux_root "$work/root"
-    mkdir -p "$work/root/lib"
-    cp "$linux_disk_modules_dir"/*.ko "$work/root/lib/"
-    bench_pack_initrd "$work/root" "$work/initrd.gz"
+    } | debian_linux_initrd "$work/root" "$work/initrd.gz"
     linux_out=$(linux_disk_boot_marked "$work/initrd.gz" "$work/linux.img" "$plugin" "$marker" "$work/linux.marks")
     grep -q '^\[debbench\] done' <<<"$linux_out" || { echo "$linux_out" >&2; rm -rf "$work"; die "debbench failed on Linux"; }
     rows+=("debian: boot to the first program (instructions)|$(head -1 "$work/akuma.marks")|$(head -1 "$work/linux.marks")")
@@ -404,19 +414,12 @@ ssh_rows() {
     grep -q '^\[sshbench\] done' <<<"$out" || { echo "$out" >&2; rm -rf "$work"; die "sshbench failed on Akuma"; }
     cp --sparse=always "$work/keyed.img" "$work/linux.img"
     {
-        echo 'mkdir -p /newroot'
-        linux_disk_module_lines
-        echo 'mount -t ext2 /dev/vda /newroot'
-        echo 'mount -t proc proc /newroot/proc; mount -t devtmpfs dev /newroot/dev; mount -t tmpfs run /newroot/run'
         echo 'mkdir -p /newroot/dev/pts; mount -t devpts devpts /newroot/dev/pts; mount -t tmpfs tmp /newroot/tmp'
         echo 'ifconfig lo 127.0.0.1 up'
         # shellcheck disable=SC2016  # expanded by the guest's shell
         echo 'chroot /newroot /bin/sh -c '"'"'for s in /etc/akuma/rc.d/*; do [ -x "$s" ] && "$s"; done; /bin/sshbench'"'"
         echo 'sync'
-    } | bench_linux_root "$work/root"
-    mkdir -p "$work/root/lib"
-    cp "$linux_disk_modules_dir"/*.ko "$work/root/lib/"
-    bench_pack_initrd "$work/root" "$work/initrd.gz"
+    } | debian_linux_initrd "$work/root" "$work/initrd.gz"
     linux_out=$(linux_disk_boot_marked "$work/initrd.gz" "$work/linux.img" "$plugin" "$marker" "$work/linux.marks")
     grep -q '^\[sshbench\] done' <<<"$linux_out" || { echo "$linux_out" >&2; rm -rf "$work"; die "sshbench failed on Linux"; }
     rows+=("ssh: boot to sshd accepting (instructions)|$(head -1 "$work/akuma.marks")|$(head -1 "$work/linux.marks")")

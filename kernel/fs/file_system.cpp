@@ -76,18 +76,15 @@ void FileSystem::set_mode(const InodeRef& inode, uint32_t mode) {
 }
 
 void FileSystem::set_owner(const InodeRef& inode, uint32_t uid, uint32_t gid) {
-    constexpr uint32_t k_set_user_id = 04000;
-    constexpr uint32_t k_set_group_id = 02000;
-    constexpr uint32_t k_group_execute = 00010;
     inode->m_uid = uid;
     inode->m_gid = gid;
     // Linux's chown_common(): for anything but a directory, a chown (even by
     // root, even to the same ids) clears set-user-ID, and set-group-ID when
     // group execute is set (without it S_ISGID marks mandatory locking).
     if (!inode->is_directory()) {
-        inode->m_mode &= ~k_set_user_id;
-        if (inode->m_mode & k_group_execute)
-            inode->m_mode &= ~k_set_group_id;
+        inode->m_mode &= ~k_mode_set_uid;
+        if (inode->m_mode & k_mode_group_exec)
+            inode->m_mode &= ~k_mode_set_gid;
     }
     inode->m_ctime = now();
 }

@@ -33,6 +33,12 @@ constexpr uint32_t k_mode_block_device = 0060000;
 constexpr uint32_t k_mode_fifo = 0010000;
 constexpr uint32_t k_mode_socket = 0140000;
 constexpr uint32_t k_mode_permission_mask = 07777;
+// Permission bits with a meaning of their own.
+constexpr uint32_t k_mode_set_uid = 04000;
+constexpr uint32_t k_mode_set_gid = 02000;
+constexpr uint32_t k_mode_sticky = 01000;
+constexpr uint32_t k_mode_group_exec = 00010;
+constexpr uint32_t k_mode_any_exec = 00111;
 
 // The node type of st_mode type bits; nullopt for bits naming none.
 constexpr std::optional<InodeType> inode_type_of_mode(uint32_t mode) {

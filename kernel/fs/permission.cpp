@@ -4,14 +4,6 @@ namespace akuma::fs {
 
 using proc::Capability;
 
-namespace {
-
-constexpr uint32_t k_set_uid_bit = 04000, k_set_gid_bit = 02000, k_sticky_bit = 01000;
-constexpr uint32_t k_group_exec_bit = 0010;
-constexpr uint32_t k_any_exec_bits = 0111;
-
-}  // namespace
-
 ErrorOr<void> check_access(const proc::Credentials& credentials, uint32_t mode, uint32_t uid, uint32_t gid,
                            bool directory, unsigned mask) {
     mask &= k_may_read | k_may_write | k_may_exec;
@@ -31,7 +23,7 @@ ErrorOr<void> check_access(const proc::Credentials& credentials, uint32_t mode, 
             return {};
         return Error::AccessDenied;
     }
-    if ((!(mask & k_may_exec) || (mode & k_any_exec_bits)) && credentials.capable(Capability::DacOverride))
+    if ((!(mask & k_may_exec) || (mode & k_mode_any_exec)) && credentials.capable(Capability::DacOverride))
         return {};
     if (mask == k_may_read && credentials.capable(Capability::DacReadSearch))
         return {};
@@ -52,7 +44,7 @@ ErrorOr<void> check_may_create(const proc::Credentials& credentials, const Inode
 
 ErrorOr<void> check_may_delete(const proc::Credentials& credentials, const Inode& directory, const Inode& victim) {
     TRY(check_access(credentials, directory, k_may_write | k_may_exec));
-    if ((directory.mode() & k_sticky_bit) && credentials.fsuid != victim.uid() &&
+    if ((directory.mode() & k_mode_sticky) && credentials.fsuid != victim.uid() &&
         credentials.fsuid != directory.uid() && !credentials.capable(Capability::Fowner))
         return Error::NotPermitted;
     return {};
@@ -62,8 +54,8 @@ ErrorOr<uint32_t> mode_for_chmod(const proc::Credentials& credentials, const Ino
     if (!owns_or_capable(credentials, inode))
         return Error::NotPermitted;
     mode &= k_mode_permission_mask;
-    if ((mode & k_set_gid_bit) && !credentials.in_group(inode.gid()) && !credentials.capable(Capability::Fsetid))
-        mode &= ~k_set_gid_bit;
+    if ((mode & k_mode_set_gid) && !credentials.in_group(inode.gid()) && !credentials.capable(Capability::Fsetid))
+        mode &= ~k_mode_set_gid;
     return mode;
 }
 
@@ -79,7 +71,7 @@ ErrorOr<void> check_chown(const proc::Credentials& credentials, const Inode& ino
     // kill into ATTR_MODE, which setattr_prepare checks), even when no ID
     // changes.
     uint32_t mode = inode.mode();
-    bool clears = (mode & k_set_uid_bit) || (mode & (k_set_gid_bit | k_group_exec_bit)) == (k_set_gid_bit | k_group_exec_bit);
+    bool clears = (mode & k_mode_set_uid) || (mode & (k_mode_set_gid | k_mode_group_exec)) == (k_mode_set_gid | k_mode_group_exec);
     if (!inode.is_directory() && clears && !owns_or_capable(credentials, inode))
         return Error::NotPermitted;
     return {};
@@ -87,13 +79,13 @@ ErrorOr<void> check_chown(const proc::Credentials& credentials, const Inode& ino
 
 NewInodeOwner owner_for_new_inode(const proc::Credentials& credentials, const Inode& directory, uint32_t mode) {
     NewInodeOwner owner { credentials.fsuid, credentials.fsgid, mode };
-    if (directory.mode() & k_set_gid_bit) {
+    if (directory.mode() & k_mode_set_gid) {
         owner.gid = directory.gid();
         if ((mode & k_mode_type_mask) == k_mode_directory)
-            owner.mode |= k_set_gid_bit;
-        else if ((mode & (k_set_gid_bit | k_group_exec_bit)) == (k_set_gid_bit | k_group_exec_bit) &&
+            owner.mode |= k_mode_set_gid;
+        else if ((mode & (k_mode_set_gid | k_mode_group_exec)) == (k_mode_set_gid | k_mode_group_exec) &&
                  !credentials.in_group(owner.gid) && !credentials.capable(Capability::Fsetid))
-            owner.mode &= ~k_set_gid_bit;
+            owner.mode &= ~k_mode_set_gid;
     }
     return owner;
 }
@@ -102,12 +94,12 @@ std::optional<uint32_t> mode_after_unprivileged_write(const proc::Credentials& c
     if (inode.type() != InodeType::Regular || credentials.capable(Capability::Fsetid))
         return std::nullopt;
     uint32_t mode = inode.mode() & k_mode_permission_mask;
-    uint32_t kept = mode & ~k_set_uid_bit;
+    uint32_t kept = mode & ~k_mode_set_uid;
     // Set-group-ID goes if group-executable; without group execute (a
     // locking mark) only for a writer outside the group (Linux 6.1's
     // setattr_should_drop_sgid).
-    if ((mode & k_set_gid_bit) && ((mode & k_group_exec_bit) || !credentials.in_group(inode.gid())))
-        kept &= ~k_set_gid_bit;
+    if ((mode & k_mode_set_gid) && ((mode & k_mode_group_exec) || !credentials.in_group(inode.gid())))
+        kept &= ~k_mode_set_gid;
     if (kept == mode)
         return std::nullopt;
     return kept;

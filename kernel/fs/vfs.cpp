@@ -356,14 +356,14 @@ uint64_t root_size_limit(std::string_view options) {
 }  // namespace
 
 void drop_set_id_bits_locked(const proc::Credentials& credentials, const InodeRef& inode) {
-    if (!(inode->mode() & 06000))
+    if (!(inode->mode() & (k_mode_set_uid | k_mode_set_gid)))
         return;  // the common case: no credentials to look at
     if (auto mode = mode_after_unprivileged_write(credentials, *inode))
         fs_of(inode).set_mode(inode, *mode);
 }
 
 void drop_set_id_bits_of_written_locked(const InodeRef& inode) {
-    if (inode->mode() & 06000)
+    if (inode->mode() & (k_mode_set_uid | k_mode_set_gid))
         drop_set_id_bits_locked(proc::current_credentials(), inode);
 }
 
@@ -476,30 +476,43 @@ ErrorOr<InodeRef> resolve_path(const InodeRef& base, std::string_view path, bool
     return walk_path(name_space(), base, path, follow_final_symlink);
 }
 
-ErrorOr<void> check_path_access(const proc::Credentials& credentials, const InodeRef& base, std::string_view path,
-                                bool follow_final_symlink, unsigned mask) {
-    VfsLockGuard guard;
-    Namespace ns = name_space();
-    ns.credentials = credentials;
-    auto inode = TRY(walk_path(ns, base, path, follow_final_symlink));
-    // Linux's faccessat: writing to a read-only mount is EROFS for files,
-    // directories and symlinks, whatever the bits say.
+namespace {
+
+// Linux's faccessat: writing to a read-only mount is EROFS for files,
+// directories and symlinks, whatever the bits say; then the bits.
+ErrorOr<void> check_access_locked(const proc::Credentials& credentials, const InodeRef& inode, unsigned mask) {
     if ((mask & k_may_write) && read_only(inode) &&
         (inode->type() == InodeType::Regular || inode->is_directory() || inode->type() == InodeType::Symlink))
         return Error::ReadOnlyFs;
     return check_access(credentials, *inode, mask);
 }
 
+}  // namespace
+
+ErrorOr<void> check_path_access(const proc::Credentials& credentials, const InodeRef& base, std::string_view path,
+                                bool follow_final_symlink, unsigned mask) {
+    VfsLockGuard guard;
+    Namespace ns = name_space();
+    ns.credentials = credentials;
+    auto inode = TRY(walk_path(ns, base, path, follow_final_symlink));
+    return check_access_locked(credentials, inode, mask);
+}
+
+ErrorOr<void> check_inode_access(const proc::Credentials& credentials, const InodeRef& inode, unsigned mask) {
+    VfsLockGuard guard;
+    return check_access_locked(credentials, inode, mask);
+}
+
 ErrorOr<void> check_current_access(const InodeRef& inode, unsigned mask) {
     VfsLockGuard guard;
-    return check_access(who(name_space()), *inode, mask);
+    return check_access(proc::current_credentials(), *inode, mask);
 }
 
 ErrorOr<void> change_root(const InodeRef& directory) {
     VfsLockGuard guard;
     if (!directory->is_directory())
         return Error::NotADirectory;
-    TRY(check_access(who(name_space()), *directory, k_may_exec));
+    TRY(check_access(proc::current_credentials(), *directory, k_may_exec));
     proc::Process* process = proc::current_process();
     VERIFY(process);
     process->root = directory;
@@ -807,7 +820,7 @@ ErrorOr<void> change_mode(const InodeRef& inode, uint32_t mode) {
     VfsLockGuard guard;
     if (read_only(inode))
         return Error::ReadOnlyFs;
-    uint32_t allowed = TRY(mode_for_chmod(who(name_space()), *inode, mode));
+    uint32_t allowed = TRY(mode_for_chmod(proc::current_credentials(), *inode, mode));
     fs_of(inode).set_mode(inode, allowed);
     return {};
 }
@@ -816,7 +829,7 @@ ErrorOr<void> change_owner(const InodeRef& inode, uint32_t uid, uint32_t gid) {
     VfsLockGuard guard;
     if (read_only(inode))
         return Error::ReadOnlyFs;
-    TRY(check_chown(who(name_space()), *inode, uid, gid));
+    TRY(check_chown(proc::current_credentials(), *inode, uid, gid));
     fs_of(inode).set_owner(inode, uid == proc::k_id_unchanged ? inode->uid() : uid,
                            gid == proc::k_id_unchanged ? inode->gid() : gid);
     return {};
@@ -827,7 +840,7 @@ ErrorOr<void> change_times(const InodeRef& inode, std::optional<Timestamp> atime
     VfsLockGuard guard;
     if (read_only(inode))
         return Error::ReadOnlyFs;
-    const proc::Credentials& credentials = who(name_space());
+    const proc::Credentials& credentials = proc::current_credentials();
     if (!owns_or_capable(credentials, *inode)) {
         if (!touch)
             return Error::NotPermitted;
@@ -870,8 +883,8 @@ ErrorOr<void> check_may_create_name(const Namespace& ns, const ParentAndName& en
 }
 
 // A name in `directory` that something is mounted on cannot go away or move.
-ErrorOr<void> check_not_mounted_on(const ParentAndName& entry) {
-    auto child = lookup_child(name_space(), entry.directory, entry.name);
+ErrorOr<void> check_not_mounted_on(const Namespace& ns, const ParentAndName& entry) {
+    auto child = lookup_child(ns, entry.directory, entry.name);
     if (!child.is_error() && child.value()->is_mount_point())
         return Error::Busy;
     return {};
@@ -953,7 +966,7 @@ ErrorOr<void> remove(const InodeRef& base, std::string_view path, bool directory
         return victim->is_directory() ? Error::IsADirectory : Error::NotADirectory;
     TRY(check_may_delete(who(ns), *parent.directory, *victim));
     if (directory) {
-        TRY(check_not_mounted_on(parent));
+        TRY(check_not_mounted_on(ns, parent));
         InodeRef removed = current_inode(parent);
         auto result = fs.rmdir(parent.directory, parent.name);
         name_changed(parent.directory, parent.name);
@@ -1017,8 +1030,8 @@ ErrorOr<void> rename(const InodeRef& old_base, std::string_view old_path, const 
     }
     if (source->is_directory() && from.directory != to.directory)
         TRY(check_access(credentials, *source, k_may_write));
-    TRY(check_not_mounted_on(from));
-    TRY(check_not_mounted_on(to));
+    TRY(check_not_mounted_on(ns, from));
+    TRY(check_not_mounted_on(ns, to));
     InodeRef moved = current_inode(from);
     InodeRef replaced = current_inode(to);
     auto result = fs_of(from.directory).rename(from.directory, from.name, to.directory, to.name);

@@ -51,6 +51,8 @@ ErrorOr<InodeRef> resolve_path(const InodeRef& base, std::string_view path, bool
 // checks with the real IDs.
 ErrorOr<void> check_path_access(const proc::Credentials& credentials, const InodeRef& base, std::string_view path,
                                 bool follow_final_symlink, unsigned mask);
+// The same for an inode the caller holds (faccessat2's AT_EMPTY_PATH).
+ErrorOr<void> check_inode_access(const proc::Credentials& credentials, const InodeRef& inode, unsigned mask);
 // Whether the caller may access an inode it holds (k_may_* of
 // permission.h): chdir's and fchdir's search, exec's execute.
 ErrorOr<void> check_current_access(const InodeRef& inode, unsigned mask);

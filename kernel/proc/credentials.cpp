@@ -3,6 +3,7 @@
 #include <atomic>
 #include <new>
 
+#include "kernel/fs/inode.h"
 #include "kernel/mm/kmalloc.h"
 
 namespace akuma::proc {
@@ -253,14 +254,13 @@ ErrorOr<void> set_groups(Credentials& credentials, GroupList groups) {
 }
 
 bool apply_exec(Credentials& credentials, const ExecutableFile& file, bool no_new_privs) {
-    constexpr uint32_t k_set_uid_bit = 04000, k_set_gid_bit = 02000, k_group_exec_bit = 0010;
     Credentials old = credentials;
     if (!file.on_nosuid_mount && !no_new_privs) {
-        if (file.mode & k_set_uid_bit)
+        if (file.mode & fs::k_mode_set_uid)
             credentials.euid = file.uid;
         // A set-group-ID file that is not group-executable is a mandatory
         // locking marker, not a set-ID program.
-        if ((file.mode & (k_set_gid_bit | k_group_exec_bit)) == (k_set_gid_bit | k_group_exec_bit))
+        if ((file.mode & (fs::k_mode_set_gid | fs::k_mode_group_exec)) == (fs::k_mode_set_gid | fs::k_mode_group_exec))
             credentials.egid = file.gid;
     }
     // No file capabilities: root (real or effective) gets every

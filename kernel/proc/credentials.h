@@ -20,7 +20,8 @@
 
 namespace akuma::proc {
 
-// Linux's capability numbers (include/uapi/linux/capability.h).
+// Linux's capability numbers (include/uapi/linux/capability.h): those a
+// check of Akuma's asks for, or CAP_FS_MASK names.
 enum class Capability : unsigned {
     Chown = 0,
     DacOverride = 1,
@@ -34,16 +35,11 @@ enum class Capability : unsigned {
     LinuxImmutable = 9,
     NetBindService = 10,
     NetAdmin = 12,
-    NetRaw = 13,
-    IpcLock = 14,
-    IpcOwner = 15,
     SysChroot = 18,
-    SysPtrace = 19,
     SysAdmin = 21,
     SysBoot = 22,
     SysNice = 23,
     SysResource = 24,
-    SysTime = 25,
     Mknod = 27,
     MacOverride = 32,
 };

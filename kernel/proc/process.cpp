@@ -8,6 +8,7 @@
 #include "kernel/arch/aarch64/user_mode.h"
 #include "kernel/fs/fd_table.h"
 #include "kernel/fs/vfs.h"
+#include "kernel/fs/vfs_lock.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/lib/vector.h"
 #include "kernel/mm/kmalloc.h"
@@ -364,9 +365,12 @@ ErrorOr<Process*> allocate_process(Process* parent) {
         process->cwd = parent->cwd;
         process->umask = parent->umask;
         set_credentials(*process, credentials_of(*parent));
-        process->no_new_privs = parent->no_new_privs;
+        process->no_new_privs = __atomic_load_n(&parent->no_new_privs, __ATOMIC_RELAXED);
         process->dumpable = __atomic_load_n(&parent->dumpable, __ATOMIC_RELAXED);
-        process->root = parent->root;
+        {
+            fs::VfsLockGuard guard;  // a thread of the parent may chroot meanwhile
+            process->root = parent->root;
+        }
         for (unsigned resource = 0; resource < abi::k_rlim_nlimits; ++resource)
             process->limits.values[resource] = resource_limit(*parent, resource);
         process->pgid = parent->pgid;

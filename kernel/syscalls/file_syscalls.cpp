@@ -222,13 +222,14 @@ ErrorOr<size_t> readlinkat(const SyscallArgs& args) {
     return length;
 }
 
+ErrorOr<fs::InodeRef> inode_for(int dirfd, mm::UserPtr<const char> user_path, uint32_t flags, bool follow);
+
 ErrorOr<void> faccessat2(const SyscallArgs& args) {
     auto path = TRY(UserPath::copy(args.ptr<const char>(1)));
     uint32_t mode = static_cast<uint32_t>(args.a[2]);
     uint32_t flags = static_cast<uint32_t>(args.a[3]);
     if ((mode & ~7u) || (flags & ~(abi::k_at_eaccess | abi::k_at_symlink_nofollow | abi::k_at_empty_path)))
         return Error::Invalid;
-    auto base = TRY(directory_for(args.fd(0), path.view()));
     // Linux's faccessat: the real IDs stand in for the effective ones
     // (unless AT_EACCESS), and only a real root keeps its capabilities.
     proc::Credentials credentials = proc::current_credentials();
@@ -238,6 +239,11 @@ ErrorOr<void> faccessat2(const SyscallArgs& args) {
         credentials.capabilities.effective = credentials.uid == 0 ? credentials.capabilities.permitted : 0;
     }
     unsigned mask = (mode & 4 ? fs::k_may_read : 0) | (mode & 2 ? fs::k_may_write : 0) | (mode & 1 ? fs::k_may_exec : 0);
+    if (path.view().empty() && (flags & abi::k_at_empty_path)) {  // dirfd itself
+        auto inode = TRY(inode_for(args.fd(0), args.ptr<const char>(1), flags, true));
+        return fs::check_inode_access(credentials, inode, mask);
+    }
+    auto base = TRY(directory_for(args.fd(0), path.view()));
     return fs::check_path_access(credentials, base, path.view(), !(flags & abi::k_at_symlink_nofollow), mask);
 }
 

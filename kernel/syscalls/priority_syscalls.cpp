@@ -16,9 +16,10 @@
 // as SCHED_OTHER, and a SCHED_FIFO or SCHED_RR thread is time-sliced with
 // the others instead of running before them.
 //
-// Privilege: every process is uid 0, so Linux's same-user checks always
-// pass; what remains is CAP_SYS_NICE (and, without it, RLIMIT_NICE and
-// RLIMIT_RTPRIO), and CAP_SYS_ADMIN for namespaces, which capset can drop.
+// Privilege: another user's thread needs CAP_SYS_NICE (Linux's
+// set_one_prio and check_same_owner); lowering nice or raising a real-time
+// priority needs CAP_SYS_NICE or room under RLIMIT_NICE / RLIMIT_RTPRIO;
+// namespaces need CAP_SYS_ADMIN.
 #include "kernel/proc/process_credentials.h"
 #include "kernel/proc/resource_limits.h"
 #include "kernel/sched/scheduler.h"
@@ -36,14 +37,8 @@ constexpr int k_prio_process = 0, k_prio_pgrp = 1, k_prio_user = 2;
 constexpr int k_min_nice = -20, k_max_nice = 19;
 constexpr int k_max_rt_priority = 99;  // MAX_RT_PRIO - 1
 constexpr int k_sched_reset_on_fork = 0x40000000;
-constexpr unsigned k_cap_sys_admin = 21, k_cap_sys_nice = 23;
 
 bool is_real_time(int policy) { return policy == proc::k_sched_fifo || policy == proc::k_sched_rr; }
-
-// (The credentials lock nests inside the scheduler lock.)
-bool caller_capable_locked(unsigned capability) {
-    return proc::current_capable(static_cast<proc::Capability>(capability));
-}
 
 // One thread whose attributes a call reads or changes, and its process
 // (for its resource limits).
@@ -211,7 +206,7 @@ ErrorOr<void> set_scheduler(int pid, int policy, uint64_t param, bool keep_polic
     // FIFO and RR take 1..99, the others 0.
     if (priority > k_max_rt_priority || is_real_time(policy) != (priority != 0))
         return Error::Invalid;
-    if (!caller_capable_locked(k_cap_sys_nice)) {
+    if (!proc::current_capable(proc::Capability::SysNice)) {
         proc::Process& process = *found->process;
         if (!may_change_locked(proc::current_credentials(), false, process))
             return Error::NotPermitted;
@@ -385,7 +380,7 @@ int64_t sys_unshare(const SyscallArgs& args) {
     if (flags & abi::k_clone_newuser)
         return error_result(Error::Invalid);
     if (flags & k_namespaces) {
-        if (!caller_capable_locked(k_cap_sys_admin))
+        if (!proc::current_capable(proc::Capability::SysAdmin))
             return error_result(Error::NotPermitted);
         if (flags & (k_namespaces & ~abi::k_clone_newcgroup))
             return error_result(Error::Invalid);

@@ -17,20 +17,8 @@ limit=${NET_FORWARD_TIMEOUT:-900}
 guest_port=7777
 [[ -f $program ]] || { echo "FAIL: no program at $program (./akuma build)"; exit 1; }
 
-log=$(mktemp)
-machine=""
-cleanup() {
-    # The machine runs in its own session: one signal ends QEMU and all.
-    if [[ -n $machine ]]; then kill -- -"$machine" 2>/dev/null || true; fi
-    rm -f "$log"
-}
-trap cleanup EXIT
-
-# A free host port: the kernel picks one for port 0. Another process may
-# take it before QEMU binds it; QEMU then refuses to start and we pick again.
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# shellcheck source=forward_machine.sh
+source "$root/tests/system/forward_machine.sh"
 
 start_machine() {  # $1: host port; sets machine to the PID of the machine's session
     # The server's own alarm ends it a little before the machine's timeout.

@@ -1,5 +1,5 @@
-/* caps: capget/capset as Linux has them for root (every process here is
- * uid 0 until credentials exist).
+/* caps: capget/capset as Linux has them for root (creds.c checks what
+ * other users hold).
  *   get     the version handshake, the full set, other processes, errors
  *   set     dropping and raising within the permitted set, EPERM beyond
  *           it or for another process, exec giving root its set back

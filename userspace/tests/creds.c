@@ -514,6 +514,12 @@ static void files_body(void) {
         CHECK_ERR(access(F "/oth0600", R_OK), EACCES);
         CHECK_EQ(faccessat(AT_FDCWD, F "/oth0600", R_OK, AT_EACCESS), 0);
         CHECK_EQ(opens(F "/oth0600", O_RDONLY), 0);
+        /* faccessat2 with AT_EMPTY_PATH checks the descriptor's file. */
+        int held = open(F "/oth0600", O_PATH);
+        CHECK(held >= 0);
+        CHECK_ERR(syscall(SYS_faccessat2, held, "", R_OK, AT_EMPTY_PATH), EACCES);
+        CHECK_EQ(syscall(SYS_faccessat2, held, "", R_OK, AT_EMPTY_PATH | AT_EACCESS), 0);
+        close(held);
         check_child_done(g_fork_base);
     }
     wait_ok(p);

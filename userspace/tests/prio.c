@@ -1,5 +1,5 @@
 /* prio: scheduling attributes and the execution context, as Linux 6.1 has
- * them for root (every process here is uid 0).
+ * them for root (the test runs as root).
  *   nice         getpriority/setpriority: PRIO_PROCESS (per thread), PRIO_PGRP,
  *                PRIO_USER, clamping, errors, zombies, fork/clone/exec
  *                inheritance, /proc/<pid>/stat's priority and nice
