@@ -33,6 +33,7 @@
 #include "kernel/drivers/memory_devices.h"
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/vfs.h"
+#include "kernel/fs/writeback.h"
 #include "kernel/crypto/random.h"
 #include "kernel/proc/address_space.h"
 #include "kernel/proc/power_off.h"
@@ -266,6 +267,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
     if (auto mounted = fs::vfs_init(initrd, args.get("initramfs_options").value_or(""), root_disk);
         mounted.is_error() && root_disk)
         panic("[VFS] cannot mount the root file system from {}: {}", root_disk->device, error_name(mounted.error()));
+    fs::writeback_init();
     fs::pipes_init(mm::pmm_stats().total_pages);
     if (auto intid = state.platform.uart->interrupt) {
         if (auto result = console::tty_init(*intid); result.is_error())

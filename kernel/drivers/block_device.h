@@ -45,6 +45,16 @@ public:
         }
         return {};
     }
+    // The same for writing: several buffers to consecutive sectors
+    // (write-back of page-cache pages). By default one write per buffer.
+    virtual ErrorOr<void> write_sectors_scattered(uint64_t first_sector,
+                                                  std::span<const std::span<const uint8_t>> buffers) {
+        for (auto buffer : buffers) {
+            TRY(write_sectors(first_sector, buffer));
+            first_sector += buffer.size() / k_sector_size;
+        }
+        return {};
+    }
     // Everything written so far is on stable storage when this returns
     // (virtio-blk's FLUSH; a no-op for a device without a volatile cache).
     virtual ErrorOr<void> flush() = 0;

@@ -138,6 +138,9 @@ public:
     // syncfs(2), before unmount). Memory file systems have nothing to do.
     virtual ErrorOr<void> sync(const InodeRef&) { return {}; }
     virtual ErrorOr<void> sync_file_system() { return {}; }
+    // Whether sync_file_system would write anything (the write-back
+    // thread asks: kernel/fs/writeback.h).
+    virtual bool needs_write_back() const { return false; }
     // The machine is powering off: write everything back and leave the
     // file system as a clean unmount would (ext2: state "clean"), making no
     // change afterwards. By default a sync.
@@ -171,11 +174,13 @@ public:
     void allow_write_access(const InodeRef& inode);
 
     // Pages of the page cache this file system holds: file data with no
-    // other copy (tmpfs: Shmem in /proc/meminfo) and clean copies it could
-    // drop (reclaim_clean_pages).
+    // other copy (tmpfs: Shmem in /proc/meminfo), clean copies it could
+    // drop (reclaim_clean_pages), and dirty ones it can drop once they are
+    // written back (ext2's write-back cache: Dirty in /proc/meminfo).
     struct CachePages {
         uint64_t data;
         uint64_t clean;
+        uint64_t dirty;
     };
     virtual CachePages cache_pages() const { return {}; }
     // Memory is short: frees the clean page-cache pages no mapping uses

@@ -118,7 +118,8 @@ public:
     // mapped (the initrd still holds the bytes).
     size_t reclaim_clean_pages() override;
     CachePages cache_pages() const override {
-        return { __atomic_load_n(&m_usage.pages, __ATOMIC_RELAXED), __atomic_load_n(&m_cache_usage.pages, __ATOMIC_RELAXED) };
+        return { __atomic_load_n(&m_usage.pages, __ATOMIC_RELAXED), __atomic_load_n(&m_cache_usage.pages, __ATOMIC_RELAXED),
+                 0 };
     }
     RamfsStats stats() const;
     // In bytes, a multiple of the page size; 0: unlimited.

@@ -471,6 +471,17 @@ void sync_all() {
     });
 }
 
+void write_back_file_systems() {
+    VfsLockGuard guard;
+    g_mounts->for_each([](const Mount& mount) {
+        if (!mount.fs->needs_write_back())
+            return;
+        if (auto synced = mount.fs->sync_file_system(); synced.is_error())
+            kprintln("[VFS] write-back of {} ({}) failed: {}", mount.source.view(), mount.fs->type_name(),
+                     error_name(synced.error()));
+    });
+}
+
 ErrorOr<InodeRef> resolve_path(const InodeRef& base, std::string_view path, bool follow_final_symlink) {
     VfsLockGuard guard;
     return walk_path(name_space(), base, path, follow_final_symlink);
@@ -1120,6 +1131,7 @@ FileSystem::CachePages page_cache_pages() {
         auto pages = mount.fs->cache_pages();
         total.data += pages.data;
         total.clean += pages.clean;
+        total.dirty += pages.dirty;
     });
     return total;
 }

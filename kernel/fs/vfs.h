@@ -190,6 +190,9 @@ ErrorOr<void> register_disk_file_system(const char* name, DiskFileSystemFactory 
 // sync(2): every mounted file system writes back what it holds
 // (FileSystem::sync_file_system; a failure is logged, as sync(2) reports none).
 void sync_all();
+// The write-back thread's round (kernel/fs/writeback.h): the file systems
+// that need it (FileSystem::needs_write_back) sync; failures are logged.
+void write_back_file_systems();
 // Power-off: every mounted file system shuts down (FileSystem::shut_down:
 // disks written back and marked clean); failures are logged.
 void shut_down_file_systems();

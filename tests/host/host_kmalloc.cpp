@@ -75,5 +75,7 @@ void* allocate_data_page() { return mm::kzalloc(k_data_page_size, k_data_page_si
 void free_data_page(void* page) { mm::kfree(page); }
 bool data_page_in_use(const void*) { return false; }
 void data_page_written(void*) {}
+// No write-back thread on the host: tests sync explicitly.
+void write_back_soon() {}
 
 }  // namespace akuma::fs

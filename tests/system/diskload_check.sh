@@ -18,6 +18,11 @@
 #                       loop; the next boot still mounts the not-clean file
 #                       system (with a warning, as Linux), reads it, and
 #                       leaves it marked not clean
+#   unsynced            files written (and one renamed) without any sync,
+#                       then 15 s of idling, then QEMU killed (SIGKILL):
+#                       the write-back thread must have put data and
+#                       metadata on the disk (kernel/fs/writeback.h); the
+#                       image holds both files whole, e2fsck -fn clean
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here=$root/tests/system
@@ -174,6 +179,23 @@ killed)
     e2fsck -fy "$tmp/copy.img" >"$tmp/fsck" 2>&1
     echo "(for information: e2fsck -fy on a copy: status $?)"
     head -20 "$tmp/fsck"
+    ;;
+unsynced)
+    image=$tmp/disk.img
+    mke2fs -q -F -t ext2 -b 4096 "$image" 64M || exit 2
+    setsid "$root/akuma" exec --no-build --net none --timeout 110 --disk "$image" "$prog" --unsynced /mnt/unsynced \
+        >"$tmp/out" 2>&1 &
+    pid=$!
+    for (( i = 0; i < 1200; i++ )); do
+        grep -q "^diskload --unsynced: waited" "$tmp/out" && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL -- "-$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    cat "$tmp/out"
+    grep -q "^diskload --unsynced: waited" "$tmp/out" || fail "the writer did not get to the end of its wait"
+    "$here/diskload_verify.py" unsynced "$image" /unsynced || fail "the unsynced files are not on the disk"
     ;;
 *)
     echo "diskload_check: unknown mode $mode" >&2

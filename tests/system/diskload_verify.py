@@ -3,6 +3,7 @@
 
   diskload_verify.py workload IMAGE PATH   the workload's tree, at PATH in the image
   diskload_verify.py fill IMAGE PATH       the files --fill leaves at PATH
+  diskload_verify.py unsynced IMAGE PATH   the files --unsynced writes at PATH
 
 An independent mirror of diskload's workload: the same xorshift64
 generator and the same steps compute the final tree (names, types, sizes,
@@ -211,6 +212,17 @@ def fill_files():
     return m
 
 
+UNSYNCED_SIZE = 3 * 1024 * 1024 + 1000
+
+
+def unsynced_files():
+    m = Model()
+    data = fill(UNSYNCED_SIZE, 0xabcdef)
+    m.new_file("written").write(0, data)
+    m.new_file("moved").write(0, data)
+    return m
+
+
 def debugfs(image, request):
     result = subprocess.run(["debugfs", "-R", request, image], capture_output=True, text=True)
     return result.stdout
@@ -288,11 +300,11 @@ def compare(image, top, model):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("workload", "fill"):
+    if len(sys.argv) != 4 or sys.argv[1] not in ("workload", "fill", "unsynced"):
         print(__doc__)
         return 2
     mode, image, top = sys.argv[1:]
-    model = workload() if mode == "workload" else fill_files()
+    model = {"workload": workload, "fill": fill_files, "unsynced": unsynced_files}[mode]()
     failures = compare(image, top, model)
     for failure in failures[:40]:
         print("FAIL: " + failure)

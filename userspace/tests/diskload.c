@@ -4,6 +4,10 @@
  *   diskload --fill DIR   fill the file system to ENOSPC and recover
  *   diskload --read DIR   read everything under DIR; report every error
  *   diskload --churn DIR  write, rename and delete in a loop, forever
+ *   diskload --unsynced DIR  write two files (one of them also renamed)
+ *                         without any sync, wait 15 s, say so, then idle:
+ *                         the kernel's own write-back must have put them
+ *                         on the disk by then (the host kills the machine)
  *
  * The workload: files of 0 B to several MiB (direct, indirect and
  * double-indirect blocks with 1 KiB and 4 KiB blocks) written at
@@ -879,6 +883,51 @@ static int churn_mode(const char *dir) {
     }
 }
 
+/* ------------------------------------------------------------ --unsynced */
+
+#define UNSYNCED_SIZE (3 * 1024 * 1024 + 1000)
+#define UNSYNCED_SEED 0xabcdef
+
+static int unsynced_mode(const char *dir) {
+    if (mkdir(dir, 0755) != 0) {
+        printf("diskload --unsynced: mkdir %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    unsigned char *data = malloc(UNSYNCED_SIZE);
+    fill(data, UNSYNCED_SIZE, UNSYNCED_SEED);
+    static const char *const names[2] = { "written", "moved.tmp" };
+    for (int i = 0; i < 2; i++) {
+        char path[300];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0) {
+            printf("diskload --unsynced: open %s: %s\n", path, strerror(errno));
+            return 1;
+        }
+        /* sshd's and cp's size of write */
+        for (size_t off = 0; off < UNSYNCED_SIZE; off += 32768) {
+            size_t len = min_u(32768, UNSYNCED_SIZE - off);
+            if (write(fd, data + off, len) != (ssize_t)len) {
+                printf("diskload --unsynced: write: %s\n", strerror(errno));
+                return 1;
+            }
+        }
+        close(fd);
+    }
+    char from[300], to[300];
+    snprintf(from, sizeof from, "%s/moved.tmp", dir);
+    snprintf(to, sizeof to, "%s/moved", dir);
+    if (rename(from, to) != 0) {
+        printf("diskload --unsynced: rename: %s\n", strerror(errno));
+        return 1;
+    }
+    printf("diskload --unsynced: written, not synced\n");
+    sleep(15);
+    printf("diskload --unsynced: waited\n");
+    for (;;)
+        pause();
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc == 2 && argv[1][0] != '-')
@@ -889,6 +938,8 @@ int main(int argc, char **argv) {
         return read_mode(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "--churn"))
         return churn_mode(argv[2]);
-    printf("usage: diskload DIR | --fill DIR | --read DIR | --churn DIR\n");
+    if (argc == 3 && !strcmp(argv[1], "--unsynced"))
+        return unsynced_mode(argv[2]);
+    printf("usage: diskload DIR | --fill DIR | --read DIR | --churn DIR | --unsynced DIR\n");
     return 2;
 }

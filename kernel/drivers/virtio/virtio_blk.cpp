@@ -154,18 +154,36 @@ private:
     }
 
     ErrorOr<void> read_sectors_scattered(uint64_t first_sector, std::span<const std::span<uint8_t>> buffers) override {
+        if (!fits_one_request(first_sector, buffers))
+            return BlockDevice::read_sectors_scattered(first_sector, buffers);  // one request each
+        return request(k_request_in, first_sector, buffers);
+    }
+
+    ErrorOr<void> write_sectors_scattered(uint64_t first_sector,
+                                          std::span<const std::span<const uint8_t>> buffers) override {
+        if (m_read_only)
+            return Error::ReadOnlyFs;
+        if (!fits_one_request(first_sector, buffers))
+            return BlockDevice::write_sectors_scattered(first_sector, buffers);  // one request each
+        // The device only reads these buffers (k_request_out).
+        static_assert(sizeof(std::span<const uint8_t>) == sizeof(std::span<uint8_t>));
+        return request(k_request_out, first_sector,
+                       { reinterpret_cast<const std::span<uint8_t>*>(buffers.data()), buffers.size() });
+    }
+
+    // Whether scattered buffers can go as one request: whole sectors, inside
+    // the disk, at most k_max_request_bytes in at most k_max_segments pieces.
+    template <typename Byte>
+    bool fits_one_request(uint64_t first_sector, std::span<const std::span<Byte>> buffers) const {
         size_t bytes = 0;
         for (auto buffer : buffers) {
             if (buffer.size() % k_sector_size != 0)
-                return Error::Invalid;
+                return false;  // the one-by-one path reports Invalid
             bytes += buffer.size();
         }
-        if (bytes > k_max_request_bytes || buffers.size() > k_max_segments)
-            return BlockDevice::read_sectors_scattered(first_sector, buffers);  // one request each
         uint64_t count = bytes / k_sector_size;
-        if (first_sector > m_sectors || count > m_sectors - first_sector)
-            return Error::OutOfRange;
-        return request(k_request_in, first_sector, buffers);
+        return bytes <= k_max_request_bytes && buffers.size() <= k_max_segments && first_sector <= m_sectors &&
+               count <= m_sectors - first_sector;
     }
 
     // One request: its buffers cut where the physical pages are not

@@ -32,6 +32,8 @@ public:
     ErrorOr<void> load();
     // Writes changed descriptors into the table's blocks (in the cache).
     ErrorOr<void> flush();
+    // Whether a descriptor changed since the last flush.
+    bool has_dirty() const { return m_dirty; }
 
     // A free block, marked used. NoSpace when none is left; Corrupted if a
     // bitmap disagrees with its group's count.

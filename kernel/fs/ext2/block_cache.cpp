@@ -44,6 +44,16 @@ ErrorOr<void> BlockCache::write_blocks(uint32_t block, std::span<const uint8_t> 
     return {};
 }
 
+ErrorOr<void> BlockCache::write_blocks_scattered(uint32_t block, std::span<const std::span<const uint8_t>> buffers) {
+    uint64_t sectors_per_block = m_block_size / drivers::k_sector_size;
+    if (auto written = m_device.write_sectors_scattered(uint64_t(block) * sectors_per_block, buffers);
+        written.is_error()) {
+        kprintln("[ext2] {}: cannot write blocks from {}: {}", m_device.name(), block, error_name(written.error()));
+        return written.error() == Error::ReadOnlyFs ? Error::ReadOnlyFs : Error::IoError;
+    }
+    return {};
+}
+
 ErrorOr<void> BlockCache::write_back(Entry& entry) {
     if (!entry.valid || !entry.dirty)
         return {};
@@ -162,6 +172,14 @@ ErrorOr<void> BlockCache::flush() {
             result = written.error();
     }
     return result;
+}
+
+bool BlockCache::has_dirty() const {
+    for (const Entry& entry : m_entries) {
+        if (entry.valid && entry.dirty)
+            return true;
+    }
+    return false;
 }
 
 } // namespace akuma::fs::ext2

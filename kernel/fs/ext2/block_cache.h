@@ -1,9 +1,9 @@
 // ext2's cache of metadata blocks (bitmaps, inode table blocks, indirect
 // blocks, directory blocks, the group descriptor table): a few dozen
 // blocks, least recently used evicted, written back when dirty at eviction
-// or flush. File data does not pass through it (the page cache holds what
-// mappings need; read and write go to the disk), so a block that changes
-// role (freed, then reused as data) must be forgotten when freed.
+// or flush. File data does not pass through it (the page cache holds it:
+// Ext2FileSystem), so a block that changes role (freed, then reused as
+// data) must be forgotten when freed.
 //
 // A pointer from get() is valid until the next call into the cache: take
 // what is needed from it (or modify it and mark_dirty) before asking for
@@ -45,6 +45,8 @@ public:
     void forget(uint32_t block);
     // Writes every dirty block; the first error is returned, the others tried.
     ErrorOr<void> flush();
+    // Whether a block waits to be written back.
+    bool has_dirty() const;
     // Memory is wanted (or counted): writes back and frees every block's
     // buffer; returns how many were freed. No pointer from get() may be in
     // use.
@@ -56,6 +58,7 @@ public:
     // whole number of blocks), one disk request where the device can.
     ErrorOr<void> read_blocks_scattered(uint32_t block, std::span<const std::span<uint8_t>> buffers);
     ErrorOr<void> write_blocks(uint32_t block, std::span<const uint8_t> data);
+    ErrorOr<void> write_blocks_scattered(uint32_t block, std::span<const std::span<const uint8_t>> buffers);
     uint32_t block_size() const { return m_block_size; }
     drivers::BlockDevice& device() { return m_device; }
 

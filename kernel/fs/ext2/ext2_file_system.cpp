@@ -168,11 +168,23 @@ ErrorOr<void> Ext2FileSystem::sync_file_system() {
     release_unreferenced();
     if (m_read_only)
         return {};
+    ErrorOr<void> result = write_back_dirty_files();
     for (Ext2Inode* bucket : m_hash) {
-        for (Ext2Inode* inode = bucket; inode; inode = inode->m_hash_next)
-            TRY(write_back_pages(*inode));
+        for (Ext2Inode* inode = bucket; inode; inode = inode->m_hash_next) {
+            if (!inode->m_shared_writable)
+                continue;
+            if (auto written = write_back_pages(*inode); written.is_error() && !result.is_error())
+                result = written.error();
+        }
     }
-    return flush_metadata();
+    // The metadata even if data failed: what can be saved is.
+    auto flushed = flush_metadata();
+    TRY(result);
+    return flushed;
+}
+
+bool Ext2FileSystem::needs_write_back() const {
+    return !m_read_only && (m_dirty_pages || m_cache.has_dirty() || m_allocator.has_dirty());
 }
 
 bool Ext2FileSystem::in_use(uint32_t root_references) const {
@@ -212,8 +224,10 @@ InodeStat Ext2FileSystem::stat(const InodeRef& inode) const {
 }
 
 FileSystem::CachePages Ext2FileSystem::cache_pages() const {
-    // Copies of disk blocks (written back where mappings may change them).
-    return { 0, __atomic_load_n(&m_cache_usage.pages, __ATOMIC_RELAXED) };
+    // Copies of disk blocks, the dirty ones waiting for write-back.
+    uint64_t pages = __atomic_load_n(&m_cache_usage.pages, __ATOMIC_RELAXED);
+    uint64_t dirty = __atomic_load_n(&m_dirty_pages, __ATOMIC_RELAXED);
+    return { 0, pages > dirty ? pages - dirty : 0, dirty };
 }
 
 size_t Ext2FileSystem::reclaim_clean_pages() {
@@ -224,7 +238,7 @@ size_t Ext2FileSystem::reclaim_clean_pages() {
             FilePages& cache = inode->m_cache;
             if (!cache.page_count() || !cache.for_each_page([](uint8_t* page) { return !data_page_in_use(page); }))
                 continue;
-            if (inode->m_shared_writable && !m_read_only) {
+            if ((inode->m_shared_writable || !inode->m_dirty.empty()) && !m_read_only) {
                 if (auto written = write_back_pages(*inode); written.is_error())
                     continue;  // logged there; the pages stay until they can be written
             }

@@ -17,12 +17,18 @@
 //   (lock-free), and the next call under the lock writes it back or, with
 //   no link left, frees its blocks and number (an unlinked file lives while
 //   open, as in Linux). One Ext2Inode exists per inode number at a time.
-// - File data: read() and write() go to the disk (write-through) and keep
-//   the page cache's copy of a page current. The page cache (cache_page)
-//   holds 4 KiB pages read from the file; a page a shared writable mapping
-//   may change gets its blocks allocated at once (so NoSpace is the
-//   fault's, not a later write-back's) and is written back by sync(),
-//   sync_file_system(), when the inode is released, and at unmount.
+// - File data goes through the page cache (4 KiB pages of the file).
+//   write() copies into cached pages and marks them dirty (DirtyPages); the
+//   blocks are allocated at once, so NoSpace is write()'s, never a later
+//   write-back's. Dirty pages go to the disk, runs of pages whose blocks
+//   follow each other as one request of up to 64 KiB, by sync() (fsync),
+//   sync_file_system() (sync, syncfs, and the write-back thread:
+//   kernel/fs/writeback.h, a few seconds after the first change), when more
+//   than k_dirty_limit_pages are dirty (the writer writes them), before
+//   their pages are reclaimed, when the inode is released, and at unmount.
+//   A page no cache page can be had for (memory short) is written through
+//   at once. A page a shared writable mapping may change gets its blocks
+//   allocated when it is mapped and is written back like a dirty one.
 // - Metadata (bitmaps, descriptors, inode table, indirect and directory
 //   blocks) is written back from the block cache at eviction and sync.
 // - Linux's ext2 behaviour kept: the superblock says "not clean" while
@@ -48,10 +54,12 @@
 #include "kernel/fs/ext2/block_cache.h"
 #include "kernel/fs/ext2/block_map.h"
 #include "kernel/fs/ext2/ext2_format.h"
+#include "kernel/fs/dirty_pages.h"
 #include "kernel/fs/file_pages.h"
 #include "kernel/fs/file_system.h"
 #include "kernel/fs/inode.h"
 #include "kernel/lib/error_or.h"
+#include "kernel/lib/intrusive_list.h"
 #include "kernel/lib/own_ptr.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/kmalloc.h"
@@ -75,6 +83,8 @@ private:
     uint32_t m_flags { 0 };
     uint32_t m_file_acl { 0 };
     FilePages m_cache; // regular files: the page cache
+    DirtyPages m_dirty; // pages of m_cache the disk has not got
+    ListNode m_dirty_node; // in Ext2FileSystem::m_dirty_files while m_dirty is not empty
     BasicString<mm::HeapAllocator> m_target; // symlinks, read at the first readlink
     bool m_target_loaded { false };
     bool m_shared_writable { false }; // a MAP_SHARED writable mapping may have changed cached pages
@@ -137,6 +147,7 @@ public:
     ErrorOr<uint8_t*> readable_page(const InodeRef& inode, uint64_t index) override;
     ErrorOr<void> sync(const InodeRef& inode) override;
     ErrorOr<void> sync_file_system() override;
+    bool needs_write_back() const override;
     ErrorOr<void> shut_down() override { return unmount(); }
     bool left_clean() const override { return m_superblock.state & ext2::k_state_valid; }
 
@@ -147,7 +158,7 @@ public:
         const InodeRef& inode, std::optional<Timestamp> atime, std::optional<Timestamp> mtime) override;
     CachePages cache_pages() const override;
     // Drops the cached pages of files no mapping uses, writing back first
-    // the ones a shared writable mapping may have changed.
+    // the dirty ones and those a shared writable mapping may have changed.
     size_t reclaim_clean_pages() override;
 
     const ext2::Geometry& geometry() const { return m_geometry; }
@@ -200,7 +211,26 @@ private:
     // ---- Data (ext2_data.cpp) ----
     ErrorOr<Ext2Inode*> regular_file(const InodeRef& inode);
     ErrorOr<size_t> read_from_disk(Ext2Inode& file, uint64_t offset, std::span<uint8_t> buffer);
+    ErrorOr<void> write_into_page(Ext2Inode& file, uint64_t position, std::span<const uint8_t> data, uint32_t& goal);
+    ErrorOr<void> write_through(Ext2Inode& file, uint64_t position, std::span<const uint8_t> data, uint32_t& goal);
+    static void grow_to(Ext2Inode& file, uint64_t size);
+
+    // ---- Write-back (ext2_data.cpp) ----
+    // More dirty pages than this (16 MiB) and write() writes them back.
+    static constexpr uint64_t k_dirty_limit_pages = 4096;
+    // Pages per request: runs of consecutive blocks up to 64 KiB.
+    static constexpr size_t k_write_back_run_pages = 16;
+    void mark_page_dirty(Ext2Inode& file, uint64_t index, uint8_t* page);
+    // The file's dirty pages (every cached page if a shared writable
+    // mapping may have changed them) to the disk.
     ErrorOr<void> write_back_pages(Ext2Inode& file);
+    ErrorOr<void> write_back_range(Ext2Inode& file, DirtyPages::Range range);
+    ErrorOr<void> write_page_blocks(Ext2Inode& file, uint64_t index, uint8_t* page);
+    // Every file's dirty pages; the first error is returned, the others tried.
+    ErrorOr<void> write_back_dirty_files();
+    // The file is gone (or written): its dirty pages are forgotten.
+    void forget_dirty(Ext2Inode& file);
+    void dirty_set_changed(Ext2Inode& file, uint64_t pages_before);
     ErrorOr<uint8_t*> page_of(Ext2Inode& file, uint64_t index);
     ErrorOr<uint8_t*> read_ahead_from(Ext2Inode& file, uint64_t index);
     static constexpr size_t k_read_ahead_bytes = 64 * 1024;
@@ -242,6 +272,8 @@ private:
 
     uint8_t* m_scratch { nullptr }; // one block, for partial block I/O
     FilePages::Usage m_cache_usage {};
+    IntrusiveList<Ext2Inode, &Ext2Inode::m_dirty_node> m_dirty_files;
+    uint64_t m_dirty_pages { 0 }; // over all files (read by cache_pages without the lock)
 };
 
 } // namespace akuma::fs

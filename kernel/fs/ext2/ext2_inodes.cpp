@@ -3,6 +3,7 @@
 #include <new>
 
 #include "kernel/fs/ext2/ext2_file_system.h"
+#include "kernel/fs/writeback.h"
 #include "kernel/lib/kprint.h"
 
 namespace akuma::fs {
@@ -185,6 +186,7 @@ ErrorOr<void> Ext2FileSystem::store_inode(Ext2Inode& inode) {
         }
     }
     m_cache.mark_dirty(where.block);
+    write_back_soon(); // every change of metadata stores an inode
     return {};
 }
 
@@ -260,13 +262,14 @@ void Ext2FileSystem::retire(Ext2Inode& inode) {
     if (!m_read_only) {
         ErrorOr<void> result {};
         if (inode.m_nlink == 0)
-            result = free_inode_on_disk(inode);
-        else if (inode.m_shared_writable)
+            result = free_inode_on_disk(inode);  // its dirty pages are moot
+        else
             result = write_back_pages(inode);
         if (result.is_error())
             kprintln(
                 "[ext2] inode {}: cannot write back or free: {}", inode.ino(), error_name(result.error()));
     }
+    forget_dirty(inode);  // written above, or beyond saving (logged)
     if (m_cursor.ino == inode.ino())
         m_cursor = {};
     inode.~Ext2Inode();

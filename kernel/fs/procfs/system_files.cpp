@@ -49,12 +49,15 @@ ErrorOr<void> write_meminfo(TextBuffer& out) {
     info.total = pmm.total_pages * k_page_kb;
     info.free = pmm.free_pages * k_page_kb;
     // The page cache: tmpfs's file data (Shmem, counted in Cached as Linux
-    // counts shmem) and its clean copies of initrd files, which are all
-    // that can be reclaimed (no swap): available is free plus those.
+    // counts shmem), copies of initrd and disk files, and disk file pages
+    // waiting for write-back (Dirty). The copies are all that can be
+    // reclaimed (no swap; dirty ones after their write-back): available is
+    // free plus those.
     auto cache = fs::page_cache_pages();
     info.shmem = cache.data * k_page_kb;
-    info.cached = (cache.data + cache.clean) * k_page_kb;
-    info.available = info.free + cache.clean * k_page_kb;
+    info.cached = (cache.data + cache.clean + cache.dirty) * k_page_kb;
+    info.dirty = cache.dirty * k_page_kb;
+    info.available = info.free + (cache.clean + cache.dirty) * k_page_kb;
     // The kernel heap's live objects; Akuma's heap has no reclaimable
     // caches worth reporting (empty slabs return to the PMM on request).
     info.slab = heap.bytes_in_use / 1024;
