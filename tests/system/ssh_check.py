@@ -26,7 +26,7 @@ PASS or FAIL:
   forward      -L to a second sshd in the guest (PermitRootLogin no): akuma
                gets through, root is refused
   interactive  a pty login: prompt, window size, Ctrl-C, a job, vi, exit status
-  abuse        40 clients sending garbage or stopping mid-handshake, one
+  abuse        100 clients sending garbage or stopping mid-handshake, one
                connection asking for 50 channels (MaxSessions grants 10),
                a session forking until its RLIMIT_NPROC (EAGAIN); logins
                still work afterwards, and MemAvailable (caches dropped)
@@ -410,7 +410,7 @@ def phase_abuse(port, args):
         except OSError:
             pass
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(40)]
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(100)]
     for thread in threads:
         thread.start()
     for thread in threads:

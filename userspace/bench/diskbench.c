@@ -8,6 +8,8 @@
  *   seq-read-cold   read DIR/big whole, 128 KiB at a time, first time after boot
  *   seq-read-warm   the same again (from the page cache)
  *   rand-read-4k    one 4 KiB pread at a pseudo-random aligned offset of DIR/big (warm)
+ *   seq-write       create DIR/w, write 32 MiB (4 MiB quick) 32 KiB at a time
+ *                   (sshd's and cp's size), fsync, close; unlinked after the row
  *   small-file      create DIR/s, write 4 KiB, fsync, close, unlink
  *   find-10000      walk DIR/tree (opendir/readdir, lstat of every entry), first time
  * Each row is bracketed by calls of bench_mark(), an empty function whose
@@ -96,10 +98,11 @@ int main(int argc, char **argv) {
         return 2;
     }
     int quick = argc > 2 && !strcmp(argv[2], "quick");
-    char big[256], tree[256], small[256];
+    char big[256], tree[256], small[256], written[256];
     snprintf(big, sizeof big, "%s/big", argv[1]);
     snprintf(tree, sizeof tree, "%s/tree", argv[1]);
     snprintf(small, sizeof small, "%s/s", argv[1]);
+    snprintf(written, sizeof written, "%s/w", argv[1]);
     int failed = 0;
 
     uint64_t bytes = 0;
@@ -131,6 +134,24 @@ int main(int argc, char **argv) {
     report("rand-read-4k (warm, per read)", now_ns() - t0, reads);
     if (fd >= 0)
         close(fd);
+
+    uint64_t chunks = (quick ? 4u << 20 : 32u << 20) / 32768;
+    memset(buffer, 'w', 32768);
+    bench_mark();
+    t0 = now_ns();
+    int out = open(written, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    for (uint64_t i = 0; i < chunks && out >= 0; ++i) {
+        if (write(out, buffer, 32768) != 32768)
+            failed = 1;
+    }
+    if (out < 0 || fsync(out) != 0)
+        failed = 1;
+    if (out >= 0)
+        close(out);
+    report("seq-write 32 KiB writes + fsync (per MiB)", now_ns() - t0, chunks / 32);
+    if (unlink(written) != 0)
+        failed = 1;
+    sync(); /* the 32 MiB file's blocks and pages freed before the next row, not in it */
 
     uint64_t cycles = quick ? 10 : 100;
     memset(buffer, 's', 4096);
