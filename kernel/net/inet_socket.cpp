@@ -444,13 +444,9 @@ err_t InetSocket::on_tcp_receive(void* argument, struct tcp_pcb* pcb, struct pbu
         segment->packet = packet;
         socket->m_segments.push_back(*segment);
         socket->m_received_bytes += packet->tot_len;
-        // Every segment from another host is acknowledged at once (as
-        // Linux's quick-ack mode does while a connection is busy): with
-        // lwIP's delayed ACK, a sender that waits for one (QEMU's user
-        // network does) stalled for lwIP's 250 ms timer on every transfer
-        // of more than ~100 KB. Loopback peers are not slowed by it.
-        if (!ip_addr_isloopback(&pcb->local_ip))
-            tcp_ack_now(pcb);
+        // ACKs: lwIP's (every second segment), and the network thread
+        // sends a delayed one when the frames at hand are done
+        // (net::send_delayed_acks).
     }
     socket->changed();
     return ERR_OK;

@@ -68,6 +68,21 @@ void sample_counters() {
     }
 }
 
+// Delayed ACKs of connections to other hosts go out once the frames at
+// hand are processed, not at lwIP's next 250 ms timer: lwIP acknowledges
+// every second full segment at once and leaves the odd one for its timer,
+// and a sender that waits for that ACK (QEMU's user network does, at the
+// end of a burst) would stall. Half as many ACKs as acknowledging each
+// segment, and no stall. Loopback peers keep lwIP's delayed ACKs.
+void send_delayed_acks() {
+    for (struct tcp_pcb* pcb = tcp_active_pcbs; pcb; pcb = pcb->next) {
+        if ((pcb->flags & TF_ACK_DELAY) && !ip_addr_isloopback(&pcb->local_ip)) {
+            tcp_ack_now(pcb);
+            tcp_output(pcb);
+        }
+    }
+}
+
 uint64_t network_thread(void*) {
     for (;;) {
         uint64_t deadline;
@@ -76,6 +91,7 @@ uint64_t network_thread(void*) {
             sample_counters();
             for (size_t i = 0; i < g_poller_count; ++i)
                 g_pollers[i].function(g_pollers[i].context);
+            send_delayed_acks();
             sys_check_timeouts();
             deadline = next_timer_deadline_locked();
             __atomic_store_n(&g_network_thread_deadline, deadline, __ATOMIC_RELAXED);

@@ -20,8 +20,15 @@ namespace {
 constexpr uint64_t k_feature_mac = 1ull << 5;  // VIRTIO_NET_F_MAC
 constexpr uint16_t k_receive_queue = 0, k_transmit_queue = 1;
 constexpr size_t k_buffer_size = 2048;          // a header and a 1514-byte frame
-constexpr unsigned k_buffers_order = 5;         // 32 pages: 64 buffers per direction
-constexpr size_t k_buffer_count = (mm::k_page_size << k_buffers_order) / k_buffer_size;
+// Transmit: 32 pages, 64 buffers. Receive: 128 pages, 256 buffers (QEMU's
+// queue size): the device can put no more frames in flight than there are
+// posted buffers, and a burst from the host (QEMU's user network sends as
+// far as the TCP window allows) waited for the network thread to give 64
+// back before the next 64 could come.
+constexpr unsigned k_transmit_order = 5;
+constexpr unsigned k_receive_order = 7;
+constexpr size_t k_buffer_count = (mm::k_page_size << k_transmit_order) / k_buffer_size;
+constexpr size_t k_receive_count = (mm::k_page_size << k_receive_order) / k_buffer_size;
 constexpr uint16_t k_mtu = 1500;
 constexpr size_t k_max_frame = k_mtu + 14;
 constexpr size_t k_max_received_frame = k_max_frame + 4;  // with a VLAN tag, as Linux's limit
@@ -184,9 +191,9 @@ void on_interrupt(uint32_t, void* context) {
     net::stack_wake();
 }
 
-ErrorOr<BufferBlock> allocate_buffers() {
+ErrorOr<BufferBlock> allocate_buffers(unsigned order) {
     BufferBlock block;
-    block.physical = TRY(mm::allocate_pages(k_buffers_order, mm::PageOwner::DeviceDma));
+    block.physical = TRY(mm::allocate_pages(order, mm::PageOwner::DeviceDma));
     block.memory = static_cast<uint8_t*>(mm::phys_to_virt(block.physical));
     return block;
 }
@@ -203,10 +210,10 @@ ErrorOr<void> start_virtio_net(MmioTransport transport) {
             return Error::NotSupported;  // QEMU always gives one; no random MAC here
         if (features & k_feature_version_1)
             device->header_size = 12;
-        device->receive = TRY(device->transport.setup_queue(k_receive_queue, k_buffer_count));
+        device->receive = TRY(device->transport.setup_queue(k_receive_queue, k_receive_count));
         device->transmit = TRY(device->transport.setup_queue(k_transmit_queue, k_buffer_count));
-        device->receive_buffers = TRY(allocate_buffers());
-        device->transmit_buffers = TRY(allocate_buffers());
+        device->receive_buffers = TRY(allocate_buffers(k_receive_order));
+        device->transmit_buffers = TRY(allocate_buffers(k_transmit_order));
         for (size_t i = 0; i < k_buffer_count; ++i)
             device->free_transmit[device->free_transmit_count++] = static_cast<uint16_t>(i);
         return {};
@@ -219,7 +226,7 @@ ErrorOr<void> start_virtio_net(MmioTransport transport) {
     {
         net::StackGuard guard;
         size_t posted = 0;
-        for (size_t i = 0; i < k_buffer_count && i < device->receive->size(); ++i, ++posted)
+        for (size_t i = 0; i < k_receive_count && i < device->receive->size(); ++i, ++posted)
             post_receive(*device, i);
         if (!netif_add(&device->netif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4, device, init_interface,
                        ethernet_input)) {
