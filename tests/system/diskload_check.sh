@@ -34,6 +34,25 @@ trap 'rm -rf "$tmp"' EXIT
 failed=0
 fail() { echo "FAIL: $*"; failed=1; }
 
+# kill_after_line PATTERN SECONDS ARGS...: diskload ARGS on $image, in its
+# own session (QEMU and all go with one SIGKILL to the group), output in
+# $tmp/out; SECONDS after a line matches PATTERN (or 120 s without one, or
+# the machine's end) the group is killed: no orderly power-off.
+kill_after_line() {
+    local pattern=$1 grace=$2 pid i
+    shift 2
+    setsid "$root/akuma" exec --no-build --net none --timeout 110 --disk "$image" "$prog" "$@" >"$tmp/out" 2>&1 &
+    pid=$!
+    for (( i = 0; i < 1200; i++ )); do
+        grep -q "$pattern" "$tmp/out" && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    sleep "$grace"
+    kill -KILL -- "-$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+}
+
 # akuma_exec OUT ARGS...: ./akuma exec with a disk; prints its output, returns its status.
 akuma_exec() {
     local out=$1; shift
@@ -148,18 +167,7 @@ corrupt)
 killed)
     image=$tmp/disk.img
     mke2fs -q -F -t ext2 -b 1024 "$image" 64M || exit 2
-    # Its own session, so that QEMU and all go with one SIGKILL to the group.
-    setsid "$root/akuma" exec --no-build --net none --timeout 110 --disk "$image" "$prog" --churn /mnt/churn \
-        >"$tmp/out" 2>&1 &
-    pid=$!
-    for (( i = 0; i < 600; i++ )); do
-        grep -q "^diskload --churn: round 5" "$tmp/out" && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    sleep 1  # writes in flight
-    kill -KILL -- "-$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    kill_after_line "^diskload --churn: round 5" 1 --churn /mnt/churn  # 1 s: writes in flight
     tail -3 "$tmp/out"
     grep -q "^diskload --churn: round 5" "$tmp/out" || fail "the writer made no progress before the kill"
     state() { dumpe2fs -h "$image" 2>/dev/null | awk -F: '/^Filesystem state/{gsub(/^ +/,"",$2); print $2}'; }
@@ -183,16 +191,7 @@ killed)
 unsynced)
     image=$tmp/disk.img
     mke2fs -q -F -t ext2 -b 4096 "$image" 64M || exit 2
-    setsid "$root/akuma" exec --no-build --net none --timeout 110 --disk "$image" "$prog" --unsynced /mnt/unsynced \
-        >"$tmp/out" 2>&1 &
-    pid=$!
-    for (( i = 0; i < 1200; i++ )); do
-        grep -q "^diskload --unsynced: waited" "$tmp/out" && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL -- "-$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    kill_after_line "^diskload --unsynced: waited" 0 --unsynced /mnt/unsynced
     cat "$tmp/out"
     grep -q "^diskload --unsynced: waited" "$tmp/out" || fail "the writer did not get to the end of its wait"
     "$here/diskload_verify.py" unsynced "$image" /unsynced || fail "the unsynced files are not on the disk"
