@@ -28,5 +28,8 @@ constexpr int k_af_inet6 = 10;
 // socket(2) for AF_INET/AF_INET6: `type` SOCK_STREAM or SOCK_DGRAM,
 // `protocol` 0 or the matching IPPROTO_TCP/IPPROTO_UDP.
 ErrorOr<Socket*> create_inet_socket(int family, int type, int protocol, uint32_t file_flags);
+// Frees the received-segment queue nodes kept for reuse (a cache, not a
+// leak: the program runner lets it go before it counts memory).
+void release_datagram_cache();
 
 }  // namespace akuma::net

@@ -6,6 +6,7 @@
 #include "kernel/lib/vector.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmm.h"
+#include "kernel/net/inet_socket.h"
 #include "kernel/net/stack.h"
 #include "kernel/proc/process.h"
 #include "kernel/sched/scheduler.h"
@@ -105,6 +106,7 @@ uint64_t free_pages_settled(uint64_t threads_before) {
     // pages and blocks of files; nor are closed TCP connections waiting
     // out TIME_WAIT.
     net::stack_forget_time_wait();
+    net::release_datagram_cache();
     fs::drop_lookup_cache();
     (void)fs::reclaim_page_cache();
     mm::heap_release_cached_memory();

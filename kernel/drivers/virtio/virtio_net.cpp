@@ -29,6 +29,14 @@ constexpr unsigned k_transmit_order = 5;
 constexpr unsigned k_receive_order = 7;
 constexpr size_t k_buffer_count = (mm::k_page_size << k_transmit_order) / k_buffer_size;
 constexpr size_t k_receive_count = (mm::k_page_size << k_receive_order) / k_buffer_size;
+// Spare receive buffers (64 pages: 128), on machines of 64 MiB or more: a
+// frame goes up to lwIP in the buffer the device filled, and a spare takes
+// its place in the ring; the buffer comes back as a spare when lwIP frees
+// the frame (the socket's reader took the data). With no spare left (a
+// reader that does not read holds them) frames are copied, as before.
+constexpr unsigned k_spare_order = 6;
+constexpr size_t k_spare_count = (mm::k_page_size << k_spare_order) / k_buffer_size;
+constexpr uint64_t k_spares_min_ram_pages = (64ull << 20) / mm::k_page_size;
 constexpr uint16_t k_mtu = 1500;
 constexpr size_t k_max_frame = k_mtu + 14;
 constexpr size_t k_max_received_frame = k_max_frame + 4;  // with a VLAN tag, as Linux's limit
@@ -44,12 +52,25 @@ struct BufferBlock {
     uint64_t physical_at(size_t index) const { return physical + index * k_buffer_size; }
 };
 
+struct NetDevice;
+
+// One receive buffer: DMA memory for the virtio-net header and a frame,
+// and the pbuf that lends the frame to lwIP without a copy.
+struct ReceiveBuffer {
+    struct pbuf_custom custom;  // first: lwIP's free hook is given its address
+    NetDevice* device;
+    uint8_t* memory;
+    uint64_t physical;
+    ReceiveBuffer* next_spare;
+};
+
 struct NetDevice {
     explicit NetDevice(MmioTransport t) : transport(t) {}
     MmioTransport transport;
     Virtqueue* receive { nullptr };
     Virtqueue* transmit { nullptr };
-    BufferBlock receive_buffers;
+    ReceiveBuffer* receive_slots { nullptr };  // the ring's, then the spares
+    ReceiveBuffer* spares { nullptr };         // free for the ring (stack lock)
     BufferBlock transmit_buffers;
     // Free transmit buffers, a stack of indices (stack lock).
     uint16_t free_transmit[k_buffer_count] {};
@@ -64,10 +85,42 @@ struct NetDevice {
 void* token_of(size_t index) { return reinterpret_cast<void*>(index + 1); }
 size_t index_of(void* token) { return reinterpret_cast<uintptr_t>(token) - 1; }
 
-// Gives receive buffer `index` to the device (stack lock held).
-void post_receive(NetDevice& device, size_t index) {
-    Buffer buffer { device.receive_buffers.physical_at(index), static_cast<uint32_t>(k_buffer_size), true };
-    (void)device.receive->add({ &buffer, 1 }, token_of(index));
+// Gives a receive buffer to the device (stack lock held).
+void post_receive(NetDevice& device, ReceiveBuffer& receive) {
+    Buffer buffer { receive.physical, static_cast<uint32_t>(k_buffer_size), true };
+    (void)device.receive->add({ &buffer, 1 }, &receive);
+}
+
+// lwIP freed a frame lent to it: its buffer is a spare again (stack lock
+// held: every pbuf_free is made under it).
+void return_receive_buffer(struct pbuf* frame) {
+    auto* receive = reinterpret_cast<ReceiveBuffer*>(frame);
+    receive->next_spare = receive->device->spares;
+    receive->device->spares = receive;
+}
+
+// The frame of `receive` (`length` bytes after the header) into lwIP: lent
+// if a spare can take the buffer's place in the ring, else copied.
+void deliver(NetDevice& device, ReceiveBuffer& receive, size_t length) {
+    uint8_t* bytes = receive.memory + device.header_size;
+    if (ReceiveBuffer* spare = device.spares) {
+        device.spares = spare->next_spare;
+        post_receive(device, *spare);
+        struct pbuf* frame = pbuf_alloced_custom(PBUF_RAW, static_cast<u16_t>(length), PBUF_REF, &receive.custom,
+                                                 bytes, static_cast<u16_t>(k_buffer_size - device.header_size));
+        if (device.netif.input(frame, &device.netif) != ERR_OK)
+            pbuf_free(frame);  // the buffer becomes a spare
+        return;
+    }
+    struct pbuf* frame = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(length), PBUF_POOL);
+    if (!frame) {
+        MIB2_STATS_NETIF_INC(&device.netif, ifindiscards);
+    } else {
+        pbuf_take(frame, bytes, static_cast<u16_t>(length));
+        if (device.netif.input(frame, &device.netif) != ERR_OK)
+            pbuf_free(frame);
+    }
+    post_receive(device, receive);
 }
 
 void reclaim_transmitted(NetDevice& device) {
@@ -83,30 +136,23 @@ void poll(void* context) {
     auto& device = *static_cast<NetDevice*>(context);
     bool posted = false;
     while (auto done = device.receive->take_used()) {
-        size_t index = index_of(done->token);
+        auto& receive = *static_cast<ReceiveBuffer*>(done->token);
         size_t length = done->written > device.header_size ? done->written - device.header_size : 0;
-        const uint8_t* bytes = device.receive_buffers.at(index) + device.header_size;
+        const uint8_t* bytes = receive.memory + device.header_size;
+        posted = true;
         // Shorter than an Ethernet header, or longer than the MTU allows
         // (a peer may send such frames; Linux's virtio_net drops them too).
         if (length < 14 || length > k_max_received_frame) {
             MIB2_STATS_NETIF_INC(&device.netif, ifinerrors);
-        } else {
-            MIB2_STATS_NETIF_ADD(&device.netif, ifinoctets, length);
-            if (bytes[0] & 1)  // a group address: broadcast or multicast
-                MIB2_STATS_NETIF_INC(&device.netif, ifinnucastpkts);
-            else
-                MIB2_STATS_NETIF_INC(&device.netif, ifinucastpkts);
-            struct pbuf* frame = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(length), PBUF_POOL);
-            if (!frame) {
-                MIB2_STATS_NETIF_INC(&device.netif, ifindiscards);
-            } else {
-                pbuf_take(frame, bytes, static_cast<u16_t>(length));
-                if (device.netif.input(frame, &device.netif) != ERR_OK)
-                    pbuf_free(frame);
-            }
+            post_receive(device, receive);
+            continue;
         }
-        post_receive(device, index);
-        posted = true;
+        MIB2_STATS_NETIF_ADD(&device.netif, ifinoctets, length);
+        if (bytes[0] & 1)  // a group address: broadcast or multicast
+            MIB2_STATS_NETIF_INC(&device.netif, ifinnucastpkts);
+        else
+            MIB2_STATS_NETIF_INC(&device.netif, ifinucastpkts);
+        deliver(device, receive, length);
     }
     if (posted && device.receive->device_wants_notification())
         device.transport.notify(k_receive_queue);
@@ -212,7 +258,27 @@ ErrorOr<void> start_virtio_net(MmioTransport transport) {
             device->header_size = 12;
         device->receive = TRY(device->transport.setup_queue(k_receive_queue, k_receive_count));
         device->transmit = TRY(device->transport.setup_queue(k_transmit_queue, k_buffer_count));
-        device->receive_buffers = TRY(allocate_buffers(k_receive_order));
+        bool spares = mm::pmm_stats().total_pages >= k_spares_min_ram_pages;
+        size_t receive_total = k_receive_count + (spares ? k_spare_count : 0);
+        device->receive_slots = new (std::nothrow) ReceiveBuffer[receive_total];
+        if (!device->receive_slots)
+            return Error::NoMemory;
+        BufferBlock ring = TRY(allocate_buffers(k_receive_order));
+        BufferBlock spare_block = spares ? TRY(allocate_buffers(k_spare_order)) : BufferBlock {};
+        for (size_t i = 0; i < receive_total; ++i) {
+            ReceiveBuffer& receive = device->receive_slots[i];
+            bool in_ring = i < k_receive_count;
+            const BufferBlock& block = in_ring ? ring : spare_block;
+            size_t at = in_ring ? i : i - k_receive_count;
+            receive.custom.custom_free_function = return_receive_buffer;
+            receive.device = device;
+            receive.memory = block.at(at);
+            receive.physical = block.physical_at(at);
+            if (!in_ring) {
+                receive.next_spare = device->spares;
+                device->spares = &receive;
+            }
+        }
         device->transmit_buffers = TRY(allocate_buffers(k_transmit_order));
         for (size_t i = 0; i < k_buffer_count; ++i)
             device->free_transmit[device->free_transmit_count++] = static_cast<uint16_t>(i);
@@ -225,9 +291,17 @@ ErrorOr<void> start_virtio_net(MmioTransport transport) {
     }
     {
         net::StackGuard guard;
-        size_t posted = 0;
-        for (size_t i = 0; i < k_receive_count && i < device->receive->size(); ++i, ++posted)
-            post_receive(*device, i);
+        // A device with a smaller queue: the ring's buffers it has no room
+        // for are spares.
+        for (size_t i = 0; i < k_receive_count; ++i) {
+            ReceiveBuffer& receive = device->receive_slots[i];
+            if (i < device->receive->size()) {
+                post_receive(*device, receive);
+            } else {
+                receive.next_spare = device->spares;
+                device->spares = &receive;
+            }
+        }
         if (!netif_add(&device->netif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4, device, init_interface,
                        ethernet_input)) {
             device->transport.fail();
