@@ -132,6 +132,31 @@ TEST(Virtqueue, ARequestGoesOutAndComesBackWithItsToken) {
     EXPECT_FALSE(queue.take_used().has_value());
 }
 
+TEST(Virtqueue, InterruptSuppressionIsTheAvailableRingsFlagAndHasUsedSeesCompletions) {
+    QueueMemory memory(8);
+    Virtqueue queue(8, memory.memory, memory.physical());
+    SimulatedDevice device(queue);
+    auto* available_flags = reinterpret_cast<volatile uint16_t*>(queue.available_ring_physical());
+    EXPECT_EQ(*available_flags, 0);
+    queue.set_interrupts_wanted(false);
+    EXPECT_EQ(*available_flags, 1);  // VIRTQ_AVAIL_F_NO_INTERRUPT
+    uint8_t data[64] {};
+    Buffer chain[] = { { address_of(data), 64, true } };
+    int token = 0;
+    ASSERT_FALSE(queue.add(chain, &token).is_error());
+    EXPECT_EQ(*available_flags, 1);  // adding keeps the request
+    EXPECT_FALSE(queue.has_used());
+    auto requests = device.fetch();
+    ASSERT_EQ(requests.size(), 1u);
+    device.complete(requests[0].head, 10);
+    EXPECT_TRUE(queue.has_used());
+    queue.set_interrupts_wanted(true);
+    EXPECT_EQ(*available_flags, 0);
+    EXPECT_TRUE(queue.has_used());
+    ASSERT_TRUE(queue.take_used().has_value());
+    EXPECT_FALSE(queue.has_used());
+}
+
 TEST(Virtqueue, FullQueueSaysTryAgainAndOutOfOrderCompletionsFreeTheRightChains) {
     QueueMemory memory(8);
     Virtqueue queue(8, memory.memory, memory.physical());

@@ -129,12 +129,33 @@ void reclaim_transmitted(NetDevice& device) {
 }
 
 void flush_backlog(NetDevice& device);
+void take_received_frames(NetDevice& device, bool& posted);
 
 // The network thread's part (stack lock held): received frames into lwIP,
 // their buffers back to the device, sent buffers back to the free list.
 void poll(void* context) {
     auto& device = *static_cast<NetDevice*>(context);
     bool posted = false;
+    // As Linux's NAPI: no receive interrupts while frames are taken here
+    // (each would only wake this thread again, through the GIC and the
+    // device's registers); asked for again once the ring is empty, then the
+    // ring is looked at once more, since a frame that came in between
+    // raised none.
+    device.receive->set_interrupts_wanted(false);
+    for (;;) {
+        take_received_frames(device, posted);
+        device.receive->set_interrupts_wanted(true);
+        if (!device.receive->has_used())
+            break;
+        device.receive->set_interrupts_wanted(false);
+    }
+    if (posted && device.receive->device_wants_notification())
+        device.transport.notify(k_receive_queue);
+    reclaim_transmitted(device);
+    flush_backlog(device);
+}
+
+void take_received_frames(NetDevice& device, bool& posted) {
     while (auto done = device.receive->take_used()) {
         auto& receive = *static_cast<ReceiveBuffer*>(done->token);
         size_t length = done->written > device.header_size ? done->written - device.header_size : 0;
@@ -154,10 +175,6 @@ void poll(void* context) {
             MIB2_STATS_NETIF_INC(&device.netif, ifinucastpkts);
         deliver(device, receive, length);
     }
-    if (posted && device.receive->device_wants_notification())
-        device.transport.notify(k_receive_queue);
-    reclaim_transmitted(device);
-    flush_backlog(device);
 }
 
 // Puts `frame` into a free transmit buffer (there is one) and tells the
@@ -192,6 +209,9 @@ void flush_backlog(NetDevice& device) {
         send_frame(device, frame);
         pbuf_free(frame);
     }
+    // Sent buffers are taken back whenever this thread passes; an interrupt
+    // for them is only worth it while frames wait for one.
+    device.transmit->set_interrupts_wanted(device.backlog_count != 0);
 }
 
 err_t transmit(struct netif* netif, struct pbuf* frame) {
@@ -214,6 +234,9 @@ err_t transmit(struct netif* netif, struct pbuf* frame) {
     pbuf_ref(frame);  // lwIP frees its reference when this returns
     device.backlog[(device.backlog_head + device.backlog_count) % k_transmit_backlog] = frame;
     ++device.backlog_count;
+    device.transmit->set_interrupts_wanted(true);
+    if (device.transmit->has_used())
+        net::stack_wake();  // a buffer came back before the request: no interrupt will say so
     return ERR_OK;
 }
 
@@ -307,6 +330,7 @@ ErrorOr<void> start_virtio_net(MmioTransport transport) {
             device->transport.fail();
             return Error::NoDevice;
         }
+        device->transmit->set_interrupts_wanted(false);  // flush_backlog asks when frames wait
         net::stack_add_poller(poll, device);
         if (auto intid = device->transport.interrupt())
             (void)arch::irq_register(*intid, on_interrupt, device, "virtio-net");

@@ -7,6 +7,7 @@ namespace {
 constexpr uint16_t k_descriptor_next = 1;    // VIRTQ_DESC_F_NEXT
 constexpr uint16_t k_descriptor_write = 2;   // VIRTQ_DESC_F_WRITE
 constexpr uint16_t k_used_no_notify = 1;     // VIRTQ_USED_F_NO_NOTIFY
+constexpr uint16_t k_available_no_interrupt = 1;  // VIRTQ_AVAIL_F_NO_INTERRUPT
 
 // The rings are shared with a device that reads and writes them directly:
 // ordering must hold for an observer outside the inner shareable domain
@@ -126,6 +127,17 @@ std::optional<Completion> Virtqueue::take_used() {
     m_free_head = static_cast<uint16_t>(head);
     m_free_count = static_cast<uint16_t>(m_free_count + freed);
     return completion;
+}
+
+void Virtqueue::set_interrupts_wanted(bool wanted) {
+    volatile uint16_t& flags = *reinterpret_cast<volatile uint16_t*>(&m_available->flags);
+    flags = wanted ? 0 : k_available_no_interrupt;
+    // The flag before the used index is looked at again (has_used).
+    device_barrier();
+}
+
+bool Virtqueue::has_used() const {
+    return *reinterpret_cast<const volatile uint16_t*>(&m_used->index) != m_last_used;
 }
 
 bool Virtqueue::device_wants_notification() const {

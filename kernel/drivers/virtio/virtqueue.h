@@ -65,6 +65,13 @@ public:
     // Whether the device asked not to be notified (VIRTQ_USED_F_NO_NOTIFY).
     bool device_wants_notification() const;
 
+    // Asks the device not to interrupt when it uses buffers
+    // (VIRTQ_AVAIL_F_NO_INTERRUPT: a hint, it may still), or to again.
+    void set_interrupts_wanted(bool wanted);
+    // Whether the device has used a chain take_used() has not taken: after
+    // asking for interrupts again, what came before the request raised none.
+    bool has_used() const;
+
 private:
     struct Descriptor;
     struct AvailableRing;
