@@ -2,6 +2,7 @@
 
 extern "C" size_t user_copy_bytes(void* to, const void* from, size_t count);
 extern "C" size_t user_fill_zero(void* to, size_t count);
+extern "C" int user_compare_exchange_u32(uint32_t* address, uint32_t expected, uint32_t desired, uint32_t* found);
 extern "C" int64_t user_string_length(const char* string, size_t limit);
 
 namespace akuma::mm {
@@ -20,6 +21,15 @@ ErrorOr<void> copy_to_user(UserPtr<void> to, const void* from, size_t size) {
     if (user_copy_bytes(reinterpret_cast<void*>(to.address()), from, size) != 0)
         return Error::Fault;
     return {};
+}
+
+ErrorOr<uint32_t> compare_exchange_user(UserPtr<uint32_t> word, uint32_t expected, uint32_t desired) {
+    if (!is_user_range(word.address(), sizeof(uint32_t)) || word.address() % alignof(uint32_t))
+        return Error::Fault;
+    uint32_t found;
+    if (user_compare_exchange_u32(reinterpret_cast<uint32_t*>(word.address()), expected, desired, &found) != 0)
+        return Error::Fault;
+    return found;
 }
 
 ErrorOr<void> clear_user(UserPtr<void> to, size_t size) {

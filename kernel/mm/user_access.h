@@ -40,6 +40,10 @@ private:
 ErrorOr<void> copy_from_user(void* to, UserPtr<const void> from, size_t size);
 ErrorOr<void> copy_to_user(UserPtr<void> to, const void* from, size_t size);
 ErrorOr<void> clear_user(UserPtr<void> to, size_t size);
+// Atomically replaces the user word with `desired` if it holds `expected`
+// (other threads of the process may be changing it); returns the value it
+// held. Errors: Fault (also for a word not 4-byte aligned).
+ErrorOr<uint32_t> compare_exchange_user(UserPtr<uint32_t> word, uint32_t expected, uint32_t desired);
 
 // Copies a NUL-terminated string into `buffer` (capacity includes the NUL).
 // Returns its length. Errors: Fault, NameTooLong if it does not fit.

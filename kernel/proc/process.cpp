@@ -16,6 +16,7 @@
 #include "kernel/mm/user_access.h"
 #include "kernel/proc/futex.h"
 #include "kernel/proc/loader.h"
+#include "kernel/proc/robust_futex.h"
 #include "kernel/sched/mutex.h"
 #include "kernel/events/pidfd.h"
 #include "kernel/sched/scheduler.h"
@@ -547,6 +548,8 @@ namespace {
     sched::Thread* self = sched::current_thread();
     Task* task = self->task;
     Process& process = *task->process;
+    // As Linux's mm_release: robust futexes first, then the TID word.
+    release_robust_futexes(*task, process.space);
     clear_child_tid(*task, process);
     bool last;
     {

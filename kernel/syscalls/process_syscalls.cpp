@@ -5,6 +5,7 @@
 #include "kernel/proc/futex.h"
 #include "kernel/proc/process_credentials.h"
 #include "kernel/proc/process_inspection.h"
+#include "kernel/proc/robust_futex.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/host_name.h"
 #include "kernel/syscalls/linux_abi.h"
@@ -42,7 +43,7 @@ int64_t sys_set_tid_address(const SyscallArgs& args) {
 }
 
 int64_t sys_set_robust_list(const SyscallArgs& args) {
-    if (args.a[1] != 24)  // sizeof(struct robust_list_head)
+    if (args.a[1] != proc::k_robust_list_head_size)  // sizeof(struct robust_list_head)
         return error_result(Error::Invalid);
     proc::current_task()->robust_list = args.a[0];
     return 0;

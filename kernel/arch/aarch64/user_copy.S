@@ -109,3 +109,26 @@ user_string_length:
 3:  mov     x0, #-1
     ret
     .size user_string_length, . - user_string_length
+
+// int user_compare_exchange_u32(uint32_t* address, uint32_t expected,
+//                               uint32_t desired, uint32_t* found)
+// Atomically: *found = *address, and *address = desired if it was
+// `expected` (an exclusive load/store pair, retried when another writer
+// came between). Returns 0, or -1 if the user word faults (`found` is a
+// kernel pointer). The word must be 4-byte aligned.
+    .globl user_compare_exchange_u32
+    .type user_compare_exchange_u32, %function
+user_compare_exchange_u32:
+1:  user_access 4f, ldaxr w4, [x0]
+    cmp     w4, w1
+    b.ne    2f
+    user_access 4f, stlxr w5, w2, [x0]
+    cbnz    w5, 1b
+    b       3f
+2:  clrex
+3:  str     w4, [x3]
+    mov     w0, #0
+    ret
+4:  mov     w0, #-1
+    ret
+    .size user_compare_exchange_u32, . - user_compare_exchange_u32
