@@ -13,14 +13,34 @@ namespace akuma::proc {
 
 class AddressSpace;
 
+constexpr uint32_t k_futex_any_bits = 0xffffffff;  // FUTEX_BITSET_MATCH_ANY
+
 // Blocks while *address == expected (checked atomically with respect to
 // wakers), until woken or until the monotonic clock reaches deadline_ns
-// (0 or time::k_never: no deadline). Errors: TryAgain (value differs),
+// (0 or time::k_never: no deadline). `bits`: FUTEX_WAIT_BITSET's mask (a
+// wake must share a bit with it). Errors: TryAgain (value differs),
 // Fault, TimedOut, Interrupted (a signal is pending).
-ErrorOr<void> futex_wait(AddressSpace* space, uint64_t address, uint32_t expected, uint64_t deadline_ns);
+ErrorOr<void> futex_wait(AddressSpace* space, uint64_t address, uint32_t expected, uint64_t deadline_ns,
+                         uint32_t bits = k_futex_any_bits);
 
-// Wakes up to `count` waiters; returns how many were woken.
-uint64_t futex_wake(AddressSpace* space, uint64_t address, uint64_t count);
+// Wakes up to `count` waiters whose mask shares a bit with `bits`; returns
+// how many were woken.
+uint64_t futex_wake(AddressSpace* space, uint64_t address, uint64_t count, uint32_t bits = k_futex_any_bits);
+
+// FUTEX_REQUEUE / FUTEX_CMP_REQUEUE: wakes up to `wake_count` waiters on
+// `address` and moves up to `requeue_count` others to wait on `target`;
+// with `expected`, only if *address still holds it (else TryAgain).
+// Returns how many were woken and moved. Errors: TryAgain, Fault.
+ErrorOr<uint64_t> futex_requeue(AddressSpace* space, uint64_t address, uint64_t wake_count, uint64_t target,
+                                uint64_t requeue_count, const uint32_t* expected);
+
+// FUTEX_WAKE_OP: changes *target by the operation encoded in `operation`
+// (atomically), wakes up to `wake_count` waiters on `address`, and, if the
+// old value of *target passes the encoded comparison, up to
+// `target_wake_count` on `target`. Returns how many were woken. Errors:
+// Fault, NotImplemented (an unknown operation or comparison, as Linux).
+ErrorOr<uint64_t> futex_wake_op(AddressSpace* space, uint64_t address, uint64_t wake_count, uint64_t target,
+                                uint64_t target_wake_count, uint32_t operation);
 
 // Tests only: called by futex_wait after it has read the word and before it
 // sleeps, where a waker on another thread may run (preemption).

@@ -277,6 +277,17 @@ int64_t sys_getrandom(const SyscallArgs& args) {
     return static_cast<int64_t>(done);
 }
 
+namespace {
+
+// How many a wake may wake: Linux counts one before it compares with the
+// caller's number (an int), so 0 and negative numbers wake one.
+uint64_t wake_count(uint64_t raw) {
+    int32_t count = static_cast<int32_t>(raw);
+    return count <= 0 ? 1 : static_cast<uint64_t>(count);
+}
+
+}  // namespace
+
 int64_t sys_futex(const SyscallArgs& args) {
     uint32_t op = static_cast<uint32_t>(args.a[1]);
     uint32_t command = op & abi::k_futex_cmd_mask;
@@ -308,13 +319,43 @@ int64_t sys_futex(const SyscallArgs& args) {
             if (deadline == 0)
                 deadline = 1;  // long passed (0 would mean "no deadline")
         }
-        return to_result(proc::futex_wait(current().space, address, static_cast<uint32_t>(args.a[2]), deadline));
+        uint32_t bits = command == abi::k_futex_wait_bitset ? static_cast<uint32_t>(args.a[5]) : proc::k_futex_any_bits;
+        return to_result(
+            proc::futex_wait(current().space, address, static_cast<uint32_t>(args.a[2]), deadline, bits));
     }
     case abi::k_futex_wake:
-    case abi::k_futex_wake_bitset:
+    case abi::k_futex_wake_bitset: {
         if (command == abi::k_futex_wake_bitset && static_cast<uint32_t>(args.a[5]) == 0)
             return error_result(Error::Invalid);
-        return static_cast<int64_t>(proc::futex_wake(current().space, address, static_cast<uint32_t>(args.a[2])));
+        uint32_t bits = command == abi::k_futex_wake_bitset ? static_cast<uint32_t>(args.a[5]) : proc::k_futex_any_bits;
+        return static_cast<int64_t>(proc::futex_wake(current().space, address, wake_count(args.a[2]), bits));
+    }
+    case abi::k_futex_requeue:
+    case abi::k_futex_cmp_requeue: {
+        // val2 (how many to move) comes in the timeout's place.
+        int32_t wake = static_cast<int32_t>(args.a[2]);
+        int32_t move = static_cast<int32_t>(args.a[3]);
+        if (wake < 0 || move < 0)
+            return error_result(Error::Invalid);
+        if (args.a[4] & 3)
+            return error_result(Error::Invalid);
+        uint32_t expected = static_cast<uint32_t>(args.a[5]);
+        auto done = proc::futex_requeue(current().space, address, static_cast<uint64_t>(wake), args.a[4],
+                                        static_cast<uint64_t>(move),
+                                        command == abi::k_futex_cmp_requeue ? &expected : nullptr);
+        if (done.is_error())
+            return error_result(done.error());
+        return static_cast<int64_t>(done.value());
+    }
+    case abi::k_futex_wake_op: {
+        if (args.a[4] & 3)
+            return error_result(Error::Invalid);
+        auto done = proc::futex_wake_op(current().space, address, wake_count(args.a[2]), args.a[4],
+                                        wake_count(args.a[3]), static_cast<uint32_t>(args.a[5]));
+        if (done.is_error())
+            return error_result(done.error());
+        return static_cast<int64_t>(done.value());
+    }
     default: return error_result(Error::NotImplemented);
     }
 }
