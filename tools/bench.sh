@@ -274,6 +274,15 @@ bench_marker() {
     echo "$marker"
 }
 
+# Akuma booting the Debian disk copy $1 as its root with init="$2", under
+# -icount with the marks plugin $3 watching the address $4 (recorded in $5);
+# prints the console.
+akuma_disk_boot_marked() {
+    "$root/akuma" run --no-build --net none --no-initrd --mem "$mem" --disk "$1" --timeout 1800 \
+        --append "root=/dev/vda rw memory_debug=off init=\"$2\"" \
+        --qemu "-icount shift=0,sleep=off -plugin $3,marker=$4,out=$5" 2>&1 | tr -d '\r' || true
+}
+
 # Debian's Linux with the initramfs $1 and the disk $2 as /dev/vda, under
 # -icount with the marks plugin $3 (marker $4) writing to $5; prints the
 # console.
@@ -359,9 +368,7 @@ debian_rows() {
     marker=$(bench_marker "$build_dir/rootfs/bin/debbench")
     work=$(mktemp -d)
     cp --sparse=always "$build_dir/debian.ext2" "$work/akuma.img"
-    out=$("$root/akuma" run --no-build --net none --no-initrd --mem "$mem" --disk "$work/akuma.img" --timeout 1800 \
-          --append "root=/dev/vda rw memory_debug=off init=\"/bin/debbench${mode:+ $mode}\"" \
-          --qemu "-icount shift=0,sleep=off -plugin $plugin,marker=$marker,out=$work/akuma.marks" 2>&1 | tr -d '\r' || true)
+    out=$(akuma_disk_boot_marked "$work/akuma.img" "/bin/debbench${mode:+ $mode}" "$plugin" "$marker" "$work/akuma.marks")
     grep -q '^\[debbench\] done' <<<"$out" || { echo "$out" >&2; rm -rf "$work"; die "debbench failed on Akuma"; }
     cp --sparse=always "$build_dir/debian.ext2" "$work/linux.img"
     {
@@ -408,9 +415,7 @@ ssh_rows() {
         --append 'root=/dev/vda rw init="/sbin/init /bin/true"' </dev/null >"$work/keys.log" 2>&1 ||
         { cat "$work/keys.log" >&2; rm -rf "$work"; die "the boot that makes the host keys failed"; }
     cp --sparse=always "$work/keyed.img" "$work/akuma.img"
-    out=$("$root/akuma" run --no-build --net none --no-initrd --mem "$mem" --disk "$work/akuma.img" --timeout 1800 \
-          --append 'root=/dev/vda rw memory_debug=off init="/sbin/init /bin/sshbench"' \
-          --qemu "-icount shift=0,sleep=off -plugin $plugin,marker=$marker,out=$work/akuma.marks" 2>&1 | tr -d '\r' || true)
+    out=$(akuma_disk_boot_marked "$work/akuma.img" "/sbin/init /bin/sshbench" "$plugin" "$marker" "$work/akuma.marks")
     grep -q '^\[sshbench\] done' <<<"$out" || { echo "$out" >&2; rm -rf "$work"; die "sshbench failed on Akuma"; }
     cp --sparse=always "$work/keyed.img" "$work/linux.img"
     {

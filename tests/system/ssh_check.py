@@ -244,20 +244,27 @@ def phase_transfer(port, args):
         expect(a.read() == b.read(), "sftp's round trip changed the file")
 
 
-def phase_parallel(port, args):
-    results = [None] * 10
+def concurrently(count, work):
+    """work(index) for each index below count, each in a thread of its own,
+    all at once; their results in order (the Failure one raised instead)."""
+    results = [None] * count
 
-    def session(index):
+    def one(index):
         try:
-            results[index] = ssh(port, "akuma", f"sleep 2; echo session-{index}", timeout=300)
+            results[index] = work(index)
         except Failure as failure:
             results[index] = failure
 
-    threads = [threading.Thread(target=session, args=(i,)) for i in range(10)]
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return results
+
+
+def phase_parallel(port, args):
+    results = concurrently(10, lambda index: ssh(port, "akuma", f"sleep 2; echo session-{index}", timeout=300))
     for index, result in enumerate(results):
         expect(not isinstance(result, Failure) and result.returncode == 0 and
                result.stdout == f"session-{index}\n".encode(), f"session {index}: {result!r}")
@@ -410,11 +417,7 @@ def phase_abuse(port, args):
         except OSError:
             pass
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(100)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    concurrently(100, client)
     # sshd drops new connections at random while more than 10 are still
     # unauthenticated (MaxStartups 10:30:100, on Linux too): its children
     # of the abuse may take a few seconds to go. A user retries.
@@ -438,20 +441,9 @@ def phase_abuse(port, args):
                 break
             time.sleep(1)
         expect(os.path.exists(control), "the control master never came up")
-        outcomes = [None] * 50
-
-        def channel(index):
-            try:
-                outcomes[index] = run(["ssh", "-S", control, "-o", "LogLevel=ERROR", "akuma@127.0.0.1",
-                                       f"sleep 3; echo channel-{index}"], timeout=300)
-            except Failure as failure:
-                outcomes[index] = failure
-
-        threads = [threading.Thread(target=channel, args=(i,)) for i in range(50)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        outcomes = concurrently(50, lambda index: run(["ssh", "-S", control, "-o", "LogLevel=ERROR",
+                                                       "akuma@127.0.0.1", f"sleep 3; echo channel-{index}"],
+                                                      timeout=300))
         hung = [i for i, outcome in enumerate(outcomes) if isinstance(outcome, Failure)]
         expect(not hung, f"channels that never ended: {hung}")
         granted = sum(1 for i, o in enumerate(outcomes) if o.returncode == 0 and o.stdout == f"channel-{i}\n".encode())

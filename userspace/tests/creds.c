@@ -1013,6 +1013,14 @@ static void run_group(const char *title, void (*body)(void)) {
     check_end();
 }
 
+/* A child that exits at once, reaped: whether fork and waitpid both worked. */
+static int fork_and_reap(void) {
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    return child > 0 && waitpid(child, NULL, 0) == child;
+}
+
 /* RLIMIT_NPROC counts the tasks of the real user (Linux's copy_process):
  * uid 4343 with a soft limit of 4 has itself and three children, then
  * fork is EAGAIN; a thread counts too; root is exempt. The children wait
@@ -1048,11 +1056,7 @@ static void nproc_body(void) {
         for (int i = 0; i < made; i++)
             CHECK_EQ(waitpid(children[i], NULL, 0), children[i]);
         /* Reaped: room again. */
-        pid_t again = fork();
-        if (again == 0)
-            _exit(0);
-        CHECK(again > 0);
-        CHECK_EQ(waitpid(again, NULL, 0), again);
+        CHECK(fork_and_reap());
         check_child_done(g_fork_base);
     }
     wait_ok(p);
@@ -1060,11 +1064,7 @@ static void nproc_body(void) {
     if ((p = fork_child()) == 0) {
         struct rlimit limit = { 1, 1 };
         CHECK_EQ(setrlimit(RLIMIT_NPROC, &limit), 0);
-        pid_t child = fork();
-        if (child == 0)
-            _exit(0);
-        CHECK(child > 0);
-        CHECK_EQ(waitpid(child, NULL, 0), child);
+        CHECK(fork_and_reap());
         check_child_done(g_fork_base);
     }
     wait_ok(p);

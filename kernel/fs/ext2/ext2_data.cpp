@@ -1,6 +1,6 @@
-// Ext2FileSystem: file data (read, write, truncate, fallocate) and the page
-// cache (cache_page, write-back of pages shared writable mappings may
-// change).
+// Ext2FileSystem: file data (read, write, truncate, fallocate), the page
+// cache (cache_page, readahead) and its write-back (dirty pages, and the
+// pages shared writable mappings may change).
 #include "kernel/fs/ext2/ext2_file_system.h"
 #include "kernel/fs/writeback.h"
 #include "kernel/lib/kprint.h"
@@ -121,7 +121,7 @@ ErrorOr<size_t> Ext2FileSystem::write(const InodeRef& inode, uint64_t offset, st
     if (done == 0 && failure.is_error())
         return failure.error();
     TRY(stored);
-    return done; // short if a later page failed
+    return done; // short if a later block failed
 }
 
 // `data` (inside one block) into the cached page at `position`, marked
