@@ -340,21 +340,15 @@ int64_t sys_futex(const SyscallArgs& args) {
         if (args.a[4] & 3)
             return error_result(Error::Invalid);
         uint32_t expected = static_cast<uint32_t>(args.a[5]);
-        auto done = proc::futex_requeue(current().space, address, static_cast<uint64_t>(wake), args.a[4],
-                                        static_cast<uint64_t>(move),
-                                        command == abi::k_futex_cmp_requeue ? &expected : nullptr);
-        if (done.is_error())
-            return error_result(done.error());
-        return static_cast<int64_t>(done.value());
+        return to_result(proc::futex_requeue(current().space, address, static_cast<uint64_t>(wake), args.a[4],
+                                             static_cast<uint64_t>(move),
+                                             command == abi::k_futex_cmp_requeue ? &expected : nullptr));
     }
     case abi::k_futex_wake_op: {
         if (args.a[4] & 3)
             return error_result(Error::Invalid);
-        auto done = proc::futex_wake_op(current().space, address, wake_count(args.a[2]), args.a[4],
-                                        wake_count(args.a[3]), static_cast<uint32_t>(args.a[5]));
-        if (done.is_error())
-            return error_result(done.error());
-        return static_cast<int64_t>(done.value());
+        return to_result(proc::futex_wake_op(current().space, address, wake_count(args.a[2]), args.a[4],
+                                             wake_count(args.a[3]), static_cast<uint32_t>(args.a[5])));
     }
     default: return error_result(Error::NotImplemented);
     }
