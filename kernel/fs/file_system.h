@@ -71,6 +71,15 @@ public:
     void set_clock(Clock clock) { m_clock = clock; }
     virtual FileSystemStats statfs() const = 0;
 
+    // Told when an address space starts (true) or stops (false) mapping an
+    // inode of this file system: its first mapping of it there, and its
+    // last (unmap, exit, execve); a fork's copies count as a start. System V
+    // shared memory keeps its segments' attachments by it (kernel/ipc/).
+    // Called with that address space's mutex held, without the VFS lock.
+    using MappingObserver = void (*)(Inode& inode, bool mapped);
+    void set_mapping_observer(MappingObserver observer) { m_mapping_observer = observer; }
+    MappingObserver mapping_observer() const { return m_mapping_observer; }
+
     // ---- Names ----
     // Whether the VFS may keep lookups of this file system in its lookup
     // cache (lookup_cache.h): true only when every change of its names goes
@@ -216,6 +225,7 @@ private:
     static Timestamp zero_clock() { return {}; }
     Clock m_clock { &zero_clock };
     DeviceNumber m_device {};
+    MappingObserver m_mapping_observer { nullptr };
 };
 
 }  // namespace akuma::fs

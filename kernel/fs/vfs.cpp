@@ -118,9 +118,21 @@ void with_cached_mapped_pages(const void* file, uint64_t first, uint64_t count,
 // Pins, unpins and write denials need no VFS lock (inode references and
 // write counts are atomic): address spaces are torn down under the process
 // resources lock, which comes after the VFS lock in the lock order.
-void* pin_mapped_file(const void* file) { return new (std::nothrow) InodeRef(mapped_inode(file)); }
+void* pin_mapped_file(const void* file) {
+    auto* pin = new (std::nothrow) InodeRef(mapped_inode(file));
+    if (pin) {
+        if (auto observer = (*pin)->file_system().mapping_observer())
+            observer(**pin, true);
+    }
+    return pin;
+}
 
-void unpin_mapped_file(void* pin) { delete static_cast<InodeRef*>(pin); }
+void unpin_mapped_file(void* pin) {
+    auto* inode = static_cast<InodeRef*>(pin);
+    if (auto observer = (*inode)->file_system().mapping_observer())
+        observer(**inode, false);
+    delete inode;
+}
 
 bool deny_write_to_mapped_file(const void* file) {
     InodeRef inode = mapped_inode(file);

@@ -48,6 +48,8 @@ enum class Error : int {
     NotImplemented = 38,      // ENOSYS
     NotEmpty = 39,            // ENOTEMPTY
     SymlinkLoop = 40,         // ELOOP
+    NoMessage = 42,           // ENOMSG: no System V message of the wanted type
+    IdentifierRemoved = 43,   // EIDRM: the System V IPC object was removed
     Overflow = 75,            // EOVERFLOW
     BadSharedLibrary = 80,    // ELIBBAD: an ELF interpreter that is not one
     NotASocket = 88,          // ENOTSOCK
@@ -115,6 +117,8 @@ constexpr const char* error_name(Error error) {
     case Error::NotImplemented: return "ENOSYS";
     case Error::NotEmpty: return "ENOTEMPTY";
     case Error::SymlinkLoop: return "ELOOP";
+    case Error::NoMessage: return "ENOMSG";
+    case Error::IdentifierRemoved: return "EIDRM";
     case Error::Overflow: return "EOVERFLOW";
     case Error::BadSharedLibrary: return "ELIBBAD";
     case Error::NotASocket: return "ENOTSOCK";

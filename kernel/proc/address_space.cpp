@@ -307,8 +307,13 @@ ErrorOr<VirtAddr> AddressSpace::map_locked(const MapRequest& request) {
     VirtAddr end = start + length;
     if (request.file)
         TRY(pin_file(request.file, request.file_name));
-    if (request.placement == MapPlacement::Fixed)
+    if (request.placement == MapPlacement::Fixed) {
         TRY(unmap_locked(start, end));
+        // The unmap unpins a file no VMA maps any more, this one too if it
+        // replaced the file's only mapping: pin it again (a no-op otherwise).
+        if (request.file)
+            TRY(pin_file(request.file, request.file_name));
+    }
     uint64_t file_bytes = request.file ? (request.file_bytes < length ? request.file_bytes : length) : 0;
     Vma vma { start, end, request.prot, request.kind, request.file, request.file_offset, file_bytes };
     vma.max_prot = request.max_prot;

@@ -35,6 +35,8 @@ enum class Capability : unsigned {
     LinuxImmutable = 9,
     NetBindService = 10,
     NetAdmin = 12,
+    IpcLock = 14,
+    IpcOwner = 15,
     SysChroot = 18,
     SysAdmin = 21,
     SysBoot = 22,

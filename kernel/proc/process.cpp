@@ -17,6 +17,7 @@
 #include "kernel/proc/futex.h"
 #include "kernel/proc/loader.h"
 #include "kernel/proc/robust_futex.h"
+#include "kernel/ipc/semaphores.h"
 #include "kernel/sched/mutex.h"
 #include "kernel/events/pidfd.h"
 #include "kernel/sched/scheduler.h"
@@ -161,6 +162,7 @@ void finish_process(Process& process, sched::Thread* self) {
     self->user_ttbr0 = 0;
     arch::switch_user_translation(0);
     uint64_t maxrss_kb = process.space ? process.space->peak_resident_pages() * mm::k_page_size / 1024 : 0;
+    ipc::sem_exit(process);  // SEM_UNDO adjustments, as Linux's exit_sem
     {
         ProcessResourcesGuard resources;  // /proc readers may be looking at them
         if (process.files) {

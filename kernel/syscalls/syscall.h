@@ -76,6 +76,8 @@ linux_abi::Rusage rusage_of(const sched::CpuTime& time, uint64_t maxrss_kb);
     X(sendto) X(recvfrom) X(sendmsg) X(recvmsg) X(sendmmsg) X(recvmmsg) X(shutdown) X(setsockopt) X(getsockopt) \
     X(capget) X(capset) X(rt_sigqueueinfo) X(rt_tgsigqueueinfo) X(pidfd_open) \
     X(pidfd_send_signal) \
+    X(msgget) X(msgctl) X(msgrcv) X(msgsnd) X(semget) X(semctl) X(semtimedop) X(semop) X(shmget) X(shmctl) \
+    X(shmat) X(shmdt) \
     X(getpriority) X(setpriority) X(sched_setscheduler) X(sched_setparam) X(personality) X(unshare) X(setns) \
     X(setuid) X(setgid) X(setreuid) X(setregid) X(setresuid) X(setresgid) X(setfsuid) X(setfsgid) X(setgroups) \
     X(chroot)

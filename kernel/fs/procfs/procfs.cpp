@@ -10,6 +10,7 @@
 #include "kernel/fs/pseudo_file_systems.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/fs/vfs_lock.h"
+#include "kernel/ipc/ipc_procfs.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 #include "kernel/proc/process.h"
@@ -44,6 +45,13 @@ enum class Node : uint8_t {
     Hostname,
     Osrelease,
     PidMax,
+    Shmmax,
+    Shmall,
+    Shmmni,
+    Msgmax,
+    Msgmnb,
+    Msgmni,
+    Sem,
     Random,
     BootId,
     Uuid,
@@ -52,6 +60,10 @@ enum class Node : uint8_t {
     Net,
     NetPnp,
     NetDev,
+    Sysvipc,
+    SysvipcShm,
+    SysvipcMsg,
+    SysvipcSem,
     // Per process (/proc/<pid>/...).
     Process,
     ProcessStat,
@@ -103,6 +115,14 @@ constexpr NodeInfo k_nodes[] = {
     { Node::Hostname, Node::SysKernel, "hostname", InodeType::Regular, 0444, write_hostname, nullptr },
     { Node::Osrelease, Node::SysKernel, "osrelease", InodeType::Regular, 0444, write_osrelease, nullptr },
     { Node::PidMax, Node::SysKernel, "pid_max", InodeType::Regular, 0444, write_pid_max, nullptr },
+    // System V IPC's limits: Linux's defaults, fixed (Linux lets root write them).
+    { Node::Shmmax, Node::SysKernel, "shmmax", InodeType::Regular, 0444, ipc::write_sysctl_shmmax, nullptr },
+    { Node::Shmall, Node::SysKernel, "shmall", InodeType::Regular, 0444, ipc::write_sysctl_shmall, nullptr },
+    { Node::Shmmni, Node::SysKernel, "shmmni", InodeType::Regular, 0444, ipc::write_sysctl_shmmni, nullptr },
+    { Node::Msgmax, Node::SysKernel, "msgmax", InodeType::Regular, 0444, ipc::write_sysctl_msgmax, nullptr },
+    { Node::Msgmnb, Node::SysKernel, "msgmnb", InodeType::Regular, 0444, ipc::write_sysctl_msgmnb, nullptr },
+    { Node::Msgmni, Node::SysKernel, "msgmni", InodeType::Regular, 0444, ipc::write_sysctl_msgmni, nullptr },
+    { Node::Sem, Node::SysKernel, "sem", InodeType::Regular, 0444, ipc::write_sysctl_sem, nullptr },
     { Node::Random, Node::SysKernel, "random", InodeType::Directory, 0555, nullptr, nullptr },
     { Node::BootId, Node::Random, "boot_id", InodeType::Regular, 0444, write_boot_id, nullptr },
     { Node::Uuid, Node::Random, "uuid", InodeType::Regular, 0444, write_uuid, nullptr },
@@ -112,6 +132,10 @@ constexpr NodeInfo k_nodes[] = {
     { Node::Net, Node::Root, "net", InodeType::Directory, 0555, nullptr, nullptr },
     { Node::NetPnp, Node::Net, "pnp", InodeType::Regular, 0444, write_net_pnp, nullptr },
     { Node::NetDev, Node::Net, "dev", InodeType::Regular, 0444, write_net_dev, nullptr },
+    { Node::Sysvipc, Node::Root, "sysvipc", InodeType::Directory, 0555, nullptr, nullptr },
+    { Node::SysvipcShm, Node::Sysvipc, "shm", InodeType::Regular, 0444, ipc::write_proc_sysvipc_shm, nullptr },
+    { Node::SysvipcMsg, Node::Sysvipc, "msg", InodeType::Regular, 0444, ipc::write_proc_sysvipc_msg, nullptr },
+    { Node::SysvipcSem, Node::Sysvipc, "sem", InodeType::Regular, 0444, ipc::write_proc_sysvipc_sem, nullptr },
     { Node::Process, Node::Root, nullptr, InodeType::Directory, 0555, nullptr, nullptr },
     { Node::ProcessStat, Node::Process, "stat", InodeType::Regular, 0444, nullptr, write_process_stat },
     { Node::ProcessStatm, Node::Process, "statm", InodeType::Regular, 0444, nullptr, write_process_statm },
