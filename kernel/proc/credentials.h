@@ -42,6 +42,7 @@ enum class Capability : unsigned {
     SysResource = 24,
     Mknod = 27,
     MacOverride = 32,
+    WakeAlarm = 35,
 };
 constexpr unsigned k_capability_count = 41;  // CAP_LAST_CAP (40) + 1 in Linux 6.1
 constexpr uint64_t k_all_capabilities = (uint64_t { 1 } << k_capability_count) - 1;

@@ -169,6 +169,7 @@ ErrorOr<void> execve(arch::TrapFrame& frame, fs::InodeRef file, std::string_view
     }
     if (process.files)
         process.files->close_on_exec_all();
+    delete_all_posix_timers(process);  // as Linux's exit_itimers (ITIMER_REAL stays)
     // The other threads are gone: nobody changed the credentials meanwhile.
     __atomic_store_n(&process.dumpable, !changes_dumpability(credentials_of(process), next), __ATOMIC_RELAXED);
     set_credentials(process, std::move(next));

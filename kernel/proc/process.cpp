@@ -158,6 +158,7 @@ void free_orphan_zombies() {
 // and tell the parent.
 void finish_process(Process& process, sched::Thread* self) {
     (void)time::timer_queue_cancel(process.real_timer);  // no SIGALRM for a zombie
+    delete_all_posix_timers(process);
     self->user_ttbr0 = 0;
     arch::switch_user_translation(0);
     uint64_t maxrss_kb = process.space ? process.space->peak_resident_pages() * mm::k_page_size / 1024 : 0;

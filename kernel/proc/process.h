@@ -30,6 +30,8 @@
 #include "kernel/lib/string.h"
 #include "kernel/proc/address_space.h"
 #include "kernel/proc/credentials.h"
+#include "kernel/proc/pending_signals.h"
+#include "kernel/proc/posix_timers.h"
 #include "kernel/proc/resource_limits.h"
 #include "kernel/proc/signal_frame.h"
 #include "kernel/sched/cpu_time.h"
@@ -121,8 +123,7 @@ struct Task {
     Process* process;
     sched::Thread* thread;
     uint64_t signal_mask;
-    uint64_t pending_signals;  // thread-directed: tgkill, faults
-    SignalInfo pending_info[k_signal_count];
+    PendingSignals pending;  // thread-directed: tgkill, faults, timers' SIGEV_THREAD_ID
     AltStack altstack;
     uint64_t clear_child_tid;  // CLONE_CHILD_CLEARTID / set_tid_address
     // CLONE_CHILD_SETTID of a new process: the task writes its TID there, in
@@ -211,9 +212,12 @@ struct Process {
     bool group_exiting;
     int group_exit_status;  // wait status once group_exiting
     // Signals directed at the whole process, and the actions.
-    uint64_t pending_signals;
-    SignalInfo pending_info[k_signal_count];
+    PendingSignals pending;
     SignalAction actions[k_signal_count];
+    // POSIX timers (posix_timers.h; scheduler lock).
+    IntrusiveList<PosixTimer, &PosixTimer::link> posix_timers;
+    uint64_t posix_timer_count;
+    int next_posix_timer_id;
     // setitimer(ITIMER_REAL): SIGALRM at the deadline, then every interval.
     time::TimerEvent real_timer;
     uint64_t real_timer_interval_ns;
@@ -474,5 +478,9 @@ void free_reaped_process(Process* process);
 // Queues a signal with its siginfo for a process (scheduler lock held).
 ErrorOr<void> queue_signal_locked(sched::SchedulerLockGuard& guard, Process& target, int signal,
                                   const SignalInfo& info);
+// ... for one thread of it (tgkill's, SIGEV_THREAD_ID timers'); permission
+// already checked.
+ErrorOr<void> queue_thread_signal_locked(sched::SchedulerLockGuard& guard, Task& target, int signal,
+                                         const SignalInfo& info);
 
 }  // namespace akuma::proc
