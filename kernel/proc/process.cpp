@@ -121,22 +121,54 @@ void queue_orphan_zombie_locked(Process& zombie) {
     g_orphan_zombies.push_back(zombie.sibling_link);
 }
 
-// Gives children of `dying` a new parent: PID 1 if it lives (and is not
-// the one dying), else nobody (the kernel reaps them when they end).
-void reparent_children_locked(sched::SchedulerLockGuard& guard, Process& dying) {
+bool can_adopt(const Process* process, const Process& dying) {
+    return process && process != &dying && !process->group_exiting && process->state != ProcessState::Zombie;
+}
+
+// Who takes the orphans of `dying` (Linux's find_new_reaper): the nearest
+// ancestor that is a child subreaper and still alive, else PID 1 if it
+// lives (and is not the one dying), else nobody (the kernel reaps them
+// when they end).
+Process* new_reaper_locked(Process& dying) {
+    for (Process* ancestor = dying.parent; ancestor && ancestor->pid != 1; ancestor = ancestor->parent)
+        if (ancestor->child_subreaper && can_adopt(ancestor, dying))
+            return ancestor;
     Process* init = find_process_locked(1);
-    if (init == &dying || (init && init->group_exiting))
-        init = nullptr;
+    return can_adopt(init, dying) ? init : nullptr;
+}
+
+// The threads of `child` that asked for a signal at their parent's death
+// (PR_SET_PDEATHSIG) get it, sent to the process as by kill() from `dying`.
+void send_parent_death_signals_locked(sched::SchedulerLockGuard& guard, Process& child, Process& dying) {
+    if (child.state == ProcessState::Zombie)
+        return;
+    child.tasks.for_each([&](Task& task) {
+        int signal = __atomic_load_n(&task.parent_death_signal, __ATOMIC_RELAXED);
+        if (!signal)
+            return;
+        SignalInfo info {};
+        info.signo = signal;
+        info.code = abi::k_si_user;
+        info.pid = dying.pid;
+        info.uid = credentials_of(dying).uid;
+        (void)queue_signal_locked(guard, child, signal, info);
+    });
+}
+
+// Gives children of `dying` a new parent (new_reaper_locked).
+void reparent_children_locked(sched::SchedulerLockGuard& guard, Process& dying) {
+    Process* reaper = new_reaper_locked(dying);
     for_each_child(dying, [&](Process& child) {
         dying.children.remove(child.sibling_link);
-        child.parent = init;
-        if (init) {
-            init->children.push_back(child.sibling_link);
+        child.parent = reaper;
+        if (reaper) {
+            reaper->children.push_back(child.sibling_link);
             if (child.state == ProcessState::Zombie)
-                init->child_events.wake_all(guard);
+                reaper->child_events.wake_all(guard);
         } else if (child.state == ProcessState::Zombie) {
             queue_orphan_zombie_locked(child);
         }
+        send_parent_death_signals_locked(guard, child, dying);
     });
 }
 

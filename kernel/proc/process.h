@@ -131,6 +131,10 @@ struct Task {
     // schedule_tail), since a forked child's memory is not the parent's.
     uint64_t set_child_tid;
     uint64_t robust_list;
+    // prctl(PR_SET_PDEATHSIG) (atomic): sent to this thread's
+    // process when its parent process ends; 0 for none. Per thread and
+    // cleared by credential changes, as Linux's pdeath_signal.
+    int parent_death_signal;
     // sigsuspend/ppoll/pselect6: the mask to restore once a handler has run
     // (or at the return to user space if none ran).
     bool restore_saved_mask;
@@ -214,6 +218,10 @@ struct Process {
     // Signals directed at the whole process, and the actions.
     PendingSignals pending;
     SignalAction actions[k_signal_count];
+    // prctl(PR_SET_CHILD_SUBREAPER) (scheduler lock): orphaned descendants
+    // come to this process instead of PID 1. Not inherited by fork, kept
+    // by execve.
+    bool child_subreaper;
     // POSIX timers (posix_timers.h; scheduler lock).
     IntrusiveList<PosixTimer, &PosixTimer::link> posix_timers;
     uint64_t posix_timer_count;

@@ -56,6 +56,8 @@ int64_t sys_prctl(const SyscallArgs& args) {
     constexpr int k_pr_get_keepcaps = 7, k_pr_set_keepcaps = 8;
     constexpr int k_pr_capbset_read = 23;
     constexpr int k_pr_set_no_new_privs = 38, k_pr_get_no_new_privs = 39;
+    constexpr int k_pr_set_pdeathsig = 1, k_pr_get_pdeathsig = 2;
+    constexpr int k_pr_set_child_subreaper = 36, k_pr_get_child_subreaper = 37;
     auto& process = current();
     switch (static_cast<int>(args.a[0])) {
     case k_pr_set_name: {
@@ -99,6 +101,27 @@ int64_t sys_prctl(const SyscallArgs& args) {
             return error_result(Error::Invalid);
         __atomic_store_n(&process.no_new_privs, true, __ATOMIC_RELAXED);
         return 0;
+    case k_pr_set_pdeathsig:
+        if (args.a[1] > proc::k_signal_count)
+            return error_result(Error::Invalid);
+        __atomic_store_n(&proc::current_task()->parent_death_signal, static_cast<int>(args.a[1]), __ATOMIC_RELAXED);
+        return 0;
+    case k_pr_get_pdeathsig:
+        return to_result(mm::write_user(args.ptr<int32_t>(1), __atomic_load_n(&proc::current_task()->parent_death_signal,
+                                                                               __ATOMIC_RELAXED)));
+    case k_pr_set_child_subreaper: {
+        sched::SchedulerLockGuard guard;
+        process.child_subreaper = args.a[1] != 0;
+        return 0;
+    }
+    case k_pr_get_child_subreaper: {
+        int subreaper;
+        {
+            sched::SchedulerLockGuard guard;
+            subreaper = process.child_subreaper ? 1 : 0;
+        }
+        return to_result(mm::write_user(args.ptr<int32_t>(1), subreaper));
+    }
     case k_pr_get_no_new_privs:
         if (args.a[1] || args.a[2] || args.a[3] || args.a[4])
             return error_result(Error::Invalid);
