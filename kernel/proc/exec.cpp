@@ -191,6 +191,7 @@ ErrorOr<void> execve(arch::TrapFrame& frame, fs::InodeRef file, std::string_view
         task.altstack = { 0, 0, abi::k_ss_disable };
         task.clear_child_tid = 0;
         task.robust_list = 0;
+        task.thread->tagged_user_addresses = false;
         if (secure || identity_changed)
             __atomic_store_n(&task.parent_death_signal, 0, __ATOMIC_RELAXED);  // as Linux's begin_new_exec
         task.tid = process.pid;  // an exec'ing thread takes over the thread-group ID

@@ -478,6 +478,7 @@ ErrorOr<void> start_task(Task& task, const arch::TrapFrame& frame, uint64_t tpid
         sched::SchedulerLockGuard guard;
         bind_thread(thread, &task);
         thread->tpidr_el0 = tpidr_el0;
+        thread->tagged_user_addresses = sched::current_thread()->tagged_user_addresses;  // clone, fork
         task.thread = thread;
         // A new process's first task: until now its PID named the
         // process's copy (leader_sched), which setpriority may have changed.

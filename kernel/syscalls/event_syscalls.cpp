@@ -73,7 +73,8 @@ ErrorOr<size_t> epoll_wait_common(const SyscallArgs& args, bool no_wait, uint64_
     int max_events = static_cast<int>(args.a[2]);
     if (max_events <= 0 || max_events > k_epoll_max_events)
         return Error::Invalid;
-    if (!mm::is_user_range(args.a[1], static_cast<uint64_t>(max_events) * sizeof(events::EpollEvent)))
+    if (!mm::is_user_range(mm::untag_user_address(args.a[1]),
+                           static_cast<uint64_t>(max_events) * sizeof(events::EpollEvent)))
         return Error::Fault;
     auto epoll_file = TRY(FileRef::from_fd(static_cast<int>(args.a[0])));
     events::EpollFile* epoll = events::as_epoll(*epoll_file);

@@ -58,6 +58,8 @@ int64_t sys_prctl(const SyscallArgs& args) {
     constexpr int k_pr_set_no_new_privs = 38, k_pr_get_no_new_privs = 39;
     constexpr int k_pr_set_pdeathsig = 1, k_pr_get_pdeathsig = 2;
     constexpr int k_pr_set_child_subreaper = 36, k_pr_get_child_subreaper = 37;
+    constexpr int k_pr_set_tagged_addr_ctrl = 55, k_pr_get_tagged_addr_ctrl = 56;
+    constexpr uint64_t k_pr_tagged_addr_enable = 1;  // no MTE: its PR_MTE_* bits are EINVAL
     auto& process = current();
     switch (static_cast<int>(args.a[0])) {
     case k_pr_set_name: {
@@ -122,6 +124,15 @@ int64_t sys_prctl(const SyscallArgs& args) {
         }
         return to_result(mm::write_user(args.ptr<int32_t>(1), subreaper));
     }
+    case k_pr_set_tagged_addr_ctrl:
+        if ((args.a[1] & ~k_pr_tagged_addr_enable) || args.a[2] || args.a[3] || args.a[4])
+            return error_result(Error::Invalid);
+        sched::current_thread()->tagged_user_addresses = args.a[1] & k_pr_tagged_addr_enable;
+        return 0;
+    case k_pr_get_tagged_addr_ctrl:
+        if (args.a[1] || args.a[2] || args.a[3] || args.a[4])
+            return error_result(Error::Invalid);
+        return sched::current_thread()->tagged_user_addresses ? k_pr_tagged_addr_enable : 0;
     case k_pr_get_no_new_privs:
         if (args.a[1] || args.a[2] || args.a[3] || args.a[4])
             return error_result(Error::Invalid);
