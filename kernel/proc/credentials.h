@@ -36,6 +36,7 @@ enum class Capability : unsigned {
     NetBindService = 10,
     NetAdmin = 12,
     SysChroot = 18,
+    SysPtrace = 19,
     SysAdmin = 21,
     SysBoot = 22,
     SysNice = 23,

@@ -49,6 +49,34 @@ int64_t sys_set_robust_list(const SyscallArgs& args) {
     return 0;
 }
 
+// get_robust_list(pid, head_ptr, len_ptr): a thread's registered head, for
+// the thread itself, its process, or whoever may inspect it as Linux's
+// ptrace_may_access(PTRACE_MODE_READ_REALCREDS) says: the caller's real
+// user and group are all of the target's, and the target is dumpable; or
+// CAP_SYS_PTRACE.
+int64_t sys_get_robust_list(const SyscallArgs& args) {
+    int tid = static_cast<int>(args.a[0]);
+    proc::Credentials caller = proc::current_credentials();
+    uint64_t head;
+    {
+        sched::SchedulerLockGuard guard;
+        proc::Task* task = tid == 0 ? proc::current_task() : proc::find_task_locked(tid);
+        if (!task)
+            return error_result(Error::NoSuchProcess);
+        if (task->process != &current() && !caller.capable(proc::Capability::SysPtrace)) {
+            proc::Credentials target = proc::credentials_of(*task->process);
+            bool same_user = caller.uid == target.uid && caller.uid == target.euid && caller.uid == target.suid &&
+                             caller.gid == target.gid && caller.gid == target.egid && caller.gid == target.sgid;
+            if (!same_user || !__atomic_load_n(&task->process->dumpable, __ATOMIC_RELAXED))
+                return error_result(Error::NotPermitted);
+        }
+        head = task->robust_list;
+    }
+    if (mm::write_user(args.ptr<uint64_t>(2), uint64_t { proc::k_robust_list_head_size }).is_error())
+        return error_result(Error::Fault);
+    return to_result(mm::write_user(args.ptr<uint64_t>(1), head));
+}
+
 int64_t sys_prctl(const SyscallArgs& args) {
     constexpr int k_pr_set_name = 15;
     constexpr int k_pr_get_name = 16;
