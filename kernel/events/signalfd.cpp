@@ -53,6 +53,13 @@ SignalfdSiginfo record_of(int signal, const proc::SignalInfo& info) {
     record.signo = static_cast<uint32_t>(signal);
     record.errno_value = info.errno_value;
     record.code = info.code;
+    if (info.code == abi::k_si_timer) {
+        record.tid = static_cast<uint32_t>(info.timer_id);
+        record.overrun = static_cast<uint32_t>(info.overrun);
+        record.int_value = static_cast<int32_t>(info.value);
+        record.ptr = info.value;
+        return record;
+    }
     record.pid = static_cast<uint32_t>(info.pid);
     record.uid = info.uid;
     record.status = info.status;
@@ -103,7 +110,7 @@ public:
     uint16_t poll_events() override {
         proc::Task& task = *proc::current_task();
         sched::SchedulerLockGuard guard;
-        uint64_t pending = task.pending_signals | task.process->pending_signals;
+        uint64_t pending = task.pending.mask() | task.process->pending.mask();
         return (pending & mask_locked()) ? abi::k_pollin : 0;
     }
     fs::PollQueue* poll_queue() override { return &g_poll; }

@@ -19,6 +19,15 @@ constexpr bool is_user_range(uint64_t address, uint64_t size) {
     return address < k_user_space_end && size <= k_user_space_end - address;
 }
 
+// A pointer with a tag in its top byte names the untagged address if the
+// calling thread enabled the tagged-address ABI (prctl
+// PR_SET_TAGGED_ADDR_CTRL; the MMU ignores the byte: TCR_EL1.TBI0);
+// otherwise it stays outside the user half and fails as on Linux (EFAULT).
+// The copy routines below apply it; code that checks or walks a user range
+// itself (iovecs, direct page-cache reads) applies it first. Only a tagged
+// pointer pays for the look at the thread.
+uint64_t untag_user_address(uint64_t address);
+
 template <typename T>
 class UserPtr {
 public:

@@ -38,12 +38,14 @@ enum class Capability : unsigned {
     IpcLock = 14,
     IpcOwner = 15,
     SysChroot = 18,
+    SysPtrace = 19,
     SysAdmin = 21,
     SysBoot = 22,
     SysNice = 23,
     SysResource = 24,
     Mknod = 27,
     MacOverride = 32,
+    WakeAlarm = 35,
 };
 constexpr unsigned k_capability_count = 41;  // CAP_LAST_CAP (40) + 1 in Linux 6.1
 constexpr uint64_t k_all_capabilities = (uint64_t { 1 } << k_capability_count) - 1;

@@ -169,8 +169,10 @@ ErrorOr<void> execve(arch::TrapFrame& frame, fs::InodeRef file, std::string_view
     }
     if (process.files)
         process.files->close_on_exec_all();
+    delete_all_posix_timers(process);  // as Linux's exit_itimers (ITIMER_REAL stays)
     // The other threads are gone: nobody changed the credentials meanwhile.
-    __atomic_store_n(&process.dumpable, !changes_dumpability(credentials_of(process), next), __ATOMIC_RELAXED);
+    bool identity_changed = changes_dumpability(credentials_of(process), next);
+    __atomic_store_n(&process.dumpable, !identity_changed, __ATOMIC_RELAXED);
     set_credentials(process, std::move(next));
     auto name = path.substr(path.rfind('/') == std::string_view::npos ? 0 : path.rfind('/') + 1);
     size_t length = name.size() < Process::k_name_size - 1 ? name.size() : Process::k_name_size - 1;
@@ -189,6 +191,9 @@ ErrorOr<void> execve(arch::TrapFrame& frame, fs::InodeRef file, std::string_view
         task.altstack = { 0, 0, abi::k_ss_disable };
         task.clear_child_tid = 0;
         task.robust_list = 0;
+        task.thread->tagged_user_addresses = false;
+        if (secure || identity_changed)
+            __atomic_store_n(&task.parent_death_signal, 0, __ATOMIC_RELAXED);  // as Linux's begin_new_exec
         task.tid = process.pid;  // an exec'ing thread takes over the thread-group ID
         task.syscall_interrupted = false;
     }

@@ -122,22 +122,54 @@ void queue_orphan_zombie_locked(Process& zombie) {
     g_orphan_zombies.push_back(zombie.sibling_link);
 }
 
-// Gives children of `dying` a new parent: PID 1 if it lives (and is not
-// the one dying), else nobody (the kernel reaps them when they end).
-void reparent_children_locked(sched::SchedulerLockGuard& guard, Process& dying) {
+bool can_adopt(const Process* process, const Process& dying) {
+    return process && process != &dying && !process->group_exiting && process->state != ProcessState::Zombie;
+}
+
+// Who takes the orphans of `dying` (Linux's find_new_reaper): the nearest
+// ancestor that is a child subreaper and still alive, else PID 1 if it
+// lives (and is not the one dying), else nobody (the kernel reaps them
+// when they end).
+Process* new_reaper_locked(Process& dying) {
+    for (Process* ancestor = dying.parent; ancestor && ancestor->pid != 1; ancestor = ancestor->parent)
+        if (ancestor->child_subreaper && can_adopt(ancestor, dying))
+            return ancestor;
     Process* init = find_process_locked(1);
-    if (init == &dying || (init && init->group_exiting))
-        init = nullptr;
+    return can_adopt(init, dying) ? init : nullptr;
+}
+
+// The threads of `child` that asked for a signal at their parent's death
+// (PR_SET_PDEATHSIG) get it, sent to the process as by kill() from `dying`.
+void send_parent_death_signals_locked(sched::SchedulerLockGuard& guard, Process& child, Process& dying) {
+    if (child.state == ProcessState::Zombie)
+        return;
+    child.tasks.for_each([&](Task& task) {
+        int signal = __atomic_load_n(&task.parent_death_signal, __ATOMIC_RELAXED);
+        if (!signal)
+            return;
+        SignalInfo info {};
+        info.signo = signal;
+        info.code = abi::k_si_user;
+        info.pid = dying.pid;
+        info.uid = credentials_of(dying).uid;
+        (void)queue_signal_locked(guard, child, signal, info);
+    });
+}
+
+// Gives children of `dying` a new parent (new_reaper_locked).
+void reparent_children_locked(sched::SchedulerLockGuard& guard, Process& dying) {
+    Process* reaper = new_reaper_locked(dying);
     for_each_child(dying, [&](Process& child) {
         dying.children.remove(child.sibling_link);
-        child.parent = init;
-        if (init) {
-            init->children.push_back(child.sibling_link);
+        child.parent = reaper;
+        if (reaper) {
+            reaper->children.push_back(child.sibling_link);
             if (child.state == ProcessState::Zombie)
-                init->child_events.wake_all(guard);
+                reaper->child_events.wake_all(guard);
         } else if (child.state == ProcessState::Zombie) {
             queue_orphan_zombie_locked(child);
         }
+        send_parent_death_signals_locked(guard, child, dying);
     });
 }
 
@@ -159,6 +191,7 @@ void free_orphan_zombies() {
 // and tell the parent.
 void finish_process(Process& process, sched::Thread* self) {
     (void)time::timer_queue_cancel(process.real_timer);  // no SIGALRM for a zombie
+    delete_all_posix_timers(process);
     self->user_ttbr0 = 0;
     arch::switch_user_translation(0);
     uint64_t maxrss_kb = process.space ? process.space->peak_resident_pages() * mm::k_page_size / 1024 : 0;
@@ -447,6 +480,7 @@ ErrorOr<void> start_task(Task& task, const arch::TrapFrame& frame, uint64_t tpid
         sched::SchedulerLockGuard guard;
         bind_thread(thread, &task);
         thread->tpidr_el0 = tpidr_el0;
+        thread->tagged_user_addresses = sched::current_thread()->tagged_user_addresses;  // clone, fork
         task.thread = thread;
         // A new process's first task: until now its PID named the
         // process's copy (leader_sched), which setpriority may have changed.

@@ -30,6 +30,8 @@
 #include "kernel/lib/string.h"
 #include "kernel/proc/address_space.h"
 #include "kernel/proc/credentials.h"
+#include "kernel/proc/pending_signals.h"
+#include "kernel/proc/posix_timers.h"
 #include "kernel/proc/resource_limits.h"
 #include "kernel/proc/signal_frame.h"
 #include "kernel/sched/cpu_time.h"
@@ -121,8 +123,7 @@ struct Task {
     Process* process;
     sched::Thread* thread;
     uint64_t signal_mask;
-    uint64_t pending_signals;  // thread-directed: tgkill, faults
-    SignalInfo pending_info[k_signal_count];
+    PendingSignals pending;  // thread-directed: tgkill, faults, timers' SIGEV_THREAD_ID
     AltStack altstack;
     uint64_t clear_child_tid;  // CLONE_CHILD_CLEARTID / set_tid_address
     // CLONE_CHILD_SETTID of a new process: the task writes its TID there, in
@@ -130,6 +131,10 @@ struct Task {
     // schedule_tail), since a forked child's memory is not the parent's.
     uint64_t set_child_tid;
     uint64_t robust_list;
+    // prctl(PR_SET_PDEATHSIG) (atomic): sent to this thread's
+    // process when its parent process ends; 0 for none. Per thread and
+    // cleared by credential changes, as Linux's pdeath_signal.
+    int parent_death_signal;
     // sigsuspend/ppoll/pselect6: the mask to restore once a handler has run
     // (or at the return to user space if none ran).
     bool restore_saved_mask;
@@ -211,9 +216,16 @@ struct Process {
     bool group_exiting;
     int group_exit_status;  // wait status once group_exiting
     // Signals directed at the whole process, and the actions.
-    uint64_t pending_signals;
-    SignalInfo pending_info[k_signal_count];
+    PendingSignals pending;
     SignalAction actions[k_signal_count];
+    // prctl(PR_SET_CHILD_SUBREAPER) (scheduler lock): orphaned descendants
+    // come to this process instead of PID 1. Not inherited by fork, kept
+    // by execve.
+    bool child_subreaper;
+    // POSIX timers (posix_timers.h; scheduler lock).
+    IntrusiveList<PosixTimer, &PosixTimer::link> posix_timers;
+    uint64_t posix_timer_count;
+    int next_posix_timer_id;
     // setitimer(ITIMER_REAL): SIGALRM at the deadline, then every interval.
     time::TimerEvent real_timer;
     uint64_t real_timer_interval_ns;
@@ -474,5 +486,9 @@ void free_reaped_process(Process* process);
 // Queues a signal with its siginfo for a process (scheduler lock held).
 ErrorOr<void> queue_signal_locked(sched::SchedulerLockGuard& guard, Process& target, int signal,
                                   const SignalInfo& info);
+// ... for one thread of it (tgkill's, SIGEV_THREAD_ID timers'); permission
+// already checked.
+ErrorOr<void> queue_thread_signal_locked(sched::SchedulerLockGuard& guard, Task& target, int signal,
+                                         const SignalInfo& info);
 
 }  // namespace akuma::proc

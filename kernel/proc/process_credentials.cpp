@@ -36,8 +36,10 @@ ErrorOr<void> change_current_credentials_with(ErrorOr<void> (*apply)(void* conte
         SpinLockGuard guard(g_credentials_lock);
         changed = task->process->credentials;
         TRY(apply(context, changed));
-        if (changes_dumpability(task->process->credentials, changed))
+        if (changes_dumpability(task->process->credentials, changed)) {
             __atomic_store_n(&task->process->dumpable, false, __ATOMIC_RELAXED);
+            __atomic_store_n(&task->parent_death_signal, 0, __ATOMIC_RELAXED);  // as Linux's commit_creds
+        }
         // The old credentials leave in `changed`, freed after the unlock.
         Credentials swapped = std::move(task->process->credentials);
         task->process->credentials = std::move(changed);

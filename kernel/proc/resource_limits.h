@@ -16,7 +16,9 @@
 // stands: RLIMIT_CORE (no core dumps), RLIMIT_MEMLOCK (no mlock),
 // RLIMIT_MSGQUEUE (no POSIX message queues), RLIMIT_RTTIME (real-time
 // policies are recorded but not scheduled as such), RLIMIT_LOCKS and
-// RLIMIT_RSS (Linux enforces neither), RLIMIT_SIGPENDING (at most one pending instance of each signal).
+// RLIMIT_RSS (Linux enforces neither).
+// RLIMIT_SIGPENDING bounds the queued real-time signals of each pending set
+// and a process's POSIX timers (signals.cpp, posix_timers.cpp).
 // RLIMIT_NPROC is enforced per real user at clone (check_user_task_limit
 // in process.h), root exempt as on Linux.
 // RLIMIT_CPU needs CPU-time timers, which Akuma has not: a finite value is

@@ -44,7 +44,9 @@ struct SignalInfo {
     uint32_t uid;
     uint64_t address; // faults: si_addr
     int32_t status; // SIGCHLD: si_status
-    uint64_t value; // sigqueue(3)'s si_value (SI_QUEUE and the other user codes)
+    uint64_t value; // sigqueue(3)'s si_value (SI_QUEUE and the other user codes), a timer's sigev_value
+    int32_t timer_id; // SI_TIMER: si_timerid and si_overrun
+    int32_t overrun;
 };
 
 // sigaltstack(2) state of a thread. flags as Linux stores them (0,
@@ -138,6 +140,11 @@ struct SiginfoChild {
     int64_t utime;
     int64_t stime;
 };
+struct SiginfoTimer { // SI_TIMER
+    int32_t timer_id;
+    int32_t overrun;
+    uint64_t value;
+};
 struct SiginfoFault {
     uint64_t addr;
 };
@@ -150,6 +157,7 @@ struct Siginfo {
         uint8_t bytes[112];
         SiginfoKill kill;
         SiginfoChild child;
+        SiginfoTimer timer;
         SiginfoFault fault;
     } fields;
 };
@@ -299,6 +307,10 @@ inline void fill_siginfo(Siginfo& out, const SignalInfo& info) {
         out.fields.child.pid = info.pid;
         out.fields.child.uid = info.uid;
         out.fields.child.status = info.status;
+    } else if (info.code == linux_abi::k_si_timer) {
+        out.fields.timer.timer_id = info.timer_id;
+        out.fields.timer.overrun = info.overrun;
+        out.fields.timer.value = info.value;
     } else {
         out.fields.kill.pid = info.pid;
         out.fields.kill.uid = info.uid;

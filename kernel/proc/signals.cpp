@@ -2,11 +2,12 @@
 // (terminate, ignore, stop, continue), and delivery to handlers through a
 // signal frame (signal_frame.h) on the way back to user space.
 //
-// Pending sets: process-directed signals wait in Process::pending_signals,
-// thread-directed ones (tgkill, faults) in Task::pending_signals. A task
-// picks up both when it returns to EL0, lowest number first, skipping the
-// ones its mask blocks. Standard signals do not queue: a second one while
-// the first is pending is merged, as on Linux.
+// Pending sets (pending_signals.h): process-directed signals wait in
+// Process::pending, thread-directed ones (tgkill, faults) in Task::pending.
+// A task picks up both when it returns to EL0, lowest number first,
+// skipping the ones its mask blocks. Standard signals do not queue: a
+// second one while the first is pending is merged, as on Linux; real-time
+// signals queue, sigqueue's up to RLIMIT_SIGPENDING (EAGAIN beyond).
 //
 // Interrupted system calls: a blocking call woken by a signal returns
 // Error::Interrupted; if it is restartable, dispatch marks the task and the
@@ -20,6 +21,7 @@
 #include "kernel/lib/kprint.h"
 #include "kernel/time/duration.h"
 #include "kernel/time/timer_queue.h"
+#include "kernel/proc/posix_timers.h"
 #include "kernel/proc/process.h"
 #include "kernel/proc/process_credentials.h"
 #include "kernel/sched/scheduler.h"
@@ -97,8 +99,8 @@ void notify_parent_of_job_event(sched::SchedulerLockGuard& guard, Process& proce
 }
 
 void continue_process_locked(sched::SchedulerLockGuard& guard, Process& process) {
-    process.pending_signals &= ~k_stop_signals;
-    process.tasks.for_each([&](Task& task) { task.pending_signals &= ~k_stop_signals; });
+    process.pending.discard_mask(k_stop_signals);
+    process.tasks.for_each([&](Task& task) { task.pending.discard_mask(k_stop_signals); });
     if (!process.stopped)
         return;
     process.stopped = false;
@@ -128,6 +130,23 @@ void wake_a_taker(sched::SchedulerLockGuard& guard, Process& process, int signal
         sched::interrupt_thread_locked(guard, taker->thread);
 }
 
+// Adds an instance to a pending set of `target`. Real-time instances are
+// bounded by RLIMIT_SIGPENDING (a timer's not: it has one at most, which
+// Linux allocates ahead): beyond it, sigqueue's and the kernel's fail with
+// EAGAIN, and kill()'s is lost without an error (only the pending bit is
+// guaranteed), as Linux's __send_signal_locked. Linux counts a user's
+// instances over all its processes; Akuma counts each set.
+ErrorOr<void> add_pending(PendingSignals& pending, const Process& target, int signal, const SignalInfo& info) {
+    size_t limit = info.code == abi::k_si_timer ? SIZE_MAX : soft_limit(target, abi::k_rlimit_sigpending);
+    auto added = pending.add(signal, info, limit);
+    if (added.is_error() && info.code == abi::k_si_user) {
+        if (!pending.contains(signal))
+            (void)pending.add(signal, info);
+        return {};
+    }
+    return added;
+}
+
 SignalInfo sent_by_current(int signal, int code) {
     SignalInfo info {};
     info.signo = signal;
@@ -142,17 +161,13 @@ SignalInfo sent_by_current(int signal, int code) {
 // pending set with its siginfo. SIGKILL and SIGSTOP go first.
 int dequeue_signal_locked(Task& task, SignalInfo& info) {
     Process& process = *task.process;
-    uint64_t ready = (task.pending_signals | process.pending_signals) & ~task.signal_mask;
+    uint64_t ready = (task.pending.mask() | process.pending.mask()) & ~task.signal_mask;
     if (!ready)
         return 0;
     int signal = (ready & k_unblockable) ? __builtin_ctzll(ready & k_unblockable) + 1 : __builtin_ctzll(ready) + 1;
-    if (task.pending_signals & bit(signal)) {
-        task.pending_signals &= ~bit(signal);
-        info = task.pending_info[signal - 1];
-    } else {
-        process.pending_signals &= ~bit(signal);
-        info = process.pending_info[signal - 1];
-    }
+    if (!task.pending.take(signal, info))
+        (void)process.pending.take(signal, info);
+    posix_timer_signal_taken_locked(process, info);
     return signal;
 }
 
@@ -222,7 +237,7 @@ const char* signal_name(int signal) {
 
 void recalc_signal_pending(Task& task) {
     Process& process = *task.process;
-    task.thread->signal_pending = ((task.pending_signals | process.pending_signals) & ~task.signal_mask) != 0 ||
+    task.thread->signal_pending = ((task.pending.mask() | process.pending.mask()) & ~task.signal_mask) != 0 ||
                                   process.group_exiting || process.stopped ||
                                   (process.exec_task && process.exec_task != &task);
 }
@@ -240,17 +255,14 @@ ErrorOr<void> queue_signal_locked(sched::SchedulerLockGuard& guard, Process& tar
     if (signal == abi::k_sigcont)
         continue_process_locked(guard, target);  // even if blocked or ignored
     else if (k_stop_signals & bit(signal))
-        target.pending_signals &= ~bit(abi::k_sigcont);
+        target.pending.discard(abi::k_sigcont);
     // Ignored signals are dropped at once unless blocked (the action may
     // change before they are unblocked).
     Task* main = target.tasks.front();
     bool blocked = main && (main->signal_mask & bit(signal));
     if (is_ignored(target, signal) && !blocked)
         return {};
-    if (!(target.pending_signals & bit(signal))) {
-        target.pending_signals |= bit(signal);
-        target.pending_info[signal - 1] = info;
-    }
+    TRY(add_pending(target.pending, target, signal, info));
     wake_a_taker(guard, target, signal);
     events::signalfd_signal_queued_locked(guard);
     return {};
@@ -344,6 +356,12 @@ ErrorOr<void> send_signal_to_thread(int tgid, int tid, int signal, const SignalI
     TRY(check_kill_permission_locked(*task->process, signal));
     if (signal == 0)
         return {};
+    return queue_thread_signal_locked(guard, *task, signal, info);
+}
+
+ErrorOr<void> queue_thread_signal_locked(sched::SchedulerLockGuard& guard, Task& target, int signal,
+                                         const SignalInfo& info) {
+    Task* task = &target;
     Process& process = *task->process;
     if (init_drops(process, signal))
         return {};
@@ -354,10 +372,7 @@ ErrorOr<void> send_signal_to_thread(int tgid, int tid, int signal, const SignalI
         return {};
     if (is_ignored(process, signal) && !(task->signal_mask & bit(signal)))
         return {};
-    if (!(task->pending_signals & bit(signal))) {
-        task->pending_signals |= bit(signal);
-        task->pending_info[signal - 1] = info;
-    }
+    TRY(add_pending(task->pending, process, signal, info));
     if (!(task->signal_mask & bit(signal)))
         sched::interrupt_thread_locked(guard, task->thread);
     events::signalfd_signal_queued_locked(guard);
@@ -390,8 +405,8 @@ void raise_fault_signal(int signal, int code, uint64_t address, uint64_t pc, con
             info.signo = signal;
             info.code = code;
             info.address = address;
-            task.pending_signals |= bit(signal);
-            task.pending_info[signal - 1] = info;
+            task.pending.discard(signal);  // a fault's own siginfo, not an earlier one's
+            (void)task.pending.add(signal, info);
             recalc_signal_pending(task);
             return;
         }
@@ -425,6 +440,8 @@ void handle_signals_before_user_return(arch::TrapFrame& frame) {
                 signal = -2;  // another thread is exec'ing: this one ends
             else if (process.group_exiting)
                 signal = -1;
+            else if (handler_ran)
+                signal = 0;  // one frame per return to user space: the rest at the next
             else
                 signal = dequeue_signal_locked(*task, info);
         }
@@ -432,16 +449,8 @@ void handle_signals_before_user_return(arch::TrapFrame& frame) {
             leave_for_exec();
         if (signal < 0)
             exit_group(process.group_exit_status);
-        if (signal == 0 || handler_ran) {
-            if (signal > 0) {
-                // One frame per return to user space: put it back for the
-                // next return (the handler's first system call or IRQ).
-                sched::SchedulerLockGuard guard;
-                task->pending_signals |= bit(signal);
-                task->pending_info[signal - 1] = info;
-            }
+        if (signal == 0)
             break;
-        }
         const SignalAction action = process.actions[signal - 1];
         if (action.handler == abi::k_sig_ign)
             continue;
@@ -517,21 +526,17 @@ void set_temporary_signal_mask(uint64_t mask) {
 uint64_t pending_signals() {
     Task& task = *current_task();
     sched::SchedulerLockGuard guard;
-    return task.pending_signals | task.process->pending_signals;
+    return task.pending.mask() | task.process->pending.mask();
 }
 
 int take_signal_locked(Task& task, uint64_t set, SignalInfo& info) {
-    uint64_t ready = (task.pending_signals | task.process->pending_signals) & set;
+    uint64_t ready = (task.pending.mask() | task.process->pending.mask()) & set;
     if (!ready)
         return 0;
     int signal = __builtin_ctzll(ready) + 1;
-    if (task.pending_signals & bit(signal)) {
-        task.pending_signals &= ~bit(signal);
-        info = task.pending_info[signal - 1];
-    } else {
-        task.process->pending_signals &= ~bit(signal);
-        info = task.process->pending_info[signal - 1];
-    }
+    if (!task.pending.take(signal, info))
+        (void)task.process->pending.take(signal, info);
+    posix_timer_signal_taken_locked(*task.process, info);
     return signal;
 }
 

@@ -66,6 +66,10 @@ struct Thread {
     WaitQueue* waiting_on;
     uint8_t wake_reason;
     bool signal_pending;
+    // prctl(PR_SET_TAGGED_ADDR_CTRL): system calls take user pointers with
+    // a tag in the top byte (the hardware ignores it: TCR_EL1.TBI0).
+    // Inherited by clone and fork, cleared by execve, as on Linux.
+    bool tagged_user_addresses;
 };
 
 // Creates a runnable thread that calls entry(argument); its return value is

@@ -73,7 +73,8 @@ ErrorOr<size_t> epoll_wait_common(const SyscallArgs& args, bool no_wait, uint64_
     int max_events = static_cast<int>(args.a[2]);
     if (max_events <= 0 || max_events > k_epoll_max_events)
         return Error::Invalid;
-    if (!mm::is_user_range(args.a[1], static_cast<uint64_t>(max_events) * sizeof(events::EpollEvent)))
+    if (!mm::is_user_range(mm::untag_user_address(args.a[1]),
+                           static_cast<uint64_t>(max_events) * sizeof(events::EpollEvent)))
         return Error::Fault;
     auto epoll_file = TRY(FileRef::from_fd(static_cast<int>(args.a[0])));
     events::EpollFile* epoll = events::as_epoll(*epoll_file);
@@ -103,8 +104,8 @@ ErrorOr<int> timerfd_create(const SyscallArgs& args) {
                        flags & abi::k_o_cloexec);
 }
 
-abi::Itimerspec to_itimerspec(const events::TimerSetting& setting) {
-    return { to_timespec(setting.interval_ns), to_timespec(setting.value_ns) };
+abi::Itimerspec to_itimerspec_of(const events::TimerSetting& setting) {
+    return to_itimerspec(setting.value_ns, setting.interval_ns);
 }
 
 ErrorOr<void> timerfd_settime(const SyscallArgs& args) {
@@ -124,7 +125,7 @@ ErrorOr<void> timerfd_settime(const SyscallArgs& args) {
         return Error::Invalid;
     events::TimerSetting old = events::timerfd_set(*timer, setting, flags & k_tfd_timer_abstime);
     if (args.a[3] != 0)
-        TRY(mm::write_user(args.ptr<abi::Itimerspec>(3), to_itimerspec(old)));
+        TRY(mm::write_user(args.ptr<abi::Itimerspec>(3), to_itimerspec_of(old)));
     return {};
 }
 
@@ -133,7 +134,7 @@ ErrorOr<void> timerfd_gettime(const SyscallArgs& args) {
     events::TimerFile* timer = events::as_timerfd(*file);
     if (!timer)
         return Error::Invalid;
-    return mm::write_user(args.ptr<abi::Itimerspec>(1), to_itimerspec(events::timerfd_get(*timer)));
+    return mm::write_user(args.ptr<abi::Itimerspec>(1), to_itimerspec_of(events::timerfd_get(*timer)));
 }
 
 ErrorOr<int> signalfd4(const SyscallArgs& args) {

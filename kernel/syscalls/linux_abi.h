@@ -712,6 +712,13 @@ constexpr int32_t k_p_pidfd = 3;
 constexpr int32_t k_si_user = 0;
 constexpr int32_t k_si_kernel = 0x80;
 constexpr int32_t k_si_tkill = -6;
+constexpr int32_t k_si_timer = -2;
+
+// struct sigevent sigev_notify values.
+constexpr int32_t k_sigev_signal = 0;
+constexpr int32_t k_sigev_none = 1;
+constexpr int32_t k_sigev_thread = 2;
+constexpr int32_t k_sigev_thread_id = 4;
 constexpr int32_t k_cld_exited = 1;
 constexpr int32_t k_cld_killed = 2;
 constexpr int32_t k_cld_dumped = 3;
@@ -979,6 +986,16 @@ struct Itimerval {
 };
 static_assert(sizeof(Itimerval) == 32 && offsetof(Itimerval, value) == 16);
 // timerfd_settime/gettime's struct itimerspec.
+// struct sigevent (timer_create).
+struct Sigevent {
+    uint64_t value;
+    int32_t signo;
+    int32_t notify;
+    int32_t thread_id;  // SIGEV_THREAD_ID
+    uint8_t pad[44];
+};
+static_assert(sizeof(Sigevent) == 64 && offsetof(Sigevent, thread_id) == 16);
+
 struct Itimerspec {
     Timespec interval;
     Timespec value;

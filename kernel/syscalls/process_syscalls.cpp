@@ -49,6 +49,34 @@ int64_t sys_set_robust_list(const SyscallArgs& args) {
     return 0;
 }
 
+// get_robust_list(pid, head_ptr, len_ptr): a thread's registered head, for
+// the thread itself, its process, or whoever may inspect it as Linux's
+// ptrace_may_access(PTRACE_MODE_READ_REALCREDS) says: the caller's real
+// user and group are all of the target's, and the target is dumpable; or
+// CAP_SYS_PTRACE.
+int64_t sys_get_robust_list(const SyscallArgs& args) {
+    int tid = static_cast<int>(args.a[0]);
+    proc::Credentials caller = proc::current_credentials();
+    uint64_t head;
+    {
+        sched::SchedulerLockGuard guard;
+        proc::Task* task = tid == 0 ? proc::current_task() : proc::find_task_locked(tid);
+        if (!task)
+            return error_result(Error::NoSuchProcess);
+        if (task->process != &current() && !caller.capable(proc::Capability::SysPtrace)) {
+            proc::Credentials target = proc::credentials_of(*task->process);
+            bool same_user = caller.uid == target.uid && caller.uid == target.euid && caller.uid == target.suid &&
+                             caller.gid == target.gid && caller.gid == target.egid && caller.gid == target.sgid;
+            if (!same_user || !__atomic_load_n(&task->process->dumpable, __ATOMIC_RELAXED))
+                return error_result(Error::NotPermitted);
+        }
+        head = task->robust_list;
+    }
+    if (mm::write_user(args.ptr<uint64_t>(2), uint64_t { proc::k_robust_list_head_size }).is_error())
+        return error_result(Error::Fault);
+    return to_result(mm::write_user(args.ptr<uint64_t>(1), head));
+}
+
 int64_t sys_prctl(const SyscallArgs& args) {
     constexpr int k_pr_set_name = 15;
     constexpr int k_pr_get_name = 16;
@@ -56,6 +84,10 @@ int64_t sys_prctl(const SyscallArgs& args) {
     constexpr int k_pr_get_keepcaps = 7, k_pr_set_keepcaps = 8;
     constexpr int k_pr_capbset_read = 23;
     constexpr int k_pr_set_no_new_privs = 38, k_pr_get_no_new_privs = 39;
+    constexpr int k_pr_set_pdeathsig = 1, k_pr_get_pdeathsig = 2;
+    constexpr int k_pr_set_child_subreaper = 36, k_pr_get_child_subreaper = 37;
+    constexpr int k_pr_set_tagged_addr_ctrl = 55, k_pr_get_tagged_addr_ctrl = 56;
+    constexpr uint64_t k_pr_tagged_addr_enable = 1;  // no MTE: its PR_MTE_* bits are EINVAL
     auto& process = current();
     switch (static_cast<int>(args.a[0])) {
     case k_pr_set_name: {
@@ -99,6 +131,36 @@ int64_t sys_prctl(const SyscallArgs& args) {
             return error_result(Error::Invalid);
         __atomic_store_n(&process.no_new_privs, true, __ATOMIC_RELAXED);
         return 0;
+    case k_pr_set_pdeathsig:
+        if (args.a[1] > proc::k_signal_count)
+            return error_result(Error::Invalid);
+        __atomic_store_n(&proc::current_task()->parent_death_signal, static_cast<int>(args.a[1]), __ATOMIC_RELAXED);
+        return 0;
+    case k_pr_get_pdeathsig:
+        return to_result(mm::write_user(args.ptr<int32_t>(1), __atomic_load_n(&proc::current_task()->parent_death_signal,
+                                                                               __ATOMIC_RELAXED)));
+    case k_pr_set_child_subreaper: {
+        sched::SchedulerLockGuard guard;
+        process.child_subreaper = args.a[1] != 0;
+        return 0;
+    }
+    case k_pr_get_child_subreaper: {
+        int subreaper;
+        {
+            sched::SchedulerLockGuard guard;
+            subreaper = process.child_subreaper ? 1 : 0;
+        }
+        return to_result(mm::write_user(args.ptr<int32_t>(1), subreaper));
+    }
+    case k_pr_set_tagged_addr_ctrl:
+        if ((args.a[1] & ~k_pr_tagged_addr_enable) || args.a[2] || args.a[3] || args.a[4])
+            return error_result(Error::Invalid);
+        sched::current_thread()->tagged_user_addresses = args.a[1] & k_pr_tagged_addr_enable;
+        return 0;
+    case k_pr_get_tagged_addr_ctrl:
+        if (args.a[1] || args.a[2] || args.a[3] || args.a[4])
+            return error_result(Error::Invalid);
+        return sched::current_thread()->tagged_user_addresses ? k_pr_tagged_addr_enable : 0;
     case k_pr_get_no_new_privs:
         if (args.a[1] || args.a[2] || args.a[3] || args.a[4])
             return error_result(Error::Invalid);

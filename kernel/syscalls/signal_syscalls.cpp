@@ -61,8 +61,8 @@ int64_t sys_rt_sigaction(const SyscallArgs& args) {
                                (requested->handler == abi::k_sig_dfl &&
                                 (signal == abi::k_sigchld || signal == abi::k_sigurg || signal == abi::k_sigwinch));
             if (now_ignored) {
-                process.pending_signals &= ~abi::sigset_bit(signal);
-                process.tasks.for_each([&](proc::Task& task) { task.pending_signals &= ~abi::sigset_bit(signal); });
+                process.pending.discard(signal);
+                process.tasks.for_each([&](proc::Task& task) { task.pending.discard(signal); });
             }
         }
     }

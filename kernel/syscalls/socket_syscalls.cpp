@@ -475,7 +475,7 @@ ErrorOr<size_t> receive_message(net::Socket& socket, MessageHeader& header, int 
 
 ErrorOr<size_t> sendto(const SyscallArgs& args) {
     auto socket = TRY(SocketRef::from_fd(static_cast<int>(args.a[0])));
-    abi::Iovec vector { args.a[1], args.a[2] };
+    abi::Iovec vector { mm::untag_user_address(args.a[1]), args.a[2] };
     MessageHeader header {};
     header.name = args.a[4];
     header.name_length = static_cast<uint32_t>(args.a[5]);
@@ -485,7 +485,7 @@ ErrorOr<size_t> sendto(const SyscallArgs& args) {
 ErrorOr<size_t> recvfrom(const SyscallArgs& args) {
     auto socket = TRY(SocketRef::from_fd(static_cast<int>(args.a[0])));
     int flags = static_cast<int>(args.a[3]);
-    abi::Iovec vector { args.a[1], args.a[2] };
+    abi::Iovec vector { mm::untag_user_address(args.a[1]), args.a[2] };
     MessageHeader header {};
     header.name = args.a[4];
     if (args.a[4] && args.a[5]) {

@@ -20,6 +20,22 @@ inline linux_abi::Timespec to_timespec(uint64_t ns) {
     return { static_cast<int64_t>(ns / time::k_ns_per_second), static_cast<int64_t>(ns % time::k_ns_per_second) };
 }
 
+inline linux_abi::Itimerspec to_itimerspec(uint64_t value_ns, uint64_t interval_ns) {
+    return { to_timespec(interval_ns), to_timespec(value_ns) };
+}
+
+// A user itimerspec as (value, interval) in nanoseconds; EFAULT, or EINVAL
+// if either is not a valid timespec.
+struct TimerValues {
+    uint64_t value_ns;
+    uint64_t interval_ns;
+};
+inline ErrorOr<TimerValues> read_itimerspec_ns(mm::UserPtr<const linux_abi::Itimerspec> pointer) {
+    auto spec = TRY(mm::read_user(pointer));
+    return TimerValues { TRY(time::timespec_ns(spec.value.sec, spec.value.nsec)),
+                         TRY(time::timespec_ns(spec.interval.sec, spec.interval.nsec)) };
+}
+
 // Whole microseconds, truncated (gettimeofday, rusage).
 inline linux_abi::Timeval to_timeval(uint64_t ns) {
     return { static_cast<int64_t>(ns / time::k_ns_per_second),

@@ -91,6 +91,7 @@ ErrorOr<size_t> write_from(fs::File& file, UserWriteSource& source, std::optiona
 // console delivers one line (or what VMIN/VTIME gave) per call.
 ErrorOr<size_t> read_to_user(fs::OpenFile& file, uint64_t address, size_t count, std::optional<uint64_t> offset,
                              bool continuing) {
+    address = mm::untag_user_address(address);
     count = TRY(writable_length(address, count));
     // Files whose bytes are in the page cache go straight to the user.
     if (auto direct = fs::read_direct(file, address, count, offset);
@@ -147,7 +148,7 @@ ErrorOr<size_t> read_vectors(fs::OpenFile& file, mm::UserPtr<const abi::Iovec> v
 }
 
 ErrorOr<size_t> write_from_user(fs::OpenFile& file, uint64_t address, size_t count, std::optional<uint64_t> offset) {
-    abi::Iovec vector { address, count };
+    abi::Iovec vector { mm::untag_user_address(address), count };
     UserWriteSource source(&vector, 1);
     return write_from(file, source, offset);
 }

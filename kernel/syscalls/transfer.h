@@ -62,6 +62,7 @@ ErrorOr<size_t> import_vectors(mm::UserPtr<const linux_abi::Iovec> vectors, uint
         for (uint64_t i = 0; i < count; ++i) {
             if (static_cast<int64_t>(array[i].len) < 0)
                 return Error::Invalid;
+            array[i].base = mm::untag_user_address(array[i].base);
         }
         return use(array, count);
     }();

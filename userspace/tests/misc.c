@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -447,6 +448,40 @@ static void test_top_byte_ignore(void) {
     check_end();
 }
 
+/* The tagged-address ABI (prctl PR_SET_TAGGED_ADDR_CTRL): only with it do
+ * system calls take tagged pointers; per thread, inherited by fork. */
+static void test_tagged_address_abi(void) {
+    check_begin("tagged address ABI: system calls take tagged pointers once asked");
+    char buffer[8] = "abcdefg";
+    char *tagged = (char *)((uintptr_t)buffer | (UINT64_C(0x2b) << 56));
+    int pipe_fds[2];
+    CHECK_EQ(pipe(pipe_fds), 0);
+    CHECK_EQ(prctl(PR_GET_TAGGED_ADDR_CTRL, 0, 0, 0, 0), 0);
+    CHECK_ERR(write(pipe_fds[1], tagged, 3), EFAULT);
+    CHECK_ERR(prctl(PR_SET_TAGGED_ADDR_CTRL, 2, 0, 0, 0), EINVAL);  /* an MTE bit: no MTE here */
+    CHECK_ERR(prctl(PR_SET_TAGGED_ADDR_CTRL, PR_TAGGED_ADDR_ENABLE, 1, 0, 0), EINVAL);
+    CHECK_ERR(prctl(PR_GET_TAGGED_ADDR_CTRL, 1, 0, 0, 0), EINVAL);
+    CHECK_EQ(prctl(PR_SET_TAGGED_ADDR_CTRL, PR_TAGGED_ADDR_ENABLE, 0, 0, 0), 0);
+    CHECK_EQ(prctl(PR_GET_TAGGED_ADDR_CTRL, 0, 0, 0, 0), PR_TAGGED_ADDR_ENABLE);
+    CHECK_EQ(write(pipe_fds[1], tagged, 3), 3);
+    CHECK_EQ(read(pipe_fds[0], tagged + 4, 3), 3);
+    CHECK(memcmp(buffer, "abcdabc", 7) == 0);
+    int at_fork = check_failures;
+    pid_t child = fork();
+    if (child == 0) {
+        CHECK_EQ(prctl(PR_GET_TAGGED_ADDR_CTRL, 0, 0, 0, 0), PR_TAGGED_ADDR_ENABLE);
+        CHECK_EQ(write(pipe_fds[1], tagged, 1), 1);
+        check_child_done(at_fork);
+    }
+    check_child_status(child, 0, 0);
+    CHECK_EQ(read(pipe_fds[0], buffer, 1), 1);
+    CHECK_EQ(prctl(PR_SET_TAGGED_ADDR_CTRL, 0, 0, 0, 0), 0);
+    CHECK_ERR(write(pipe_fds[1], tagged, 3), EFAULT);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    check_end();
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_ids();
@@ -461,5 +496,6 @@ int main(void) {
     test_counter();
     test_cache_instructions();
     test_top_byte_ignore();
+    test_tagged_address_abi();
     check_exit();
 }

@@ -158,6 +158,35 @@ static void test_syscall(void) {
     struct robust_list_head head;
     CHECK_ERR(syscall(SYS_set_robust_list, &head, sizeof head - 1), EINVAL);
     CHECK_ERR(syscall(SYS_set_robust_list, &head, sizeof head + 8), EINVAL);
+    /* get_robust_list reads back what glibc registered, and a child's. */
+    struct robust_list_head *mine = NULL, *other = NULL;
+    size_t length = 0;
+    CHECK_EQ(syscall(SYS_get_robust_list, 0, &mine, &length), 0);
+    CHECK(mine != NULL);  /* glibc sets one for every thread */
+    CHECK_EQ(length, sizeof head);
+    struct robust_list_head *by_tid = NULL;
+    CHECK_EQ(syscall(SYS_get_robust_list, (pid_t)syscall(SYS_gettid), &by_tid, &length), 0);
+    CHECK(by_tid == mine);
+    int ready[2];
+    CHECK_EQ(pipe(ready), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        syscall(SYS_set_robust_list, &head, sizeof head);
+        (void)!write(ready[1], "r", 1);
+        pause();
+        _exit(0);
+    }
+    char byte;
+    CHECK_EQ(read(ready[0], &byte, 1), 1);
+    CHECK_EQ(syscall(SYS_get_robust_list, child, &other, &length), 0);
+    CHECK(other == &head);  /* the same address in the child's copy of memory */
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    CHECK_ERR(syscall(SYS_get_robust_list, child, &other, &length), ESRCH);
+    CHECK_ERR(syscall(SYS_get_robust_list, 0, &other, (size_t *)8), EFAULT);
+    CHECK_ERR(syscall(SYS_get_robust_list, 0, (void *)8, &length), EFAULT);
+    close(ready[0]);
+    close(ready[1]);
     check_end();
 }
 

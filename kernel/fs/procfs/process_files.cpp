@@ -88,7 +88,7 @@ ErrorOr<Snapshot> take_snapshot_locked(int pid) {
     f.credentials = proc::credentials_of(*process);
     f.no_new_privs = __atomic_load_n(&process->no_new_privs, __ATOMIC_RELAXED);
     f.fd_slots = snap.files ? fs::FdTable::k_max_fds : 0;
-    f.pending_shared = process->pending_signals;
+    f.pending_shared = process->pending.mask();
     for (unsigned i = 0; i < proc::k_signal_count; ++i) {
         uint64_t handler = process->actions[i].handler;
         if (handler == k_sig_ign)
@@ -101,7 +101,7 @@ ErrorOr<Snapshot> take_snapshot_locked(int pid) {
     f.policy = leader.policy;
     f.rt_priority = leader.rt_priority;
     if (proc::Task* task = main_task_locked(*process)) {
-        f.pending_thread = task->pending_signals;
+        f.pending_thread = task->pending.mask();
         f.blocked = task->signal_mask;
         if (task->thread) {
             // Switches in = voluntary + involuntary; only preemptions are
