@@ -17,8 +17,8 @@
 //                   8  u32 size      byte size; 0 = unknown (see lookup)
 //                   12 u32 name      offset into the string table
 //   strings_offset  NUL-terminated names, already demangled by the generator
-//                   (full demangled form, e.g. `akuma::Console::write(char
-//                   const*, unsigned long)`; names longer than
+//                   without parameter lists (e.g. `akuma::Console::write`,
+//                   as kallsyms names functions); names longer than
 //                   k_symbol_table_max_name are cut and end in "...").
 //                   Identical names may share one string.
 //

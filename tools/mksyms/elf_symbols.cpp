@@ -180,6 +180,38 @@ std::optional<ElfCodeSymbols> read_code_symbols(std::span<const uint8_t> elf, st
     return result;
 }
 
+std::string without_parameters(std::string_view name) {
+    // GCC's clone suffixes (" [clone .cold]") stay after the name.
+    std::string_view clone;
+    if (size_t at = name.find(" [clone "); at != std::string_view::npos) {
+        clone = name.substr(at);
+        name = name.substr(0, at);
+    }
+    for (bool trimmed = true; trimmed;) {
+        trimmed = false;
+        for (std::string_view qualifier : { " const", " volatile", " &&", " &", " noexcept" }) {
+            if (name.ends_with(qualifier)) {
+                name.remove_suffix(qualifier.size());
+                trimmed = true;
+            }
+        }
+    }
+    if (name.ends_with(')')) {
+        // The parameter list: from the '(' matching the last ')'.
+        int depth = 0;
+        for (size_t i = name.size(); i-- > 0;) {
+            if (name[i] == ')')
+                ++depth;
+            else if (name[i] == '(' && --depth == 0) {
+                if (i > 0)
+                    name = name.substr(0, i);
+                break;
+            }
+        }
+    }
+    return std::string(name) + std::string(clone);
+}
+
 std::string demangle(std::string_view name) {
     std::string result(name);
     if (name.starts_with("_Z")) {
@@ -187,7 +219,7 @@ std::string demangle(std::string_view name) {
         std::unique_ptr<char, decltype(&std::free)> demangled(
             abi::__cxa_demangle(result.c_str(), nullptr, nullptr, &status), &std::free);
         if (status == 0 && demangled)
-            result = demangled.get();
+            result = without_parameters(demangled.get());
     }
     if (result.size() > k_symbol_table_max_name) {
         result.resize(k_symbol_table_max_name - 3);

@@ -35,8 +35,15 @@ struct ElfCodeSymbols {
 // nullopt and sets `error`.
 std::optional<ElfCodeSymbols> read_code_symbols(std::span<const uint8_t> elf, std::string& error);
 
-// Demangled, cut to k_symbol_table_max_name bytes (ending in "...").
+// Demangled without the parameter list and its qualifiers (as kallsyms
+// names a function: the address picks the overload; gdb has the rest),
+// cut to k_symbol_table_max_name bytes (ending in "..."). The lists were
+// half of the table's strings, which live in the kernel image that a
+// 3 MiB machine bounds.
 std::string demangle(std::string_view name);
+// A demangled function name's parameter list and qualifiers removed
+// ("a::f(int) const [clone .cold]" -> "a::f [clone .cold]").
+std::string without_parameters(std::string_view name);
 
 // One entry per address, sorted: prefers a function over a label, a global
 // over a local, a name not starting with "__", then the smaller name; names demangled, sizes clamped to 32
