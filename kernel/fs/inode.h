@@ -155,6 +155,14 @@ private:
     // shrinking it must unmap what lies past the new end (vfs.cpp).
     bool m_ever_mapped { false };
 
+    // memfd seals (fs/seals.h): k_not_sealable for other inodes. And
+    // Linux's i_mmap_writable: > 0 address spaces with a shared mapping
+    // that may write, < 0 write-sealed (no such mapping may come). Both
+    // atomic: mmap and fcntl meet here without a common lock.
+    uint32_t m_seals { 0x80000000u };
+    int32_t m_writable_mappings { 0 };
+    friend class Seals;
+
 public:
     bool is_mount_point() const { return m_mounts_on_top != 0; }
     bool ever_mapped() const { return __atomic_load_n(&m_ever_mapped, __ATOMIC_RELAXED); }

@@ -4,6 +4,7 @@
 
 #include "kernel/fs/inode_files.h"
 #include "kernel/fs/ramfs.h"
+#include "kernel/fs/seals.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/fs/vfs_lock.h"
 #include "kernel/lib/format.h"
@@ -45,7 +46,7 @@ ErrorOr<void> memfd_init() {
     return {};
 }
 
-ErrorOr<File*> create_memfd(std::string_view name, uint32_t flags) {
+ErrorOr<File*> create_memfd(std::string_view name, uint32_t flags, bool allow_sealing) {
     if (name.size() > k_memfd_name_max)
         return Error::Invalid;
     Ramfs* fs = g_memfd_fs;
@@ -61,6 +62,8 @@ ErrorOr<File*> create_memfd(std::string_view name, uint32_t flags) {
         TRY(fs->unlink(fs->root(), sink.view()));  // no name: only descriptors reach it
         TRY(fs->get_write_access(inode));
     }
+    // Without MFD_ALLOW_SEALING the file is sealed shut: F_SEAL_SEAL.
+    Seals::make_sealable(*inode, allow_sealing ? 0 : k_seal_seal);
     auto* file = new (std::nothrow) MemfdFile(flags, inode, name);
     if (!file) {
         fs->put_write_access(inode);

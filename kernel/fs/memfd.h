@@ -23,6 +23,6 @@ ErrorOr<void> memfd_init();
 
 // `name` is for /proc only (Invalid past k_memfd_name_max); `flags` are the
 // description's (O_RDWR | O_LARGEFILE, as Linux).
-ErrorOr<File*> create_memfd(std::string_view name, uint32_t flags);
+ErrorOr<File*> create_memfd(std::string_view name, uint32_t flags, bool allow_sealing);
 
 }  // namespace akuma::fs

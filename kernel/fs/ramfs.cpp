@@ -1,5 +1,6 @@
 #include "kernel/fs/ramfs.h"
 
+#include "kernel/fs/seals.h"
 #include "kernel/fs/path_walk.h"
 
 #include <limits>
@@ -553,6 +554,7 @@ ErrorOr<void> Ramfs::allocate(const InodeRef& inode, uint64_t offset, uint64_t l
     uint64_t end;
     if (__builtin_add_overflow(offset, length, &end) || end > k_max_file_size)
         return Error::FileTooBig;
+    TRY(Seals::check_allocate(*inode, offset, length));
     TRY(copy_borrowed_data(*file));
     // Pages past the end stay zero (FilePages' invariant): a later growth
     // reads them as the zeros it must.
@@ -572,6 +574,7 @@ ErrorOr<size_t> Ramfs::write(const InodeRef& inode, uint64_t offset, std::span<c
     uint64_t end;
     if (__builtin_add_overflow(offset, data.size(), &end) || end > k_max_file_size)
         return Error::FileTooBig;
+    TRY(Seals::check_write(*inode, offset, data.size()));
     TRY(copy_borrowed_data(*file));
     size_t done = 0;
     while (done < data.size()) {
@@ -599,6 +602,7 @@ ErrorOr<void> Ramfs::truncate(const InodeRef& inode, uint64_t size) {
     RamfsInode* file = TRY(regular_file(inode));
     if (size > k_max_file_size)
         return Error::FileTooBig;
+    TRY(Seals::check_resize(*inode, size));
     if (size == file->m_size)
         return {};
     if (size == 0) {

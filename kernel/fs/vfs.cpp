@@ -2,6 +2,7 @@
 
 #include "kernel/drivers/pty.h"
 
+#include "kernel/fs/seals.h"
 #include "kernel/fs/fifo.h"
 #include "kernel/fs/memfd.h"
 #include "kernel/proc/resource_limits.h"
@@ -133,6 +134,12 @@ void unpin_mapped_file(void* pin) {
         observer(**inode, false);
     delete inode;
 }
+
+// Shared mappings that may write, counted for F_SEAL_WRITE (fs/seals.h).
+Inode& mapped_inode_of(const void* file) { return *const_cast<Inode*>(static_cast<const Inode*>(file)); }
+bool add_writable_mapping(const void* file) { return Seals::add_writable_mapping(mapped_inode_of(file)); }
+void fork_writable_mapping(const void* file) { Seals::fork_writable_mapping(mapped_inode_of(file)); }
+void remove_writable_mapping(const void* file) { Seals::remove_writable_mapping(mapped_inode_of(file)); }
 
 bool deny_write_to_mapped_file(const void* file) {
     InodeRef inode = mapped_inode(file);
@@ -391,8 +398,8 @@ ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initram
     TRY(memfd_init());
     TRY(register_disk_file_system("ext2", make_ext2));
     proc::set_mapped_file_ops({ read_mapped_file, pin_mapped_file, unpin_mapped_file, deny_write_to_mapped_file,
-                                allow_write_to_mapped_file, with_mapped_page,
-                                with_cached_mapped_pages });
+                                allow_write_to_mapped_file, with_mapped_page, with_cached_mapped_pages,
+                                add_writable_mapping, fork_writable_mapping, remove_writable_mapping });
     if (root_disk) {
         TRY(mount_root_disk(*root_disk));
         if (!initrd.empty())

@@ -180,8 +180,11 @@ void AddressSpace::destroy(AddressSpace* space) {
         arch::release_asid(space->m_env.asid, space->m_root);
         mm::free_pages(space->m_root);
     }
-    for (auto& pinned : space->m_pinned_files)
+    for (auto& pinned : space->m_pinned_files) {
+        if (pinned.writable_mapping && g_file_ops.remove_writable_mapping)
+            g_file_ops.remove_writable_mapping(pinned.file);
         g_file_ops.unpin(pinned.pin);
+    }
     if (space->m_executable.file) {
         g_file_ops.allow_write(space->m_executable.file);
         g_file_ops.unpin(space->m_executable.pin);
@@ -230,7 +233,7 @@ ErrorOr<void> AddressSpace::pin_file(const void* file, std::string_view name) {
     void* pin = g_file_ops.pin(file);
     if (!pin)
         return Error::NoMemory;
-    TRY(m_pinned_files.try_append(PinnedFile { file, pin, std::move(kept) }));
+    TRY(m_pinned_files.try_append(PinnedFile { file, pin, std::move(kept), false }));
     return {};
 }
 
@@ -333,8 +336,25 @@ ErrorOr<VirtAddr> AddressSpace::map_locked(const MapRequest& request) {
         (void)m_shared_memory.try_append(object);  // reserved above
         return start;
     }
-    TRY(m_vmas.insert(vma));
+    if (shared_file && (vma.max_prot & mm::k_prot_write))
+        TRY(count_writable_mapping_locked(request.file));
+    if (auto inserted = m_vmas.insert(vma); inserted.is_error()) {
+        if (request.file)
+            forget_unused_files();  // the pin (and count) taken above
+        return inserted.error();
+    }
     return start;
+}
+
+ErrorOr<void> AddressSpace::count_writable_mapping_locked(const void* file) {
+    for (auto& pinned : m_pinned_files) {
+        if (pinned.file != file || pinned.writable_mapping)
+            continue;
+        if (g_file_ops.add_writable_mapping && !g_file_ops.add_writable_mapping(file))
+            return Error::NotPermitted;  // write-sealed
+        pinned.writable_mapping = true;
+    }
+    return {};
 }
 
 ErrorOr<void> AddressSpace::unmap(VirtAddr start, uint64_t length) {
@@ -361,9 +381,20 @@ ErrorOr<void> AddressSpace::unmap_locked(VirtAddr start, VirtAddr end) {
 
 void AddressSpace::forget_unused_files() {
     for (size_t i = m_pinned_files.size(); i-- > 0;) {
+        PinnedFile& pinned = m_pinned_files[i];
         bool used = false;
-        for (const Vma& vma : m_vmas)
-            used |= vma.file == m_pinned_files[i].file;
+        bool writable = false;
+        for (const Vma& vma : m_vmas) {
+            if (vma.file != pinned.file)
+                continue;
+            used = true;
+            writable |= vma.shared && (vma.max_prot & mm::k_prot_write);
+        }
+        if (pinned.writable_mapping && !writable) {
+            pinned.writable_mapping = false;
+            if (g_file_ops.remove_writable_mapping)
+                g_file_ops.remove_writable_mapping(pinned.file);
+        }
         if (!used)
             g_file_ops.unpin(m_pinned_files.remove(i).pin);
     }
@@ -875,8 +906,14 @@ ErrorOr<AddressSpace*> AddressSpace::clone_for_fork() {
     AddressSpace* child = TRY(create());
     auto copy_state = [&]() -> ErrorOr<void> {
         child->m_vmas = TRY(m_vmas.clone());
-        for (auto& pinned : m_pinned_files)
+        for (auto& pinned : m_pinned_files) {
             TRY(child->pin_file(pinned.file, pinned.name.view()));
+            if (pinned.writable_mapping) {
+                child->m_pinned_files[child->m_pinned_files.size() - 1].writable_mapping = true;
+                if (g_file_ops.fork_writable_mapping)
+                    g_file_ops.fork_writable_mapping(pinned.file);
+            }
+        }
         // Cannot be TextBusy: this space holds the file's writers off.
         if (m_executable.file)
             TRY(child->set_executable(m_executable.file));

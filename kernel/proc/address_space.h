@@ -56,6 +56,13 @@ struct MappedFileOps {
     // first + count) the cache already holds, under one hold of that lock.
     void (*with_cached_pages)(const void* file, uint64_t first, uint64_t count,
                               void (*use)(void* context, uint64_t index, mm::PhysAddr frame), void* context);
+    // Linux's i_mmap_writable, per address space: its first shared mapping
+    // of the file that may write asks add_writable_mapping (false: the file
+    // is write-sealed, EPERM); fork counts the child in; the space's last
+    // such mapping leaving calls remove_writable_mapping.
+    bool (*add_writable_mapping)(const void* file);
+    void (*fork_writable_mapping)(const void* file);
+    void (*remove_writable_mapping)(const void* file);
 };
 void set_mapped_file_ops(const MappedFileOps& ops);
 
@@ -262,7 +269,10 @@ private:
     void forget_unused_shared_memory();
     // Unpins the files no VMA maps any more (after an unmap), so nothing
     // keeps an unmapped file (and its file system: umount) busy.
+    // Unpins the files no VMA maps any more, and takes the space's count
+    // off a file it no longer maps shared and writable.
     void forget_unused_files();
+    ErrorOr<void> count_writable_mapping_locked(const void* file);
     ErrorOr<void> check_mapped_locked(mm::VirtAddr start, mm::VirtAddr end) const;
     ErrorOr<void> write_to_present_page(const mm::Vma& vma, mm::VirtAddr page, uint64_t& entry);
     ErrorOr<void> copy_pages_into(AddressSpace& child);
@@ -277,6 +287,7 @@ private:
         const void* file;
         void* pin;
         BasicString<mm::HeapAllocator> name;  // its path, if known
+        bool writable_mapping;  // counted with add_writable_mapping
     };
     Vector<PinnedFile, mm::HeapAllocator> m_pinned_files;
     // set_executable: the program file, pinned and denied writes.

@@ -4,6 +4,7 @@
 #include "kernel/fs/file_locks.h"
 #include "kernel/fs/permission.h"
 #include "kernel/fs/memfd.h"
+#include "kernel/fs/seals.h"
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/pipe_file.h"
 #include "kernel/mm/kmalloc.h"
@@ -419,6 +420,15 @@ ErrorOr<int64_t> fcntl(const SyscallArgs& args) {
             return static_cast<int64_t>(pipe->capacity());
         // Linux takes the size as an unsigned int.
         return static_cast<int64_t>(TRY(pipe->set_capacity(static_cast<uint32_t>(args.a[2]))));
+    }
+    case abi::k_f_add_seals: {
+        auto file = TRY(FileRef::from_fd(fd));
+        TRY(fs::Seals::add(file->inode().get(), file->is_writable(), static_cast<uint32_t>(args.a[2])));
+        return 0;
+    }
+    case abi::k_f_get_seals: {
+        auto file = TRY(FileRef::from_fd(fd));
+        return TRY(fs::Seals::get(file->inode().get()));
     }
     case abi::k_f_getlk:
     case abi::k_f_setlk:
@@ -1051,19 +1061,20 @@ int64_t sys_fadvise64(const SyscallArgs& args) { return to_result(fadvise64(args
 int64_t sys_copy_file_range(const SyscallArgs& args) { return to_result(copy_file_range(args)); }
 int64_t sys_flock(const SyscallArgs& args) { return to_result(flock(args)); }
 
-// memfd_create(name, flags): fs/memfd.h. MFD_CLOEXEC; MFD_ALLOW_SEALING is
-// refused (EINVAL) until seals exist, as are MFD_HUGETLB (no hugetlbfs, as
-// a Linux built without it) and unknown flags.
+// memfd_create(name, flags): fs/memfd.h. MFD_CLOEXEC, MFD_ALLOW_SEALING
+// (fs/seals.h); MFD_HUGETLB is refused (EINVAL: no hugetlbfs, as a Linux
+// built without it), as are unknown flags.
 int64_t sys_memfd_create(const SyscallArgs& args) {
-    constexpr uint32_t k_mfd_cloexec = 1;
+    constexpr uint32_t k_mfd_cloexec = 1, k_mfd_allow_sealing = 2;
     auto flags = static_cast<uint32_t>(args.a[1]);
-    if (flags & ~k_mfd_cloexec)
+    if (flags & ~(k_mfd_cloexec | k_mfd_allow_sealing))
         return error_result(Error::Invalid);
     char name[fs::k_memfd_name_max + 1];
     auto length = mm::copy_string_from_user(name, sizeof(name), args.ptr<const char>(0));
     if (length.is_error())
         return error_result(length.error() == Error::NameTooLong ? Error::Invalid : length.error());
-    auto file = fs::create_memfd({ name, length.value() }, abi::k_o_rdwr | abi::k_o_largefile);
+    auto file = fs::create_memfd({ name, length.value() }, abi::k_o_rdwr | abi::k_o_largefile,
+                                 flags & k_mfd_allow_sealing);
     if (file.is_error())
         return error_result(file.error());
     auto fd = current().files->install(file.value(), flags & k_mfd_cloexec);

@@ -1,5 +1,6 @@
 // brk, mmap, munmap, mprotect, madvise: argument checking as Linux does it,
 // then the address space (kernel/proc/address_space.h).
+#include "kernel/fs/seals.h"
 #include "kernel/fs/mount_table.h"
 #include "kernel/fs/vfs_lock.h"
 #include "kernel/mm/kmalloc.h"
@@ -68,6 +69,13 @@ int64_t sys_mmap(const SyscallArgs& args) {
             bool may_write = open.is_writable();
             if ((prot & abi::k_prot_write) && !may_write)
                 return error_result(Error::AccessDenied);
+            // A write-sealed memfd (fs/seals.h): no writable shared mapping
+            // (EPERM), and a read-only one cannot become writable.
+            if (!fs::Seals::shared_mappings_may_write(*inode)) {
+                if (prot & abi::k_prot_write)
+                    return error_result(Error::NotPermitted);
+                may_write = false;
+            }
             request.max_prot = abi::k_prot_read | abi::k_prot_exec | (may_write ? abi::k_prot_write : 0);
         }
         // A noexec mount: no executable mapping now (EPERM) or later
