@@ -42,12 +42,14 @@ struct SignalInfo {
     int32_t errno_value;
     int32_t pid; // sender (kill/tgkill) or child (SIGCHLD)
     uint32_t uid;
-    uint64_t address; // faults: si_addr
     int32_t status; // SIGCHLD: si_status
-    uint64_t value; // sigqueue(3)'s si_value (SI_QUEUE and the other user codes), a timer's sigev_value
     int32_t timer_id; // SI_TIMER: si_timerid and si_overrun
     int32_t overrun;
+    uint64_t address; // faults: si_addr
+    uint64_t value; // sigqueue(3)'s si_value (SI_QUEUE and the other user codes), a timer's sigev_value
 };
+// Every pending set holds one per signal: no padding.
+static_assert(sizeof(SignalInfo) == 48);
 
 // sigaltstack(2) state of a thread. flags as Linux stores them (0,
 // SS_DISABLE, possibly | SS_AUTODISARM); size 0 also means disabled.

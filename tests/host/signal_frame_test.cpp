@@ -72,7 +72,7 @@ sched::FpState sample_fp() {
 
 SignalDelivery sample_delivery() {
     SignalDelivery d {};
-    d.info = { k_sigusr1, k_si_user, 0, 42, 1000, 0, 0 };
+    d.info = { .signo = k_sigusr1, .code = k_si_user, .pid = 42, .uid = 1000 };
     d.handler = 0x401000;
     d.flags = k_sa_siginfo;
     d.restorer = 0x402000;
@@ -140,7 +140,7 @@ TEST(SignalFrame, LayoutMatchesLinuxArm64) {
 
 TEST(SignalFrame, SiginfoUnionFollowsSignalAndCode) {
     Siginfo si;
-    fill_siginfo(si, { k_sigsegv, k_segv_accerr, 0, 0, 0, 0x1234'5678'9abc, 0 });
+    fill_siginfo(si, { .signo = k_sigsegv, .code = k_segv_accerr, .address = 0x1234'5678'9abc });
     uint8_t bytes[128];
     std::memcpy(bytes, &si, sizeof si);
     uint64_t addr;
@@ -149,7 +149,7 @@ TEST(SignalFrame, SiginfoUnionFollowsSignalAndCode) {
     EXPECT_EQ(si.signo, k_sigsegv);
     EXPECT_EQ(si.code, k_segv_accerr);
 
-    fill_siginfo(si, { k_sigusr1, k_si_user, 0, 77, 1000, 0xffff, 0 });
+    fill_siginfo(si, { .signo = k_sigusr1, .code = k_si_user, .pid = 77, .uid = 1000, .address = 0xffff });
     std::memcpy(bytes, &si, sizeof si);
     int32_t pid;
     uint32_t uid;
@@ -160,13 +160,26 @@ TEST(SignalFrame, SiginfoUnionFollowsSignalAndCode) {
     for (size_t i = 24; i < 128; ++i)
         EXPECT_EQ(bytes[i], 0) << i; // no address leaks into a kill layout
 
-    fill_siginfo(si, { k_sigchld, k_cld_exited, 0, 55, 0, 0, 3 });
+    fill_siginfo(si, { .signo = k_sigchld, .code = k_cld_exited, .pid = 55, .status = 3 });
     EXPECT_EQ(si.fields.child.pid, 55);
     EXPECT_EQ(si.fields.child.status, 3);
 
     // SI_KERNEL (force_sigsegv) uses the kill layout: pid 0, not an address.
-    fill_siginfo(si, { k_sigsegv, k_si_kernel, 0, 0, 0, 0x5000, 0 });
+    fill_siginfo(si, { .signo = k_sigsegv, .code = k_si_kernel, .address = 0x5000 });
     EXPECT_EQ(si.fields.fault.addr, 0u);
+
+    // SI_TIMER: si_timerid at 16, si_overrun at 20, si_value at 24.
+    fill_siginfo(si, { .signo = k_sigusr1, .code = akuma::linux_abi::k_si_timer, .timer_id = 3, .overrun = 9,
+                       .value = 0x1122'3344'5566'7788 });
+    std::memcpy(bytes, &si, sizeof si);
+    int32_t timer_id, overrun;
+    uint64_t value;
+    std::memcpy(&timer_id, bytes + 16, 4);
+    std::memcpy(&overrun, bytes + 20, 4);
+    std::memcpy(&value, bytes + 24, 8);
+    EXPECT_EQ(timer_id, 3);
+    EXPECT_EQ(overrun, 9);
+    EXPECT_EQ(value, 0x1122'3344'5566'7788u);
 }
 
 TEST(SignalFrame, PlacementBelowTheStackAligned) {
