@@ -151,15 +151,33 @@ ErrorOr<size_t> Pipe::read(std::span<uint8_t> out, bool nonblocking) {
     if (out.empty())
         return size_t { 0 };  // Linux returns before looking at the pipe
     uint8_t* to_free = nullptr;
-    auto result = read_locked(out, nonblocking, to_free);
+    auto result = read_locked(out, nonblocking, true, to_free);
     free_page_chain(to_free);
     return result;
 }
 
-// The pages the read empties beyond the spare join `to_free`.
-ErrorOr<size_t> Pipe::read_locked(std::span<uint8_t> out, bool nonblocking, uint8_t*& to_free) {
+ErrorOr<size_t> Pipe::peek(std::span<uint8_t> out, bool nonblocking) {
+    if (out.empty())
+        return size_t { 0 };
+    uint8_t* to_free = nullptr;
+    return read_locked(out, nonblocking, false, to_free);  // frees nothing
+}
+
+// The pages the read empties beyond the spare join `to_free`. Without
+// `consume`, the bytes are only copied.
+ErrorOr<size_t> Pipe::read_locked(std::span<uint8_t> out, bool nonblocking, bool consume, uint8_t*& to_free) {
     sched::SchedulerLockGuard guard;
     for (;;) {
+        if (m_head != m_tail && !consume) {
+            size_t count = 0;
+            for (uint64_t position = m_tail; count < out.size() && position != m_head; ++position) {
+                const Slot& slot = slot_at(position);
+                size_t step = smaller(slot.length, out.size() - count);
+                __builtin_memcpy(out.data() + count, slot.page + slot.offset, step);
+                count += step;
+            }
+            return count;
+        }
         if (m_head != m_tail) {
             bool was_full = full();
             size_t count = 0;

@@ -100,6 +100,9 @@ public:
     const void* named_key { nullptr };  // the FIFO's node
 
     ErrorOr<size_t> read(std::span<uint8_t> out, bool nonblocking);
+    // tee(2): copies what read() would give, waiting the same way, but
+    // leaves it in the pipe.
+    ErrorOr<size_t> peek(std::span<uint8_t> out, bool nonblocking);
     // `data` is the whole write.
     ErrorOr<size_t> write(std::span<const uint8_t> data, bool nonblocking);
     // `data` continues the write of `cursor` (at cursor.position); may be
@@ -139,7 +142,7 @@ private:
     Slot& slot_at(uint64_t position) { return m_ring[position & (m_ring_size - 1)]; }
     bool full() const { return m_head - m_tail >= m_pages; }
     bool continues_open_slot(const WriteCursor& cursor, size_t piece_start) const;
-    ErrorOr<size_t> read_locked(std::span<uint8_t> out, bool nonblocking, uint8_t*& to_free);
+    ErrorOr<size_t> read_locked(std::span<uint8_t> out, bool nonblocking, bool consume, uint8_t*& to_free);
     ErrorOr<size_t> resize_locked(Slot* ring, unsigned pages, Slot*& unused);
     void wake_readers(sched::SchedulerLockGuard& guard);
     Step write_locked(sched::SchedulerLockGuard& guard, std::span<const uint8_t> data, bool nonblocking,

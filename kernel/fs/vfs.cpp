@@ -490,6 +490,11 @@ void sync_all() {
     });
 }
 
+ErrorOr<void> sync_file_system_of(const InodeRef& inode) {
+    VfsLockGuard guard;
+    return inode->file_system().sync_file_system();
+}
+
 void write_back_file_systems() {
     VfsLockGuard guard;
     g_mounts->for_each([](const Mount& mount) {

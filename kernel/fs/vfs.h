@@ -190,6 +190,8 @@ ErrorOr<void> register_disk_file_system(const char* name, DiskFileSystemFactory 
 // sync(2): every mounted file system writes back what it holds
 // (FileSystem::sync_file_system; a failure is logged, as sync(2) reports none).
 void sync_all();
+// syncfs(2): the file system of `inode` writes back what it holds.
+ErrorOr<void> sync_file_system_of(const InodeRef& inode);
 // The write-back thread's round (kernel/fs/writeback.h): the file systems
 // that need it (FileSystem::needs_write_back) sync; failures are logged.
 void write_back_file_systems();

@@ -760,6 +760,42 @@ ErrorOr<void> fsync(const SyscallArgs& args) {
     return file->sync();
 }
 
+// syncfs(fd): the file system holding the file writes back what it holds;
+// files of no file system (pipes, sockets, event files) have nothing to
+// write, as Linux's pipefs and sockfs.
+ErrorOr<void> syncfs(const SyscallArgs& args) {
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    if (!file->inode())
+        return {};
+    return fs::sync_file_system_of(file->inode());
+}
+
+// sync_file_range(fd, offset, nbytes, flags): Linux's checks (EINVAL for
+// unknown flags, a negative offset or length, or a range past 2^63; ESPIPE
+// for what is not a regular file, directory, link or block device). With
+// SYNC_FILE_RANGE_WRITE the file's data is written back (all of it: Akuma's
+// write-back goes by file); the WAIT flags have nothing to wait for, since
+// Akuma's write-back completes before it returns.
+ErrorOr<void> sync_file_range(const SyscallArgs& args) {
+    constexpr uint32_t k_wait_before = 1, k_write = 2, k_wait_after = 4;
+    auto offset = static_cast<int64_t>(args.a[1]);
+    auto length = static_cast<int64_t>(args.a[2]);
+    auto flags = static_cast<uint32_t>(args.a[3]);
+    if (flags & ~(k_wait_before | k_write | k_wait_after))
+        return Error::Invalid;
+    int64_t end;
+    if (offset < 0 || length < 0 || __builtin_add_overflow(offset, length, &end))
+        return Error::Invalid;
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    auto stat = TRY(file->stat());
+    uint32_t type = stat.mode & 0170000;
+    if (type != 0100000 && type != 0040000 && type != 0120000 && type != 0060000)
+        return Error::IllegalSeek;
+    if (!(flags & k_write))
+        return {};
+    return file->sync();
+}
+
 // fadvise64(fd, offset, len, advice): Linux's checks (EBADF, ESPIPE for a
 // pipe, EINVAL for a negative length or unknown advice). The advice itself
 // may be ignored, as Linux allows: Akuma's page cache reads ahead on its own
@@ -1057,6 +1093,8 @@ int64_t sys_fchownat(const SyscallArgs& args) { return to_result(fchownat(args))
 int64_t sys_fchown(const SyscallArgs& args) { return to_result(fchown(args)); }
 int64_t sys_utimensat(const SyscallArgs& args) { return to_result(utimensat(args)); }
 int64_t sys_fsync(const SyscallArgs& args) { return to_result(fsync(args)); }
+int64_t sys_syncfs(const SyscallArgs& args) { return to_result(syncfs(args)); }
+int64_t sys_sync_file_range(const SyscallArgs& args) { return to_result(sync_file_range(args)); }
 int64_t sys_fadvise64(const SyscallArgs& args) { return to_result(fadvise64(args)); }
 int64_t sys_copy_file_range(const SyscallArgs& args) { return to_result(copy_file_range(args)); }
 int64_t sys_flock(const SyscallArgs& args) { return to_result(flock(args)); }

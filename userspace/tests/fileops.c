@@ -295,12 +295,97 @@ static void test_splice(void) {
     check_end();
 }
 
+/* syncfs, sync_file_range: Linux's argument checks; what they accept is
+ * written back (here only their answers can be seen). */
+static void test_sync(void) {
+    check_begin("sync");
+    int fd = open("/tmp/fileops-sync", O_RDWR | O_CREAT | O_TRUNC, 0600);
+    CHECK(fd >= 0);
+    CHECK_EQ(write(fd, "abc", 3), 3);
+    CHECK_EQ(syncfs(fd), 0);
+    CHECK_ERR(syncfs(-1), EBADF);
+    int pipe_fds[2];
+    CHECK_EQ(pipe(pipe_fds), 0);
+    CHECK_EQ(syncfs(pipe_fds[0]), 0);  /* pipefs has nothing to write */
+    CHECK_EQ(sync_file_range(fd, 0, 0, 0), 0);
+    CHECK_EQ(sync_file_range(fd, 0, 3, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                                        SYNC_FILE_RANGE_WAIT_AFTER), 0);
+    CHECK_ERR(sync_file_range(fd, 0, 3, 8), EINVAL);
+    CHECK_ERR(sync_file_range(fd, -1, 3, SYNC_FILE_RANGE_WRITE), EINVAL);
+    CHECK_ERR(sync_file_range(fd, 0, -3, SYNC_FILE_RANGE_WRITE), EINVAL);
+    CHECK_ERR(sync_file_range(pipe_fds[0], 0, 3, SYNC_FILE_RANGE_WRITE), ESPIPE);
+    CHECK_ERR(sync_file_range(-1, 0, 3, SYNC_FILE_RANGE_WRITE), EBADF);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    close(fd);
+    unlink("/tmp/fileops-sync");
+    check_end();
+}
+
+/* tee: one pipe's bytes into another without consuming them; vmsplice:
+ * user memory into a pipe. */
+static void test_tee(void) {
+    check_begin("tee");
+    int a[2], b[2], c[2];
+    CHECK_EQ(pipe(a), 0);
+    CHECK_EQ(pipe(b), 0);
+    CHECK_EQ(pipe(c), 0);
+    CHECK_EQ(write(a[1], "hello world", 11), 11);
+    CHECK_EQ(tee(a[0], b[1], 5, 0), 5);
+    CHECK_EQ(tee(a[0], c[1], 100, 0), 11);
+    char buffer[32] = { 0 };
+    CHECK_EQ(read(b[0], buffer, sizeof buffer), 5);
+    CHECK(memcmp(buffer, "hello", 5) == 0);
+    CHECK_EQ(read(c[0], buffer, sizeof buffer), 11);
+    CHECK(memcmp(buffer, "hello world", 11) == 0);
+    CHECK_EQ(read(a[0], buffer, sizeof buffer), 11);  /* still all there */
+    /* Empty, no writers left: 0; with a writer and SPLICE_F_NONBLOCK: EAGAIN. */
+    CHECK_ERR(tee(a[0], b[1], 5, SPLICE_F_NONBLOCK), EAGAIN);
+    CHECK_ERR(tee(a[0], a[1], 5, 0), EINVAL);  /* the same pipe */
+    int fd = open("/tmp/fileops-tee", O_RDWR | O_CREAT | O_TRUNC, 0600);
+    CHECK_ERR(tee(fd, b[1], 5, 0), EINVAL);  /* not a pipe */
+    CHECK_ERR(tee(a[0], fd, 5, 0), EINVAL);
+    CHECK_ERR(tee(a[0], b[1], 5, 0x100), EINVAL);
+    CHECK_ERR(tee(a[1], b[1], 5, 0), EBADF);  /* the write end is not readable */
+    close(a[1]);
+    CHECK_EQ(tee(a[0], b[1], 5, 0), 0);
+    /* A full output pipe with SPLICE_F_NONBLOCK: EAGAIN. */
+    int d[2];
+    CHECK_EQ(pipe(d), 0);
+    CHECK_EQ(write(d[1], "xyz", 3), 3);
+    CHECK_EQ(fcntl(c[1], F_SETPIPE_SZ, 4096), 4096);
+    static char filler[4096];
+    CHECK_EQ(write(c[1], filler, sizeof filler), (long)sizeof filler);
+    CHECK_ERR(tee(d[0], c[1], 3, SPLICE_F_NONBLOCK), EAGAIN);
+
+    /* vmsplice: the bytes of the iovecs, in order. */
+    struct iovec parts[2] = { { "vm", 2 }, { "splice", 6 } };
+    CHECK_EQ(vmsplice(b[1], parts, 2, 0), 8);
+    CHECK_EQ(read(b[0], buffer, sizeof buffer), 8);
+    CHECK(memcmp(buffer, "vmsplice", 8) == 0);
+    CHECK_ERR(vmsplice(fd, parts, 2, 0), EBADF);  /* not a pipe */
+    CHECK_ERR(vmsplice(b[1], parts, 2, 0x100), EINVAL);
+    struct iovec wild = { (void *)8, 4 };
+    CHECK_ERR(vmsplice(b[1], &wild, 1, 0), EFAULT);
+    close(fd);
+    unlink("/tmp/fileops-tee");
+    close(a[0]);
+    close(b[0]);
+    close(b[1]);
+    close(c[0]);
+    close(c[1]);
+    close(d[0]);
+    close(d[1]);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     static const struct check_test tests[] = {
         { "copy", test_copy },         { "seekdata", test_seekdata }, { "vectors", test_vectors },
         { "closerng", test_closerng }, { "names", test_names },       { "misc", test_misc },
-        { "memfd", test_memfd },       { "splice", test_splice },
+        { "memfd", test_memfd },       { "splice", test_splice },     { "sync", test_sync },
+        { "tee", test_tee },
     };
     return check_run_tests("fileops", argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
