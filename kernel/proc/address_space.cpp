@@ -109,6 +109,7 @@ void replace_page_entry(const UserTableEnv& env, uint64_t& slot, VirtAddr va, ui
 }  // namespace
 
 void set_mapped_file_ops(const MappedFileOps& ops) { g_file_ops = ops; }
+const MappedFileOps& mapped_file_ops() { return g_file_ops; }
 
 namespace {
 std::atomic<bool> g_writable_executable_refused { false };

@@ -65,6 +65,7 @@ struct MappedFileOps {
     void (*remove_writable_mapping)(const void* file);
 };
 void set_mapped_file_ops(const MappedFileOps& ops);
+const MappedFileOps& mapped_file_ops();
 
 struct UserTableEnv {
     uint16_t asid;
@@ -228,6 +229,11 @@ public:
     // whose VMA is not readable (nothing is faulted in, unlike Linux's
     // access_remote_vm); returns how many bytes it copied.
     size_t read_present(mm::VirtAddr address, std::span<uint8_t> out) const;
+    // mincore(2): out[i] is 1 if page i from `start` (page aligned) is in
+    // memory: mapped here, or for a file mapping in the file's page cache
+    // (Linux reports the cache too); 0 otherwise. NoMemory if a page of the
+    // range is not mapped at all.
+    ErrorOr<void> residency(mm::VirtAddr start, std::span<uint8_t> out) const;
     // Where the brk heap starts (start_brk).
     mm::VirtAddr break_start() const;
 

@@ -50,6 +50,29 @@ size_t AddressSpace::read_present(mm::VirtAddr address, std::span<uint8_t> out) 
     return copied;
 }
 
+ErrorOr<void> AddressSpace::residency(mm::VirtAddr start, std::span<uint8_t> out) const {
+    sched::MutexGuard guard(m_lock);
+    for (size_t i = 0; i < out.size(); ++i) {
+        mm::VirtAddr va = start + i * mm::k_page_size;
+        const mm::Vma* vma = m_vmas.find(va);
+        if (!vma)
+            return Error::NoMemory;
+        bool resident = present_page_entry(m_env, m_root, va) != 0;
+        // A private mapping's pages past the file's bytes are anonymous.
+        bool file_page = vma->kind == mm::VmaKind::File || vma->kind == mm::VmaKind::Image;
+        if (file_page && !vma->shared)
+            file_page = va - vma->start < vma->file_bytes;
+        if (!resident && file_page && mapped_file_ops().with_cached_pages) {
+            uint64_t index = (vma->file_offset + (va - vma->start)) / mm::k_page_size;
+            mapped_file_ops().with_cached_pages(
+                vma->file, index, 1, [](void* context, uint64_t, mm::PhysAddr) { *static_cast<bool*>(context) = true; },
+                &resident);
+        }
+        out[i] = resident ? 1 : 0;
+    }
+    return {};
+}
+
 mm::VirtAddr AddressSpace::break_start() const {
     sched::MutexGuard guard(m_lock);
     return m_break_start;

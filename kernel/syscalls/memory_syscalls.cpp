@@ -140,6 +140,36 @@ int64_t sys_mremap(const SyscallArgs& args) {
     return to_result(current().space->remap(old_address, old_size, new_size, flags & abi::k_mremap_maymove, fixed));
 }
 
+// mincore(addr, length, vec): one byte per page, 1 if it is in memory
+// (AddressSpace::residency), in Linux's order of checks: EINVAL for an
+// unaligned address, ENOMEM for a range outside the user half, EFAULT for
+// a vector that is not, ENOMEM at the first page mapped by nothing (the
+// bytes before it written).
+int64_t sys_mincore(const SyscallArgs& args) {
+    uint64_t start = args.a[0];
+    uint64_t length = args.a[1];
+    if (start & (mm::k_page_size - 1))
+        return error_result(Error::Invalid);
+    if (!mm::is_user_range(start, length))
+        return error_result(Error::NoMemory);
+    uint64_t pages = length / mm::k_page_size + (length % mm::k_page_size != 0);
+    if (pages == 0)
+        return 0;
+    if (!mm::is_user_range(mm::untag_user_address(args.a[2]), pages))
+        return error_result(Error::Fault);
+    uint8_t chunk[256];
+    for (uint64_t done = 0; done < pages;) {
+        size_t count = pages - done < sizeof chunk ? pages - done : sizeof chunk;
+        if (auto result = current().space->residency(start + done * mm::k_page_size, { chunk, count });
+            result.is_error())
+            return error_result(result.error());
+        if (mm::copy_to_user(args.ptr<void>(2).cast<uint8_t>().offset(done).cast<void>(), chunk, count).is_error())
+            return error_result(Error::Fault);
+        done += count;
+    }
+    return 0;
+}
+
 int64_t sys_munmap(const SyscallArgs& args) { return to_result(current().space->unmap(args.a[0], args.a[1])); }
 
 int64_t sys_mprotect(const SyscallArgs& args) {

@@ -352,6 +352,51 @@ static int run_pressure(void) {
     return 0;
 }
 
+/* mincore: which pages are in memory; for a file mapping the page cache
+ * counts even where this process has not touched the page. */
+static void test_mincore(void) {
+    check_begin("mincore: resident pages of anonymous and file mappings");
+    long page = sysconf(_SC_PAGESIZE);
+    unsigned char vec[8];
+    char *anon = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(anon != MAP_FAILED);
+    anon[0] = 1;
+    anon[2 * page] = 1;
+    memset(vec, 0xff, sizeof vec);
+    CHECK_EQ(mincore(anon, 4 * page, vec), 0);
+    CHECK_EQ(vec[0], 1);
+    CHECK_EQ(vec[1], 0);
+    CHECK_EQ(vec[2], 1);
+    CHECK_EQ(vec[3], 0);
+    CHECK_EQ(vec[4], 0xff);  /* only as many bytes as pages */
+    CHECK_EQ(mincore(anon, 1, vec), 0);  /* a partial page counts whole */
+    CHECK_EQ(mincore(anon, 0, vec), 0);
+    CHECK_ERR(mincore(anon + 1, page, vec), EINVAL);
+    CHECK_ERR(mincore(anon, page, (unsigned char *)8), EFAULT);
+    CHECK_ERR(mincore((void *)(UINT64_C(1) << 56), page, vec), ENOMEM);
+    munmap(anon + page, page);
+    CHECK_ERR(mincore(anon, 3 * page, vec), ENOMEM);  /* a hole */
+    munmap(anon, 4 * page);
+
+    /* A file written through write(2): its pages are in the page cache,
+     * so a fresh mapping of it reports them before any access. */
+    const char *path = DIR_ "/mincore";
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    CHECK(fd >= 0);
+    static char data[8192];
+    memset(data, 'm', sizeof data);
+    CHECK_EQ(write(fd, data, sizeof data), (long)sizeof data);
+    char *file = mmap(NULL, 2 * page, PROT_READ, MAP_SHARED, fd, 0);
+    CHECK(file != MAP_FAILED);
+    CHECK_EQ(mincore(file, 2 * page, vec), 0);
+    CHECK_EQ(vec[0], 1);
+    CHECK_EQ(vec[1], 1);
+    munmap(file, 2 * page);
+    close(fd);
+    unlink(path);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc > 1 && strcmp(argv[1], "pressure") == 0)
@@ -364,6 +409,7 @@ int main(int argc, char **argv) {
     test_protections();
     test_program_file();
     test_mremap();
+    test_mincore();
     rmdir(DIR_);
     check_exit();
     return 0;
