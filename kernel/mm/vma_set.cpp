@@ -24,7 +24,8 @@ std::optional<uint64_t> page_round_up(uint64_t value) {
 // file bytes (a fully file-backed, or b without file bytes).
 bool can_merge(const Vma& a, const Vma& b) {
     if (a.end != b.start || a.prot != b.prot || a.kind != b.kind || a.file != b.file ||
-        a.shared != b.shared || a.max_prot != b.max_prot)
+        a.shared != b.shared || a.max_prot != b.max_prot || a.locked != b.locked ||
+        a.lock_on_fault != b.lock_on_fault)
         return false;
     if (!a.file)
         return true;
@@ -184,6 +185,21 @@ VmaSet::Node* VmaSet::cut(Node* node, VirtAddr start, VirtAddr end, Node* spare)
 }
 
 ErrorOr<void> VmaSet::protect_range(VirtAddr start, VirtAddr end, uint32_t prot) {
+    return update_range(
+        start, end, [](Vma& vma, const void* context) { vma.prot = *static_cast<const uint32_t*>(context); }, &prot);
+}
+
+void VmaSet::update_all(VmaChange change, const void* context) {
+    for (Node* node = m_tree.first(); node; node = Tree::next(node))
+        change(node->vma, context);
+}
+
+ErrorOr<void> VmaSet::update_range(VirtAddr start, VirtAddr end, VmaChange change, const void* context) {
+    auto changed = [&](const Vma& vma) {
+        Vma copy = vma;
+        change(copy, context);
+        return copy;
+    };
     if (!is_page_aligned(start) || !is_page_aligned(end) || start > end)
         return Error::Invalid;
     if (start == end)
@@ -197,10 +213,10 @@ ErrorOr<void> VmaSet::protect_range(VirtAddr start, VirtAddr end, uint32_t prot)
         if (covered >= end)
             break;
     }
-    // A VMA that already has prot is not split (Linux neither): its pages
-    // read the same either way.
-    bool split_first = first->vma.start < start && first->vma.prot != prot;
-    bool split_last = last->vma.end > end && last->vma.prot != prot;
+    // A VMA the change leaves as it is, is not split (Linux neither): its
+    // pages read the same either way.
+    bool split_first = first->vma.start < start && !(changed(first->vma) == first->vma);
+    bool split_last = last->vma.end > end && !(changed(last->vma) == last->vma);
     Node* before = split_first ? nullptr : Tree::prev(first);
     Node* after = Tree::next(last);
 
@@ -225,7 +241,7 @@ ErrorOr<void> VmaSet::protect_range(VirtAddr start, VirtAddr end, uint32_t prot)
     for (Node* node = first;; node = Tree::next(node)) {
         Vma piece = vma_slice(node->vma, node == first && split_first ? start : node->vma.start,
             node == last && split_last ? end : node->vma.end);
-        piece.prot = prot;
+        change(piece, context);
         feed(piece);
         if (node == last)
             break;
@@ -262,7 +278,7 @@ ErrorOr<void> VmaSet::protect_range(VirtAddr start, VirtAddr end, uint32_t prot)
     if (split_last)
         split_at(last, end, *spare++);
     for (Node* node = first;; node = Tree::next(node)) {
-        node->vma.prot = prot;
+        change(node->vma, context);
         if (node == last)
             break;
     }

@@ -63,6 +63,10 @@ struct Vma {
     // MAP_SHARED file mapping through a descriptor not open for writing
     // cannot become writable.
     uint32_t max_prot = k_prot_read | k_prot_write | k_prot_exec;
+    // mlock (Linux's VM_LOCKED, VM_LOCKONFAULT): the pages stay in memory,
+    // and (unless on_fault) are all made when locked.
+    bool locked = false;
+    bool lock_on_fault = false;
 
     uint64_t size() const { return end - start; }
     bool contains(VirtAddr address) const { return address >= start && address < end; }
@@ -158,6 +162,15 @@ public:
     // max_count(), or no node can be had. Invalid if unaligned; an empty range
     // succeeds without doing anything.
     ErrorOr<void> protect_range(VirtAddr start, VirtAddr end, uint32_t prot);
+    // The same walk for any change of attributes (mlock's flags):
+    // change(vma, context) is applied to every piece in [start, end); a VMA
+    // the change leaves as it is, is not split.
+    using VmaChange = void (*)(Vma& vma, const void* context);
+    ErrorOr<void> update_range(VirtAddr start, VirtAddr end, VmaChange change, const void* context);
+    // Applies `change` to every VMA, splitting and merging nothing (fork's
+    // copy drops the mlock flags: pieces that then read alike stay apart,
+    // as on Linux).
+    void update_all(VmaChange change, const void* context);
 
     // mmap without MAP_FIXED: the lowest page-aligned start >= max(hint,
     // minimum) with [start, start + size) free and ending <= limit; if there is

@@ -260,8 +260,16 @@ bool exceeds_physical_memory(uint64_t bytes) { return bytes / k_page_size > mm::
 }  // namespace
 
 ErrorOr<VirtAddr> AddressSpace::map(const MapRequest& request) {
-    sched::MutexGuard guard(m_lock);
-    return map_locked(request);
+    VirtAddr start;
+    {
+        sched::MutexGuard guard(m_lock);
+        start = TRY(map_locked(request));
+    }
+    // mlockall(MCL_FUTURE): made at once, as Linux's mm_populate after a
+    // VM_LOCKED mmap (which ignores what it could not make).
+    if (locks_new_mappings() && !locks_new_mappings_on_fault())
+        (void)populate(start, start + page_up(request.length), true);
+    return start;
 }
 
 ErrorOr<VirtAddr> AddressSpace::map_locked(const MapRequest& request) {
@@ -321,6 +329,8 @@ ErrorOr<VirtAddr> AddressSpace::map_locked(const MapRequest& request) {
     uint64_t file_bytes = request.file ? (request.file_bytes < length ? request.file_bytes : length) : 0;
     Vma vma { start, end, request.prot, request.kind, request.file, request.file_offset, file_bytes };
     vma.max_prot = request.max_prot;
+    vma.locked = locks_new_mappings();
+    vma.lock_on_fault = vma.locked && locks_new_mappings_on_fault();
     vma.shared = shared_file;  // MAP_SHARED of a file: its pages are the page cache's
     if (request.shared && !request.file) {
         // Shared anonymous memory: the pages are made on first touch, by
@@ -907,6 +917,8 @@ ErrorOr<AddressSpace*> AddressSpace::clone_for_fork() {
     AddressSpace* child = TRY(create());
     auto copy_state = [&]() -> ErrorOr<void> {
         child->m_vmas = TRY(m_vmas.clone());
+        // Locks are not inherited (Linux's dup_mmap), nor is MCL_FUTURE.
+        child->m_vmas.update_all([](Vma& vma, const void*) { vma.locked = vma.lock_on_fault = false; }, nullptr);
         for (auto& pinned : m_pinned_files) {
             TRY(child->pin_file(pinned.file, pinned.name.view()));
             if (pinned.writable_mapping) {

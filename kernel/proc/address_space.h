@@ -234,6 +234,31 @@ public:
     // (Linux reports the cache too); 0 otherwise. NoMemory if a page of the
     // range is not mapped at all.
     ErrorOr<void> residency(mm::VirtAddr start, std::span<uint8_t> out) const;
+
+    // ---- mlock (address_space_lock.cpp) ----
+    // Akuma never pages out memory that is mapped, so a locked VMA differs
+    // in that its pages are all made at once (unless on_fault) and that it
+    // counts as locked (VmLck, RLIMIT_MEMLOCK).
+    // mlock/mlock2/munlock's flags over [start, end) (page aligned):
+    // NoMemory if a page is not mapped (or past the VMA limit). The caller
+    // makes the pages (populate).
+    ErrorOr<void> set_locked(mm::VirtAddr start, mm::VirtAddr end, bool locked, bool on_fault);
+    // mlockall: every VMA now (current) and the ones mapped later (future);
+    // munlockall: none, now or later.
+    void lock_all(bool current, bool future, bool on_fault);
+    void unlock_all();
+    // Bytes of locked VMAs, all or within [start, end); all mapped bytes.
+    uint64_t locked_bytes(mm::VirtAddr start = 0, mm::VirtAddr end = ~mm::VirtAddr { 0 }) const;
+    uint64_t mapped_bytes() const;
+    // Whether mappings made now are to be locked (mlockall(MCL_FUTURE)).
+    bool locks_new_mappings() const { return __atomic_load_n(&m_lock_future, __ATOMIC_RELAXED); }
+    bool locks_new_mappings_on_fault() const { return __atomic_load_n(&m_lock_future_on_fault, __ATOMIC_RELAXED); }
+    // Makes every accessible page of [start, end) (as mlock and MAP_LOCKED
+    // do): a write fault for private writable memory, so it is its own.
+    // Fault (PROT_NONE) or OutOfRange past a mapped file's end, NoMemory
+    // when memory runs out; with `keep_going` a VMA that fails is left and
+    // the next one made (mlockall, MCL_FUTURE's mmap).
+    ErrorOr<void> populate(mm::VirtAddr start, mm::VirtAddr end, bool keep_going = false);
     // Where the brk heap starts (start_brk).
     mm::VirtAddr break_start() const;
 
@@ -296,6 +321,10 @@ private:
         bool writable_mapping;  // counted with add_writable_mapping
     };
     Vector<PinnedFile, mm::HeapAllocator> m_pinned_files;
+    // mlockall(MCL_FUTURE): new VMAs are locked (on fault with MCL_ONFAULT).
+    // Atomic: mmap reads them under m_lock, mlockall sets them without.
+    bool m_lock_future { false };
+    bool m_lock_future_on_fault { false };
     // set_executable: the program file, pinned and denied writes.
     PinnedFile m_executable {};
     // The SharedMemory objects its shared VMAs use, one reference each.

@@ -13,10 +13,12 @@
 //                  lower its nice value or raise a real-time priority
 //                  (setpriority, sched_setscheduler: priority_syscalls.cpp)
 // Others hold nothing Akuma could exceed, so any value is honoured as it
-// stands: RLIMIT_CORE (no core dumps), RLIMIT_MEMLOCK (no mlock),
+// stands: RLIMIT_CORE (no core dumps),
 // RLIMIT_MSGQUEUE (no POSIX message queues), RLIMIT_RTTIME (real-time
 // policies are recorded but not scheduled as such), RLIMIT_LOCKS and
 // RLIMIT_RSS (Linux enforces neither).
+// RLIMIT_MEMLOCK bounds mlock/mlockall without CAP_IPC_LOCK
+// (memory_syscalls.cpp).
 // RLIMIT_SIGPENDING bounds the queued real-time signals of each pending set
 // and a process's POSIX timers (signals.cpp, posix_timers.cpp).
 // RLIMIT_NPROC is enforced per real user at clone (check_user_task_limit

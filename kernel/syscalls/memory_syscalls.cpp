@@ -4,6 +4,7 @@
 #include "kernel/fs/mount_table.h"
 #include "kernel/fs/vfs_lock.h"
 #include "kernel/mm/kmalloc.h"
+#include "kernel/proc/process_credentials.h"
 #include "kernel/proc/user_layout.h"
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/linux_abi.h"
@@ -138,6 +139,94 @@ int64_t sys_mremap(const SyscallArgs& args) {
         fixed = args.a[4];
     }
     return to_result(current().space->remap(old_address, old_size, new_size, flags & abi::k_mremap_maymove, fixed));
+}
+
+// ---- mlock, mlock2, munlock, mlockall, munlockall ----
+// As Linux's mm/mlock.c: EPERM without CAP_IPC_LOCK when RLIMIT_MEMLOCK is 0;
+// ENOMEM past the limit (counting what is locked already, and not twice
+// what the range holds locked) or for a hole; the pages are then made
+// (AddressSpace::populate), ENOMEM for a page past a file's end and EAGAIN
+// when memory runs out (__mlock_posix_error_return).
+namespace {
+
+constexpr uint32_t k_mlock_onfault = 1;
+constexpr uint32_t k_mcl_current = 1, k_mcl_future = 2, k_mcl_onfault = 4;
+
+bool may_lock_beyond_limit() { return proc::current_capable(proc::Capability::IpcLock); }
+uint64_t memlock_limit() { return proc::soft_limit(current(), abi::k_rlimit_memlock); }
+
+ErrorOr<void> lock_error(Error error) {
+    if (error == Error::NoMemory)
+        return Error::TryAgain;
+    return Error::NoMemory;  // a fault: PROT_NONE, or past a file's end
+}
+
+ErrorOr<void> set_range_locked(uint64_t address, uint64_t length, bool locked, bool on_fault) {
+    address = mm::untag_user_address(address);
+    uint64_t start = address & ~(mm::k_page_size - 1);
+    uint64_t end;
+    if (__builtin_add_overflow(address, length, &end) || end + (mm::k_page_size - 1) < end)
+        return Error::Invalid;
+    end = (end + mm::k_page_size - 1) & ~(mm::k_page_size - 1);
+    if (end == start)
+        return {};
+    auto& space = *current().space;
+    if (locked && !may_lock_beyond_limit()) {
+        uint64_t limit = memlock_limit();
+        if (limit == 0)
+            return Error::NotPermitted;
+        uint64_t wanted = space.locked_bytes() + (end - start) - space.locked_bytes(start, end);
+        if (limit != abi::k_rlim_infinity && wanted > limit)
+            return Error::NoMemory;
+    }
+    TRY(space.set_locked(start, end, locked, on_fault));
+    if (locked && !on_fault) {
+        if (auto made = space.populate(start, end); made.is_error())
+            return lock_error(made.error());
+    }
+    return {};
+}
+
+}  // namespace
+
+int64_t sys_mlock(const SyscallArgs& args) {
+    if (!may_lock_beyond_limit() && memlock_limit() == 0)
+        return error_result(Error::NotPermitted);
+    return to_result(set_range_locked(args.a[0], args.a[1], true, false));
+}
+
+int64_t sys_mlock2(const SyscallArgs& args) {
+    uint64_t flags = args.a[2];
+    if (flags & ~uint64_t { k_mlock_onfault })
+        return error_result(Error::Invalid);
+    if (!may_lock_beyond_limit() && memlock_limit() == 0)
+        return error_result(Error::NotPermitted);
+    return to_result(set_range_locked(args.a[0], args.a[1], true, flags & k_mlock_onfault));
+}
+
+int64_t sys_munlock(const SyscallArgs& args) { return to_result(set_range_locked(args.a[0], args.a[1], false, false)); }
+
+int64_t sys_mlockall(const SyscallArgs& args) {
+    uint64_t flags = args.a[0];
+    if (!flags || (flags & ~uint64_t { k_mcl_current | k_mcl_future | k_mcl_onfault }) || flags == k_mcl_onfault)
+        return error_result(Error::Invalid);
+    if (!may_lock_beyond_limit() && memlock_limit() == 0)
+        return error_result(Error::NotPermitted);
+    auto& space = *current().space;
+    uint64_t limit = memlock_limit();
+    if ((flags & k_mcl_current) && !may_lock_beyond_limit() && limit != abi::k_rlim_infinity &&
+        space.mapped_bytes() > limit)
+        return error_result(Error::NoMemory);
+    space.lock_all(flags & k_mcl_current, flags & k_mcl_future, flags & k_mcl_onfault);
+    // What cannot be made is left for later, as Linux's mm_populate here.
+    if ((flags & k_mcl_current) && !(flags & k_mcl_onfault))
+        (void)space.populate(0, mm::k_user_space_end, true);
+    return 0;
+}
+
+int64_t sys_munlockall(const SyscallArgs&) {
+    current().space->unlock_all();
+    return 0;
 }
 
 // mincore(addr, length, vec): one byte per page, 1 if it is in memory

@@ -81,7 +81,8 @@ linux_abi::Rusage rusage_of(const sched::CpuTime& time, uint64_t maxrss_kb);
     X(getpriority) X(setpriority) X(sched_setscheduler) X(sched_setparam) X(personality) X(unshare) X(setns) \
     X(setuid) X(setgid) X(setreuid) X(setregid) X(setresuid) X(setresgid) X(setfsuid) X(setfsgid) X(setgroups) \
     X(chroot) X(timer_create) X(timer_settime) X(timer_gettime) X(timer_getoverrun) X(timer_delete) \
-    X(get_robust_list) X(syncfs) X(sync_file_range) X(tee) X(vmsplice) X(mincore)
+    X(get_robust_list) X(syncfs) X(sync_file_range) X(tee) X(vmsplice) X(mincore) \
+    X(mlock) X(mlock2) X(munlock) X(mlockall) X(munlockall)
 
 #define AKUMA_DECLARE_SYSCALL(name) int64_t sys_##name(const SyscallArgs& args);
 AKUMA_SYSCALL_HANDLERS(AKUMA_DECLARE_SYSCALL)

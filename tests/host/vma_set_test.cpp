@@ -372,6 +372,36 @@ TEST_F(VmaSetTest, ProtectSplitsAndMergesBack) {
     EXPECT_EQ(contents(set), std::vector {anon(page(0), page(6), RX)});
 }
 
+TEST_F(VmaSetTest, UpdateRangeSplitsForLockFlagsAndMergesBack) {
+    auto lock = [](Vma& vma, const void* on) { vma.locked = *static_cast<const bool*>(on); };
+    auto locked = [](Vma vma) {
+        vma.locked = true;
+        return vma;
+    };
+    VmaSet set;
+    ASSERT_FALSE(set.insert(anon(page(0), page(6), RW)).is_error());
+    const bool yes = true, no = false;
+    ASSERT_FALSE(set.update_range(page(1), page(3), lock, &yes).is_error());
+    EXPECT_EQ(contents(set), (std::vector {anon(page(0), page(1), RW), locked(anon(page(1), page(3), RW)),
+                                           anon(page(3), page(6), RW)}));
+    // Locking what is locked changes nothing and splits nothing.
+    ASSERT_FALSE(set.update_range(page(2), page(3), lock, &yes).is_error());
+    EXPECT_EQ(set.size(), 3u);
+    // A protection change keeps the flag, and VMAs that differ only in it
+    // stay apart.
+    ASSERT_FALSE(set.protect_range(page(0), page(6), R).is_error());
+    EXPECT_EQ(contents(set), (std::vector {anon(page(0), page(1), R), locked(anon(page(1), page(3), R)),
+                                           anon(page(3), page(6), R)}));
+    ASSERT_FALSE(set.update_range(page(0), page(6), lock, &no).is_error());
+    EXPECT_EQ(contents(set), std::vector {anon(page(0), page(6), R)});
+    // A hole: NoMemory, and nothing changed.
+    ASSERT_FALSE(set.remove_range(page(4), page(5)).is_error());
+    EXPECT_EQ(set.update_range(page(3), page(6), lock, &yes).error(), Error::NoMemory);
+    EXPECT_EQ(contents(set), (std::vector {anon(page(0), page(4), R), anon(page(5), page(6), R)}));
+    set.update_all(lock, &yes);
+    EXPECT_EQ(contents(set), (std::vector {locked(anon(page(0), page(4), R)), locked(anon(page(5), page(6), R))}));
+}
+
 TEST_F(VmaSetTest, ProtectAcrossVmasKeepsFileOffsets) {
     VmaSet set;
     ASSERT_FALSE(set.insert(file_vma(page(0), page(3), R, k_file_a, 0, 3 * P)).is_error());

@@ -241,7 +241,7 @@ void format_process_status(TextBuffer& out, const ProcessFigures& p) {
         uint64_t size_kb = p.vsize / 1024;
         status_kb(out, "VmPeak", size_kb);  // no high-water mark kept: the current size (see process_files.cpp)
         status_kb(out, "VmSize", size_kb);
-        status_kb(out, "VmLck", 0);
+        status_kb(out, "VmLck", p.locked / 1024);
         status_kb(out, "VmPin", 0);
         status_kb(out, "VmHWM", p.peak_rss_pages * k_page_kb);
         status_kb(out, "VmRSS", p.rss_pages * k_page_kb);

@@ -84,6 +84,7 @@ struct ProcessFigures {
     uint64_t num_threads;
     uint64_t start_time;  // clock ticks after boot
     uint64_t vsize;       // bytes
+    uint64_t locked;      // bytes of mlocked VMAs (VmLck)
     uint64_t rss_pages;
     uint64_t peak_rss_pages;
     uint64_t start_code, end_code, start_stack;

@@ -141,6 +141,8 @@ void add_memory_figures(Snapshot& snap) {
     uint64_t data = 0, stack = 0, exe = 0;
     snap.space->for_each_vma_named([&](const mm::Vma& vma, std::string_view file_name) {
         f.vsize += vma.size();
+        if (vma.locked)
+            f.locked += vma.size();
         bool writable = vma.prot & mm::k_prot_write;
         if (vma.kind == mm::VmaKind::Stack) {
             stack += vma.size();
