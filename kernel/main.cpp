@@ -34,6 +34,7 @@
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/fs/writeback.h"
+#include "kernel/ipc/shared_memory.h"
 #include "kernel/crypto/random.h"
 #include "kernel/proc/address_space.h"
 #include "kernel/proc/power_off.h"
@@ -269,6 +270,8 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
         panic("[VFS] cannot mount the root file system from {}: {}", root_disk->device, error_name(mounted.error()));
     fs::writeback_init();
     fs::pipes_init(mm::pmm_stats().total_pages);
+    if (auto shm = ipc::shm_init(); shm.is_error())
+        kprintln("[IPC] no System V shared memory: {}", error_name(shm.error()));
     if (auto intid = state.platform.uart->interrupt) {
         if (auto result = console::tty_init(*intid); result.is_error())
             kprintln("[Console] no input: {}", error_name(result.error()));

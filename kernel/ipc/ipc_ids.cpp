@@ -49,6 +49,10 @@ void IpcIds::remove(IpcObject& object) {
     for (size_t i = 0; i < m_objects.size(); ++i) {
         if (m_objects[i] == &object) {
             m_objects.remove(i);
+            // The last one gone: the table's memory goes too (no object of
+            // a kind is the common state; its pages should not stay taken).
+            if (m_objects.is_empty())
+                m_objects.shrink_to_fit();
             return;
         }
     }

@@ -10,22 +10,26 @@ namespace akuma::ipc {
 
 namespace {
 
-// Made under the VFS lock, kept for ever; read without it once set.
+// Made at boot, kept for ever.
 constinit fs::Ramfs* g_store = nullptr;
 constinit uint64_t g_next_name = 0;  // under the VFS lock
 
 }  // namespace
 
-ErrorOr<fs::InodeRef> make_segment_file(uint64_t size, fs::FileSystem::MappingObserver observer) {
+ErrorOr<void> segment_store_init(fs::FileSystem::MappingObserver observer) {
+    // Half of RAM at most, as /dev/shm and memfds: a fault past it is
+    // SIGBUS rather than the kernel running out of pages.
+    auto store = TRY(fs::Ramfs::create(mm::pmm_stats().total_pages * mm::k_page_size / 2));
+    store->set_clock(fs::current_time);
+    store->set_mapping_observer(observer);
+    __atomic_store_n(&g_store, store.release(), __ATOMIC_RELEASE);
+    return {};
+}
+
+ErrorOr<fs::InodeRef> make_segment_file(uint64_t size) {
     fs::VfsLockGuard guard;
-    if (!g_store) {
-        // Half of RAM at most, as /dev/shm and memfds: a fault past it is
-        // SIGBUS rather than the kernel running out of pages.
-        auto store = TRY(fs::Ramfs::create(mm::pmm_stats().total_pages * mm::k_page_size / 2));
-        store->set_clock(fs::current_time);
-        store->set_mapping_observer(observer);
-        __atomic_store_n(&g_store, store.release(), __ATOMIC_RELEASE);
-    }
+    if (!g_store)
+        return Error::NoMemory;  // segment_store_init failed at boot
     fs::Ramfs& store = *g_store;
     char name[24];
     BufferSink sink(name, sizeof(name));

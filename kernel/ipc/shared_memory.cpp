@@ -147,6 +147,8 @@ Shmid64Ds stat_of(const Segment& segment, uint64_t attachments) {
 
 }  // namespace
 
+ErrorOr<void> shm_init() { return segment_store_init(segment_mapped); }
+
 ErrorOr<int32_t> shm_get(int32_t key, uint64_t size, uint32_t flags) {
     auto credentials = proc::current_credentials();
     fs::InodeRef made;  // a new segment's file, made without the lock
@@ -193,7 +195,7 @@ ErrorOr<int32_t> shm_get(int32_t key, uint64_t size, uint32_t flags) {
             }
         }
         // Someone may make the same key meanwhile: the look-up runs again.
-        made = TRY(make_segment_file(size, segment_mapped));
+        made = TRY(make_segment_file(size));
     }
 }
 

@@ -27,6 +27,8 @@ class TextBuffer;
 
 namespace akuma::ipc {
 
+// At boot, after the VFS: the store segments keep their bytes in.
+ErrorOr<void> shm_init();
 ErrorOr<int32_t> shm_get(int32_t key, uint64_t size, uint32_t flags);
 // The address it attached at.
 ErrorOr<uint64_t> shm_attach(int32_t id, uint64_t address, uint32_t flags);
