@@ -912,6 +912,36 @@ ErrorOr<void> AddressSpace::handle_fault(VirtAddr address, FaultAccess access, c
     return {};
 }
 
+ErrorOr<void> AddressSpace::copy_remote(VirtAddr address, std::span<uint8_t> data, bool write) {
+    VERIFY(data.size() <= k_page_size - (address & (k_page_size - 1)));
+    VirtAddr page = page_down(address);
+    // The fault path makes the page; another thread of the space may undo
+    // that before the copy takes the lock again: then once more.
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        {
+            sched::MutexGuard guard(m_lock);
+            const Vma* vma = m_vmas.find(address);
+            if (!vma || !(vma->prot & (write ? mm::k_prot_write : mm::k_prot_read)))
+                return Error::Fault;
+            uint64_t* slot = find_page_entry(m_env, m_root, page);
+            if (slot && (!write || entry_writable(*slot))) {
+                auto* bytes = static_cast<uint8_t*>(mm::phys_to_virt(entry_frame(*slot))) + (address - page);
+                if (write) {
+                    __builtin_memcpy(bytes, data.data(), data.size());
+                    if (vma->prot & mm::k_prot_exec)  // what was written must reach instruction fetch
+                        arch::sync_icache(bytes, data.size());
+                } else {
+                    __builtin_memcpy(data.data(), bytes, data.size());
+                }
+                return {};
+            }
+        }
+        const char* reason = nullptr;
+        TRY(handle_fault(address, write ? FaultAccess::Write : FaultAccess::Read, &reason));
+    }
+    return Error::Fault;
+}
+
 ErrorOr<AddressSpace*> AddressSpace::clone_for_fork() {
     sched::MutexGuard guard(m_lock);
     AddressSpace* child = TRY(create());

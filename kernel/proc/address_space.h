@@ -229,6 +229,11 @@ public:
     // whose VMA is not readable (nothing is faulted in, unlike Linux's
     // access_remote_vm); returns how many bytes it copied.
     size_t read_present(mm::VirtAddr address, std::span<uint8_t> out) const;
+    // process_vm_readv/writev: copies between `data` and this space (not
+    // the caller's) at `address`, within one page, making the page first if
+    // needed (a write copies a shared page, as a write fault). Fault if no
+    // VMA maps it or it does not allow the access; the fault path's errors.
+    ErrorOr<void> copy_remote(mm::VirtAddr address, std::span<uint8_t> data, bool write);
     // mincore(2): out[i] is 1 if page i from `start` (page aligned) is in
     // memory: mapped here, or for a file mapping in the file's page cache
     // (Linux reports the cache too); 0 otherwise. NoMemory if a page of the

@@ -27,6 +27,16 @@ Credentials current_credentials() {
 
 bool current_capable(Capability capability) { return current_credentials().capable(capability); }
 
+bool may_inspect(const Credentials& caller, const Process& target) {
+    if (caller.capable(Capability::SysPtrace))
+        return true;
+    Credentials credentials = credentials_of(target);
+    bool same_user = caller.uid == credentials.uid && caller.uid == credentials.euid &&
+                     caller.uid == credentials.suid && caller.gid == credentials.gid &&
+                     caller.gid == credentials.egid && caller.gid == credentials.sgid;
+    return same_user && __atomic_load_n(&target.dumpable, __ATOMIC_RELAXED);
+}
+
 ErrorOr<void> change_current_credentials_with(ErrorOr<void> (*apply)(void* context, Credentials& credentials),
                                               void* context) {
     Task* task = current_task();

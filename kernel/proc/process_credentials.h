@@ -25,6 +25,12 @@ Credentials current_credentials();
 // Whether the caller has a capability (a kernel thread has all).
 bool current_capable(Capability capability);
 
+// Linux's ptrace_may_access(..., PTRACE_MODE_*_REALCREDS) of another
+// process (get_robust_list, process_vm_readv/writev): the caller's real
+// user and group are each of the target's (real, effective, saved) and the
+// target is dumpable; or the caller has CAP_SYS_PTRACE.
+bool may_inspect(const Credentials& caller, const Process& target);
+
 // Applies `change` to a copy of the caller's credentials and, if it
 // succeeds, makes the copy the process's credentials (atomically with
 // respect to other readers and writers). `change` runs under a spinlock:

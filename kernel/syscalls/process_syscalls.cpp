@@ -50,10 +50,8 @@ int64_t sys_set_robust_list(const SyscallArgs& args) {
 }
 
 // get_robust_list(pid, head_ptr, len_ptr): a thread's registered head, for
-// the thread itself, its process, or whoever may inspect it as Linux's
-// ptrace_may_access(PTRACE_MODE_READ_REALCREDS) says: the caller's real
-// user and group are all of the target's, and the target is dumpable; or
-// CAP_SYS_PTRACE.
+// the thread itself, its process, or whoever may inspect it
+// (proc::may_inspect, Linux's PTRACE_MODE_READ_REALCREDS).
 int64_t sys_get_robust_list(const SyscallArgs& args) {
     int tid = static_cast<int>(args.a[0]);
     proc::Credentials caller = proc::current_credentials();
@@ -63,13 +61,8 @@ int64_t sys_get_robust_list(const SyscallArgs& args) {
         proc::Task* task = tid == 0 ? proc::current_task() : proc::find_task_locked(tid);
         if (!task)
             return error_result(Error::NoSuchProcess);
-        if (task->process != &current() && !caller.capable(proc::Capability::SysPtrace)) {
-            proc::Credentials target = proc::credentials_of(*task->process);
-            bool same_user = caller.uid == target.uid && caller.uid == target.euid && caller.uid == target.suid &&
-                             caller.gid == target.gid && caller.gid == target.egid && caller.gid == target.sgid;
-            if (!same_user || !__atomic_load_n(&task->process->dumpable, __ATOMIC_RELAXED))
-                return error_result(Error::NotPermitted);
-        }
+        if (task->process != &current() && !proc::may_inspect(caller, *task->process))
+            return error_result(Error::NotPermitted);
         head = task->robust_list;
     }
     if (mm::write_user(args.ptr<uint64_t>(2), uint64_t { proc::k_robust_list_head_size }).is_error())
