@@ -25,16 +25,17 @@ public:
 
     uint16_t poll_events() override {
         sched::SchedulerLockGuard guard;
-        proc::Process* process = proc::find_process_locked(m_pid);
+        proc::Process* process = proc::find_process_locked(pid());
         bool exited = !process || process->state == proc::ProcessState::Zombie;
         return exited ? abi::k_pollin | abi::k_pollrdnorm : 0;
     }
     fs::PollQueue* poll_queue() override { return &g_exits; }
 
-    int pid() const { return m_pid; }
+    int pid() const { return __atomic_load_n(&m_pid, __ATOMIC_ACQUIRE); }
+    void set_pid(int pid) { __atomic_store_n(&m_pid, pid, __ATOMIC_RELEASE); }
 
 private:
-    int m_pid;
+    int m_pid;  // k_pidfd_unborn until clone names the child
 };
 
 }  // namespace
@@ -51,6 +52,12 @@ std::optional<int> pidfd_pid(fs::File& file) {
     if (!anonymous || anonymous->kind() != PidFile::k_kind)
         return std::nullopt;
     return static_cast<PidFile*>(anonymous)->pid();
+}
+
+void set_pidfd_pid(fs::File& file, int pid) {
+    auto* anonymous = file.anonymous();
+    if (anonymous && anonymous->kind() == PidFile::k_kind)
+        static_cast<PidFile*>(anonymous)->set_pid(pid);
 }
 
 void pidfd_process_exited_locked(sched::SchedulerLockGuard& guard) {

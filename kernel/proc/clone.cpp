@@ -28,9 +28,11 @@ constexpr uint64_t k_supported = abi::k_clone_vm | abi::k_clone_fs | abi::k_clon
                                  abi::k_clone_vfork | abi::k_clone_parent | abi::k_clone_thread |
                                  abi::k_clone_sysvsem | abi::k_clone_settls | abi::k_clone_parent_settid |
                                  abi::k_clone_child_cleartid | abi::k_clone_detached |
-                                 abi::k_clone_child_settid | abi::k_clone_untraced;
+                                 abi::k_clone_child_settid | abi::k_clone_untraced | abi::k_clone_pidfd;
 
-ErrorOr<void> check_flags(uint64_t flags) {
+}  // namespace
+
+ErrorOr<void> check_clone_flags(uint64_t flags) {
     if (flags & ~k_supported)
         return Error::Invalid;
     bool thread = flags & abi::k_clone_thread;
@@ -53,6 +55,8 @@ ErrorOr<void> check_flags(uint64_t flags) {
         return Error::Invalid;
     return {};
 }
+
+namespace {
 
 sched::FpState live_fp_state() {
     sched::FpState state {};
@@ -177,7 +181,7 @@ ErrorOr<int> clone_process(arch::TrapFrame& frame, const CloneRequest& request) 
 }  // namespace
 
 ErrorOr<int> clone(arch::TrapFrame& frame, const CloneRequest& request) {
-    TRY(check_flags(request.flags));
+    TRY(check_clone_flags(request.flags));
     if (request.exit_signal < 0 || request.exit_signal > static_cast<int>(k_signal_count))
         return Error::Invalid;
     if (request.flags & abi::k_clone_thread)

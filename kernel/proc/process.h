@@ -307,8 +307,11 @@ struct CloneRequest {
     uint64_t child_tid;
 };
 // Returns the new TID (the PID for a new process). Errors: Invalid,
-// TryAgain (process limit), NoMemory, Fault.
+// TryAgain (process limit), NoMemory, Fault. CLONE_PIDFD is the caller's
+// (the system call's) to carry out.
 ErrorOr<int> clone(arch::TrapFrame& frame, const CloneRequest& request);
+// Invalid for flags Akuma does not implement or Linux does not combine.
+ErrorOr<void> check_clone_flags(uint64_t flags);
 
 // Replaces the program of the current process; on success `frame` enters
 // the new one. Errors before the point of no return leave the caller as it

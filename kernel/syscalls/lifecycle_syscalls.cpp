@@ -118,6 +118,35 @@ ErrorOr<proc::WaitRequest> wait_request_for_wait4(int pid, uint32_t options) {
     return request;
 }
 
+// clone with CLONE_PIDFD: a pidfd for the child (close-on-exec), its number
+// stored at `where` before the child runs, as Linux's copy_process: a bad
+// pointer or no free descriptor fails the call with no child made.
+ErrorOr<int> clone_with_pidfd(arch::TrapFrame& frame, const proc::CloneRequest& request, uint64_t where) {
+    if (!(request.flags & abi::k_clone_pidfd))
+        return proc::clone(frame, request);
+    TRY(proc::check_clone_flags(request.flags));
+    if (request.flags & (abi::k_clone_thread | abi::k_clone_detached))
+        return Error::Invalid;  // Linux 6.1 has no thread pidfds
+    TRY(mm::write_user(mm::UserPtr<int32_t>(where), int32_t { -1 }));
+    fs::File* created = TRY(events::create_pidfd(events::k_pidfd_unborn, abi::k_o_rdwr));
+    auto installed = current().files->install(created, true);
+    if (installed.is_error()) {
+        fs::release(created);
+        return installed.error();
+    }
+    int fd = installed.value();
+    // Our own reference: another thread may close the descriptor meanwhile.
+    auto file = TRY(FileRef::from_fd(fd));
+    auto child = proc::clone(frame, request);
+    if (child.is_error()) {
+        (void)current().files->close(fd);
+        return child.error();
+    }
+    events::set_pidfd_pid(*file, child.value());
+    (void)mm::write_user(mm::UserPtr<int32_t>(where), int32_t { fd });
+    return child;
+}
+
 }  // namespace
 
 int64_t sys_exit(const SyscallArgs& args) { proc::exit_thread(static_cast<int>(args.a[0] & 0xff)); }
@@ -133,7 +162,10 @@ int64_t sys_clone(const SyscallArgs& args) {
     request.parent_tid = args.a[2];
     request.tls = args.a[3];
     request.child_tid = args.a[4];
-    return to_result(proc::clone(*args.frame, request));
+    // clone(2) has one field for both: CLONE_PIDFD stores there.
+    if ((request.flags & abi::k_clone_pidfd) && (request.flags & abi::k_clone_parent_settid))
+        return error_result(Error::Invalid);
+    return to_result(clone_with_pidfd(*args.frame, request, args.a[2]));
 }
 
 int64_t sys_clone3(const SyscallArgs& args) {
@@ -153,7 +185,7 @@ int64_t sys_clone3(const SyscallArgs& args) {
             return error_result(Error::TooBig);
     }
     if (clone_args.exit_signal > proc::k_signal_count || (clone_args.flags & abi::k_csignal) ||
-        clone_args.set_tid || clone_args.set_tid_size || clone_args.cgroup || clone_args.pidfd)
+        clone_args.set_tid || clone_args.set_tid_size || clone_args.cgroup)
         return error_result(Error::Invalid);
     if ((clone_args.stack == 0) != (clone_args.stack_size == 0))
         return error_result(Error::Invalid);
@@ -164,7 +196,7 @@ int64_t sys_clone3(const SyscallArgs& args) {
     request.tls = clone_args.tls;
     request.parent_tid = clone_args.parent_tid;
     request.child_tid = clone_args.child_tid;
-    return to_result(proc::clone(*args.frame, request));
+    return to_result(clone_with_pidfd(*args.frame, request, clone_args.pidfd));
 }
 
 int64_t sys_execve(const SyscallArgs& args) {

@@ -4,14 +4,18 @@
  *   poll    readable once the process exits, reaped or not
  *   signal  pidfd_send_signal kills a child; errors (EBADF, EINVAL)
  *   wait    waitid(P_PIDFD), WNOHANG by a nonblocking pidfd (EAGAIN)
+ *   clone   CLONE_PIDFD through clone3 and clone; its errors make no child
  * Usage: pidfd [GROUP]. */
 #define _GNU_SOURCE
 #include "check.h"
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #ifndef PIDFD_NONBLOCK
@@ -143,10 +147,76 @@ static void test_wait(void) {
     check_end();
 }
 
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+
+struct clone_args_v0 {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+/* clone3 without a new stack: the child returns 0 into this frame, as fork. */
+static long clone3_fork(struct clone_args_v0 *args) { return syscall(SYS_clone3, args, sizeof *args); }
+
+static void test_clone(void) {
+    check_begin("clone");
+    /* clone3 with CLONE_PIDFD: a close-on-exec pidfd for the child. */
+    int pidfd = -2;
+    struct clone_args_v0 args = { CLONE_PIDFD, (uint64_t)(uintptr_t)&pidfd, 0, 0, SIGCHLD, 0, 0, 0 };
+    long child = clone3_fork(&args);
+    if (child == 0) {
+        usleep(20000);
+        _exit(5);
+    }
+    CHECK(child > 0);
+    CHECK(pidfd >= 0);
+    CHECK_EQ(fcntl(pidfd, F_GETFD), FD_CLOEXEC);
+    CHECK(readable(pidfd, 5000));  /* once it has exited */
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    CHECK_EQ(waitid(P_PIDFD, pidfd, &info, WEXITED), 0);
+    CHECK_EQ(info.si_pid, child);
+    CHECK_EQ(info.si_status, 5);
+    close(pidfd);
+
+    /* clone(2): the pidfd goes where parent_tid would. */
+    pidfd = -2;
+    child = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, &pidfd, 0, 0);
+    if (child == 0) {
+        for (;;)
+            pause();
+    }
+    CHECK(child > 0);
+    CHECK(pidfd >= 0);
+    CHECK_EQ(pidfd_send_signal(pidfd, SIGKILL, NULL, 0), 0);
+    int status = 0;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    close(pidfd);
+
+    /* Errors, none of which makes a child. */
+    CHECK_ERR(syscall(SYS_clone, CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD, 0, &pidfd, 0, 0), EINVAL);
+    args.flags = CLONE_PIDFD | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM;
+    CHECK_ERR(clone3_fork(&args), EINVAL);
+    args.flags = CLONE_PIDFD;
+    args.pidfd = 8;
+    CHECK_ERR(clone3_fork(&args), EFAULT);
+    CHECK_ERR(waitpid(-1, NULL, WNOHANG), ECHILD);
+    /* Without CLONE_PIDFD the field is not looked at. */
+    args.flags = 0;
+    child = clone3_fork(&args);
+    if (child == 0)
+        _exit(0);
+    CHECK(child > 0);
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     static const struct check_test tests[] = {
         { "open", test_open }, { "poll", test_poll }, { "signal", test_signal }, { "wait", test_wait },
+        { "clone", test_clone },
     };
     return check_run_tests("pidfd", argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
