@@ -44,6 +44,7 @@ enum class Error : int {
     BrokenPipe = 32,          // EPIPE
     OutOfDomain = 33,         // EDOM
     OutOfRange = 34,          // ERANGE
+    DeadlockAvoided = 35,     // EDEADLK
     NameTooLong = 36,         // ENAMETOOLONG
     NotImplemented = 38,      // ENOSYS
     NotEmpty = 39,            // ENOTEMPTY
@@ -113,6 +114,7 @@ constexpr const char* error_name(Error error) {
     case Error::BrokenPipe: return "EPIPE";
     case Error::OutOfDomain: return "EDOM";
     case Error::OutOfRange: return "ERANGE";
+    case Error::DeadlockAvoided: return "EDEADLK";
     case Error::NameTooLong: return "ENAMETOOLONG";
     case Error::NotImplemented: return "ENOSYS";
     case Error::NotEmpty: return "ENOTEMPTY";

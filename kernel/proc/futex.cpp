@@ -20,6 +20,10 @@ struct Waiter {
     bool woken;
     sched::WaitQueue queue;
     ListNode link;
+    // FUTEX_LOCK_PI: the owner's TID the waiter saw, and whether that
+    // thread has ended since (futex_pi_owner_exited).
+    int pi_owner = 0;
+    bool pi_owner_exited = false;
 };
 
 constinit IntrusiveList<Waiter, &Waiter::link> g_waiters {};
@@ -41,7 +45,7 @@ constinit void (*futex_wait_window_hook)() = nullptr;
 
 ErrorOr<void> futex_wait(AddressSpace* space, uint64_t address, uint32_t expected, uint64_t deadline, uint32_t bits) {
     Key key = key_for(space, address);
-    Waiter waiter { key.space, key.address, bits, false, {}, {} };
+    Waiter waiter { key.space, key.address, bits, false, {}, {}, 0, false };
     // Enqueue first, then read the word (it may fault, so not under the
     // lock). A waker that changed the word before our read is seen by the
     // read; one that changes it after our read finds us in the list. Read
@@ -179,6 +183,136 @@ ErrorOr<uint64_t> futex_wake_op(AddressSpace* space, uint64_t address, uint64_t 
     if (*passed)
         woken += wake_and_move_locked(guard, other, target_wake_count, k_futex_any_bits, nullptr, 0);
     return woken;
+}
+
+// ---- PI futexes ----
+//
+// The word holds the owner's TID, FUTEX_WAITERS once someone sleeps for it
+// and FUTEX_OWNER_DIED after a robust owner died. Waiters sleep on the word
+// like FUTEX_WAIT's, and every wake-up sends them back to try the word
+// again: an unlock clears the word and wakes one, which then takes it
+// (Linux hands the lock to the top waiter directly; a third thread may get
+// there first here, which Linux allows too for waiters of equal priority).
+// Akuma's scheduler does not act on priorities, so there is nothing to
+// inherit: the locks have Linux's protocol and errors without the boost.
+
+namespace {
+
+constexpr uint32_t k_waiters = 0x80000000;     // FUTEX_WAITERS
+constexpr uint32_t k_owner_died = 0x40000000;  // FUTEX_OWNER_DIED
+constexpr uint32_t k_tid_mask = 0x3fffffff;
+
+bool thread_exists(int tid) {
+    sched::SchedulerLockGuard guard;
+    return find_task_locked(tid) != nullptr;
+}
+
+bool others_wait_locked(Key key, const Waiter* except) {
+    bool found = false;
+    g_waiters.for_each([&](Waiter& waiter) {
+        if (&waiter != except && waiter.space == key.space && waiter.address == key.address)
+            found = true;
+    });
+    return found;
+}
+
+// One attempt at a free word: our TID in, OWNER_DIED kept, FUTEX_WAITERS
+// if others still wait. True if we own it now.
+ErrorOr<bool> take_free_word(mm::UserPtr<uint32_t> word, uint32_t seen, int tid, Key key, const Waiter* self) {
+    bool others;
+    {
+        sched::SchedulerLockGuard guard;
+        others = others_wait_locked(key, self);
+    }
+    uint32_t wanted = static_cast<uint32_t>(tid) | (seen & k_owner_died) | (others ? k_waiters : 0);
+    return TRY(mm::compare_exchange_user(word, seen, wanted)) == seen;
+}
+
+}  // namespace
+
+ErrorOr<void> futex_lock_pi(AddressSpace* space, uint64_t address, int tid, uint64_t deadline_ns, bool try_only) {
+    Key key = key_for(space, address);
+    mm::UserPtr<uint32_t> word(address);
+    Waiter waiter { key.space, key.address, k_futex_any_bits, false, {}, {}, 0, false };
+    bool owner_exited = false;
+    for (;;) {
+        uint32_t value = TRY(mm::read_user(mm::UserPtr<const uint32_t>(address)));
+        int owner = static_cast<int>(value & k_tid_mask);
+        if (owner == 0 || (owner_exited && owner == waiter.pi_owner && !thread_exists(owner))) {
+            // Free, or its owner ended while we waited: Linux hands such
+            // a lock on, marked FUTEX_OWNER_DIED. Ours if the word holds
+            // still.
+            uint32_t seen = owner == 0 ? value : ((value & ~k_tid_mask) | k_owner_died);
+            if (owner != 0 && TRY(mm::compare_exchange_user(word, value, seen)) != value)
+                continue;
+            if (TRY(take_free_word(word, seen, tid, key, nullptr)))
+                return {};
+            continue;
+        }
+        if (owner == tid)
+            return Error::DeadlockAvoided;
+        if (!thread_exists(owner))
+            return Error::NoSuchProcess;  // a TID no thread has (Linux's attach_to_pi_owner)
+        if (try_only)
+            return Error::TryAgain;
+        // Enqueue, then mark the word, then check it held still: an unlock
+        // in between either sees us (and wakes us) or changed the word.
+        waiter.pi_owner = owner;
+        waiter.pi_owner_exited = false;
+        waiter.woken = false;
+        {
+            sched::SchedulerLockGuard guard;
+            g_waiters.push_back(waiter);
+        }
+        auto marked = (value & k_waiters) ? ErrorOr<uint32_t>(value)
+                                          : mm::compare_exchange_user(word, value, value | k_waiters);
+        sched::SchedulerLockGuard guard;
+        if (marked.is_error() || marked.value() != value) {
+            if (!waiter.woken)
+                g_waiters.remove(waiter);
+            if (marked.is_error())
+                return marked.error();
+            continue;  // the word moved: look again
+        }
+        auto result = sched::WaitResult::Woken;
+        while (!waiter.woken && result == sched::WaitResult::Woken)
+            result = waiter.queue.wait_interruptible(guard, deadline_ns);
+        owner_exited = waiter.pi_owner_exited;
+        if (!waiter.woken) {
+            g_waiters.remove(waiter);
+            return result == sched::WaitResult::Interrupted ? Error::Interrupted : Error::TimedOut;
+        }
+    }
+}
+
+ErrorOr<void> futex_unlock_pi(AddressSpace* space, uint64_t address, int tid) {
+    mm::UserPtr<uint32_t> word(address);
+    uint32_t value = TRY(mm::read_user(mm::UserPtr<const uint32_t>(address)));
+    for (;;) {
+        if (static_cast<int>(value & k_tid_mask) != tid)
+            return Error::NotPermitted;
+        uint32_t found = TRY(mm::compare_exchange_user(word, value, 0));
+        if (found == value)
+            break;
+        value = found;
+    }
+    if (value & k_waiters)
+        (void)futex_wake(space, address, 1);
+    return {};
+}
+
+void futex_pi_owner_exited(int tid) {
+    sched::SchedulerLockGuard guard;
+    for (Waiter* waiter = g_waiters.front(); waiter;) {
+        Waiter* next = list_owner<Waiter, &Waiter::link>(waiter->link.next);
+        if (waiter->pi_owner == tid) {
+            g_waiters.remove(*waiter);
+            waiter->pi_owner_exited = true;
+            waiter->woken = true;
+            waiter->queue.wake_one(guard);
+        }
+        waiter = next;
+    }
 }
 
 }  // namespace akuma::proc

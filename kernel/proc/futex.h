@@ -42,6 +42,20 @@ ErrorOr<uint64_t> futex_requeue(AddressSpace* space, uint64_t address, uint64_t 
 ErrorOr<uint64_t> futex_wake_op(AddressSpace* space, uint64_t address, uint64_t wake_count, uint64_t target,
                                 uint64_t target_wake_count, uint32_t operation);
 
+// FUTEX_LOCK_PI / FUTEX_LOCK_PI2 / FUTEX_TRYLOCK_PI (`try_only`) for the
+// thread `tid`: its TID into the word when free (FUTEX_OWNER_DIED kept),
+// else sleeps until the owner unlocks or ends, or the deadline (monotonic;
+// 0: none). Errors: DeadlockAvoided (we own it), NoSuchProcess (the owner
+// TID names no thread), TryAgain (try_only, taken), TimedOut, Interrupted,
+// Fault.
+ErrorOr<void> futex_lock_pi(AddressSpace* space, uint64_t address, int tid, uint64_t deadline_ns, bool try_only);
+// FUTEX_UNLOCK_PI: NotPermitted unless the word names `tid`; clears it and
+// wakes a waiter.
+ErrorOr<void> futex_unlock_pi(AddressSpace* space, uint64_t address, int tid);
+// Thread `tid` ended: PI waiters for a lock it held try again and may take
+// the lock over (Linux's exit_pi_state_list).
+void futex_pi_owner_exited(int tid);
+
 // Tests only: called by futex_wait after it has read the word and before it
 // sleeps, where a waker on another thread may run (preemption).
 extern void (*futex_wait_window_hook)();

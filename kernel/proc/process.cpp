@@ -586,6 +586,7 @@ namespace {
     Process& process = *task->process;
     // As Linux's mm_release: robust futexes first, then the TID word.
     release_robust_futexes(*task, process.space);
+    futex_pi_owner_exited(task->tid);
     clear_child_tid(*task, process);
     bool last;
     {

@@ -399,6 +399,26 @@ int64_t sys_futex(const SyscallArgs& args) {
                                              static_cast<uint64_t>(move),
                                              command == abi::k_futex_cmp_requeue ? &expected : nullptr));
     }
+    case abi::k_futex_lock_pi:
+    case abi::k_futex_lock_pi2:
+    case abi::k_futex_trylock_pi: {
+        // LOCK_PI's timeout is an absolute CLOCK_REALTIME time; LOCK_PI2's
+        // an absolute CLOCK_MONOTONIC one unless FUTEX_CLOCK_REALTIME.
+        uint64_t deadline = 0;
+        if (command != abi::k_futex_trylock_pi && args.a[3] != 0) {
+            auto time = read_timespec_ns(args.ptr<const abi::Timespec>(3));
+            if (time.is_error())
+                return error_result(time.error());
+            bool on_realtime = command == abi::k_futex_lock_pi || realtime;
+            deadline = on_realtime ? monotonic_from_realtime_ns(time.value()) : time.value();
+            if (deadline == 0)
+                deadline = 1;
+        }
+        return to_result(proc::futex_lock_pi(current().space, address, proc::current_task()->tid, deadline,
+                                             command == abi::k_futex_trylock_pi));
+    }
+    case abi::k_futex_unlock_pi:
+        return to_result(proc::futex_unlock_pi(current().space, address, proc::current_task()->tid));
     case abi::k_futex_wake_op: {
         if (args.a[4] & 3)
             return error_result(Error::Invalid);
