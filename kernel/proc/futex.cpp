@@ -1,7 +1,10 @@
 #include "kernel/proc/futex.h"
 
+#include <new>
+
 #include "kernel/arch/aarch64/timer.h"
 #include "kernel/lib/intrusive_list.h"
+#include "kernel/mm/kmalloc.h"
 #include "kernel/mm/user_access.h"
 #include "kernel/proc/process.h"
 #include "kernel/sched/scheduler.h"
@@ -24,7 +27,28 @@ struct Waiter {
     // thread has ended since (futex_pi_owner_exited).
     int pi_owner = 0;
     bool pi_owner_exited = false;
+    // futex_waitv: one of several records of one thread, which sleeps on
+    // the group's queue and learns which of its words woke it.
+    struct Group* group = nullptr;
+    int index = 0;
 };
+
+struct Group {
+    sched::WaitQueue queue;
+    int woken_index = -1;
+};
+
+// Marks the waiter woken (off the list already) and wakes its thread.
+void wake_waiter_locked(sched::SchedulerLockGuard& guard, Waiter& waiter) {
+    waiter.woken = true;
+    if (!waiter.group) {
+        waiter.queue.wake_one(guard);
+        return;
+    }
+    if (waiter.group->woken_index < 0)
+        waiter.group->woken_index = waiter.index;
+    waiter.group->queue.wake_one(guard);
+}
 
 constinit IntrusiveList<Waiter, &Waiter::link> g_waiters {};
 
@@ -87,8 +111,7 @@ uint64_t wake_and_move_locked(sched::SchedulerLockGuard& guard, Key key, uint64_
         if (waiter->space == key.space && waiter->address == key.address && (waiter->bits & bits)) {
             if (woken < count) {
                 g_waiters.remove(*waiter);
-                waiter->woken = true;
-                waiter->queue.wake_one(guard);
+                wake_waiter_locked(guard, *waiter);
                 ++woken;
             } else {
                 // Waits on the other word from now on (its own queue stays).
@@ -308,11 +331,60 @@ void futex_pi_owner_exited(int tid) {
         if (waiter->pi_owner == tid) {
             g_waiters.remove(*waiter);
             waiter->pi_owner_exited = true;
-            waiter->woken = true;
-            waiter->queue.wake_one(guard);
+            wake_waiter_locked(guard, *waiter);
         }
         waiter = next;
     }
+}
+
+// ---- futex_waitv ----
+
+ErrorOr<int> futex_wait_many(AddressSpace* space, std::span<const FutexWaitEntry> entries, uint64_t deadline_ns) {
+    auto* waiters = static_cast<Waiter*>(mm::kmalloc(sizeof(Waiter) * entries.size()));
+    if (!waiters)
+        return Error::NoMemory;
+    Group group;
+    for (size_t i = 0; i < entries.size(); ++i) {
+        Key key = key_for(space, entries[i].address);
+        new (&waiters[i]) Waiter { key.space, key.address, k_futex_any_bits, false, {}, {}, 0, false };
+        waiters[i].group = &group;
+        waiters[i].index = static_cast<int>(i);
+    }
+    auto finish = [&](ErrorOr<int> result) {
+        for (size_t i = 0; i < entries.size(); ++i)
+            waiters[i].~Waiter();
+        mm::kfree(waiters);
+        return result;
+    };
+    // As futex_wait: all enqueued first, then every word read.
+    {
+        sched::SchedulerLockGuard guard;
+        for (size_t i = 0; i < entries.size(); ++i)
+            g_waiters.push_back(waiters[i]);
+    }
+    std::optional<Error> failure;
+    for (size_t i = 0; i < entries.size() && !failure; ++i) {
+        auto value = mm::read_user(mm::UserPtr<const uint32_t>(entries[i].address));
+        if (value.is_error())
+            failure = value.error();
+        else if (value.value() != entries[i].expected)
+            failure = Error::TryAgain;
+    }
+    sched::SchedulerLockGuard guard;
+    auto result = sched::WaitResult::Woken;
+    if (!failure) {
+        while (group.woken_index < 0 && result == sched::WaitResult::Woken)
+            result = group.queue.wait_interruptible(guard, deadline_ns);
+    }
+    for (size_t i = 0; i < entries.size(); ++i) {
+        if (!waiters[i].woken)
+            g_waiters.remove(waiters[i]);
+    }
+    if (group.woken_index >= 0)
+        return finish(group.woken_index);  // woken, even if something else failed meanwhile
+    if (failure)
+        return finish(*failure);
+    return finish(result == sched::WaitResult::Interrupted ? Error::Interrupted : Error::TimedOut);
 }
 
 }  // namespace akuma::proc

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 
 #include "kernel/lib/error_or.h"
 
@@ -55,6 +56,14 @@ ErrorOr<void> futex_unlock_pi(AddressSpace* space, uint64_t address, int tid);
 // Thread `tid` ended: PI waiters for a lock it held try again and may take
 // the lock over (Linux's exit_pi_state_list).
 void futex_pi_owner_exited(int tid);
+
+// futex_waitv: sleeps until a wake on any of the words (returns its
+// index), as futex_wait for each; TryAgain if one does not hold its value.
+struct FutexWaitEntry {
+    uint64_t address;
+    uint64_t expected;  // compared with the 32-bit word whole, as Linux
+};
+ErrorOr<int> futex_wait_many(AddressSpace* space, std::span<const FutexWaitEntry> entries, uint64_t deadline_ns);
 
 // Tests only: called by futex_wait after it has read the word and before it
 // sleeps, where a waker on another thread may run (preemption).

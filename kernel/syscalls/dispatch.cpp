@@ -52,6 +52,7 @@ Restart restart_policy(uint64_t number) {
     case abi::k_sys_wait4:
     case abi::k_sys_waitid:
     case abi::k_sys_futex:
+    case abi::k_sys_futex_waitv:
     case abi::k_sys_fcntl:  // F_SETLKW
     case abi::k_sys_flock:
     case abi::k_sys_accept:

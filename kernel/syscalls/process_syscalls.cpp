@@ -343,6 +343,52 @@ uint64_t wake_count(uint64_t raw) {
 
 }  // namespace
 
+// futex_waitv(waiters, count, flags, timeout, clockid): waits on up to 128
+// words at once, as Linux 5.16+: flags 0; each entry FUTEX_32 (its only
+// size), optionally FUTEX_PRIVATE_FLAG, reserved 0, aligned address (a
+// value past 32 bits never matches: EAGAIN); an absolute timeout on
+// CLOCK_MONOTONIC or CLOCK_REALTIME.
+// Returns the index of the word woken.
+namespace {
+
+struct FutexWaitv {
+    uint64_t value;
+    uint64_t address;
+    uint32_t flags;
+    uint32_t reserved;
+};
+static_assert(sizeof(FutexWaitv) == 24);
+
+ErrorOr<int> futex_waitv(const SyscallArgs& args) {
+    constexpr uint32_t k_futex_32 = 2, k_waitv_max = 128;
+    auto count = static_cast<uint32_t>(args.a[1]);
+    if (args.a[2] != 0 || args.a[0] == 0 || count == 0 || count > k_waitv_max)
+        return Error::Invalid;
+    uint64_t deadline = 0;
+    if (args.a[3] != 0) {
+        auto clock = static_cast<int>(args.a[4]);
+        if (clock != abi::k_clock_monotonic && clock != abi::k_clock_realtime)
+            return Error::Invalid;
+        uint64_t time = TRY(read_timespec_ns(args.ptr<const abi::Timespec>(3)));
+        deadline = clock == abi::k_clock_realtime ? monotonic_from_realtime_ns(time) : time;
+        if (deadline == 0)
+            deadline = 1;
+    }
+    proc::FutexWaitEntry entries[k_waitv_max];
+    for (uint32_t i = 0; i < count; ++i) {
+        auto entry = TRY(mm::read_user(args.ptr<const FutexWaitv>(0).offset(i)));
+        if ((entry.flags & ~(k_futex_32 | abi::k_futex_private_flag)) || !(entry.flags & k_futex_32) ||
+            entry.reserved || (entry.address & 3))
+            return Error::Invalid;
+        entries[i] = { entry.address, entry.value };
+    }
+    return proc::futex_wait_many(current().space, { entries, count }, deadline);
+}
+
+}  // namespace
+
+int64_t sys_futex_waitv(const SyscallArgs& args) { return to_result(futex_waitv(args)); }
+
 int64_t sys_futex(const SyscallArgs& args) {
     uint32_t op = static_cast<uint32_t>(args.a[1]);
     uint32_t command = op & abi::k_futex_cmd_mask;

@@ -142,10 +142,86 @@ static void test_quirks(void) {
     check_end();
 }
 
+static uint32_t waitv_a, waitv_b;
+
+struct waitv_sleeper {
+    long result;
+    int error;
+    volatile int started;
+};
+
+static long waitv(struct futex_waitv *entries, unsigned count, unsigned flags, struct timespec *timeout, int clock) {
+    return syscall(SYS_futex_waitv, entries, count, flags, timeout, clock);
+}
+
+static void *waitv_on_both(void *arg) {
+    struct waitv_sleeper *sleeper = arg;
+    struct futex_waitv entries[2] = {
+        { 1, (uint64_t)(uintptr_t)&waitv_a, FUTEX_32 | FUTEX_PRIVATE_FLAG, 0 },
+        { 2, (uint64_t)(uintptr_t)&waitv_b, FUTEX_32, 0 },
+    };
+    sleeper->started = 1;
+    sleeper->result = waitv(entries, 2, 0, NULL, 0);
+    sleeper->error = errno;
+    return NULL;
+}
+
+static void test_waitv(void) {
+    check_begin("waitv");
+    waitv_a = 1;
+    waitv_b = 2;
+    struct waitv_sleeper sleeper = { -2, 0, 0 };
+    pthread_t thread;
+    CHECK_EQ(pthread_create(&thread, NULL, waitv_on_both, &sleeper), 0);
+    while (!sleeper.started)
+        usleep(1000);
+    /* A wake on the second word: index 1 (retried until it is asleep). */
+    for (int i = 0; i < 5000 && futex(&waitv_b, FUTEX_WAKE, 1, 0, NULL, 0) == 0; i++)
+        usleep(1000);
+    CHECK_EQ(pthread_join(thread, NULL), 0);
+    CHECK_EQ(sleeper.result, 1);
+
+    struct futex_waitv entries[2] = {
+        { 1, (uint64_t)(uintptr_t)&waitv_a, FUTEX_32, 0 },
+        { 3, (uint64_t)(uintptr_t)&waitv_b, FUTEX_32, 0 },
+    };
+    CHECK_ERR(waitv(entries, 2, 0, NULL, 0), EAGAIN);  /* b holds 2, not 3 */
+    entries[1].val = 2;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    now.tv_nsec += 20000000;
+    if (now.tv_nsec >= 1000000000) {
+        now.tv_sec++;
+        now.tv_nsec -= 1000000000;
+    }
+    CHECK_ERR(waitv(entries, 2, 0, &now, CLOCK_MONOTONIC), ETIMEDOUT);
+    clock_gettime(CLOCK_REALTIME, &now);
+    CHECK_ERR(waitv(entries, 2, 0, &now, CLOCK_REALTIME), ETIMEDOUT);  /* already passed */
+    CHECK_ERR(waitv(entries, 2, 0, &now, CLOCK_BOOTTIME), EINVAL);
+    CHECK_ERR(waitv(entries, 2, 1, NULL, 0), EINVAL);
+    CHECK_ERR(waitv(entries, 0, 0, NULL, 0), EINVAL);
+    CHECK_ERR(waitv(entries, 129, 0, NULL, 0), EINVAL);
+    CHECK_ERR(waitv(NULL, 1, 0, NULL, 0), EINVAL);
+    CHECK_ERR(waitv((struct futex_waitv *)8, 1, 0, NULL, 0), EFAULT);
+    entries[0].flags = FUTEX_PRIVATE_FLAG;  /* no size */
+    CHECK_ERR(waitv(entries, 2, 0, NULL, 0), EINVAL);
+    entries[0].flags = FUTEX_32;
+    entries[0].__reserved = 1;
+    CHECK_ERR(waitv(entries, 2, 0, NULL, 0), EINVAL);
+    entries[0].__reserved = 0;
+    entries[0].uaddr += 1;
+    CHECK_ERR(waitv(entries, 2, 0, NULL, 0), EINVAL);
+    entries[0].uaddr -= 1;
+    entries[0].val = UINT64_C(1) << 32;  /* compared whole: never equal */
+    CHECK_ERR(waitv(entries, 2, 0, NULL, 0), EAGAIN);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     static const struct check_test tests[] = {
         { "bitset", test_bitset }, { "requeue", test_requeue }, { "wake_op", test_wake_op }, { "quirks", test_quirks },
+        { "waitv", test_waitv },
     };
     return check_run_tests("futexops", argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
