@@ -196,9 +196,13 @@ extern "C" [[noreturn]] void kernel_main(uint64_t dtb_physical, uint64_t kernel_
     arch::page_zero_init();
     arch::cache_init();
 
-    // 5. Physical memory manager, then the heap leaves early mode.
+    // 5. Physical memory manager, then the heap leaves early mode. The
+    // in-kernel suite's code is free RAM unless the suite (or a benchmark:
+    // some live beside their tests) is to run.
+    bool kernel_suite = (args.has("test") && args.get("test").value_or("") != "none") || args.has("bench");
+    mm::PhysicalSpan test_code = kernel_suite ? mm::PhysicalSpan {} : arch::retire_kernel_test_code();
     mm::PmmConfig pmm_config { kernel_physical, reinterpret_cast<uint64_t>(__kernel_size),
-                               arch::retire_boot_table_pool(), dtb_physical, state.fdt.used_size(),
+                               arch::retire_boot_table_pool(), test_code, dtb_physical, state.fdt.used_size(),
                                args.get_bool("page_poison", debug_memory) };
     if (auto result = mm::pmm_init(state.platform, pmm_config); result.is_error())
         panic("[PMM] initialisation failed: {}", error_name(result.error()));

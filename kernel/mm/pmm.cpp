@@ -110,12 +110,19 @@ const char* page_owner_name(PageOwner owner) {
 ErrorOr<void> pmm_init(const PlatformInfo& platform, const PmmConfig& config) {
     PhysicalSpan image { config.kernel_base, config.kernel_size };
     PhysicalSpan spare = config.kernel_spare;
-    if (spare.size != 0 && spare.base >= image.base && spare.end() <= image.end()) {
-        add_reservation({ image.base, spare.base - image.base }, "kernel image");
+    PhysicalSpan tests = config.test_code;
+    auto inside = [&](PhysicalSpan span) { return span.size != 0 && span.base >= image.base && span.end() <= image.end(); };
+    if (!inside(spare))
+        spare = { image.end(), 0 };
+    if (!inside(tests) || tests.end() > spare.base)
+        tests = { spare.base, 0 };
+    // The image less the free spans: text (up to the tests' code), the rest
+    // up to the pool, the rest after it.
+    add_reservation({ image.base, tests.base - image.base }, "kernel image");
+    if (tests.size != 0)
+        add_reservation({ tests.end(), spare.base - tests.end() }, "kernel image, rest");
+    if (spare.size != 0)
         add_reservation({ spare.end(), image.end() - spare.end() }, "kernel .bss, rest");
-    } else {
-        add_reservation(image, "kernel image");
-    }
     add_reservation({ config.dtb_base, config.dtb_size }, "device tree");
     if (platform.initrd)
         add_reservation({ platform.initrd->start, platform.initrd->end - platform.initrd->start }, "initrd");

@@ -42,6 +42,7 @@ struct PmmConfig {
     PhysAddr kernel_base;
     uint64_t kernel_size;
     PhysicalSpan kernel_spare;  // pages inside the image that are free RAM (the unused boot table pool)
+    PhysicalSpan test_code;     // free too when the in-kernel suite does not run (before kernel_spare)
     PhysAddr dtb_base;
     uint64_t dtb_size;
     bool poisoning;

@@ -10,7 +10,7 @@
 #include "kernel/mm/pmm.h"
 
 extern "C" char __kernel_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[],
-    __kernel_end[], boot_stack_guard[], boot_stack_bottom[];
+    __kernel_end[], boot_stack_guard[], boot_stack_bottom[], __ktest_text_start[], __ktest_text_end[];
 
 namespace akuma::arch {
 
@@ -212,6 +212,15 @@ ErrorOr<void> protect_kernel(VirtAddr va, uint64_t size, uint32_t flags) {
 }
 
 BootTablePoolStats boot_table_pool_stats() { return { g_pool_used, k_pool_pages }; }
+
+mm::PhysicalSpan retire_kernel_test_code() {
+    auto start = reinterpret_cast<uint64_t>(__ktest_text_start);
+    uint64_t size = reinterpret_cast<uint64_t>(__ktest_text_end) - start;
+    // The image is mapped with pages (no block to split): nothing to allocate.
+    if (size == 0 || unmap_kernel(start, size, nullptr).is_error())
+        return {};
+    return { start + (g_kernel_phys - mm::k_kernel_virtual_base), size };
+}
 
 mm::PhysicalSpan retire_boot_table_pool() {
     g_pool_retired = true;  // BootTableEnv::allocate_table now fails instead of handing out PMM pages

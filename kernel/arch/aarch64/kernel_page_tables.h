@@ -55,4 +55,10 @@ BootTablePoolStats boot_table_pool_stats();
 // allocated.
 mm::PhysicalSpan retire_boot_table_pool();
 
+// The in-kernel test suite's code (kernel.ld: its own pages at the end of
+// .text), when the suite will not run: unmapped from the kernel image and
+// returned as a physical span for the PMM to hand out (about 170 KiB).
+// Call before retire_boot_table_pool; the suite must not run afterwards.
+mm::PhysicalSpan retire_kernel_test_code();
+
 }  // namespace akuma::arch
