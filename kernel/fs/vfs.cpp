@@ -30,6 +30,7 @@
 #include "kernel/proc/process_credentials.h"
 #include "kernel/sched/mutex.h"
 #include "kernel/syscalls/linux_abi.h"
+#include "kernel/time/realtime.h"
 
 namespace akuma::fs {
 
@@ -41,11 +42,10 @@ constinit sched::Mutex g_lock {};
 constinit MountTable* g_mounts = nullptr;
 constinit LookupCache* g_lookups = nullptr;  // the mount table's walks use it
 
-// Wall-clock time: the RTC's reading at boot plus the monotonic clock.
+// Wall-clock time (time/realtime.h).
 Timestamp now() {
-    uint64_t since_boot = arch::monotonic_ns();
-    return { static_cast<int64_t>(drivers::wall_clock_seconds_at_boot() + since_boot / 1'000'000'000),
-             static_cast<uint32_t>(since_boot % 1'000'000'000) };
+    uint64_t realtime = time::realtime_now_ns();
+    return { static_cast<int64_t>(realtime / 1'000'000'000), static_cast<uint32_t>(realtime % 1'000'000'000) };
 }
 
 // The namespace as the caller sees it (VFS lock held: chroot changes a

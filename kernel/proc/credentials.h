@@ -43,6 +43,7 @@ enum class Capability : unsigned {
     SysBoot = 22,
     SysNice = 23,
     SysResource = 24,
+    SysTime = 25,
     Mknod = 27,
     MacOverride = 32,
     WakeAlarm = 35,

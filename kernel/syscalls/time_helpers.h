@@ -3,10 +3,10 @@
 // and back.
 #pragma once
 
-#include "kernel/drivers/pl031.h"
 #include "kernel/mm/user_access.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/time/duration.h"
+#include "kernel/time/realtime.h"
 
 namespace akuma::sys {
 
@@ -42,13 +42,10 @@ inline linux_abi::Timeval to_timeval(uint64_t ns) {
              static_cast<int64_t>((ns % time::k_ns_per_second) / time::k_ns_per_us) };
 }
 
-// CLOCK_REALTIME is the RTC's time at boot plus CLOCK_MONOTONIC, and
-// nothing sets it: an absolute CLOCK_REALTIME time converts to the
-// monotonic deadline the wait queues and timers use by one subtraction
-// (0 if it is before boot).
-inline uint64_t realtime_at_boot_ns() {
-    return time::saturating_mul(drivers::wall_clock_seconds_at_boot(), time::k_ns_per_second);
-}
+// CLOCK_REALTIME is its time at boot plus CLOCK_MONOTONIC (time/realtime.h):
+// an absolute CLOCK_REALTIME time converts to the monotonic deadline the
+// wait queues and timers use by one subtraction (0 if it is before boot).
+inline uint64_t realtime_at_boot_ns() { return time::realtime_base_ns(); }
 inline uint64_t monotonic_from_realtime_ns(uint64_t realtime_ns) {
     return time::saturating_sub(realtime_ns, realtime_at_boot_ns());
 }

@@ -1,8 +1,10 @@
 // Clocks and sleeping. CLOCK_MONOTONIC is the generic timer; CLOCK_REALTIME
-// is the PL031 time at boot plus the monotonic time since; the CPU-time
+// is the PL031 time at boot plus the monotonic time since, moved by
+// clock_settime and settimeofday (time/realtime.h); the CPU-time
 // clocks come from the per-thread accounting (kernel/sched/cpu_time.h).
 #include "kernel/arch/aarch64/timer.h"
 #include "kernel/drivers/pl031.h"
+#include "kernel/proc/process_credentials.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/syscalls/syscall.h"
@@ -137,16 +139,78 @@ int64_t sys_clock_getres(const SyscallArgs& args) {
     return to_result(mm::write_user(args.ptr<abi::Timespec>(1), to_timespec(resolution)));
 }
 
+namespace {
+
+// settimeofday's time zone (Linux's sys_tz): kept and given back, nothing
+// else uses it. Both halves change together under no lock: a reader may
+// see one from before and one from after a concurrent change, as on Linux.
+constinit abi::Timezone g_time_zone {};
+
+// Linux's do_sys_settimeofday64, in its order: EINVAL for a bad time,
+// EPERM without CAP_SYS_TIME, EINVAL for a zone beyond +-15 hours, EINVAL
+// for a time before the machine started.
+ErrorOr<void> set_time_of_day(std::optional<uint64_t> realtime_ns, const abi::Timezone* zone) {
+    if (realtime_ns && *realtime_ns > static_cast<uint64_t>(INT64_MAX))
+        return Error::Invalid;
+    if (!proc::current_capable(proc::Capability::SysTime))
+        return Error::NotPermitted;
+    if (zone) {
+        if (zone->minuteswest > 15 * 60 || zone->minuteswest < -15 * 60)
+            return Error::Invalid;
+        __atomic_store_n(&g_time_zone.minuteswest, zone->minuteswest, __ATOMIC_RELAXED);
+        __atomic_store_n(&g_time_zone.dsttime, zone->dsttime, __ATOMIC_RELAXED);
+    }
+    if (realtime_ns)
+        TRY(time::set_realtime_ns(*realtime_ns));
+    return {};
+}
+
+ErrorOr<void> settimeofday(const SyscallArgs& args) {
+    std::optional<uint64_t> realtime;
+    if (args.a[0] != 0) {
+        auto value = TRY(mm::read_user(args.ptr<const abi::Timeval>(0)));
+        if (value.usec < 0 || value.usec >= 1'000'000 || value.sec < 0)
+            return Error::Invalid;
+        realtime = TRY(time::timespec_ns(value.sec, value.usec * 1000));
+    }
+    std::optional<abi::Timezone> zone;
+    if (args.a[1] != 0)
+        zone = TRY(mm::read_user(args.ptr<const abi::Timezone>(1)));
+    return set_time_of_day(realtime, zone ? &*zone : nullptr);
+}
+
+// clock_settime: CLOCK_REALTIME only; the clocks that cannot be set are
+// EINVAL before the time is read, a CPU-time clock named by PID or TID
+// EPERM (Linux's posix_cpu_clock_set), as Linux.
+ErrorOr<void> clock_settime(const SyscallArgs& args) {
+    int clock = static_cast<int>(args.a[0]);
+    if (clock < 0) {
+        TRY(cpu_clock_ns(clock));  // EINVAL for one that names nothing
+        return Error::NotPermitted;
+    }
+    if (clock != abi::k_clock_realtime)
+        return Error::Invalid;
+    uint64_t realtime = TRY(read_timespec_ns(args.ptr<const abi::Timespec>(1)));
+    return set_time_of_day(realtime, nullptr);
+}
+
+}  // namespace
+
 int64_t sys_gettimeofday(const SyscallArgs& args) {
     if (args.a[0] != 0) {
         uint64_t now = clock_now_ns(abi::k_clock_realtime).value();
         if (mm::write_user(args.ptr<abi::Timeval>(0), to_timeval(now)).is_error())
             return error_result(Error::Fault);
     }
-    if (args.a[1] != 0 && mm::write_user(args.ptr<abi::Timezone>(1), abi::Timezone {}).is_error())
+    abi::Timezone zone { __atomic_load_n(&g_time_zone.minuteswest, __ATOMIC_RELAXED),
+                         __atomic_load_n(&g_time_zone.dsttime, __ATOMIC_RELAXED) };
+    if (args.a[1] != 0 && mm::write_user(args.ptr<abi::Timezone>(1), zone).is_error())
         return error_result(Error::Fault);
     return 0;
 }
+
+int64_t sys_settimeofday(const SyscallArgs& args) { return to_result(settimeofday(args)); }
+int64_t sys_clock_settime(const SyscallArgs& args) { return to_result(clock_settime(args)); }
 
 int64_t sys_nanosleep(const SyscallArgs& args) {
     auto duration = read_timespec_ns(args.ptr<const abi::Timespec>(0));

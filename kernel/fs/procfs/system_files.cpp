@@ -5,7 +5,8 @@
 #include "kernel/arch/aarch64/irq.h"
 #include "kernel/arch/aarch64/timer.h"
 #include "kernel/arch/aarch64/user_mode.h"
-#include "kernel/drivers/pl031.h"
+#include "kernel/time/duration.h"
+#include "kernel/time/realtime.h"
 #include "kernel/fs/procfs/proc_format.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/crypto/random.h"
@@ -110,7 +111,7 @@ ErrorOr<void> write_stat(TextBuffer& out) {
     stat.cpus = k_cpus_online;
     stat.interrupts = arch::irq_stats().handled;
     stat.context_switches = stats.context_switches;
-    stat.boot_time_seconds = drivers::wall_clock_seconds_at_boot();
+    stat.boot_time_seconds = time::realtime_base_ns() / time::k_ns_per_second;
     stat.processes = static_cast<uint64_t>(proc::last_allocated_pid());
     stat.running = load.runnable;
     stat.blocked = 0;  // no uninterruptible (D) waits are told apart
