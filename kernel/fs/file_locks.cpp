@@ -28,6 +28,37 @@ constinit uint64_t g_lock_count = 0;  // read without the lock only as a hint
 // Everyone waiting for some lock: woken whenever a lock goes or shrinks.
 constinit sched::WaitQueue g_waiters;
 
+// F_SETLKW waiters of process-owned record locks, with the owner of the
+// lock each waits for (cleared at every wake-up: each looks again), for
+// Linux's deadlock detection. On the waiters' stacks.
+struct Blocked {
+    ListNode link;
+    const void* owner;
+    const void* waits_for;
+};
+constinit IntrusiveList<Blocked, &Blocked::link> g_blocked;
+
+void wake_waiters_locked(sched::SchedulerLockGuard& guard) {
+    g_blocked.for_each([](Blocked& blocked) { blocked.waits_for = nullptr; });
+    g_waiters.wake_all(guard);
+}
+
+// Linux's posix_locks_deadlock: follows "the owner of the lock in the way
+// waits for a lock of ..." up to 10 steps; true if it comes back to us.
+bool would_deadlock_locked(const void* requester, const void* holder) {
+    for (int step = 0; step < 10 && holder; ++step) {
+        const void* next = nullptr;
+        g_blocked.for_each([&](Blocked& blocked) {
+            if (!next && blocked.owner == holder)
+                next = blocked.waits_for;
+        });
+        if (next == requester)
+            return true;
+        holder = next;
+    }
+    return false;
+}
+
 bool overlaps(const Lock& lock, uint64_t start, uint64_t end) { return lock.start < end && start < lock.end; }
 
 const Lock* find_conflict_locked(const LockRequest& request) {
@@ -105,12 +136,30 @@ ErrorOr<void> set_lock(const LockRequest& request) {
             return Error::NoMemory;
     }
     IntrusiveList<Lock, &Lock::link> freed;
+    // Process-owned record locks only (OFD locks report pid -1; flock
+    // locks are not checked either, as Linux).
+    bool detect = request.kind == LockKind::Record && request.pid >= 0;
+    Blocked self { {}, request.owner, nullptr };
     {
         sched::SchedulerLockGuard guard;
+        struct Unlist {
+            Blocked& self;
+            ~Unlist() {
+                if (self.link.linked)
+                    g_blocked.remove(self);
+            }
+        } unlist { self };
         if (request.type != LockType::Unlock) {
-            while (find_conflict_locked(request)) {
+            while (const Lock* conflict = find_conflict_locked(request)) {
                 if (!request.wait)
                     return Error::TryAgain;
+                if (detect && conflict->pid >= 0) {
+                    if (would_deadlock_locked(request.owner, conflict->owner))
+                        return Error::DeadlockAvoided;
+                    self.waits_for = conflict->owner;
+                    if (!self.link.linked)
+                        g_blocked.push_back(self);
+                }
                 if (g_waiters.wait_interruptible(guard) == sched::WaitResult::Interrupted)
                     return Error::Interrupted;
             }
@@ -124,7 +173,7 @@ ErrorOr<void> set_lock(const LockRequest& request) {
             ++g_lock_count;
         }
         // A lock went, shrank or turned from write to read: waiters look again.
-        g_waiters.wake_all(guard);
+        wake_waiters_locked(guard);
     }
     free_all(freed);
     return {};
@@ -160,7 +209,7 @@ void release_matching(Match&& match) {
             }
         });
         if (any)
-            g_waiters.wake_all(guard);
+            wake_waiters_locked(guard);
     }
     free_all(freed);
 }

@@ -9,8 +9,10 @@
 //  - flock(2) locks: whole-file, owned by the open description, a separate
 //    space from record locks (they never conflict with each other).
 // A lock that cannot be had fails with EAGAIN, or waits (F_SETLKW, flock
-// without LOCK_NB) until it can, interruptibly (EINTR). No deadlock
-// detection (Linux's EDEADLK) yet.
+// without LOCK_NB) until it can, interruptibly (EINTR). An F_SETLKW of a
+// process-owned record lock whose holder waits (through at most 10 such
+// steps) for a lock of the caller's is EDEADLK, as Linux's
+// posix_locks_deadlock.
 //
 // All locks of the system are in one list, under the scheduler lock (a
 // waiter checks and sleeps without losing a wake-up); records are
@@ -46,7 +48,8 @@ struct LockConflict {
     int pid;
 };
 
-// Takes, changes or drops a lock. TryAgain, Interrupted, NoMemory.
+// Takes, changes or drops a lock. TryAgain, Interrupted, NoMemory,
+// DeadlockAvoided.
 ErrorOr<void> set_lock(const LockRequest& request);
 // F_GETLK: the first lock that would block `request`, if any.
 ErrorOr<bool> test_lock(const LockRequest& request, LockConflict& conflict);

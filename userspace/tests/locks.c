@@ -12,6 +12,7 @@
  *             separate space from fcntl locks
  *   errors    EINVAL for a bad type or whence, EBADF for a write lock on a
  *             read-only descriptor
+ *   deadlock  F_SETLKW that would wait for a process waiting for us: EDEADLK
  * Usage: locks [GROUP]. Works in $LOCKS_DIR (default /tmp). */
 #define _GNU_SOURCE
 #include "check.h"
@@ -213,11 +214,51 @@ static void test_errors(void) {
     check_end();
 }
 
+/* F_SETLKW that would wait on a process waiting for us: EDEADLK. */
+static void test_deadlock(void) {
+    check_begin("deadlock: F_SETLKW on a lock whose owner waits for ours is EDEADLK");
+    int fd = open_file(O_RDWR | O_TRUNC);
+    CHECK_EQ(set_lock(fd, F_SETLK, F_WRLCK, 0, 1), 0);
+    int report[2];
+    CHECK_EQ(pipe(report), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        alarm(10);
+        int mine = open_file(O_RDWR);
+        if (set_lock(mine, F_SETLK, F_WRLCK, 1, 1) != 0)
+            _exit(1);
+        (void)!write(report[1], "1", 1);           /* holds byte 1 */
+        if (set_lock(mine, F_SETLKW, F_WRLCK, 0, 1) != 0)  /* waits for byte 0 */
+            _exit(2);
+        _exit(0);
+    }
+    char byte;
+    CHECK_EQ(read(report[0], &byte, 1), 1);
+    /* Wait (bounded) until the child sleeps for byte 0: then F_SETLKW on
+     * byte 1 would close the circle. */
+    int refused = 0;
+    for (int i = 0; i < 200 && !refused; i++) {
+        usleep(10000);
+        refused = set_lock(fd, F_SETLKW, F_WRLCK, 1, 1) == -1 && errno == EDEADLK;
+    }
+    CHECK(refused);
+    /* F_SETLK is not checked: plain EAGAIN. */
+    CHECK_ERR(set_lock(fd, F_SETLK, F_WRLCK, 1, 1), EAGAIN);
+    CHECK_EQ(set_lock(fd, F_SETLK, F_UNLCK, 0, 1), 0);  /* the child gets byte 0 */
+    check_child_status(child, 0, 0);
+    close(report[0]);
+    close(report[1]);
+    close(fd);
+    unlink(g_path);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     static const struct check_test tests[] = {
         { "posix", test_posix }, { "close", test_close }, { "wait", test_wait },
         { "ofd", test_ofd },     { "flock", test_flock }, { "errors", test_errors },
+        { "deadlock", test_deadlock },
     };
     return check_run_tests("locks", argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
