@@ -114,4 +114,23 @@ int64_t now_seconds() {
     return static_cast<int64_t>((sys::realtime_at_boot_ns() + arch::monotonic_ns()) / time::k_ns_per_second);
 }
 
+ErrorOr<IpcObject*> find_for_stat(IpcIds& ids, bool by_id, int32_t id, const proc::Credentials& credentials,
+                                  bool any) {
+    IpcObject* object = by_id ? ids.find_id(id) : ids.find_index(static_cast<uint32_t>(id));
+    if (!object)
+        return Error::Invalid;
+    if (!any && !permitted(*object, credentials, k_access_read))
+        return Error::AccessDenied;
+    return object;
+}
+
+ErrorOr<IpcObject*> find_for_control(IpcIds& ids, int32_t id, const proc::Credentials& credentials) {
+    IpcObject* object = ids.find_id(id);
+    if (!object)
+        return Error::Invalid;
+    if (!may_control(*object, credentials))
+        return Error::NotPermitted;
+    return object;
+}
+
 }  // namespace akuma::ipc

@@ -72,6 +72,15 @@ ErrorOr<void> set_owner(IpcObject& object, const Ipc64Perm& perm);
 
 int64_t now_seconds();
 
+// The *_STAT commands' look-up (the kind's lock held): by ID for IPC_STAT,
+// by slot for the others; Invalid if none, AccessDenied without read
+// permission unless `any` (*_STAT_ANY).
+ErrorOr<IpcObject*> find_for_stat(IpcIds& ids, bool by_id, int32_t id, const proc::Credentials& credentials,
+                                  bool any);
+// IPC_SET's and IPC_RMID's: by ID; Invalid if none, NotPermitted unless
+// may_control.
+ErrorOr<IpcObject*> find_for_control(IpcIds& ids, int32_t id, const proc::Credentials& credentials);
+
 // The look-up half of semget/msgget/shmget (Linux's ipcget): the object
 // with `key`, or Create for a new one. Errors: NotFound (no IPC_CREAT),
 // Exists (IPC_CREAT|IPC_EXCL), AccessDenied. `check` is the kind's own test

@@ -297,11 +297,8 @@ ErrorOr<int64_t> msg_control(int32_t id, int command, uint64_t buffer) {
         int64_t result = 0;
         {
             sched::MutexGuard guard(g_lock);
-            IpcObject* object = command == k_ipc_stat ? ids().find_id(id) : ids().find_index(static_cast<uint32_t>(id));
-            if (!object)
-                return Error::Invalid;
-            if (command != k_msg_stat_any && !permitted(*object, credentials, k_access_read))
-                return Error::AccessDenied;
+            IpcObject* object =
+                TRY(find_for_stat(ids(), command == k_ipc_stat, id, credentials, command == k_msg_stat_any));
             out = stat_of(*queue_of(object));
             result = command == k_ipc_stat ? 0 : object->id();
         }
@@ -311,11 +308,7 @@ ErrorOr<int64_t> msg_control(int32_t id, int command, uint64_t buffer) {
     case k_ipc_set: {
         auto wanted = TRY(mm::read_user(mm::UserPtr<const Msqid64Ds>(buffer)));
         sched::MutexGuard guard(g_lock);
-        auto* queue = queue_of(ids().find_id(id));
-        if (!queue)
-            return Error::Invalid;
-        if (!may_control(*queue, credentials))
-            return Error::NotPermitted;
+        auto* queue = queue_of(TRY(find_for_control(ids(), id, credentials)));
         if (wanted.msg_qbytes > k_msgmnb && !credentials.capable(proc::Capability::SysResource))
             return Error::NotPermitted;
         TRY(set_owner(*queue, wanted.msg_perm));
@@ -325,12 +318,7 @@ ErrorOr<int64_t> msg_control(int32_t id, int command, uint64_t buffer) {
     }
     case k_ipc_rmid: {
         sched::MutexGuard guard(g_lock);
-        auto* queue = queue_of(ids().find_id(id));
-        if (!queue)
-            return Error::Invalid;
-        if (!may_control(*queue, credentials))
-            return Error::NotPermitted;
-        remove_queue_locked(queue);
+        remove_queue_locked(queue_of(TRY(find_for_control(ids(), id, credentials))));
         return 0;
     }
     default: return Error::Invalid;

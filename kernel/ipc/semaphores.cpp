@@ -309,11 +309,8 @@ ErrorOr<int64_t> sem_control(int32_t id, int32_t number, int command, uint64_t a
         int64_t result;
         {
             sched::MutexGuard guard(g_lock);
-            IpcObject* object = command == k_ipc_stat ? ids().find_id(id) : ids().find_index(static_cast<uint32_t>(id));
-            if (!object)
-                return Error::Invalid;
-            if (command != k_sem_stat_any && !permitted(*object, credentials, k_access_read))
-                return Error::AccessDenied;
+            IpcObject* object =
+                TRY(find_for_stat(ids(), command == k_ipc_stat, id, credentials, command == k_sem_stat_any));
             out = stat_of(*set_of(object));
             result = command == k_ipc_stat ? 0 : object->id();
         }
@@ -323,22 +320,12 @@ ErrorOr<int64_t> sem_control(int32_t id, int32_t number, int command, uint64_t a
     case k_ipc_set: {
         auto wanted = TRY(mm::read_user(mm::UserPtr<const Semid64Ds>(argument)));
         sched::MutexGuard guard(g_lock);
-        auto* set = set_of(ids().find_id(id));
-        if (!set)
-            return Error::Invalid;
-        if (!may_control(*set, credentials))
-            return Error::NotPermitted;
-        TRY(set_owner(*set, wanted.sem_perm));
+        TRY(set_owner(*TRY(find_for_control(ids(), id, credentials)), wanted.sem_perm));
         return 0;
     }
     case k_ipc_rmid: {
         sched::MutexGuard guard(g_lock);
-        auto* set = set_of(ids().find_id(id));
-        if (!set)
-            return Error::Invalid;
-        if (!may_control(*set, credentials))
-            return Error::NotPermitted;
-        remove_set_locked(set);
+        remove_set_locked(set_of(TRY(find_for_control(ids(), id, credentials))));
         return 0;
     }
     case k_setval: {

@@ -352,11 +352,8 @@ ErrorOr<int64_t> shm_control(int32_t id, int command, uint64_t buffer) {
         fs::InodeRef file;
         {
             sched::MutexGuard guard(g_lock);
-            IpcObject* object = command == k_ipc_stat ? ids().find_id(id) : ids().find_index(static_cast<uint32_t>(id));
-            if (!object)
-                return Error::Invalid;
-            if (command != k_shm_stat_any && !permitted(*object, credentials, k_access_read))
-                return Error::AccessDenied;
+            IpcObject* object =
+                TRY(find_for_stat(ids(), command == k_ipc_stat, id, credentials, command == k_shm_stat_any));
             file = segment_of(object)->file;
         }
         uint64_t attachments = count_attachments_of(file.get());
@@ -376,21 +373,12 @@ ErrorOr<int64_t> shm_control(int32_t id, int command, uint64_t buffer) {
     case k_ipc_set: {
         auto wanted = TRY(mm::read_user(mm::UserPtr<const Shmid64Ds>(buffer)));
         sched::MutexGuard guard(g_lock);
-        auto* segment = segment_of(ids().find_id(id));
-        if (!segment)
-            return Error::Invalid;
-        if (!may_control(*segment, credentials))
-            return Error::NotPermitted;
-        TRY(set_owner(*segment, wanted.shm_perm));
+        TRY(set_owner(*TRY(find_for_control(ids(), id, credentials)), wanted.shm_perm));
         return 0;
     }
     case k_ipc_rmid: {
         sched::MutexGuard guard(g_lock);
-        auto* segment = segment_of(ids().find_id(id));
-        if (!segment)
-            return Error::Invalid;
-        if (!may_control(*segment, credentials))
-            return Error::NotPermitted;
+        auto* segment = segment_of(TRY(find_for_control(ids(), id, credentials)));
         // Linux's do_shm_rmid: the key is free for a new segment now; the
         // ID keeps working (IPC_STAT, even shmat) until the last detach.
         segment->mode |= k_shm_dest;
