@@ -422,7 +422,7 @@ void AddressSpace::unmap_file_pages(const void* file, uint64_t from_offset) {
 }
 
 ErrorOr<VirtAddr> AddressSpace::remap(VirtAddr old_start, uint64_t old_size, uint64_t new_size, bool may_move,
-                                      std::optional<VirtAddr> fixed_address) {
+                                      std::optional<VirtAddr> fixed_address, bool keep_old) {
     sched::MutexGuard guard(m_lock);
     VirtAddr old_end = TRY(checked_end(old_start, old_size));
     const Vma* found = m_vmas.find(old_start);
@@ -437,8 +437,8 @@ ErrorOr<VirtAddr> AddressSpace::remap(VirtAddr old_start, uint64_t old_size, uin
             return Error::Invalid;
         if (new_start < k_user_min_address || new_end > m_mmap_limit)
             return Error::NoMemory;
-        if (new_size > old_size)
-            TRY(check_memory_limits_locked(source, new_size - old_size));
+        if (keep_old || new_size > old_size)
+            TRY(check_memory_limits_locked(source, keep_old ? new_size : new_size - old_size));
         if (shared_anonymous && new_size > old_size)
             return Error::Invalid;
         TRY(unmap_locked(new_start, new_end));
@@ -446,7 +446,14 @@ ErrorOr<VirtAddr> AddressSpace::remap(VirtAddr old_start, uint64_t old_size, uin
             TRY(unmap_locked(old_start + new_size, old_end));
             old_size = new_size;
         }
-        return move_mapping_locked(source, old_start, old_size, new_start, new_size);
+        return move_mapping_locked(source, old_start, old_size, new_start, new_size, keep_old);
+    }
+    if (keep_old) {
+        TRY(check_memory_limits_locked(source, new_size));
+        auto destination = m_vmas.find_free(new_size, k_user_mmap_base, m_mmap_limit, m_mmap_cursor);
+        if (!destination)
+            return Error::NoMemory;
+        return move_mapping_locked(source, old_start, old_size, *destination, new_size, true);
     }
     if (new_size <= old_size) {
         if (new_size < old_size)
@@ -472,9 +479,9 @@ ErrorOr<VirtAddr> AddressSpace::remap(VirtAddr old_start, uint64_t old_size, uin
 // Moves the pages of [old_start, +size) of `source` to new_start (the range
 // [new_start, +new_size) is free and new_size >= size): the frames move
 // with their shares and flags, nothing is copied, and the old range is
-// left unmapped.
+// left unmapped (or, `keep_old`, mapped without pages).
 ErrorOr<VirtAddr> AddressSpace::move_mapping_locked(const Vma& source, VirtAddr old_start, uint64_t size,
-                                                   VirtAddr new_start, uint64_t new_size) {
+                                                   VirtAddr new_start, uint64_t new_size, bool keep_old) {
     Vma moved = mm::vma_slice(source, old_start, old_start + size);
     moved.start = new_start;
     moved.end = new_start + new_size;
@@ -496,7 +503,14 @@ ErrorOr<VirtAddr> AddressSpace::move_mapping_locked(const Vma& source, VirtAddr 
     // The frames now belong to the new range: the old entries go without
     // giving up their shares.
     (void)table.unmap(old_start, size, [](VirtAddr, PhysAddr, uint64_t) {});
-    (void)m_vmas.remove_range(old_start, old_start + size);
+    if (keep_old) {
+        // MREMAP_DONTUNMAP: the range stays, empty and unlocked (Linux).
+        (void)m_vmas.update_range(
+            old_start, old_start + size, [](Vma& vma, const void*) { vma.locked = vma.lock_on_fault = false; },
+            nullptr);
+    } else {
+        (void)m_vmas.remove_range(old_start, old_start + size);
+    }
     asm volatile("dsb ishst" ::: "memory");
     return new_start;
 }

@@ -146,8 +146,11 @@ public:
     // otherwise); `fixed` moves it to fixed_address, unmapping what was
     // there. Sizes are page-rounded by the caller. Invalid for overlapping
     // fixed ranges and for growing shared anonymous memory (not supported).
+    // `keep_old` (MREMAP_DONTUNMAP; sizes equal, may_move): always moves,
+    // and the old range stays mapped, empty (its next touch is a fresh
+    // page, or the file's), and no longer locked.
     ErrorOr<mm::VirtAddr> remap(mm::VirtAddr old_start, uint64_t old_size, uint64_t new_size, bool may_move,
-                                std::optional<mm::VirtAddr> fixed_address);
+                                std::optional<mm::VirtAddr> fixed_address, bool keep_old = false);
     // MADV_DONTNEED: drop the pages; the next touch sees zeros (or the
     // file). Shared anonymous pages are kept: as with Linux's shmem, their
     // contents survive and the mapping reads the same afterwards.
@@ -283,7 +286,7 @@ private:
     ErrorOr<void> populate_page(const mm::Vma& vma, mm::VirtAddr page);
     ErrorOr<void> map_shared_page(const mm::Vma& vma, mm::VirtAddr page);
     ErrorOr<mm::VirtAddr> move_mapping_locked(const mm::Vma& source, mm::VirtAddr old_start, uint64_t size,
-                                              mm::VirtAddr new_start, uint64_t new_size);
+                                              mm::VirtAddr new_start, uint64_t new_size, bool keep_old = false);
     bool maps_from_page_cache(const mm::Vma& vma, mm::VirtAddr page, FaultAccess access) const;
     ErrorOr<void> map_file_page(const mm::Vma& vma, mm::VirtAddr page);
     void map_around(const mm::Vma& vma, mm::VirtAddr page);

@@ -115,8 +115,9 @@ int64_t sys_mmap(const SyscallArgs& args) {
     return to_result(current().space->map(request));
 }
 
-// mremap(2): MREMAP_MAYMOVE and MREMAP_FIXED as Linux; MREMAP_DONTUNMAP and
-// an old size of 0 (duplicating a shared mapping) are not supported (EINVAL).
+// mremap(2): MREMAP_MAYMOVE, MREMAP_FIXED and MREMAP_DONTUNMAP (with
+// MREMAP_MAYMOVE and equal sizes, else EINVAL) as Linux; an old size of 0
+// (duplicating a shared mapping) is not supported (EINVAL).
 int64_t sys_mremap(const SyscallArgs& args) {
     uint64_t old_address = args.a[0];
     uint64_t flags = args.a[3];
@@ -124,7 +125,8 @@ int64_t sys_mremap(const SyscallArgs& args) {
         return error_result(Error::Invalid);
     if ((flags & abi::k_mremap_fixed) && !(flags & abi::k_mremap_maymove))
         return error_result(Error::Invalid);
-    if (flags & abi::k_mremap_dontunmap)
+    bool dont_unmap = flags & abi::k_mremap_dontunmap;
+    if (dont_unmap && (!(flags & abi::k_mremap_maymove) || args.a[1] != args.a[2]))
         return error_result(Error::Invalid);
     if (old_address & (mm::k_page_size - 1))
         return error_result(Error::Invalid);
@@ -138,7 +140,8 @@ int64_t sys_mremap(const SyscallArgs& args) {
             return error_result(Error::Invalid);
         fixed = args.a[4];
     }
-    return to_result(current().space->remap(old_address, old_size, new_size, flags & abi::k_mremap_maymove, fixed));
+    return to_result(
+        current().space->remap(old_address, old_size, new_size, flags & abi::k_mremap_maymove, fixed, dont_unmap));
 }
 
 // ---- mlock, mlock2, munlock, mlockall, munlockall ----

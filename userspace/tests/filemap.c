@@ -397,6 +397,40 @@ static void test_mincore(void) {
     check_end();
 }
 
+/* MREMAP_DONTUNMAP: the pages move, the old range stays mapped, empty. */
+static void test_dontunmap(void) {
+    check_begin("mremap MREMAP_DONTUNMAP: pages move, the old range stays, empty");
+    long page = sysconf(_SC_PAGESIZE);
+    char *old = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(old != MAP_FAILED);
+    memset(old, 'd', 2 * page);
+    char *moved = mremap(old, 2 * page, 2 * page, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
+    CHECK(moved != MAP_FAILED && moved != old);
+    if (moved != MAP_FAILED) {
+        CHECK_EQ(moved[0], 'd');
+        CHECK_EQ(moved[2 * page - 1], 'd');
+        CHECK_EQ(old[0], 0);  /* still mapped, demand-zero again */
+        old[1] = 'o';
+        CHECK_EQ(moved[1], 'd');
+        munmap(moved, 2 * page);
+    }
+    /* At a fixed address. */
+    char *target = mmap(NULL, 2 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memset(old, 'f', 2 * page);
+    char *fixed = mremap(old, 2 * page, 2 * page, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, target);
+    CHECK(fixed == target);
+    if (fixed == target) {
+        CHECK_EQ(fixed[page], 'f');
+        CHECK_EQ(old[page], 0);
+    }
+    /* Errors: sizes differ, or no MREMAP_MAYMOVE. */
+    CHECK(mremap(old, 2 * page, 3 * page, MREMAP_MAYMOVE | MREMAP_DONTUNMAP) == MAP_FAILED && errno == EINVAL);
+    CHECK(mremap(old, 2 * page, 2 * page, MREMAP_DONTUNMAP) == MAP_FAILED && errno == EINVAL);
+    munmap(old, 2 * page);
+    munmap(target, 2 * page);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc > 1 && strcmp(argv[1], "pressure") == 0)
@@ -410,6 +444,7 @@ int main(int argc, char **argv) {
     test_program_file();
     test_mremap();
     test_mincore();
+    test_dontunmap();
     rmdir(DIR_);
     check_exit();
     return 0;
