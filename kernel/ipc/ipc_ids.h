@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <new>
 
 #include "kernel/ipc/ipc_abi.h"
 #include "kernel/lib/error_or.h"
@@ -56,6 +57,24 @@ private:
     Vector<IpcObject*, mm::HeapAllocator> m_objects;
     uint32_t m_seq { 0 };
     int32_t m_last_index { -1 };
+};
+
+// A kind's table, made at its first use (under the kind's lock) in static
+// storage: the kernel has no global constructors or destructors to make
+// or unmake a Vector at boot.
+class IpcIdsSlot {
+public:
+    IpcIds& get() {
+        if (!m_made) {
+            new (m_storage) IpcIds();
+            m_made = true;
+        }
+        return *reinterpret_cast<IpcIds*>(m_storage);
+    }
+
+private:
+    alignas(IpcIds) uint8_t m_storage[sizeof(IpcIds)] {};
+    bool m_made = false;
 };
 
 // A new object's owner and mode (the low 9 bits of the get flags).

@@ -42,15 +42,8 @@ struct MessageQueue : IpcObject {
 };
 
 constinit sched::Mutex g_lock;
-IpcIds& ids() {
-    alignas(IpcIds) static constinit uint8_t storage[sizeof(IpcIds)] {};
-    static constinit bool made = false;  // first use is under g_lock
-    if (!made) {
-        new (storage) IpcIds();
-        made = true;
-    }
-    return *reinterpret_cast<IpcIds*>(storage);
-}
+constinit IpcIdsSlot g_ids;  // under g_lock
+IpcIds& ids() { return g_ids.get(); }
 
 MessageQueue* queue_of(IpcObject* object) { return static_cast<MessageQueue*>(object); }
 

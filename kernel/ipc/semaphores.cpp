@@ -37,15 +37,8 @@ constinit sched::Mutex g_lock;
 constinit IntrusiveList<UndoRecord, &UndoRecord::link> g_undo_records {};
 constinit uint64_t g_total_semaphores = 0;
 
-IpcIds& ids() {
-    alignas(IpcIds) static constinit uint8_t storage[sizeof(IpcIds)] {};
-    static constinit bool made = false;  // first use is under g_lock
-    if (!made) {
-        new (storage) IpcIds();
-        made = true;
-    }
-    return *reinterpret_cast<IpcIds*>(storage);
-}
+constinit IpcIdsSlot g_ids;  // under g_lock
+IpcIds& ids() { return g_ids.get(); }
 
 SemaphoreSet* set_of(IpcObject* object) { return static_cast<SemaphoreSet*>(object); }
 

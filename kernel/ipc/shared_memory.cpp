@@ -31,15 +31,8 @@ struct Segment : IpcObject {
 constinit sched::Mutex g_lock;
 constinit uint64_t g_total_pages = 0;  // shm_tot, bounded by SHMALL
 
-IpcIds& ids() {
-    alignas(IpcIds) static constinit uint8_t storage[sizeof(IpcIds)] {};
-    static constinit bool made = false;  // first use is under g_lock
-    if (!made) {
-        new (storage) IpcIds();
-        made = true;
-    }
-    return *reinterpret_cast<IpcIds*>(storage);
-}
+constinit IpcIdsSlot g_ids;  // under g_lock
+IpcIds& ids() { return g_ids.get(); }
 
 Segment* segment_of(IpcObject* object) { return static_cast<Segment*>(object); }
 
