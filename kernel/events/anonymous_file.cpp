@@ -27,7 +27,7 @@ ErrorOr<fs::FileSystemStats> AnonymousFile::statfs() {
 
 ErrorOr<size_t> AnonymousFile::anonymous_name(std::span<char> buffer) {
     BufferSink sink(buffer.data(), buffer.size());
-    format_to(sink, "anon_inode:[{}]", m_kind);
+    format_to(sink, "anon_inode:{}", m_kind);
     if (sink.truncated())
         return Error::OutOfRange;
     return sink.view().size();

@@ -1,8 +1,8 @@
 // Files with no place in any file system (Linux's anon_inode files):
-// eventfd, epoll, timerfd, signalfd. All of them are one inode of an
-// internal file system on Linux: fstat shows mode 0600 without a file type,
-// the same inode number for all, and /proc/PID/fd shows
-// "anon_inode:[KIND]". They are streams: no offset, lseek is ESPIPE.
+// eventfd, epoll, timerfd, signalfd, pidfd, inotify. All of them are one
+// inode of an internal file system on Linux: fstat shows mode 0600 without a
+// file type, the same inode number for all, and /proc/PID/fd shows
+// "anon_inode:KIND". They are streams: no offset, lseek is ESPIPE.
 #pragma once
 
 #include "kernel/fs/file.h"
@@ -23,7 +23,8 @@ public:
     ErrorOr<size_t> anonymous_name(std::span<char> buffer) override;
 
 protected:
-    // `kind` (a literal) names it in /proc: "eventfd", "eventpoll", ...
+    // `kind` (a literal) names it in /proc as Linux does: "[eventfd]",
+    // "[eventpoll]", ..., but "inotify" without brackets.
     AnonymousFile(uint32_t flags, const char* kind) : File(flags, {}), m_kind(kind) {}
 
 private:

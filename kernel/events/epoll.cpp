@@ -41,7 +41,7 @@ struct EpollItem final : fs::PollHook, fs::FileWatch {
 
 class EpollFile final : public AnonymousFile {
 public:
-    static constexpr const char* k_kind = "eventpoll";
+    static constexpr const char* k_kind = "[eventpoll]";
     EpollFile() : AnonymousFile(abi::k_o_rdwr, k_kind) {}
     ~EpollFile() override;
 

@@ -20,7 +20,7 @@ constexpr uint64_t k_max_count = ~uint64_t { 0 } - 1;
 class EventFile final : public AnonymousFile {
 public:
     EventFile(uint64_t initial, bool semaphore, uint32_t flags)
-        : AnonymousFile(flags, "eventfd"), m_count(initial), m_semaphore(semaphore) {}
+        : AnonymousFile(flags, "[eventfd]"), m_count(initial), m_semaphore(semaphore) {}
 
     fs::ReadContinuation read_continuation() const override { return fs::ReadContinuation::OneCall; }
 

@@ -20,7 +20,7 @@ constinit fs::PollQueue g_exits;
 
 class PidFile final : public AnonymousFile {
 public:
-    static constexpr const char* k_kind = "pidfd";
+    static constexpr const char* k_kind = "[pidfd]";
     PidFile(int pid, uint32_t flags) : AnonymousFile(flags, k_kind), m_pid(pid) {}
 
     uint16_t poll_events() override {

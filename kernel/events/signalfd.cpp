@@ -73,7 +73,7 @@ SignalfdSiginfo record_of(int signal, const proc::SignalInfo& info) {
 
 class SignalFile final : public AnonymousFile {
 public:
-    static constexpr const char* k_kind = "signalfd";
+    static constexpr const char* k_kind = "[signalfd]";
     SignalFile(uint64_t mask, uint32_t flags) : AnonymousFile(flags, k_kind), m_mask(mask) {}
 
     fs::ReadContinuation read_continuation() const override { return fs::ReadContinuation::OneCall; }

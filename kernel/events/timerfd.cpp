@@ -19,7 +19,7 @@ namespace abi = linux_abi;
 // comes after it), and its callback takes it.
 class TimerFile final : public AnonymousFile {
 public:
-    static constexpr const char* k_kind = "timerfd";
+    static constexpr const char* k_kind = "[timerfd]";
     TimerFile(int clock, uint32_t flags) : AnonymousFile(flags, k_kind), m_clock(clock) {
         m_event.callback = expired;
         m_event.context = this;

@@ -36,7 +36,7 @@ ErrorOr<std::optional<DirEntryView>> EmptyFileSystem::directory_entry(const Inod
     return std::optional(DirEntryView { index == 0 ? "." : "..", directory->ino(), InodeType::Directory });
 }
 
-bool EmptyFileSystem::in_use(uint32_t root_references) const { return reference_count(*m_root) != 1 + root_references; }
+bool EmptyFileSystem::in_use(uint32_t root_references) const { return user_count(*m_root) != 1 + root_references; }
 
 void EmptyFileSystem::destroy_inode(Inode* inode) { delete static_cast<EmptyRoot*>(inode); }
 

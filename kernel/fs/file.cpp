@@ -1,9 +1,12 @@
 #include "kernel/fs/file.h"
 
+#include "kernel/fs/notify.h"
+
 #include "kernel/fs/file_locks.h"
 
 #include "kernel/fs/bounce.h"
 #include "kernel/fs/file_system.h"
+#include "kernel/fs/notify.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/fs/vfs_lock.h"
 #include "kernel/syscalls/linux_abi.h"
@@ -13,9 +16,15 @@ namespace akuma::fs {
 namespace abi = linux_abi;
 
 // O_NOCTTY reaches terminal opens (char_devices.h) but is no description flag.
-File::File(uint32_t flags, InodeRef inode) : m_flags(flags & ~abi::k_o_noctty), m_inode(std::move(inode)) {}
+File::File(uint32_t flags, InodeRef inode) : m_flags(flags & ~abi::k_o_noctty), m_inode(std::move(inode)) {
+    if (m_inode)
+        m_inode->add_open_file();
+}
 
-File::~File() = default;
+File::~File() {
+    if (m_inode && m_inode->remove_open_file() == 0)
+        notify::last_description_gone(*m_inode);
+}
 
 void File::change_flags(uint32_t mask, uint32_t value) {
     uint32_t old = flags();
@@ -153,6 +162,8 @@ void release(File* file) {
             file->m_watches.for_each([&](FileWatch& watch) { watch.file_released(*file); });
         }
         release_description_locks(*file);  // its OFD and flock locks
+        if (!file->is_path())
+            notify::closed(*file);
         delete file;
     }
 }

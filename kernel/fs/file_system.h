@@ -220,6 +220,9 @@ protected:
     static uint32_t reference_count(const Inode& inode) {
         return __atomic_load_n(&inode.m_ref_count, __ATOMIC_RELAXED);
     }
+    // The references that make the file system busy (in_use): all but
+    // inotify watches', which a umount ends instead.
+    static uint32_t user_count(const Inode& inode) { return reference_count(inode) - inode.watch_count(); }
 
 private:
     static Timestamp zero_clock() { return {}; }

@@ -163,10 +163,24 @@ private:
     int32_t m_writable_mappings { 0 };
     friend class Seals;
 
+    // inotify watches on this inode (each holds a reference, which is not
+    // a user: FileSystem::user_count), and open file descriptions of it
+    // (Linux's dentry references: an unlinked inode's IN_DELETE_SELF waits
+    // for the last of them). Atomic: counted outside the VFS lock.
+    uint32_t m_watches { 0 };
+    uint32_t m_open_files { 0 };
+
 public:
     bool is_mount_point() const { return m_mounts_on_top != 0; }
     bool ever_mapped() const { return __atomic_load_n(&m_ever_mapped, __ATOMIC_RELAXED); }
     void set_ever_mapped() { __atomic_store_n(&m_ever_mapped, true, __ATOMIC_RELAXED); }
+    uint32_t watch_count() const { return __atomic_load_n(&m_watches, __ATOMIC_RELAXED); }
+    void add_watch_reference() { __atomic_add_fetch(&m_watches, 1, __ATOMIC_RELAXED); }
+    void remove_watch_reference() { __atomic_sub_fetch(&m_watches, 1, __ATOMIC_RELAXED); }
+    uint32_t open_file_count() const { return __atomic_load_n(&m_open_files, __ATOMIC_RELAXED); }
+    void add_open_file() { __atomic_add_fetch(&m_open_files, 1, __ATOMIC_RELAXED); }
+    // Returns how many are left.
+    uint32_t remove_open_file() { return __atomic_sub_fetch(&m_open_files, 1, __ATOMIC_ACQ_REL); }
 };
 
 struct DirEntryView {

@@ -80,7 +80,7 @@ ErrorOr<void> MountTable::unmount(InodeRef root, bool detach) {
     if (!busy) {
         take_out(index);
         root.reset();  // the last reference outside the file system
-        delete fs;
+        retire(fs);
         return {};
     }
     // MNT_DETACH: the mounts inside the file system (and on top of its
@@ -124,8 +124,14 @@ void MountTable::free_idle_detached() {
         // Detached, the file system holds its own root only.
         forget_lookups(*m_detached[i]);
         if (!m_detached[i]->in_use(0))
-            delete m_detached.remove(i);
+            retire(m_detached.remove(i));
     }
+}
+
+void MountTable::retire(FileSystem* fs) {
+    if (m_retire_observer)
+        m_retire_observer(*fs);
+    delete fs;
 }
 
 bool MountTable::detached_on(const drivers::BlockDevice* device) const {

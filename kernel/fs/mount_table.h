@@ -59,6 +59,10 @@ public:
     // file system are dropped before the file system is checked for use
     // at unmount (they hold references).
     void set_lookup_cache(LookupCache* cache) { m_lookups = cache; }
+    // Told of a file system about to be freed by an unmount (inotify ends
+    // the watches on it, which hold inode references in_use() ignores).
+    using RetireObserver = void (*)(FileSystem& fs);
+    void set_retire_observer(RetireObserver observer) { m_retire_observer = observer; }
     Namespace name_space() const { return Namespace { root(), this, m_lookups, std::nullopt }; }
     // The mount that holds `inode` (the one with its file system).
     const Mount* mount_of(const Inode& inode) const;
@@ -78,6 +82,8 @@ private:
     Vector<FileSystem*, mm::HeapAllocator> m_detached;
     uint32_t m_next_device_minor { 1 };
     LookupCache* m_lookups { nullptr };
+    RetireObserver m_retire_observer { nullptr };
+    void retire(FileSystem* fs);
 
     void forget_lookups(const FileSystem& fs);
 };

@@ -79,7 +79,7 @@ Ramfs::~Ramfs() {
 // by its entry (the root by m_root), a file by each of its links. Walked
 // with a loop, as the destructor, since directories nest deeply.
 bool Ramfs::in_use(uint32_t root_references) const {
-    if (reference_count(*m_root) != 1 + root_references || __atomic_load_n(&m_orphans, __ATOMIC_RELAXED) != 0)
+    if (user_count(*m_root) != 1 + root_references || __atomic_load_n(&m_orphans, __ATOMIC_RELAXED) != 0)
         return true;
     const RamfsInode* directory = &node(m_root);
     size_t index = 0;
@@ -89,7 +89,7 @@ bool Ramfs::in_use(uint32_t root_references) const {
         if (index < directory->m_entries.size()) {
             const RamfsInode& child = node(directory->m_entries[index].inode);
             uint32_t expected = child.is_directory() ? 1 : child.m_nlink;
-            if (reference_count(child) != expected)
+            if (user_count(child) != expected)
                 return true;
             if (child.is_directory()) {
                 directory = &child;

@@ -16,8 +16,10 @@
 #include "kernel/fs/ext2/ext2_file_system.h"
 #include "kernel/fs/initrd_loader.h"
 #include "kernel/fs/inode_files.h"
+#include "kernel/fs/inotify_queue.h"
 #include "kernel/fs/lookup_cache.h"
 #include "kernel/fs/mount_table.h"
+#include "kernel/fs/notify.h"
 #include "kernel/fs/permission.h"
 #include "kernel/fs/pseudo_file_systems.h"
 #include "kernel/fs/ramfs.h"
@@ -75,6 +77,11 @@ proc::Credentials who(const Namespace& ns) {
 void name_changed(const InodeRef& directory, std::string_view name) {
     if (g_lookups)
         g_lookups->forget(directory, name);
+}
+
+// inotify's event of a change to a file a path named.
+void tell_changed(const PlacedInode& target, uint32_t event) {
+    notify::changed(*target.inode, target.directory.get(), target.name, event);
 }
 
 bool read_only(const InodeRef& inode) {
@@ -395,6 +402,7 @@ ErrorOr<void> vfs_init(std::span<const uint8_t> initrd, std::string_view initram
     if (!g_mounts || !g_lookups)
         return Error::NoMemory;
     g_mounts->set_lookup_cache(g_lookups);
+    g_mounts->set_retire_observer([](FileSystem& fs) { notify::unmounting(fs); });
     TRY(memfd_init());
     TRY(register_disk_file_system("ext2", make_ext2));
     proc::set_mapped_file_ops({ read_mapped_file, pin_mapped_file, unpin_mapped_file, deny_write_to_mapped_file,
@@ -660,6 +668,7 @@ ErrorOr<OpenTarget> resolve_for_open(const Namespace& ns, const InodeRef& base, 
             target.inode = TRY(fs_of(entry.directory).create_file(entry.directory, entry.name,
                                                                   owner.mode & 07777, owner.uid, owner.gid));
             name_changed(entry.directory, entry.name);
+            notify::created(*entry.directory, entry.name, *target.inode);
             target.directory = entry.directory;
             target.name = entry.name;
             target.created = true;
@@ -679,15 +688,15 @@ ErrorOr<OpenTarget> resolve_for_open(const Namespace& ns, const InodeRef& base, 
             target.link = std::move(inode);  // keeps link_target alive
             continue;
         }
+        target.directory = entry.directory;
+        target.name = entry.name;
         if (inode->is_directory()) {
             target.inode = top_of_mounts(ns, std::move(inode));
-            return target;  // directories know their own path
+            return target;
         }
         if (must_be_directory)
             return Error::NotADirectory;
         target.inode = std::move(inode);
-        target.directory = entry.directory;
-        target.name = entry.name;
         return target;
     }
 }
@@ -752,8 +761,10 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
                 if (truncated.is_error() || !writes)
                     fs_of(inode).put_write_access(inode);
                 TRY(truncated);
-                if (!target.created)
+                if (!target.created) {
                     drop_set_id_bits_locked(credentials, inode);
+                    notify::changed(*inode, target.directory.get(), target.name, inotify::k_modify);
+                }
             }
         }
     }
@@ -779,8 +790,17 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
             return named.error();
         }
     }
+    notify::opened(*file.value());
     return file;
 }
+
+ErrorOr<PlacedInode> resolve_placed(const InodeRef& base, std::string_view path, bool follow_final_symlink) {
+    VfsLockGuard guard;
+    auto target = TRY(resolve_for_open(name_space(), base, path, follow_final_symlink ? 0 : abi::k_o_nofollow, 0, 0));
+    return PlacedInode { std::move(target.inode), std::move(target.directory), target.name, std::move(target.link) };
+}
+
+PlacedInode place_of(const File& file) { return PlacedInode { file.inode(), file.opened_in(), file.opened_name(), {} }; }
 
 ErrorOr<size_t> describe_file_locked(File& file, std::span<char> buffer) {
     if (auto name = file.anonymous_name(buffer); !name.is_error())
@@ -810,14 +830,13 @@ ErrorOr<size_t> describe_file_locked(File& file, std::span<char> buffer) {
 }
 
 ErrorOr<void> truncate_path(const InodeRef& base, std::string_view path, uint64_t size) {
-    InodeRef inode;
+    auto target = TRY(resolve_placed(base, path, true));
     {
         VfsLockGuard guard;
-        Namespace ns = name_space();
-        inode = TRY(walk_path(ns, base, path, true));
-        TRY(truncate_locked(inode, size, who(ns)));
+        TRY(truncate_locked(target.inode, size, proc::current_credentials()));
+        tell_changed(target, inotify::k_modify);
     }
-    unmap_truncated_pages(inode, size);
+    unmap_truncated_pages(target.inode, size);
     return {};
 }
 
@@ -851,27 +870,32 @@ ErrorOr<void> allocate(const InodeRef& inode, uint64_t offset, uint64_t length, 
     return fs_of(inode).allocate(inode, offset, length, keep_size);
 }
 
-ErrorOr<void> change_mode(const InodeRef& inode, uint32_t mode) {
+ErrorOr<void> change_mode(const PlacedInode& target, uint32_t mode) {
+    const InodeRef& inode = target.inode;
     VfsLockGuard guard;
     if (read_only(inode))
         return Error::ReadOnlyFs;
     uint32_t allowed = TRY(mode_for_chmod(proc::current_credentials(), *inode, mode));
     fs_of(inode).set_mode(inode, allowed);
+    tell_changed(target, inotify::k_attrib);
     return {};
 }
 
-ErrorOr<void> change_owner(const InodeRef& inode, uint32_t uid, uint32_t gid) {
+ErrorOr<void> change_owner(const PlacedInode& target, uint32_t uid, uint32_t gid) {
+    const InodeRef& inode = target.inode;
     VfsLockGuard guard;
     if (read_only(inode))
         return Error::ReadOnlyFs;
     TRY(check_chown(proc::current_credentials(), *inode, uid, gid));
     fs_of(inode).set_owner(inode, uid == proc::k_id_unchanged ? inode->uid() : uid,
                            gid == proc::k_id_unchanged ? inode->gid() : gid);
+    tell_changed(target, inotify::k_attrib);
     return {};
 }
 
-ErrorOr<void> change_times(const InodeRef& inode, std::optional<Timestamp> atime, std::optional<Timestamp> mtime,
+ErrorOr<void> change_times(const PlacedInode& target, std::optional<Timestamp> atime, std::optional<Timestamp> mtime,
                            bool touch) {
+    const InodeRef& inode = target.inode;
     VfsLockGuard guard;
     if (read_only(inode))
         return Error::ReadOnlyFs;
@@ -882,6 +906,7 @@ ErrorOr<void> change_times(const InodeRef& inode, std::optional<Timestamp> atime
         TRY(check_access(credentials, *inode, k_may_write));
     }
     fs_of(inode).set_times(inode, atime, mtime);
+    tell_changed(target, notify::time_change_event(atime.has_value(), mtime.has_value()));
     return {};
 }
 
@@ -950,7 +975,7 @@ ErrorOr<void> make_directory(const InodeRef& base, std::string_view path, uint32
     auto owner = owner_for_new_inode(who(ns), *parent.directory, k_mode_directory | (mode & 07777));
     auto made = fs_of(parent.directory).mkdir(parent.directory, parent.name, owner.mode & 07777, owner.uid, owner.gid);
     name_changed(parent.directory, parent.name);
-    TRY(made);
+    notify::created(*parent.directory, parent.name, *TRY(made));
     return {};
 }
 
@@ -975,6 +1000,8 @@ ErrorOr<InodeRef> make_node_in(const Namespace& ns, const InodeRef& base, std::s
                         : fs.create_file(parent.directory, parent.name, owner.mode & k_mode_permission_mask,
                                          owner.uid, owner.gid);
     name_changed(parent.directory, parent.name);
+    if (!made.is_error())
+        notify::created(*parent.directory, parent.name, *made.value());
     return made;
 }
 
@@ -1005,12 +1032,16 @@ ErrorOr<void> remove(const InodeRef& base, std::string_view path, bool directory
         InodeRef removed = current_inode(parent);
         auto result = fs.rmdir(parent.directory, parent.name);
         name_changed(parent.directory, parent.name);
-        if (!result.is_error())
+        if (!result.is_error()) {
             forget_removed_directory(removed);
+            notify::removed(*parent.directory, parent.name, *victim);
+        }
         return result;
     }
     auto result = fs.unlink(parent.directory, parent.name);
     name_changed(parent.directory, parent.name);
+    if (!result.is_error())
+        notify::removed(*parent.directory, parent.name, *victim);
     return result;
 }
 
@@ -1022,7 +1053,7 @@ ErrorOr<void> make_symlink(const InodeRef& base, std::string_view path, std::str
     auto owner = owner_for_new_inode(who(ns), *parent.directory, k_mode_symlink | 0777);
     auto made = fs_of(parent.directory).symlink(parent.directory, parent.name, target, owner.uid, owner.gid);
     name_changed(parent.directory, parent.name);
-    TRY(made);
+    notify::created(*parent.directory, parent.name, *TRY(made));
     return {};
 }
 
@@ -1037,6 +1068,8 @@ ErrorOr<void> make_link(const InodeRef& old_base, std::string_view old_path, con
         return Error::CrossDevice;
     auto result = fs_of(parent.directory).link(parent.directory, parent.name, inode);
     name_changed(parent.directory, parent.name);
+    if (!result.is_error())
+        notify::linked(*parent.directory, parent.name, *inode);
     return result;
 }
 
@@ -1075,6 +1108,9 @@ ErrorOr<void> rename(const InodeRef& old_base, std::string_view old_path, const 
     // A directory replaced by the rename is removed (an empty one).
     if (!result.is_error() && replaced && replaced != moved)
         forget_removed_directory(replaced);
+    // Two names of one inode: nothing happened (as Linux).
+    if (!result.is_error() && moved && replaced != moved)
+        notify::renamed(*from.directory, from.name, *to.directory, to.name, *moved, replaced.get());
     return result;
 }
 

@@ -46,6 +46,20 @@ InodeRef root_directory();
 
 ErrorOr<InodeRef> resolve_path(const InodeRef& base, std::string_view path, bool follow_final_symlink);
 
+// An inode and where a path found it: the directory and the name in it, for
+// the events inotify sends a watched directory about its children (no
+// directory for "/", "." or ".."). `name` points into the path, or into the
+// target of `link`, the last symlink followed, which this keeps alive.
+struct PlacedInode {
+    InodeRef inode;
+    InodeRef directory;
+    std::string_view name;
+    InodeRef link;
+};
+ErrorOr<PlacedInode> resolve_placed(const InodeRef& base, std::string_view path, bool follow_final_symlink);
+// An open file's place: the directory and name it was opened under.
+PlacedInode place_of(const File& file);
+
 // resolve_path as `credentials` (not the caller's) see it, and whether they
 // may access the result (k_may_* of permission.h): faccessat(2), which
 // checks with the real IDs.
@@ -120,16 +134,16 @@ uint32_t mount_flags(const InodeRef& inode);
 FileSystemStats statfs(const InodeRef& inode);
 // chmod(2), permission bits only: the owner or CAP_FOWNER (NotPermitted);
 // the set-group-ID bit is dropped for a group the caller is not in.
-ErrorOr<void> change_mode(const InodeRef& inode, uint32_t mode);
+ErrorOr<void> change_mode(const PlacedInode& target, uint32_t mode);
 // chown(2) (proc::k_id_unchanged keeps a field): changing the owner needs
 // CAP_CHOWN, the group the owner's membership or CAP_CHOWN. Clears
 // set-user-ID (and set-group-ID if group-executable) of a non-directory,
 // as Linux's chown does.
-ErrorOr<void> change_owner(const InodeRef& inode, uint32_t uid, uint32_t gid);
+ErrorOr<void> change_owner(const PlacedInode& target, uint32_t uid, uint32_t gid);
 // utimensat(2): `touch` (times NULL or both UTIME_NOW) needs the owner,
 // CAP_FOWNER or write permission (AccessDenied); other times the owner or
 // CAP_FOWNER (NotPermitted).
-ErrorOr<void> change_times(const InodeRef& inode, std::optional<Timestamp> atime, std::optional<Timestamp> mtime,
+ErrorOr<void> change_times(const PlacedInode& target, std::optional<Timestamp> atime, std::optional<Timestamp> mtime,
                            bool touch);
 // The kernel gives a node it made an owner (a pty's device node).
 void set_owner_by_kernel(const InodeRef& inode, uint32_t uid, uint32_t gid);

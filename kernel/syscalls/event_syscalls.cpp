@@ -1,12 +1,16 @@
 // The event files (kernel/events): eventfd2, epoll_create1, epoll_ctl,
 // epoll_pwait, epoll_pwait2, timerfd_create, timerfd_settime,
-// timerfd_gettime, signalfd4. Argument checks come in Linux's order, so a
+// timerfd_gettime, signalfd4, inotify_init1, inotify_add_watch,
+// inotify_rm_watch. Argument checks come in Linux's order, so a
 // call with several things wrong fails as it would there.
 #include "kernel/events/epoll.h"
 #include "kernel/events/eventfd.h"
+#include "kernel/events/inotify.h"
 #include "kernel/events/pidfd.h"
 #include "kernel/events/signalfd.h"
 #include "kernel/events/timerfd.h"
+#include "kernel/fs/permission.h"
+#include "kernel/fs/vfs.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/wait_helpers.h"
@@ -186,7 +190,45 @@ ErrorOr<void> pidfd_send_signal(const SyscallArgs& args) {
     return proc::send_signal(*pid, signal, &info);
 }
 
+ErrorOr<int> inotify_init1(const SyscallArgs& args) {
+    auto flags = static_cast<uint32_t>(args.a[0]);
+    if (flags & ~(abi::k_o_cloexec | abi::k_o_nonblock))  // IN_CLOEXEC, IN_NONBLOCK
+        return Error::Invalid;
+    return install_new(events::create_inotify(abi::k_o_rdonly | (flags & abi::k_o_nonblock)),
+                       flags & abi::k_o_cloexec);
+}
+
+// Linux's order: the mask, the descriptor, its kind, then the path (followed
+// unless IN_DONT_FOLLOW, a directory for IN_ONLYDIR) and read permission.
+ErrorOr<int> inotify_add_watch(const SyscallArgs& args) {
+    namespace in = fs::inotify;
+    auto mask = static_cast<uint32_t>(args.a[2]);
+    if ((mask & in::k_mask_add) && (mask & in::k_mask_create))
+        return Error::Invalid;
+    if (!(mask & in::k_all_bits))
+        return Error::Invalid;
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    if (!events::is_inotify(*file))
+        return Error::Invalid;
+    auto path = TRY(UserPath::copy(args.ptr<const char>(1)));
+    auto base = TRY(directory_for(abi::k_at_fdcwd, path.view()));
+    auto inode = TRY(fs::resolve_path(base, path.view(), !(mask & in::k_dont_follow)));
+    if ((mask & in::k_only_directory) && !inode->is_directory())
+        return Error::NotADirectory;
+    TRY(fs::check_current_access(inode, fs::k_may_read));
+    return events::add_inotify_watch(*file, inode, mask);
+}
+
+ErrorOr<void> inotify_rm_watch(const SyscallArgs& args) {
+    auto file = TRY(FileRef::from_fd(args.fd(0)));
+    return events::remove_inotify_watch(*file, static_cast<int>(args.a[1]));
+}
+
 }  // namespace
+
+int64_t sys_inotify_init1(const SyscallArgs& args) { return to_result(inotify_init1(args)); }
+int64_t sys_inotify_add_watch(const SyscallArgs& args) { return to_result(inotify_add_watch(args)); }
+int64_t sys_inotify_rm_watch(const SyscallArgs& args) { return to_result(inotify_rm_watch(args)); }
 
 int64_t sys_pidfd_open(const SyscallArgs& args) { return to_result(pidfd_open(args)); }
 int64_t sys_pidfd_send_signal(const SyscallArgs& args) { return to_result(pidfd_send_signal(args)); }

@@ -4,6 +4,7 @@
 #include "kernel/fs/file_locks.h"
 #include "kernel/fs/permission.h"
 #include "kernel/fs/memfd.h"
+#include "kernel/fs/notify.h"
 #include "kernel/fs/seals.h"
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/pipe_file.h"
@@ -71,24 +72,38 @@ abi::Stat to_linux_stat(const fs::InodeStat& stat) {
 
 namespace {
 
+// A transfer that moved bytes is an event for inotify (IN_ACCESS,
+// IN_MODIFY), as Linux's vfs_read and vfs_write tell fsnotify.
+ErrorOr<size_t> read_told(fs::File& file, ErrorOr<size_t> moved) {
+    if (!moved.is_error() && moved.value() > 0)
+        fs::notify::accessed(file);
+    return moved;
+}
+
+ErrorOr<size_t> write_told(fs::File& file, ErrorOr<size_t> moved) {
+    if (!moved.is_error() && moved.value() > 0)
+        fs::notify::modified(file);
+    return moved;
+}
+
 ErrorOr<size_t> read(const SyscallArgs& args) {
     auto file = TRY(FileRef::from_fd(args.fd(0)));
-    return read_to_user(*file, args.a[1], args.a[2], std::nullopt);
+    return read_told(*file, read_to_user(*file, args.a[1], args.a[2], std::nullopt));
 }
 
 ErrorOr<size_t> write(const SyscallArgs& args) {
     auto file = TRY(FileRef::from_fd(args.fd(0)));
-    return write_from_user(*file, args.a[1], args.a[2], std::nullopt);
+    return write_told(*file, write_from_user(*file, args.a[1], args.a[2], std::nullopt));
 }
 
 ErrorOr<size_t> readv(const SyscallArgs& args) {
     auto file = TRY(FileRef::from_fd(args.fd(0)));
-    return read_vectors(*file, args.ptr<const abi::Iovec>(1), args.a[2]);
+    return read_told(*file, read_vectors(*file, args.ptr<const abi::Iovec>(1), args.a[2]));
 }
 
 ErrorOr<size_t> writev(const SyscallArgs& args) {
     auto file = TRY(FileRef::from_fd(args.fd(0)));
-    return write_vectors(*file, args.ptr<const abi::Iovec>(1), args.a[2]);
+    return write_told(*file, write_vectors(*file, args.ptr<const abi::Iovec>(1), args.a[2]));
 }
 
 // pread64/pwrite64: a file position instead of the file's offset. Checked
@@ -104,12 +119,12 @@ ErrorOr<FileRef> seekable_file(const SyscallArgs& args) {
 
 ErrorOr<size_t> pread64(const SyscallArgs& args) {
     auto file = TRY(seekable_file(args));
-    return read_to_user(*file, args.a[1], args.a[2], args.a[3]);
+    return read_told(*file, read_to_user(*file, args.a[1], args.a[2], args.a[3]));
 }
 
 ErrorOr<size_t> pwrite64(const SyscallArgs& args) {
     auto file = TRY(seekable_file(args));
-    return write_from_user(*file, args.a[1], args.a[2], args.a[3]);
+    return write_told(*file, write_from_user(*file, args.a[1], args.a[2], args.a[3]));
 }
 
 // preadv/pwritev(fd, iov, iovcnt, pos_l, pos_h): on a 64-bit kernel the
@@ -134,6 +149,7 @@ ErrorOr<size_t> vectors_at(const SyscallArgs& args, bool write, bool with_flags)
         } else {
             done = TRY(write ? write_vectors(*file, vectors, args.a[2]) : read_vectors(*file, vectors, args.a[2]));
         }
+        done = TRY(write ? write_told(*file, done) : read_told(*file, done));
         if (write && (flags & (k_rwf_dsync | k_rwf_sync)))
             TRY(file->sync());
         return done;
@@ -143,6 +159,7 @@ ErrorOr<size_t> vectors_at(const SyscallArgs& args, bool write, bool with_flags)
         return Error::BadFd;
     done = TRY(write ? write_vectors(*file, vectors, args.a[2], static_cast<uint64_t>(position))
                      : read_vectors(*file, vectors, args.a[2], static_cast<uint64_t>(position)));
+    done = TRY(write ? write_told(*file, done) : read_told(*file, done));
     if (write && (flags & (k_rwf_dsync | k_rwf_sync)))
         TRY(file->sync());
     return done;
@@ -206,6 +223,7 @@ ErrorOr<size_t> getdents64(const SyscallArgs& args) {
         file->position() = saved_position;
         return Error::Fault;
     }
+    fs::notify::accessed(*file);  // as Linux's iterate_dir, even at the end
     return used;
 }
 
@@ -612,7 +630,9 @@ ErrorOr<void> ftruncate(const SyscallArgs& args) {
     auto file = TRY(FileRef::from_fd(args.fd(0)));
     if (file->is_path())
         return Error::BadFd;
-    return file->truncate(args.a[1]);
+    TRY(file->truncate(args.a[1]));
+    fs::notify::modified(*file);
+    return {};
 }
 
 // truncate(2): the path form. Like opening the file for writing, it fails
@@ -626,23 +646,37 @@ ErrorOr<void> truncate_path(const SyscallArgs& args) {
 }
 
 // The file a *at() call with AT_EMPTY_PATH / a NULL path means, or the path.
-ErrorOr<fs::InodeRef> inode_for(int dirfd, mm::UserPtr<const char> user_path, uint32_t flags, bool follow) {
-    if (user_path.is_null() || (flags & abi::k_at_empty_path)) {
+// What a *at() call that changes a file names, and the directory and name
+// it was found under (for inotify); the name points into `path`.
+struct ChangeTarget {
+    std::optional<UserPath> path;
+    fs::PlacedInode placed;
+};
+
+ErrorOr<ChangeTarget> change_target_for(int dirfd, mm::UserPtr<const char> user_path, uint32_t flags, bool follow) {
+    ChangeTarget target;
+    if (!user_path.is_null())
+        target.path.emplace(TRY(UserPath::copy(user_path)));
+    if (user_path.is_null() || ((flags & abi::k_at_empty_path) && target.path->view().empty())) {
         // An empty path with AT_EMPTY_PATH (or utimensat's NULL) names dirfd itself.
-        if (!user_path.is_null()) {
-            auto path = TRY(UserPath::copy(user_path));
-            if (!path.view().empty()) {
-                auto base = TRY(directory_for(dirfd, path.view()));
-                return fs::resolve_path(base, path.view(), follow);
-            }
+        if (dirfd == abi::k_at_fdcwd) {
+            target.placed.inode = current().cwd;
+            return target;
         }
-        if (dirfd == abi::k_at_fdcwd)
-            return current().cwd;
         auto file = TRY(FileRef::from_fd(dirfd));
         if (!file->inode())
             return Error::NotSupported;  // the inherited console has no inode to change
-        return file->inode();
+        target.placed = fs::place_of(*file);
+        return target;
     }
+    auto base = TRY(directory_for(dirfd, target.path->view()));
+    target.placed = TRY(fs::resolve_placed(base, target.path->view(), follow));
+    return target;
+}
+
+ErrorOr<fs::InodeRef> inode_for(int dirfd, mm::UserPtr<const char> user_path, uint32_t flags, bool follow) {
+    if (user_path.is_null() || (flags & abi::k_at_empty_path))
+        return TRY(change_target_for(dirfd, user_path, flags, follow)).placed.inode;
     auto path = TRY(UserPath::copy(user_path));
     auto base = TRY(directory_for(dirfd, path.view()));
     return fs::resolve_path(base, path.view(), follow);
@@ -689,8 +723,8 @@ ErrorOr<void> statx(const SyscallArgs& args) {
 }
 
 ErrorOr<void> fchmodat(const SyscallArgs& args) {
-    auto inode = TRY(inode_for(args.fd(0), args.ptr<const char>(1), 0, true));
-    return fs::change_mode(inode, static_cast<uint32_t>(args.a[2]));
+    auto target = TRY(change_target_for(args.fd(0), args.ptr<const char>(1), 0, true));
+    return fs::change_mode(target.placed, static_cast<uint32_t>(args.a[2]));
 }
 
 ErrorOr<void> fchmod(const SyscallArgs& args) {
@@ -699,20 +733,21 @@ ErrorOr<void> fchmod(const SyscallArgs& args) {
         return Error::BadFd;  // as Linux's fdget(): O_PATH reaches the file only through *at(AT_EMPTY_PATH)
     if (!file->inode())
         return Error::NotSupported;
-    return fs::change_mode(file->inode(), static_cast<uint32_t>(args.a[1]));
+    return fs::change_mode(fs::place_of(*file), static_cast<uint32_t>(args.a[1]));
 }
 
 // chown: -1 (as unsigned) keeps that id (fs::change_owner has the rules).
-ErrorOr<void> change_owner(const fs::InodeRef& inode, uint64_t uid, uint64_t gid) {
-    return fs::change_owner(inode, static_cast<uint32_t>(uid), static_cast<uint32_t>(gid));
+ErrorOr<void> change_owner(const fs::PlacedInode& target, uint64_t uid, uint64_t gid) {
+    return fs::change_owner(target, static_cast<uint32_t>(uid), static_cast<uint32_t>(gid));
 }
 
 ErrorOr<void> fchownat(const SyscallArgs& args) {
     uint32_t flags = static_cast<uint32_t>(args.a[4]);
     if (flags & ~(abi::k_at_symlink_nofollow | abi::k_at_empty_path))
         return Error::Invalid;
-    auto inode = TRY(inode_for(args.fd(0), args.ptr<const char>(1), flags, !(flags & abi::k_at_symlink_nofollow)));
-    return change_owner(inode, args.a[2], args.a[3]);
+    auto target =
+        TRY(change_target_for(args.fd(0), args.ptr<const char>(1), flags, !(flags & abi::k_at_symlink_nofollow)));
+    return change_owner(target.placed, args.a[2], args.a[3]);
 }
 
 ErrorOr<void> fchown(const SyscallArgs& args) {
@@ -721,7 +756,7 @@ ErrorOr<void> fchown(const SyscallArgs& args) {
         return Error::BadFd;
     if (!file->inode())
         return Error::NotSupported;
-    return change_owner(file->inode(), args.a[1], args.a[2]);
+    return change_owner(fs::place_of(*file), args.a[1], args.a[2]);
 }
 
 ErrorOr<void> utimensat(const SyscallArgs& args) {
@@ -747,8 +782,9 @@ ErrorOr<void> utimensat(const SyscallArgs& args) {
         if (requested[0].nsec == k_utime_omit && requested[1].nsec == k_utime_omit)
             return {};  // nothing to change (Linux checks nothing either)
     }
-    auto inode = TRY(inode_for(args.fd(0), args.ptr<const char>(1), flags, !(flags & abi::k_at_symlink_nofollow)));
-    return fs::change_times(inode, times[0], times[1], touch);
+    auto target =
+        TRY(change_target_for(args.fd(0), args.ptr<const char>(1), flags, !(flags & abi::k_at_symlink_nofollow)));
+    return fs::change_times(target.placed, times[0], times[1], touch);
 }
 
 // fsync/fdatasync: the file's own (File::sync): tmpfs has nothing to write

@@ -188,11 +188,11 @@ bool Ext2FileSystem::needs_write_back() const {
 }
 
 bool Ext2FileSystem::in_use(uint32_t root_references) const {
-    if (reference_count(*m_root) != 1 + root_references)
+    if (user_count(*m_root) != 1 + root_references)
         return true;
     for (Ext2Inode* bucket : m_hash) {
         for (Ext2Inode* inode = bucket; inode; inode = inode->m_hash_next) {
-            if (inode != m_root.get() && reference_count(*inode) != 0)
+            if (inode != m_root.get() && user_count(*inode) != 0)
                 return true;
         }
     }

@@ -2,6 +2,7 @@
 // generators of system_files.h and process_files.h.
 #include <new>
 
+#include "kernel/events/inotify.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/inode_files.h"
 #include "kernel/fs/mount_table.h"
@@ -57,6 +58,11 @@ enum class Node : uint8_t {
     Uuid,
     SysVm,
     DropCaches,
+    SysFs,
+    SysFsInotify,
+    InotifyMaxQueuedEvents,
+    InotifyMaxUserInstances,
+    InotifyMaxUserWatches,
     Net,
     NetPnp,
     NetDev,
@@ -83,6 +89,39 @@ enum class Node : uint8_t {
 
 using SystemGenerator = ErrorOr<void> (*)(TextBuffer&);
 using ProcessGenerator = ErrorOr<void> (*)(TextBuffer&, int);
+// A writable integer sysctl: takes a value root wrote (0..INT_MAX).
+using SysctlSetter = void (*)(uint32_t);
+
+ErrorOr<void> write_number(TextBuffer& out, uint64_t value) {
+    out.format("{}\n", value);
+    return out.status();
+}
+
+// /proc/sys/fs/inotify (events/inotify.h).
+ErrorOr<void> write_max_queued_events(TextBuffer& out) {
+    return write_number(out, events::inotify_limits().max_queued_events);
+}
+ErrorOr<void> write_max_user_instances(TextBuffer& out) {
+    return write_number(out, events::inotify_limits().max_user_instances);
+}
+ErrorOr<void> write_max_user_watches(TextBuffer& out) {
+    return write_number(out, events::inotify_limits().max_user_watches);
+}
+void set_max_queued_events(uint32_t value) {
+    auto limits = events::inotify_limits();
+    limits.max_queued_events = value;
+    events::set_inotify_limits(limits);
+}
+void set_max_user_instances(uint32_t value) {
+    auto limits = events::inotify_limits();
+    limits.max_user_instances = value;
+    events::set_inotify_limits(limits);
+}
+void set_max_user_watches(uint32_t value) {
+    auto limits = events::inotify_limits();
+    limits.max_user_watches = value;
+    events::set_inotify_limits(limits);
+}
 
 ErrorOr<void> write_mounts(TextBuffer& out, int pid);
 ErrorOr<void> write_filesystems(TextBuffer& out);
@@ -95,6 +134,7 @@ struct NodeInfo {
     uint16_t permissions;
     SystemGenerator system;
     ProcessGenerator process;
+    SysctlSetter set = nullptr;
 };
 
 // Linux's names, types and modes. The process directory and the fd
@@ -129,6 +169,14 @@ constexpr NodeInfo k_nodes[] = {
     { Node::SysVm, Node::Sys, "vm", InodeType::Directory, 0555, nullptr, nullptr },
     // Written, never read (ProcFile::write_at).
     { Node::DropCaches, Node::SysVm, "drop_caches", InodeType::Regular, 0200, nullptr, nullptr },
+    { Node::SysFs, Node::Sys, "fs", InodeType::Directory, 0555, nullptr, nullptr },
+    { Node::SysFsInotify, Node::SysFs, "inotify", InodeType::Directory, 0555, nullptr, nullptr },
+    { Node::InotifyMaxQueuedEvents, Node::SysFsInotify, "max_queued_events", InodeType::Regular, 0644,
+      write_max_queued_events, nullptr, set_max_queued_events },
+    { Node::InotifyMaxUserInstances, Node::SysFsInotify, "max_user_instances", InodeType::Regular, 0644,
+      write_max_user_instances, nullptr, set_max_user_instances },
+    { Node::InotifyMaxUserWatches, Node::SysFsInotify, "max_user_watches", InodeType::Regular, 0644,
+      write_max_user_watches, nullptr, set_max_user_watches },
     { Node::Net, Node::Root, "net", InodeType::Directory, 0555, nullptr, nullptr },
     { Node::NetPnp, Node::Net, "pnp", InodeType::Regular, 0444, write_net_pnp, nullptr },
     { Node::NetDev, Node::Net, "dev", InodeType::Regular, 0444, write_net_dev, nullptr },
@@ -222,6 +270,28 @@ ProcInode& proc_inode(const InodeRef& inode) { return static_cast<ProcInode&>(*i
 // A /proc file: its text, made when it is opened and again whenever it is
 // read from the start (as Linux's seq_file restarts at position 0, so
 // `lseek(fd, 0, SEEK_SET)` and a new read give fresh figures).
+// A written integer sysctl (Linux's proc_dointvec_minmax with a minimum of
+// 0): blanks around one decimal number; a sign, another character or a
+// value past INT_MAX is EINVAL.
+ErrorOr<uint32_t> parse_sysctl_value(std::span<const uint8_t> data) {
+    size_t at = 0;
+    auto blank = [&](uint8_t byte) { return byte == ' ' || byte == '\t' || byte == '\n'; };
+    while (at < data.size() && blank(data[at]))
+        ++at;
+    uint64_t value = 0;
+    size_t digits = 0;
+    for (; at < data.size() && data[at] >= '0' && data[at] <= '9'; ++at, ++digits) {
+        value = value * 10 + (data[at] - '0');
+        if (value > 0x7fffffff)
+            return Error::Invalid;
+    }
+    while (at < data.size() && blank(data[at]))
+        ++at;
+    if (digits == 0 || at != data.size())
+        return Error::Invalid;
+    return static_cast<uint32_t>(value);
+}
+
 class ProcFile final : public fs::File {
 public:
     ProcFile(uint32_t flags, InodeRef inode) : File(flags, std::move(inode)) {}
@@ -244,9 +314,15 @@ public:
     // (sysctl_writes_strict), a write past offset 0 is taken whole and
     // ignored. Other files have no write method: EINVAL.
     ErrorOr<size_t> write_at(std::span<const uint8_t> data, uint64_t& offset) override {
-        if (proc_inode(inode()).node() != Node::DropCaches)
+        const NodeInfo& entry = info(proc_inode(inode()).node());
+        if (entry.node != Node::DropCaches && !entry.set)
             return Error::Invalid;
         if (offset != 0) {
+            offset += data.size();
+            return data.size();
+        }
+        if (entry.set) {
+            entry.set(TRY(parse_sysctl_value(data)));
             offset += data.size();
             return data.size();
         }
@@ -392,7 +468,7 @@ public:
         __atomic_sub_fetch(&m_live, 1, __ATOMIC_RELAXED);
     }
     bool in_use(uint32_t root_references) const override {
-        return reference_count(*m_root) != 1 + root_references || __atomic_load_n(&m_live, __ATOMIC_RELAXED) > 1;
+        return user_count(*m_root) != 1 + root_references || __atomic_load_n(&m_live, __ATOMIC_RELAXED) > 1;
     }
 
 private:
