@@ -74,11 +74,11 @@ add_custom_command(OUTPUT ${AKUMA_LAYOUT_INITRD}
   DEPENDS ${common_deps} ${AKUMA_LAYOUT_LISTS}
   COMMENT "Building the layout-sweep root file system (initrd-layout.cpio)")
 
-# The same tree as an ext2 disk image (64 MiB, sparse: room to write), the
+# The same tree as an ext2 disk image (96 MiB, sparse: room to write), the
 # pristine copy `./akuma run` starts build/disk.img from (docs/STORAGE.md).
 set(AKUMA_ROOT_DISK ${PROJECT_BINARY_DIR}/rootfs.ext2)
 add_custom_command(OUTPUT ${AKUMA_ROOT_DISK}
-  COMMAND ${PROJECT_SOURCE_DIR}/tools/mkinitrd.sh --ext2 64M ${AKUMA_ROOT_DISK} ${common_pairs}
+  COMMAND ${PROJECT_SOURCE_DIR}/tools/mkinitrd.sh --ext2 96M ${AKUMA_ROOT_DISK} ${common_pairs}
           ${PROJECT_SOURCE_DIR}/tests/system/programs.list=/etc/akuma/tests
           ${PROJECT_SOURCE_DIR}/tests/system/disk-write.list=/etc/akuma/disk-write
           ${PROJECT_SOURCE_DIR}/tests/system/disk-check.list=/etc/akuma/disk-check

@@ -137,6 +137,7 @@ private:
 
 class MasterFile final : public fs::File {
 public:
+    bool signals_readiness() const override { return true; }  // O_ASYNC: SIGIO
     MasterFile(Pty& pty, uint32_t flags, fs::InodeRef node) : File(flags, std::move(node)), m_pty(pty) {}
     ~MasterFile() override {
         {

@@ -15,6 +15,7 @@ ErrorOr<void> terminal_ioctl(Terminal& terminal, uint32_t request, uint64_t argu
 
 class TerminalFile : public fs::File {
 public:
+    bool signals_readiness() const override { return true; }  // O_ASYNC: SIGIO
     bool is_seekable() const override { return false; }
     fs::ReadContinuation read_continuation() const override { return fs::ReadContinuation::OneCall; }
     ErrorOr<size_t> read_at(std::span<uint8_t> buffer, uint64_t offset, bool nonblocking) override;

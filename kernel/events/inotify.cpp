@@ -86,6 +86,7 @@ public:
     ~InotifyFile() override;
 
     fs::ReadContinuation read_continuation() const override { return fs::ReadContinuation::OneCall; }
+    bool signals_readiness() const override { return true; }  // O_ASYNC: SIGIO on events
 
     ErrorOr<size_t> read_at(std::span<uint8_t> buffer, uint64_t, bool nonblocking) override {
         for (;;) {

@@ -60,6 +60,12 @@ SignalfdSiginfo record_of(int signal, const proc::SignalInfo& info) {
         record.ptr = info.value;
         return record;
     }
+    if (info.code > 0 && info.code <= abi::k_poll_hup && info.signo != abi::k_sigchld &&
+        !proc::sigframe::is_fault_signal(info.signo)) {
+        record.band = static_cast<uint32_t>(info.address);
+        record.fd = info.status;
+        return record;
+    }
     record.pid = static_cast<uint32_t>(info.pid);
     record.uid = info.uid;
     record.status = info.status;

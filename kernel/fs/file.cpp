@@ -162,6 +162,7 @@ void release(File* file) {
             file->m_watches.for_each([&](FileWatch& watch) { watch.file_released(*file); });
         }
         release_description_locks(*file);  // its OFD and flock locks
+        file->end_async_io();  // while the kind's poll queue still exists
         if (!file->is_path())
             notify::closed(*file);
         delete file;

@@ -26,6 +26,7 @@
 #include "kernel/lib/intrusive_list.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/kmalloc.h"
+#include "kernel/proc/io_signals.h"
 #include "kernel/sched/mutex.h"
 
 namespace akuma::events {
@@ -37,6 +38,7 @@ class Socket;
 
 namespace akuma::fs {
 
+class AsyncIo;
 class File;
 class Pipe;
 class PollQueue;
@@ -161,6 +163,20 @@ public:
     const InodeRef& opened_in() const { return m_opened_in; }
     std::string_view opened_name() const { return m_opened_name.view(); }
 
+    // ---- Signal-driven I/O (fcntl F_SETOWN, F_SETSIG, O_ASYNC) ----
+    // Whether O_ASYNC makes this kind signal its owner when it becomes
+    // ready (pipes, terminals, sockets, inotify: Linux's files with a
+    // fasync method); for the others O_ASYNC is only a flag, as on Linux.
+    virtual bool signals_readiness() const { return false; }
+    // The owner and signal (F_GETOWN, F_GETSIG): nobody and 0 (SIGIO) by default.
+    proc::IoSignalOwner io_owner() const;
+    int io_signal() const;
+    ErrorOr<void> set_io_owner(const proc::IoSignalOwner& owner);
+    ErrorOr<void> set_io_signal(int signal);  // 0..64
+    // F_SETFL/FIOASYNC turning O_ASYNC on or off through descriptor `fd`
+    // (the si_fd of the signals).
+    ErrorOr<void> set_async(bool on, int fd);
+
     // Watches of this description (file_watch_lock() held).
     void add_watch(FileWatch& watch);
     void remove_watch(FileWatch& watch);
@@ -188,6 +204,10 @@ private:
     uint64_t m_position { 0 };
     IntrusiveList<FileWatch, &FileWatch::file_link> m_watches;
     uint32_t m_watch_count { 0 };  // read without the lock at the last release
+    // Made by the first F_SETOWN/F_SETSIG/O_ASYNC (fs/async_io.cpp).
+    AsyncIo* m_async { nullptr };
+    ErrorOr<AsyncIo*> async_io();
+    void end_async_io();
 };
 
 // A new reference to a description / dropping one (the last one destroys

@@ -10,6 +10,7 @@ namespace akuma::fs {
 
 class PipeFile final : public File {
 public:
+    bool signals_readiness() const override { return true; }  // O_ASYNC: SIGIO
     PipeFile(Pipe& pipe, uint32_t flags) : File(flags, {}), m_pipe(pipe) {}
     // A FIFO's open description: `fifo` is its node (fstat, /proc/PID/fd).
     PipeFile(Pipe& pipe, uint32_t flags, InodeRef fifo) : File(flags, std::move(fifo)), m_pipe(pipe) {}

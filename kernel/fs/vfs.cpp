@@ -707,7 +707,9 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
                          uint32_t umask) {
     OpenTarget target;
     bool write_access = false;
-    uint32_t kept = abi::k_o_accmode | abi::k_o_append | abi::k_o_nonblock | abi::k_o_directory | abi::k_o_largefile;
+    // O_ASYNC is kept as a flag only: open() starts no signal-driven I/O (as Linux).
+    uint32_t kept = abi::k_o_accmode | abi::k_o_append | abi::k_o_nonblock | abi::k_o_directory | abi::k_o_largefile |
+                    abi::k_o_fasync;
     {
         VfsLockGuard guard;
         Namespace ns = name_space();

@@ -75,6 +75,7 @@ struct IncomingMessage {
 
 class Socket : public fs::File {
 public:
+    bool signals_readiness() const override { return true; }  // O_ASYNC: SIGIO
     Socket* socket() override { return this; }
     bool is_seekable() const override { return false; }
 

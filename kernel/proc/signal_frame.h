@@ -45,7 +45,7 @@ struct SignalInfo {
     int32_t status; // SIGCHLD: si_status
     int32_t timer_id; // SI_TIMER: si_timerid and si_overrun
     int32_t overrun;
-    uint64_t address; // faults: si_addr
+    uint64_t address; // faults: si_addr; I/O signals (POLL_*): si_band, and `status` si_fd
     uint64_t value; // sigqueue(3)'s si_value (SI_QUEUE and the other user codes), a timer's sigev_value
 };
 // Every pending set holds one per signal: no padding.
@@ -150,6 +150,10 @@ struct SiginfoTimer { // SI_TIMER
 struct SiginfoFault {
     uint64_t addr;
 };
+struct SiginfoPoll { // SIGPOLL, and the signal F_SETSIG chose
+    int64_t band;
+    int32_t fd;
+};
 struct Siginfo {
     int32_t signo;
     int32_t errno_value;
@@ -161,6 +165,7 @@ struct Siginfo {
         SiginfoChild child;
         SiginfoTimer timer;
         SiginfoFault fault;
+        SiginfoPoll poll;
     } fields;
 };
 static_assert(sizeof(Siginfo) == 128 && offsetof(Siginfo, code) == 8 && offsetof(Siginfo, fields) == 16);
@@ -309,6 +314,10 @@ inline void fill_siginfo(Siginfo& out, const SignalInfo& info) {
         out.fields.child.pid = info.pid;
         out.fields.child.uid = info.uid;
         out.fields.child.status = info.status;
+    } else if (kernel_code && info.code <= linux_abi::k_poll_hup) {
+        // Linux's SIL_POLL: any other signal with a POLL_* code.
+        out.fields.poll.band = static_cast<int64_t>(info.address);
+        out.fields.poll.fd = info.status;
     } else if (info.code == linux_abi::k_si_timer) {
         out.fields.timer.timer_id = info.timer_id;
         out.fields.timer.overrun = info.overrun;

@@ -399,6 +399,55 @@ ErrorOr<int64_t> record_lock(fs::FdTable& files, int fd, int command, mm::UserPt
     return int64_t { 0 };
 }
 
+// Signal-driven I/O's owner and signal (fs/async_io.cpp), as Linux's
+// f_setown: F_SETOWN takes a pid, or minus a process group; F_SETOWN_EX a
+// struct f_owner_ex that may also name a thread.
+ErrorOr<int64_t> io_owner_command(int fd, int command, uint64_t argument) {
+    struct OwnerEx {
+        int32_t type;
+        int32_t pid;
+    };
+    auto file = TRY(FileRef::from_fd(fd));
+    switch (command) {
+    case abi::k_f_setown: {
+        auto who = static_cast<int32_t>(argument);
+        if (who == INT32_MIN)
+            return Error::Invalid;
+        auto type = who < 0 ? proc::IoOwnerType::ProcessGroup : proc::IoOwnerType::Process;
+        TRY(file->set_io_owner(TRY(proc::io_signal_owner(type, who < 0 ? -who : who))));
+        return 0;
+    }
+    case abi::k_f_getown: {
+        proc::IoSignalOwner owner = file->io_owner();
+        return owner.type == proc::IoOwnerType::ProcessGroup ? -owner.id : owner.id;
+    }
+    case abi::k_f_setown_ex: {
+        auto wanted = TRY(mm::read_user(mm::UserPtr<const OwnerEx>(argument)));
+        proc::IoOwnerType type;
+        switch (wanted.type) {
+        case abi::k_f_owner_tid: type = proc::IoOwnerType::Thread; break;
+        case abi::k_f_owner_pid: type = proc::IoOwnerType::Process; break;
+        case abi::k_f_owner_pgrp: type = proc::IoOwnerType::ProcessGroup; break;
+        default: return Error::Invalid;
+        }
+        TRY(file->set_io_owner(TRY(proc::io_signal_owner(type, wanted.pid))));
+        return 0;
+    }
+    case abi::k_f_getown_ex: {
+        proc::IoSignalOwner owner = file->io_owner();
+        int32_t type = owner.type == proc::IoOwnerType::Thread    ? abi::k_f_owner_tid
+                       : owner.type == proc::IoOwnerType::Process ? abi::k_f_owner_pid
+                                                                  : abi::k_f_owner_pgrp;
+        TRY(mm::write_user(mm::UserPtr<OwnerEx>(argument), OwnerEx { type, owner.id }));
+        return 0;
+    }
+    case abi::k_f_setsig:
+        TRY(file->set_io_signal(static_cast<int64_t>(argument) > 64 ? -1 : static_cast<int>(argument)));
+        return 0;
+    default: return file->io_signal();  // F_GETSIG
+    }
+}
+
 ErrorOr<int64_t> fcntl(const SyscallArgs& args) {
     auto& files = *current().files;
     int fd = args.fd(0);
@@ -423,11 +472,20 @@ ErrorOr<int64_t> fcntl(const SyscallArgs& args) {
     case abi::k_f_getfl: return TRY(FileRef::from_fd(fd))->flags();
     case abi::k_f_setfl: {
         auto file = TRY(FileRef::from_fd(fd));
-        // Only O_APPEND and O_NONBLOCK can change (O_ASYNC/O_DIRECT/O_NOATIME are not supported).
+        // O_APPEND, O_NONBLOCK and O_ASYNC can change (O_DIRECT/O_NOATIME are not supported).
         constexpr uint32_t changeable = abi::k_o_append | abi::k_o_nonblock;
-        file->change_flags(changeable, static_cast<uint32_t>(args.a[2]));
+        auto wanted = static_cast<uint32_t>(args.a[2]);
+        if ((wanted ^ file->flags()) & abi::k_o_fasync)
+            TRY(file->set_async(wanted & abi::k_o_fasync, fd));
+        file->change_flags(changeable, wanted);
         return 0;
     }
+    case abi::k_f_setown:
+    case abi::k_f_getown:
+    case abi::k_f_setown_ex:
+    case abi::k_f_getown_ex:
+    case abi::k_f_setsig:
+    case abi::k_f_getsig: return io_owner_command(fd, static_cast<int>(args.a[1]), args.a[2]);
     case abi::k_f_getpipe_sz:
     case abi::k_f_setpipe_sz: {
         auto file = TRY(FileRef::from_fd(fd));
@@ -494,6 +552,12 @@ std::optional<ErrorOr<void>> generic_ioctl(int fd, fs::OpenFile& file, uint32_t 
             return ErrorOr<void>(on.error());
         file.change_flags(abi::k_o_nonblock, on.value() ? abi::k_o_nonblock : 0);
         return ErrorOr<void>();
+    }
+    case abi::k_fioasync: {
+        auto on = mm::read_user(args.ptr<const int32_t>(2));
+        if (on.is_error())
+            return ErrorOr<void>(on.error());
+        return file.set_async(on.value() != 0, fd);
     }
     default: return std::nullopt;
     }

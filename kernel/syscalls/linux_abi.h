@@ -434,6 +434,10 @@ constexpr uint32_t k_f_setsig = 10;
 constexpr uint32_t k_f_getsig = 11;
 constexpr uint32_t k_f_setown_ex = 15;
 constexpr uint32_t k_f_getown_ex = 16;
+// struct f_owner_ex's types.
+constexpr int32_t k_f_owner_tid = 0;
+constexpr int32_t k_f_owner_pid = 1;
+constexpr int32_t k_f_owner_pgrp = 2;
 constexpr uint32_t k_f_ofd_getlk = 36;
 constexpr uint32_t k_f_ofd_setlk = 37;
 constexpr uint32_t k_f_ofd_setlkw = 38;
@@ -711,6 +715,13 @@ constexpr int32_t k_p_pidfd = 3;
 // siginfo si_code values (asm-generic/siginfo.h).
 constexpr int32_t k_si_user = 0;
 constexpr int32_t k_si_kernel = 0x80;
+// si_code of SIGPOLL (and of an F_SETSIG signal): why the file signals.
+constexpr int32_t k_poll_in = 1;
+constexpr int32_t k_poll_out = 2;
+constexpr int32_t k_poll_msg = 3;
+constexpr int32_t k_poll_err = 4;
+constexpr int32_t k_poll_pri = 5;
+constexpr int32_t k_poll_hup = 6;
 constexpr int32_t k_si_tkill = -6;
 constexpr int32_t k_si_timer = -2;
 
@@ -782,6 +793,7 @@ constexpr uint16_t k_pollrdnorm = 0x0040;
 constexpr uint16_t k_pollrdband = 0x0080;
 constexpr uint16_t k_pollwrnorm = 0x0100;
 constexpr uint16_t k_pollwrband = 0x0200;
+constexpr uint16_t k_pollmsg = 0x0400;
 constexpr uint16_t k_pollrdhup = 0x2000;
 
 // ---- Terminals: ioctl(2) requests and termios bits --------------------------------
@@ -804,6 +816,7 @@ constexpr uint32_t k_tiocnotty = 0x5422;
 constexpr uint32_t k_tiocgptpeer = 0x5441;
 constexpr uint32_t k_tiocgsid = 0x5429;
 constexpr uint32_t k_fionclex = 0x5450;
+constexpr uint32_t k_fioasync = 0x5452;
 constexpr uint32_t k_fioclex = 0x5451;
 
 // TCFLSH arguments.
