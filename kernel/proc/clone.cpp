@@ -163,7 +163,9 @@ ErrorOr<int> clone_process(arch::TrapFrame& frame, const CloneRequest& request) 
     uint64_t tls = (request.flags & abi::k_clone_settls) ? request.tls : arch::read_tpidr_el0();
     auto fp = live_fp_state();
     int pid = child->pid;  // once started, the child may end and be reaped by anyone
+    watch_cpu_limit(*child);  // RLIMIT_CPU is inherited (itimers are not)
     if (auto started = start_task(child_task, start, tls, &fp); started.is_error()) {
+        stop_cpu_limits(*child);
         {
             sched::SchedulerLockGuard guard;
             child->parent->children.remove(child->sibling_link);

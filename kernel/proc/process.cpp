@@ -191,6 +191,7 @@ void free_orphan_zombies() {
 // and tell the parent.
 void finish_process(Process& process, sched::Thread* self) {
     (void)time::timer_queue_cancel(process.real_timer);  // no SIGALRM for a zombie
+    stop_cpu_limits(process);  // nor SIGVTALRM, SIGPROF, SIGXCPU
     delete_all_posix_timers(process);
     self->user_ttbr0 = 0;
     arch::switch_user_translation(0);

@@ -29,6 +29,7 @@
 #include "kernel/lib/intrusive_list.h"
 #include "kernel/lib/string.h"
 #include "kernel/proc/address_space.h"
+#include "kernel/proc/cpu_itimers.h"
 #include "kernel/proc/credentials.h"
 #include "kernel/proc/pending_signals.h"
 #include "kernel/proc/posix_timers.h"
@@ -229,6 +230,8 @@ struct Process {
     // setitimer(ITIMER_REAL): SIGALRM at the deadline, then every interval.
     time::TimerEvent real_timer;
     uint64_t real_timer_interval_ns;
+    // ITIMER_VIRTUAL, ITIMER_PROF and RLIMIT_CPU (cpu_itimers.h).
+    CpuLimits cpu_limits;
     // Job control.
     bool stopped;
     int stop_signal;

@@ -51,9 +51,6 @@ ErrorOr<abi::Rlimit> exchange_resource_limit(Process& process, unsigned resource
             return Error::Invalid;
         if (resource == abi::k_rlimit_nofile && replacement->max > static_cast<uint64_t>(fs::FdTable::k_max_fds))
             return Error::NotPermitted;  // Linux: above fs.nr_open
-        if (resource == abi::k_rlimit_cpu && (replacement->cur != abi::k_rlim_infinity ||
-                                              replacement->max != abi::k_rlim_infinity))
-            return Error::Invalid;  // no CPU-time timers to enforce it (see the header)
     }
     // Raising a hard limit needs CAP_SYS_RESOURCE (asked before the limits
     // lock: the two locks never nest).
@@ -72,10 +69,19 @@ ErrorOr<abi::Rlimit> exchange_resource_limit(Process& process, unsigned resource
     // Applied at once where the limit lives outside this table.
     if (resource == abi::k_rlimit_nofile && process.files)
         process.files->set_limit(static_cast<int>(replacement->cur));
+    if (resource == abi::k_rlimit_cpu)
+        watch_cpu_limit(process);
     if ((resource == abi::k_rlimit_as || resource == abi::k_rlimit_data) && process.space)
         process.space->set_memory_limits(soft_limit(process, abi::k_rlimit_as),
                                          soft_limit(process, abi::k_rlimit_data));
     return old;
+}
+
+void raise_cpu_soft_limit(Process& process) {
+    SpinLockGuard guard(g_limits_lock);
+    abi::Rlimit& limit = process.limits.values[abi::k_rlimit_cpu];
+    if (limit.cur < limit.max)
+        ++limit.cur;
 }
 
 ErrorOr<uint64_t> check_file_size_limit(uint64_t start, uint64_t end) {

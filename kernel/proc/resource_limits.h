@@ -23,8 +23,8 @@
 // and a process's POSIX timers (signals.cpp, posix_timers.cpp).
 // RLIMIT_NPROC is enforced per real user at clone (check_user_task_limit
 // in process.h), root exempt as on Linux.
-// RLIMIT_CPU needs CPU-time timers, which Akuma has not: a finite value is
-// refused with EINVAL rather than accepted and not enforced.
+// RLIMIT_CPU is enforced by sampling the process's CPU time every tick
+// (cpu_itimers.h), which moves the soft limit up after each SIGXCPU.
 #pragma once
 
 #include <cstdint>
@@ -50,11 +50,15 @@ inline uint64_t soft_limit(const Process& process, unsigned resource) {
 }
 
 // prlimit64's core: returns the old limit, and sets `replacement` if given
-// (Invalid: unknown resource, soft above hard, a finite RLIMIT_CPU;
+// (Invalid: unknown resource, soft above hard;
 // NotPermitted: RLIMIT_NOFILE above 1024), applying it to the process's
 // descriptor table and address space at once.
 ErrorOr<linux_abi::Rlimit> exchange_resource_limit(Process& process, unsigned resource,
                                                    std::optional<linux_abi::Rlimit> replacement);
+
+// After a SIGXCPU: RLIMIT_CPU's soft limit one second further, while it is
+// below the hard one (Linux's check_process_timers). IRQ-safe.
+void raise_cpu_soft_limit(Process& process);
 
 // RLIMIT_FSIZE for a write or truncation of a regular file by the current
 // process to end at `end`: how many bytes from `start` it may write. If

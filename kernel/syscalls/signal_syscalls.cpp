@@ -190,20 +190,31 @@ int64_t sys_rt_sigtimedwait(const SyscallArgs& args) {
     return signal.value();
 }
 
+namespace {
+
+// The three interval timers: ITIMER_REAL (wall clock, SIGALRM), and the
+// CPU-time ones, ITIMER_VIRTUAL and ITIMER_PROF (proc/cpu_itimers.h).
+ErrorOr<proc::IntervalTimer> interval_timer(int which) {
+    switch (which) {
+    case abi::k_itimer_real: return proc::real_timer();
+    case abi::k_itimer_virtual: return proc::cpu_itimer(proc::CpuItimerKind::Virtual);
+    case abi::k_itimer_prof: return proc::cpu_itimer(proc::CpuItimerKind::Prof);
+    default: return Error::Invalid;
+    }
+}
+
+}  // namespace
+
 int64_t sys_getitimer(const SyscallArgs& args) {
-    int which = static_cast<int>(args.a[0]);
-    if (which == abi::k_itimer_virtual || which == abi::k_itimer_prof)
-        return error_result(Error::NotImplemented);  // CPU-time timers: Akuma does not account CPU time per process
-    if (which != abi::k_itimer_real)
-        return error_result(Error::Invalid);
-    return to_result(mm::write_user(args.ptr<abi::Itimerval>(1), to_itimerval(proc::real_timer())));
+    auto current = interval_timer(static_cast<int>(args.a[0]));
+    if (current.is_error())
+        return error_result(current.error());
+    return to_result(mm::write_user(args.ptr<abi::Itimerval>(1), to_itimerval(current.value())));
 }
 
 int64_t sys_setitimer(const SyscallArgs& args) {
     int which = static_cast<int>(args.a[0]);
-    if (which == abi::k_itimer_virtual || which == abi::k_itimer_prof)
-        return error_result(Error::NotImplemented);  // as getitimer
-    if (which != abi::k_itimer_real)
+    if (which != abi::k_itimer_real && which != abi::k_itimer_virtual && which != abi::k_itimer_prof)
         return error_result(Error::Invalid);
     proc::IntervalTimer requested {};
     if (args.a[1]) {  // Linux treats a NULL new value as "disarm"
@@ -216,7 +227,9 @@ int64_t sys_setitimer(const SyscallArgs& args) {
             return error_result(Error::Invalid);
         requested = { start.value(), interval.value() };
     }
-    auto old = proc::set_real_timer(requested);
+    auto old = which == abi::k_itimer_real    ? proc::set_real_timer(requested)
+               : which == abi::k_itimer_virtual ? proc::set_cpu_itimer(proc::CpuItimerKind::Virtual, requested)
+                                                : proc::set_cpu_itimer(proc::CpuItimerKind::Prof, requested);
     if (args.a[2])
         return to_result(mm::write_user(args.ptr<abi::Itimerval>(2), to_itimerval(old)));
     return 0;
