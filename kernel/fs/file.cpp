@@ -165,6 +165,7 @@ void release(File* file) {
         file->end_async_io();  // while the kind's poll queue still exists
         if (!file->is_path())
             notify::closed(*file);
+        notify::description_released(*file);
         delete file;
     }
 }

@@ -1,5 +1,6 @@
 #include "kernel/fs/notify.h"
 
+#include "kernel/events/dnotify.h"
 #include "kernel/events/inotify.h"
 #include "kernel/fs/file.h"
 
@@ -8,8 +9,22 @@ namespace akuma::fs::notify {
 namespace {
 
 namespace in = inotify;
-using events::any_inotify_watches;
-using events::deliver_inotify_event;
+
+// Whether inotify or dnotify watches anything at all.
+bool any_watches() { return events::any_inotify_watches() || events::any_dnotify_marks(); }
+
+// `event` of `inode`, or of its child `name` (`child`): to inotify and
+// dnotify. `rename_within`: the IN_MOVED_FROM of a rename inside `inode`.
+void deliver(const Inode& inode, uint32_t event, uint32_t cookie = 0, std::string_view name = {},
+             const Inode* child = nullptr, bool rename_within = false) {
+    events::deliver_inotify_event(inode, event, cookie, name, child);
+    events::deliver_dnotify_event(inode, event, !name.empty(), rename_within);
+}
+
+void end_watches(const Inode& inode) {
+    events::end_inotify_watches(inode, in::k_delete_self);
+    events::end_dnotify_marks(inode);
+}
 
 uint32_t directory_flag(const Inode& inode) { return inode.is_directory() ? in::k_is_directory : 0; }
 
@@ -17,12 +32,12 @@ uint32_t directory_flag(const Inode& inode) { return inode.is_directory() ? in::
 void tell(const Inode& inode, const Inode* directory, std::string_view name, uint32_t event) {
     event |= directory_flag(inode);
     if (directory && !name.empty())
-        deliver_inotify_event(*directory, event, 0, name, &inode);
-    deliver_inotify_event(inode, event, 0);
+        deliver(*directory, event, 0, name, &inode);
+    deliver(inode, event, 0);
 }
 
 void tell(File& file, uint32_t event) {
-    if (!any_inotify_watches() || !file.inode())
+    if (!any_watches() || !file.inode())
         return;
     tell(*file.inode(), file.opened_in().get(), file.opened_name(), event);
 }
@@ -30,7 +45,7 @@ void tell(File& file, uint32_t event) {
 // An inode without names whose last description is gone ends its watches.
 void end_if_gone(const Inode& inode) {
     if (inode.nlink() == 0 && inode.open_file_count() == 0)
-        events::end_inotify_watches(inode, in::k_delete_self);
+        end_watches(inode);
 }
 
 }  // namespace
@@ -46,12 +61,12 @@ void modified(File& file) { tell(file, in::k_modify); }
 void changed(File& file, uint32_t event) { tell(file, event); }
 
 void last_description_gone(const Inode& inode) {
-    if (any_inotify_watches())
+    if (any_watches())
         end_if_gone(inode);
 }
 
 void changed(const Inode& inode, const Inode* directory, std::string_view name, uint32_t event) {
-    if (any_inotify_watches())
+    if (any_watches())
         tell(inode, directory, name, event);
 }
 
@@ -62,47 +77,52 @@ uint32_t time_change_event(bool access_time, bool modification_time) {
 }
 
 void created(const Inode& directory, std::string_view name, const Inode& child) {
-    if (any_inotify_watches())
-        deliver_inotify_event(directory, in::k_create | directory_flag(child), 0, name, &child);
+    if (any_watches())
+        deliver(directory, in::k_create | directory_flag(child), 0, name, &child);
 }
 
 void linked(const Inode& directory, std::string_view name, const Inode& inode) {
-    if (!any_inotify_watches())
+    if (!any_watches())
         return;
-    deliver_inotify_event(inode, in::k_attrib | directory_flag(inode), 0);  // its link count
-    deliver_inotify_event(directory, in::k_create | directory_flag(inode), 0, name, &inode);
+    deliver(inode, in::k_attrib | directory_flag(inode), 0);  // its link count
+    deliver(directory, in::k_create | directory_flag(inode), 0, name, &inode);
 }
 
 void removed(const Inode& directory, std::string_view name, const Inode& victim) {
-    if (!any_inotify_watches())
+    if (!any_watches())
         return;
     if (!victim.is_directory())
-        deliver_inotify_event(victim, in::k_attrib, 0);  // its link count
+        deliver(victim, in::k_attrib, 0);  // its link count
     if (victim.is_directory() && victim.open_file_count() == 0)
-        events::end_inotify_watches(victim, in::k_delete_self);
+        end_watches(victim);
     else if (!victim.is_directory())
         end_if_gone(victim);
-    deliver_inotify_event(directory, in::k_delete | directory_flag(victim), 0, name);
+    deliver(directory, in::k_delete | directory_flag(victim), 0, name);
 }
 
 void renamed(const Inode& from, std::string_view from_name, const Inode& to, std::string_view to_name,
              const Inode& moved, const Inode* replaced) {
-    if (!any_inotify_watches())
+    if (!any_watches())
         return;
     uint32_t cookie = events::next_inotify_cookie();
-    deliver_inotify_event(from, in::k_moved_from | directory_flag(moved), cookie, from_name, &moved);
-    deliver_inotify_event(to, in::k_moved_to | directory_flag(moved), cookie, to_name, &moved);
+    deliver(from, in::k_moved_from | directory_flag(moved), cookie, from_name, &moved, &from == &to);
+    deliver(to, in::k_moved_to | directory_flag(moved), cookie, to_name, &moved);
     if (replaced)
-        deliver_inotify_event(*replaced, in::k_attrib | directory_flag(*replaced), 0);
-    deliver_inotify_event(moved, in::k_move_self, 0);
+        deliver(*replaced, in::k_attrib | directory_flag(*replaced), 0);
+    deliver(moved, in::k_move_self, 0);
     if (replaced) {
         if (replaced->is_directory() && replaced->open_file_count() == 0)
-            events::end_inotify_watches(*replaced, in::k_delete_self);
+            end_watches(*replaced);
         else if (!replaced->is_directory())
             end_if_gone(*replaced);
     }
 }
 
-void unmounting(FileSystem& fs) { events::end_inotify_watches_of(fs); }
+void unmounting(FileSystem& fs) {
+    events::end_inotify_watches_of(fs);
+    events::end_dnotify_marks_of(fs);
+}
+
+void description_released(File& file) { events::description_released(file); }
 
 }  // namespace akuma::fs::notify

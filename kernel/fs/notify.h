@@ -1,4 +1,5 @@
-// What happened in the file layer, told to inotify (events/inotify.h):
+// What happened in the file layer, told to inotify (events/inotify.h) and
+// dnotify (events/dnotify.h):
 // Linux's fsnotify hooks. The VFS calls the namespace hooks (create,
 // remove, rename, link) with its lock held; the system calls tell of data
 // and attribute changes through open files or paths; File's last release
@@ -37,6 +38,8 @@ void modified(File& file);
 void changed(File& file, uint32_t event);
 // The last open description of an inode was destroyed.
 void last_description_gone(const Inode& inode);
+// A description is about to be destroyed: its dnotify marks end.
+void description_released(File& file);
 
 // ---- Paths ----
 // The same for an inode reached by a path: `directory` and `name` where

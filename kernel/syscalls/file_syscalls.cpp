@@ -1,6 +1,7 @@
 // read/write and friends, open/close, descriptors, directories, stat,
 // paths, ioctl.
 #include "kernel/drivers/console_tty.h"
+#include "kernel/events/dnotify.h"
 #include "kernel/fs/file_locks.h"
 #include "kernel/fs/permission.h"
 #include "kernel/fs/memfd.h"
@@ -486,6 +487,18 @@ ErrorOr<int64_t> fcntl(const SyscallArgs& args) {
     case abi::k_f_getown_ex:
     case abi::k_f_setsig:
     case abi::k_f_getsig: return io_owner_command(fd, static_cast<int>(args.a[1]), args.a[2]);
+    case abi::k_f_notify: {
+        // dnotify (events/dnotify.h); the caller becomes the owner if there is none.
+        auto file = TRY(FileRef::from_fd(fd));
+        if (file->is_path())
+            return Error::BadFd;
+        auto arg = static_cast<uint32_t>(args.a[2]);
+        TRY(events::set_dnotify(*file, fd, arg));
+        constexpr uint32_t k_dn_events = 0x3f;  // DN_ACCESS .. DN_ATTRIB
+        if ((arg & k_dn_events) && file->io_owner().id == 0)
+            TRY(file->set_io_owner(TRY(proc::io_signal_owner(proc::IoOwnerType::Process, current().pid))));
+        return 0;
+    }
     case abi::k_f_getpipe_sz:
     case abi::k_f_setpipe_sz: {
         auto file = TRY(FileRef::from_fd(fd));

@@ -219,6 +219,67 @@ static void test_inotify(void) {
     check_end();
 }
 
+/* dnotify (fcntl F_NOTIFY): a directory's events signal the owner of the
+ * descriptor (the caller, unless one was set), once or (DN_MULTISHOT) each time. */
+static void test_dnotify(void) {
+    check_begin("dnotify");
+    siginfo_t info;
+    system("rm -rf /tmp/asyncio-dir");
+    CHECK_EQ(mkdir("/tmp/asyncio-dir", 0755), 0);
+    int dir = open("/tmp/asyncio-dir", O_RDONLY | O_DIRECTORY);
+    int file = open("/tmp/asyncio-dir/f", O_CREAT | O_RDWR, 0600);
+    CHECK_ERR(fcntl(file, F_NOTIFY, DN_CREATE), ENOTDIR);
+    CHECK_EQ(fcntl(file, F_NOTIFY, 0), 0);  /* removing nothing is fine anywhere */
+    CHECK_EQ(fcntl(dir, F_GETOWN), 0);
+    CHECK_EQ(fcntl(dir, F_SETSIG, SIGRTMIN), 0);
+    CHECK_EQ(fcntl(dir, F_NOTIFY, DN_CREATE), 0);
+    CHECK_EQ(fcntl(dir, F_GETOWN), getpid());  /* F_NOTIFY made the caller the owner */
+    CHECK_EQ(write(file, "x", 1), 1);  /* not asked for */
+    CHECK_EQ(wait_signal(SIGRTMIN, &info, 100), 0);
+    close(open("/tmp/asyncio-dir/g", O_CREAT | O_WRONLY, 0600));
+    CHECK_EQ(wait_signal(SIGRTMIN, &info, 1000), SIGRTMIN);
+    CHECK_EQ(info.si_code, POLL_MSG);
+    CHECK_EQ(info.si_fd, dir);
+    CHECK_EQ(info.si_band, POLLIN | POLLRDNORM | POLLMSG);
+    drain(SIGRTMIN);
+    /* Once only, without DN_MULTISHOT. */
+    close(open("/tmp/asyncio-dir/h", O_CREAT | O_WRONLY, 0600));
+    CHECK_EQ(wait_signal(SIGRTMIN, &info, 100), 0);
+    /* DN_MULTISHOT: every time; DN_DELETE covers unlink and moving out. */
+    CHECK_EQ(fcntl(dir, F_NOTIFY, DN_DELETE | DN_MODIFY | DN_MULTISHOT), 0);
+    CHECK_EQ(unlink("/tmp/asyncio-dir/h"), 0);
+    CHECK_EQ(wait_signal(SIGRTMIN, &info, 1000), SIGRTMIN);
+    drain(SIGRTMIN);
+    CHECK_EQ(write(file, "y", 1), 1);
+    CHECK_EQ(wait_signal(SIGRTMIN, &info, 1000), SIGRTMIN);
+    drain(SIGRTMIN);
+    CHECK_EQ(rename("/tmp/asyncio-dir/g", "/tmp/asyncio-moved"), 0);
+    CHECK_EQ(wait_signal(SIGRTMIN, &info, 1000), SIGRTMIN);
+    drain(SIGRTMIN);
+    /* DN_RENAME: a rename inside the directory. */
+    CHECK_EQ(fcntl(dir, F_NOTIFY, 0), 0);
+    CHECK_EQ(fcntl(dir, F_NOTIFY, DN_RENAME | DN_MULTISHOT), 0);
+    CHECK_EQ(unlink("/tmp/asyncio-moved"), 0);
+    CHECK_EQ(wait_signal(SIGRTMIN, &info, 100), 0);
+    CHECK_EQ(rename("/tmp/asyncio-dir/f", "/tmp/asyncio-dir/f2"), 0);
+    CHECK_EQ(wait_signal(SIGRTMIN, &info, 1000), SIGRTMIN);
+    drain(SIGRTMIN);
+    /* DN_ATTRIB on the directory itself. */
+    CHECK_EQ(fcntl(dir, F_NOTIFY, DN_ATTRIB), 0);
+    CHECK_EQ(chmod("/tmp/asyncio-dir", 0700), 0);
+    CHECK_EQ(wait_signal(SIGRTMIN, &info, 1000), SIGRTMIN);
+    drain(SIGRTMIN);
+    /* F_NOTIFY 0 ends it. */
+    CHECK_EQ(fcntl(dir, F_NOTIFY, 0), 0);
+    close(open("/tmp/asyncio-dir/i", O_CREAT | O_WRONLY, 0600));
+    CHECK_EQ(chmod("/tmp/asyncio-dir", 0755), 0);
+    CHECK_EQ(wait_signal(SIGRTMIN, &info, 100), 0);
+    close(file);
+    close(dir);
+    system("rm -rf /tmp/asyncio-dir");
+    check_end();
+}
+
 /* A process group owner: every member hears of it. */
 static void test_group(void) {
     check_begin("group");
@@ -260,6 +321,7 @@ int main(int argc, char **argv) {
         { "socket", test_socket },
         { "pty", test_pty },
         { "inotify", test_inotify },
+        { "dnotify", test_dnotify },
         { "group", test_group },
     };
     return check_run_tests("asyncio", argc, argv, tests, sizeof tests / sizeof tests[0]);
