@@ -424,6 +424,12 @@ void AddressSpace::unmap_file_pages(const void* file, uint64_t from_offset) {
 ErrorOr<VirtAddr> AddressSpace::remap(VirtAddr old_start, uint64_t old_size, uint64_t new_size, bool may_move,
                                       std::optional<VirtAddr> fixed_address, bool keep_old) {
     sched::MutexGuard guard(m_lock);
+    if (old_size == 0) {
+        const Vma* found = m_vmas.find(old_start);
+        if (!found)
+            return Error::Fault;
+        return duplicate_mapping_locked(*found, old_start, new_size, may_move, fixed_address);
+    }
     VirtAddr old_end = TRY(checked_end(old_start, old_size));
     const Vma* found = m_vmas.find(old_start);
     if (!found || old_end > found->end)
@@ -474,6 +480,47 @@ ErrorOr<VirtAddr> AddressSpace::remap(VirtAddr old_start, uint64_t old_size, uin
     if (!destination)
         return Error::NoMemory;
     return move_mapping_locked(source, old_start, old_size, *destination, new_size);
+}
+
+// mremap with an old size of 0 (Linux's "duplicate shm area"): a second
+// mapping of what a shared mapping maps from old_start on, new_size long;
+// its pages come from the same file or shared memory object, and the
+// original stays. Private mappings have nothing to share: Invalid; without
+// may_move there is nowhere to put it: NoMemory (both as Linux).
+ErrorOr<VirtAddr> AddressSpace::duplicate_mapping_locked(const Vma& found, VirtAddr old_start, uint64_t new_size,
+                                                        bool may_move, std::optional<VirtAddr> fixed_address) {
+    Vma source = found;  // the set may change below
+    if (!source.shared)
+        return Error::Invalid;
+    if (!may_move)
+        return Error::NoMemory;
+    TRY(check_memory_limits_locked(source, new_size));
+    VirtAddr new_start;
+    if (fixed_address) {
+        new_start = *fixed_address;
+        VirtAddr new_end = TRY(checked_end(new_start, new_size));
+        if (new_start < old_start && old_start < new_end)
+            return Error::Invalid;  // Linux: the new range overlaps the old one
+        if (new_start < k_user_min_address || new_end > m_mmap_limit)
+            return Error::NoMemory;
+        if (!m_vmas.is_free(new_start, new_end)) {
+            TRY(unmap_locked(new_start, new_end));
+            if (!m_vmas.find(old_start))
+                return Error::Fault;  // what was to be duplicated went with it
+        }
+    } else {
+        auto found = m_vmas.find_free(new_size, k_user_mmap_base, m_mmap_limit, m_mmap_cursor);
+        if (!found)
+            return Error::NoMemory;
+        new_start = *found;
+    }
+    Vma copy = mm::vma_slice(source, old_start, source.end);
+    copy.start = new_start;
+    copy.end = new_start + new_size;
+    if (copy.file_bytes > new_size)
+        copy.file_bytes = new_size;
+    TRY(m_vmas.insert(copy));
+    return new_start;
 }
 
 // Moves the pages of [old_start, +size) of `source` to new_start (the range

@@ -148,7 +148,8 @@ public:
     // fixed ranges and for growing shared anonymous memory (not supported).
     // `keep_old` (MREMAP_DONTUNMAP; sizes equal, may_move): always moves,
     // and the old range stays mapped, empty (its next touch is a fresh
-    // page, or the file's), and no longer locked.
+    // page, or the file's), and no longer locked. An old_size of 0
+    // duplicates a shared mapping instead (duplicate_mapping_locked).
     ErrorOr<mm::VirtAddr> remap(mm::VirtAddr old_start, uint64_t old_size, uint64_t new_size, bool may_move,
                                 std::optional<mm::VirtAddr> fixed_address, bool keep_old = false);
     // MADV_DONTNEED: drop the pages; the next touch sees zeros (or the
@@ -285,6 +286,8 @@ private:
     std::string_view mapped_file_name_locked(const void* file) const;
     ErrorOr<void> populate_page(const mm::Vma& vma, mm::VirtAddr page);
     ErrorOr<void> map_shared_page(const mm::Vma& vma, mm::VirtAddr page);
+    ErrorOr<mm::VirtAddr> duplicate_mapping_locked(const mm::Vma& source, mm::VirtAddr old_start, uint64_t new_size,
+                                                   bool may_move, std::optional<mm::VirtAddr> fixed_address);
     ErrorOr<mm::VirtAddr> move_mapping_locked(const mm::Vma& source, mm::VirtAddr old_start, uint64_t size,
                                               mm::VirtAddr new_start, uint64_t new_size, bool keep_old = false);
     bool maps_from_page_cache(const mm::Vma& vma, mm::VirtAddr page, FaultAccess access) const;

@@ -117,7 +117,7 @@ int64_t sys_mmap(const SyscallArgs& args) {
 
 // mremap(2): MREMAP_MAYMOVE, MREMAP_FIXED and MREMAP_DONTUNMAP (with
 // MREMAP_MAYMOVE and equal sizes, else EINVAL) as Linux; an old size of 0
-// (duplicating a shared mapping) is not supported (EINVAL).
+// duplicates a shared mapping (AddressSpace::remap).
 int64_t sys_mremap(const SyscallArgs& args) {
     uint64_t old_address = args.a[0];
     uint64_t flags = args.a[3];
@@ -132,7 +132,7 @@ int64_t sys_mremap(const SyscallArgs& args) {
         return error_result(Error::Invalid);
     uint64_t old_size = (args.a[1] + mm::k_page_size - 1) & ~(mm::k_page_size - 1);
     uint64_t new_size = (args.a[2] + mm::k_page_size - 1) & ~(mm::k_page_size - 1);
-    if (new_size == 0 || new_size < args.a[2] || old_size < args.a[1] || old_size == 0)
+    if (new_size == 0 || new_size < args.a[2] || old_size < args.a[1])
         return error_result(Error::Invalid);
     std::optional<uint64_t> fixed;
     if (flags & abi::k_mremap_fixed) {

@@ -431,6 +431,65 @@ static void test_dontunmap(void) {
     check_end();
 }
 
+/* mremap with an old size of 0: a second mapping of a shared mapping's
+ * pages (Linux's "duplicate shm area"); private mappings refuse. */
+static void test_duplicate(void) {
+    check_begin("mremap with old size 0: a shared mapping duplicated");
+    long page = sysconf(_SC_PAGESIZE);
+    char *shared = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK(shared != MAP_FAILED);
+    shared[0] = 'a';
+    shared[page] = 'b';
+    char *copy = mremap(shared, 0, 2 * page, MREMAP_MAYMOVE);
+    CHECK(copy != MAP_FAILED && copy != shared);
+    if (copy != MAP_FAILED) {
+        CHECK(copy[0] == 'a' && copy[page] == 'b');
+        copy[0] = 'z';
+        CHECK_EQ(shared[0], 'z');
+    }
+    /* From the middle of the mapping. */
+    char *tail = mremap(shared + page, 0, page, MREMAP_MAYMOVE);
+    CHECK(tail != MAP_FAILED && tail[0] == 'b');
+    /* Where asked. */
+    char *target = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *fixed = mremap(shared, 0, page, MREMAP_MAYMOVE | MREMAP_FIXED, target);
+    CHECK(fixed == target);
+    if (fixed == target)
+        CHECK_EQ(fixed[0], 'z');
+    /* The original may go; the copies stay. */
+    CHECK_EQ(munmap(shared, 2 * page), 0);
+    if (copy != MAP_FAILED)
+        CHECK(copy[0] == 'z' && copy[page] == 'b');
+    /* A shared file mapping: the file's pages. */
+    int fd = memfd_create("dup", 0);
+    CHECK_EQ(write(fd, "hello", 5), 5);
+    char *file_map = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    char *file_copy = mremap(file_map, 0, page, MREMAP_MAYMOVE);
+    CHECK(file_copy != MAP_FAILED && memcmp(file_copy, "hello", 5) == 0);
+    if (file_copy != MAP_FAILED) {
+        file_copy[0] = 'j';
+        char byte = 0;
+        CHECK_EQ(pread(fd, &byte, 1, 0), 1);
+        CHECK_EQ(byte, 'j');
+    }
+    /* Errors: no MREMAP_MAYMOVE (ENOMEM), a private mapping (EINVAL). */
+    CHECK(mremap(file_map, 0, page, 0) == MAP_FAILED && errno == ENOMEM);
+    char *private_map = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(mremap(private_map, 0, page, MREMAP_MAYMOVE) == MAP_FAILED && errno == EINVAL);
+    CHECK(mremap(file_map, 0, 0, MREMAP_MAYMOVE) == MAP_FAILED && errno == EINVAL);
+    munmap(private_map, page);
+    munmap(file_map, page);
+    if (file_copy != MAP_FAILED)
+        munmap(file_copy, page);
+    if (copy != MAP_FAILED)
+        munmap(copy, 2 * page);
+    if (tail != MAP_FAILED)
+        munmap(tail, page);
+    munmap(target, page);
+    close(fd);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc > 1 && strcmp(argv[1], "pressure") == 0)
@@ -445,6 +504,7 @@ int main(int argc, char **argv) {
     test_mremap();
     test_mincore();
     test_dontunmap();
+    test_duplicate();
     rmdir(DIR_);
     check_exit();
     return 0;
