@@ -16,6 +16,7 @@
 #include "kernel/proc/process.h"
 #include "kernel/proc/process_credentials.h"
 #include "kernel/proc/process_inspection.h"
+#include "kernel/proc/robust_futex.h"
 #include "kernel/sched/mutex.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
@@ -75,6 +76,15 @@ void end_other_threads(Process& process, Task& self) {
     process.exec_task = nullptr;
 }
 
+// Makes `space` the process's and the current thread's.
+void activate_space(Process& process, AddressSpace* space) {
+    sched::Thread* self = sched::current_thread();
+    sched::SchedulerLockGuard guard;
+    process.space = space;
+    self->user_ttbr0 = space->ttbr0();
+    arch::switch_user_translation(self->user_ttbr0);
+}
+
 // Loads `file` into a new address space and makes it the process's. On
 // failure the old address space is active again and untouched.
 ErrorOr<LoadedImage> load_into_new_space(Process& process, const fs::InodeRef& file, std::string_view path,
@@ -83,19 +93,12 @@ ErrorOr<LoadedImage> load_into_new_space(Process& process, const fs::InodeRef& f
                                          std::span<const std::string_view> envp, const ExecIdentity& identity,
                                          AddressSpace*& old_space) {
     AddressSpace* fresh = TRY(AddressSpace::create());
-    sched::Thread* self = sched::current_thread();
     old_space = process.space;
     uint64_t old_trampoline = process.sigreturn_trampoline;
-    auto activate = [&](AddressSpace* space) {
-        sched::SchedulerLockGuard guard;
-        process.space = space;
-        self->user_ttbr0 = space->ttbr0();
-        arch::switch_user_translation(self->user_ttbr0);
-    };
-    activate(fresh);
+    activate_space(process, fresh);
     auto image = load_program(process, file, path, exe_path, argv, envp, identity);
     if (image.is_error()) {
-        activate(old_space);
+        activate_space(process, old_space);
         process.sigreturn_trampoline = old_trampoline;
         ProcessResourcesGuard resources;  // a /proc reader may have picked it up
         AddressSpace::destroy(fresh);
@@ -160,7 +163,16 @@ ErrorOr<void> execve(arch::TrapFrame& frame, fs::InodeRef file, std::string_view
     AddressSpace* old_space = nullptr;
     auto image = TRY(load_into_new_space(process, file, path, program_path, arguments, envp, identity, old_space));
 
-    // Past this point the new program runs: drop the old image.
+    // Past this point the new program runs. As Linux's exec_mm_release,
+    // the robust futexes this thread holds are released in the old image
+    // first (other processes may share them), back in it for the walk.
+    if (task.robust_list) {
+        AddressSpace* fresh = process.space;
+        activate_space(process, old_space);
+        release_robust_futexes(task, old_space);
+        activate_space(process, fresh);
+    }
+    // Drop the old image.
     bool borrowed = process.space_borrowed;
     process.space_borrowed = false;
     if (!borrowed) {

@@ -40,8 +40,9 @@ bool release_futex(const Task& task, AddressSpace* space, uint64_t address, bool
             seen = found.value();  // another thread changed it: look again
             continue;
         }
-        // Priority-inheritance futexes (FUTEX_LOCK_PI) are ENOSYS here: no
-        // waiter of one can exist to wake.
+        // A priority-inheritance futex's waiters are handed the lock when
+        // the owner's thread ends (futex_pi_owner_exited), as Linux's
+        // exit_pi_state_list: none is woken here.
         if (!priority_inheritance && (seen & k_futex_waiters))
             futex_wake(space, address, 1);
         return true;

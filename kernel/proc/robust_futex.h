@@ -23,8 +23,9 @@ constexpr unsigned k_robust_list_limit = 2048;
 // being added or removed when the thread stopped.
 constexpr uint64_t k_robust_list_head_size = 24;
 
-// Walks `task`'s robust list in `space` (the task's, still mapped) and
-// releases every futex it owns. Called when the thread ends.
+// Walks `task`'s robust list in `space` (the task's, the active one) and
+// releases every futex it owns. Called when the thread ends, and by execve
+// for the image it leaves.
 void release_robust_futexes(const Task& task, AddressSpace* space);
 
 }  // namespace akuma::proc

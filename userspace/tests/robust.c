@@ -10,6 +10,8 @@
  *               is woken with EOWNERDEAD
  *   shared      a process-shared robust mutex in MAP_SHARED memory: a
  *               child locks it and exits; the parent gets EOWNERDEAD
+ *   exec        the same, but the child execs a new program holding it:
+ *               execve releases the old image's robust futexes
  *   word        the futex word a dying owner leaves: FUTEX_OWNER_DIED,
  *               and FUTEX_WAITERS kept; a list entry whose word names
  *               another thread is left alone
@@ -112,6 +114,45 @@ static void test_shared(void) {
     check_end();
 }
 
+static void test_exec(void) {
+    check_begin("exec");
+    void *memory = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK(memory != MAP_FAILED);
+    pthread_mutex_t *mutex = make_robust(memory, 1);
+    int ready[2], locked[2];
+    CHECK_EQ(pipe(ready), 0);
+    CHECK_EQ(pipe(locked), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        pthread_mutex_lock(mutex);
+        if (write(locked[1], "l", 1) != 1)
+            _exit(4);
+        /* The new program waits for the parent's lock attempt to end. */
+        dup2(ready[0], 0);
+        execl("/proc/self/exe", "robust", "--wait-stdin", (char *)NULL);
+        _exit(3);
+    }
+    char byte;
+    CHECK_EQ(read(locked[0], &byte, 1), 1);
+    /* Bounded: before execve released it, this waited for ever. */
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 5;
+    CHECK_EQ(pthread_mutex_timedlock(mutex, &deadline), EOWNERDEAD);
+    CHECK_EQ(pthread_mutex_consistent(mutex), 0);
+    CHECK_EQ(pthread_mutex_unlock(mutex), 0);
+    CHECK_EQ(write(ready[1], "x", 1), 1);
+    int status = -1;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(ready[0]);
+    close(ready[1]);
+    close(locked[0]);
+    close(locked[1]);
+    munmap(memory, 4096);
+    check_end();
+}
+
 /* A robust list by hand, as the kernel reads it: the head, then entries
  * whose futex word is at futex_offset from the entry. */
 struct entry {
@@ -192,9 +233,13 @@ static void test_syscall(void) {
 
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 1 && strcmp(argv[1], "--wait-stdin") == 0) {  /* the exec group's new program */
+        char byte;
+        return read(0, &byte, 1) == 1 ? 0 : 1;
+    }
     static const struct check_test tests[] = {
         { "dead_owner", test_dead_owner }, { "waiter", test_waiter }, { "shared", test_shared },
-        { "word", test_word },             { "syscall", test_syscall },
+        { "exec", test_exec },             { "word", test_word },     { "syscall", test_syscall },
     };
     return check_run_tests("robust", argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
