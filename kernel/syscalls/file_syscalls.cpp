@@ -10,6 +10,7 @@
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/pipe_file.h"
 #include "kernel/mm/kmalloc.h"
+#include "kernel/net/unix_socket.h"
 #include "kernel/proc/process_credentials.h"
 #include "kernel/proc/process_inspection.h"
 #include "kernel/syscalls/file_helpers.h"
@@ -1053,14 +1054,16 @@ ErrorOr<size_t> copy_file_range(const SyscallArgs& args) {
 }
 
 // splice(fd_in, off_in, fd_out, off_out, len, flags): between a pipe and a
-// regular file or another pipe, through a kernel buffer. From a pipe: what
-// the pipe holds (waiting for data unless SPLICE_F_NONBLOCK or the pipe is
-// O_NONBLOCK), up to `len`, written to the output in full. Into a pipe: as
-// much as the pipe has room for (waiting for room the same way), up to
-// `len`, so nothing read is lost. Sockets, terminals and devices have no
-// splice support yet: EINVAL, Linux's answer for a file without
-// splice_read/splice_write (Go then copies with read and write). An offset
-// pointer for a pipe is ESPIPE; flags outside SPLICE_F_* are EINVAL.
+// regular file, a socket or another pipe, through a kernel buffer. From a
+// pipe: what the pipe holds (waiting for data unless SPLICE_F_NONBLOCK or
+// the pipe is O_NONBLOCK), up to `len`, written to the output in full. Into
+// a pipe: as much as the pipe has room for (waiting for room the same way),
+// up to `len`, so nothing read is lost; a socket's data waits as its reads
+// do (a UNIX socket also heeds SPLICE_F_NONBLOCK, TCP only its O_NONBLOCK,
+// as Linux 6.1). Terminals and devices have no splice support: EINVAL,
+// Linux's answer for a file without splice_read/splice_write. An offset
+// pointer is ESPIPE for a pipe, EINVAL for a socket; flags outside
+// SPLICE_F_* are EINVAL.
 ErrorOr<size_t> splice(const SyscallArgs& args) {
     constexpr uint64_t k_splice_f_nonblock = 2, k_splice_f_all = 0xf;
     if (args.a[5] & ~k_splice_f_all)
@@ -1075,8 +1078,10 @@ ErrorOr<size_t> splice(const SyscallArgs& args) {
         return Error::Invalid;
     if ((in_pipe && args.a[1]) || (out_pipe && args.a[3]))
         return Error::IllegalSeek;
+    if ((in->socket() && args.a[1]) || (out->socket() && args.a[3]))
+        return Error::Invalid;  // no positions (Linux: no FMODE_PREAD/PWRITE)
     auto regular = [](fs::OpenFile& file) -> ErrorOr<bool> {
-        if (file.pipe())
+        if (file.pipe() || file.socket())
             return true;
         auto stat = TRY(file.stat());
         return (stat.mode & 0170000) == 0100000;
@@ -1117,6 +1122,8 @@ ErrorOr<size_t> splice(const SyscallArgs& args) {
     size_t got;
     if (in_pipe)
         got = TRY(in_pipe->read(chunk, nonblocking || in->is_nonblocking()));
+    else if (in->socket() && nonblocking && in->socket()->domain() == net::k_af_unix)
+        got = TRY(fs::read_nonblocking(*in, chunk));
     else
         got = TRY(in_at ? fs::pread(*in, chunk, *in_at) : fs::read(*in, chunk));
     if (got == 0)

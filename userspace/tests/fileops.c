@@ -23,7 +23,12 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -295,6 +300,69 @@ static void test_splice(void) {
     check_end();
 }
 
+/* splice with sockets: a socket to a pipe and a pipe to a socket (UNIX
+ * stream and TCP on loopback); an offset for a socket is EINVAL. A UNIX
+ * socket takes SPLICE_F_NONBLOCK (TCP's splice_read only heeds the
+ * socket's O_NONBLOCK, as Linux 6.1). */
+static void splice_through(int pair[2], int unix_socket) {
+    int pipe_fds[2];
+    CHECK_EQ(pipe(pipe_fds), 0);
+    if (unix_socket)
+        CHECK_ERR(splice(pair[0], NULL, pipe_fds[1], NULL, 8, SPLICE_F_NONBLOCK), EAGAIN);
+    CHECK_EQ(send(pair[1], "sockets", 7, 0), 7);
+    CHECK_EQ(splice(pair[0], NULL, pipe_fds[1], NULL, 64, 0), 7);
+    CHECK_EQ(splice(pipe_fds[0], NULL, pair[1], NULL, 64, 0), 7);
+    char buf[16] = { 0 };
+    CHECK_EQ(recv(pair[0], buf, sizeof buf, 0), 7);
+    CHECK(memcmp(buf, "sockets", 7) == 0);
+    loff_t at = 0;
+    CHECK_EQ(write(pipe_fds[1], "x", 1), 1);
+    CHECK_ERR(splice(pipe_fds[0], NULL, pair[1], &at, 1, 0), EINVAL);
+    CHECK_ERR(splice(pair[0], &at, pipe_fds[1], NULL, 1, 0), EINVAL);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+}
+
+static void test_splice_sockets(void) {
+    check_begin("splice: socket to pipe, pipe to socket (UNIX, TCP)");
+    alarm(30);
+    int pair[2];
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+    splice_through(pair, 1);
+    close(pair[0]);
+    close(pair[1]);
+    /* TCP on loopback (brought up if it is down, as on the reference machine). */
+    int control = socket(AF_INET, SOCK_DGRAM, 0);
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    strcpy(request.ifr_name, "lo");
+    CHECK_EQ(ioctl(control, SIOCGIFFLAGS, &request), 0);
+    if (!(request.ifr_flags & IFF_UP)) {
+        request.ifr_flags |= IFF_UP;
+        CHECK_EQ(ioctl(control, SIOCSIFFLAGS, &request), 0);
+    }
+    close(control);
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = { 0 };
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK_EQ(bind(listener, (struct sockaddr *)&address, sizeof address), 0);
+    socklen_t length = sizeof address;
+    CHECK_EQ(getsockname(listener, (struct sockaddr *)&address, &length), 0);
+    CHECK_EQ(listen(listener, 1), 0);
+    int tcp[2];
+    tcp[1] = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK_EQ(connect(tcp[1], (struct sockaddr *)&address, sizeof address), 0);
+    tcp[0] = accept(listener, NULL, NULL);
+    CHECK(tcp[0] >= 0);
+    splice_through(tcp, 0);
+    close(tcp[0]);
+    close(tcp[1]);
+    close(listener);
+    alarm(0);
+    check_end();
+}
+
 /* syncfs, sync_file_range: Linux's argument checks; what they accept is
  * written back (here only their answers can be seen). */
 static void test_sync(void) {
@@ -384,7 +452,7 @@ int main(int argc, char **argv) {
     static const struct check_test tests[] = {
         { "copy", test_copy },         { "seekdata", test_seekdata }, { "vectors", test_vectors },
         { "closerng", test_closerng }, { "names", test_names },       { "misc", test_misc },
-        { "memfd", test_memfd },       { "splice", test_splice },     { "sync", test_sync },
+        { "memfd", test_memfd },       { "splice", test_splice },     { "splice_sockets", test_splice_sockets },     { "sync", test_sync },
         { "tee", test_tee },
     };
     return check_run_tests("fileops", argc, argv, tests, sizeof tests / sizeof tests[0]);
