@@ -61,7 +61,9 @@ Restart restart_policy(uint64_t number) {
     case abi::k_sys_sendto:
     case abi::k_sys_recvfrom:
     case abi::k_sys_sendmsg:
-    case abi::k_sys_recvmsg: return Restart::UnlessHandlerRefuses;
+    case abi::k_sys_recvmsg:
+    case abi::k_sys_mq_timedsend:
+    case abi::k_sys_mq_timedreceive: return Restart::UnlessHandlerRefuses;
     default: return Restart::Never;
     }
 }

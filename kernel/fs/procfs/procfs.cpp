@@ -12,6 +12,7 @@
 #include "kernel/fs/vfs.h"
 #include "kernel/fs/vfs_lock.h"
 #include "kernel/ipc/ipc_procfs.h"
+#include "kernel/ipc/posix_mq.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 #include "kernel/proc/process.h"
@@ -63,6 +64,12 @@ enum class Node : uint8_t {
     InotifyMaxQueuedEvents,
     InotifyMaxUserInstances,
     InotifyMaxUserWatches,
+    SysFsMqueue,
+    MqueueMsgMax,
+    MqueueMsgsizeMax,
+    MqueueQueuesMax,
+    MqueueMsgDefault,
+    MqueueMsgsizeDefault,
     Net,
     NetPnp,
     NetDev,
@@ -177,6 +184,18 @@ constexpr NodeInfo k_nodes[] = {
       write_max_user_instances, nullptr, set_max_user_instances },
     { Node::InotifyMaxUserWatches, Node::SysFsInotify, "max_user_watches", InodeType::Regular, 0644,
       write_max_user_watches, nullptr, set_max_user_watches },
+    // POSIX message queues' limits: Linux's defaults, fixed (Linux lets root write them).
+    { Node::SysFsMqueue, Node::SysFs, "mqueue", InodeType::Directory, 0555, nullptr, nullptr },
+    { Node::MqueueMsgMax, Node::SysFsMqueue, "msg_max", InodeType::Regular, 0444, ipc::write_sysctl_mq_msg_max,
+      nullptr },
+    { Node::MqueueMsgsizeMax, Node::SysFsMqueue, "msgsize_max", InodeType::Regular, 0444,
+      ipc::write_sysctl_mq_msgsize_max, nullptr },
+    { Node::MqueueQueuesMax, Node::SysFsMqueue, "queues_max", InodeType::Regular, 0444,
+      ipc::write_sysctl_mq_queues_max, nullptr },
+    { Node::MqueueMsgDefault, Node::SysFsMqueue, "msg_default", InodeType::Regular, 0444,
+      ipc::write_sysctl_mq_msg_default, nullptr },
+    { Node::MqueueMsgsizeDefault, Node::SysFsMqueue, "msgsize_default", InodeType::Regular, 0444,
+      ipc::write_sysctl_mq_msgsize_default, nullptr },
     { Node::Net, Node::Root, "net", InodeType::Directory, 0555, nullptr, nullptr },
     { Node::NetPnp, Node::Net, "pnp", InodeType::Regular, 0444, write_net_pnp, nullptr },
     { Node::NetDev, Node::Net, "dev", InodeType::Regular, 0444, write_net_dev, nullptr },
