@@ -142,10 +142,12 @@ struct Task {
     uint64_t saved_mask;
     // A system call a signal interrupted, for SA_RESTART (see signals.cpp):
     // restart it always unless a handler without SA_RESTART runs, or (sleeps,
-    // Linux's restart_block) only if no handler runs at all.
+    // Linux's restart_block) only if no handler runs at all, or (FUTEX_LOCK_PI,
+    // Linux's ERESTARTNOINTR) whatever the handler.
     uint64_t syscall_orig_x0;
     bool syscall_interrupted;
     bool restart_only_without_handler;
+    bool restart_always;
     // An interrupted relative sleep resumes toward its old deadline.
     bool resume_sleep;
     uint64_t sleep_deadline_ns;

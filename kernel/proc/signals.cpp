@@ -176,8 +176,9 @@ void finish_interrupted_syscall(Task& task, arch::TrapFrame& frame, bool handler
     if (!task.syscall_interrupted)
         return;
     task.syscall_interrupted = false;
-    bool restart = task.restart_only_without_handler ? !handler_ran
-                                                     : !handler_ran || (handler_flags & abi::k_sa_restart);
+    bool restart = task.restart_always                  ? true
+                   : task.restart_only_without_handler ? !handler_ran
+                                                       : !handler_ran || (handler_flags & abi::k_sa_restart);
     if (restart) {
         frame.x[0] = task.syscall_orig_x0;
         frame.elr -= 4;  // back onto the SVC instruction; x8 still holds the number

@@ -30,10 +30,18 @@ constexpr SyscallTable k_table = make_table();
 // SA_RESTART. Sleeps are restarted (toward their old deadline) only if no
 // handler ran, as Linux's restart_block; poll, select and sigsuspend always
 // fail with EINTR.
-enum class Restart : uint8_t { Never, UnlessHandlerRefuses, OnlyWithoutHandler };
+// FUTEX_LOCK_PI and FUTEX_LOCK_PI2 are restarted whatever the handler
+// (Linux's ERESTARTNOINTR).
+enum class Restart : uint8_t { Never, UnlessHandlerRefuses, OnlyWithoutHandler, Always };
 
-Restart restart_policy(uint64_t number) {
+Restart restart_policy(uint64_t number, uint64_t second_argument) {
     namespace abi = linux_abi;
+    constexpr uint64_t k_futex_command_mask = 0x7f, k_futex_lock_pi = 6, k_futex_lock_pi2 = 13;
+    if (number == abi::k_sys_futex) {
+        uint64_t command = second_argument & k_futex_command_mask;
+        if (command == k_futex_lock_pi || command == k_futex_lock_pi2)
+            return Restart::Always;
+    }
     switch (number) {
     case abi::k_sys_nanosleep:
     case abi::k_sys_clock_nanosleep: return Restart::OnlyWithoutHandler;
@@ -84,12 +92,13 @@ Restart restart_policy(uint64_t number) {
     frame.x[0] = static_cast<uint64_t>(error_result(Error::NotImplemented));
 }
 
-[[gnu::noinline]] void note_interrupted(uint64_t number, uint64_t original_x0) {
-    if (Restart policy = restart_policy(number); policy != Restart::Never) {
+[[gnu::noinline]] void note_interrupted(uint64_t number, const SyscallArgs& args) {
+    if (Restart policy = restart_policy(number, args.a[1]); policy != Restart::Never) {
         proc::Task& task = *proc::current_task();
         task.syscall_interrupted = true;
-        task.syscall_orig_x0 = original_x0;
+        task.syscall_orig_x0 = args.a[0];
         task.restart_only_without_handler = policy == Restart::OnlyWithoutHandler;
+        task.restart_always = policy == Restart::Always;
     }
 }
 
@@ -106,7 +115,7 @@ void dispatch_syscall(arch::TrapFrame& frame) {
     int64_t result = handler(args);
     frame.x[0] = static_cast<uint64_t>(result);
     if (result == error_result(Error::Interrupted)) [[unlikely]]
-        note_interrupted(number, args.a[0]);
+        note_interrupted(number, args);
     arch::disable_interrupts();
 }
 

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <linux/futex.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -222,6 +223,42 @@ static void test_glibc(void) {
     check_end();
 }
 
+static volatile sig_atomic_t g_handled;
+static void on_signal(int signal) {
+    (void)signal;
+    g_handled++;
+}
+
+/* A signal whose handler has no SA_RESTART does not end FUTEX_LOCK_PI:
+ * Linux restarts it (ERESTARTNOINTR), and the lock is taken once free. */
+static void test_signal(void) {
+    check_begin("signal");
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_signal;  /* no SA_RESTART */
+    sigaction(SIGUSR1, &action, NULL);
+    word = 0;
+    g_handled = 0;
+    CHECK_EQ(futex(&word, FUTEX_LOCK_PI, NULL), 0);
+    struct locker locker = { 0, 0, 0, 0 };
+    pthread_t thread;
+    CHECK_EQ(pthread_create(&thread, NULL, lock_it, &locker), 0);
+    CHECK(wait_for_waiters(&word));
+    for (int i = 0; i < 100 && !locker.tid; i++)
+        usleep(1000);
+    CHECK_EQ(syscall(SYS_tgkill, getpid(), locker.tid, SIGUSR1), 0);
+    for (int i = 0; i < 1000 && !g_handled; i++)
+        usleep(1000);
+    CHECK_EQ(g_handled, 1);
+    usleep(20000);
+    CHECK_EQ(futex(&word, FUTEX_UNLOCK_PI, NULL), 0);
+    CHECK_EQ(pthread_join(thread, NULL), 0);
+    CHECK_EQ(locker.result, 0);
+    CHECK_EQ(word, 0);
+    signal(SIGUSR1, SIG_DFL);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     alarm(60);
@@ -230,6 +267,7 @@ int main(int argc, char **argv) {
         { "contended", test_contended },
         { "owner_exit", test_owner_exit },
         { "glibc", test_glibc },
+        { "signal", test_signal },
     };
     return check_run_tests("pifutex", argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
