@@ -32,6 +32,10 @@ ErrorOr<void> FileSystem::rename(const InodeRef&, std::string_view, const InodeR
 
 ErrorOr<std::string_view> FileSystem::readlink(const InodeRef&) { return Error::Invalid; }
 
+File* FileSystem::magic_target(const InodeRef&) { return nullptr; }
+
+InodeRef FileSystem::magic_link_inode(const InodeRef&) { return {}; }
+
 ErrorOr<void> FileSystem::allocate(const InodeRef&, uint64_t, uint64_t, bool) { return Error::NotSupported; }
 
 ErrorOr<uint8_t*> FileSystem::cache_page(const InodeRef&, uint64_t, bool) { return Error::NotSupported; }

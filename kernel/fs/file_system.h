@@ -109,6 +109,12 @@ public:
                                  const InodeRef& new_directory, std::string_view new_name);
     // A symlink's target, valid while the inode lives. Invalid otherwise.
     virtual ErrorOr<std::string_view> readlink(const InodeRef& inode);
+    // A magic link (Linux's nd_jump_link: /proc/<pid>/fd/N): the open file
+    // description it stands for, or null for an ordinary symlink (valid
+    // while `link` lives); and that description's inode, which the path walk
+    // goes to instead of following the link's text (null: none, a pipe's).
+    virtual File* magic_target(const InodeRef& link);
+    virtual InodeRef magic_link_inode(const InodeRef& link);
 
     // ---- Data ----
     // fallocate(2) without flags (extending the size) or with

@@ -148,6 +148,13 @@ ErrorOr<InodeRef> walk_path(const Namespace& ns, const InodeRef& base, std::stri
         if (child->type() == InodeType::Symlink && (!is_last || follow_final_symlink || must_be_directory)) {
             if (links >= k_max_symlinks)
                 return Error::SymlinkLoop;
+            // A magic link goes straight to its description's inode (one
+            // without, a pipe's, is only its name).
+            if (InodeRef target = child->file_system().magic_link_inode(child)) {
+                links_held[links++] = std::move(child);
+                current = target->is_directory() ? top_of_mounts(ns, std::move(target)) : std::move(target);
+                continue;
+            }
             std::string_view target = TRY(child->file_system().readlink(child));
             if (target.empty())
                 return Error::NotFound;

@@ -21,6 +21,7 @@
 #include "kernel/fs/mount_table.h"
 #include "kernel/fs/notify.h"
 #include "kernel/fs/permission.h"
+#include "kernel/fs/pipe_file.h"
 #include "kernel/fs/pseudo_file_systems.h"
 #include "kernel/fs/ramfs.h"
 #include "kernel/fs/tmpfs_options.h"
@@ -31,6 +32,7 @@
 #include "kernel/proc/process.h"
 #include "kernel/proc/process_credentials.h"
 #include "kernel/sched/mutex.h"
+#include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
 #include "kernel/time/realtime.h"
 
@@ -622,6 +624,7 @@ struct OpenTarget {
     std::string_view name;
     InodeRef link;
     bool created = false;  // by this open: no permission check (Linux's FMODE_CREATED)
+    Pipe* pipe = nullptr;  // a pipe's /proc/<pid>/fd link: another end of it
 };
 
 // The final component is looked up here rather than in walk_path so the
@@ -680,6 +683,21 @@ ErrorOr<OpenTarget> resolve_for_open(const Namespace& ns, const InodeRef& base, 
         if (inode->type() == InodeType::Symlink && (follow || must_be_directory)) {
             if (++links > k_max_symlinks)
                 return Error::SymlinkLoop;
+            if (File* jump = fs_of(inode).magic_target(inode)) {
+                // /proc/<pid>/fd/N: the description's inode, under the name
+                // it was opened as; a pipe's (no inode) opens another end.
+                target.link = std::move(inode);  // keeps `jump` alive
+                if (!jump->inode()) {
+                    if (!jump->pipe())
+                        return Error::NoDeviceOrAddress;  // a socket or an anonymous file
+                    target.pipe = jump->pipe();
+                    return target;
+                }
+                target.inode = jump->inode()->is_directory() ? top_of_mounts(ns, jump->inode()) : jump->inode();
+                target.directory = jump->opened_in();
+                target.name = jump->opened_name();
+                return target;
+            }
             std::string_view link_target = TRY(fs_of(inode).readlink(inode));
             if (link_target.empty())
                 return Error::NotFound;
@@ -703,6 +721,33 @@ ErrorOr<OpenTarget> resolve_for_open(const Namespace& ns, const InodeRef& base, 
 
 }  // namespace
 
+namespace {
+
+// open(2) of a pipe through /proc/<pid>/fd/N: another end of the same pipe,
+// of the access mode asked for (Linux opens the pipe's inode as a FIFO).
+ErrorOr<File*> open_pipe_end(Pipe& pipe, uint32_t flags) {
+    uint32_t access = flags & abi::k_o_accmode;
+    if (access == 3 || (flags & abi::k_o_path))
+        return access == 3 ? Error::Invalid : Error::NoDeviceOrAddress;
+    bool reads = access != abi::k_o_wronly;
+    bool writes = access != abi::k_o_rdonly;
+    {
+        sched::SchedulerLockGuard guard;
+        pipe.open_named_locked(reads, writes);
+    }
+    auto* file = new (std::nothrow) PipeFile(pipe, flags);
+    if (!file) {
+        if (reads)
+            pipe.close_end(false);
+        if (writes)
+            pipe.close_end(true);
+        return Error::NoMemory;
+    }
+    return static_cast<File*>(file);
+}
+
+}  // namespace
+
 ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t flags, uint32_t mode,
                          uint32_t umask) {
     OpenTarget target;
@@ -715,6 +760,8 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
         Namespace ns = name_space();
         const proc::Credentials& credentials = who(ns);
         target = TRY(resolve_for_open(ns, base, path, flags, mode, umask));
+        if (target.pipe)
+            return open_pipe_end(*target.pipe, flags & kept);
         InodeRef& inode = target.inode;
         if (flags & abi::k_o_path) {
             if ((flags & abi::k_o_directory) && !inode->is_directory())
@@ -799,6 +846,8 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
 ErrorOr<PlacedInode> resolve_placed(const InodeRef& base, std::string_view path, bool follow_final_symlink) {
     VfsLockGuard guard;
     auto target = TRY(resolve_for_open(name_space(), base, path, follow_final_symlink ? 0 : abi::k_o_nofollow, 0, 0));
+    if (!target.inode)
+        return Error::NotFound;  // a pipe's /proc/<pid>/fd link: no inode to change
     return PlacedInode { std::move(target.inode), std::move(target.directory), target.name, std::move(target.link) };
 }
 

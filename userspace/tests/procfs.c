@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -459,6 +461,88 @@ static void test_drop_caches(void) {
     check_end();
 }
 
+static int open_fd_link(int fd, int flags) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    return open(path, flags, 0600);
+}
+
+/* /proc/self/fd/N are magic links: opening one opens what the descriptor
+ * has open (a fresh description), even with no name left, and a pipe's
+ * gives another end of that pipe. */
+static void test_magic_links(void) {
+    check_begin("/proc/self/fd magic links: memfd, unlinked file, pipe, directory; ENXIO for a socket");
+    int memory = memfd_create("magic", 0);
+    CHECK_EQ(write(memory, "data", 4), 4);
+    int again = open_fd_link(memory, O_RDONLY);
+    CHECK(again >= 0);
+    char buf[16] = { 0 };
+    CHECK_EQ(read(again, buf, sizeof buf), 4);  /* its own offset: from 0 */
+    CHECK(memcmp(buf, "data", 4) == 0);
+    close(again);
+    struct stat st;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", memory);
+    CHECK_EQ(stat(path, &st), 0);
+    CHECK_EQ(st.st_size, 4);
+    close(memory);
+    /* An unlinked file. */
+    int gone = open("/tmp/procfs-magic", O_CREAT | O_RDWR | O_TRUNC, 0600);
+    CHECK_EQ(write(gone, "kept", 4), 4);
+    CHECK_EQ(unlink("/tmp/procfs-magic"), 0);
+    again = open_fd_link(gone, O_RDWR);
+    CHECK(again >= 0);
+    CHECK_EQ(fstat(again, &st), 0);
+    CHECK_EQ(st.st_nlink, 0);
+    CHECK_EQ(pread(again, buf, 4, 0), 4);
+    CHECK(memcmp(buf, "kept", 4) == 0);
+    close(again);
+    close(gone);
+    /* A pipe: another end, of the access mode asked for; stat sees the
+     * pipe (diff <(...) stats /dev/fd/63 before opening it). */
+    int pipe_fds[2];
+    CHECK_EQ(pipe(pipe_fds), 0);
+    struct stat pipe_stat;
+    CHECK_EQ(fstat(pipe_fds[0], &pipe_stat), 0);
+    snprintf(path, sizeof path, "/proc/self/fd/%d", pipe_fds[0]);
+    CHECK_EQ(stat(path, &st), 0);
+    CHECK(S_ISFIFO(st.st_mode) && st.st_ino == pipe_stat.st_ino);
+    CHECK_EQ(write(pipe_fds[1], "hi", 2), 2);
+    int reader = open_fd_link(pipe_fds[0], O_RDONLY);
+    CHECK(reader >= 0);
+    memset(buf, 0, sizeof buf);
+    CHECK_EQ(read(reader, buf, sizeof buf), 2);
+    CHECK(memcmp(buf, "hi", 2) == 0);
+    int writer = open_fd_link(pipe_fds[0], O_WRONLY);
+    CHECK(writer >= 0);
+    CHECK_EQ(write(writer, "x", 1), 1);
+    CHECK_EQ(read(pipe_fds[0], buf, sizeof buf), 1);
+    CHECK_EQ(buf[0], 'x');
+    close(pipe_fds[1]);
+    close(writer);
+    CHECK_EQ(read(reader, buf, sizeof buf), 0);  /* every writer gone: end of file */
+    close(reader);
+    close(pipe_fds[0]);
+    /* A directory: the walk goes on inside it. */
+    mkdir("/tmp/procfs-magic-dir", 0755);
+    int directory = open("/tmp/procfs-magic-dir", O_RDONLY | O_DIRECTORY);
+    snprintf(path, sizeof path, "/proc/self/fd/%d/inside", directory);
+    int inside = open(path, O_CREAT | O_WRONLY, 0600);
+    CHECK(inside >= 0);
+    close(inside);
+    CHECK_EQ(access("/tmp/procfs-magic-dir/inside", F_OK), 0);
+    unlink("/tmp/procfs-magic-dir/inside");
+    close(directory);
+    rmdir("/tmp/procfs-magic-dir");
+    /* A socket's link does not open. */
+    int pair[2];
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+    CHECK_ERR(open_fd_link(pair[0], O_RDWR), ENXIO);
+    close(pair[0]);
+    close(pair[1]);
+    check_end();
+}
+
 static void run_all(void) {
     test_self_stat();
     test_self_status();
@@ -469,6 +553,7 @@ static void run_all(void) {
     test_links_and_mounts();
     test_close_while_listing();
     test_drop_caches();
+    test_magic_links();
 }
 
 int main(int argc, char **argv, char **envp) {

@@ -92,6 +92,9 @@ enum class Node : uint8_t {
     ProcessRoot,
     ProcessFdDirectory,
     ProcessFd,
+    // Where /proc/<pid>/fd/N of a pipe leads: the pipe, for stat (its
+    // description has no inode of its own to go to).
+    PipeTarget,
 };
 
 using SystemGenerator = ErrorOr<void> (*)(TextBuffer&);
@@ -217,6 +220,7 @@ constexpr NodeInfo k_nodes[] = {
     { Node::ProcessRoot, Node::Process, "root", InodeType::Symlink, 0777, nullptr, nullptr },
     { Node::ProcessFdDirectory, Node::Process, "fd", InodeType::Directory, 0500, nullptr, nullptr },
     { Node::ProcessFd, Node::ProcessFdDirectory, nullptr, InodeType::Symlink, 0700, nullptr, nullptr },
+    { Node::PipeTarget, Node::ProcessFdDirectory, nullptr, InodeType::Fifo, 0600, nullptr, nullptr },
 };
 
 const NodeInfo& info(Node node) { return k_nodes[static_cast<size_t>(node)]; }
@@ -224,6 +228,7 @@ const NodeInfo& info(Node node) { return k_nodes[static_cast<size_t>(node)]; }
 constexpr uint32_t mode_of(const NodeInfo& node) {
     uint32_t type = node.type == InodeType::Directory ? fs::k_mode_directory
                     : node.type == InodeType::Symlink ? fs::k_mode_symlink
+                    : node.type == InodeType::Fifo    ? fs::k_mode_fifo
                                                       : fs::k_mode_regular;
     return type | node.permissions;
 }
@@ -271,7 +276,15 @@ public:
         m_gid = gid;
     }
     int fd() const { return m_fd; }
+    ~ProcInode() override {
+        if (m_file)
+            fs::release(m_file);
+    }
     std::string_view target() const { return m_target.view(); }
+    // /proc/<pid>/fd/N: the description it names (a reference), which the
+    // path walk jumps to (FileSystem::magic_target).
+    fs::File* file() const { return m_file; }
+    void set_file(fs::File* file) { m_file = file; }
     ErrorOr<void> set_target(std::string_view target) {
         m_target = TRY(BasicString<mm::HeapAllocator>::try_from(target));
         return {};
@@ -282,6 +295,7 @@ private:
     int m_pid;
     int m_fd;
     BasicString<mm::HeapAllocator> m_target;  // symlinks: made at lookup
+    fs::File* m_file { nullptr };
 };
 
 ProcInode& proc_inode(const InodeRef& inode) { return static_cast<ProcInode&>(*inode); }
@@ -474,6 +488,31 @@ public:
             return Error::Invalid;
         return proc_inode(inode).target();
     }
+    fs::File* magic_target(const InodeRef& link) override {
+        return link->type() == InodeType::Symlink ? proc_inode(link).file() : nullptr;
+    }
+    InodeRef magic_link_inode(const InodeRef& link) override {
+        fs::File* file = magic_target(link);
+        if (!file || file->inode())
+            return file ? file->inode() : InodeRef();
+        if (!file->pipe())
+            return {};  // a socket or an anonymous file: only its name
+        const ProcInode& node = proc_inode(link);
+        auto target = make(Node::PipeTarget, node.pid(), node.fd());
+        if (target.is_error())
+            return {};
+        fs::retain(file);
+        proc_inode(target.value()).set_file(file);
+        return target.release_value();
+    }
+    fs::InodeStat stat(const InodeRef& inode) const override {
+        const ProcInode& node = proc_inode(inode);
+        if (node.node() == Node::PipeTarget && node.file()) {
+            if (auto pipe_stat = node.file()->stat(); !pipe_stat.is_error())
+                return pipe_stat.value();
+        }
+        return FileSystem::stat(inode);
+    }
     ErrorOr<fs::File*> open(const InodeRef& inode, uint32_t flags) override;
     // A size change is accepted and means nothing, as Linux's proc_setattr
     // takes it: `echo 3 > /proc/sys/vm/drop_caches` opens with O_TRUNC.
@@ -611,7 +650,11 @@ ErrorOr<InodeRef> Procfs::lookup_link(Node node, int pid, int fd) {
             mm::kfree(path);
             return made;
         }();
-        fs::release(file);
+        if (inode.is_error()) {
+            fs::release(file);
+            return inode;
+        }
+        proc_inode(inode.value()).set_file(file);  // the link keeps it for the walk's jump
         return inode;
     }
     default: return Error::NotFound;
