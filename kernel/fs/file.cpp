@@ -1,7 +1,5 @@
 #include "kernel/fs/file.h"
 
-#include "kernel/fs/notify.h"
-
 #include "kernel/fs/file_locks.h"
 
 #include "kernel/fs/bounce.h"

@@ -693,6 +693,8 @@ ErrorOr<OpenTarget> resolve_for_open(const Namespace& ns, const InodeRef& base, 
                     target.pipe = jump->pipe();
                     return target;
                 }
+                if (must_be_directory && !jump->inode()->is_directory())
+                    return Error::NotADirectory;
                 target.inode = jump->inode()->is_directory() ? top_of_mounts(ns, jump->inode()) : jump->inode();
                 target.directory = jump->opened_in();
                 target.name = jump->opened_name();
@@ -727,8 +729,8 @@ namespace {
 // of the access mode asked for (Linux opens the pipe's inode as a FIFO).
 ErrorOr<File*> open_pipe_end(Pipe& pipe, uint32_t flags) {
     uint32_t access = flags & abi::k_o_accmode;
-    if (access == 3 || (flags & abi::k_o_path))
-        return access == 3 ? Error::Invalid : Error::NoDeviceOrAddress;
+    if (access == 3)
+        return Error::Invalid;
     bool reads = access != abi::k_o_wronly;
     bool writes = access != abi::k_o_rdonly;
     {
@@ -760,8 +762,9 @@ ErrorOr<File*> open_path(const InodeRef& base, std::string_view path, uint32_t f
         Namespace ns = name_space();
         const proc::Credentials& credentials = who(ns);
         target = TRY(resolve_for_open(ns, base, path, flags, mode, umask));
-        if (target.pipe)
-            return open_pipe_end(*target.pipe, flags & kept);
+        if (target.pipe)  // (O_PATH of one: ENXIO; Linux has a pipe inode for it)
+            return (flags & abi::k_o_path) ? ErrorOr<File*>(Error::NoDeviceOrAddress)
+                                           : open_pipe_end(*target.pipe, flags & kept);
         InodeRef& inode = target.inode;
         if (flags & abi::k_o_path) {
             if ((flags & abi::k_o_directory) && !inode->is_directory())

@@ -1008,8 +1008,10 @@ ErrorOr<AddressSpace*> AddressSpace::clone_for_fork() {
     AddressSpace* child = TRY(create());
     auto copy_state = [&]() -> ErrorOr<void> {
         child->m_vmas = TRY(m_vmas.clone());
-        // Locks are not inherited (Linux's dup_mmap), nor is MCL_FUTURE.
+        // Locks are not inherited (Linux's dup_mmap), nor is MCL_FUTURE;
+        // membarrier registrations are (dup_mm copies the mm).
         child->m_vmas.update_all([](Vma& vma, const void*) { vma.locked = vma.lock_on_fault = false; }, nullptr);
+        child->m_membarrier = membarrier_registrations();
         for (auto& pinned : m_pinned_files) {
             TRY(child->pin_file(pinned.file, pinned.name.view()));
             if (pinned.writable_mapping) {

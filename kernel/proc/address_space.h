@@ -113,6 +113,12 @@ public:
     static void set_writable_executable_refused(bool refused);
     static bool writable_executable_refused();
 
+    // membarrier(2)'s registrations (MEMBARRIER_CMD_REGISTER_*: Linux's
+    // mm->membarrier_state), bits of the registered commands; a fork's copy
+    // keeps them, execve's new space has none.
+    uint32_t membarrier_registrations() const { return __atomic_load_n(&m_membarrier, __ATOMIC_ACQUIRE); }
+    void register_membarrier(uint32_t command) { __atomic_fetch_or(&m_membarrier, command, __ATOMIC_ACQ_REL); }
+
     static ErrorOr<AddressSpace*> create();
     // Frees the space and drops its share of every page. Nobody else may
     // use it any more (its threads are gone), so this takes no lock.
@@ -355,6 +361,7 @@ private:
     uint64_t m_resident_pages { 0 };
     uint64_t m_peak_resident_pages { 0 };
     uint64_t m_cow_copies { 0 };
+    uint32_t m_membarrier { 0 };
 };
 
 // Page-table flags for a VMA's protection.

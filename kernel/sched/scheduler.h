@@ -64,6 +64,10 @@ struct SchedulerStats {
 };
 SchedulerStats scheduler_stats();
 
+// CPUs the scheduler runs threads on. Akuma brings up the boot CPU only;
+// what needs the others to act (membarrier's barriers) asks here first.
+constexpr unsigned online_cpus() { return 1; }
+
 // For /proc (loadavg, stat, uptime). The load average follows Linux
 // (load_average.h): sampled every 5 s from the timer tick, counting the
 // threads that are running or runnable (the idle thread excluded).

@@ -11,6 +11,8 @@
 #include "kernel/events/timerfd.h"
 #include "kernel/fs/permission.h"
 #include "kernel/fs/vfs.h"
+#include "kernel/proc/process_credentials.h"
+#include "kernel/proc/process_inspection.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/wait_helpers.h"
@@ -224,7 +226,41 @@ ErrorOr<void> inotify_rm_watch(const SyscallArgs& args) {
     return events::remove_inotify_watch(*file, static_cast<int>(args.a[1]));
 }
 
+// pidfd_getfd(pidfd, targetfd, flags): a duplicate of another process's
+// descriptor, close-on-exec, as Linux 6.1: flags EINVAL, a non-pidfd EBADF,
+// a reaped process ESRCH, no ptrace-like permission EPERM, no such
+// descriptor (or an exited process's) EBADF.
+ErrorOr<int> pidfd_getfd(const SyscallArgs& args) {
+    if (args.a[2] != 0)
+        return Error::Invalid;
+    auto pidfd = TRY(FileRef::from_fd(args.fd(0)));
+    std::optional<int> pid = events::pidfd_pid(*pidfd);
+    if (!pid)
+        return Error::BadFd;
+    proc::Credentials caller = proc::current_credentials();
+    fs::File* file;
+    {
+        proc::ProcessResourcesGuard resources;  // keeps the target's descriptor table
+        fs::FdTable* files;
+        {
+            sched::SchedulerLockGuard guard;
+            proc::Process* process = proc::find_process_locked(*pid);
+            if (!process)
+                return Error::NoSuchProcess;
+            if (process != proc::current_process() && !proc::may_inspect(caller, *process))
+                return Error::NotPermitted;
+            files = process->files;
+        }
+        if (!files)
+            return Error::BadFd;  // exited, not yet reaped
+        file = TRY(files->get(static_cast<int>(args.a[1])));
+    }
+    return install_new(file, true);
+}
+
 }  // namespace
+
+int64_t sys_pidfd_getfd(const SyscallArgs& args) { return to_result(pidfd_getfd(args)); }
 
 int64_t sys_inotify_init1(const SyscallArgs& args) { return to_result(inotify_init1(args)); }
 int64_t sys_inotify_add_watch(const SyscallArgs& args) { return to_result(inotify_add_watch(args)); }

@@ -6,6 +6,7 @@
 #include "kernel/mm/kmalloc.h"
 #include "kernel/proc/process_credentials.h"
 #include "kernel/proc/user_layout.h"
+#include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/linux_abi.h"
 
@@ -113,6 +114,48 @@ int64_t sys_mmap(const SyscallArgs& args) {
     // with the processes forked from this one.
     request.shared = type == abi::k_map_shared;
     return to_result(current().space->map(request));
+}
+
+// membarrier(2), as Linux 6.1 without CONFIG_RSEQ (Akuma has no rseq):
+// QUERY lists the commands; the private expedited ones need their
+// registration first (EPERM). With one CPU online every thread of the
+// process other than the caller is off the CPU, and a context switch is a
+// full barrier, so the caller's own barrier is all a command has to do
+// (Linux returns at once too when num_online_cpus() is 1); with more, the
+// other CPUs would need interrupting, which Akuma cannot yet: ENOSYS.
+int64_t sys_membarrier(const SyscallArgs& args) {
+    constexpr uint32_t k_query = 0, k_global = 1, k_global_expedited = 2, k_register_global_expedited = 4,
+                       k_private_expedited = 8, k_register_private_expedited = 16,
+                       k_private_expedited_sync_core = 32, k_register_private_expedited_sync_core = 64;
+    constexpr uint32_t k_supported = k_global | k_global_expedited | k_register_global_expedited |
+                                     k_private_expedited | k_register_private_expedited |
+                                     k_private_expedited_sync_core | k_register_private_expedited_sync_core;
+    auto command = static_cast<uint32_t>(args.a[0]);
+    if (args.a[1] != 0)
+        return error_result(Error::Invalid);  // flags (MEMBARRIER_CMD_FLAG_CPU is for the RSEQ command)
+    if (command == k_query)
+        return k_supported;
+    if (__builtin_popcount(command) != 1 || !(command & k_supported))
+        return error_result(Error::Invalid);
+    proc::AddressSpace& space = *current().space;
+    switch (command) {
+    case k_register_global_expedited:
+    case k_register_private_expedited:
+    case k_register_private_expedited_sync_core:
+        space.register_membarrier(command);
+        return 0;
+    case k_private_expedited:
+    case k_private_expedited_sync_core:
+        // Registered for this command (its register command is the next bit).
+        if (!(space.membarrier_registrations() & (command << 1)))
+            return error_result(Error::NotPermitted);
+        break;
+    default: break;
+    }
+    if (sched::online_cpus() > 1)
+        return error_result(Error::NotImplemented);
+    asm volatile("dsb ish\n\tisb" ::: "memory");
+    return 0;
 }
 
 // mremap(2): MREMAP_MAYMOVE, MREMAP_FIXED and MREMAP_DONTUNMAP (with

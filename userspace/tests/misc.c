@@ -482,6 +482,33 @@ static void test_tagged_address_abi(void) {
     check_end();
 }
 
+/* membarrier: the commands it lists; private expedited ones need their
+ * registration, which a fork inherits (it copies the mm). */
+static void test_membarrier(void) {
+    check_begin("membarrier: QUERY, GLOBAL, registered PRIVATE_EXPEDITED; EPERM, EINVAL");
+    enum { query = 0, global = 1, global_expedited = 2, private_expedited = 8, register_private_expedited = 16 };
+    long mask = syscall(SYS_membarrier, query, 0, 0);
+    CHECK(mask > 0);
+    CHECK((mask & (global | global_expedited | private_expedited | register_private_expedited)) ==
+          (global | global_expedited | private_expedited | register_private_expedited));
+    CHECK_EQ(syscall(SYS_membarrier, global, 0, 0), 0);
+    CHECK_EQ(syscall(SYS_membarrier, global_expedited, 0, 0), 0);
+    CHECK_ERR(syscall(SYS_membarrier, private_expedited, 0, 0), EPERM);
+    CHECK_ERR(syscall(SYS_membarrier, global, 1, 0), EINVAL);
+    CHECK_ERR(syscall(SYS_membarrier, 3, 0, 0), EINVAL);
+    CHECK_ERR(syscall(SYS_membarrier, 1 << 20, 0, 0), EINVAL);
+    CHECK_EQ(syscall(SYS_membarrier, register_private_expedited, 0, 0), 0);
+    CHECK_EQ(syscall(SYS_membarrier, private_expedited, 0, 0), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        int failures = check_failures;
+        CHECK_EQ(syscall(SYS_membarrier, private_expedited, 0, 0), 0);
+        check_child_done(failures);
+    }
+    check_child_status(child, 0, 0);
+    check_end();
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_ids();
@@ -497,5 +524,6 @@ int main(void) {
     test_cache_instructions();
     test_top_byte_ignore();
     test_tagged_address_abi();
+    test_membarrier();
     check_exit();
 }

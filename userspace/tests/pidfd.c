@@ -212,11 +212,56 @@ static void test_clone(void) {
     check_end();
 }
 
+/* pidfd_getfd: a copy of another process's descriptor (close-on-exec). */
+static void test_getfd(void) {
+    check_begin("getfd");
+    int pipe_fds[2], ready[2];
+    CHECK_EQ(pipe(pipe_fds), 0);
+    CHECK_EQ(pipe(ready), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        /* Holds a file of its own at descriptor 40, then waits to be told. */
+        int mine = open("/proc/self/stat", O_RDONLY);
+        dup2(mine, 40);
+        char byte;
+        if (write(ready[1], "r", 1) != 1 || read(pipe_fds[0], &byte, 1) != 1)
+            _exit(1);
+        _exit(0);
+    }
+    char byte;
+    CHECK_EQ(read(ready[0], &byte, 1), 1);
+    int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+    CHECK(pidfd >= 0);
+    CHECK_ERR(syscall(SYS_pidfd_getfd, pidfd, 40, 1), EINVAL);
+    CHECK_ERR(syscall(SYS_pidfd_getfd, 0x7000, 40, 0), EBADF);
+    CHECK_ERR(syscall(SYS_pidfd_getfd, pipe_fds[0], 40, 0), EBADF);  /* not a pidfd */
+    CHECK_ERR(syscall(SYS_pidfd_getfd, pidfd, 999, 0), EBADF);
+    int copy = (int)syscall(SYS_pidfd_getfd, pidfd, 40, 0);
+    CHECK(copy >= 0);
+    CHECK_EQ(fcntl(copy, F_GETFD), FD_CLOEXEC);
+    char text[64] = { 0 };
+    CHECK(read(copy, text, sizeof text - 1) > 0);  /* the child's /proc/self/stat */
+    char want[16];
+    snprintf(want, sizeof want, "%d (", child);
+    CHECK(strncmp(text, want, strlen(want)) == 0);
+    close(copy);
+    CHECK_EQ(write(pipe_fds[1], "g", 1), 1);
+    check_child_status(child, 0, 0);
+    /* Reaped: ESRCH. */
+    CHECK_ERR(syscall(SYS_pidfd_getfd, pidfd, 40, 0), ESRCH);
+    close(pidfd);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    close(ready[0]);
+    close(ready[1]);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     static const struct check_test tests[] = {
         { "open", test_open }, { "poll", test_poll }, { "signal", test_signal }, { "wait", test_wait },
-        { "clone", test_clone },
+        { "clone", test_clone }, { "getfd", test_getfd },
     };
     return check_run_tests("pidfd", argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
