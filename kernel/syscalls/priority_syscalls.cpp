@@ -177,38 +177,26 @@ int64_t sys_setpriority(const SyscallArgs& args) {
 
 namespace {
 
-// Linux's __sched_setscheduler through sched_setscheduler (policy) and
-// sched_setparam (keep_policy): the nice value stays as it is.
-ErrorOr<void> set_scheduler(int pid, int policy, uint64_t param, bool keep_policy) {
-    if (!param || pid < 0)
+// Linux's __sched_setscheduler on a found thread (scheduler lock held):
+// the policy (SCHED_RESET_ON_FORK apart), its priority and, for sched_setattr
+// on a fair policy, a nice value; checked, then recorded.
+ErrorOr<void> change_scheduler_locked(const Target& found, int policy, uint32_t priority, bool reset_on_fork,
+                                      std::optional<int> nice) {
+    proc::SchedAttributes& attributes = *found.attributes;
+    // SCHED_DEADLINE (6) needs runtimes Akuma does not schedule by: EINVAL
+    // (through sched_setscheduler Linux says so too).
+    if (policy != proc::k_sched_other && policy != proc::k_sched_batch && policy != proc::k_sched_idle &&
+        !is_real_time(policy))
         return Error::Invalid;
-    int32_t requested = TRY(mm::read_user(mm::UserPtr<const int32_t>(param)));
-    // Linux compares it as an unsigned number: a negative one is too large.
-    uint32_t priority = static_cast<uint32_t>(requested);
-    sched::SchedulerLockGuard guard;
-    auto found = find_thread_locked(pid);
-    if (!found)
-        return Error::NoSuchProcess;
-    proc::SchedAttributes& attributes = *found->attributes;
-    bool reset_on_fork;
-    if (keep_policy) {
-        policy = attributes.policy;
-        reset_on_fork = attributes.reset_on_fork;
-    } else {
-        reset_on_fork = policy & k_sched_reset_on_fork;
-        policy &= ~k_sched_reset_on_fork;
-        // SCHED_DEADLINE (6) needs sched_setattr's runtime and deadline:
-        // through sched_setscheduler it is EINVAL on Linux too.
-        if (policy != proc::k_sched_other && policy != proc::k_sched_batch && policy != proc::k_sched_idle &&
-            !is_real_time(policy))
-            return Error::Invalid;
-    }
     // FIFO and RR take 1..99, the others 0.
     if (priority > k_max_rt_priority || is_real_time(policy) != (priority != 0))
         return Error::Invalid;
+    bool fair = !is_real_time(policy);
     if (!proc::current_capable(proc::Capability::SysNice)) {
-        proc::Process& process = *found->process;
+        proc::Process& process = *found.process;
         if (!may_change_locked(proc::current_credentials(), false, process))
+            return Error::NotPermitted;
+        if (fair && nice && *nice < attributes.nice && !within_nice_limit(process, *nice))
             return Error::NotPermitted;
         if (is_real_time(policy)) {
             uint64_t rt_limit = proc::soft_limit(process, abi::k_rlimit_rtprio);
@@ -227,7 +215,75 @@ ErrorOr<void> set_scheduler(int pid, int policy, uint64_t param, bool keep_polic
     attributes.policy = static_cast<uint8_t>(policy);
     attributes.rt_priority = static_cast<uint8_t>(priority);
     attributes.reset_on_fork = reset_on_fork;
+    if (fair && nice)
+        attributes.nice = static_cast<int8_t>(*nice);
     return {};
+}
+
+// Linux's __sched_setscheduler through sched_setscheduler (policy) and
+// sched_setparam (keep_policy): the nice value stays as it is.
+ErrorOr<void> set_scheduler(int pid, int policy, uint64_t param, bool keep_policy) {
+    if (!param || pid < 0)
+        return Error::Invalid;
+    int32_t requested = TRY(mm::read_user(mm::UserPtr<const int32_t>(param)));
+    // Linux compares it as an unsigned number: a negative one is too large.
+    uint32_t priority = static_cast<uint32_t>(requested);
+    sched::SchedulerLockGuard guard;
+    auto found = find_thread_locked(pid);
+    if (!found)
+        return Error::NoSuchProcess;
+    bool reset_on_fork;
+    if (keep_policy) {
+        policy = found->attributes->policy;
+        reset_on_fork = found->attributes->reset_on_fork;
+    } else {
+        reset_on_fork = policy & k_sched_reset_on_fork;
+        policy &= ~k_sched_reset_on_fork;
+    }
+    return change_scheduler_locked(*found, policy, priority, reset_on_fork, std::nullopt);
+}
+
+// struct sched_attr (SCHED_ATTR_SIZE_VER1; VER0 ends before util_min).
+struct SchedAttr {
+    uint32_t size;
+    uint32_t policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime;
+    uint64_t deadline;
+    uint64_t period;
+    uint32_t util_min;
+    uint32_t util_max;
+};
+static_assert(sizeof(SchedAttr) == 56);
+constexpr uint32_t k_sched_attr_size_ver0 = 48;
+constexpr uint64_t k_sched_flag_reset_on_fork = 0x01;
+constexpr uint64_t k_sched_flag_keep_policy = 0x08;
+constexpr uint64_t k_sched_flag_keep_params = 0x10;
+constexpr uint64_t k_sched_flag_util_clamp = 0x60;
+constexpr uint64_t k_sched_flag_all = 0x7f;
+
+// sched_setattr's copy of the caller's struct (Linux's sched_copy_attr):
+// a size of 0 is VER0's; a size outside [VER0, 4096], or bytes past ours
+// that are not zero, is E2BIG with our size written back.
+ErrorOr<SchedAttr> read_sched_attr(uint64_t address) {
+    uint32_t size = TRY(mm::read_user(mm::UserPtr<const uint32_t>(address)));
+    if (size == 0)
+        size = k_sched_attr_size_ver0;
+    bool fits = size >= k_sched_attr_size_ver0 && size <= 4096;
+    for (uint32_t at = sizeof(SchedAttr); fits && at < size; ++at)
+        fits = TRY(mm::read_user(mm::UserPtr<const uint8_t>(address + at))) == 0;
+    if (!fits) {
+        TRY(mm::write_user(mm::UserPtr<uint32_t>(address), static_cast<uint32_t>(sizeof(SchedAttr))));
+        return Error::TooBig;
+    }
+    SchedAttr attr {};
+    TRY(mm::copy_from_user(&attr, mm::UserPtr<const void>(address), size < sizeof attr ? size : sizeof attr));
+    if ((attr.flags & k_sched_flag_util_clamp) && size < sizeof(SchedAttr))
+        return Error::Invalid;
+    attr.nice = attr.nice < -20 ? -20 : attr.nice > 19 ? 19 : attr.nice;
+    return attr;
 }
 
 }  // namespace
@@ -240,6 +296,66 @@ int64_t sys_sched_setscheduler(const SyscallArgs& args) {
     if (policy < 0)
         return error_result(Error::Invalid);
     return to_result(set_scheduler(static_cast<int>(args.a[0]), policy, args.a[2], false));
+}
+
+// sched_setattr(pid, attr, flags): the policies of sched_setscheduler, and
+// for the fair ones the nice value; SCHED_FLAG_KEEP_POLICY/KEEP_PARAMS keep
+// what the thread has. Utilization clamps are EOPNOTSUPP (Linux without
+// CONFIG_UCLAMP_TASK); SCHED_DEADLINE is EINVAL (see change_scheduler_locked).
+int64_t sys_sched_setattr(const SyscallArgs& args) {
+    auto pid = static_cast<int>(args.a[0]);
+    if (!args.a[1] || pid < 0 || args.a[2] != 0)
+        return error_result(Error::Invalid);
+    auto read = read_sched_attr(args.a[1]);
+    if (read.is_error())
+        return error_result(read.error());
+    SchedAttr attr = read.value();
+    if (static_cast<int32_t>(attr.policy) < 0)
+        return error_result(Error::Invalid);
+    sched::SchedulerLockGuard guard;
+    auto found = find_thread_locked(pid);
+    if (!found)
+        return error_result(Error::NoSuchProcess);
+    if (attr.flags & ~k_sched_flag_all)
+        return error_result(Error::Invalid);
+    if (attr.flags & k_sched_flag_util_clamp)
+        return error_result(Error::NotSupported);
+    const proc::SchedAttributes& current = *found->attributes;
+    int policy = (attr.flags & k_sched_flag_keep_policy) ? current.policy : static_cast<int>(attr.policy);
+    uint32_t priority = attr.priority;
+    int nice = attr.nice;
+    if (attr.flags & k_sched_flag_keep_params) {
+        priority = is_real_time(current.policy) ? current.rt_priority : 0;
+        nice = current.nice;
+    }
+    return to_result(
+        change_scheduler_locked(*found, policy, priority, attr.flags & k_sched_flag_reset_on_fork, nice));
+}
+
+// sched_getattr(pid, attr, size, flags): the policy (and
+// SCHED_FLAG_RESET_ON_FORK), the priority of a real-time one or the nice
+// value of a fair one; at most `size` bytes of our struct, its size in it.
+int64_t sys_sched_getattr(const SyscallArgs& args) {
+    auto pid = static_cast<int>(args.a[0]);
+    uint64_t size = args.a[2];
+    if (!args.a[1] || pid < 0 || size > 4096 || size < k_sched_attr_size_ver0 || args.a[3] != 0)
+        return error_result(Error::Invalid);
+    SchedAttr attr {};
+    {
+        sched::SchedulerLockGuard guard;
+        auto found = find_thread_locked(pid);
+        if (!found)
+            return error_result(Error::NoSuchProcess);
+        const proc::SchedAttributes& current = *found->attributes;
+        attr.policy = current.policy;
+        attr.flags = current.reset_on_fork ? k_sched_flag_reset_on_fork : 0;
+        if (is_real_time(current.policy))
+            attr.priority = current.rt_priority;
+        else
+            attr.nice = current.nice;
+    }
+    attr.size = static_cast<uint32_t>(size < sizeof attr ? size : sizeof attr);
+    return to_result(mm::copy_to_user(args.ptr<void>(1), &attr, attr.size));
 }
 
 int64_t sys_sched_setparam(const SyscallArgs& args) {

@@ -744,6 +744,100 @@ static void test_setns(void) {
     check_end();
 }
 
+/* sched_setattr/sched_getattr: the struct's sizes (VER0 48, VER1 56,
+ * E2BIG with the size written back), nice for the fair policies, a
+ * real-time priority, KEEP_POLICY/KEEP_PARAMS; utilization clamps are
+ * EOPNOTSUPP on a kernel without them (Debian's). Run in a child, which
+ * changes its own attributes only. */
+struct attr_v1 {
+    uint32_t size, policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime, deadline, period;
+    uint32_t util_min, util_max;
+    uint8_t extra[16];
+};
+
+static void test_attr(void) {
+    check_begin("attr");
+    pid_t child = fork();
+    if (child == 0) {
+        int failures = check_failures;
+        struct attr_v1 attr;
+        memset(&attr, 0x5a, sizeof attr);
+        CHECK_EQ(syscall(SYS_sched_getattr, 0, &attr, 56, 0), 0);
+        CHECK(attr.size == 56 && attr.policy == SCHED_OTHER && attr.flags == 0 && attr.priority == 0);
+        CHECK(attr.util_min == 0 && attr.util_max == 0);
+        memset(&attr, 0x5a, sizeof attr);
+        CHECK_EQ(syscall(SYS_sched_getattr, 0, &attr, 48, 0), 0);
+        CHECK(attr.size == 48 && attr.util_min == 0x5a5a5a5a);  /* nothing past the size asked for */
+        CHECK_EQ(syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 0), 0);
+        CHECK_EQ(attr.size, 56);
+        CHECK_ERR(syscall(SYS_sched_getattr, 0, &attr, 40, 0), EINVAL);
+        CHECK_ERR(syscall(SYS_sched_getattr, 0, &attr, 56, 1), EINVAL);
+        CHECK_ERR(syscall(SYS_sched_getattr, 0x3ffffff0, &attr, 56, 0), ESRCH);
+        /* A nice value for SCHED_OTHER, clamped to 19. */
+        memset(&attr, 0, sizeof attr);
+        attr.size = 48;
+        attr.nice = 5;
+        CHECK_EQ(syscall(SYS_sched_setattr, 0, &attr, 0), 0);
+        CHECK_EQ(getpriority(PRIO_PROCESS, 0), 5);
+        attr.nice = 100;
+        CHECK_EQ(syscall(SYS_sched_setattr, 0, &attr, 0), 0);
+        CHECK_EQ(getpriority(PRIO_PROCESS, 0), 19);
+        /* SCHED_FIFO at 10. */
+        memset(&attr, 0, sizeof attr);
+        attr.size = 48;
+        attr.policy = SCHED_FIFO;
+        attr.priority = 10;
+        CHECK_EQ(syscall(SYS_sched_setattr, 0, &attr, 0), 0);
+        CHECK_EQ(sched_getscheduler(0), SCHED_FIFO);
+        memset(&attr, 0x5a, sizeof attr);
+        CHECK_EQ(syscall(SYS_sched_getattr, 0, &attr, 56, 0), 0);
+        CHECK(attr.policy == SCHED_FIFO && attr.priority == 10 && attr.nice == 0);
+        /* KEEP_POLICY and KEEP_PARAMS: nothing changes. */
+        memset(&attr, 0, sizeof attr);
+        attr.size = 48;
+        attr.flags = 0x08 | 0x10;
+        CHECK_EQ(syscall(SYS_sched_setattr, 0, &attr, 0), 0);
+        CHECK_EQ(sched_getscheduler(0), SCHED_FIFO);
+        /* Sizes: 0 is VER0; too small or non-zero bytes past ours: E2BIG, our size written back. */
+        memset(&attr, 0, sizeof attr);
+        CHECK_EQ(syscall(SYS_sched_setattr, 0, &attr, 0), 0);  /* size 0: SCHED_OTHER, nice 0 */
+        CHECK_EQ(sched_getscheduler(0), SCHED_OTHER);
+        attr.size = 40;
+        CHECK_ERR(syscall(SYS_sched_setattr, 0, &attr, 0), E2BIG);
+        CHECK_EQ(attr.size, 56);
+        memset(&attr, 0, sizeof attr);
+        attr.size = sizeof attr;
+        CHECK_EQ(syscall(SYS_sched_setattr, 0, &attr, 0), 0);  /* zeros past ours are fine */
+        attr.extra[3] = 1;
+        CHECK_ERR(syscall(SYS_sched_setattr, 0, &attr, 0), E2BIG);
+        CHECK_EQ(attr.size, 56);
+        /* Flags and arguments. */
+        memset(&attr, 0, sizeof attr);
+        attr.size = 48;
+        attr.flags = 0x20;  /* SCHED_FLAG_UTIL_CLAMP_MIN needs VER1 */
+        CHECK_ERR(syscall(SYS_sched_setattr, 0, &attr, 0), EINVAL);
+        attr.size = 56;
+        CHECK_ERR(syscall(SYS_sched_setattr, 0, &attr, 0), EOPNOTSUPP);
+        attr.flags = 0x80;
+        CHECK_ERR(syscall(SYS_sched_setattr, 0, &attr, 0), EINVAL);
+        attr.flags = 0;
+        attr.policy = SCHED_FIFO;  /* priority 0 */
+        CHECK_ERR(syscall(SYS_sched_setattr, 0, &attr, 0), EINVAL);
+        CHECK_ERR(syscall(SYS_sched_setattr, 0, NULL, 0), EINVAL);
+        CHECK_ERR(syscall(SYS_sched_setattr, -1, &attr, 0), EINVAL);
+        CHECK_ERR(syscall(SYS_sched_setattr, 0, &attr, 1), EINVAL);
+        attr.policy = SCHED_OTHER;
+        CHECK_ERR(syscall(SYS_sched_setattr, 0x3ffffff0, &attr, 0), ESRCH);
+        check_child_done(failures);
+    }
+    check_child_status(child, 0, 0);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     g_self = argv[0];
@@ -758,6 +852,7 @@ int main(int argc, char **argv) {
         { "personality", test_personality },
         { "unshare", test_unshare },
         { "setns", test_setns },
+        { "attr", test_attr },
     };
     return check_run_tests("prio", argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
