@@ -98,6 +98,7 @@ struct SchedAttributes {
     uint8_t policy;       // k_sched_*
     uint8_t rt_priority;  // 1..99 under FIFO/RR, else 0
     bool reset_on_fork;   // SCHED_RESET_ON_FORK
+    uint16_t io_priority;  // ioprio_set's value (class << 13 | data); 0: none set
 
     // What a new thread or process starts with (Linux's sched_fork): a
     // copy, unless SCHED_RESET_ON_FORK asks for a real-time policy to fall
@@ -108,10 +109,13 @@ struct SchedAttributes {
         if (!reset_on_fork)
             return child;
         child.reset_on_fork = false;
-        if (policy == k_sched_fifo || policy == k_sched_rr)
-            child = { 0, k_sched_other, 0, false };
-        else if (nice < 0)
+        if (policy == k_sched_fifo || policy == k_sched_rr) {
             child.nice = 0;
+            child.policy = k_sched_other;
+            child.rt_priority = 0;
+        } else if (nice < 0) {
+            child.nice = 0;
+        }
         return child;
     }
 };

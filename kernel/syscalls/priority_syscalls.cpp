@@ -1,7 +1,8 @@
 // Scheduling attributes and the execution context: getpriority,
 // setpriority, sched_setscheduler, sched_getscheduler, sched_setparam,
-// sched_getparam, sched_get_priority_max/min, personality, and unshare and
-// setns as a Linux 6.1 built without namespaces answers them.
+// sched_getparam, sched_setattr, sched_getattr, sched_get_priority_max/min,
+// ioprio_set, ioprio_get, personality, and unshare and setns as a Linux 6.1
+// built without namespaces answers them.
 //
 // The attributes live per thread (proc::SchedAttributes, scheduler lock),
 // as Linux's (kernel/sys.c, kernel/sched/core.c): a TID names one thread,
@@ -356,6 +357,89 @@ int64_t sys_sched_getattr(const SyscallArgs& args) {
     }
     attr.size = static_cast<uint32_t>(size < sizeof attr ? size : sizeof attr);
     return to_result(mm::copy_to_user(args.ptr<void>(1), &attr, attr.size));
+}
+
+// ioprio_set/ioprio_get: an I/O scheduling class and level per thread,
+// checked and inherited as Linux 6.1's; Akuma's disks have no I/O
+// scheduler to act on them, as Linux's with the "none" or mq-deadline
+// scheduler (virtio-blk's default) ignores them too. `which` is
+// IOPRIO_WHO_PROCESS/PGRP/USER, getpriority's numbering plus one.
+namespace {
+
+constexpr int k_ioprio_class_shift = 13;
+constexpr int k_ioprio_class_none = 0, k_ioprio_class_rt = 1, k_ioprio_class_idle = 3;
+constexpr int k_ioprio_be_norm = (2 << k_ioprio_class_shift) | 4;  // IOPRIO_CLASS_BE, level 4
+
+// Linux's ioprio_check_cap: the class, its level (the low three bits), and
+// CAP_SYS_NICE or CAP_SYS_ADMIN for the real-time class.
+ErrorOr<void> check_io_priority(int priority) {
+    int io_class = priority >> k_ioprio_class_shift;
+    int level = priority & 7;
+    if (priority < 0 || io_class > k_ioprio_class_idle)
+        return Error::Invalid;
+    if (io_class == k_ioprio_class_rt && !proc::current_capable(proc::Capability::SysNice) &&
+        !proc::current_capable(proc::Capability::SysAdmin))
+        return Error::NotPermitted;
+    if (io_class == k_ioprio_class_none && level != 0)
+        return Error::Invalid;
+    return {};
+}
+
+// Linux's ioprio_best: the higher of two (a lower number), with "none" as
+// best-effort level 4.
+int best_io_priority(int a, int b) {
+    if ((a >> k_ioprio_class_shift) == k_ioprio_class_none)
+        a = k_ioprio_be_norm;
+    if ((b >> k_ioprio_class_shift) == k_ioprio_class_none)
+        b = k_ioprio_be_norm;
+    return a < b ? a : b;
+}
+
+}  // namespace
+
+int64_t sys_ioprio_set(const SyscallArgs& args) {
+    int which = static_cast<int>(args.a[0]);
+    int who = static_cast<int>(args.a[1]);
+    int priority = static_cast<int>(args.a[2]);
+    if (auto checked = check_io_priority(priority); checked.is_error())
+        return error_result(checked.error());
+    proc::Credentials caller = proc::current_credentials();
+    bool privileged = proc::current_capable(proc::Capability::SysNice);
+    sched::SchedulerLockGuard guard;
+    bool found = false;
+    bool refused = false;
+    auto walked = for_each_selected_locked(which - 1, who, [&](const Target& target) {
+        if (refused)
+            return;
+        found = true;
+        // Linux's set_task_ioprio: the target's real user is the caller's
+        // effective or real one, or CAP_SYS_NICE; the first refusal ends it.
+        uint32_t owner = proc::credentials_of(*target.process).uid;
+        if (!privileged && owner != caller.euid && owner != caller.uid) {
+            refused = true;
+            return;
+        }
+        target.attributes->io_priority = static_cast<uint16_t>(priority);
+    });
+    if (walked.is_error())
+        return error_result(walked.error());
+    if (refused)
+        return error_result(Error::NotPermitted);
+    return found ? 0 : error_result(Error::NoSuchProcess);
+}
+
+int64_t sys_ioprio_get(const SyscallArgs& args) {
+    int which = static_cast<int>(args.a[0]);
+    int who = static_cast<int>(args.a[1]);
+    sched::SchedulerLockGuard guard;
+    int64_t result = -1;
+    auto walked = for_each_selected_locked(which - 1, who, [&](const Target& target) {
+        int priority = target.attributes->io_priority;
+        result = result < 0 ? priority : best_io_priority(static_cast<int>(result), priority);
+    });
+    if (walked.is_error())
+        return error_result(walked.error());
+    return result < 0 ? error_result(Error::NoSuchProcess) : result;
 }
 
 int64_t sys_sched_setparam(const SyscallArgs& args) {

@@ -838,6 +838,59 @@ static void test_attr(void) {
     check_end();
 }
 
+/* ioprio_set/ioprio_get: classes and levels, inheritance by fork, a
+ * process group's best value, permission; recorded only (no I/O
+ * scheduler acts on them, as with Linux's "none"). */
+#define IOPRIO(class_, data) (((class_) << 13) | (data))
+static void test_ioprio(void) {
+    check_begin("ioprio");
+    pid_t child = fork();
+    if (child == 0) {
+        int failures = check_failures;
+        CHECK_EQ(setpgid(0, 0), 0);
+        CHECK_EQ(syscall(SYS_ioprio_get, 1, 0), 0);  /* none set */
+        CHECK_EQ(syscall(SYS_ioprio_set, 1, 0, IOPRIO(2, 4)), 0);
+        CHECK_EQ(syscall(SYS_ioprio_get, 1, 0), IOPRIO(2, 4));
+        CHECK_EQ(syscall(SYS_ioprio_set, 1, 0, IOPRIO(1, 7)), 0);  /* real time: root */
+        CHECK_EQ(syscall(SYS_ioprio_set, 1, 0, IOPRIO(3, 5)), 0);
+        CHECK_EQ(syscall(SYS_ioprio_get, 1, 0), IOPRIO(3, 5));
+        CHECK_ERR(syscall(SYS_ioprio_set, 1, 0, IOPRIO(0, 3)), EINVAL);  /* "none" has no level */
+        CHECK_ERR(syscall(SYS_ioprio_set, 1, 0, IOPRIO(5, 0)), EINVAL);
+        CHECK_ERR(syscall(SYS_ioprio_set, 9, 0, IOPRIO(2, 1)), EINVAL);
+        CHECK_ERR(syscall(SYS_ioprio_get, 9, 0), EINVAL);
+        CHECK_ERR(syscall(SYS_ioprio_set, 1, 0x3ffffff0, IOPRIO(2, 1)), ESRCH);
+        CHECK_ERR(syscall(SYS_ioprio_get, 1, 0x3ffffff0), ESRCH);
+        /* Alone in its group: the group's value is its own. */
+        CHECK_EQ(syscall(SYS_ioprio_set, 1, 0, IOPRIO(2, 3)), 0);
+        CHECK_EQ(syscall(SYS_ioprio_get, 2, 0), IOPRIO(2, 3));
+        int ready[2], done[2];
+        CHECK_EQ(pipe(ready), 0);
+        CHECK_EQ(pipe(done), 0);
+        pid_t grandchild = fork();
+        if (grandchild == 0) {
+            /* Inherited; then "none", which counts as best-effort 4 in a group. */
+            char byte;
+            int inherited = (int)syscall(SYS_ioprio_get, 1, 0);
+            syscall(SYS_ioprio_set, 1, 0, IOPRIO(0, 0));
+            if (write(ready[1], "r", 1) != 1 || read(done[0], &byte, 1) != 1)
+                _exit(2);
+            _exit(inherited == IOPRIO(2, 3) ? 0 : 1);
+        }
+        char byte;
+        CHECK_EQ(read(ready[0], &byte, 1), 1);
+        CHECK_EQ(syscall(SYS_ioprio_get, 2, 0), IOPRIO(2, 3));  /* the best of BE3 and none */
+        CHECK_EQ(syscall(SYS_ioprio_set, 1, 0, IOPRIO(3, 0)), 0);
+        CHECK_EQ(syscall(SYS_ioprio_get, 2, 0), IOPRIO(2, 4));  /* idle and none (BE4) */
+        CHECK_EQ(syscall(SYS_ioprio_set, 2, 0, IOPRIO(2, 6)), 0);  /* the whole group */
+        CHECK_EQ(syscall(SYS_ioprio_get, 1, grandchild), IOPRIO(2, 6));
+        CHECK_EQ(write(done[1], "d", 1), 1);
+        check_child_status(grandchild, 0, 0);
+        check_child_done(failures);
+    }
+    check_child_status(child, 0, 0);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     g_self = argv[0];
@@ -853,6 +906,7 @@ int main(int argc, char **argv) {
         { "unshare", test_unshare },
         { "setns", test_setns },
         { "attr", test_attr },
+        { "ioprio", test_ioprio },
     };
     return check_run_tests("prio", argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
