@@ -70,7 +70,7 @@ linux_abi::Rusage rusage_of(const sched::CpuTime& time, uint64_t maxrss_kb);
     X(sched_getscheduler) X(sched_getparam) X(sched_get_priority_max) X(sched_get_priority_min) \
     X(getrlimit) X(setrlimit) X(copy_file_range) X(splice) X(flock) \
     X(sched_setaffinity) X(sched_rr_get_interval) X(memfd_create) \
-    X(membarrier) X(pidfd_getfd) X(sched_setattr) X(sched_getattr) X(ioprio_set) X(ioprio_get) X(mq_open) X(mq_unlink) X(mq_timedsend) X(mq_timedreceive) X(mq_notify) X(mq_getsetattr) X(eventfd2) X(inotify_init1) X(inotify_add_watch) X(inotify_rm_watch) X(epoll_create1) X(epoll_ctl) X(epoll_pwait) X(epoll_pwait2) X(timerfd_create) X(timerfd_settime) \
+    X(membarrier) X(pidfd_getfd) X(sched_setattr) X(sched_getattr) X(ioprio_set) X(ioprio_get) X(kcmp) X(mq_open) X(mq_unlink) X(mq_timedsend) X(mq_timedreceive) X(mq_notify) X(mq_getsetattr) X(eventfd2) X(inotify_init1) X(inotify_add_watch) X(inotify_rm_watch) X(epoll_create1) X(epoll_ctl) X(epoll_pwait) X(epoll_pwait2) X(timerfd_create) X(timerfd_settime) \
     X(timerfd_gettime) X(signalfd4) \
     X(socket) X(socketpair) X(bind) X(listen) X(accept) X(accept4) X(connect) X(getsockname) X(getpeername) \
     X(sendto) X(recvfrom) X(sendmsg) X(recvmsg) X(sendmmsg) X(recvmmsg) X(shutdown) X(setsockopt) X(getsockopt) \

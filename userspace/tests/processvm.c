@@ -3,7 +3,9 @@
  * partial copies at a hole, and Linux's errors. Validated on Linux
  * (../shared/tools/linux-ref). Waits are bounded by alarm(). */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 
@@ -146,6 +148,66 @@ static void test_permission(void) {
     check_end();
 }
 
+/* kcmp: what two threads share, as Linux 6.1 reports it (0: the same
+ * object; 1 or 2: different ones, in a scrambled order). */
+static pid_t g_thread_tid;
+static volatile int g_thread_stop;
+static void *idle_thread(void *unused) {
+    (void)unused;
+    g_thread_tid = (pid_t)syscall(SYS_gettid);
+    while (!g_thread_stop)
+        usleep(1000);
+    return NULL;
+}
+
+static void test_kcmp(void) {
+    check_begin("kcmp");
+    enum { kcmp_file, kcmp_vm, kcmp_files, kcmp_fs, kcmp_sighand, kcmp_io, kcmp_sysvsem, kcmp_epoll_tfd };
+    pid_t me = getpid();
+    int pipe_fds[2];
+    CHECK_EQ(pipe(pipe_fds), 0);
+    int copy = dup(pipe_fds[0]);
+    /* Another thread shares everything. */
+    pthread_t thread;
+    CHECK_EQ(pthread_create(&thread, NULL, idle_thread, NULL), 0);
+    while (!g_thread_tid)
+        usleep(1000);
+    for (int type = kcmp_file; type <= kcmp_sysvsem; type++)
+        CHECK_EQ(syscall(SYS_kcmp, me, g_thread_tid, type, pipe_fds[0], pipe_fds[0]), 0);
+    /* Descriptors: one description under two numbers, and two descriptions. */
+    CHECK_EQ(syscall(SYS_kcmp, me, me, kcmp_file, pipe_fds[0], copy), 0);
+    long order = syscall(SYS_kcmp, me, me, kcmp_file, pipe_fds[0], pipe_fds[1]);
+    CHECK(order == 1 || order == 2);
+    CHECK_EQ(syscall(SYS_kcmp, me, me, kcmp_file, pipe_fds[1], pipe_fds[0]), 3 - order);  /* the same order */
+    CHECK_ERR(syscall(SYS_kcmp, me, me, kcmp_file, pipe_fds[0], 999), EBADF);
+    CHECK_ERR(syscall(SYS_kcmp, me, me, 9, 0, 0), EINVAL);
+    CHECK_ERR(syscall(SYS_kcmp, me, 0x3ffffff0, kcmp_vm, 0, 0), ESRCH);
+    CHECK_ERR(syscall(SYS_kcmp, me, me, kcmp_epoll_tfd, pipe_fds[0], 8), EFAULT);
+    /* A forked child shares the descriptions it inherited, nothing else but
+     * (no one having made one) an I/O context. */
+    pid_t child = fork();
+    if (child == 0) {
+        pause();
+        _exit(0);
+    }
+    CHECK_EQ(syscall(SYS_kcmp, me, child, kcmp_file, pipe_fds[0], pipe_fds[0]), 0);
+    for (int type = kcmp_vm; type <= kcmp_sysvsem; type++) {
+        long result = syscall(SYS_kcmp, me, child, type, 0, 0);
+        if (type == kcmp_io)
+            CHECK_EQ(result, 0);
+        else
+            CHECK(result == 1 || result == 2);
+    }
+    kill(child, SIGKILL);
+    check_child_status(child, 0, SIGKILL);
+    g_thread_stop = 1;
+    pthread_join(thread, NULL);
+    close(copy);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     alarm(60);
@@ -154,6 +216,7 @@ int main(int argc, char **argv) {
         { "read", test_read },
         { "write", test_write },
         { "permission", test_permission },
+        { "kcmp", test_kcmp },
     };
     return check_run_tests("processvm", argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
