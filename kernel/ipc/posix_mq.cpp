@@ -278,11 +278,6 @@ ErrorOr<void> wait_locked(WaiterList& list, std::optional<uint64_t> deadline_ns)
     return {};
 }
 
-ErrorOr<void> write_number(procfs::TextBuffer& out, int64_t value) {
-    out.format("{}\n", value);
-    return out.status();
-}
-
 }  // namespace
 
 ErrorOr<fs::File*> mq_open(std::string_view name, uint32_t flags, uint32_t mode, uint32_t umask,
@@ -478,10 +473,10 @@ ErrorOr<MqAttributes> mq_attributes(fs::File& file, std::optional<bool> nonblock
     return attributes;
 }
 
-ErrorOr<void> write_sysctl_mq_msg_max(procfs::TextBuffer& out) { return write_number(out, k_msg_max); }
-ErrorOr<void> write_sysctl_mq_msgsize_max(procfs::TextBuffer& out) { return write_number(out, k_msgsize_max); }
-ErrorOr<void> write_sysctl_mq_queues_max(procfs::TextBuffer& out) { return write_number(out, k_queues_max); }
-ErrorOr<void> write_sysctl_mq_msg_default(procfs::TextBuffer& out) { return write_number(out, k_msg_default); }
-ErrorOr<void> write_sysctl_mq_msgsize_default(procfs::TextBuffer& out) { return write_number(out, k_msgsize_default); }
+ErrorOr<void> write_sysctl_mq_msg_max(procfs::TextBuffer& out) { return out.number_line(k_msg_max); }
+ErrorOr<void> write_sysctl_mq_msgsize_max(procfs::TextBuffer& out) { return out.number_line(k_msgsize_max); }
+ErrorOr<void> write_sysctl_mq_queues_max(procfs::TextBuffer& out) { return out.number_line(k_queues_max); }
+ErrorOr<void> write_sysctl_mq_msg_default(procfs::TextBuffer& out) { return out.number_line(k_msg_default); }
+ErrorOr<void> write_sysctl_mq_msgsize_default(procfs::TextBuffer& out) { return out.number_line(k_msgsize_default); }
 
 }  // namespace akuma::ipc

@@ -102,20 +102,15 @@ using ProcessGenerator = ErrorOr<void> (*)(TextBuffer&, int);
 // A writable integer sysctl: takes a value root wrote (0..INT_MAX).
 using SysctlSetter = void (*)(uint32_t);
 
-ErrorOr<void> write_number(TextBuffer& out, uint64_t value) {
-    out.format("{}\n", value);
-    return out.status();
-}
-
 // /proc/sys/fs/inotify (events/inotify.h).
 ErrorOr<void> write_max_queued_events(TextBuffer& out) {
-    return write_number(out, events::inotify_limits().max_queued_events);
+    return out.number_line(events::inotify_limits().max_queued_events);
 }
 ErrorOr<void> write_max_user_instances(TextBuffer& out) {
-    return write_number(out, events::inotify_limits().max_user_instances);
+    return out.number_line(events::inotify_limits().max_user_instances);
 }
 ErrorOr<void> write_max_user_watches(TextBuffer& out) {
-    return write_number(out, events::inotify_limits().max_user_watches);
+    return out.number_line(events::inotify_limits().max_user_watches);
 }
 void set_max_queued_events(uint32_t value) {
     auto limits = events::inotify_limits();

@@ -57,6 +57,12 @@ public:
         m_failed = false;
     }
 
+    // A file of one number and a newline (the /proc/sys files); status().
+    ErrorOr<void> number_line(uint64_t value) {
+        format("{}\n", value);
+        return status();
+    }
+
 private:
     bool grow_for(size_t extra);
 
