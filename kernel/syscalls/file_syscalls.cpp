@@ -88,6 +88,18 @@ ErrorOr<size_t> write_told(fs::File& file, ErrorOr<size_t> moved) {
     return moved;
 }
 
+// sendfile and copy_file_range once bytes moved, as Linux 6.1: its
+// splice machinery's write tells of the output (IN_MODIFY), then the call
+// of the input (IN_ACCESS) and the output again. Pipes have no inode to
+// tell of.
+void tell_transferred(fs::File& in, fs::File& out, size_t moved) {
+    if (moved == 0)
+        return;
+    fs::notify::modified(out);
+    fs::notify::accessed(in);
+    fs::notify::modified(out);
+}
+
 ErrorOr<size_t> read(const SyscallArgs& args) {
     auto file = TRY(FileRef::from_fd(args.fd(0)));
     return read_told(*file, read_to_user(*file, args.a[1], args.a[2], std::nullopt));
@@ -1000,6 +1012,7 @@ ErrorOr<size_t> sendfile(const SyscallArgs& args) {
         position = in->position();
     }
     size_t done = TRY(copy_between(*in, position, *out, std::nullopt, args.a[3]));
+    tell_transferred(*in, *out, done);
     if (args.a[2]) {
         if (mm::write_user(args.ptr<int64_t>(2), static_cast<int64_t>(*position + done)).is_error())
             return Error::Fault;
@@ -1042,6 +1055,7 @@ ErrorOr<size_t> copy_file_range(const SyscallArgs& args) {
     if (in_stat.ino == out_stat.ino && in_stat.dev == out_stat.dev && in_at < out_at + count && out_at < in_at + count)
         return Error::Invalid;  // overlapping ranges of one file
     size_t done = TRY(copy_between(*in, in_at, *out, out_at, count));
+    tell_transferred(*in, *out, done);
     if (args.a[1])
         TRY(mm::write_user(args.ptr<int64_t>(1), static_cast<int64_t>(in_at + done)));
     else
@@ -1143,6 +1157,8 @@ ErrorOr<size_t> splice(const SyscallArgs& args) {
             break;
         written += step.value();
     }
+    if (written > 0)
+        fs::notify::modified(*out);  // splice tells only of what it wrote (Linux 6.1)
     if (in_at)
         TRY(mm::write_user(args.ptr<int64_t>(1), static_cast<int64_t>(*in_at + got)));
     if (out_at)

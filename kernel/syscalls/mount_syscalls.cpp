@@ -3,6 +3,7 @@
 #include "kernel/fs/bounce.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/proc/process_credentials.h"
+#include "kernel/fs/notify.h"
 #include "kernel/syscalls/file_helpers.h"
 #include "kernel/syscalls/linux_abi.h"
 
@@ -139,8 +140,10 @@ ErrorOr<void> fallocate(const SyscallArgs& args) {
     auto inode = file->mappable_inode();  // regular files only, as Linux's vfs_fallocate
     if (inode.is_error())
         return file->inode() && file->inode()->is_directory() ? Error::IsADirectory : Error::NoDevice;
-    return fs::allocate(inode.value(), static_cast<uint64_t>(offset), static_cast<uint64_t>(length),
-                        mode & k_falloc_keep_size);
+    TRY(fs::allocate(inode.value(), static_cast<uint64_t>(offset), static_cast<uint64_t>(length),
+                     mode & k_falloc_keep_size));
+    fs::notify::modified(*file);  // as Linux's vfs_fallocate
+    return {};
 }
 
 }  // namespace

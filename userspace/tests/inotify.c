@@ -11,6 +11,7 @@
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -308,6 +309,41 @@ static void test_lifetime(void) {
     check_end();
 }
 
+/* The calls that move bytes inside the kernel tell of them too, as Linux
+ * 6.1: sendfile and copy_file_range write through the splice machinery
+ * (IN_MODIFY), then tell of the input and the output; splice tells only of
+ * what it wrote into a file; fallocate is IN_MODIFY. */
+static void test_transfers(void) {
+    check_begin("transfers");
+    fresh_dir();
+    int source = open(DIR_PATH "/source", O_CREAT | O_RDWR, 0644);
+    CHECK_EQ(write(source, "0123456789", 10), 10);
+    int target = open(DIR_PATH "/target", O_CREAT | O_RDWR, 0644);
+    int in = inotify_init1(IN_NONBLOCK);
+    int sw = inotify_add_watch(in, DIR_PATH "/source", IN_ACCESS | IN_MODIFY);
+    int tw = inotify_add_watch(in, DIR_PATH "/target", IN_ACCESS | IN_MODIFY);
+    off_t at = 0;
+    CHECK_EQ(sendfile(target, source, &at, 4), 4);
+    EXPECT(in, NULL, { tw, IN_MODIFY, NULL }, { sw, IN_ACCESS, NULL }, { tw, IN_MODIFY, NULL });
+    loff_t from = 4, to = 4;
+    CHECK_EQ(copy_file_range(source, &from, target, &to, 3, 0), 3);
+    EXPECT(in, NULL, { tw, IN_MODIFY, NULL }, { sw, IN_ACCESS, NULL }, { tw, IN_MODIFY, NULL });
+    int pipe_fds[2];
+    CHECK_EQ(pipe(pipe_fds), 0);
+    loff_t offset = 0;
+    CHECK_EQ(splice(source, &offset, pipe_fds[1], NULL, 5, 0), 5);
+    CHECK_EQ(splice(pipe_fds[0], NULL, target, NULL, 5, 0), 5);
+    EXPECT(in, NULL, { tw, IN_MODIFY, NULL });
+    CHECK_EQ(fallocate(target, 0, 0, 8192), 0);
+    EXPECT(in, NULL, { tw, IN_MODIFY, NULL });
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    close(source);
+    close(target);
+    close(in);
+    check_end();
+}
+
 static void write_sysctl(const char *path, const char *value) {
     int fd = open(path, O_WRONLY);
     CHECK(fd >= 0);
@@ -441,6 +477,7 @@ int main(int argc, char **argv) {
         { "file_events", test_file_events },
         { "names", test_names },
         { "lifetime", test_lifetime },
+        { "transfers", test_transfers },
         { "limits", test_limits },
         { "waiting", test_waiting },
         { "unmount", test_unmount },
