@@ -303,16 +303,16 @@ void deliver_inotify_event(const fs::Inode& inode, uint32_t event, uint32_t cook
     });
 }
 
-void end_inotify_watches(const fs::Inode& inode, uint32_t final_event) {
+void end_inotify_watches(const fs::Inode& inode) {
     if (!inode.watch_count())
         return;
     RegistryGuard guard;
-    // The final event, then IN_IGNORED (an instance has one watch per inode).
+    // IN_DELETE_SELF, then IN_IGNORED (an instance has one watch per inode).
     g_watches.for_each([&](Watch& watch) {
         if (watch.inode.get() != &inode)
             return;
-        if ((watch.mask & final_event & inotify::k_all_events) || (final_event & inotify::k_unmount))
-            watch.owner->queue_locked(watch.wd, final_event, 0, {});
+        if (watch.mask & inotify::k_delete_self)
+            watch.owner->queue_locked(watch.wd, inotify::k_delete_self, 0, {});
         end_watch_locked(guard, watch, true);
     });
 }

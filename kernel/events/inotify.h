@@ -58,11 +58,11 @@ bool any_inotify_watches();
 void deliver_inotify_event(const fs::Inode& inode, uint32_t event, uint32_t cookie, std::string_view name = {},
                            const fs::Inode* child = nullptr);
 
-// The inode is gone (IN_DELETE_SELF) or its file system is unmounted
-// (IN_UNMOUNT): the event (`final_event`, delivered to watches that asked,
-// IN_UNMOUNT always) and then IN_IGNORED to each watch, which ends.
-void end_inotify_watches(const fs::Inode& inode, uint32_t final_event);
-// IN_UNMOUNT for every watched inode of `fs`.
+// The inode is gone: IN_DELETE_SELF to the watches that asked for it, then
+// IN_IGNORED to each, which ends.
+void end_inotify_watches(const fs::Inode& inode);
+// Its file system is unmounted: IN_UNMOUNT and IN_IGNORED to every watch
+// on an inode of `fs`.
 void end_inotify_watches_of(const fs::FileSystem& fs);
 
 // A new cookie tying a rename's IN_MOVED_FROM to its IN_MOVED_TO.

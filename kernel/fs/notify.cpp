@@ -22,7 +22,7 @@ void deliver(const Inode& inode, uint32_t event, uint32_t cookie = 0, std::strin
 }
 
 void end_watches(const Inode& inode) {
-    events::end_inotify_watches(inode, in::k_delete_self);
+    events::end_inotify_watches(inode);
     events::end_dnotify_marks(inode);
 }
 

@@ -3,6 +3,7 @@
 #include <new>
 
 #include "kernel/events/anonymous_file.h"
+#include "kernel/fs/permission.h"
 #include "kernel/fs/poll_queue.h"
 #include "kernel/fs/procfs/text_buffer.h"
 #include "kernel/ipc/ipc_wait.h"
@@ -133,15 +134,6 @@ ErrorOr<uint64_t> charge_of(const MqAttributes& attributes) {
     auto slots = static_cast<uint64_t>(attributes.max_messages);
     uint64_t tree = slots * k_message_overhead + (slots < k_priority_max ? slots : k_priority_max) * k_tree_node_size;
     return tree + slots * static_cast<uint64_t>(attributes.message_size);
-}
-
-bool may_access(const proc::Credentials& credentials, const Queue& queue, unsigned wanted) {
-    if (credentials.capable(proc::Capability::DacOverride))
-        return true;
-    uint32_t bits = credentials.fsuid == queue.uid  ? queue.mode >> 6
-                    : credentials.in_group(queue.gid) ? queue.mode >> 3
-                                                      : queue.mode;
-    return (bits & wanted) == wanted;
 }
 
 class QueueFile final : public events::AnonymousFile {
@@ -338,9 +330,10 @@ ErrorOr<fs::File*> mq_open(std::string_view name, uint32_t flags, uint32_t mode,
             return Error::Exists;
         if (access == 3)
             return Error::Invalid;
-        unsigned wanted = access == abi::k_o_rdonly ? 4 : access == abi::k_o_wronly ? 2 : 6;
-        if (!may_access(credentials, *queue, wanted))
-            return Error::AccessDenied;
+        unsigned wanted = access == abi::k_o_rdonly   ? fs::k_may_read
+                          : access == abi::k_o_wronly ? fs::k_may_write
+                                                      : fs::k_may_read | fs::k_may_write;
+        TRY(fs::check_access(credentials, queue->mode, queue->uid, queue->gid, false, wanted));
     }
     auto* file = new (std::nothrow) QueueFile(access | (flags & abi::k_o_nonblock), *queue);
     if (!file) {
@@ -376,7 +369,7 @@ ErrorOr<void> mq_send(fs::File& file, mm::UserPtr<const uint8_t> data, uint64_t 
     Queue& queue = TRY(queue_file(file, true))->queue();
     {
         sched::MutexGuard guard(g_lock);
-        if (static_cast<int64_t>(size) > queue.message_size || size > static_cast<uint64_t>(k_hard_msgsize_max))
+        if (size > static_cast<uint64_t>(queue.message_size))
             return Error::MessageTooLong;
     }
     auto* message = static_cast<Message*>(mm::kmalloc(sizeof(Message) + size));

@@ -455,8 +455,10 @@ ErrorOr<int64_t> io_owner_command(int fd, int command, uint64_t argument) {
         TRY(mm::write_user(mm::UserPtr<OwnerEx>(argument), OwnerEx { type, owner.id }));
         return 0;
     }
-    case abi::k_f_setsig:
-        TRY(file->set_io_signal(static_cast<int64_t>(argument) > 64 ? -1 : static_cast<int>(argument)));
+    case abi::k_f_setsig:  // Linux's valid_signal() takes the argument as unsigned long
+        if (argument > 64)
+            return Error::Invalid;
+        TRY(file->set_io_signal(static_cast<int>(argument)));
         return 0;
     default: return file->io_signal();  // F_GETSIG
     }

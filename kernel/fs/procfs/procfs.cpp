@@ -99,8 +99,9 @@ enum class Node : uint8_t {
 
 using SystemGenerator = ErrorOr<void> (*)(TextBuffer&);
 using ProcessGenerator = ErrorOr<void> (*)(TextBuffer&, int);
-// A writable integer sysctl: takes a value root wrote (0..INT_MAX).
-using SysctlSetter = void (*)(uint32_t);
+// A writable integer sysctl: takes a value root wrote (0..INT_MAX), or
+// refuses it (Invalid).
+using SysctlSetter = ErrorOr<void> (*)(uint32_t);
 
 // /proc/sys/fs/inotify (events/inotify.h).
 ErrorOr<void> write_max_queued_events(TextBuffer& out) {
@@ -112,20 +113,36 @@ ErrorOr<void> write_max_user_instances(TextBuffer& out) {
 ErrorOr<void> write_max_user_watches(TextBuffer& out) {
     return out.number_line(events::inotify_limits().max_user_watches);
 }
-void set_max_queued_events(uint32_t value) {
+ErrorOr<void> set_max_queued_events(uint32_t value) {
     auto limits = events::inotify_limits();
     limits.max_queued_events = value;
     events::set_inotify_limits(limits);
+    return {};
 }
-void set_max_user_instances(uint32_t value) {
+ErrorOr<void> set_max_user_instances(uint32_t value) {
     auto limits = events::inotify_limits();
     limits.max_user_instances = value;
     events::set_inotify_limits(limits);
+    return {};
 }
-void set_max_user_watches(uint32_t value) {
+// /proc/sys/vm/drop_caches, as Linux's: bit 1 frees the clean page-cache
+// pages nothing maps, bit 2 the lookup cache (Linux: dentries and inodes),
+// 4 only silences Linux's log line (Akuma logs nothing); values outside
+// 1..4 are EINVAL.
+ErrorOr<void> drop_caches(uint32_t value) {
+    if (value < 1 || value > 4)
+        return Error::Invalid;
+    if (value & 1)
+        fs::reclaim_page_cache();
+    if (value & 2)
+        fs::drop_lookup_cache();
+    return {};
+}
+ErrorOr<void> set_max_user_watches(uint32_t value) {
     auto limits = events::inotify_limits();
     limits.max_user_watches = value;
     events::set_inotify_limits(limits);
+    return {};
 }
 
 ErrorOr<void> write_mounts(TextBuffer& out, int pid);
@@ -173,7 +190,7 @@ constexpr NodeInfo k_nodes[] = {
     { Node::Uuid, Node::Random, "uuid", InodeType::Regular, 0444, write_uuid, nullptr },
     { Node::SysVm, Node::Sys, "vm", InodeType::Directory, 0555, nullptr, nullptr },
     // Written, never read (ProcFile::write_at).
-    { Node::DropCaches, Node::SysVm, "drop_caches", InodeType::Regular, 0200, nullptr, nullptr },
+    { Node::DropCaches, Node::SysVm, "drop_caches", InodeType::Regular, 0200, nullptr, nullptr, drop_caches },
     { Node::SysFs, Node::Sys, "fs", InodeType::Directory, 0555, nullptr, nullptr },
     { Node::SysFsInotify, Node::SysFs, "inotify", InodeType::Directory, 0555, nullptr, nullptr },
     { Node::InotifyMaxQueuedEvents, Node::SysFsInotify, "max_queued_events", InodeType::Regular, 0644,
@@ -335,41 +352,15 @@ public:
         return m_text.status();
     }
 
-    // /proc/sys/vm/drop_caches, as Linux's: bit 1 frees the clean
-    // page-cache pages nothing maps, bit 2 the lookup cache (Linux:
-    // dentries and inodes), 4 only silences Linux's log line (Akuma logs
-    // nothing); values outside 1..4 are EINVAL. As Linux's sysctls
+    // The writable sysctls (NodeInfo::set): one number; as Linux's
     // (sysctl_writes_strict), a write past offset 0 is taken whole and
     // ignored. Other files have no write method: EINVAL.
     ErrorOr<size_t> write_at(std::span<const uint8_t> data, uint64_t& offset) override {
         const NodeInfo& entry = info(proc_inode(inode()).node());
-        if (entry.node != Node::DropCaches && !entry.set)
+        if (!entry.set)
             return Error::Invalid;
-        if (offset != 0) {
-            offset += data.size();
-            return data.size();
-        }
-        if (entry.set) {
-            entry.set(TRY(parse_sysctl_value(data)));
-            offset += data.size();
-            return data.size();
-        }
-        unsigned value = 0;
-        size_t digits = 0;
-        for (uint8_t byte : data) {
-            if (byte >= '0' && byte <= '9' && digits < 9) {
-                value = value * 10 + (byte - '0');
-                ++digits;
-            } else if (byte != '\n' && byte != ' ') {
-                return Error::Invalid;
-            }
-        }
-        if (digits == 0 || value < 1 || value > 4)
-            return Error::Invalid;
-        if (value & 1)
-            fs::reclaim_page_cache();
-        if (value & 2)
-            fs::drop_lookup_cache();
+        if (offset == 0)
+            TRY(entry.set(TRY(parse_sysctl_value(data))));
         offset += data.size();
         return data.size();
     }
