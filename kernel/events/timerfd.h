@@ -6,9 +6,10 @@
 //
 // Clocks: CLOCK_MONOTONIC, CLOCK_BOOTTIME (the same clock: Akuma never
 // suspends), CLOCK_REALTIME (the monotonic clock plus the boot time, which
-// nothing changes yet; absolute times convert once), and their _ALARM
+// clock_settime moves; absolute times convert once, when armed), and their _ALARM
 // forms (no suspend to wake from: the same timers).
-// TFD_TIMER_CANCEL_ON_SET is EINVAL: nothing sets the real-time clock.
+// TFD_TIMER_CANCEL_ON_SET is EINVAL: setting the real-time clock
+// (clock_settime) does not reach armed timers yet.
 //
 // Expirations are counted from the clock when the timer is looked at, so
 // they are exact whatever the tick; a kernel timer event at each deadline

@@ -347,8 +347,12 @@ ErrorOr<VirtAddr> AddressSpace::map_locked(const MapRequest& request) {
         (void)m_shared_memory.try_append(object);  // reserved above
         return start;
     }
-    if (shared_file && (vma.max_prot & mm::k_prot_write))
-        TRY(count_writable_mapping_locked(request.file));
+    if (shared_file && (vma.max_prot & mm::k_prot_write)) {
+        if (auto counted = count_writable_mapping_locked(request.file); counted.is_error()) {
+            forget_unused_files();  // the pin taken above (a seal came meanwhile)
+            return counted.error();
+        }
+    }
     if (auto inserted = m_vmas.insert(vma); inserted.is_error()) {
         if (request.file)
             forget_unused_files();  // the pin (and count) taken above

@@ -120,6 +120,8 @@ ErrorOr<int> clone_process(arch::TrapFrame& frame, const CloneRequest& request) 
         return files.error();
     }
     child->files = files.value();
+    if (request.hidden_fd >= 0)
+        (void)child->files->close(request.hidden_fd);  // only the child's reference goes
     if (borrow) {
         child->space = parent.space;
         child->space_borrowed = true;

@@ -261,7 +261,9 @@ ErrorOr<void> futex_lock_pi(AddressSpace* space, uint64_t address, int tid, uint
     for (;;) {
         uint32_t value = TRY(mm::read_user(mm::UserPtr<const uint32_t>(address)));
         int owner = static_cast<int>(value & k_tid_mask);
-        if (owner == 0 || (owner_exited && owner == waiter.pi_owner && !thread_exists(owner))) {
+        // (An exited owner is told by futex_pi_owner_exited, before its task
+        // leaves the thread list: the flag, not a lookup, says it is gone.)
+        if (owner == 0 || (owner_exited && owner == waiter.pi_owner)) {
             // Free, or its owner ended while we waited: Linux hands such
             // a lock on, marked FUTEX_OWNER_DIED. Ours if the word holds
             // still.

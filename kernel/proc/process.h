@@ -314,6 +314,10 @@ struct CloneRequest {
     uint64_t tls;
     uint64_t parent_tid;  // user pointers
     uint64_t child_tid;
+    // A descriptor the child's copy of the table leaves out: CLONE_PIDFD's,
+    // installed before the child exists (Linux installs it after copying
+    // the table). -1: none.
+    int hidden_fd { -1 };
 };
 // Returns the new TID (the PID for a new process). Errors: Invalid,
 // TryAgain (process limit), NoMemory, Fault. CLONE_PIDFD is the caller's

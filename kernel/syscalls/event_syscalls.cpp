@@ -117,8 +117,9 @@ abi::Itimerspec to_itimerspec_of(const events::TimerSetting& setting) {
 ErrorOr<void> timerfd_settime(const SyscallArgs& args) {
     auto flags = static_cast<uint32_t>(args.a[1]);
     auto requested = TRY(mm::read_user(args.ptr<const abi::Itimerspec>(2)));
-    // TFD_TIMER_CANCEL_ON_SET: nothing changes the real-time clock yet, so
-    // there is nothing to cancel on; refused rather than ignored.
+    // TFD_TIMER_CANCEL_ON_SET: clock_settime does not yet tell timers it
+    // moved the real-time clock, so a cancel could never come; refused
+    // rather than ignored (the issue allows EINVAL here).
     if (flags & ~k_tfd_timer_abstime)
         return Error::Invalid;
     events::TimerSetting setting {

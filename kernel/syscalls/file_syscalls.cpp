@@ -7,6 +7,7 @@
 #include "kernel/fs/memfd.h"
 #include "kernel/fs/notify.h"
 #include "kernel/fs/seals.h"
+#include "kernel/fs/vfs_lock.h"
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/pipe_file.h"
 #include "kernel/mm/kmalloc.h"
@@ -527,6 +528,9 @@ ErrorOr<int64_t> fcntl(const SyscallArgs& args) {
     }
     case abi::k_f_add_seals: {
         auto file = TRY(FileRef::from_fd(fd));
+        // Under the VFS lock, which writes and truncations check the seals
+        // under: none that passed the check lands after F_SEAL_WRITE returns.
+        fs::VfsLockGuard guard;
         TRY(fs::Seals::add(file->inode().get(), file->is_writable(), static_cast<uint32_t>(args.a[2])));
         return 0;
     }

@@ -137,9 +137,13 @@ ErrorOr<int> clone_with_pidfd(arch::TrapFrame& frame, const proc::CloneRequest& 
     int fd = installed.value();
     // Our own reference: another thread may close the descriptor meanwhile.
     auto file = TRY(FileRef::from_fd(fd));
-    auto child = proc::clone(frame, request);
+    proc::CloneRequest with_pidfd = request;
+    with_pidfd.hidden_fd = fd;
+    auto child = proc::clone(frame, with_pidfd);
     if (child.is_error()) {
-        (void)current().files->close(fd);
+        // Unless another thread closed it and the number went to another file.
+        if (auto now = FileRef::from_fd(fd); !now.is_error() && &*now.value() == &*file)
+            (void)current().files->close(fd);
         return child.error();
     }
     events::set_pidfd_pid(*file, child.value());

@@ -16,6 +16,34 @@ namespace abi = linux_abi;
 
 int64_t sys_brk(const SyscallArgs& args) { return static_cast<int64_t>(current().space->set_break(args.a[0])); }
 
+namespace {
+
+bool may_lock_beyond_limit() { return proc::current_capable(proc::Capability::IpcLock); }
+uint64_t memlock_limit() { return proc::soft_limit(current(), abi::k_rlimit_memlock); }
+
+// mmap's MAP_LOCKED and MAP_POPULATE, as Linux's do_mmap and mm_populate: a
+// locked mapping past RLIMIT_MEMLOCK (without CAP_IPC_LOCK) is EAGAIN before
+// anything is mapped; the pages of either are then made at once, and what
+// cannot be made now is not the call's failure (it faults later).
+ErrorOr<uint64_t> map_with_flags(const proc::MapRequest& request, uint32_t flags) {
+    auto& space = *current().space;
+    bool locks = flags & abi::k_map_locked;
+    uint64_t length = (request.length + mm::k_page_size - 1) & ~(mm::k_page_size - 1);
+    if (locks && !may_lock_beyond_limit()) {
+        uint64_t limit = memlock_limit();
+        if (limit != abi::k_rlim_infinity && space.locked_bytes() + length > limit)
+            return Error::TryAgain;
+    }
+    uint64_t start = TRY(space.map(request));
+    if (locks)
+        (void)space.set_locked(start, start + length, true, false);
+    if (locks || (flags & abi::k_map_populate))
+        (void)space.populate(start, start + length, true);
+    return start;
+}
+
+}  // namespace
+
 int64_t sys_mmap(const SyscallArgs& args) {
     uint64_t address = args.a[0];
     uint64_t length = args.a[1];
@@ -108,12 +136,12 @@ int64_t sys_mmap(const SyscallArgs& args) {
         request.shared = type == abi::k_map_shared;
         // Pages past the end of the file are SIGBUS when touched (unless the
         // file has grown by then), as on Linux: the fault asks the file.
-        return to_result(current().space->map(request));
+        return to_result(map_with_flags(request, flags));
     }
     // MAP_SHARED|MAP_ANONYMOUS: the pages (made on first touch) stay shared
     // with the processes forked from this one.
     request.shared = type == abi::k_map_shared;
-    return to_result(current().space->map(request));
+    return to_result(map_with_flags(request, flags));
 }
 
 // membarrier(2), as Linux 6.1 without CONFIG_RSEQ (Akuma has no rseq):
@@ -197,9 +225,6 @@ namespace {
 
 constexpr uint32_t k_mlock_onfault = 1;
 constexpr uint32_t k_mcl_current = 1, k_mcl_future = 2, k_mcl_onfault = 4;
-
-bool may_lock_beyond_limit() { return proc::current_capable(proc::Capability::IpcLock); }
-uint64_t memlock_limit() { return proc::soft_limit(current(), abi::k_rlimit_memlock); }
 
 ErrorOr<void> lock_error(Error error) {
     if (error == Error::NoMemory)

@@ -156,6 +156,40 @@ static void test_limit(void) {
     check_end();
 }
 
+/* mmap's MAP_LOCKED (locked and made at once; past RLIMIT_MEMLOCK without
+ * CAP_IPC_LOCK: EAGAIN) and MAP_POPULATE (made at once). */
+static void test_map_flags(void) {
+    check_begin("map_flags");
+    long before = locked_kb();
+    char *locked = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0);
+    CHECK(locked != MAP_FAILED);
+    CHECK_EQ(resident_pages(locked, 4), 4);
+    CHECK_EQ(locked_kb() - before, 4 * page / 1024);
+    munmap(locked, 4 * page);
+    CHECK_EQ(locked_kb(), before);
+    char *populated = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    CHECK(populated != MAP_FAILED);
+    CHECK_EQ(resident_pages(populated, 4), 4);
+    CHECK_EQ(locked_kb(), before);  /* made, not locked */
+    munmap(populated, 4 * page);
+    int at_fork = check_failures;
+    pid_t child = fork();
+    if (child == 0) {
+        struct rlimit limit = { 2 * page, 2 * page };
+        CHECK_EQ(setrlimit(RLIMIT_MEMLOCK, &limit), 0);
+        CHECK_EQ(setgid(65534), 0);
+        CHECK_EQ(setuid(65534), 0);
+        CHECK(mmap(NULL, 4 * page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0) == MAP_FAILED &&
+              errno == EAGAIN);
+        char *small = mmap(NULL, 2 * page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0);
+        CHECK(small != MAP_FAILED);
+        CHECK_EQ(locked_kb(), 2 * page / 1024);
+        check_child_done(at_fork);
+    }
+    check_child_status(child, 0, 0);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     page = sysconf(_SC_PAGESIZE);
@@ -163,6 +197,7 @@ int main(int argc, char **argv) {
         { "mlock", test_mlock },
         { "mlockall", test_mlockall },
         { "limit", test_limit },
+        { "map_flags", test_map_flags },
     };
     return check_run_tests("mlock", argc, argv, tests, sizeof tests / sizeof tests[0]);
 }

@@ -163,13 +163,17 @@ static void test_clone(void) {
     /* clone3 with CLONE_PIDFD: a close-on-exec pidfd for the child. */
     int pidfd = -2;
     struct clone_args_v0 args = { CLONE_PIDFD, (uint64_t)(uintptr_t)&pidfd, 0, 0, SIGCHLD, 0, 0, 0 };
+    int next_fd = dup(0);  /* the pidfd will take the lowest free number */
+    close(next_fd);
     long child = clone3_fork(&args);
     if (child == 0) {
+        /* Its table is a copy made before the pidfd was installed: no pidfd. */
+        int has_it = fcntl(next_fd, F_GETFD) != -1;
         usleep(20000);
-        _exit(5);
+        _exit(has_it ? 6 : 5);
     }
     CHECK(child > 0);
-    CHECK(pidfd >= 0);
+    CHECK_EQ(pidfd, next_fd);
     CHECK_EQ(fcntl(pidfd, F_GETFD), FD_CLOEXEC);
     CHECK(readable(pidfd, 5000));  /* once it has exited */
     siginfo_t info;
