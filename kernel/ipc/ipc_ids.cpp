@@ -1,5 +1,7 @@
 #include "kernel/ipc/ipc_ids.h"
 
+#include "kernel/time/realtime.h"
+
 #include "kernel/arch/aarch64/timer.h"
 #include "kernel/syscalls/time_helpers.h"
 
@@ -111,7 +113,7 @@ ErrorOr<void> set_owner(IpcObject& object, const Ipc64Perm& perm) {
 }
 
 int64_t now_seconds() {
-    return static_cast<int64_t>((sys::realtime_at_boot_ns() + arch::monotonic_ns()) / time::k_ns_per_second);
+    return static_cast<int64_t>(time::realtime_now_ns() / time::k_ns_per_second);
 }
 
 ErrorOr<IpcObject*> find_for_stat(IpcIds& ids, bool by_id, int32_t id, const proc::Credentials& credentials,

@@ -49,7 +49,7 @@ ErrorOr<uint64_t> clock_now_ns(int clock) {
     case abi::k_clock_realtime:
     case abi::k_clock_realtime_coarse:
     case abi::k_clock_tai:
-        return realtime_at_boot_ns() + arch::monotonic_ns();
+        return time::realtime_now_ns();
     case abi::k_clock_monotonic:
     case abi::k_clock_monotonic_raw:
     case abi::k_clock_monotonic_coarse:
