@@ -1,5 +1,7 @@
 #include "kernel/fs/path_walk.h"
 
+#include <new>
+
 #include "kernel/fs/file_system.h"
 #include "kernel/fs/lookup_cache.h"
 #include "kernel/fs/permission.h"
@@ -30,6 +32,39 @@ bool only_slashes(std::string_view text) {
     }
     return true;
 }
+
+// The symlinks a walk follows, held so that a target stays valid even if
+// the link is removed meanwhile or was made up for this lookup (procfs's),
+// with what is left of each path a link interrupted. At most
+// k_max_symlinks of each and almost always none: only the slots in use are
+// ever constructed, since a walk comes with every open and stat.
+class SymlinkStack {
+public:
+    SymlinkStack() {}
+    ~SymlinkStack() {
+        for (size_t i = 0; i < m_links; ++i)
+            m_held[i].~InodeRef();
+    }
+    SymlinkStack(const SymlinkStack&) = delete;
+    SymlinkStack& operator=(const SymlinkStack&) = delete;
+
+    size_t links() const { return m_links; }
+    void hold(InodeRef link) { new (&m_held[m_links++]) InodeRef(std::move(link)); }
+
+    bool has_pending() const { return m_pending_count != 0; }
+    void push_pending(std::string_view rest) { new (&m_pending[m_pending_count++]) std::string_view(rest); }
+    std::string_view pop_pending() { return m_pending[--m_pending_count]; }
+
+private:
+    union {
+        InodeRef m_held[k_max_symlinks];
+    };
+    union {
+        std::string_view m_pending[k_max_symlinks];
+    };
+    size_t m_links = 0;
+    size_t m_pending_count = 0;
+};
 
 }  // namespace
 
@@ -112,22 +147,16 @@ ErrorOr<InodeRef> walk_path(const Namespace& ns, const InodeRef& base, std::stri
         return Error::NotFound;
     if (path.size() >= k_max_path)
         return Error::NameTooLong;
-    // What is left of each path a symlink interrupted, and the links whose
-    // targets are being walked (held, so a target stays valid even if the
-    // link is removed meanwhile or was made up for this lookup, as procfs's).
-    std::string_view pending[k_max_symlinks];
-    InodeRef links_held[k_max_symlinks];
-    size_t pending_count = 0;
-    size_t links = 0;
+    SymlinkStack symlinks;
     bool must_be_directory = false;
     InodeRef current = top_of_mounts(ns, path[0] == '/' ? ns.root : base);
     std::string_view rest = path;
     for (;;) {
         std::string_view name = take_component(rest);
         if (name.empty()) {
-            if (pending_count == 0)
+            if (!symlinks.has_pending())
                 break;
-            rest = pending[--pending_count];
+            rest = symlinks.pop_pending();
             continue;
         }
         if (!current->is_directory())
@@ -135,7 +164,7 @@ ErrorOr<InodeRef> walk_path(const Namespace& ns, const InodeRef& base, std::stri
         TRY(check_search(ns, *current));
         if (name.size() > k_max_name)
             return Error::NameTooLong;
-        const bool is_last = pending_count == 0 && only_slashes(rest);
+        const bool is_last = !symlinks.has_pending() && only_slashes(rest);
         if (is_last && !rest.empty())
             must_be_directory = true;  // "name/"
         if (name == ".")
@@ -146,21 +175,21 @@ ErrorOr<InodeRef> walk_path(const Namespace& ns, const InodeRef& base, std::stri
         }
         InodeRef child = TRY(lookup_child(ns, current, name));
         if (child->type() == InodeType::Symlink && (!is_last || follow_final_symlink || must_be_directory)) {
-            if (links >= k_max_symlinks)
+            if (symlinks.links() >= k_max_symlinks)
                 return Error::SymlinkLoop;
             // A magic link goes straight to its description's inode (one
             // without, a pipe's, is only its name).
             if (InodeRef target = child->file_system().magic_link_inode(child)) {
-                links_held[links++] = std::move(child);
+                symlinks.hold(std::move(child));
                 current = target->is_directory() ? top_of_mounts(ns, std::move(target)) : std::move(target);
                 continue;
             }
             std::string_view target = TRY(child->file_system().readlink(child));
             if (target.empty())
                 return Error::NotFound;
-            links_held[links++] = child;
+            symlinks.hold(child);
             if (!only_slashes(rest))
-                pending[pending_count++] = rest;
+                symlinks.push_pending(rest);
             rest = target;
             if (rest[0] == '/')
                 current = top_of_mounts(ns, ns.root);

@@ -40,6 +40,7 @@ enum InvariantCheck : uint64_t {
     k_check_list_links = 6, // prev link broken or list longer than heads
     k_check_uncoalesced = 7, // a free block's buddy is free with the same order
     k_check_list_lengths = 8, // list length != free heads (expected = heads)
+    k_check_hot_pages = 9, // the hot stack and the pages flagged hot differ
 };
 
 } // namespace
@@ -87,6 +88,8 @@ ErrorOr<void> BuddyArena::initialize(
     m_state_pages[static_cast<int>(PageState::Reserved)] = page_count;
     m_state_pages[static_cast<int>(PageState::Free)] = 0;
     m_state_pages[static_cast<int>(PageState::Allocated)] = 0;
+    m_hot_count = 0;
+    m_hot_capacity = 0;
     m_last_error = {};
     return {};
 }
@@ -183,6 +186,26 @@ uint64_t BuddyArena::take_block(unsigned order) {
     return pfn;
 }
 
+// A freed single page (Free, not a head) onto the hot stack.
+void BuddyArena::push_hot(uint64_t pfn) {
+    page(pfn).flags = k_flag_hot;
+    m_hot[m_hot_count++] = index(pfn);
+}
+
+// Hot pages above the `keep` oldest go to the free lists, coalescing.
+void BuddyArena::release_hot(unsigned keep) {
+    while (m_hot_count > keep) {
+        uint64_t pfn = m_base + m_hot[--m_hot_count];
+        page(pfn).flags = 0;
+        insert_free_block(pfn, 0);
+    }
+}
+
+void BuddyArena::set_hot_capacity(unsigned pages) {
+    m_hot_capacity = pages < k_max_hot_pages ? pages : k_max_hot_pages;
+    release_hot(m_hot_capacity);
+}
+
 // Head of the free block containing the Free page `pfn`: blocks are
 // naturally aligned, so it is pfn rounded down to the block's order.
 uint64_t BuddyArena::free_block_head(uint64_t pfn) const {
@@ -221,6 +244,7 @@ ErrorOr<void> BuddyArena::mark_reserved(uint64_t pfn, uint64_t count) {
             return fail(Error::Busy, BuddyErrorKind::RangeConflict, pfn + i,
                 static_cast<uint64_t>(PageState::Free), static_cast<uint64_t>(PageState::Allocated));
     }
+    release_hot(0);  // a hot page belongs to no free block
     uint64_t end = pfn + count;
     for (uint64_t cursor = pfn; cursor < end;) {
         if (page(cursor).state == PageState::Reserved) {
@@ -250,6 +274,8 @@ void BuddyArena::set_poisoning(bool enabled) {
                  i = m_pages[i].next)
                 poison(m_base + i, block_pages(order));
         }
+        for (unsigned i = 0; i < m_hot_count; ++i)
+            poison(m_base + m_hot[i], 1);
     }
     m_poisoning = enabled;
 }
@@ -284,9 +310,19 @@ bool BuddyArena::poison_intact(uint64_t pfn, uint64_t count) const {
 
 // Cuts `count` pages from the start of a 2^order block; the rest goes back.
 ErrorOr<uint64_t> BuddyArena::allocate_pages(unsigned order, uint64_t count, uint8_t owner, uint8_t flags) {
-    uint64_t pfn = take_block(order);
-    if (pfn == k_no_page)
-        return Error::NoMemory;
+    uint64_t pfn;
+    if (order == 0 && m_hot_count != 0) {
+        pfn = m_base + m_hot[--m_hot_count];
+    } else {
+        pfn = take_block(order);
+        if (pfn == k_no_page && m_hot_count != 0) {
+            // The hot pages may coalesce into the block asked for.
+            release_hot(0);
+            pfn = take_block(order);
+        }
+        if (pfn == k_no_page)
+            return Error::NoMemory;
+    }
     uint64_t tail = block_pages(order) - count;
     if (m_poisoning && !poison_intact(pfn, count)) {
         // Quarantine the corrupted pages so the arena stays usable if the
@@ -338,7 +374,10 @@ ErrorOr<void> BuddyArena::free_pages_at(uint64_t pfn, uint64_t expected_count) {
     set_state(pfn, count, PageState::Free, 0);
     if (m_poisoning)
         poison(pfn, count);
-    release_range(pfn, count);
+    if (count == 1 && m_hot_count < m_hot_capacity)
+        push_hot(pfn);
+    else
+        release_range(pfn, count);
     return {};
 }
 
@@ -385,6 +424,7 @@ ErrorOr<void> BuddyArena::check_invariants() const {
     // Walk the pages in order: each is Reserved or starts a whole block.
     uint64_t state_pages[3] = {};
     uint64_t free_heads[k_max_order + 1] = {};
+    uint64_t hot_flagged = 0;
     for (uint64_t i = 0; i < m_count;) {
         const auto& head = m_pages[i];
         uint64_t pfn = m_base + i;
@@ -392,6 +432,12 @@ ErrorOr<void> BuddyArena::check_invariants() const {
             if (head.flags != 0)
                 return broken(k_check_orphan_page, pfn, 0, head.flags);
             ++state_pages[static_cast<int>(PageState::Reserved)];
+            ++i;
+            continue;
+        }
+        if (head.flags == k_flag_hot && head.state == PageState::Free) {
+            ++hot_flagged;
+            ++state_pages[static_cast<int>(PageState::Free)];
             ++i;
             continue;
         }
@@ -418,6 +464,19 @@ ErrorOr<void> BuddyArena::check_invariants() const {
     for (int state = 0; state < 3; ++state) {
         if (state_pages[state] != m_state_pages[state])
             return broken(k_check_state_counts, m_base, m_state_pages[state], state_pages[state]);
+    }
+
+    // The hot stack holds each page flagged hot, once.
+    if (hot_flagged != m_hot_count || m_hot_count > m_hot_capacity)
+        return broken(k_check_hot_pages, m_base, m_hot_count, hot_flagged);
+    for (unsigned i = 0; i < m_hot_count; ++i) {
+        uint32_t entry = m_hot[i];
+        if (entry >= m_count || m_pages[entry].flags != k_flag_hot)
+            return broken(k_check_hot_pages, m_base + entry, k_flag_hot, entry < m_count ? m_pages[entry].flags : 0);
+        for (unsigned j = 0; j < i; ++j) {
+            if (m_hot[j] == entry)
+                return broken(k_check_hot_pages, m_base + entry, i, j);
+        }
     }
 
     // Each list holds exactly the free heads of its order, correctly linked.

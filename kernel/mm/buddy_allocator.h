@@ -17,6 +17,16 @@
 // the caller's count matches. Run heads carry k_flag_run and `order` is the
 // order of the block the run was cut from.
 //
+// Hot pages (deferred coalescing): with a hot capacity set, a single page
+// freed goes onto a short stack instead of being merged with its buddy, and
+// a single-page allocation takes the last one pushed, so the churn of
+// page faults and address-space teardown skips splitting and merging (and
+// reuses pages still in the data cache). Hot pages are Free (counted free,
+// poisoned like any free page, a second free of one is a double free) but
+// belong to no free list; they go back to the free lists, coalescing, when
+// a larger block cannot be found, before mark_reserved(), and on
+// set_hot_capacity(0).
+//
 // Errors never change state; each records a BuddyErrorDetail (last_error()) the
 // kernel can print before it panics.
 #pragma once
@@ -97,6 +107,8 @@ public:
     static constexpr uint64_t k_poison_pattern = 0xdeadbeef'f4eef4eeull;
     static constexpr uint8_t k_flag_head = 1 << 0;
     static constexpr uint8_t k_flag_run = 1 << 1;
+    static constexpr uint8_t k_flag_hot = 1 << 2; // a hot page (see above); never a head
+    static constexpr unsigned k_max_hot_pages = 64;
 
     BuddyArena() = default;
     BuddyArena(const BuddyArena&) = delete;
@@ -112,6 +124,11 @@ public:
     ErrorOr<void> add_free_range(uint64_t pfn, uint64_t count);
     // Reserved or Free -> Reserved; fails (Error::Busy) if a page is Allocated.
     ErrorOr<void> mark_reserved(uint64_t pfn, uint64_t count);
+
+    // At most `pages` (≤ k_max_hot_pages) single pages are kept hot; 0, the
+    // default, coalesces every free at once. Lowering it returns the excess.
+    void set_hot_capacity(unsigned pages);
+    unsigned hot_pages() const { return m_hot_count; }
 
     // Turning poisoning on poisons every page that is free at that moment.
     void set_poisoning(bool enabled);
@@ -151,7 +168,10 @@ public:
     uint64_t free_pages() const { return m_state_pages[static_cast<int>(PageState::Free)]; }
     uint64_t reserved_pages() const { return m_state_pages[static_cast<int>(PageState::Reserved)]; }
     uint64_t allocated_pages() const { return m_state_pages[static_cast<int>(PageState::Allocated)]; }
-    uint64_t free_blocks(unsigned order) const { return order <= k_max_order ? m_free_blocks[order] : 0; }
+    // Free blocks of each order; hot pages count as blocks of order 0.
+    uint64_t free_blocks(unsigned order) const {
+        return order > k_max_order ? 0 : m_free_blocks[order] + (order == 0 ? m_hot_count : 0);
+    }
 
     const BuddyErrorDetail& last_error() const { return m_last_error; }
 
@@ -178,6 +198,8 @@ private:
     void insert_free_block(uint64_t pfn, unsigned order);
     void release_range(uint64_t pfn, uint64_t count);
     uint64_t take_block(unsigned order);
+    void push_hot(uint64_t pfn);
+    void release_hot(unsigned keep);
     uint64_t free_block_head(uint64_t pfn) const;
     ErrorOr<uint64_t> allocate_pages(unsigned order, uint64_t count, uint8_t owner, uint8_t flags);
     ErrorOr<void> free_pages_at(uint64_t pfn, uint64_t expected_count);
@@ -193,6 +215,9 @@ private:
     uint32_t m_free_heads[k_max_order + 1] {};
     uint64_t m_free_blocks[k_max_order + 1] {};
     uint64_t m_state_pages[3] {}; // indexed by PageState
+    uint32_t m_hot[k_max_hot_pages] {}; // page indices, the last pushed on top
+    unsigned m_hot_count { 0 };
+    unsigned m_hot_capacity { 0 };
     mutable BuddyErrorDetail m_last_error {};
 };
 

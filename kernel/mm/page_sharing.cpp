@@ -5,28 +5,9 @@
 
 namespace akuma::mm {
 
-// The count and the clean bit share the page's owner-data word and change
-// with atomic operations, no lock: only holders touch the word (a page's
-// last holder is alone with it).
-namespace {
-constexpr uint32_t k_icache_clean = 1u << 31;
-constexpr uint32_t k_sharers_mask = k_icache_clean - 1;
-uint32_t load(const uint32_t& word) { return __atomic_load_n(&word, __ATOMIC_ACQUIRE); }
-}  // namespace
-
-uint32_t extra_sharers(PhysAddr frame) { return load(allocated_page_owner_data(frame)) & k_sharers_mask; }
-
-void add_sharer(PhysAddr frame) { __atomic_fetch_add(&allocated_page_owner_data(frame), 1, __ATOMIC_RELAXED); }
-
-bool add_sharer_and_test_icache_clean(PhysAddr frame) {
-    return __atomic_fetch_add(&allocated_page_owner_data(frame), 1, __ATOMIC_ACQUIRE) & k_icache_clean;
-}
-
-bool icache_clean(PhysAddr frame) { return load(allocated_page_owner_data(frame)) & k_icache_clean; }
-
-void set_icache_clean(PhysAddr frame) {
-    __atomic_fetch_or(&allocated_page_owner_data(frame), k_icache_clean, __ATOMIC_RELEASE);
-}
+using sharing_detail::k_icache_clean;
+using sharing_detail::k_sharers_mask;
+using sharing_detail::load;
 
 void set_icache_dirty(PhysAddr frame) {
     uint32_t& word = allocated_page_owner_data(frame);
@@ -60,13 +41,14 @@ void free_user_frame(PhysAddr frame, const PageDescriptor& page) {
 }  // namespace
 
 void drop_sharer(PhysAddr frame) {
-    uint32_t& word = allocated_page_owner_data(frame);
+    PageDescriptor& page = allocated_page(frame);
+    uint32_t& word = page.owner_data;
     uint32_t seen = load(word);
     for (;;) {
         // No other holder: none can appear (only a holder adds one, and
         // this one is busy dropping it), and the page goes.
         if ((seen & k_sharers_mask) == 0) {
-            free_user_frame(frame, *page_descriptor(frame));
+            free_user_frame(frame, page);
             return;
         }
         if (__atomic_compare_exchange_n(&word, &seen, seen - 1, true, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))

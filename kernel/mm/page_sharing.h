@@ -12,13 +12,28 @@
 #include <cstdint>
 
 #include "kernel/mm/page_table.h"
+#include "kernel/mm/pmm.h"
 
 namespace akuma::mm {
 
-uint32_t extra_sharers(PhysAddr frame);
-void add_sharer(PhysAddr frame);
+namespace sharing_detail {
+// The count and the clean bit share the page's owner-data word and change
+// with atomic operations, no lock: only holders touch the word (a page's
+// last holder is alone with it). Inline: fault-around, fork and teardown
+// make them once a page.
+constexpr uint32_t k_icache_clean = 1u << 31;
+constexpr uint32_t k_sharers_mask = k_icache_clean - 1;
+inline uint32_t load(const uint32_t& word) { return __atomic_load_n(&word, __ATOMIC_ACQUIRE); }
+}  // namespace sharing_detail
+
+inline uint32_t extra_sharers(PhysAddr frame) {
+    return sharing_detail::load(allocated_page_owner_data(frame)) & sharing_detail::k_sharers_mask;
+}
+inline void add_sharer(PhysAddr frame) { __atomic_fetch_add(&allocated_page_owner_data(frame), 1, __ATOMIC_RELAXED); }
 // add_sharer() that also answers icache_clean() (below) from the same word.
-bool add_sharer_and_test_icache_clean(PhysAddr frame);
+inline bool add_sharer_and_test_icache_clean(PhysAddr frame) {
+    return __atomic_fetch_add(&allocated_page_owner_data(frame), 1, __ATOMIC_ACQUIRE) & sharing_detail::k_icache_clean;
+}
 // Drops one holder's share of the page and frees it if that was the last.
 void drop_sharer(PhysAddr frame);
 
@@ -40,8 +55,12 @@ void mark_code_frame(PhysAddr frame);
 // page-cache frame mapped executable by many processes needs its caches
 // synchronised once, not at every mapping. A fresh frame is not clean.
 // Kept in the top bit of the owner data, beside the share count.
-bool icache_clean(PhysAddr frame);
-void set_icache_clean(PhysAddr frame);
+inline bool icache_clean(PhysAddr frame) {
+    return sharing_detail::load(allocated_page_owner_data(frame)) & sharing_detail::k_icache_clean;
+}
+inline void set_icache_clean(PhysAddr frame) {
+    __atomic_fetch_or(&allocated_page_owner_data(frame), sharing_detail::k_icache_clean, __ATOMIC_RELEASE);
+}
 void set_icache_dirty(PhysAddr frame);
 
 }  // namespace akuma::mm

@@ -153,6 +153,11 @@ ErrorOr<void> pmm_init(const PlatformInfo& platform, const PmmConfig& config) {
                 result = arena.add_free_range(usable.base / k_page_size, usable.size / k_page_size);
         });
         TRY(result);
+        // Page faults and teardowns free and take single pages by the
+        // hundred: the hot pages spare them the buddy's splits and merges.
+        arena.set_hot_capacity(BuddyArena::k_max_hot_pages);
+        if (index == 0)
+            detail::g_first_arena = { array, first_pfn, page_count };
     }
     if (g_pmm.arena_count == 0)
         return Error::NoMemory;
@@ -210,27 +215,22 @@ void free_contiguous(PhysAddr base, uint64_t count) {
         report_misuse("free", base, arena->last_error());
 }
 
-const PageDescriptor* page_descriptor(PhysAddr address) {
+namespace detail {
+
+const PageDescriptor* page_descriptor_slow(PhysAddr address) {
     auto* arena = arena_for(address / k_page_size);
     return arena ? arena->descriptor(address / k_page_size) : nullptr;
 }
 
-namespace {
-[[noreturn, gnu::cold, gnu::noinline]] void no_owner_data(PhysAddr address) {
-    panic("[PMM] {:#x} is not an allocated page: no owner data", address);
-}
-}  // namespace
-
-uint32_t& allocated_page_owner_data(PhysAddr address) {
-    // No lock: the caller holds the page, so it stays allocated; the word is
-    // the owner's alone. Every mapping and unmapping of a shared user page
-    // comes here: the report is out of line, so the lookup needs no frame.
+PageDescriptor& allocated_page_slow(PhysAddr address) {
     auto* arena = arena_for(address / k_page_size);
-    uint32_t* word = arena ? arena->owner_data_word(address / k_page_size) : nullptr;
-    if (!word) [[unlikely]]
-        no_owner_data(address);
-    return *word;
+    auto* page = arena ? arena->descriptor(address / k_page_size) : nullptr;
+    if (!page || page->state != PageState::Allocated)
+        panic("[PMM] {:#x} is not an allocated page: no owner data", address);
+    return *const_cast<PageDescriptor*>(page);
 }
+
+}  // namespace detail
 
 void set_page_owner(PhysAddr block, PageOwner owner) {
     SpinLockGuard guard(g_lock);

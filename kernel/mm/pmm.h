@@ -59,12 +59,42 @@ void free_pages(PhysAddr block);
 ErrorOr<PhysAddr> allocate_contiguous(uint64_t count, uint64_t alignment_pages, PageOwner owner);
 void free_contiguous(PhysAddr base, uint64_t count);
 
+namespace detail {
+// The first RAM range's descriptors (the only one on QEMU's virt), read
+// without a lock by the lookups below, which every share-count change of a
+// user page makes: pmm_init() sets it before anything is allocated and it
+// never changes after. Lookups outside it go to the out-of-line versions.
+struct DescriptorWindow {
+    PageDescriptor* pages;
+    uint64_t base_pfn;
+    uint64_t count;
+};
+inline constinit DescriptorWindow g_first_arena {};
+const PageDescriptor* page_descriptor_slow(PhysAddr address);
+PageDescriptor& allocated_page_slow(PhysAddr address);
+}  // namespace detail
+
 // The descriptor of the page holding `address`, or nullptr if it is not RAM.
-const PageDescriptor* page_descriptor(PhysAddr address);
-// The owner-data word of the allocated page holding `address` (panics if it
-// is not an allocated page of RAM), for owners that keep it with atomic
-// operations: the share counts of user pages (page_sharing.cpp).
-uint32_t& allocated_page_owner_data(PhysAddr address);
+inline const PageDescriptor* page_descriptor(PhysAddr address) {
+    uint64_t index = address / k_page_size - detail::g_first_arena.base_pfn;
+    if (index < detail::g_first_arena.count) [[likely]]
+        return &detail::g_first_arena.pages[index];
+    return detail::page_descriptor_slow(address);
+}
+// The descriptor of the allocated page holding `address` (panics if it is
+// not an allocated page of RAM), for owners that keep its owner-data word
+// with atomic operations: the share counts of user pages (page_sharing.cpp).
+// No lock: the caller holds the page, so it stays allocated.
+inline PageDescriptor& allocated_page(PhysAddr address) {
+    uint64_t index = address / k_page_size - detail::g_first_arena.base_pfn;
+    if (index < detail::g_first_arena.count) [[likely]] {
+        PageDescriptor& page = detail::g_first_arena.pages[index];
+        if (page.state == PageState::Allocated) [[likely]]
+            return page;
+    }
+    return detail::allocated_page_slow(address);
+}
+inline uint32_t& allocated_page_owner_data(PhysAddr address) { return allocated_page(address).owner_data; }
 // Retags the allocated block whose first page is `block`.
 void set_page_owner(PhysAddr block, PageOwner owner);
 // Whether freed pages are poisoned (memory_debug): then free_pages()

@@ -503,8 +503,9 @@ TEST(BuddyAllocator, CheckInvariantsDetectsCorruption) {
     expect_invariants(f.arena);
 }
 
-// Randomized stress against a reference model of which pages are owned.
-TEST(BuddyAllocator, RandomizedStressAgainstModel) {
+// Randomized stress against a reference model of which pages are owned,
+// with `hot_capacity` hot pages.
+void stress_against_model(unsigned hot_capacity) {
     constexpr uint64_t k_base = 0x80005; // unaligned on purpose
     constexpr uint64_t k_count = 12000; // ~47 MiB
     constexpr uint64_t k_operations = 1'000'000;
@@ -515,6 +516,7 @@ TEST(BuddyAllocator, RandomizedStressAgainstModel) {
     Fixture f(k_base, k_count);
     BuddyArena& arena = f.arena;
     must(arena.mark_reserved(k_base + 3000, 77)); // a hole, like a reserved-memory node
+    arena.set_hot_capacity(hot_capacity);
     const uint64_t start_free = arena.free_pages();
     const auto start_blocks = free_block_counts(arena);
 
@@ -616,7 +618,7 @@ TEST(BuddyAllocator, RandomizedStressAgainstModel) {
             ASSERT_EQ(arena.allocated_pages(), owned_pages);
             ASSERT_EQ(arena.free_pages() + owned_pages, start_free);
         }
-        if (HasFatalFailure())
+        if (::testing::Test::HasFatalFailure())
             return;
     }
     expect_invariants(arena);
@@ -628,12 +630,128 @@ TEST(BuddyAllocator, RandomizedStressAgainstModel) {
     expect_invariants(arena);
     EXPECT_EQ(arena.free_pages(), start_free);
     EXPECT_EQ(arena.allocated_pages(), 0u);
+    EXPECT_EQ(arena.hot_pages(), std::min<uint64_t>(hot_capacity, start_free));
+    arena.set_hot_capacity(0); // everything coalesces back
+    expect_invariants(arena);
     EXPECT_EQ(free_block_counts(arena), start_blocks);
     // Every page comes back out with its poison intact.
     uint64_t reallocated = 0;
     while (!arena.allocate(0, 1).is_error())
         ++reallocated;
     EXPECT_EQ(reallocated, start_free);
+}
+
+TEST(BuddyAllocator, RandomizedStressAgainstModel) { stress_against_model(0); }
+
+TEST(BuddyAllocator, RandomizedStressAgainstModelWithHotPages) {
+    stress_against_model(BuddyArena::k_max_hot_pages);
+}
+
+TEST(BuddyAllocator, HotPagesAreReusedLastFreedFirstAndCountAsFree) {
+    Fixture f(0x40000, 64);
+    f.arena.set_hot_capacity(4);
+    std::vector<uint64_t> pages;
+    for (int i = 0; i < 6; ++i)
+        pages.push_back(must(f.arena.allocate(0, 1)));
+    for (uint64_t pfn : pages)
+        must(f.arena.free(pfn));
+    // The first four frees stay hot; the last two coalesce as before.
+    EXPECT_EQ(f.arena.hot_pages(), 4u);
+    EXPECT_EQ(f.arena.free_pages(), 64u);
+    EXPECT_EQ(f.arena.allocated_pages(), 0u);
+    EXPECT_EQ(f.arena.descriptor(pages[3])->flags, BuddyArena::k_flag_hot);
+    EXPECT_EQ(f.arena.descriptor(pages[3])->state, PageState::Free);
+    expect_invariants(f.arena);
+    // A second free of a hot page is a double free and changes nothing.
+    expect_error(f.arena.free(pages[1]), Error::Invalid, f.arena, BuddyErrorKind::DoubleFree, pages[1]);
+    EXPECT_EQ(f.arena.hot_pages(), 4u);
+    // Single pages come back last freed first, owned and counted.
+    EXPECT_EQ(must(f.arena.allocate(0, 7)), pages[3]);
+    EXPECT_EQ(f.arena.descriptor(pages[3])->state, PageState::Allocated);
+    EXPECT_EQ(f.arena.descriptor(pages[3])->owner, 7u);
+    EXPECT_EQ(f.arena.descriptor(pages[3])->flags, BuddyArena::k_flag_head);
+    EXPECT_EQ(must(f.arena.allocate_contiguous(1, 1, 7)), pages[2]);
+    EXPECT_EQ(f.arena.hot_pages(), 2u);
+    EXPECT_EQ(f.arena.allocated_pages(), 2u);
+    expect_invariants(f.arena);
+    must(f.arena.free(pages[3]));
+    must(f.arena.free_contiguous(pages[2], 1));
+    f.arena.set_hot_capacity(0);
+    EXPECT_EQ(f.arena.hot_pages(), 0u);
+    EXPECT_EQ(f.arena.free_blocks(6), 1u); // whole again
+    expect_invariants(f.arena);
+}
+
+TEST(BuddyAllocator, HotPagesCoalesceWhenALargerBlockIsNeeded) {
+    Fixture f(0x40000, 16);
+    f.arena.set_hot_capacity(BuddyArena::k_max_hot_pages);
+    std::vector<uint64_t> pages;
+    for (int i = 0; i < 16; ++i)
+        pages.push_back(must(f.arena.allocate(0, 1)));
+    for (uint64_t pfn : pages)
+        must(f.arena.free(pfn));
+    EXPECT_EQ(f.arena.hot_pages(), 16u);
+    EXPECT_EQ(f.arena.free_blocks(4), 0u);
+    // No block of 16 is on a list, but the hot pages make one.
+    EXPECT_EQ(must(f.arena.allocate(4, 1)), 0x40000u);
+    EXPECT_EQ(f.arena.hot_pages(), 0u);
+    EXPECT_EQ(f.arena.free_pages(), 0u);
+    EXPECT_EQ(f.arena.allocate(0, 1).error(), Error::NoMemory);
+    expect_invariants(f.arena);
+}
+
+TEST(BuddyAllocator, HotPagesArePoisonedAndChecked) {
+    Fixture f(0x40000, 8);
+    f.arena.set_hot_capacity(2);
+    uint64_t early = must(f.arena.allocate(0, 1));
+    must(f.arena.free(early)); // hot before poisoning starts
+    f.arena.set_poisoning(true);
+    EXPECT_EQ(f.pages.word(early, 0), BuddyArena::k_poison_pattern);
+    uint64_t victim = must(f.arena.allocate(0, 1));
+    EXPECT_EQ(victim, early);
+    f.pages.set_word(victim, 8, 5);
+    must(f.arena.free(victim));
+    EXPECT_EQ(f.arena.hot_pages(), 1u);
+    EXPECT_EQ(f.pages.word(victim, 8), BuddyArena::k_poison_pattern);
+    f.pages.set_word(victim, 16, 0x1234); // written while hot (free)
+    auto result = f.arena.allocate(0, 1);
+    ASSERT_TRUE(result.is_error());
+    EXPECT_EQ(result.error(), Error::Fault);
+    EXPECT_EQ(f.arena.last_error().kind, BuddyErrorKind::PoisonMismatch);
+    EXPECT_EQ(f.arena.last_error().pfn, victim);
+    EXPECT_EQ(f.arena.last_error().offset, 16u);
+    EXPECT_EQ(f.arena.descriptor(victim)->state, PageState::Reserved);
+    EXPECT_EQ(f.arena.hot_pages(), 0u);
+    expect_invariants(f.arena);
+}
+
+TEST(BuddyAllocator, MarkReservedTakesHotPagesBack) {
+    Fixture f(0x40000, 8);
+    f.arena.set_hot_capacity(8);
+    uint64_t a = must(f.arena.allocate(0, 1));
+    uint64_t b = must(f.arena.allocate(0, 1));
+    must(f.arena.free(a));
+    must(f.arena.free(b));
+    must(f.arena.mark_reserved(a, 1));
+    EXPECT_EQ(f.arena.hot_pages(), 0u);
+    EXPECT_EQ(f.arena.descriptor(a)->state, PageState::Reserved);
+    EXPECT_EQ(f.arena.free_pages(), 7u);
+    expect_invariants(f.arena);
+    for (int i = 0; i < 7; ++i)
+        EXPECT_NE(must(f.arena.allocate(0, 1)), a);
+}
+
+TEST(BuddyAllocator, CheckInvariantsCatchesABrokenHotStack) {
+    Fixture f(0x40000, 8);
+    f.arena.set_hot_capacity(2);
+    uint64_t a = must(f.arena.allocate(0, 1));
+    must(f.arena.free(a));
+    expect_invariants(f.arena);
+    f.descriptors[a - 0x40000].flags = 0; // hot page no longer flagged
+    ASSERT_TRUE(f.arena.check_invariants().is_error());
+    EXPECT_EQ(f.arena.last_error().kind, BuddyErrorKind::BrokenInvariant);
+    f.descriptors[a - 0x40000].flags = BuddyArena::k_flag_hot;
+    expect_invariants(f.arena);
 }
 
 } // namespace
