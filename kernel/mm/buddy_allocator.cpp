@@ -88,6 +88,7 @@ ErrorOr<void> BuddyArena::initialize(
     m_state_pages[static_cast<int>(PageState::Reserved)] = page_count;
     m_state_pages[static_cast<int>(PageState::Free)] = 0;
     m_state_pages[static_cast<int>(PageState::Allocated)] = 0;
+    m_hot_top = 0;
     m_hot_count = 0;
     m_hot_capacity = 0;
     m_last_error = {};
@@ -188,14 +189,25 @@ uint64_t BuddyArena::take_block(unsigned order) {
 
 // A freed single page (Free, not a head) onto the hot stack.
 void BuddyArena::push_hot(uint64_t pfn) {
-    page(pfn).flags = k_flag_hot;
-    m_hot[m_hot_count++] = index(pfn);
+    auto& descriptor = page(pfn);
+    descriptor.flags = k_flag_hot;
+    descriptor.next = m_hot_count != 0 ? m_hot_top : k_no_page;
+    m_hot_top = index(pfn);
+    ++m_hot_count;
+}
+
+uint64_t BuddyArena::pop_hot() {
+    uint64_t pfn = m_base + m_hot_top;
+    m_hot_top = page(pfn).next;
+    page(pfn).next = k_no_page;
+    --m_hot_count;
+    return pfn;
 }
 
 // Hot pages above the `keep` oldest go to the free lists, coalescing.
 void BuddyArena::release_hot(unsigned keep) {
     while (m_hot_count > keep) {
-        uint64_t pfn = m_base + m_hot[--m_hot_count];
+        uint64_t pfn = pop_hot();
         page(pfn).flags = 0;
         insert_free_block(pfn, 0);
     }
@@ -274,8 +286,9 @@ void BuddyArena::set_poisoning(bool enabled) {
                  i = m_pages[i].next)
                 poison(m_base + i, block_pages(order));
         }
-        for (unsigned i = 0; i < m_hot_count; ++i)
-            poison(m_base + m_hot[i], 1);
+        uint32_t hot = m_hot_top;
+        for (unsigned n = 0; n < m_hot_count; ++n, hot = m_pages[hot].next)
+            poison(m_base + hot, 1);
     }
     m_poisoning = enabled;
 }
@@ -312,7 +325,7 @@ bool BuddyArena::poison_intact(uint64_t pfn, uint64_t count) const {
 ErrorOr<uint64_t> BuddyArena::allocate_pages(unsigned order, uint64_t count, uint8_t owner, uint8_t flags) {
     uint64_t pfn;
     if (order == 0 && m_hot_count != 0) {
-        pfn = m_base + m_hot[--m_hot_count];
+        pfn = pop_hot();
     } else {
         pfn = take_block(order);
         if (pfn == k_no_page && m_hot_count != 0) {
@@ -466,18 +479,17 @@ ErrorOr<void> BuddyArena::check_invariants() const {
             return broken(k_check_state_counts, m_base, m_state_pages[state], state_pages[state]);
     }
 
-    // The hot stack holds each page flagged hot, once.
+    // The hot stack links each page flagged hot, once: as many links as
+    // flagged pages, each to a flagged page, and no cycle (the length bound).
     if (hot_flagged != m_hot_count || m_hot_count > m_hot_capacity)
         return broken(k_check_hot_pages, m_base, m_hot_count, hot_flagged);
-    for (unsigned i = 0; i < m_hot_count; ++i) {
-        uint32_t entry = m_hot[i];
-        if (entry >= m_count || m_pages[entry].flags != k_flag_hot)
-            return broken(k_check_hot_pages, m_base + entry, k_flag_hot, entry < m_count ? m_pages[entry].flags : 0);
-        for (unsigned j = 0; j < i; ++j) {
-            if (m_hot[j] == entry)
-                return broken(k_check_hot_pages, m_base + entry, i, j);
-        }
+    uint32_t hot = m_hot_top;
+    for (uint64_t n = 0; n < m_hot_count; ++n, hot = m_pages[hot].next) {
+        if (hot >= m_count || m_pages[hot].flags != k_flag_hot)
+            return broken(k_check_hot_pages, m_base + hot, m_hot_count, n);
     }
+    if (m_hot_count != 0 && hot != k_no_page)  // the oldest links to nothing
+        return broken(k_check_hot_pages, m_base + hot, k_no_page, hot);
 
     // Each list holds exactly the free heads of its order, correctly linked.
     // A list cannot repeat a node without a cycle, and the length bound

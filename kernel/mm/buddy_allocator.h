@@ -23,7 +23,8 @@
 // page faults and address-space teardown skips splitting and merging (and
 // reuses pages still in the data cache). Hot pages are Free (counted free,
 // poisoned like any free page, a second free of one is a double free) but
-// belong to no free list; they go back to the free lists, coalescing, when
+// belong to no free list (they are linked through their descriptors' `next`
+// as a stack of their own); they go back to the free lists, coalescing, when
 // a larger block cannot be found, before mark_reserved(), and on
 // set_hot_capacity(0).
 //
@@ -199,6 +200,7 @@ private:
     void release_range(uint64_t pfn, uint64_t count);
     uint64_t take_block(unsigned order);
     void push_hot(uint64_t pfn);
+    uint64_t pop_hot();
     void release_hot(unsigned keep);
     uint64_t free_block_head(uint64_t pfn) const;
     ErrorOr<uint64_t> allocate_pages(unsigned order, uint64_t count, uint8_t owner, uint8_t flags);
@@ -215,7 +217,10 @@ private:
     uint32_t m_free_heads[k_max_order + 1] {};
     uint64_t m_free_blocks[k_max_order + 1] {};
     uint64_t m_state_pages[3] {}; // indexed by PageState
-    uint32_t m_hot[k_max_hot_pages] {}; // page indices, the last pushed on top
+    // The last hot page pushed (when there is one); each links to the one
+    // pushed before it through `next`. Zero-initialised, so a constinit
+    // arena stays in .bss.
+    uint32_t m_hot_top { 0 };
     unsigned m_hot_count { 0 };
     unsigned m_hot_capacity { 0 };
     mutable BuddyErrorDetail m_last_error {};

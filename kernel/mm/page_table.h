@@ -6,12 +6,19 @@
 //   std::optional<PhysAddr> allocate_table();   // a zeroed 4 KiB page
 //   uint64_t* table_pointer(PhysAddr table);    // where the CPU can reach it
 // TLB maintenance is the caller's job (it knows whether the tables are live).
+// Optionally, an Env that keeps the span of slots each table above the last
+// level ever had (user address spaces: most of their tables hold one or two
+// entries) provides
+//   void note_table_slot(PhysAddr table, unsigned index);   // a table entry made
+//   TableSlotSpan table_slot_span(PhysAddr table);          // [first, end) of them
+// and release_all()/release_tables() scan only that span of such a table.
 //
 // Descriptor format: ARM ARM D8.3 (VMSAv8-64 translation table format).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <concepts>
 #include <optional>
 
 #include "kernel/lib/error_or.h"
@@ -25,6 +32,16 @@ constexpr size_t k_page_size = 4096;
 constexpr unsigned k_page_shift = 12;
 constexpr unsigned k_levels = 4;
 constexpr size_t k_entries_per_table = 512;
+
+struct TableSlotSpan {
+    unsigned first;
+    unsigned end;
+};
+template <typename Env>
+concept KeepsTableSlotSpans = requires(Env& env, PhysAddr table) {
+    env.note_table_slot(table, 0u);
+    { env.table_slot_span(table) } -> std::same_as<TableSlotSpan>;
+};
 
 // Memory permissions and type of a mapping. Write|Execute together is
 // refused for the kernel's own pages: none is writable and executable (W^X).
@@ -152,8 +169,9 @@ public:
                 }
             }
             uint64_t* slot;
+            PhysAddr containing = 0;
             for (;; ++level) {
-                slot = TRY(walk_to(va, level, true));
+                slot = TRY(walk_to(va, level, true, &containing));
                 // A table already below this block slot: map at a finer level.
                 if (level < 3 && (*slot & descriptor::k_valid) && (*slot & descriptor::k_table))
                     continue;
@@ -163,6 +181,8 @@ public:
                 return Error::Exists;
             uint64_t type_bits = descriptor::k_valid | (level == 3 ? descriptor::k_table : 0);
             *slot = (pa & descriptor::k_address_mask) | encode_leaf_attributes(flags) | type_bits;
+            if (level < 3)
+                note_slot(containing, level_index(va, level));
             uint64_t step = level_entry_size(level);
             va += step;
             pa += step;
@@ -220,7 +240,14 @@ public:
     // a dead address space's teardown is one load per slot.
     template <typename OnLeaf>
     void release_all(OnLeaf&& on_leaf) {
-        release_entries(m_root, 0, 0, on_leaf);
+        release_entries<true>(m_root, 0, 0, on_leaf);
+    }
+    // release_all() for a tree whose level-3 entries the caller has already
+    // cleared (a dead address space whose pages were dropped VMA by VMA):
+    // the level-3 tables are freed without a look at their 512 slots each.
+    void release_tables() {
+        auto no_leaf = [](VirtAddr, PhysAddr, uint64_t) {};
+        release_entries<false>(m_root, 0, 0, no_leaf);
     }
 
     // Changes the permissions of every page in [va, va+size). A hole is
@@ -288,6 +315,10 @@ private:
         uint64_t* entries = m_env.table_pointer(*table);
         for (size_t i = 0; i < k_entries_per_table; ++i)
             entries[i] = ((base + i * child_size) & descriptor::k_address_mask) | attributes | child_type;
+        if (child_level < 3) {
+            note_slot(*table, 0);
+            note_slot(*table, k_entries_per_table - 1);
+        }
         replace_live_entry(slot, (*table & descriptor::k_address_mask) | descriptor::k_valid | descriptor::k_table,
                            block_va);
         return {};
@@ -334,7 +365,7 @@ private:
         return table_is_empty(table);
     }
 
-    template <typename OnLeaf>
+    template <bool scan_last_level, typename OnLeaf>
     void release_entries(PhysAddr table, unsigned level, VirtAddr base, OnLeaf& on_leaf) {
         uint64_t* entries = m_env.table_pointer(table);
         uint64_t entry_size = level_entry_size(level);
@@ -342,7 +373,16 @@ private:
         // line, four paired loads) are skipped when none is valid.
         constexpr size_t k_group = 8;
         static_assert(k_entries_per_table % k_group == 0);
-        for (size_t i = 0; i < k_entries_per_table; ++i) {
+        size_t first = 0;
+        size_t end = k_entries_per_table;
+        if constexpr (KeepsTableSlotSpans<Env>) {
+            if (level < 3) {
+                TableSlotSpan span = m_env.table_slot_span(table);
+                first = span.first & ~(k_group - 1);
+                end = span.end;
+            }
+        }
+        for (size_t i = first; i < end; ++i) {
             if (i % k_group == 0) {
                 uint64_t any = 0;
                 for (size_t j = 0; j < k_group; ++j)
@@ -359,7 +399,8 @@ private:
             VirtAddr va = base + i * entry_size;
             PhysAddr pa = entry & descriptor::k_address_mask;
             if (is_table_entry(entry, level)) {
-                release_entries(pa, level + 1, va, on_leaf);
+                if (scan_last_level || level + 1 < 3)
+                    release_entries<scan_last_level>(pa, level + 1, va, on_leaf);
                 m_env.free_table(pa);
             } else {
                 on_leaf(va, pa & ~(entry_size - 1), entry_size);
@@ -367,8 +408,14 @@ private:
         }
     }
 
-    // Returns the entry for va at target_level, creating tables on the way.
-    ErrorOr<uint64_t*> walk_to(VirtAddr va, unsigned target_level, bool create) {
+    void note_slot(PhysAddr table, unsigned index) {
+        if constexpr (KeepsTableSlotSpans<Env>)
+            m_env.note_table_slot(table, index);
+    }
+
+    // Returns the entry for va at target_level, creating tables on the way
+    // (and the table holding it in *containing, if asked).
+    ErrorOr<uint64_t*> walk_to(VirtAddr va, unsigned target_level, bool create, PhysAddr* containing = nullptr) {
         PhysAddr table = m_root;
         for (unsigned level = 0; level < target_level; ++level) {
             uint64_t* slot = &m_env.table_pointer(table)[level_index(va, level)];
@@ -379,11 +426,14 @@ private:
                 if (!next)
                     return Error::NoMemory;
                 *slot = (*next & descriptor::k_address_mask) | descriptor::k_valid | descriptor::k_table;
+                note_slot(table, level_index(va, level));
             } else if (!(*slot & descriptor::k_table)) {
                 return Error::Exists;  // a block already covers this range
             }
             table = *slot & descriptor::k_address_mask;
         }
+        if (containing)
+            *containing = table;
         return &m_env.table_pointer(table)[level_index(va, target_level)];
     }
 

@@ -1,5 +1,7 @@
 #include "kernel/proc/address_space.h"
 
+#include <algorithm>
+
 #include <atomic>
 
 #include <type_traits>
@@ -76,21 +78,26 @@ uint64_t* find_page_entry(const UserTableEnv& env, PhysAddr root, VirtAddr va) {
 template <typename Visit>
 bool for_each_page_entry(const UserTableEnv& env, PhysAddr table, unsigned level, VirtAddr start, VirtAddr end,
                          Visit& visit) {
-    uint64_t entry_size = mm::level_entry_size(level);
     uint64_t* entries = env.table_pointer(table);
+    if (level == 3) {
+        // [start, end) lies inside this table: a plain run of slots (a
+        // fork's copy and a teardown read every slot of each VMA).
+        VirtAddr table_base = start & ~(mm::level_entry_size(2) - 1);
+        size_t last = mm::level_index(end - 1, 3);
+        for (size_t i = mm::level_index(start, 3); i <= last; ++i) {
+            if ((entries[i] & pte::k_valid) && !visit(table_base + i * k_page_size, entries[i]))
+                return false;
+        }
+        return true;
+    }
+    uint64_t entry_size = mm::level_entry_size(level);
     for (VirtAddr va = start; va < end;) {
         VirtAddr entry_end = (va & ~(entry_size - 1)) + entry_size;  // user VAs are < 2^48: no wrap
         VirtAddr stop = entry_end < end ? entry_end : end;
-        uint64_t& entry = entries[mm::level_index(va, level)];
-        if (entry & pte::k_valid) {
-            if (level == 3) {
-                if (!visit(va, entry))
-                    return false;
-            } else if ((entry & pte::k_table) &&
-                       !for_each_page_entry(env, entry & pte::k_address_mask, level + 1, va, stop, visit)) {
-                return false;
-            }
-        }
+        uint64_t entry = entries[mm::level_index(va, level)];
+        if ((entry & pte::k_valid) && (entry & pte::k_table) &&
+            !for_each_page_entry(env, entry & pte::k_address_mask, level + 1, va, stop, visit))
+            return false;
         va = stop;
     }
     return true;
@@ -148,6 +155,29 @@ void UserTableEnv::free_table(PhysAddr table) { mm::free_pages(table); }
 
 void UserTableEnv::invalidate_tlb(VirtAddr va) const { arch::invalidate_user_page(asid, va); }
 
+// The word: bit 31 once any slot was used, the first slot in bits 0-8, the
+// last in bits 16-24. Changed under the space's lock, as the table is.
+namespace {
+constexpr uint32_t k_slots_used = 1u << 31;
+}
+
+void UserTableEnv::note_table_slot(PhysAddr table, unsigned index) {
+    uint32_t& word = mm::allocated_page_owner_data(table);
+    unsigned first = index, last = index;
+    if (word & k_slots_used) {
+        first = std::min(first, unsigned(word & 0x1ff));
+        last = std::max(last, unsigned((word >> 16) & 0x1ff));
+    }
+    word = k_slots_used | first | (last << 16);
+}
+
+mm::TableSlotSpan UserTableEnv::table_slot_span(PhysAddr table) const {
+    uint32_t word = mm::allocated_page_owner_data(table);
+    if (!(word & k_slots_used))
+        return { 0, 0 };
+    return { word & 0x1ff, ((word >> 16) & 0x1ff) + 1 };
+}
+
 ErrorOr<AddressSpace*> AddressSpace::create() {
     auto* space = new (std::nothrow) AddressSpace();
     if (!space)
@@ -176,8 +206,28 @@ void AddressSpace::destroy(AddressSpace* space) {
         // pages and tables go without a TLB invalidation each, as in Linux's
         // arm64 exit_mmap (under QEMU each one was a trip to its main loop).
         VERIFY(!arch::user_translation_loaded(space->ttbr0()));
+        // The pages go VMA by VMA, as in Linux's unmap_vmas: a scan of every
+        // slot of every table found mostly empty ones (~45,000 instructions
+        // of a `bash -c true`). Every mapped page lies in a VMA and is
+        // counted resident; should the counts ever disagree, the whole tree
+        // is scanned after all, so nothing can leak.
+        uint64_t dropped = 0;
+        auto drop = [&dropped](VirtAddr, uint64_t& entry) {
+            drop_sharer(entry_frame(entry));
+            entry = 0;  // a table goes back to the allocator empty
+            ++dropped;
+            return true;
+        };
+        for (const Vma& vma : space->m_vmas)
+            for_each_page_entry(space->m_env, space->m_root, 0, vma.start, vma.end, drop);
         mm::PageTable<UserTableEnv> table(space->m_env, space->m_root);
-        table.release_all([](VirtAddr, PhysAddr pa, uint64_t) { drop_sharer(pa); });
+        if (dropped == space->m_resident_pages) {
+            table.release_tables();
+        } else {
+            kprintln("[Memory] teardown: {} pages mapped, {} found in VMAs; scanning every table",
+                     space->m_resident_pages, dropped);
+            table.release_all([](VirtAddr, PhysAddr pa, uint64_t) { drop_sharer(pa); });
+        }
         arch::release_asid(space->m_env.asid, space->m_root);
         mm::free_pages(space->m_root);
     }

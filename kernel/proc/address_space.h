@@ -73,6 +73,10 @@ struct UserTableEnv {
     uint64_t* table_pointer(mm::PhysAddr table) const;
     void free_table(mm::PhysAddr table);
     void invalidate_tlb(mm::VirtAddr va) const;
+    // The span of slots a table above the last level ever used, kept in its
+    // page's owner-data word, so a teardown reads only those (page_table.h).
+    void note_table_slot(mm::PhysAddr table, unsigned index);
+    mm::TableSlotSpan table_slot_span(mm::PhysAddr table) const;
 };
 
 enum class FaultAccess : uint8_t { Read, Write, Execute };

@@ -31,14 +31,20 @@ class UserPath {
 public:
     static constexpr size_t k_max = 4096;
     static ErrorOr<UserPath> copy(mm::UserPtr<const char> user);
-    UserPath(UserPath&& other) : m_buffer(other.m_buffer), m_length(other.m_length) { other.m_buffer = nullptr; }
+    UserPath(UserPath&& other);
+    UserPath(const UserPath&) = delete;
+    UserPath& operator=(const UserPath&) = delete;
     ~UserPath();
     std::string_view view() const { return { m_buffer, m_length }; }
 
 private:
-    UserPath(char* buffer, size_t length) : m_buffer(buffer), m_length(length) {}
-    char* m_buffer;
-    size_t m_length;
+    // Nearly every path fits here, on the stack: only a longer one takes a
+    // heap buffer of k_max (a path syscall is one of the commonest).
+    static constexpr size_t k_inline = 192;
+    UserPath() = default;
+    char* m_buffer = m_inline;
+    size_t m_length = 0;
+    char m_inline[k_inline];
 };
 
 // The directory a *at() call starts from: the cwd for AT_FDCWD (or any

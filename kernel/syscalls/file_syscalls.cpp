@@ -25,18 +25,32 @@ namespace abi = linux_abi;
 ErrorOr<FileRef> FileRef::from_fd(int fd) { return FileRef(TRY(current().files->get(fd))); }
 
 ErrorOr<UserPath> UserPath::copy(mm::UserPtr<const char> user) {
-    auto* buffer = static_cast<char*>(mm::kmalloc(k_max));
-    if (!buffer)
-        return Error::NoMemory;
-    auto length = mm::copy_string_from_user(buffer, k_max, user);
-    if (length.is_error()) {
-        mm::kfree(buffer);
-        return length.error();
+    UserPath path;
+    size_t length = TRY(mm::user_string_size(user, k_max));
+    if (length >= k_inline) {
+        path.m_buffer = static_cast<char*>(mm::kmalloc(k_max));
+        if (!path.m_buffer)
+            return Error::NoMemory;
     }
-    return UserPath(buffer, length.value());
+    TRY(mm::copy_from_user(path.m_buffer, mm::UserPtr<const void>(user.address()), length));
+    path.m_buffer[length] = '\0';
+    path.m_length = length;
+    return path;
 }
 
-UserPath::~UserPath() { mm::kfree(m_buffer); }
+UserPath::UserPath(UserPath&& other) : m_length(other.m_length) {
+    if (other.m_buffer == other.m_inline) {
+        __builtin_memcpy(m_inline, other.m_inline, m_length + 1);
+    } else {
+        m_buffer = other.m_buffer;
+        other.m_buffer = other.m_inline;
+    }
+}
+
+UserPath::~UserPath() {
+    if (m_buffer != m_inline)
+        mm::kfree(m_buffer);
+}
 
 ErrorOr<fs::InodeRef> directory_for(int dirfd, std::string_view path) {
     if (!path.empty() && path[0] == '/')
@@ -743,36 +757,44 @@ ErrorOr<void> truncate_path(const SyscallArgs& args) {
 
 // The file a *at() call with AT_EMPTY_PATH / a NULL path means, or the path.
 // What a *at() call that changes a file names, and the directory and name
-// it was found under (for inotify); the name points into `path`.
+// it was found under (for inotify). The name points into `path` (which
+// may live inside the UserPath itself), so a target stays where it was
+// filled in: it cannot be moved or copied.
 struct ChangeTarget {
+    ChangeTarget() = default;
+    ChangeTarget(const ChangeTarget&) = delete;
+    ChangeTarget& operator=(const ChangeTarget&) = delete;
     std::optional<UserPath> path;
     fs::PlacedInode placed;
 };
 
-ErrorOr<ChangeTarget> change_target_for(int dirfd, mm::UserPtr<const char> user_path, uint32_t flags, bool follow) {
-    ChangeTarget target;
+ErrorOr<void> find_change_target(ChangeTarget& target, int dirfd, mm::UserPtr<const char> user_path, uint32_t flags,
+                                 bool follow) {
     if (!user_path.is_null())
         target.path.emplace(TRY(UserPath::copy(user_path)));
     if (user_path.is_null() || ((flags & abi::k_at_empty_path) && target.path->view().empty())) {
         // An empty path with AT_EMPTY_PATH (or utimensat's NULL) names dirfd itself.
         if (dirfd == abi::k_at_fdcwd) {
             target.placed.inode = current().cwd;
-            return target;
+            return {};
         }
         auto file = TRY(FileRef::from_fd(dirfd));
         if (!file->inode())
             return Error::NotSupported;  // the inherited console has no inode to change
         target.placed = fs::place_of(*file);
-        return target;
+        return {};
     }
     auto base = TRY(directory_for(dirfd, target.path->view()));
     target.placed = TRY(fs::resolve_placed(base, target.path->view(), follow));
-    return target;
+    return {};
 }
 
 ErrorOr<fs::InodeRef> inode_for(int dirfd, mm::UserPtr<const char> user_path, uint32_t flags, bool follow) {
-    if (user_path.is_null() || (flags & abi::k_at_empty_path))
-        return TRY(change_target_for(dirfd, user_path, flags, follow)).placed.inode;
+    if (user_path.is_null() || (flags & abi::k_at_empty_path)) {
+        ChangeTarget target;
+        TRY(find_change_target(target, dirfd, user_path, flags, follow));
+        return std::move(target.placed.inode);
+    }
     auto path = TRY(UserPath::copy(user_path));
     auto base = TRY(directory_for(dirfd, path.view()));
     return fs::resolve_path(base, path.view(), follow);
@@ -819,7 +841,8 @@ ErrorOr<void> statx(const SyscallArgs& args) {
 }
 
 ErrorOr<void> fchmodat(const SyscallArgs& args) {
-    auto target = TRY(change_target_for(args.fd(0), args.ptr<const char>(1), 0, true));
+    ChangeTarget target;
+    TRY(find_change_target(target, args.fd(0), args.ptr<const char>(1), 0, true));
     return fs::change_mode(target.placed, static_cast<uint32_t>(args.a[2]));
 }
 
@@ -841,8 +864,8 @@ ErrorOr<void> fchownat(const SyscallArgs& args) {
     uint32_t flags = static_cast<uint32_t>(args.a[4]);
     if (flags & ~(abi::k_at_symlink_nofollow | abi::k_at_empty_path))
         return Error::Invalid;
-    auto target =
-        TRY(change_target_for(args.fd(0), args.ptr<const char>(1), flags, !(flags & abi::k_at_symlink_nofollow)));
+    ChangeTarget target;
+    TRY(find_change_target(target, args.fd(0), args.ptr<const char>(1), flags, !(flags & abi::k_at_symlink_nofollow)));
     return change_owner(target.placed, args.a[2], args.a[3]);
 }
 
@@ -878,8 +901,8 @@ ErrorOr<void> utimensat(const SyscallArgs& args) {
         if (requested[0].nsec == k_utime_omit && requested[1].nsec == k_utime_omit)
             return {};  // nothing to change (Linux checks nothing either)
     }
-    auto target =
-        TRY(change_target_for(args.fd(0), args.ptr<const char>(1), flags, !(flags & abi::k_at_symlink_nofollow)));
+    ChangeTarget target;
+    TRY(find_change_target(target, args.fd(0), args.ptr<const char>(1), flags, !(flags & abi::k_at_symlink_nofollow)));
     return fs::change_times(target.placed, times[0], times[1], touch);
 }
 

@@ -58,6 +58,25 @@ struct SimulatedMemory {
 
 using Table = PageTable<SimulatedMemory>;
 
+// SimulatedMemory whose tables keep the span of slots used above the last
+// level, as user address spaces do; counts the slots a release reads.
+struct SpanKeepingMemory : SimulatedMemory {
+    std::map<PhysAddr, TableSlotSpan> spans;
+    void note_table_slot(PhysAddr table, unsigned index) {
+        auto [it, fresh] = spans.try_emplace(table, TableSlotSpan { index, index + 1 });
+        if (!fresh) {
+            it->second.first = std::min(it->second.first, index);
+            it->second.end = std::max(it->second.end, index + 1);
+        }
+    }
+    TableSlotSpan table_slot_span(PhysAddr table) {
+        auto it = spans.find(table);
+        return it == spans.end() ? TableSlotSpan { 0, 0 } : it->second;
+    }
+};
+static_assert(KeepsTableSlotSpans<SpanKeepingMemory>);
+static_assert(!KeepsTableSlotSpans<SimulatedMemory>);
+
 void enable_bbm_check(SimulatedMemory& memory, Table& table) {
     memory.checker = [&table](VirtAddr va) { return table.query(va).has_value(); };
 }
@@ -250,6 +269,52 @@ TEST(PageTable, ReleaseAllReportsEveryLeafAndFreesEveryTableButTheRoot) {
     EXPECT_EQ(memory.tables_freed, tables - 1);
     EXPECT_TRUE(memory.invalidations.empty());
     EXPECT_FALSE(table.query(0x400000));
+}
+
+TEST(PageTable, ReleaseTablesFreesEveryTableOnceTheLeavesAreCleared) {
+    SimulatedMemory memory;
+    auto table = Table::create(memory).release_value();
+    ASSERT_FALSE(table.map(0x400000, 0x80000000, 3 * k_page_size, k_rx, false).is_error());
+    ASSERT_FALSE(table.map(0x7fff'f000'0000, 0x90000000, 2 * k_page_size, k_rw, false).is_error());
+    size_t tables = memory.pages.size();
+    ASSERT_GT(tables, 5u);
+    // The caller clears the leaves itself (free_table checks the level-3
+    // tables come back empty, though release_tables never reads them).
+    for (VirtAddr va : { 0x400000ull, 0x401000ull, 0x402000ull, 0x7fff'f000'0000ull, 0x7fff'f000'1000ull })
+        *table.page_slot(va).value() = 0;
+    table.release_tables();
+    EXPECT_EQ(memory.pages.size(), 1u);  // the root
+    EXPECT_EQ(memory.tables_freed, tables - 1);
+    EXPECT_TRUE(memory.invalidations.empty());
+    EXPECT_FALSE(table.query(0x400000));
+}
+
+TEST(PageTable, SlotSpansCoverEveryEntryAboveTheLastLevel) {
+    SpanKeepingMemory memory;
+    auto table = PageTable<SpanKeepingMemory>::create(memory).release_value();
+    // Leaves far apart: different slots in the root and the tables below,
+    // and a 2 MiB block (an entry of a level-2 table that is not a table).
+    const VirtAddr pages[] = { 0x400000, 0x7fff'f000'0000, 0x5555'5555'0000, 0x7fff'ffff'f000 };
+    for (VirtAddr va : pages)
+        ASSERT_FALSE(table.map(va, 0x80000000, k_page_size, k_rw, false).is_error());
+    ASSERT_FALSE(table.map(0x4000'0000, 0xa0000000, (2ull << 20), k_rw, true).is_error());
+    // Every table above level 3 has a span (four last-level tables, one per
+    // page), and every valid entry of it lies inside.
+    EXPECT_EQ(memory.spans.size(), memory.pages.size() - 4);
+    for (auto& [pa, span] : memory.spans) {
+        const uint64_t* entries = memory.pages.at(pa).get();
+        for (unsigned i = 0; i < k_entries_per_table; ++i) {
+            if (entries[i] & 1)
+                EXPECT_TRUE(i >= span.first && i < span.end) << "slot " << i << " outside its span";
+        }
+    }
+    std::map<VirtAddr, uint64_t> released;
+    table.release_all([&](VirtAddr va, PhysAddr, uint64_t bytes) { released[va] = bytes; });
+    EXPECT_EQ(released.size(), 5u);
+    for (VirtAddr va : pages)
+        EXPECT_EQ(released[va], k_page_size);
+    EXPECT_EQ(released[0x4000'0000], 2ull << 20);
+    EXPECT_EQ(memory.pages.size(), 1u);  // every table freed, each empty
 }
 
 TEST(PageTable, UnmapSplitsPartlyCoveredBlocks) {

@@ -182,6 +182,56 @@ static void test_many_names(void) {
     check_end();
 }
 
+/* DIR_/f reached through a path of exactly `length` bytes: "./" repeated,
+ * then the name (an odd padding length gets one extra slash). */
+static const char *padded_path(char *buffer, size_t length) {
+    const char *tail = "f";
+    size_t fixed = strlen(DIR_ "/") + strlen(tail);
+    size_t pad = length - fixed, at = 0;
+    memcpy(buffer, DIR_ "/", strlen(DIR_ "/"));
+    at = strlen(DIR_ "/");
+    if (pad % 2) {
+        buffer[at++] = '/';
+        pad--;
+    }
+    for (size_t i = 0; i < pad; i += 2) {
+        buffer[at++] = '.';
+        buffer[at++] = '/';
+    }
+    strcpy(buffer + at, tail);
+    return buffer;
+}
+
+static void test_long_paths(void) {
+    check_begin("names: paths up to PATH_MAX - 1 bytes resolve, PATH_MAX is ENAMETOOLONG");
+    static char path[8192];
+    struct stat st;
+    make_file(DIR_ "/f");
+    ino_t ino = inode_of(DIR_ "/f");
+    CHECK(ino != 0);
+    size_t lengths[] = { 150, 191, 192, 193, 300, 1000, 4000, 4095 };
+    for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
+        padded_path(path, lengths[i]);
+        CHECK_EQ(strlen(path), lengths[i]);
+        CHECK_EQ(lstat(path, &st), 0);
+        CHECK(st.st_ino == ino);
+        int fd = open(path, O_RDONLY);
+        CHECK(fd >= 0);
+        if (fd >= 0)
+            close(fd);
+        /* The same length naming nothing: the name is looked up, not cut. */
+        path[lengths[i] - 1] = 'g';
+        CHECK_ERR(open(path, O_RDONLY), ENOENT);
+    }
+    padded_path(path, 4096);
+    CHECK_ERR(lstat(path, &st), ENAMETOOLONG);
+    CHECK_ERR(open(path, O_RDONLY), ENAMETOOLONG);
+    padded_path(path, 6000);
+    CHECK_ERR(open(path, O_RDONLY), ENAMETOOLONG);
+    CHECK_EQ(unlink(DIR_ "/f"), 0);
+    check_end();
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     mkdir("/tmp", 01777);
@@ -194,6 +244,7 @@ int main(void) {
     test_rename();
     test_mount_point();
     test_many_names();
+    test_long_paths();
     unlink(DIR_ "/f");
     unlink(DIR_ "/sym");
     unlink(DIR_ "/dangling");
