@@ -69,12 +69,12 @@ uint8_t* FilePages::find(uint64_t index) const {
     return static_cast<uint8_t*>(slot);
 }
 
-void FilePages::visit_range(uint64_t first, uint64_t end, RangeVisitor visit, void* context) const {
+void FilePages::collect_range(uint64_t first, uint64_t end, uint8_t** pages) const {
     if (end > capacity(m_height))
         end = capacity(m_height);
     if (m_height == 0) {
         if (first == 0 && end > 0 && m_root)
-            visit(context, 0, static_cast<uint8_t*>(m_root));
+            pages[0] = static_cast<uint8_t*>(m_root);
         return;
     }
     uint64_t index = first;
@@ -89,7 +89,7 @@ void FilePages::visit_range(uint64_t first, uint64_t end, RangeVisitor visit, vo
             auto& leaf = *static_cast<Node*>(slot);
             for (; index < stop; ++index) {
                 if (void* page = leaf.slots[digit(index, 1)])
-                    visit(context, index, static_cast<uint8_t*>(page));
+                    pages[index - first] = static_cast<uint8_t*>(page);
             }
         }
         index = stop;

@@ -55,11 +55,10 @@ public:
 
     // The page at `index`, or nullptr for a hole.
     uint8_t* find(uint64_t index) const;
-    // Calls visit(context, index, page) for each page present at an index in
-    // [first, end), in index order: one walk per 64 indices, not per page
-    // (fault-around looks at 16 neighbours at each fault).
-    using RangeVisitor = void (*)(void* context, uint64_t index, uint8_t* page);
-    void visit_range(uint64_t first, uint64_t end, RangeVisitor visit, void* context) const;
+    // pages[index - first] = the page at each index in [first, end) that is
+    // present (holes are left as they are): one walk per 64 indices, not per
+    // page (fault-around looks at 16 neighbours at each fault).
+    void collect_range(uint64_t first, uint64_t end, uint8_t** pages) const;
     // Puts `page` (from allocate_data_page) at `index`, which must be a hole
     // below k_max_index. NoMemory if a node cannot be allocated: then
     // nothing changed and the caller still owns the page.

@@ -40,7 +40,7 @@ ErrorOr<void> FileSystem::allocate(const InodeRef&, uint64_t, uint64_t, bool) { 
 
 ErrorOr<uint8_t*> FileSystem::cache_page(const InodeRef&, uint64_t, bool) { return Error::NotSupported; }
 
-void FileSystem::visit_cached_pages(const InodeRef&, uint64_t, uint64_t, FilePages::RangeVisitor, void*) { }
+void FileSystem::cached_pages(const InodeRef&, uint64_t, uint64_t, uint8_t**) { }
 
 ErrorOr<uint8_t*> FileSystem::readable_page(const InodeRef&, uint64_t) { return Error::NotSupported; }
 

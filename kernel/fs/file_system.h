@@ -132,11 +132,11 @@ public:
     // share) before the VFS lock is let go. NotSupported by default: the
     // mapping then copies the bytes with read().
     virtual ErrorOr<uint8_t*> cache_page(const InodeRef& inode, uint64_t index, bool writable_share);
-    // Calls visit(context, index, page) for each page with an index in
-    // [first, first + count) that the cache already holds, below the end of
-    // the file (no allocation, no copy): for fault-around. None by default.
-    virtual void visit_cached_pages(const InodeRef& inode, uint64_t first, uint64_t count,
-                                    FilePages::RangeVisitor visit, void* context);
+    // pages[i] = the page of index first + i (i < count) if the cache
+    // already holds it and it lies below the end of the file; others are
+    // left as they are (no allocation, no copy): for fault-around. None by
+    // default.
+    virtual void cached_pages(const InodeRef& inode, uint64_t first, uint64_t count, uint8_t** pages);
     // For reads straight into user memory: the page holding the file's
     // bytes at `index`, read in from the disk if the file system has one;
     // nullptr for a hole that has no page (it reads as zeros). The caller

@@ -8,6 +8,10 @@
 
 namespace akuma::fs {
 
+// Literals as string_views: their length is known, no strlen call (the
+// kernel is freestanding, so strlen of a literal is not folded).
+using namespace std::string_view_literals;
+
 namespace {
 
 // Splits off the next component (skipping slashes); `rest` keeps what
@@ -95,7 +99,7 @@ ErrorOr<void> check_search(const Namespace& ns, const Inode& directory) {
 }
 
 ErrorOr<void> check_name(std::string_view name) {
-    if (name.empty() || name == "." || name == "..")
+    if (name.empty() || name == "."sv || name == ".."sv)
         return Error::Invalid;
     if (name.size() > k_max_name)
         return Error::NameTooLong;
@@ -167,9 +171,9 @@ ErrorOr<InodeRef> walk_path(const Namespace& ns, const InodeRef& base, std::stri
         const bool is_last = !symlinks.has_pending() && only_slashes(rest);
         if (is_last && !rest.empty())
             must_be_directory = true;  // "name/"
-        if (name == ".")
+        if (name == "."sv)
             continue;
-        if (name == "..") {
+        if (name == ".."sv) {
             current = TRY(walk_up(ns, current));
             continue;
         }
@@ -216,7 +220,7 @@ ErrorOr<ParentAndName> walk_to_parent(const Namespace& ns, const InodeRef& base,
     while (start > 0 && path[start - 1] != '/')
         --start;
     std::string_view name(path.data() + start, end - start);
-    if (name == "." || name == "..")
+    if (name == "."sv || name == ".."sv)
         return Error::Invalid;
     if (name.size() > k_max_name)
         return Error::NameTooLong;

@@ -486,14 +486,13 @@ ErrorOr<void> Ramfs::copy_borrowed_data(RamfsInode& file) {
     return {};
 }
 
-void Ramfs::visit_cached_pages(const InodeRef& inode, uint64_t first, uint64_t count, FilePages::RangeVisitor visit,
-                               void* context) {
+void Ramfs::cached_pages(const InodeRef& inode, uint64_t first, uint64_t count, uint8_t** pages) {
     auto file = regular_file(inode);
     if (file.is_error())
         return;
-    uint64_t pages = round_up(file.value()->m_size, k_data_page_size) / k_data_page_size;
-    uint64_t end = first + count < pages ? first + count : pages;
-    (file.value()->m_borrowed_data ? file.value()->m_cache : file.value()->m_pages).visit_range(first, end, visit, context);
+    uint64_t file_pages = round_up(file.value()->m_size, k_data_page_size) / k_data_page_size;
+    uint64_t end = first + count < file_pages ? first + count : file_pages;
+    (file.value()->m_borrowed_data ? file.value()->m_cache : file.value()->m_pages).collect_range(first, end, pages);
 }
 
 ErrorOr<uint8_t*> Ramfs::cache_page(const InodeRef& inode, uint64_t index, bool writable_share) {

@@ -187,8 +187,7 @@ public:
     // memory the initrd already holds); for a writable shared mapping, the
     // file is copied out of the initrd first, as a write would.
     ErrorOr<uint8_t*> cache_page(const InodeRef& inode, uint64_t index, bool writable_share) override;
-    void visit_cached_pages(const InodeRef& inode, uint64_t first, uint64_t count, FilePages::RangeVisitor visit,
-                            void* context) override;
+    void cached_pages(const InodeRef& inode, uint64_t first, uint64_t count, uint8_t** pages) override;
     // Makes a regular file's contents `data` without copying; data must
     // outlive the Ramfs (the initrd image).
     ErrorOr<void> set_borrowed_data(const InodeRef& inode, std::span<const uint8_t> data);

@@ -112,17 +112,16 @@ ErrorOr<void> with_mapped_page(const void* file, uint64_t index, bool writable_s
 }
 
 void with_cached_mapped_pages(const void* file, uint64_t first, uint64_t count,
-                              void (*use)(void* context, uint64_t index, mm::PhysAddr frame), void* context) {
-    struct Adapter {
-        void (*use)(void* context, uint64_t index, mm::PhysAddr frame);
-        void* context;
-    } adapter { use, context };
+                              void (*use)(void* context, const mm::PhysAddr* frames), void* context) {
+    VERIFY(count <= proc::MappedFileOps::k_max_cached_run);
+    uint8_t* pages[proc::MappedFileOps::k_max_cached_run] {};
+    mm::PhysAddr frames[proc::MappedFileOps::k_max_cached_run];
     VfsLockGuard guard;
     InodeRef inode = mapped_inode(file);
-    fs_of(inode).visit_cached_pages(inode, first, count, [](void* opaque, uint64_t index, uint8_t* page) {
-        auto& a = *static_cast<Adapter*>(opaque);
-        a.use(a.context, index, mm::linear_virt_to_phys(page));
-    }, &adapter);
+    fs_of(inode).cached_pages(inode, first, count, pages);
+    for (uint64_t i = 0; i < count; ++i)
+        frames[i] = pages[i] ? mm::linear_virt_to_phys(pages[i]) : 0;
+    use(context, frames);
 }
 
 // Pins, unpins and write denials need no VFS lock (inode references and

@@ -68,7 +68,14 @@ void* memset(void* destination, int value, size_t count) {
 int memcmp(const void* left, const void* right, size_t count) {
     auto* a = static_cast<const unsigned char*>(left);
     auto* b = static_cast<const unsigned char*>(right);
-    for (size_t i = 0; i < count; ++i) {
+    // Equal words are skipped eight bytes at a time (names in the lookup
+    // cache, mostly equal); the first difference is then found bytewise.
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        if (*reinterpret_cast<const UnalignedWord*>(a + i) != *reinterpret_cast<const UnalignedWord*>(b + i))
+            break;
+    }
+    for (; i < count; ++i) {
         if (a[i] != b[i])
             return a[i] < b[i] ? -1 : 1;
     }

@@ -126,6 +126,39 @@ public:
     // Reserved or Free -> Reserved; fails (Error::Busy) if a page is Allocated.
     ErrorOr<void> mark_reserved(uint64_t pfn, uint64_t count);
 
+    // allocate(0, owner) when a hot page is there and poisoning is off (no
+    // poison to check), for the page-fault path: the page's pfn, or k_no_page.
+    uint64_t take_hot_page(uint8_t owner) {
+        if (m_hot_count == 0 || m_poisoning)
+            return k_no_page;
+        uint64_t pfn = m_base + m_hot_top;
+        PageDescriptor& descriptor = page(pfn);
+        m_hot_top = descriptor.next;
+        --m_hot_count;
+        descriptor = PageDescriptor { 1, k_no_page, PageState::Allocated, 0, owner, k_flag_head, 0 };
+        --m_state_pages[static_cast<int>(PageState::Free)];
+        ++m_state_pages[static_cast<int>(PageState::Allocated)];
+        return pfn;
+    }
+
+    // free(pfn) of an allocated single page while the hot stack has room and
+    // poisoning is off: true if done. Anything else (including a misuse,
+    // which free() then reports) is left to free().
+    bool free_to_hot(uint64_t pfn) {
+        if (m_hot_count >= m_hot_capacity || m_poisoning || !contains(pfn))
+            return false;
+        PageDescriptor& descriptor = page(pfn);
+        if (descriptor.state != PageState::Allocated || descriptor.flags != k_flag_head || descriptor.next != 1)
+            return false;
+        descriptor = PageDescriptor { m_hot_count != 0 ? m_hot_top : k_no_page, k_no_page, PageState::Free, 0, 0,
+                                      k_flag_hot, 0 };
+        m_hot_top = index(pfn);
+        ++m_hot_count;
+        --m_state_pages[static_cast<int>(PageState::Allocated)];
+        ++m_state_pages[static_cast<int>(PageState::Free)];
+        return true;
+    }
+
     // At most `pages` (≤ k_max_hot_pages) single pages are kept hot; 0, the
     // default, coalesces every free at once. Lowering it returns the excess.
     void set_hot_capacity(unsigned pages);

@@ -31,29 +31,13 @@ namespace {
     free_pages(frame);
 }
 
+}  // namespace
+
 void free_user_frame(PhysAddr frame, const PageDescriptor& page) {
     if (page.owner == static_cast<uint8_t>(PageOwner::UserCode))
         free_code_frame(frame);
     else
         free_pages(frame);
-}
-
-}  // namespace
-
-void drop_sharer(PhysAddr frame) {
-    PageDescriptor& page = allocated_page(frame);
-    uint32_t& word = page.owner_data;
-    uint32_t seen = load(word);
-    for (;;) {
-        // No other holder: none can appear (only a holder adds one, and
-        // this one is busy dropping it), and the page goes.
-        if ((seen & k_sharers_mask) == 0) {
-            free_user_frame(frame, page);
-            return;
-        }
-        if (__atomic_compare_exchange_n(&word, &seen, seen - 1, true, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-            return;
-    }
 }
 
 }  // namespace akuma::mm

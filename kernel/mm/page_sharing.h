@@ -34,8 +34,27 @@ inline void add_sharer(PhysAddr frame) { __atomic_fetch_add(&allocated_page_owne
 inline bool add_sharer_and_test_icache_clean(PhysAddr frame) {
     return __atomic_fetch_add(&allocated_page_owner_data(frame), 1, __ATOMIC_ACQUIRE) & sharing_detail::k_icache_clean;
 }
+// Frees a user page its last holder dropped (a frame that held code is
+// cleared first; see mark_code_frame).
+void free_user_frame(PhysAddr frame, const PageDescriptor& page);
+
 // Drops one holder's share of the page and frees it if that was the last.
-void drop_sharer(PhysAddr frame);
+// Inline: a teardown drops every page it mapped.
+inline void drop_sharer(PhysAddr frame) {
+    PageDescriptor& page = allocated_page(frame);
+    uint32_t& word = page.owner_data;
+    uint32_t seen = sharing_detail::load(word);
+    for (;;) {
+        // No other holder: none can appear (only a holder adds one, and
+        // this one is busy dropping it), and the page goes.
+        if ((seen & sharing_detail::k_sharers_mask) == 0) {
+            free_user_frame(frame, page);
+            return;
+        }
+        if (__atomic_compare_exchange_n(&word, &seen, seen - 1, true, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            return;
+    }
+}
 
 // Frames that held code. QEMU's TCG keeps the code it has translated from a
 // physical page until stores cover the bytes it came from, and while it

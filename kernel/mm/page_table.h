@@ -337,6 +337,24 @@ private:
     // whether the table is empty afterwards.
     template <typename OnUnmapped>
     ErrorOr<bool> unmap_in(PhysAddr table, unsigned level, VirtAddr& va, VirtAddr end, OnUnmapped& on_unmapped) {
+        if (level == 3) {
+            // [va, end) lies inside this table, whose entries are all pages:
+            // a plain run of slots (ranges are mostly empty: a program's
+            // loader unmaps the gaps of its reservations).
+            uint64_t* entries = m_env.table_pointer(table);
+            VirtAddr table_base = va & ~(level_entry_size(2) - 1);
+            for (size_t i = level_index(va, 3), last = level_index(end - 1, 3); i <= last; ++i) {
+                uint64_t entry = entries[i];
+                if (!(entry & descriptor::k_valid))
+                    continue;
+                entries[i] = 0;
+                VirtAddr page = table_base + i * k_page_size;
+                m_env.invalidate_tlb(page);
+                on_unmapped(page, entry & descriptor::k_address_mask, k_page_size);
+            }
+            va = end;
+            return table_is_empty(table);
+        }
         while (va < end) {
             uint64_t& slot = m_env.table_pointer(table)[level_index(va, level)];
             uint64_t entry_size = level_entry_size(level);

@@ -188,6 +188,15 @@ ErrorOr<PhysAddr> allocate_from_arenas(Allocate&& allocate) {
 }  // namespace
 
 ErrorOr<PhysAddr> allocate_pages(unsigned order, PageOwner owner) {
+    if (order == 0) {
+        // The commonest request by far (page faults, page tables): a hot page.
+        SpinLockGuard guard(g_lock);
+        for (size_t i = 0; i < g_pmm.arena_count; ++i) {
+            uint64_t pfn = g_pmm.arenas[i].take_hot_page(static_cast<uint8_t>(owner));
+            if (pfn != BuddyArena::k_no_page)
+                return pfn * k_page_size;
+        }
+    }
     return allocate_from_arenas([&](BuddyArena& arena) { return arena.allocate(order, static_cast<uint8_t>(owner)); });
 }
 
@@ -202,6 +211,8 @@ void free_pages(PhysAddr block) {
     auto* arena = arena_for(block / k_page_size);
     if (!arena || (block & (k_page_size - 1)))
         panic("[PMM] free of {:#x}, which is not a page of RAM", block);
+    if (arena->free_to_hot(block / k_page_size))
+        return;
     if (arena->free(block / k_page_size).is_error())
         report_misuse("free", block, arena->last_error());
 }

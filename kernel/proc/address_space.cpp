@@ -869,6 +869,22 @@ ErrorOr<void> AddressSpace::map_file_page(const Vma& vma, VirtAddr page) {
     return {};
 }
 
+// Inline into fault-around's loop: it runs once a page mapped.
+[[gnu::always_inline]] inline uint64_t AddressSpace::take_cache_frame(const CacheFrameMapping& how, PhysAddr frame) {
+    if (how.writable)
+        mm::set_icache_dirty(frame);  // stores may come through this mapping
+    bool clean = mm::add_sharer_and_test_icache_clean(frame);
+    if (how.executable && !clean) {
+        // What was written into the file, visible to fetch: once per frame
+        // until it is written again (the file layer marks it dirty then).
+        mark_code_frame(frame);
+        arch::sync_icache(mm::phys_to_virt(frame), k_page_size);
+        mm::set_icache_clean(frame);
+    }
+    count_mapped_page();
+    return (frame & pte::k_address_mask) | how.entry_bits;
+}
+
 // Linux's fault-around: a fault of a file mapping also maps the pages
 // around it (16 pages, aligned) that the page cache already holds, so a
 // program's text costs one fault per 64 KiB instead of one per page.
@@ -901,18 +917,19 @@ void AddressSpace::map_around(const Vma& vma, VirtAddr page) {
     struct Context {
         AddressSpace* space;
         CacheFrameMapping how;
-        VirtAddr start;
-        uint64_t first_index;
-        uint64_t* table;  // slot 0 of that level-3 table
-    } context { this, cache_frame_mapping(vma), start, (vma.file_offset + (start - vma.start)) / k_page_size,
-                fault_slot - mm::level_index(page, 3) };
-    g_file_ops.with_cached_pages(vma.file, context.first_index, (end - start) / k_page_size,
-        [](void* opaque, uint64_t index, PhysAddr frame) {
+        uint64_t* slots;  // the window's first slot in that level-3 table
+        uint64_t count;
+    } context { this, cache_frame_mapping(vma), fault_slot - mm::level_index(page, 3) + mm::level_index(start, 3),
+                (end - start) / k_page_size };
+    static_assert(k_window / k_page_size <= MappedFileOps::k_max_cached_run);
+    g_file_ops.with_cached_pages(vma.file, (vma.file_offset + (start - vma.start)) / k_page_size, context.count,
+        [](void* opaque, const PhysAddr* frames) {
             auto& c = *static_cast<Context*>(opaque);
-            VirtAddr va = c.start + (index - c.first_index) * k_page_size;
-            uint64_t& slot = c.table[mm::level_index(va, 3)];
-            if (!(slot & pte::k_valid))  // else mapped already (the faulting page among them)
-                slot = c.space->take_cache_frame(c.how, frame);
+            for (uint64_t i = 0; i < c.count; ++i) {
+                // Else mapped already (the faulting page among them).
+                if (frames[i] && !(c.slots[i] & pte::k_valid))
+                    c.slots[i] = c.space->take_cache_frame(c.how, frames[i]);
+            }
         },
         &context);
 }
@@ -935,20 +952,6 @@ AddressSpace::CacheFrameMapping AddressSpace::cache_frame_mapping(const Vma& vma
              (vma.prot & mm::k_prot_exec) != 0 };
 }
 
-uint64_t AddressSpace::take_cache_frame(const CacheFrameMapping& how, PhysAddr frame) {
-    if (how.writable)
-        mm::set_icache_dirty(frame);  // stores may come through this mapping
-    bool clean = mm::add_sharer_and_test_icache_clean(frame);
-    if (how.executable && !clean) {
-        // What was written into the file, visible to fetch: once per frame
-        // until it is written again (the file layer marks it dirty then).
-        mark_code_frame(frame);
-        arch::sync_icache(mm::phys_to_virt(frame), k_page_size);
-        mm::set_icache_clean(frame);
-    }
-    count_mapped_page();
-    return (frame & pte::k_address_mask) | how.entry_bits;
-}
 
 // The SharedMemory page behind `page` of a shared VMA, handed to `use`
 // under the object's lock (SharedMemory::with_page).

@@ -52,10 +52,12 @@ struct MappedFileOps {
     // OutOfRange: past the end of the file (SIGBUS).
     ErrorOr<void> (*with_page)(const void* file, uint64_t index, bool writable_share,
                                ErrorOr<void> (*use)(void* context, mm::PhysAddr frame), void* context);
-    // Fault-around: use(context, index, frame) for each page in [first,
-    // first + count) the cache already holds, under one hold of that lock.
+    // Fault-around: use(context, frames) under one hold of that lock, where
+    // frames[i] is the cache's frame of page first + i, or 0 where the
+    // cache holds none (count ≤ k_max_cached_run).
+    static constexpr uint64_t k_max_cached_run = 16;
     void (*with_cached_pages)(const void* file, uint64_t first, uint64_t count,
-                              void (*use)(void* context, uint64_t index, mm::PhysAddr frame), void* context);
+                              void (*use)(void* context, const mm::PhysAddr* frames), void* context);
     // Linux's i_mmap_writable, per address space: its first shared mapping
     // of the file that may write asks add_writable_mapping (false: the file
     // is write-sealed, EPERM); fork counts the child in; the space's last

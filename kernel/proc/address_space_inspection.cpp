@@ -65,7 +65,8 @@ ErrorOr<void> AddressSpace::residency(mm::VirtAddr start, std::span<uint8_t> out
         if (!resident && file_page && mapped_file_ops().with_cached_pages) {
             uint64_t index = (vma->file_offset + (va - vma->start)) / mm::k_page_size;
             mapped_file_ops().with_cached_pages(
-                vma->file, index, 1, [](void* context, uint64_t, mm::PhysAddr) { *static_cast<bool*>(context) = true; },
+                vma->file, index, 1,
+                [](void* context, const mm::PhysAddr* frames) { *static_cast<bool*>(context) = frames[0] != 0; },
                 &resident);
         }
         out[i] = resident ? 1 : 0;

@@ -33,6 +33,8 @@ public:
 
 private:
     friend class ConditionVariable;
+    [[gnu::noinline]] void lock_contended();
+    [[gnu::noinline]] void unlock_contended();
     void unlock_locked(SchedulerLockGuard& guard);
     void lock_locked(SchedulerLockGuard& guard);
 

@@ -682,6 +682,44 @@ TEST(BuddyAllocator, HotPagesAreReusedLastFreedFirstAndCountAsFree) {
     expect_invariants(f.arena);
 }
 
+TEST(BuddyAllocator, TakeHotPageIsAllocateOfAHotPage) {
+    Fixture f(0x40000, 16);
+    f.arena.set_hot_capacity(4);
+    EXPECT_EQ(f.arena.take_hot_page(3), BuddyArena::k_no_page);  // none hot yet
+    uint64_t a = must(f.arena.allocate(0, 1));
+    uint64_t b = must(f.arena.allocate(0, 1));
+    must(f.arena.free(a));
+    must(f.arena.free(b));
+    EXPECT_EQ(f.arena.take_hot_page(3), b);
+    const PageDescriptor* page = f.arena.descriptor(b);
+    EXPECT_EQ(page->state, PageState::Allocated);
+    EXPECT_EQ(page->owner, 3u);
+    EXPECT_EQ(page->flags, BuddyArena::k_flag_head);
+    EXPECT_EQ(page->next, 1u);  // its page count
+    EXPECT_EQ(page->owner_data, 0u);
+    EXPECT_EQ(f.arena.allocated_pages(), 1u);
+    EXPECT_EQ(f.arena.free_pages(), 15u);
+    expect_invariants(f.arena);
+    // free_to_hot() is free() of a single page onto the hot stack.
+    EXPECT_TRUE(f.arena.free_to_hot(b));
+    EXPECT_EQ(f.arena.descriptor(b)->state, PageState::Free);
+    EXPECT_EQ(f.arena.descriptor(b)->flags, BuddyArena::k_flag_hot);
+    EXPECT_EQ(f.arena.hot_pages(), 2u);
+    expect_invariants(f.arena);
+    EXPECT_FALSE(f.arena.free_to_hot(b));  // not allocated: free() reports it
+    expect_error(f.arena.free(b), Error::Invalid, f.arena, BuddyErrorKind::DoubleFree, b);
+    uint64_t pair = must(f.arena.allocate(1, 3));
+    EXPECT_FALSE(f.arena.free_to_hot(pair));  // two pages: not for the hot stack
+    EXPECT_FALSE(f.arena.free_to_hot(pair + 1));  // not a head
+    must(f.arena.free(pair));
+    expect_invariants(f.arena);
+    // With poisoning on, the poison must be checked: only allocate() does.
+    f.arena.set_poisoning(true);
+    EXPECT_EQ(f.arena.take_hot_page(3), BuddyArena::k_no_page);
+    EXPECT_EQ(must(f.arena.allocate(0, 3)), b);
+    expect_invariants(f.arena);
+}
+
 TEST(BuddyAllocator, HotPagesCoalesceWhenALargerBlockIsNeeded) {
     Fixture f(0x40000, 16);
     f.arena.set_hot_capacity(BuddyArena::k_max_hot_pages);

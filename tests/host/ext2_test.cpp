@@ -669,10 +669,13 @@ TEST_F(Ext2Test, SharedWritablePagesAreWrittenBack) {
     EXPECT_EQ(
         std::string(reinterpret_cast<char*>(page.value()), 100), random_bytes(10000, 3).substr(4096, 100));
     EXPECT_EQ(fs().cache_page(file, 5, false).error(), Error::OutOfRange);
+    std::vector<uint8_t*> slots(100, nullptr);
+    fs().cached_pages(file, 0, 100, slots.data());  // only page 1 is in the cache, and the file ends at page 5
     std::vector<std::pair<uint64_t, uint8_t*>> cached;
-    fs().visit_cached_pages(file, 0, 100, [](void* into, uint64_t index, uint8_t* cached_page) {
-        static_cast<std::vector<std::pair<uint64_t, uint8_t*>>*>(into)->emplace_back(index, cached_page);
-    }, &cached);  // only page 1 is in the cache, and the file ends at page 5
+    for (uint64_t index = 0; index < slots.size(); ++index) {
+        if (slots[index])
+            cached.emplace_back(index, slots[index]);
+    }
     ASSERT_EQ(cached.size(), 1u);
     EXPECT_EQ(cached[0].first, 1u);
     EXPECT_EQ(cached[0].second, page.value());

@@ -366,13 +366,12 @@ ErrorOr<uint8_t*> Ext2FileSystem::readable_page(const InodeRef& inode, uint64_t 
     return page_of(*file, index);
 }
 
-void Ext2FileSystem::visit_cached_pages(const InodeRef& inode, uint64_t first, uint64_t count,
-                                        FilePages::RangeVisitor visit, void* context) {
+void Ext2FileSystem::cached_pages(const InodeRef& inode, uint64_t first, uint64_t count, uint8_t** pages) {
     auto file = regular_file(inode);
     if (file.is_error())
         return;
-    uint64_t pages = divide_up(file.value()->m_size, k_data_page_size);
-    file.value()->m_cache.visit_range(first, min(first + count, pages), visit, context);
+    uint64_t file_pages = divide_up(file.value()->m_size, k_data_page_size);
+    file.value()->m_cache.collect_range(first, min(first + count, file_pages), pages);
 }
 
 ErrorOr<uint8_t*> Ext2FileSystem::cache_page(const InodeRef& inode, uint64_t index, bool writable_share) {

@@ -142,8 +142,7 @@ public:
     ErrorOr<void> truncate(const InodeRef& inode, uint64_t size) override;
     ErrorOr<void> allocate(const InodeRef& inode, uint64_t offset, uint64_t length, bool keep_size) override;
     ErrorOr<uint8_t*> cache_page(const InodeRef& inode, uint64_t index, bool writable_share) override;
-    void visit_cached_pages(const InodeRef& inode, uint64_t first, uint64_t count, FilePages::RangeVisitor visit,
-                            void* context) override;
+    void cached_pages(const InodeRef& inode, uint64_t first, uint64_t count, uint8_t** pages) override;
     ErrorOr<uint8_t*> readable_page(const InodeRef& inode, uint64_t index) override;
     ErrorOr<void> sync(const InodeRef& inode) override;
     ErrorOr<void> sync_file_system() override;

@@ -7,6 +7,10 @@
 
 namespace akuma::fs {
 
+// Literals as string_views: their length is known, no strlen call (the
+// kernel is freestanding, so strlen of a literal is not folded).
+using namespace std::string_view_literals;
+
 using namespace ext2;
 
 namespace {
@@ -159,7 +163,7 @@ ErrorOr<bool> Ext2FileSystem::is_empty_directory(Ext2Inode& directory) {
         DirectoryBlock records(
             { bytes, block_size }, m_geometry.filetype, m_geometry.first_ino, m_geometry.inodes_count);
         bool empty = TRY(records.for_each(directory.ino(), block, [](const DirRecord& record) {
-            return record.inode == 0 || record.name == "." || record.name == "..";
+            return record.inode == 0 || record.name == "."sv || record.name == ".."sv;
         }));
         if (!empty)
             return false;
@@ -205,9 +209,9 @@ ErrorOr<InodeRef> Ext2FileSystem::lookup(const InodeRef& directory, std::string_
         return Error::NameTooLong;
     if (node(directory).m_nlink == 0)
         return Error::NotFound;
-    if (name == ".")
+    if (name == "."sv)
         return directory;
-    if (name == "..")
+    if (name == ".."sv)
         return parent(directory);
     auto entry = TRY(find_entry(node(directory), name));
     if (!entry)
@@ -237,12 +241,12 @@ ErrorOr<std::optional<DirEntryView>> Ext2FileSystem::directory_entry(
         return Error::NotADirectory;
     Ext2Inode& dir = node(directory);
     if (index == 0)
-        return std::optional(DirEntryView { ".", dir.ino(), InodeType::Directory });
+        return std::optional(DirEntryView { "."sv, dir.ino(), InodeType::Directory });
     if (index == 1) {
         uint64_t parent_ino = dir.ino();
         if (dir.m_nlink != 0 && dir.ino() != k_root_ino)
             parent_ino = TRY(dot_dot(dir));
-        return std::optional(DirEntryView { "..", parent_ino, InodeType::Directory });
+        return std::optional(DirEntryView { ".."sv, parent_ino, InodeType::Directory });
     }
     if (dir.m_nlink == 0)
         return std::optional<DirEntryView>();
@@ -264,7 +268,7 @@ ErrorOr<std::optional<DirEntryView>> Ext2FileSystem::directory_entry(
             { bytes, block_size }, m_geometry.filetype, m_geometry.first_ino, m_geometry.inodes_count);
         DirRecord record = TRY(records.record_at(uint32_t(position % block_size), dir.ino(), block));
         position += record.length;
-        if (record.inode == 0 || record.name == "." || record.name == "..")
+        if (record.inode == 0 || record.name == "."sv || record.name == ".."sv)
             continue;
         if (skip > 0) {
             --skip;
