@@ -5,8 +5,8 @@
 // fork, under its space's lock; a space mapping a shared object's page,
 // under the object's lock): a page its only holder sees exclusive stays
 // exclusive meanwhile. Dropping a share races with the other holders'
-// drops, so it is an atomic read-modify-write (compare-and-swap) of the
-// owner word, as are all changes of it here: no lock.
+// drops, so it is an atomic read-modify-write of the owner word, as are all
+// changes of it here: no lock.
 #pragma once
 
 #include <cstdint>
@@ -39,21 +39,18 @@ inline bool add_sharer_and_test_icache_clean(PhysAddr frame) {
 void free_user_frame(PhysAddr frame, const PageDescriptor& page);
 
 // Drops one holder's share of the page and frees it if that was the last.
-// Inline: a teardown drops every page it mapped.
+// Inline: a teardown drops every page it mapped. No other holder (count 0):
+// none can appear (only a holder adds one, and this one is busy dropping
+// it), and the page goes without a write. Otherwise one atomic decrement;
+// if the others dropped theirs meanwhile it found 0 and borrowed from the
+// clean bit, which does not matter: this was the last holder, alone with
+// the word, and the page goes (its next allocation resets the word).
 inline void drop_sharer(PhysAddr frame) {
     PageDescriptor& page = allocated_page(frame);
     uint32_t& word = page.owner_data;
-    uint32_t seen = sharing_detail::load(word);
-    for (;;) {
-        // No other holder: none can appear (only a holder adds one, and
-        // this one is busy dropping it), and the page goes.
-        if ((seen & sharing_detail::k_sharers_mask) == 0) {
-            free_user_frame(frame, page);
-            return;
-        }
-        if (__atomic_compare_exchange_n(&word, &seen, seen - 1, true, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-            return;
-    }
+    if ((sharing_detail::load(word) & sharing_detail::k_sharers_mask) == 0 ||
+        (__atomic_fetch_sub(&word, 1, __ATOMIC_ACQ_REL) & sharing_detail::k_sharers_mask) == 0)
+        free_user_frame(frame, page);
 }
 
 // Frames that held code. QEMU's TCG keeps the code it has translated from a

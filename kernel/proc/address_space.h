@@ -55,7 +55,7 @@ struct MappedFileOps {
     // Fault-around: use(context, frames) under one hold of that lock, where
     // frames[i] is the cache's frame of page first + i, or 0 where the
     // cache holds none (count ≤ k_max_cached_run).
-    static constexpr uint64_t k_max_cached_run = 16;
+    static constexpr uint64_t k_max_cached_run = 64;
     void (*with_cached_pages)(const void* file, uint64_t first, uint64_t count,
                               void (*use)(void* context, const mm::PhysAddr* frames), void* context);
     // Linux's i_mmap_writable, per address space: its first shared mapping
