@@ -792,8 +792,9 @@ ErrorOr<void> AddressSpace::check_memory_limits_locked(const Vma& shape, uint64_
     return {};
 }
 
-void AddressSpace::count_mapped_page() {
-    if (++m_resident_pages > m_peak_resident_pages)
+void AddressSpace::count_mapped_pages(uint64_t count) {
+    m_resident_pages += count;
+    if (m_resident_pages > m_peak_resident_pages)
         m_peak_resident_pages = m_resident_pages;
 }
 
@@ -831,7 +832,7 @@ ErrorOr<void> AddressSpace::populate_page(const Vma& vma, VirtAddr page) {
     }
     // The new entry must be visible to the table walker before the retry.
     asm volatile("dsb ishst" ::: "memory");
-    count_mapped_page();
+    count_mapped_pages(1);
     return {};
 }
 
@@ -845,7 +846,7 @@ ErrorOr<void> AddressSpace::map_shared_page(const Vma& vma, VirtAddr page) {
         TRY(table.map(page, frame, k_page_size, page_flags_for_prot(vma.prot), false));
         add_sharer(frame);
         asm volatile("dsb ishst" ::: "memory");  // visible to the walker before the retry
-        count_mapped_page();
+        count_mapped_pages(1);
         return {};
     });
 }
@@ -898,7 +899,6 @@ ErrorOr<void> AddressSpace::map_file_page(const Vma& vma, VirtAddr page) {
         arch::sync_icache(mm::phys_to_virt(frame), k_page_size);
         mm::set_icache_clean(frame);
     }
-    count_mapped_page();
     return (frame & pte::k_address_mask) | how.entry_bits;
 }
 
@@ -946,11 +946,20 @@ void AddressSpace::map_around(const Vma& vma, VirtAddr page) {
     g_file_ops.with_cached_pages(vma.file, (vma.file_offset + (start - vma.start)) / k_page_size, context.count,
         [](void* opaque, const PhysAddr* frames) {
             auto& c = *static_cast<Context*>(opaque);
-            for (uint64_t i = 0; i < c.count; ++i) {
+            // In locals: the calls of the rare paths (icache) would make
+            // the compiler reload them from the context at every page.
+            const CacheFrameMapping how = c.how;
+            uint64_t* const slots = c.slots;
+            const uint64_t count = c.count;
+            uint64_t mapped = 0;
+            for (uint64_t i = 0; i < count; ++i) {
                 // Else mapped already (the faulting page among them).
-                if (frames[i] && !(c.slots[i] & pte::k_valid))
-                    c.slots[i] = c.space->take_cache_frame(c.how, frames[i]);
+                if (frames[i] && !(slots[i] & pte::k_valid)) {
+                    slots[i] = take_cache_frame(how, frames[i]);
+                    ++mapped;
+                }
             }
+            c.space->count_mapped_pages(mapped);
         },
         &context);
 }
@@ -961,6 +970,7 @@ ErrorOr<void> AddressSpace::map_cache_frame(const Vma& vma, VirtAddr page, PhysA
     mm::PageTable<UserTableEnv> table(m_env, m_root);
     uint64_t* slot = TRY(table.page_slot(page));
     *slot = take_cache_frame(cache_frame_mapping(vma), frame);
+    count_mapped_pages(1);
     return {};
 }
 
@@ -1154,7 +1164,7 @@ ErrorOr<void> AddressSpace::copy_pages_into(AddressSpace& child) {
             }
             child_slots[mm::level_index(va, 3)] = slot;  // the same frame and permissions
             add_sharer(entry_frame(slot));
-            child.count_mapped_page();
+            child.count_mapped_pages(1);
             return true;
         };
         if (!for_each_page_entry(m_env, m_root, 0, vma.start, vma.end, share))

@@ -313,7 +313,9 @@ private:
         bool executable;
     };
     static CacheFrameMapping cache_frame_mapping(const mm::Vma& vma);
-    uint64_t take_cache_frame(const CacheFrameMapping& how, mm::PhysAddr frame);
+    // Takes a share of the frame for a new mapping and returns its entry;
+    // the caller stores it and counts the page (count_mapped_pages).
+    static uint64_t take_cache_frame(const CacheFrameMapping& how, mm::PhysAddr frame);
     template <typename Use>
     ErrorOr<void> with_file_page(const mm::Vma& vma, mm::VirtAddr page, Use&& use) const;
     template <typename Use>
@@ -330,7 +332,7 @@ private:
     ErrorOr<void> check_mapped_locked(mm::VirtAddr start, mm::VirtAddr end) const;
     ErrorOr<void> write_to_present_page(const mm::Vma& vma, mm::VirtAddr page, uint64_t& entry);
     ErrorOr<void> copy_pages_into(AddressSpace& child);
-    void count_mapped_page();
+    void count_mapped_pages(uint64_t count);
 
     mutable sched::Mutex m_lock;
 
