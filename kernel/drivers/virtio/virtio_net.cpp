@@ -1,10 +1,12 @@
 #include "kernel/drivers/virtio/virtio_net.h"
 
 #include <new>
+#include <optional>
 
 #include "kernel/arch/aarch64/irq.h"
 #include "kernel/lib/kprint.h"
 #include "kernel/mm/pmm.h"
+#include "kernel/net/segment_merge.h"
 #include "kernel/net/stack.h"
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
@@ -99,28 +101,73 @@ void return_receive_buffer(struct pbuf* frame) {
     receive->device->spares = receive;
 }
 
-// The frame of `receive` (`length` bytes after the header) into lwIP: lent
-// if a spare can take the buffer's place in the ring, else copied.
-void deliver(NetDevice& device, ReceiveBuffer& receive, size_t length) {
+// The frame of `receive` (`length` bytes after the header) as a pbuf for
+// lwIP: lent if a spare can take the buffer's place in the ring, else
+// copied (nullptr if no pbuf could be had: the frame is dropped).
+struct pbuf* take_frame(NetDevice& device, ReceiveBuffer& receive, size_t length) {
     uint8_t* bytes = receive.memory + device.header_size;
     if (ReceiveBuffer* spare = device.spares) {
         device.spares = spare->next_spare;
         post_receive(device, *spare);
-        struct pbuf* frame = pbuf_alloced_custom(PBUF_RAW, static_cast<u16_t>(length), PBUF_REF, &receive.custom,
-                                                 bytes, static_cast<u16_t>(k_buffer_size - device.header_size));
-        if (device.netif.input(frame, &device.netif) != ERR_OK)
-            pbuf_free(frame);  // the buffer becomes a spare
-        return;
+        return pbuf_alloced_custom(PBUF_RAW, static_cast<u16_t>(length), PBUF_REF, &receive.custom, bytes,
+                                   static_cast<u16_t>(k_buffer_size - device.header_size));
     }
     struct pbuf* frame = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(length), PBUF_POOL);
-    if (!frame) {
-        MIB2_STATS_NETIF_INC(&device.netif, ifindiscards);
-    } else {
+    if (frame)
         pbuf_take(frame, bytes, static_cast<u16_t>(length));
-        if (device.netif.input(frame, &device.netif) != ERR_OK)
-            pbuf_free(frame);
-    }
+    else
+        MIB2_STATS_NETIF_INC(&device.netif, ifindiscards);
     post_receive(device, receive);
+    return frame;
+}
+
+void input_frame(NetDevice& device, struct pbuf* frame) {
+    if (device.netif.input(frame, &device.netif) != ERR_OK)
+        pbuf_free(frame);  // a lent buffer becomes a spare
+}
+
+// The TCP segment being merged from the frames at hand (kernel/net/
+// segment_merge.h): the first frame, whole, with the later frames'
+// payloads chained to it.
+struct PendingSegment {
+    struct pbuf* head { nullptr };
+    net::SegmentMerge merge {};
+};
+
+const uint8_t* bytes_of(const struct pbuf* frame) { return static_cast<const uint8_t*>(frame->payload); }
+
+void flush_pending(NetDevice& device, PendingSegment& pending) {
+    if (!pending.head)
+        return;
+    net::finish_merge(static_cast<uint8_t*>(pending.head->payload), pending.merge);
+    struct pbuf* segment = pending.head;
+    pending.head = nullptr;
+    input_frame(device, segment);
+}
+
+// Into lwIP in order: a frame that continues the pending segment joins it;
+// any other frame first sends the pending one up.
+void offer_frame(NetDevice& device, PendingSegment& pending, struct pbuf* frame) {
+    std::optional<net::MergeableSegment> segment;
+    if (!frame->next)  // one buffer, as lent frames and pool pbufs of a frame are
+        segment = net::parse_mergeable_segment(bytes_of(frame), frame->len);
+    if (segment && pending.head &&
+        net::continues_merge(bytes_of(pending.head), pending.merge, bytes_of(frame), *segment)) {
+        // Only the payload, without Ethernet's padding.
+        pbuf_remove_header(frame, segment->header_bytes);
+        pbuf_realloc(frame, segment->payload_bytes);
+        pbuf_cat(pending.head, frame);
+        net::append_to_merge(pending.merge, *segment);
+        return;
+    }
+    flush_pending(device, pending);
+    if (segment && !segment->push) {
+        pbuf_realloc(frame, static_cast<u16_t>(segment->header_bytes + segment->payload_bytes));
+        pending.head = frame;
+        pending.merge = net::start_merge(*segment);
+        return;
+    }
+    input_frame(device, frame);
 }
 
 void reclaim_transmitted(NetDevice& device) {
@@ -156,6 +203,7 @@ void poll(void* context) {
 }
 
 void take_received_frames(NetDevice& device, bool& posted) {
+    PendingSegment pending;
     while (auto done = device.receive->take_used()) {
         auto& receive = *static_cast<ReceiveBuffer*>(done->token);
         size_t length = done->written > device.header_size ? done->written - device.header_size : 0;
@@ -173,8 +221,10 @@ void take_received_frames(NetDevice& device, bool& posted) {
             MIB2_STATS_NETIF_INC(&device.netif, ifinnucastpkts);
         else
             MIB2_STATS_NETIF_INC(&device.netif, ifinucastpkts);
-        deliver(device, receive, length);
+        if (struct pbuf* frame = take_frame(device, receive, length))
+            offer_frame(device, pending, frame);
     }
+    flush_pending(device, pending);
 }
 
 // Puts `frame` into a free transmit buffer (there is one) and tells the
