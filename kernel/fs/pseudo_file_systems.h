@@ -2,6 +2,8 @@
 // procfs (kernel/fs/procfs) and sysfs (empty for now, but mounted).
 #pragma once
 
+#include <optional>
+
 #include "kernel/fs/file_system.h"
 #include "kernel/lib/error_or.h"
 
@@ -9,5 +11,10 @@ namespace akuma::fs {
 
 ErrorOr<FileSystem*> make_procfs(FileSystem::Clock clock);
 ErrorOr<FileSystem*> make_sysfs(FileSystem::Clock clock);
+
+// The process a /proc/<pid> directory stands for; nullopt for any other
+// inode. Linux's pidfd_send_signal takes a descriptor of such a directory
+// in place of a pidfd (its first design, kept: tgid_pidfd_to_pid).
+std::optional<int> procfs_process_directory(const Inode& inode);
 
 }  // namespace akuma::fs

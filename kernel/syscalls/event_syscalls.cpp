@@ -10,6 +10,7 @@
 #include "kernel/events/signalfd.h"
 #include "kernel/events/timerfd.h"
 #include "kernel/fs/permission.h"
+#include "kernel/fs/pseudo_file_systems.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/proc/process_credentials.h"
 #include "kernel/proc/process_inspection.h"
@@ -178,13 +179,16 @@ ErrorOr<int> pidfd_open(const SyscallArgs& args) {
 }
 
 // pidfd_send_signal(pidfd, sig, info, flags): kill(2) through a pidfd, or
-// rt_sigqueueinfo's rules with a siginfo.
+// rt_sigqueueinfo's rules with a siginfo. As on Linux, a descriptor of a
+// /proc/<pid> directory serves as a pidfd here (and only here).
 ErrorOr<void> pidfd_send_signal(const SyscallArgs& args) {
     int signal = static_cast<int>(args.a[1]);
     if (args.a[3] != 0)
         return Error::Invalid;
     auto file = TRY(FileRef::from_fd(static_cast<int>(args.a[0])));
     std::optional<int> pid = events::pidfd_pid(*file);
+    if (!pid && file->inode())
+        pid = fs::procfs_process_directory(*file->inode());
     if (!pid)
         return Error::BadFd;
     if (args.a[2] == 0)

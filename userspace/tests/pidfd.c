@@ -3,6 +3,8 @@
  *   open    errors (EINVAL, ESRCH), close-on-exec, the anonymous file
  *   poll    readable once the process exits, reaped or not
  *   signal  pidfd_send_signal kills a child; errors (EBADF, EINVAL)
+ *   procdir pidfd_send_signal takes a /proc/PID directory as a pidfd (and
+ *           nothing else of /proc); waitid and pidfd_getfd do not
  *   wait    waitid(P_PIDFD), WNOHANG by a nonblocking pidfd (EAGAIN)
  *   clone   CLONE_PIDFD through clone3 and clone; its errors make no child
  * Usage: pidfd [GROUP]. */
@@ -109,6 +111,52 @@ static void test_signal(void) {
     check_child_status(child, 0, SIGKILL);
     CHECK_ERR(pidfd_send_signal(fd, SIGTERM, NULL, 0), ESRCH);  /* gone */
     close(fd);
+    check_end();
+}
+
+static volatile sig_atomic_t g_usr1_seen;
+static void on_usr1(int signal) {
+    (void)signal;
+    g_usr1_seen = 1;
+}
+
+static void test_procdir(void) {
+    check_begin("procdir: a /proc/PID directory in place of a pidfd");
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_usr1;
+    CHECK_EQ(sigaction(SIGUSR1, &action, NULL), 0);
+    int self = open("/proc/self", O_RDONLY | O_DIRECTORY);
+    CHECK(self >= 0);
+    CHECK_EQ(pidfd_send_signal(self, SIGUSR1, NULL, 0), 0);
+    CHECK(g_usr1_seen);
+    close(self);
+
+    pid_t child = sleeper();
+    char path[32];
+    snprintf(path, sizeof path, "/proc/%d", (int)child);
+    int dir = open(path, O_RDONLY | O_DIRECTORY);
+    CHECK(dir >= 0);
+    siginfo_t info;
+    CHECK_ERR(waitid(P_PIDFD, (id_t)dir, &info, WEXITED | WNOHANG), EBADF);
+    CHECK_ERR((int)syscall(SYS_pidfd_getfd, dir, 0, 0), EBADF);
+    CHECK_EQ(pidfd_send_signal(dir, 0, NULL, 0), 0);
+    int sent = pidfd_send_signal(dir, SIGKILL, NULL, 0);
+    CHECK_EQ(sent, 0);
+    if (sent != 0)
+        kill(child, SIGKILL); /* so that the check below does not wait for ever */
+    check_child_status(child, 0, SIGKILL);
+    CHECK_ERR(pidfd_send_signal(dir, SIGTERM, NULL, 0), ESRCH); /* reaped */
+    close(dir);
+
+    /* Nothing else of /proc, nor any other directory. */
+    const char *others[] = { "/proc", "/proc/self/fd", "/proc/self/status", "/" };
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; ++i) {
+        int fd = open(others[i], O_RDONLY);
+        CHECK(fd >= 0);
+        CHECK_ERR(pidfd_send_signal(fd, SIGUSR1, NULL, 0), EBADF);
+        close(fd);
+    }
     check_end();
 }
 
@@ -264,7 +312,8 @@ static void test_getfd(void) {
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     static const struct check_test tests[] = {
-        { "open", test_open }, { "poll", test_poll }, { "signal", test_signal }, { "wait", test_wait },
+        { "open", test_open }, { "poll", test_poll }, { "signal", test_signal }, { "procdir", test_procdir },
+        { "wait", test_wait },
         { "clone", test_clone }, { "getfd", test_getfd },
     };
     return check_run_tests("pidfd", argc, argv, tests, sizeof tests / sizeof tests[0]);

@@ -459,7 +459,8 @@ public:
         return {};
     }
 
-    std::string_view type_name() const override { return "proc"; }
+    static constexpr std::string_view k_type_name = "proc";
+    std::string_view type_name() const override { return k_type_name; }
     InodeRef root() const override { return m_root; }
     fs::FileSystemStats statfs() const override {
         return fs::FileSystemStats { .magic = k_proc_super_magic, .block_size = 4096, .name_max = fs::k_max_name };
@@ -741,6 +742,15 @@ ErrorOr<FileSystem*> make_procfs(FileSystem::Clock clock) {
         return made.error();
     }
     return static_cast<FileSystem*>(fs);
+}
+
+std::optional<int> procfs_process_directory(const Inode& inode) {
+    if (inode.file_system().type_name() != procfs::Procfs::k_type_name)
+        return std::nullopt;
+    const auto& node = static_cast<const procfs::ProcInode&>(inode);
+    if (node.node() != procfs::Node::Process)
+        return std::nullopt;
+    return node.pid();
 }
 
 }  // namespace akuma::fs
