@@ -568,6 +568,27 @@ constexpr int32_t k_clock_boottime = 7;
 constexpr int32_t k_clock_realtime_alarm = 8;
 constexpr int32_t k_clock_boottime_alarm = 9;
 constexpr int32_t k_clock_tai = 11;
+// struct timex's modes (linux/timex.h). adjtime(3)'s requests are
+// ADJ_OFFSET_SINGLESHOT and ADJ_OFFSET_SS_READ: the bit Linux calls
+// ADJ_ADJTIME internally with ADJ_OFFSET (and ADJ_OFFSET_READONLY, the bit
+// ADJ_NANO is otherwise).
+constexpr uint32_t k_adj_offset = 0x0001;
+constexpr uint32_t k_adj_frequency = 0x0002;
+constexpr uint32_t k_adj_maxerror = 0x0004;
+constexpr uint32_t k_adj_esterror = 0x0008;
+constexpr uint32_t k_adj_status = 0x0010;
+constexpr uint32_t k_adj_timeconst = 0x0020;
+constexpr uint32_t k_adj_tai = 0x0080;
+constexpr uint32_t k_adj_setoffset = 0x0100;
+constexpr uint32_t k_adj_micro = 0x1000;
+constexpr uint32_t k_adj_nano = 0x2000;
+constexpr uint32_t k_adj_tick = 0x4000;
+constexpr uint32_t k_adj_offset_singleshot = 0x8001;
+constexpr uint32_t k_adj_offset_ss_read = 0xa001;
+constexpr uint32_t k_adj_adjtime = 0x8000;          // Linux-internal names, not in the uapi
+constexpr uint32_t k_adj_offset_readonly = 0x2000;
+constexpr int32_t k_sta_unsync = 0x0040;
+constexpr int32_t k_time_error = 5;  // the clock state adjtimex returns: not synchronised
 constexpr uint32_t k_timer_abstime = 1;
 // CPU-time clocks of a given process or thread (clock_getcpuclockid,
 // pthread_getcpuclockid): negative ids, (~pid << 3) | per-thread | which.
@@ -992,6 +1013,37 @@ struct Timeval {
     int64_t usec;
 };
 static_assert(sizeof(Timeval) == 16 && offsetof(Timeval, usec) == 8);
+
+// struct __kernel_timex (adjtimex, clock_adjtime): 64-bit fields with
+// padding after the ints, and 11 reserved ints at the end.
+struct Timex {
+    uint32_t modes;
+    int32_t pad0;
+    int64_t offset;
+    int64_t freq;
+    int64_t maxerror;
+    int64_t esterror;
+    int32_t status;
+    int32_t pad1;
+    int64_t constant;
+    int64_t precision;
+    int64_t tolerance;
+    Timeval time;
+    int64_t tick;
+    int64_t ppsfreq;
+    int64_t jitter;
+    int32_t shift;
+    int32_t pad2;
+    int64_t stabil;
+    int64_t jitcnt;
+    int64_t calcnt;
+    int64_t errcnt;
+    int64_t stbcnt;
+    int32_t tai;
+    int32_t reserved[11];
+};
+static_assert(sizeof(Timex) == 208 && offsetof(Timex, status) == 40 && offsetof(Timex, time) == 72 &&
+              offsetof(Timex, shift) == 112 && offsetof(Timex, tai) == 160);
 
 struct Itimerval {
     Timeval interval;

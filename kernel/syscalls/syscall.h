@@ -83,7 +83,7 @@ linux_abi::Rusage rusage_of(const sched::CpuTime& time, uint64_t maxrss_kb);
     X(chroot) X(timer_create) X(timer_settime) X(timer_gettime) X(timer_getoverrun) X(timer_delete) \
     X(get_robust_list) X(syncfs) X(sync_file_range) X(tee) X(vmsplice) X(mincore) \
     X(mlock) X(mlock2) X(munlock) X(mlockall) X(munlockall) X(process_vm_readv) X(process_vm_writev) \
-    X(futex_waitv) X(settimeofday) X(clock_settime)
+    X(futex_waitv) X(settimeofday) X(clock_settime) X(adjtimex) X(clock_adjtime)
 
 #define AKUMA_DECLARE_SYSCALL(name) int64_t sys_##name(const SyscallArgs& args);
 AKUMA_SYSCALL_HANDLERS(AKUMA_DECLARE_SYSCALL)

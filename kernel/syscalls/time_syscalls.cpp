@@ -4,6 +4,7 @@
 // clocks come from the per-thread accounting (kernel/sched/cpu_time.h).
 #include "kernel/arch/aarch64/timer.h"
 #include "kernel/drivers/pl031.h"
+#include "kernel/lib/kprint.h"
 #include "kernel/proc/process_credentials.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/syscalls/linux_abi.h"
@@ -194,7 +195,108 @@ ErrorOr<void> clock_settime(const SyscallArgs& args) {
     return set_time_of_day(realtime, nullptr);
 }
 
+// adjtimex and clock_adjtime(CLOCK_REALTIME): the state of a clock no NTP
+// daemon disciplines, as Linux reports it until one has (ntp_clear's
+// values): unsynchronised (STA_UNSYNC, so TIME_ERROR), both error bounds
+// at their 16 s limit, no offset or frequency correction, nothing left of
+// an adjtime(3) slew (so a slew of 0, cancelling it, is done as asked).
+// Reading is for anyone. Changing anything needs
+// CAP_SYS_TIME, and Linux's checks of the request come first (EINVAL,
+// EPERM, in its order: timekeeping_validate_timex); then it is EOPNOTSUPP,
+// even for root: there is no clock discipline to change, and a success
+// that changed nothing would lie. Modes Linux does not know are ignored,
+// as there.
+ErrorOr<int64_t> adjust_realtime(abi::Timex& request) {
+    constexpr uint32_t k_changing_modes = abi::k_adj_offset | abi::k_adj_frequency | abi::k_adj_maxerror |
+                                          abi::k_adj_esterror | abi::k_adj_status | abi::k_adj_timeconst |
+                                          abi::k_adj_tai | abi::k_adj_setoffset | abi::k_adj_micro |
+                                          abi::k_adj_nano | abi::k_adj_tick;
+    constexpr int64_t k_ppm_scale = int64_t { 1000 } << 16;  // Linux's PPM_SCALE
+    constexpr int64_t k_user_hz = 100;
+    uint32_t modes = request.modes;
+    bool root = proc::current_capable(proc::Capability::SysTime);
+    bool changes;
+    if (modes & abi::k_adj_adjtime) {
+        if (!(modes & abi::k_adj_offset))
+            return Error::Invalid;
+        changes = !(modes & abi::k_adj_offset_readonly);
+        if (changes && !root)
+            return Error::NotPermitted;
+        // A slew of 0 cancels the one under way: there is none to cancel,
+        // so it is done (stress-ng's get stressor asks for it).
+        if (request.offset == 0)
+            changes = false;
+    } else {
+        if (modes && !root)
+            return Error::NotPermitted;
+        if ((modes & abi::k_adj_tick) &&
+            (request.tick < 900000 / k_user_hz || request.tick > 1100000 / k_user_hz))
+            return Error::Invalid;
+        changes = (modes & k_changing_modes) != 0;
+    }
+    if (modes & abi::k_adj_setoffset) {
+        if (!root)
+            return Error::NotPermitted;
+        int64_t limit = (modes & abi::k_adj_nano) ? 1'000'000'000 : 1'000'000;
+        if (request.time.usec < 0 || request.time.usec >= limit)
+            return Error::Invalid;
+    }
+    if ((modes & abi::k_adj_frequency) &&
+        (request.freq < INT64_MIN / k_ppm_scale || request.freq > INT64_MAX / k_ppm_scale))
+        return Error::Invalid;
+    if (changes) {
+        static bool logged = false;
+        if (!__atomic_exchange_n(&logged, true, __ATOMIC_RELAXED))
+            kprintln("[Time] adjtimex: modes {:#x} would change the clock's discipline, which Akuma has not: "
+                     "EOPNOTSUPP (further requests not logged)", modes);
+        return Error::NotSupported;
+    }
+    constexpr int64_t k_ntp_phase_limit_us = 16'000'000;  // Linux's NTP_PHASE_LIMIT
+    // Every field Linux reports (the padding and the reserved words go
+    // back as they came, as there).
+    request.offset = 0;
+    request.freq = 0;
+    request.maxerror = k_ntp_phase_limit_us;
+    request.esterror = k_ntp_phase_limit_us;
+    request.status = abi::k_sta_unsync;
+    request.constant = 2;             // Linux's initial time_constant
+    request.precision = 1;            // ns (a high-resolution clock)
+    request.tolerance = 500 << 16;    // MAXFREQ, 500 ppm, scaled by 2^16
+    request.time = to_timeval(time::realtime_now_ns());
+    request.tick = 1'000'000 / k_user_hz;
+    request.ppsfreq = request.jitter = request.stabil = 0;  // no pulse-per-second source
+    request.jitcnt = request.calcnt = request.errcnt = request.stbcnt = 0;
+    request.shift = 0;
+    request.tai = 0;
+    return abi::k_time_error;
+}
+
+// clock_adjtime: CLOCK_REALTIME only. The request is read first (EFAULT
+// before anything else, as Linux), then the clock: a clock that exists
+// but cannot be adjusted (all others, CPU-time clocks included) is
+// EOPNOTSUPP, one that does not exist (and a clock device: there are
+// none) EINVAL.
+ErrorOr<int64_t> clock_adjtime(int clock, mm::UserPtr<abi::Timex> user_request) {
+    abi::Timex request = TRY(mm::read_user(user_request));
+    if (clock != abi::k_clock_realtime) {
+        bool clock_device = clock < 0 && (clock & (abi::k_cpuclock_which_mask | abi::k_cpuclock_perthread)) ==
+                                             abi::k_cpuclock_which_mask;
+        bool known = clock < 0 ? !clock_device : clock <= abi::k_clock_tai && clock != 10;  // 10: no longer a clock
+        return known ? Error::NotSupported : Error::Invalid;
+    }
+    int64_t state = TRY(adjust_realtime(request));
+    TRY(mm::write_user(user_request, request));
+    return state;
+}
+
 }  // namespace
+
+int64_t sys_adjtimex(const SyscallArgs& args) {
+    return to_result(clock_adjtime(abi::k_clock_realtime, args.ptr<abi::Timex>(0)));
+}
+int64_t sys_clock_adjtime(const SyscallArgs& args) {
+    return to_result(clock_adjtime(static_cast<int>(args.a[0]), args.ptr<abi::Timex>(1)));
+}
 
 int64_t sys_gettimeofday(const SyscallArgs& args) {
     if (args.a[0] != 0) {

@@ -428,6 +428,21 @@ const AbiConstant k_abi_constants[] = {
     abi("CLOCK_BOOTTIME_ALARM", k_clock_boottime_alarm),
     abi("CLOCK_TAI", k_clock_tai),
     abi("TIMER_ABSTIME", k_timer_abstime),
+    abi("ADJ_OFFSET", k_adj_offset),
+    abi("ADJ_FREQUENCY", k_adj_frequency),
+    abi("ADJ_MAXERROR", k_adj_maxerror),
+    abi("ADJ_ESTERROR", k_adj_esterror),
+    abi("ADJ_STATUS", k_adj_status),
+    abi("ADJ_TIMECONST", k_adj_timeconst),
+    abi("ADJ_TAI", k_adj_tai),
+    abi("ADJ_SETOFFSET", k_adj_setoffset),
+    abi("ADJ_MICRO", k_adj_micro),
+    abi("ADJ_NANO", k_adj_nano),
+    abi("ADJ_TICK", k_adj_tick),
+    abi("ADJ_OFFSET_SINGLESHOT", k_adj_offset_singleshot),
+    abi("ADJ_OFFSET_SS_READ", k_adj_offset_ss_read),
+    abi("STA_UNSYNC", k_sta_unsync),
+    abi("TIME_ERROR", k_time_error),
     // futex(2)
     abi("FUTEX_WAIT", k_futex_wait),
     abi("FUTEX_WAKE", k_futex_wake),
@@ -805,7 +820,7 @@ const AbiConstant k_abi_constants_newer_than_headers[] = {
 const test::UapiHeaders& constant_headers() {
     return headers_of({ "linux/fcntl.h", "linux/fs.h", "linux/stat.h", "linux/mman.h", "linux/time.h",
         "linux/futex.h", "asm/signal.h", "linux/signal.h", "linux/sched.h", "linux/wait.h", "asm/siginfo.h",
-        "linux/reboot.h", "linux/resource.h", "linux/random.h", "asm/poll.h", "asm/termbits.h",
+        "linux/reboot.h", "linux/resource.h", "linux/random.h", "asm/poll.h", "asm/termbits.h", "linux/timex.h",
         "asm/ioctls.h", "linux/auxvec.h", "asm/hwcap.h", "linux/utsname.h", "linux/mount.h" });
 }
 

@@ -1,13 +1,16 @@
 /* Setting the time of day: clock_settime(CLOCK_REALTIME) and settimeofday
  * for root (CAP_SYS_TIME), EPERM for others, Linux's EINVAL cases, the time
  * zone kept for gettimeofday, and file times following the clock. The
- * clock is put back at the end. Validated on Linux
+ * clock is put back at the end. adjtimex and clock_adjtime reading the
+ * state of a clock no NTP daemon disciplines (as stress-ng's get stressor
+ * and glibc's adjtime do), and their errors. Validated on Linux
  * (../shared/tools/linux-ref). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/timex.h>
 #include <time.h>
 
 #include "check.h"
@@ -110,11 +113,94 @@ static void test_errors(void) {
     check_end();
 }
 
+static long k_clock_adjtime(clockid_t clock, struct timex *tx) { return syscall(SYS_clock_adjtime, clock, tx); }
+
+static void test_adjtimex(void) {
+    check_begin("adjtimex");
+    struct timex tx;
+    memset(&tx, 0, sizeof tx);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    /* Nothing has synchronised the clock: TIME_ERROR, STA_UNSYNC, the
+     * error bounds at their limit (16 s), Linux's constants. */
+    CHECK_EQ(syscall(SYS_adjtimex, &tx), TIME_ERROR);
+    CHECK(tx.status & STA_UNSYNC);
+    CHECK_EQ(tx.offset, 0);
+    CHECK_EQ(tx.freq, 0);
+    CHECK_EQ(tx.maxerror, 16000000);
+    CHECK_EQ(tx.esterror, 16000000);
+    CHECK_EQ(tx.constant, 2);
+    CHECK_EQ(tx.precision, 1);
+    CHECK_EQ(tx.tolerance, 32768000);
+    CHECK_EQ(tx.tick, 10000);
+    CHECK(tx.time.tv_sec >= now.tv_sec && tx.time.tv_sec <= now.tv_sec + 2);
+    CHECK(tx.time.tv_usec >= 0 && tx.time.tv_usec < 1000000);
+    memset(&tx, 0, sizeof tx);
+    CHECK_EQ(k_clock_adjtime(CLOCK_REALTIME, &tx), TIME_ERROR);
+    CHECK_EQ(tx.maxerror, 16000000);
+    /* glibc's adjtime(NULL, &left): ADJ_OFFSET_SS_READ, nothing left. */
+    struct timeval left = { 1, 1 };
+    CHECK_EQ(adjtime(NULL, &left), 0);
+    CHECK_EQ(left.tv_sec, 0);
+    CHECK_EQ(left.tv_usec, 0);
+    /* adjtime with a zero delta cancels a slew (none is under way). */
+    struct timeval zero = { 0, 0 };
+    CHECK_EQ(adjtime(&zero, &left), 0);
+    CHECK_EQ(left.tv_sec, 0);
+    CHECK_EQ(left.tv_usec, 0);
+    /* Clocks: only CLOCK_REALTIME can be adjusted. */
+    clockid_t by_pid;
+    CHECK_EQ(clock_getcpuclockid(getpid(), &by_pid), 0);
+    const clockid_t not_adjustable[] = { CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_MONOTONIC_RAW,
+                                         CLOCK_BOOTTIME, CLOCK_TAI, CLOCK_REALTIME_COARSE, by_pid };
+    for (size_t i = 0; i < sizeof not_adjustable / sizeof not_adjustable[0]; ++i)
+        CHECK_ERR(k_clock_adjtime(not_adjustable[i], &tx), EOPNOTSUPP);
+    CHECK_ERR(k_clock_adjtime(10, &tx), EINVAL); /* no such clock */
+    CHECK_ERR(k_clock_adjtime(99, &tx), EINVAL);
+    CHECK_ERR(k_clock_adjtime(-5, &tx), EINVAL); /* ~0 << 3 | 3: a clock device on fd 0 */
+    CHECK_ERR(syscall(SYS_adjtimex, (struct timex *)8), EFAULT);
+    CHECK_ERR(k_clock_adjtime(99, (struct timex *)8), EFAULT); /* read before the clock is looked at */
+    /* ADJ_ADJTIME needs ADJ_OFFSET_SINGLESHOT; a tick beyond 10 % and a
+     * bad offset to inject are EINVAL. */
+    memset(&tx, 0, sizeof tx);
+    tx.modes = 0x8000;
+    CHECK_ERR(syscall(SYS_adjtimex, &tx), EINVAL);
+    tx.modes = ADJ_TICK;
+    tx.tick = 1;
+    CHECK_ERR(syscall(SYS_adjtimex, &tx), EINVAL);
+    memset(&tx, 0, sizeof tx);
+    tx.modes = ADJ_SETOFFSET;
+    tx.time.tv_usec = -1;
+    CHECK_ERR(syscall(SYS_adjtimex, &tx), EINVAL);
+    /* Not root: reading is fine, changing anything EPERM. */
+    int at_fork = check_failures;
+    pid_t child = fork();
+    if (child == 0) {
+        CHECK_EQ(setuid(65534), 0);
+        memset(&tx, 0, sizeof tx);
+        CHECK_EQ(syscall(SYS_adjtimex, &tx), TIME_ERROR);
+        CHECK_EQ(adjtime(NULL, &left), 0);
+        tx.modes = ADJ_MAXERROR;
+        CHECK_ERR(syscall(SYS_adjtimex, &tx), EPERM);
+        tx.modes = ADJ_OFFSET_SINGLESHOT;
+        CHECK_ERR(syscall(SYS_adjtimex, &tx), EPERM);
+        struct timeval delta = { 0, 1000 };
+        CHECK_ERR(adjtime(&delta, NULL), EPERM);
+        CHECK_ERR(adjtime(&zero, NULL), EPERM);
+        tx.modes = 0x100000; /* no such mode, but a mode */
+        CHECK_ERR(syscall(SYS_adjtimex, &tx), EPERM);
+        check_child_done(at_fork);
+    }
+    check_child_status(child, 0, 0);
+    check_end();
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     static const struct check_test tests[] = {
         { "set", test_set },
         { "errors", test_errors },
+        { "adjtimex", test_adjtimex },
     };
     return check_run_tests("settime", argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
