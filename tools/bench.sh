@@ -507,6 +507,40 @@ forward_rate() {
     sed -n "s/^\[forward\] $2: \([0-9.]*\) MB\/s (median.*/\1/p" <<<"$1"
 }
 
+# Debian's redis-server and redis-benchmark on the loopback interface
+# (userspace/debian/usr/lib/akuma/checks/redis.sh bench N), from a fresh
+# copy of the Debian root disk on each kernel, 1 GiB, under -icount
+# shift=0,sleep=off: requests per second of the guests' virtual time (one
+# nanosecond an instruction, idle time skipped), so the figure is the
+# instructions a request costs, whatever the host's load. On Akuma the
+# script is init=; on Linux the initramfs chroots into the disk to run it.
+redis_rows() {
+    local smoke=$1 requests=20000 work out linux_out kind
+    [[ $smoke == 1 ]] && requests=200
+    [[ -f $build_dir/debian.ext2 ]] || die "no Debian root disk (run ./akuma build)"
+    local script="/usr/lib/akuma/checks/redis.sh bench $requests"
+    work=$(mktemp -d)
+    cp --sparse=always "$build_dir/debian.ext2" "$work/akuma.img"
+    out=$("$root/akuma" run --no-build --net none --no-initrd --mem 1G --disk "$work/akuma.img" --timeout 1800 \
+          --append "root=/dev/vda rw memory_debug=off init=\"$script\"" --qemu "-icount shift=0,sleep=off" 2>&1 |
+          tr -d '\r' || true)
+    grep -q '^\[redisbench\] done' <<<"$out" || { echo "$out" >&2; rm -rf "$work"; die "redis-benchmark failed on Akuma"; }
+    cp --sparse=always "$build_dir/debian.ext2" "$work/linux.img"
+    {
+        echo "chroot /newroot $script"
+        echo 'umount /newroot/run /newroot/dev /newroot/proc /newroot'
+    } | debian_linux_initrd "$work/root" "$work/initrd.gz"
+    linux_out=$(timeout 1800 qemu-system-aarch64 -M virt -cpu "$cpu" -m 1G -nographic -no-reboot -nic none \
+        -drive "if=none,format=raw,file=$work/linux.img,id=disk0" -device virtio-blk-device,drive=disk0 \
+        -kernel "$linux_kernel" -initrd "$work/initrd.gz" -append "console=ttyAMA0 quiet panic=-1" \
+        -icount shift=0,sleep=off </dev/null 2>&1 | tr -d '\r' || true)
+    grep -q '^\[redisbench\] done' <<<"$linux_out" || { echo "$linux_out" >&2; rm -rf "$work"; die "redis-benchmark failed on Linux"; }
+    rm -rf "$work"
+    for kind in SET GET; do
+        rows+=("net: redis-benchmark $kind over loopback, 10 clients, requests/s of virtual time (-icount)|$(sed -n "s/^\[redisbench\] $kind \([0-9.]*\)$/\1/p" <<<"$out")|$(sed -n "s/^\[redisbench\] $kind \([0-9.]*\)$/\1/p" <<<"$linux_out")")
+    done
+}
+
 net_rows() {
     local smoke=$1 work count="" out linux_out marker plugin
     [[ $smoke == 1 ]] && count=quick
@@ -566,6 +600,7 @@ net_rows() {
     for direction in "host->guest" "guest->host"; do
         rows+=("net: port forward $direction, $((bytes >> 20)) MiB, MB/s (wall clock, median of $repeats)|$(forward_rate "$akuma_client" "$direction")|$(forward_rate "$linux_client" "$direction")")
     done
+    redis_rows "$smoke"
 }
 
 # "[PROGRAM] NAME: N ns, C times" lines of the benchmark $1 as NAME|C.
