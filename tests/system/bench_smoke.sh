@@ -24,10 +24,12 @@ for row in '^user: fork\+execve\+wait of a 1 MB static program' '^user: memory p
            '^user: open\+read 4 KiB\+close ' '^user: stat of a path 5 components deep '; do
     grep -Eq "$row" <<<"$out" || fail "no row matching $row"
 done
-# The network section: loopback rows (instructions) and the port-forward
-# throughput rows (MB/s), each with a figure on both kernels.
+# The network section: loopback rows (instructions), the port-forward
+# throughput rows (MB/s) and Redis's (requests per second of virtual
+# time), each with a figure on both kernels.
 for row in '^net: TCP ping-pong round trip' '^net: TCP connect\+accept\+close' '^net: UDP round trip' \
-           '^net: epoll_wait, 1000 eventfds' '^net: TCP bulk' '^net: port forward host->guest' '^net: port forward guest->host'; do
+           '^net: epoll_wait, 1000 eventfds' '^net: TCP bulk' '^net: port forward host->guest' '^net: port forward guest->host' \
+           '^net: redis-benchmark SET' '^net: redis-benchmark GET'; do
     grep -Eq "$row" <<<"$out" || fail "no row matching $row"
 done
 python3 - "$json" <<'PY' || fail "the JSON is not a complete table"
@@ -49,7 +51,7 @@ assert len(minram) == 3, f"smallest -m rows: {list(minram)}"
 assert all(isinstance(r["akuma"], int) for r in minram.values()), "an Akuma probe failed"
 assert sum(isinstance(r["linux"], int) for r in minram.values()) == 2, "a Linux probe failed"
 net = [r for r in rows if r["metric"].startswith("net: ")]
-assert len(net) == 7, f"net rows: {[r['metric'] for r in net]}"
+assert len(net) == 9, f"net rows: {[r['metric'] for r in net]}"
 no_figure = [r["metric"] for r in net if not all(isinstance(r[k], (int, float)) and r[k] > 0 for k in ("akuma", "linux"))]
 assert not no_figure, f"net rows without both figures: {no_figure}"
 PY
