@@ -303,7 +303,7 @@ TEST_F(PathWalkTest, DotDotAtTheRootWithAMountOnTheRootStaysOnTop) {
 TEST_F(PathWalkTest, WalkWithoutMountTableIsOneFileSystem) {
     mkdirs("/mnt");
     mount_new("/mnt");
-    Namespace plain { m_root, nullptr };
+    Namespace plain { .root = m_root };
     InodeRef covered = m_root->file_system().lookup(m_root, "mnt").value();
     EXPECT_EQ(walk_path(plain, m_root, "/mnt", true).value(), covered);
     EXPECT_EQ(walk_up(plain, covered).value(), m_root);

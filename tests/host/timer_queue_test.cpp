@@ -31,7 +31,7 @@ TEST(TimerList, EmptyListHasNothingDue) {
 
 TEST(TimerList, PopsInDeadlineOrderOnlyWhenDue) {
     TimerList list;
-    TimerEvent late { 300 }, early { 100 }, middle { 200 };
+    TimerEvent late { .deadline_ns = 300 }, early { .deadline_ns = 100 }, middle { .deadline_ns = 200 };
     list.insert(late);
     list.insert(early);
     list.insert(middle);
@@ -48,7 +48,7 @@ TEST(TimerList, PopsInDeadlineOrderOnlyWhenDue) {
 
 TEST(TimerList, EqualDeadlinesKeepInsertionOrder) {
     TimerList list;
-    TimerEvent a { 5 }, b { 5 }, c { 5 }, before { 4 };
+    TimerEvent a { .deadline_ns = 5 }, b { .deadline_ns = 5 }, c { .deadline_ns = 5 }, before { .deadline_ns = 4 };
     list.insert(a);
     list.insert(b);
     list.insert(before);
@@ -58,7 +58,7 @@ TEST(TimerList, EqualDeadlinesKeepInsertionOrder) {
 
 TEST(TimerList, RemoveOnlyWhileQueued) {
     TimerList list;
-    TimerEvent a { 1 }, b { 2 }, c { 3 }, never { 4 };
+    TimerEvent a { .deadline_ns = 1 }, b { .deadline_ns = 2 }, c { .deadline_ns = 3 }, never { .deadline_ns = 4 };
     list.insert(a);
     list.insert(b);
     list.insert(c);
@@ -74,7 +74,7 @@ TEST(TimerList, RemoveOnlyWhileQueued) {
 
 TEST(TimerList, ReinsertingMovesTheEvent) {
     TimerList list;
-    TimerEvent a { 10 }, b { 20 };
+    TimerEvent a { .deadline_ns = 10 }, b { .deadline_ns = 20 };
     list.insert(a);
     list.insert(b);
     a.deadline_ns = 30;
