@@ -57,7 +57,7 @@ public:
     uint8_t* find(uint64_t index) const;
     // pages[index - first] = the page at each index in [first, end) that is
     // present (holes are left as they are): one walk per 64 indices, not per
-    // page (fault-around looks at 16 neighbours at each fault).
+    // page (fault-around looks at up to 64 neighbours at each fault).
     void collect_range(uint64_t first, uint64_t end, uint8_t** pages) const;
     // Puts `page` (from allocate_data_page) at `index`, which must be a hole
     // below k_max_index. NoMemory if a node cannot be allocated: then

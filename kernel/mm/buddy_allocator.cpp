@@ -187,23 +187,6 @@ uint64_t BuddyArena::take_block(unsigned order) {
     return pfn;
 }
 
-// A freed single page (Free, not a head) onto the hot stack.
-void BuddyArena::push_hot(uint64_t pfn) {
-    auto& descriptor = page(pfn);
-    descriptor.flags = k_flag_hot;
-    descriptor.next = m_hot_count != 0 ? m_hot_top : k_no_page;
-    m_hot_top = index(pfn);
-    ++m_hot_count;
-}
-
-uint64_t BuddyArena::pop_hot() {
-    uint64_t pfn = m_base + m_hot_top;
-    m_hot_top = page(pfn).next;
-    page(pfn).next = k_no_page;
-    --m_hot_count;
-    return pfn;
-}
-
 // Hot pages above the `keep` oldest go to the free lists, coalescing.
 void BuddyArena::release_hot(unsigned keep) {
     while (m_hot_count > keep) {

@@ -131,11 +131,8 @@ public:
     uint64_t take_hot_page(uint8_t owner) {
         if (m_hot_count == 0 || m_poisoning)
             return k_no_page;
-        uint64_t pfn = m_base + m_hot_top;
-        PageDescriptor& descriptor = page(pfn);
-        m_hot_top = descriptor.next;
-        --m_hot_count;
-        descriptor = PageDescriptor { 1, k_no_page, PageState::Allocated, 0, owner, k_flag_head, 0 };
+        uint64_t pfn = pop_hot();
+        page(pfn) = PageDescriptor { 1, k_no_page, PageState::Allocated, 0, owner, k_flag_head, 0 };
         --m_state_pages[static_cast<int>(PageState::Free)];
         ++m_state_pages[static_cast<int>(PageState::Allocated)];
         return pfn;
@@ -150,10 +147,8 @@ public:
         PageDescriptor& descriptor = page(pfn);
         if (descriptor.state != PageState::Allocated || descriptor.flags != k_flag_head || descriptor.next != 1)
             return false;
-        descriptor = PageDescriptor { m_hot_count != 0 ? m_hot_top : k_no_page, k_no_page, PageState::Free, 0, 0,
-                                      k_flag_hot, 0 };
-        m_hot_top = index(pfn);
-        ++m_hot_count;
+        descriptor = PageDescriptor { k_no_page, k_no_page, PageState::Free, 0, 0, 0, 0 };
+        push_hot(pfn);
         --m_state_pages[static_cast<int>(PageState::Allocated)];
         ++m_state_pages[static_cast<int>(PageState::Free)];
         return true;
@@ -232,8 +227,22 @@ private:
     void insert_free_block(uint64_t pfn, unsigned order);
     void release_range(uint64_t pfn, uint64_t count);
     uint64_t take_block(unsigned order);
-    void push_hot(uint64_t pfn);
-    uint64_t pop_hot();
+    // A freed single page (Free, not a head) onto the hot stack, and the
+    // last one pushed off it (inline: the PMM's fast paths use them).
+    void push_hot(uint64_t pfn) {
+        PageDescriptor& descriptor = page(pfn);
+        descriptor.flags = k_flag_hot;
+        descriptor.next = m_hot_count != 0 ? m_hot_top : k_no_page;
+        m_hot_top = index(pfn);
+        ++m_hot_count;
+    }
+    uint64_t pop_hot() {
+        uint64_t pfn = m_base + m_hot_top;
+        m_hot_top = page(pfn).next;
+        page(pfn).next = k_no_page;
+        --m_hot_count;
+        return pfn;
+    }
     void release_hot(unsigned keep);
     uint64_t free_block_head(uint64_t pfn) const;
     ErrorOr<uint64_t> allocate_pages(unsigned order, uint64_t count, uint8_t owner, uint8_t flags);

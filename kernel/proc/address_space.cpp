@@ -1,12 +1,9 @@
 #include "kernel/proc/address_space.h"
 
 #include <algorithm>
-
 #include <atomic>
-
-#include <type_traits>
-
 #include <new>
+#include <type_traits>
 
 #include "kernel/arch/aarch64/cache.h"
 #include "kernel/arch/aarch64/page_zero.h"
@@ -982,7 +979,6 @@ AddressSpace::CacheFrameMapping AddressSpace::cache_frame_mapping(const Vma& vma
     return { page_entry(0, page_flags_for_prot(prot)), (prot & mm::k_prot_write) != 0,
              (vma.prot & mm::k_prot_exec) != 0 };
 }
-
 
 // The SharedMemory page behind `page` of a shared VMA, handed to `use`
 // under the object's lock (SharedMemory::with_page).

@@ -647,14 +647,20 @@ TEST(BuddyAllocator, RandomizedStressAgainstModelWithHotPages) {
     stress_against_model(BuddyArena::k_max_hot_pages);
 }
 
+// Allocates `count` single pages, then frees them in that order; returns them.
+std::vector<uint64_t> allocate_then_free_singles(BuddyArena& arena, int count) {
+    std::vector<uint64_t> pages;
+    for (int i = 0; i < count; ++i)
+        pages.push_back(must(arena.allocate(0, 1)));
+    for (uint64_t pfn : pages)
+        must(arena.free(pfn));
+    return pages;
+}
+
 TEST(BuddyAllocator, HotPagesAreReusedLastFreedFirstAndCountAsFree) {
     Fixture f(0x40000, 64);
     f.arena.set_hot_capacity(4);
-    std::vector<uint64_t> pages;
-    for (int i = 0; i < 6; ++i)
-        pages.push_back(must(f.arena.allocate(0, 1)));
-    for (uint64_t pfn : pages)
-        must(f.arena.free(pfn));
+    std::vector<uint64_t> pages = allocate_then_free_singles(f.arena, 6);
     // The first four frees stay hot; the last two coalesce as before.
     EXPECT_EQ(f.arena.hot_pages(), 4u);
     EXPECT_EQ(f.arena.free_pages(), 64u);
@@ -723,11 +729,7 @@ TEST(BuddyAllocator, TakeHotPageIsAllocateOfAHotPage) {
 TEST(BuddyAllocator, HotPagesCoalesceWhenALargerBlockIsNeeded) {
     Fixture f(0x40000, 16);
     f.arena.set_hot_capacity(BuddyArena::k_max_hot_pages);
-    std::vector<uint64_t> pages;
-    for (int i = 0; i < 16; ++i)
-        pages.push_back(must(f.arena.allocate(0, 1)));
-    for (uint64_t pfn : pages)
-        must(f.arena.free(pfn));
+    allocate_then_free_singles(f.arena, 16);
     EXPECT_EQ(f.arena.hot_pages(), 16u);
     EXPECT_EQ(f.arena.free_blocks(4), 0u);
     // No block of 16 is on a list, but the hot pages make one.

@@ -128,24 +128,29 @@ static void test_mlockall(void) {
     check_end();
 }
 
+/* In a forked child: RLIMIT_MEMLOCK of `pages` pages, then user and group
+ * nobody, without CAP_IPC_LOCK, so that the limit counts. */
+static void become_nobody_with_memlock(long pages) {
+    struct rlimit limit = { pages * page, pages * page };
+    CHECK_EQ(setrlimit(RLIMIT_MEMLOCK, &limit), 0);
+    CHECK_EQ(setgid(65534), 0);
+    CHECK_EQ(setuid(65534), 0);
+}
+
 static void test_limit(void) {
     check_begin("limit");
     int at_fork = check_failures;
     pid_t child = fork();
     if (child == 0) {
-        /* Without CAP_IPC_LOCK (a user), RLIMIT_MEMLOCK counts. */
-        struct rlimit limit = { 4 * page, 4 * page };
-        CHECK_EQ(setrlimit(RLIMIT_MEMLOCK, &limit), 0);
-        CHECK_EQ(setgid(65534), 0);
-        CHECK_EQ(setuid(65534), 0);
+        become_nobody_with_memlock(4);
         char *area = mmap(NULL, 8 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         CHECK_EQ(mlock(area, 3 * page), 0);
         CHECK_ERR(mlock(area + 3 * page, 2 * page), ENOMEM);
         CHECK_EQ(mlock(area, 4 * page), 0);  /* three of them are locked already */
         CHECK_ERR(mlockall(MCL_CURRENT), ENOMEM);  /* all of memory is more */
         CHECK_EQ(munlock(area, 8 * page), 0);
-        limit.rlim_cur = 0;
-        CHECK_EQ(setrlimit(RLIMIT_MEMLOCK, &limit), 0);
+        struct rlimit none = { 0, 4 * page };
+        CHECK_EQ(setrlimit(RLIMIT_MEMLOCK, &none), 0);
         CHECK_ERR(mlock(area, page), EPERM);
         CHECK_ERR(mlockall(MCL_FUTURE), EPERM);
         CHECK_EQ(munlock(area, page), 0);
@@ -175,10 +180,7 @@ static void test_map_flags(void) {
     int at_fork = check_failures;
     pid_t child = fork();
     if (child == 0) {
-        struct rlimit limit = { 2 * page, 2 * page };
-        CHECK_EQ(setrlimit(RLIMIT_MEMLOCK, &limit), 0);
-        CHECK_EQ(setgid(65534), 0);
-        CHECK_EQ(setuid(65534), 0);
+        become_nobody_with_memlock(2);
         CHECK(mmap(NULL, 4 * page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0) == MAP_FAILED &&
               errno == EAGAIN);
         char *small = mmap(NULL, 2 * page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0);
